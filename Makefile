@@ -1,0 +1,94 @@
+# Convenience wrapper around CMake. The real build lives in CMakeLists.txt.
+#
+#   make / make build   configure build/ (RelWithDebInfo) and build in parallel
+#   make demo           build, then analyze the bundled seed capture
+#   make test           -Werror build + ctest in build/, then clang ASan+UBSan
+#                       build + ctest in build-asan/
+#   make check-gcc-clang  -Werror builds with gcc and clang (no tests run)
+#   make format         clang-format -i on the C sources of src/ include/ tests/
+#   make format-check   fail if clang-format would change anything
+#   make clean          remove every build directory
+#
+# Every configure step passes all the options it relies on, so re-running any
+# target on an existing build directory reconfigures cleanly.
+
+CMAKE      ?= cmake
+CTEST      ?= ctest
+CLANG_FORMAT ?= clang-format
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+WERROR     ?= OFF
+
+ASAN_DIR   ?= build-asan
+ASAN_CC    ?= clang
+ASAN_BUILD_TYPE ?= Debug
+ASAN_ENV   = ASAN_OPTIONS=detect_leaks=1 \
+	     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+# Extra ctest arguments, e.g. make test CTEST_ARGS='-R unit'
+CTEST_ARGS ?=
+CTEST_FLAGS = --output-on-failure --no-tests=error $(CTEST_ARGS)
+
+DEMO_PCAP  ?= captures/idle-timeout-421-reset.pcap
+
+FORMAT_DIRS = $(wildcard src include tests)
+
+.DEFAULT_GOAL := build
+# Targets run one after another; each CMake build is parallel inside.
+.NOTPARALLEL:
+.PHONY: all build demo test test-default test-asan check-gcc-clang \
+	format format-check clean
+
+all: build
+
+build:
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+		-DFTPSTALL_WERROR=$(WERROR) -DFTPSTALL_SANITIZE=OFF
+	$(CMAKE) --build $(BUILD_DIR) --parallel $(JOBS)
+
+demo: build
+	./$(BUILD_DIR)/ftpstall analyze $(DEMO_PCAP)
+
+test: test-default test-asan
+
+test-default:
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+		-DFTPSTALL_WERROR=ON -DFTPSTALL_SANITIZE=OFF
+	$(CMAKE) --build $(BUILD_DIR) --parallel $(JOBS)
+	$(CTEST) --test-dir $(BUILD_DIR) $(CTEST_FLAGS)
+
+# The compiler is given as a cache variable rather than through CC, because
+# CC is only read when a build directory is first configured.
+test-asan:
+	CC=$(ASAN_CC) $(CMAKE) -S . -B $(ASAN_DIR) \
+		-DCMAKE_C_COMPILER=$(ASAN_CC) \
+		-DCMAKE_BUILD_TYPE=$(ASAN_BUILD_TYPE) \
+		-DFTPSTALL_SANITIZE=ON -DFTPSTALL_WERROR=ON
+	$(CMAKE) --build $(ASAN_DIR) --parallel $(JOBS)
+	$(ASAN_ENV) $(CTEST) --test-dir $(ASAN_DIR) $(CTEST_FLAGS)
+
+check-gcc-clang:
+	@set -e; for cc in gcc clang; do \
+		echo "== $$cc"; \
+		$(CMAKE) -S . -B build-$$cc -DCMAKE_C_COMPILER=$$cc \
+			-DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+			-DFTPSTALL_WERROR=ON -DFTPSTALL_SANITIZE=OFF; \
+		$(CMAKE) --build build-$$cc --parallel $(JOBS); \
+	done
+
+format:
+	@command -v $(CLANG_FORMAT) >/dev/null || \
+		{ echo "make format: $(CLANG_FORMAT) not found (apt-get install clang-format)" >&2; exit 1; }
+	find $(FORMAT_DIRS) -type f \( -name '*.c' -o -name '*.h' \) -print0 | \
+		xargs -0 -r $(CLANG_FORMAT) -i
+
+format-check:
+	@command -v $(CLANG_FORMAT) >/dev/null || \
+		{ echo "make format-check: $(CLANG_FORMAT) not found (apt-get install clang-format)" >&2; exit 1; }
+	find $(FORMAT_DIRS) -type f \( -name '*.c' -o -name '*.h' \) -print0 | \
+		xargs -0 -r $(CLANG_FORMAT) --dry-run -Werror
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-gcc build-clang

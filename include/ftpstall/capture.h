@@ -1,0 +1,126 @@
+/* Packet sources and decoding: capture files (pcap, pcapng, several
+ * rotated files merged in time order, stdin) and live interfaces, link
+ * layers, IPv4/IPv6 and the TCP header. Produces one struct fst_packet
+ * per TCP segment; everything else is counted and skipped. */
+#ifndef FTPSTALL_CAPTURE_H
+#define FTPSTALL_CAPTURE_H
+
+#include "ftpstall/common.h"
+
+/* TCP flag bits as on the wire. */
+enum {
+	FST_TCP_FIN = 0x01,
+	FST_TCP_SYN = 0x02,
+	FST_TCP_RST = 0x04,
+	FST_TCP_PSH = 0x08,
+	FST_TCP_ACK = 0x10,
+	FST_TCP_URG = 0x20,
+};
+
+/* One decoded TCP segment. Pointers borrow the capture's buffer and are
+ * valid until the next fst_capture_next() call. */
+struct fst_packet {
+	int64_t ts_us;
+	struct fst_addr src, dst;
+	uint16_t src_port, dst_port;
+	uint8_t ttl; /* IPv4 TTL or IPv6 hop limit */
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t window; /* unscaled, as on the wire */
+	bool has_wscale, has_timestamps, sack_permitted;
+	uint8_t wscale;
+	/* Payload length from the IP/TCP headers: right even when the
+	 * capture was cut short by a snaplen. */
+	uint32_t payload_len;
+	/* The captured part of the payload: payload_caplen <= payload_len. */
+	const uint8_t *payload;
+	uint32_t payload_caplen;
+};
+
+/* Why a frame was not turned into a TCP packet. */
+enum fst_decode_result {
+	FST_DECODE_TCP = 0,
+	FST_DECODE_NOT_IP,
+	FST_DECODE_NOT_TCP,
+	FST_DECODE_FRAGMENT,
+	FST_DECODE_BAD_LINK,	   /* link header short or inconsistent */
+	FST_DECODE_BAD_IPV4,	   /* IHL < 5, header past the capture, ... */
+	FST_DECODE_BAD_IP_LENGTH,  /* total / payload length lies */
+	FST_DECODE_BAD_IPV6_EXT,   /* extension chain overruns or too long */
+	FST_DECODE_BAD_TCP,	   /* data offset < 5 or past the segment */
+	FST_DECODE_BAD_TCP_OPTION, /* an option overruns the header */
+	FST_DECODE_SHORT_CAPTURE,  /* headers themselves cut by snaplen */
+	FST_DECODE_RESULT_COUNT
+};
+
+/* Short stable name ("bad_ipv4", ...) for reports and stats. */
+const char *fst_decode_result_name(enum fst_decode_result r);
+
+/* Decodes one frame of DLT link type linktype. caplen bytes are present,
+ * wirelen were on the wire. Fills *out only on FST_DECODE_TCP. Borrows
+ * frame; out->payload points into it. */
+enum fst_decode_result fst_decode_frame(int linktype, const uint8_t *frame,
+					uint32_t caplen, uint32_t wirelen,
+					struct fst_packet *out);
+
+/* True if ftpstall can decode this DLT link type. */
+bool fst_linktype_supported(int linktype);
+
+struct fst_capture_stats {
+	uint64_t frames;      /* frames read from the source */
+	uint64_t frame_bytes; /* their wire lengths */
+	uint64_t tcp_packets;
+	uint64_t skipped_not_ip;
+	uint64_t skipped_not_tcp;
+	uint64_t ip_fragments;
+	uint64_t malformed[FST_DECODE_RESULT_COUNT]; /* by reason */
+	uint64_t truncated_frames;  /* caplen < wirelen */
+	uint64_t time_went_back;    /* timestamps clamped to stay monotonic */
+	uint64_t kernel_received;   /* live only, from pcap_stats */
+	uint64_t kernel_dropped;    /* live only */
+	uint64_t interface_dropped; /* live only */
+};
+
+struct fst_capture_live_cfg {
+	const char *interface;
+	const char *filter;	/* BPF text; NULL means "tcp" */
+	int snaplen;		/* 0 means 262144 */
+	int buffer_size;	/* bytes; 0 means 4 MiB */
+	bool immediate;
+};
+
+struct fst_capture;
+
+/* Opens count capture files ("-" is standard input) and reads them as
+ * one stream in timestamp order. Returns NULL and fills errbuf with
+ * "FILE: reason" when any of them cannot be opened. Borrows paths. */
+struct fst_capture *fst_capture_open_files(const char *const *paths,
+					   size_t count, char *errbuf);
+
+/* Opens a live interface, non-blocking. NULL + errbuf on failure. */
+struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg,
+					  char *errbuf);
+
+void fst_capture_free(struct fst_capture *cap);
+
+/* Next TCP packet. Returns 1 with *pkt filled, 0 when a live source has
+ * nothing now (poll fst_capture_fd), -1 at the end of all input. Frames
+ * that are not TCP, or malformed, are counted and skipped. A damaged or
+ * truncated file ends that file's stream with a warning (see
+ * fst_capture_warning); it is not an error. */
+int fst_capture_next(struct fst_capture *cap, struct fst_packet *pkt);
+
+/* The pcap handle's selectable fd for live captures, else -1. */
+int fst_capture_fd(const struct fst_capture *cap);
+
+/* Refreshes the kernel counters (live) and returns the statistics. */
+const struct fst_capture_stats *fst_capture_stats(struct fst_capture *cap);
+
+/* Warnings collected while reading (e.g. "x.pcap: truncated dump file;
+ * stopped after 12 records"), one per line, or "" when none. */
+const char *fst_capture_warnings(const struct fst_capture *cap);
+
+/* Describes the source: file names or "interface lo". */
+const char *fst_capture_source_name(const struct fst_capture *cap);
+
+#endif

@@ -1,0 +1,83 @@
+/* Small utilities shared by every ftpstall module: error codes, the
+ * bounded reader for wire bytes, time helpers. libc only. */
+#ifndef FTPSTALL_COMMON_H
+#define FTPSTALL_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Static functions that unit tests need are declared FST_TESTABLE:
+ * static in the product, visible in the test build. */
+#ifdef FST_UNIT_TESTS
+#define FST_TESTABLE
+#else
+#define FST_TESTABLE static
+#endif
+
+/* Error codes: 0 is success, failures are negative. The detail goes to
+ * a caller-owned buffer of FST_ERRBUF_SIZE bytes. */
+enum fst_err {
+	FST_OK = 0,
+	FST_ERR_NOMEM = -1,
+	FST_ERR_IO = -2,
+	FST_ERR_FORMAT = -3,
+	FST_ERR_UNSUPPORTED = -4,
+	FST_ERR_ARG = -5,
+	FST_ERR_LIMIT = -6,
+};
+
+#define FST_ERRBUF_SIZE 512
+
+/* printf-style write into a caller's error buffer; truncates safely. */
+void fst_errbuf_set(char *errbuf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Bounded reader over wire bytes (house habit: never cast packet bytes
+ * to a struct). Every getter fails on a short read and leaves the reader
+ * unchanged. */
+struct fst_rd {
+	const uint8_t *p;
+	size_t len;
+};
+
+static inline struct fst_rd fst_rd_make(const uint8_t *p, size_t len)
+{
+	struct fst_rd rd = {.p = p, .len = len};
+	return rd;
+}
+
+bool fst_rd_skip(struct fst_rd *rd, size_t n);
+bool fst_rd_u8(struct fst_rd *rd, uint8_t *out);
+bool fst_rd_be16(struct fst_rd *rd, uint16_t *out);
+bool fst_rd_be32(struct fst_rd *rd, uint32_t *out);
+bool fst_rd_le16(struct fst_rd *rd, uint16_t *out);
+bool fst_rd_le32(struct fst_rd *rd, uint32_t *out);
+bool fst_rd_bytes(struct fst_rd *rd, void *out, size_t n);
+/* Splits off the next n bytes as their own reader. */
+bool fst_rd_sub(struct fst_rd *rd, size_t n, struct fst_rd *out);
+
+/* Time is int64_t microseconds since the Unix epoch (packet time) or
+ * since an arbitrary origin (monotonic ticks). */
+#define FST_US_PER_SEC INT64_C(1000000)
+
+/* Formats packet time as "YYYY-MM-DD HH:MM:SS.uuuuuu" (UTC) into buf;
+ * returns buf. size >= 32 always suffices. */
+char *fst_time_format(int64_t ts_us, char *buf, size_t size);
+
+/* Formats "HH:MM:SS.uuuuuu" (UTC), tcpdump's default, into buf. */
+char *fst_time_format_clock(int64_t ts_us, char *buf, size_t size);
+
+/* IP address of either family, in network byte order. */
+struct fst_addr {
+	uint8_t family; /* 4 or 6 */
+	uint8_t bytes[16];
+};
+
+bool fst_addr_equal(const struct fst_addr *a, const struct fst_addr *b);
+
+/* "ip:port" or "[ip6]:port" into buf (size >= 64 suffices); returns buf. */
+char *fst_endpoint_format(const struct fst_addr *addr, uint16_t port,
+			  char *buf, size_t size);
+
+#endif

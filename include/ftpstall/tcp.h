@@ -1,0 +1,142 @@
+/* TCP flow table and reassembly. Turns decoded packets into ordered,
+ * time-stamped byte streams per direction plus connection events: open,
+ * data, capture gap, FIN, RST, window, keep-alive, retransmission, close.
+ * Time is packet time only. */
+#ifndef FTPSTALL_TCP_H
+#define FTPSTALL_TCP_H
+
+#include "ftpstall/capture.h"
+
+/* Direction of a segment within its flow. The client is the side that
+ * sent the SYN; for flows picked up mid-stream it is a guess that the
+ * layer above may correct with fst_tcp_flow_swap_roles(). */
+enum fst_tcp_dir {
+	FST_DIR_CLIENT = 0, /* client -> server */
+	FST_DIR_SERVER = 1, /* server -> client */
+};
+
+enum fst_tcp_event_kind {
+	FST_TCP_EV_OPEN,	/* SYN (client) or SYN-ACK (server) */
+	FST_TCP_EV_DATA,	/* in-order bytes */
+	FST_TCP_EV_GAP,		/* bytes the capture never held */
+	FST_TCP_EV_FIN,
+	FST_TCP_EV_RST,
+	FST_TCP_EV_ZERO_WINDOW, /* dir = the side advertising 0 */
+	FST_TCP_EV_WINDOW_OPEN, /* that side's window is non-zero again */
+	FST_TCP_EV_KEEPALIVE,
+	FST_TCP_EV_RETRANSMIT,
+	FST_TCP_EV_CLOSE, /* last event of a flow */
+	FST_TCP_EV_COUNT
+};
+
+enum fst_tcp_close_reason {
+	FST_TCP_CLOSE_FIN,	   /* both sides sent FIN */
+	FST_TCP_CLOSE_RST,	   /* a reset */
+	FST_TCP_CLOSE_IDLE,	   /* evicted: idle longer than the limit */
+	FST_TCP_CLOSE_TABLE_FULL,  /* evicted: flow table at its cap */
+	FST_TCP_CLOSE_END_OF_INPUT, /* capture ended with the flow open */
+	FST_TCP_CLOSE_REASON_COUNT
+};
+
+const char *fst_tcp_event_kind_name(enum fst_tcp_event_kind kind);
+const char *fst_tcp_close_reason_name(enum fst_tcp_close_reason reason);
+
+/* A flow as the layer above sees it. Read-only outside src/tcp except
+ * for user, which belongs to the consumer. */
+struct fst_tcp_flow {
+	uint64_t id; /* 1, 2, ... in order of first packet */
+	struct fst_addr client_addr, server_addr;
+	uint16_t client_port, server_port;
+	bool syn_seen;	 /* the handshake was captured */
+	bool mid_stream; /* picked up without a SYN */
+	int64_t first_ts_us, last_ts_us;
+	/* Per direction (index enum fst_tcp_dir). */
+	uint64_t bytes[2];	     /* sequence-space payload bytes delivered */
+	uint64_t gap_bytes[2];	     /* of which the capture never held */
+	uint64_t packets[2];
+	uint64_t retransmissions[2]; /* incl. overlapping copies */
+	uint64_t out_of_order[2];    /* segments held for a hole */
+	void *user;
+};
+
+/* One event. data is valid only during the callback. */
+struct fst_tcp_event {
+	enum fst_tcp_event_kind kind;
+	int64_t ts_us;
+	struct fst_tcp_flow *flow;
+	enum fst_tcp_dir dir; /* the side the event is about */
+	/* DATA, GAP, RETRANSMIT: sequence-space byte count. */
+	uint32_t len;
+	/* DATA: payload_present is false when the flow does not want
+	 * payload (count-only, see fst_tcp_flow_set_payload) or the bytes
+	 * were cut by the snaplen; data then is NULL or holds only the
+	 * first data_caplen bytes. */
+	bool payload_present;
+	const uint8_t *data;
+	uint32_t data_caplen;
+	uint8_t ttl;			      /* RST, FIN: of that packet */
+	uint32_t window;		      /* ZERO_WINDOW/WINDOW_OPEN: scaled */
+	enum fst_tcp_close_reason close_reason; /* CLOSE */
+};
+
+typedef void (*fst_tcp_event_fn)(void *ctx, const struct fst_tcp_event *ev);
+
+struct fst_tcp_cfg {
+	size_t max_flows;		/* 0: 262144 */
+	size_t max_ooo_bytes_per_flow;	/* 0: 1 MiB */
+	size_t max_ooo_bytes_total;	/* 0: 64 MiB */
+	size_t max_ooo_segments_per_flow; /* 0: 4096 */
+	int64_t idle_timeout_us;	/* 0: 3600 s; flows idle longer close */
+	int64_t closed_linger_us;	/* 0: 30 s; closed flows absorb stragglers */
+	/* Whether new flows reassemble payload (true) or only count bytes
+	 * until the consumer says otherwise. */
+	bool payload_by_default;
+	fst_tcp_event_fn on_event;
+	void *ctx;
+};
+
+struct fst_tcp_stats {
+	uint64_t packets;
+	uint64_t flows_opened;
+	uint64_t flows_closed[FST_TCP_CLOSE_REASON_COUNT];
+	uint64_t flows_evicted; /* idle + table full */
+	uint64_t gaps, gap_bytes;
+	uint64_t retransmissions, out_of_order;
+	uint64_t ooo_limit_hits; /* holes skipped because a cap was reached */
+	uint64_t after_close;	 /* stragglers absorbed by closed flows */
+	size_t ooo_bytes_buffered, ooo_bytes_peak;
+	size_t flows_active, flows_peak;
+};
+
+struct fst_tcp;
+
+/* Returns a new reassembler, free with fst_tcp_free; NULL on no memory.
+ * Borrows cfg only during the call. */
+struct fst_tcp *fst_tcp_new(const struct fst_tcp_cfg *cfg);
+
+/* Closes every open flow (END_OF_INPUT), emitting their events, then
+ * frees. NULL is a no-op. */
+void fst_tcp_free(struct fst_tcp *tcp);
+
+/* Emits CLOSE(END_OF_INPUT) for every open flow at the last packet time
+ * and drops them. Call at the end of input before reading results. */
+void fst_tcp_finish(struct fst_tcp *tcp);
+
+/* Feeds one packet; events are emitted from inside this call. Borrows
+ * pkt. */
+void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt);
+
+/* Advances packet time without a packet (live clock ticks): evicts flows
+ * idle past the limit. */
+void fst_tcp_advance(struct fst_tcp *tcp, int64_t now_us);
+
+/* Whether the flow keeps payload bytes (control channels) or only counts
+ * them (data channels). */
+void fst_tcp_flow_set_payload(struct fst_tcp_flow *flow, bool want_payload);
+
+/* Swaps client and server of a mid-stream flow whose guess was wrong. */
+void fst_tcp_flow_swap_roles(struct fst_tcp_flow *flow);
+
+const struct fst_tcp_stats *fst_tcp_stats(const struct fst_tcp *tcp);
+
+#endif

@@ -1,0 +1,104 @@
+#!/bin/sh
+# Install the Debian packages that ftpstall's build (and, by default, its
+# tests) need. Only missing packages are installed; when nothing is missing
+# this prints one line and exits 0 without touching apt.
+#
+# Usage: scripts/install-deps.sh [--build-only]
+#
+# Works as root, or as a user with non-interactive sudo; never reads stdin.
+set -eu
+
+BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka-dev"
+TEST_PKGS="vsftpd tcpdump tshark python3 iproute2 tmux valgrind lftp"
+
+usage()
+{
+	echo "usage: $0 [--build-only]"
+	echo "  --build-only  install only what building ftpstall needs"
+	echo "                (default: also what the test suite needs)"
+}
+
+pkgs="$BUILD_PKGS $TEST_PKGS"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build-only) pkgs="$BUILD_PKGS" ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		usage >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "install-deps: dpkg-query not found; this script supports Debian only" >&2
+	exit 1
+fi
+
+# A package counts as present when dpkg says it is installed (whatever the
+# selection state: install, hold, ...), not merely configured or half-removed.
+is_installed()
+{
+	case "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" in
+	*" ok installed") return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+total=0
+missing=""
+for p in $pkgs; do
+	total=$((total + 1))
+	if ! is_installed "$p"; then
+		missing="${missing:+$missing }$p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all $total packages present"
+	exit 0
+fi
+
+# Escalate only now that something must be installed.
+if [ "$(id -u)" -eq 0 ]; then
+	as_root=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true </dev/null 2>/dev/null; then
+	as_root="sudo -n"
+else
+	echo "install-deps: must run as root (or with passwordless sudo) to install: $missing" >&2
+	exit 1
+fi
+
+echo "install-deps: installing: $missing"
+
+# tshark's wireshark-common would otherwise ask whether non-root users may
+# capture packets; answer "no" up front so the install never prompts.
+case " $missing " in
+*" tshark "*)
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		$as_root debconf-set-selections
+	;;
+esac
+
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends \
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+	$missing </dev/null
+
+still=""
+for p in $missing; do
+	if ! is_installed "$p"; then
+		still="${still:+$still }$p"
+	fi
+done
+if [ -n "$still" ]; then
+	echo "install-deps: still missing after apt-get install: $still" >&2
+	exit 1
+fi
+echo "install-deps: all $total packages present"

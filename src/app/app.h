@@ -1,0 +1,21 @@
+/* Private to src/app: subcommand entry points and shared exit codes. */
+#ifndef FTPSTALL_APP_H
+#define FTPSTALL_APP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit statuses, as documented in --help. */
+enum {
+	EXIT_STATUS_OK = 0,
+	EXIT_STATUS_FINDINGS = 1, /* reserved: incidents found (--exit-code) */
+	EXIT_STATUS_USAGE = 2,	  /* bad usage or unreadable input */
+};
+
+int cmd_analyze(int argc, char **argv);
+void usage_analyze(FILE *out);
+
+/* Parses a whole decimal number in [min, max]; false on anything else. */
+bool parse_long(const char *text, long min, long max, long *out);
+
+#endif

@@ -1,0 +1,98 @@
+/* ftpstall: entry point and subcommand dispatch. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+
+#ifndef FTPSTALL_VERSION
+#define FTPSTALL_VERSION "0.0.0"
+#endif
+
+static const struct subcommand {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *out);
+} subcommands[] = {
+	{"analyze", "read captures (or an interface) and report FTP sessions",
+	 cmd_analyze, usage_analyze},
+};
+
+static const struct subcommand *find_subcommand(const char *name)
+{
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(subcommands[i].name, name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+static void usage_main(FILE *out)
+{
+	fprintf(out, "usage: ftpstall [--version] [--help] SUBCOMMAND [ARGS...]\n"
+		     "       ftpstall help SUBCOMMAND\n\n"
+		     "Diagnoses FTP session timeouts from packet captures.\n\n"
+		     "Subcommands:\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(out, "\nExit status: 0 success, 2 usage error or unreadable input.\n");
+}
+
+bool parse_long(const char *text, long min, long max, long *out)
+{
+	char *end;
+	long value;
+
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno || end == text || *end != '\0' || value < min || value > max)
+		return false;
+	*out = value;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	const struct subcommand *sub;
+
+	if (argc < 2) {
+		usage_main(stderr);
+		return EXIT_STATUS_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("ftpstall %s\n", FTPSTALL_VERSION);
+		return EXIT_STATUS_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage_main(stdout);
+		return EXIT_STATUS_OK;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			usage_main(stdout);
+			return EXIT_STATUS_OK;
+		}
+		sub = find_subcommand(argv[2]);
+		if (!sub) {
+			fprintf(stderr, "ftpstall: unknown subcommand '%s' (see 'ftpstall --help')\n",
+				argv[2]);
+			return EXIT_STATUS_USAGE;
+		}
+		sub->usage(stdout);
+		return EXIT_STATUS_OK;
+	}
+	if (argv[1][0] == '-') {
+		fprintf(stderr, "ftpstall: unknown option '%s' (see 'ftpstall --help')\n",
+			argv[1]);
+		return EXIT_STATUS_USAGE;
+	}
+	sub = find_subcommand(argv[1]);
+	if (!sub) {
+		fprintf(stderr, "ftpstall: unknown subcommand '%s' (see 'ftpstall --help')\n",
+			argv[1]);
+		return EXIT_STATUS_USAGE;
+	}
+	return sub->run(argc - 1, argv + 1);
+}

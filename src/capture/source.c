@@ -1,0 +1,427 @@
+/* Packet sources: capture files merged in timestamp order, and live
+ * interfaces. Frames are decoded here; only TCP segments leave. */
+#include "ftpstall/capture.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { WARNINGS_SIZE = 4096, SOURCE_NAME_SIZE = 512 };
+
+struct capture_file {
+	pcap_t *pcap;
+	const char *path; /* borrowed from the caller of open_files */
+	int linktype;
+	struct pcap_pkthdr *pending_hdr; /* read ahead, not yet returned */
+	const u_char *pending_data;
+	int64_t pending_ts_us;
+	uint64_t records;
+};
+
+struct fst_capture {
+	/* Files: active[] holds indexes into files[] of those with a pending
+	 * record, ordered by its timestamp, so the head is the next one. */
+	struct capture_file *files;
+	size_t file_count;
+	size_t *active;
+	size_t active_count;
+	struct capture_file *consumed; /* refill before the next record */
+
+	pcap_t *live;
+	int live_linktype;
+
+	int64_t last_ts_us;
+	struct fst_capture_stats stats;
+	char warnings[WARNINGS_SIZE];
+	size_t warnings_len;
+	char source_name[SOURCE_NAME_SIZE];
+};
+
+static void add_warning(struct fst_capture *cap, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_warning(struct fst_capture *cap, const char *fmt, ...)
+{
+	size_t room = sizeof(cap->warnings) - cap->warnings_len;
+	va_list ap;
+	int n;
+
+	if (room < 2)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(cap->warnings + cap->warnings_len, room - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	cap->warnings_len += (size_t)n < room - 1 ? (size_t)n : room - 2;
+	cap->warnings[cap->warnings_len++] = '\n';
+	cap->warnings[cap->warnings_len] = '\0';
+}
+
+static int64_t header_ts_us(const struct pcap_pkthdr *hdr)
+{
+	return (int64_t)hdr->ts.tv_sec * FST_US_PER_SEC + hdr->ts.tv_usec;
+}
+
+/* Explains why a file is not a readable capture, in the user's words. */
+static void describe_open_failure(const char *path, const char *pcap_err,
+				  char *errbuf)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") != 0) {
+		if (stat(path, &st) != 0) {
+			fst_errbuf_set(errbuf, "%s: %s", path, strerror(errno));
+			return;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			fst_errbuf_set(errbuf, "%s: is a directory", path);
+			return;
+		}
+		if (S_ISREG(st.st_mode) && st.st_size == 0) {
+			fst_errbuf_set(errbuf, "%s: empty file, not a capture", path);
+			return;
+		}
+	}
+	if (strstr(pcap_err, "unknown file format"))
+		fst_errbuf_set(errbuf, "%s: not a pcap or pcapng capture (unknown file format)",
+			       path);
+	else if (strstr(pcap_err, "truncated dump file"))
+		fst_errbuf_set(errbuf, "%s: capture file header is truncated", path);
+	else
+		fst_errbuf_set(errbuf, "%s: %s", path, pcap_err);
+}
+
+static void describe_link_type(int linktype, char *buf, size_t size)
+{
+	const char *name = pcap_datalink_val_to_name(linktype);
+
+	snprintf(buf, size, "%s (%d)", name ? name : "unknown", linktype);
+}
+
+/* Reads the next record of file into its pending slot. Returns false at
+ * the end of the file or on a damaged record (a warning is recorded). */
+static bool read_ahead(struct fst_capture *cap, struct capture_file *file)
+{
+	int rc = pcap_next_ex(file->pcap, &file->pending_hdr, &file->pending_data);
+
+	if (rc == 1) {
+		file->pending_ts_us = header_ts_us(file->pending_hdr);
+		return true;
+	}
+	if (rc == PCAP_ERROR)
+		add_warning(cap, "%s: %s; stopped after %llu records", file->path,
+			    pcap_geterr(file->pcap), (unsigned long long)file->records);
+	return false;
+}
+
+/* Places files[index] in active[] by its pending timestamp. Rotated
+ * files rarely overlap, so the scan from the back is short. */
+static void activate_sorted(struct fst_capture *cap, size_t index)
+{
+	int64_t ts = cap->files[index].pending_ts_us;
+	size_t pos = cap->active_count;
+
+	while (pos > 0 && cap->files[cap->active[pos - 1]].pending_ts_us > ts) {
+		cap->active[pos] = cap->active[pos - 1];
+		pos--;
+	}
+	cap->active[pos] = index;
+	cap->active_count++;
+}
+
+static void build_source_name(struct fst_capture *cap, const char *const *paths,
+			      size_t count)
+{
+	size_t used = 0;
+
+	cap->source_name[0] = '\0';
+	for (size_t i = 0; i < count && used < sizeof(cap->source_name); i++) {
+		int n = snprintf(cap->source_name + used,
+				 sizeof(cap->source_name) - used, "%s%s",
+				 i ? " " : "", strcmp(paths[i], "-") ? paths[i] : "stdin");
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+struct fst_capture *fst_capture_open_files(const char *const *paths,
+					   size_t count, char *errbuf)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE];
+	struct fst_capture *cap;
+
+	if (count == 0) {
+		fst_errbuf_set(errbuf, "no capture file given");
+		return NULL;
+	}
+	cap = calloc(1, sizeof(*cap));
+	if (!cap)
+		goto out_nomem;
+	cap->files = calloc(count, sizeof(*cap->files));
+	cap->active = calloc(count, sizeof(*cap->active));
+	if (!cap->files || !cap->active)
+		goto out_free_cap;
+	build_source_name(cap, paths, count);
+
+	for (size_t i = 0; i < count; i++) {
+		struct capture_file *file = &cap->files[i];
+		char link[128];
+
+		pcap_err[0] = '\0';
+		file->path = paths[i];
+		file->pcap = pcap_open_offline_with_tstamp_precision(
+			paths[i], PCAP_TSTAMP_PRECISION_MICRO, pcap_err);
+		cap->file_count = i + 1;
+		if (!file->pcap) {
+			describe_open_failure(paths[i], pcap_err, errbuf);
+			goto out_free_cap;
+		}
+		file->linktype = pcap_datalink(file->pcap);
+		if (!fst_linktype_supported(file->linktype)) {
+			describe_link_type(file->linktype, link, sizeof(link));
+			fst_errbuf_set(errbuf, "%s: unsupported link type %s", paths[i],
+				       link);
+			goto out_free_cap;
+		}
+	}
+	for (size_t i = 0; i < count; i++)
+		if (read_ahead(cap, &cap->files[i]))
+			activate_sorted(cap, i);
+	cap->last_ts_us = INT64_MIN;
+	return cap;
+
+out_free_cap:
+	fst_capture_free(cap);
+	return NULL;
+out_nomem:
+	fst_errbuf_set(errbuf, "out of memory");
+	return NULL;
+}
+
+struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg,
+					  char *errbuf)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+	const char *filter = cfg->filter ? cfg->filter : "tcp";
+	struct bpf_program program;
+	struct fst_capture *cap;
+	char link[128];
+	int rc;
+
+	cap = calloc(1, sizeof(*cap));
+	if (!cap) {
+		fst_errbuf_set(errbuf, "out of memory");
+		return NULL;
+	}
+	snprintf(cap->source_name, sizeof(cap->source_name), "interface %s",
+		 cfg->interface);
+	cap->last_ts_us = INT64_MIN;
+	cap->live = pcap_create(cfg->interface, pcap_err);
+	if (!cap->live) {
+		fst_errbuf_set(errbuf, "interface %s: %s", cfg->interface, pcap_err);
+		goto out_free_cap;
+	}
+	pcap_set_snaplen(cap->live, cfg->snaplen > 0 ? cfg->snaplen : 262144);
+	pcap_set_buffer_size(cap->live,
+			     cfg->buffer_size > 0 ? cfg->buffer_size : 4 << 20);
+	pcap_set_immediate_mode(cap->live, cfg->immediate ? 1 : 0);
+	pcap_set_timeout(cap->live, 100);
+	rc = pcap_activate(cap->live);
+	if (rc == PCAP_ERROR_PERM_DENIED) {
+		fst_errbuf_set(errbuf,
+			       "interface %s: permission denied (capturing needs root or CAP_NET_RAW)",
+			       cfg->interface);
+		goto out_free_cap;
+	}
+	if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+		fst_errbuf_set(errbuf, "interface %s: no such interface",
+			       cfg->interface);
+		goto out_free_cap;
+	}
+	if (rc < 0) {
+		fst_errbuf_set(errbuf, "interface %s: %s", cfg->interface,
+			       pcap_geterr(cap->live));
+		goto out_free_cap;
+	}
+	cap->live_linktype = pcap_datalink(cap->live);
+	if (!fst_linktype_supported(cap->live_linktype)) {
+		describe_link_type(cap->live_linktype, link, sizeof(link));
+		fst_errbuf_set(errbuf, "interface %s: unsupported link type %s",
+			       cfg->interface, link);
+		goto out_free_cap;
+	}
+	if (pcap_compile(cap->live, &program, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		fst_errbuf_set(errbuf, "filter '%s': %s", filter, pcap_geterr(cap->live));
+		goto out_free_cap;
+	}
+	rc = pcap_setfilter(cap->live, &program);
+	pcap_freecode(&program);
+	if (rc != 0) {
+		fst_errbuf_set(errbuf, "filter '%s': %s", filter, pcap_geterr(cap->live));
+		goto out_free_cap;
+	}
+	if (pcap_setnonblock(cap->live, 1, pcap_err) != 0) {
+		fst_errbuf_set(errbuf, "interface %s: %s", cfg->interface, pcap_err);
+		goto out_free_cap;
+	}
+	return cap;
+
+out_free_cap:
+	fst_capture_free(cap);
+	return NULL;
+}
+
+void fst_capture_free(struct fst_capture *cap)
+{
+	if (!cap)
+		return;
+	for (size_t i = 0; i < cap->file_count; i++)
+		if (cap->files[i].pcap)
+			pcap_close(cap->files[i].pcap);
+	if (cap->live)
+		pcap_close(cap->live);
+	free(cap->files);
+	free(cap->active);
+	free(cap);
+}
+
+/* Counts a decode result in the statistics. */
+static void count_decode(struct fst_capture_stats *stats, enum fst_decode_result r)
+{
+	switch (r) {
+	case FST_DECODE_TCP:
+		stats->tcp_packets++;
+		break;
+	case FST_DECODE_NOT_IP:
+		stats->skipped_not_ip++;
+		break;
+	case FST_DECODE_NOT_TCP:
+		stats->skipped_not_tcp++;
+		break;
+	case FST_DECODE_FRAGMENT:
+		stats->ip_fragments++;
+		break;
+	case FST_DECODE_BAD_LINK:
+	case FST_DECODE_BAD_IPV4:
+	case FST_DECODE_BAD_IP_LENGTH:
+	case FST_DECODE_BAD_IPV6_EXT:
+	case FST_DECODE_BAD_TCP:
+	case FST_DECODE_BAD_TCP_OPTION:
+	case FST_DECODE_SHORT_CAPTURE:
+	case FST_DECODE_RESULT_COUNT:
+		stats->malformed[r]++;
+		break;
+	}
+}
+
+/* Decodes one frame; returns true when it is a TCP packet. Timestamps
+ * that step backwards (merged or clock-stepped captures) are clamped so
+ * that time in the layers above never runs backwards. */
+static bool accept_frame(struct fst_capture *cap, int linktype,
+			 const struct pcap_pkthdr *hdr, const u_char *data,
+			 struct fst_packet *pkt)
+{
+	enum fst_decode_result r;
+	int64_t ts = header_ts_us(hdr);
+
+	cap->stats.frames++;
+	cap->stats.frame_bytes += hdr->len;
+	if (hdr->caplen < hdr->len)
+		cap->stats.truncated_frames++;
+	r = fst_decode_frame(linktype, data, hdr->caplen, hdr->len, pkt);
+	count_decode(&cap->stats, r);
+	if (r != FST_DECODE_TCP)
+		return false;
+	if (ts < cap->last_ts_us) {
+		cap->stats.time_went_back++;
+		ts = cap->last_ts_us;
+	}
+	cap->last_ts_us = ts;
+	pkt->ts_us = ts;
+	return true;
+}
+
+static int next_from_files(struct fst_capture *cap, struct fst_packet *pkt)
+{
+	for (;;) {
+		struct capture_file *file;
+		size_t index;
+
+		if (cap->consumed) {
+			index = (size_t)(cap->consumed - cap->files);
+			cap->consumed = NULL;
+			if (read_ahead(cap, &cap->files[index]))
+				activate_sorted(cap, index);
+		}
+		if (cap->active_count == 0)
+			return -1;
+		index = cap->active[0];
+		memmove(cap->active, cap->active + 1,
+			(cap->active_count - 1) * sizeof(*cap->active));
+		cap->active_count--;
+		file = &cap->files[index];
+		file->records++;
+		cap->consumed = file;
+		if (accept_frame(cap, file->linktype, file->pending_hdr,
+				 file->pending_data, pkt))
+			return 1;
+	}
+}
+
+static int next_from_live(struct fst_capture *cap, struct fst_packet *pkt)
+{
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+
+	for (;;) {
+		int rc = pcap_next_ex(cap->live, &hdr, &data);
+
+		if (rc == 0)
+			return 0;
+		if (rc != 1) {
+			add_warning(cap, "%s: %s", cap->source_name,
+				    pcap_geterr(cap->live));
+			return -1;
+		}
+		if (accept_frame(cap, cap->live_linktype, hdr, data, pkt))
+			return 1;
+	}
+}
+
+int fst_capture_next(struct fst_capture *cap, struct fst_packet *pkt)
+{
+	return cap->live ? next_from_live(cap, pkt) : next_from_files(cap, pkt);
+}
+
+int fst_capture_fd(const struct fst_capture *cap)
+{
+	return cap->live ? pcap_get_selectable_fd(cap->live) : -1;
+}
+
+const struct fst_capture_stats *fst_capture_stats(struct fst_capture *cap)
+{
+	struct pcap_stat ps;
+
+	if (cap->live && pcap_stats(cap->live, &ps) == 0) {
+		cap->stats.kernel_received = ps.ps_recv;
+		cap->stats.kernel_dropped = ps.ps_drop;
+		cap->stats.interface_dropped = ps.ps_ifdrop;
+	}
+	return &cap->stats;
+}
+
+const char *fst_capture_warnings(const struct fst_capture *cap)
+{
+	return cap->warnings;
+}
+
+const char *fst_capture_source_name(const struct fst_capture *cap)
+{
+	return cap->source_name;
+}

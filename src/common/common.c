@@ -1,0 +1,166 @@
+/* Bounded reader, error buffer, time and address formatting. */
+#include "ftpstall/common.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void fst_errbuf_set(char *errbuf, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, FST_ERRBUF_SIZE, fmt, ap);
+	va_end(ap);
+}
+
+bool fst_rd_skip(struct fst_rd *rd, size_t n)
+{
+	if (rd->len < n)
+		return false;
+	rd->p += n;
+	rd->len -= n;
+	return true;
+}
+
+bool fst_rd_bytes(struct fst_rd *rd, void *out, size_t n)
+{
+	if (rd->len < n)
+		return false;
+	memcpy(out, rd->p, n);
+	rd->p += n;
+	rd->len -= n;
+	return true;
+}
+
+bool fst_rd_u8(struct fst_rd *rd, uint8_t *out)
+{
+	return fst_rd_bytes(rd, out, 1);
+}
+
+bool fst_rd_be16(struct fst_rd *rd, uint16_t *out)
+{
+	if (rd->len < 2)
+		return false;
+	*out = (uint16_t)(rd->p[0] << 8 | rd->p[1]);
+	rd->p += 2;
+	rd->len -= 2;
+	return true;
+}
+
+bool fst_rd_be32(struct fst_rd *rd, uint32_t *out)
+{
+	if (rd->len < 4)
+		return false;
+	*out = (uint32_t)rd->p[0] << 24 | (uint32_t)rd->p[1] << 16 |
+	       (uint32_t)rd->p[2] << 8 | rd->p[3];
+	rd->p += 4;
+	rd->len -= 4;
+	return true;
+}
+
+bool fst_rd_le16(struct fst_rd *rd, uint16_t *out)
+{
+	if (rd->len < 2)
+		return false;
+	*out = (uint16_t)(rd->p[1] << 8 | rd->p[0]);
+	rd->p += 2;
+	rd->len -= 2;
+	return true;
+}
+
+bool fst_rd_le32(struct fst_rd *rd, uint32_t *out)
+{
+	if (rd->len < 4)
+		return false;
+	*out = (uint32_t)rd->p[3] << 24 | (uint32_t)rd->p[2] << 16 |
+	       (uint32_t)rd->p[1] << 8 | rd->p[0];
+	rd->p += 4;
+	rd->len -= 4;
+	return true;
+}
+
+bool fst_rd_sub(struct fst_rd *rd, size_t n, struct fst_rd *out)
+{
+	if (rd->len < n)
+		return false;
+	out->p = rd->p;
+	out->len = n;
+	rd->p += n;
+	rd->len -= n;
+	return true;
+}
+
+/* Splits ts_us into a UTC calendar time and the microsecond remainder,
+ * rounding toward minus infinity so pre-1970 times stay consistent. */
+static bool split_time(int64_t ts_us, struct tm *tm, long *usec)
+{
+	int64_t secs = ts_us / FST_US_PER_SEC;
+	int64_t rem = ts_us % FST_US_PER_SEC;
+	time_t t;
+
+	if (rem < 0) {
+		rem += FST_US_PER_SEC;
+		secs--;
+	}
+	t = (time_t)secs;
+	*usec = (long)rem;
+	return gmtime_r(&t, tm) != NULL;
+}
+
+char *fst_time_format(int64_t ts_us, char *buf, size_t size)
+{
+	struct tm tm;
+	long usec;
+
+	if (!split_time(ts_us, &tm, &usec)) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d.%06ld",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, usec);
+	return buf;
+}
+
+char *fst_time_format_clock(int64_t ts_us, char *buf, size_t size)
+{
+	struct tm tm;
+	long usec;
+
+	if (!split_time(ts_us, &tm, &usec)) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	snprintf(buf, size, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, usec);
+	return buf;
+}
+
+bool fst_addr_equal(const struct fst_addr *a, const struct fst_addr *b)
+{
+	size_t n = a->family == 4 ? 4 : 16;
+
+	return a->family == b->family && memcmp(a->bytes, b->bytes, n) == 0;
+}
+
+char *fst_endpoint_format(const struct fst_addr *addr, uint16_t port,
+			  char *buf, size_t size)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (addr->family == 4) {
+		inet_ntop(AF_INET, addr->bytes, text, sizeof(text));
+		snprintf(buf, size, "%s:%u", text, port);
+	} else if (addr->family == 6) {
+		inet_ntop(AF_INET6, addr->bytes, text, sizeof(text));
+		snprintf(buf, size, "[%s]:%u", text, port);
+	} else {
+		snprintf(buf, size, "?:%u", port);
+	}
+	return buf;
+}

@@ -1,0 +1,773 @@
+/* TCP flow table and reassembly.
+ *
+ * Each flow has two halves, one per sending side. A half delivers its
+ * bytes in sequence order; segments beyond a hole wait in a sorted list
+ * (capped per flow and globally) until the hole fills, until the other
+ * side ACKs past it (the capture lost the bytes: a GAP), or until a cap
+ * forces the reassembler to give the hole up (also a GAP, counted).
+ * Sequence numbers are compared wrap-safely. Time is packet time. */
+#include "ftpstall/tcp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) SEQ_LT(b, a)
+
+/* A segment waiting behind a hole. data holds stored bytes: the captured
+ * payload for flows that want payload, nothing for count-only flows. */
+struct held_segment {
+	struct held_segment *next;
+	uint32_t seq;
+	uint32_t len;	  /* sequence-space length */
+	uint32_t stored;  /* bytes in data[]; == len when whole */
+	uint8_t data[];
+};
+
+/* One sending side of a flow. */
+struct half {
+	bool seq_known; /* next_seq is valid */
+	bool open_emitted;
+	bool fin_seen;
+	bool zero_window;
+	bool offered_wscale;
+	uint8_t wscale;
+	uint32_t next_seq; /* first byte not yet delivered */
+	uint32_t fin_seq;
+	struct held_segment *held; /* sorted by seq */
+	size_t held_bytes;
+	size_t held_count;
+};
+
+struct flow {
+	struct fst_tcp_flow pub; /* first: the consumer's view */
+	struct flow *hash_next;
+	struct flow *lru_prev, *lru_next; /* in the open or the closed list */
+	struct half half[2];
+	uint32_t hash;
+	bool want_payload;
+	bool scaling; /* both SYNs offered window scaling */
+	bool closed;  /* lingering to absorb stragglers */
+};
+
+struct flow_list {
+	struct flow *head, *tail; /* head: least recently active */
+};
+
+struct fst_tcp {
+	struct fst_tcp_cfg cfg;
+	struct flow **buckets;
+	size_t bucket_mask;
+	size_t flow_count; /* open + closed */
+	struct flow_list open, closed;
+	uint64_t next_id;
+	int64_t now_us;
+	struct fst_tcp_stats stats;
+};
+
+static const char *const event_kind_names[] = {
+	[FST_TCP_EV_OPEN] = "open",
+	[FST_TCP_EV_DATA] = "data",
+	[FST_TCP_EV_GAP] = "capture_gap",
+	[FST_TCP_EV_FIN] = "fin",
+	[FST_TCP_EV_RST] = "rst",
+	[FST_TCP_EV_ZERO_WINDOW] = "zero_window",
+	[FST_TCP_EV_WINDOW_OPEN] = "window_open",
+	[FST_TCP_EV_KEEPALIVE] = "keepalive",
+	[FST_TCP_EV_RETRANSMIT] = "retransmission",
+	[FST_TCP_EV_CLOSE] = "close",
+};
+_Static_assert(sizeof(event_kind_names) / sizeof(event_kind_names[0]) ==
+		       FST_TCP_EV_COUNT,
+	       "a name for every event kind");
+
+static const char *const close_reason_names[] = {
+	[FST_TCP_CLOSE_FIN] = "fin",
+	[FST_TCP_CLOSE_RST] = "rst",
+	[FST_TCP_CLOSE_IDLE] = "idle_evicted",
+	[FST_TCP_CLOSE_TABLE_FULL] = "table_full_evicted",
+	[FST_TCP_CLOSE_END_OF_INPUT] = "end_of_capture",
+};
+_Static_assert(sizeof(close_reason_names) / sizeof(close_reason_names[0]) ==
+		       FST_TCP_CLOSE_REASON_COUNT,
+	       "a name for every close reason");
+
+const char *fst_tcp_event_kind_name(enum fst_tcp_event_kind kind)
+{
+	return (unsigned)kind < FST_TCP_EV_COUNT ? event_kind_names[kind] : "?";
+}
+
+const char *fst_tcp_close_reason_name(enum fst_tcp_close_reason reason)
+{
+	return (unsigned)reason < FST_TCP_CLOSE_REASON_COUNT
+		       ? close_reason_names[reason]
+		       : "?";
+}
+
+static struct flow *flow_of(struct fst_tcp_flow *pub)
+{
+	return (struct flow *)pub;
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static void emit(struct fst_tcp *tcp, struct fst_tcp_event *ev)
+{
+	if (tcp->cfg.on_event)
+		tcp->cfg.on_event(tcp->cfg.ctx, ev);
+}
+
+static void emit_simple(struct fst_tcp *tcp, struct flow *flow,
+			enum fst_tcp_event_kind kind, enum fst_tcp_dir dir,
+			uint32_t len)
+{
+	struct fst_tcp_event ev = {
+		.kind = kind,
+		.ts_us = tcp->now_us,
+		.flow = &flow->pub,
+		.dir = dir,
+		.len = len,
+	};
+
+	emit(tcp, &ev);
+}
+
+static void emit_data(struct fst_tcp *tcp, struct flow *flow,
+		      enum fst_tcp_dir dir, uint32_t len, const uint8_t *data,
+		      uint32_t caplen)
+{
+	struct fst_tcp_event ev = {
+		.kind = FST_TCP_EV_DATA,
+		.ts_us = tcp->now_us,
+		.flow = &flow->pub,
+		.dir = dir,
+		.len = len,
+	};
+
+	if (flow->want_payload) {
+		ev.data = caplen ? data : NULL;
+		ev.data_caplen = caplen;
+		ev.payload_present = caplen == len;
+	}
+	flow->pub.bytes[dir] += len;
+	emit(tcp, &ev);
+}
+
+static void emit_gap(struct fst_tcp *tcp, struct flow *flow,
+		     enum fst_tcp_dir dir, uint32_t len)
+{
+	flow->pub.gap_bytes[dir] += len;
+	flow->pub.bytes[dir] += len;
+	tcp->stats.gaps++;
+	tcp->stats.gap_bytes += len;
+	emit_simple(tcp, flow, FST_TCP_EV_GAP, dir, len);
+}
+
+/* ---- flow lists and table -------------------------------------------- */
+
+static void list_remove(struct flow_list *list, struct flow *flow)
+{
+	if (flow->lru_prev)
+		flow->lru_prev->lru_next = flow->lru_next;
+	else
+		list->head = flow->lru_next;
+	if (flow->lru_next)
+		flow->lru_next->lru_prev = flow->lru_prev;
+	else
+		list->tail = flow->lru_prev;
+	flow->lru_prev = flow->lru_next = NULL;
+}
+
+static void list_append(struct flow_list *list, struct flow *flow)
+{
+	flow->lru_prev = list->tail;
+	flow->lru_next = NULL;
+	if (list->tail)
+		list->tail->lru_next = flow;
+	else
+		list->head = flow;
+	list->tail = flow;
+}
+
+static struct flow_list *list_of(struct fst_tcp *tcp, struct flow *flow)
+{
+	return flow->closed ? &tcp->closed : &tcp->open;
+}
+
+/* Mixes one endpoint; combining two with ^ makes the flow hash the same
+ * from either direction. */
+static uint32_t endpoint_hash(const struct fst_addr *addr, uint16_t port)
+{
+	uint32_t h = 2166136261u;
+	size_t n = addr->family == 4 ? 4 : 16;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ addr->bytes[i]) * 16777619u;
+	h = (h ^ (port & 0xff)) * 16777619u;
+	h = (h ^ (port >> 8)) * 16777619u;
+	return h;
+}
+
+static uint32_t flow_hash(const struct fst_packet *pkt)
+{
+	uint32_t h = endpoint_hash(&pkt->src, pkt->src_port) ^
+		     endpoint_hash(&pkt->dst, pkt->dst_port);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h;
+}
+
+/* Finds the flow of pkt and the direction pkt travels in it. */
+static struct flow *lookup(struct fst_tcp *tcp, const struct fst_packet *pkt,
+			   uint32_t hash, enum fst_tcp_dir *dir)
+{
+	for (struct flow *f = tcp->buckets[hash & tcp->bucket_mask]; f;
+	     f = f->hash_next) {
+		const struct fst_tcp_flow *p = &f->pub;
+
+		if (f->hash != hash)
+			continue;
+		if (pkt->src_port == p->client_port && pkt->dst_port == p->server_port &&
+		    fst_addr_equal(&pkt->src, &p->client_addr) &&
+		    fst_addr_equal(&pkt->dst, &p->server_addr)) {
+			*dir = FST_DIR_CLIENT;
+			return f;
+		}
+		if (pkt->src_port == p->server_port && pkt->dst_port == p->client_port &&
+		    fst_addr_equal(&pkt->src, &p->server_addr) &&
+		    fst_addr_equal(&pkt->dst, &p->client_addr)) {
+			*dir = FST_DIR_SERVER;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+static void free_held(struct fst_tcp *tcp, struct half *h)
+{
+	struct held_segment *seg = h->held;
+
+	while (seg) {
+		struct held_segment *next = seg->next;
+
+		tcp->stats.ooo_bytes_buffered -= seg->stored;
+		free(seg);
+		seg = next;
+	}
+	h->held = NULL;
+	h->held_bytes = 0;
+	h->held_count = 0;
+}
+
+/* Unlinks and frees a flow. Its CLOSE event must already be out. */
+static void destroy_flow(struct fst_tcp *tcp, struct flow *flow)
+{
+	struct flow **pp = &tcp->buckets[flow->hash & tcp->bucket_mask];
+
+	while (*pp != flow)
+		pp = &(*pp)->hash_next;
+	*pp = flow->hash_next;
+	list_remove(list_of(tcp, flow), flow);
+	if (!flow->closed)
+		tcp->stats.flows_active--;
+	free_held(tcp, &flow->half[0]);
+	free_held(tcp, &flow->half[1]);
+	tcp->flow_count--;
+	free(flow);
+}
+
+/* ---- reassembly ------------------------------------------------------ */
+
+/* Delivers held segments that the stream has reached. */
+static void drain_held(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir)
+{
+	struct half *h = &flow->half[dir];
+
+	while (h->held && SEQ_LEQ(h->held->seq, h->next_seq)) {
+		struct held_segment *seg = h->held;
+		uint32_t end = seg->seq + seg->len;
+
+		h->held = seg->next;
+		h->held_bytes -= seg->stored;
+		h->held_count--;
+		tcp->stats.ooo_bytes_buffered -= seg->stored;
+		if (SEQ_GT(end, h->next_seq)) {
+			uint32_t skip = h->next_seq - seg->seq;
+			uint32_t len = seg->len - skip;
+			uint32_t caplen = seg->stored > skip ? seg->stored - skip : 0;
+
+			h->next_seq = end;
+			emit_data(tcp, flow, dir, len, seg->data + skip, caplen);
+		}
+		free(seg);
+	}
+}
+
+/* Gives up waiting for the hole in front of the first held segment (or
+ * in front of up_to when nothing is held): the capture does not have
+ * those bytes. */
+static void skip_hole(struct fst_tcp *tcp, struct flow *flow,
+		      enum fst_tcp_dir dir, uint32_t up_to)
+{
+	struct half *h = &flow->half[dir];
+	uint32_t target = h->held ? h->held->seq : up_to;
+
+	if (SEQ_GT(target, h->next_seq)) {
+		emit_gap(tcp, flow, dir, target - h->next_seq);
+		h->next_seq = target;
+	}
+	drain_held(tcp, flow, dir);
+}
+
+/* Holds a segment that lies beyond a hole. Returns false when a cap
+ * leaves no room for it. */
+static bool hold_segment(struct fst_tcp *tcp, struct flow *flow,
+			 enum fst_tcp_dir dir, uint32_t seq, uint32_t len,
+			 const uint8_t *data, uint32_t caplen)
+{
+	struct half *h = &flow->half[dir];
+	uint32_t stored = flow->want_payload ? caplen : 0;
+	struct held_segment **pp = &h->held;
+	struct held_segment *seg;
+
+	if (h->held_count >= tcp->cfg.max_ooo_segments_per_flow ||
+	    h->held_bytes + stored > tcp->cfg.max_ooo_bytes_per_flow ||
+	    tcp->stats.ooo_bytes_buffered + stored > tcp->cfg.max_ooo_bytes_total)
+		return false;
+	while (*pp && SEQ_LT((*pp)->seq, seq))
+		pp = &(*pp)->next;
+	/* A copy of a segment already held: the first copy wins. */
+	if (*pp && (*pp)->seq == seq && SEQ_LEQ(seq + len, (*pp)->seq + (*pp)->len)) {
+		flow->pub.retransmissions[dir]++;
+		tcp->stats.retransmissions++;
+		emit_simple(tcp, flow, FST_TCP_EV_RETRANSMIT, dir, len);
+		return true;
+	}
+	seg = malloc(sizeof(*seg) + stored);
+	if (!seg)
+		return false;
+	seg->seq = seq;
+	seg->len = len;
+	seg->stored = stored;
+	if (stored)
+		memcpy(seg->data, data, stored);
+	seg->next = *pp;
+	*pp = seg;
+	h->held_bytes += stored;
+	h->held_count++;
+	tcp->stats.ooo_bytes_buffered += stored;
+	if (tcp->stats.ooo_bytes_buffered > tcp->stats.ooo_bytes_peak)
+		tcp->stats.ooo_bytes_peak = tcp->stats.ooo_bytes_buffered;
+	flow->pub.out_of_order[dir]++;
+	tcp->stats.out_of_order++;
+	return true;
+}
+
+/* Handles the payload of one segment from dir. */
+static void segment_data(struct fst_tcp *tcp, struct flow *flow,
+			 enum fst_tcp_dir dir, const struct fst_packet *pkt)
+{
+	struct half *h = &flow->half[dir];
+	uint32_t seq = pkt->seq + ((pkt->flags & FST_TCP_SYN) ? 1 : 0);
+	uint32_t len = pkt->payload_len;
+	uint32_t caplen = pkt->payload_caplen;
+	const uint8_t *data = pkt->payload;
+
+	if (!h->seq_known) { /* mid-stream: start where the capture starts */
+		h->seq_known = true;
+		h->next_seq = seq;
+	}
+	if (len <= 1 && seq == h->next_seq - 1 &&
+	    !(pkt->flags & (FST_TCP_SYN | FST_TCP_FIN | FST_TCP_RST))) {
+		emit_simple(tcp, flow, FST_TCP_EV_KEEPALIVE, dir, len);
+		return;
+	}
+	if (len == 0)
+		return;
+	if (SEQ_LEQ(seq + len, h->next_seq)) {
+		flow->pub.retransmissions[dir]++;
+		tcp->stats.retransmissions++;
+		emit_simple(tcp, flow, FST_TCP_EV_RETRANSMIT, dir, len);
+		return;
+	}
+	if (SEQ_LT(seq, h->next_seq)) { /* overlap: deliver only new bytes */
+		uint32_t dup = h->next_seq - seq;
+
+		flow->pub.retransmissions[dir]++;
+		tcp->stats.retransmissions++;
+		emit_simple(tcp, flow, FST_TCP_EV_RETRANSMIT, dir, dup);
+		seq += dup;
+		len -= dup;
+		data += dup < caplen ? dup : caplen;
+		caplen = dup < caplen ? caplen - dup : 0;
+	}
+	while (SEQ_GT(seq, h->next_seq)) {
+		if (hold_segment(tcp, flow, dir, seq, len, data, caplen))
+			return;
+		tcp->stats.ooo_limit_hits++;
+		skip_hole(tcp, flow, dir, seq);
+	}
+	if (SEQ_LT(seq, h->next_seq)) { /* the skip delivered part of it */
+		uint32_t dup = h->next_seq - seq;
+
+		if (dup >= len)
+			return;
+		seq += dup;
+		len -= dup;
+		data += dup < caplen ? dup : caplen;
+		caplen = dup < caplen ? caplen - dup : 0;
+	}
+	h->next_seq = seq + len;
+	emit_data(tcp, flow, dir, len, data, caplen);
+	drain_held(tcp, flow, dir);
+}
+
+/* The other side acknowledged bytes of dir's stream that the capture
+ * never showed: the capture lost them, the network did not. */
+static void check_acked_hole(struct fst_tcp *tcp, struct flow *flow,
+			     enum fst_tcp_dir dir, uint32_t ack)
+{
+	struct half *h = &flow->half[dir];
+	uint32_t limit = ack;
+
+	if (!h->seq_known)
+		return;
+	if (h->fin_seen && ack == h->fin_seq + 1)
+		limit = h->fin_seq;
+	if (SEQ_GT(limit, h->next_seq)) {
+		emit_gap(tcp, flow, dir, limit - h->next_seq);
+		h->next_seq = limit;
+		drain_held(tcp, flow, dir);
+	}
+}
+
+static void check_window(struct fst_tcp *tcp, struct flow *flow,
+			 enum fst_tcp_dir dir, const struct fst_packet *pkt)
+{
+	struct half *h = &flow->half[dir];
+	uint32_t window = (uint32_t)pkt->window << (flow->scaling ? h->wscale : 0);
+	struct fst_tcp_event ev = {
+		.ts_us = tcp->now_us,
+		.flow = &flow->pub,
+		.dir = dir,
+		.window = window,
+	};
+
+	if (pkt->flags & (FST_TCP_SYN | FST_TCP_RST) || !(pkt->flags & FST_TCP_ACK))
+		return;
+	if (window == 0 && !h->zero_window) {
+		h->zero_window = true;
+		ev.kind = FST_TCP_EV_ZERO_WINDOW;
+		emit(tcp, &ev);
+	} else if (window != 0 && h->zero_window) {
+		h->zero_window = false;
+		ev.kind = FST_TCP_EV_WINDOW_OPEN;
+		emit(tcp, &ev);
+	}
+}
+
+/* Flushes what both halves still hold, emits CLOSE and then either
+ * keeps the flow to absorb stragglers (FIN, RST) or frees it. */
+static void close_flow(struct fst_tcp *tcp, struct flow *flow,
+		       enum fst_tcp_close_reason reason)
+{
+	struct fst_tcp_event ev = {
+		.kind = FST_TCP_EV_CLOSE,
+		.ts_us = tcp->now_us,
+		.flow = &flow->pub,
+		.close_reason = reason,
+	};
+
+	for (int dir = 0; dir < 2; dir++) {
+		struct half *h = &flow->half[dir];
+
+		while (h->held)
+			skip_hole(tcp, flow, (enum fst_tcp_dir)dir, h->next_seq);
+		if (h->fin_seen && SEQ_GT(h->fin_seq, h->next_seq))
+			skip_hole(tcp, flow, (enum fst_tcp_dir)dir, h->fin_seq);
+	}
+	emit(tcp, &ev);
+	tcp->stats.flows_closed[reason]++;
+	if (reason == FST_TCP_CLOSE_IDLE || reason == FST_TCP_CLOSE_TABLE_FULL)
+		tcp->stats.flows_evicted++;
+	if (reason == FST_TCP_CLOSE_FIN || reason == FST_TCP_CLOSE_RST) {
+		list_remove(&tcp->open, flow);
+		flow->closed = true;
+		tcp->stats.flows_active--;
+		list_append(&tcp->closed, flow);
+	} else {
+		destroy_flow(tcp, flow);
+	}
+}
+
+/* Evicts flows idle past the limit and forgets closed flows whose
+ * linger is over. Both lists are in order of last activity. */
+static void expire(struct fst_tcp *tcp)
+{
+	while (tcp->closed.head &&
+	       tcp->now_us - tcp->closed.head->pub.last_ts_us > tcp->cfg.closed_linger_us)
+		destroy_flow(tcp, tcp->closed.head);
+	while (tcp->open.head &&
+	       tcp->now_us - tcp->open.head->pub.last_ts_us > tcp->cfg.idle_timeout_us)
+		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_IDLE);
+}
+
+/* Makes room for one more flow when the table is at its cap. */
+static void make_room(struct fst_tcp *tcp)
+{
+	if (tcp->flow_count < tcp->cfg.max_flows)
+		return;
+	if (tcp->closed.head)
+		destroy_flow(tcp, tcp->closed.head);
+	else if (tcp->open.head)
+		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_TABLE_FULL);
+}
+
+static struct flow *create_flow(struct fst_tcp *tcp, const struct fst_packet *pkt,
+				uint32_t hash, enum fst_tcp_dir *dir)
+{
+	bool syn = pkt->flags & FST_TCP_SYN, ack = pkt->flags & FST_TCP_ACK;
+	struct flow *flow;
+	bool sender_is_client;
+
+	make_room(tcp);
+	flow = calloc(1, sizeof(*flow));
+	if (!flow)
+		return NULL;
+	if (syn)
+		sender_is_client = !ack;
+	else if (pkt->src_port != pkt->dst_port)
+		sender_is_client = pkt->src_port > pkt->dst_port;
+	else
+		sender_is_client = true;
+	if (sender_is_client) {
+		flow->pub.client_addr = pkt->src;
+		flow->pub.client_port = pkt->src_port;
+		flow->pub.server_addr = pkt->dst;
+		flow->pub.server_port = pkt->dst_port;
+	} else {
+		flow->pub.client_addr = pkt->dst;
+		flow->pub.client_port = pkt->dst_port;
+		flow->pub.server_addr = pkt->src;
+		flow->pub.server_port = pkt->src_port;
+	}
+	*dir = sender_is_client ? FST_DIR_CLIENT : FST_DIR_SERVER;
+	flow->pub.id = ++tcp->next_id;
+	flow->pub.mid_stream = !syn;
+	flow->pub.first_ts_us = pkt->ts_us;
+	flow->hash = hash;
+	flow->want_payload = tcp->cfg.payload_by_default;
+	flow->hash_next = tcp->buckets[hash & tcp->bucket_mask];
+	tcp->buckets[hash & tcp->bucket_mask] = flow;
+	list_append(&tcp->open, flow);
+	tcp->flow_count++;
+	tcp->stats.flows_opened++;
+	if (++tcp->stats.flows_active > tcp->stats.flows_peak)
+		tcp->stats.flows_peak = tcp->stats.flows_active;
+	return flow;
+}
+
+static void handle_syn(struct fst_tcp *tcp, struct flow *flow,
+		       enum fst_tcp_dir dir, const struct fst_packet *pkt)
+{
+	struct half *h = &flow->half[dir];
+
+	if (h->open_emitted) { /* a retransmitted SYN or SYN-ACK */
+		flow->pub.retransmissions[dir]++;
+		tcp->stats.retransmissions++;
+		return;
+	}
+	h->open_emitted = true;
+	h->seq_known = true;
+	h->next_seq = pkt->seq + 1;
+	h->offered_wscale = pkt->has_wscale;
+	h->wscale = pkt->wscale;
+	if (dir == FST_DIR_CLIENT)
+		flow->pub.syn_seen = true;
+	flow->scaling = flow->half[0].offered_wscale && flow->half[1].offered_wscale;
+	emit_simple(tcp, flow, FST_TCP_EV_OPEN, dir, 0);
+}
+
+static void handle_fin(struct fst_tcp *tcp, struct flow *flow,
+		       enum fst_tcp_dir dir, const struct fst_packet *pkt)
+{
+	struct half *h = &flow->half[dir];
+	struct fst_tcp_event ev = {
+		.kind = FST_TCP_EV_FIN,
+		.ts_us = tcp->now_us,
+		.flow = &flow->pub,
+		.dir = dir,
+		.ttl = pkt->ttl,
+	};
+
+	if (h->fin_seen)
+		return;
+	h->fin_seen = true;
+	h->fin_seq = pkt->seq + ((pkt->flags & FST_TCP_SYN) ? 1 : 0) + pkt->payload_len;
+	emit(tcp, &ev);
+	if (flow->half[!dir].fin_seen)
+		close_flow(tcp, flow, FST_TCP_CLOSE_FIN);
+}
+
+static void handle_rst(struct fst_tcp *tcp, struct flow *flow,
+		       enum fst_tcp_dir dir, const struct fst_packet *pkt)
+{
+	struct fst_tcp_event ev = {
+		.kind = FST_TCP_EV_RST,
+		.ts_us = tcp->now_us,
+		.flow = &flow->pub,
+		.dir = dir,
+		.ttl = pkt->ttl,
+	};
+
+	emit(tcp, &ev);
+	close_flow(tcp, flow, FST_TCP_CLOSE_RST);
+}
+
+void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
+{
+	uint32_t hash = flow_hash(pkt);
+	enum fst_tcp_dir dir = FST_DIR_CLIENT;
+	struct flow *flow;
+
+	tcp->stats.packets++;
+	if (pkt->ts_us > tcp->now_us)
+		tcp->now_us = pkt->ts_us;
+	expire(tcp);
+
+	flow = lookup(tcp, pkt, hash, &dir);
+	if (flow && flow->closed) {
+		bool new_connection = (pkt->flags & (FST_TCP_SYN | FST_TCP_ACK)) == FST_TCP_SYN;
+
+		if (!new_connection) {
+			tcp->stats.after_close++;
+			flow->pub.last_ts_us = tcp->now_us;
+			list_remove(&tcp->closed, flow);
+			list_append(&tcp->closed, flow);
+			return;
+		}
+		destroy_flow(tcp, flow); /* the port pair was reused */
+		flow = NULL;
+	}
+	if (!flow) {
+		flow = create_flow(tcp, pkt, hash, &dir);
+		if (!flow)
+			return;
+	}
+	flow->pub.last_ts_us = tcp->now_us;
+	flow->pub.packets[dir]++;
+	list_remove(&tcp->open, flow);
+	list_append(&tcp->open, flow);
+
+	if (pkt->flags & FST_TCP_RST) {
+		handle_rst(tcp, flow, dir, pkt);
+		return;
+	}
+	if (pkt->flags & FST_TCP_SYN)
+		handle_syn(tcp, flow, dir, pkt);
+	if (pkt->flags & FST_TCP_ACK)
+		check_acked_hole(tcp, flow, (enum fst_tcp_dir)!dir, pkt->ack);
+	check_window(tcp, flow, dir, pkt);
+	segment_data(tcp, flow, dir, pkt);
+	if (pkt->flags & FST_TCP_FIN)
+		handle_fin(tcp, flow, dir, pkt);
+}
+
+void fst_tcp_advance(struct fst_tcp *tcp, int64_t now_us)
+{
+	if (now_us > tcp->now_us)
+		tcp->now_us = now_us;
+	expire(tcp);
+}
+
+/* ---- life cycle ------------------------------------------------------ */
+
+struct fst_tcp *fst_tcp_new(const struct fst_tcp_cfg *cfg)
+{
+	struct fst_tcp *tcp = calloc(1, sizeof(*tcp));
+	size_t buckets = 1024;
+
+	if (!tcp)
+		return NULL;
+	tcp->cfg = *cfg;
+	if (!tcp->cfg.max_flows)
+		tcp->cfg.max_flows = 262144;
+	if (!tcp->cfg.max_ooo_bytes_per_flow)
+		tcp->cfg.max_ooo_bytes_per_flow = 1 << 20;
+	if (!tcp->cfg.max_ooo_bytes_total)
+		tcp->cfg.max_ooo_bytes_total = 64 << 20;
+	if (!tcp->cfg.max_ooo_segments_per_flow)
+		tcp->cfg.max_ooo_segments_per_flow = 4096;
+	if (!tcp->cfg.idle_timeout_us)
+		tcp->cfg.idle_timeout_us = 3600 * FST_US_PER_SEC;
+	if (!tcp->cfg.closed_linger_us)
+		tcp->cfg.closed_linger_us = 30 * FST_US_PER_SEC;
+	/* About one bucket per flow at the cap, up to 1 M buckets. */
+	while (buckets < tcp->cfg.max_flows && buckets < (1u << 20))
+		buckets <<= 1;
+	tcp->buckets = calloc(buckets, sizeof(*tcp->buckets));
+	if (!tcp->buckets) {
+		free(tcp);
+		return NULL;
+	}
+	tcp->bucket_mask = buckets - 1;
+	tcp->now_us = INT64_MIN;
+	return tcp;
+}
+
+void fst_tcp_finish(struct fst_tcp *tcp)
+{
+	while (tcp->open.head)
+		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_END_OF_INPUT);
+	while (tcp->closed.head)
+		destroy_flow(tcp, tcp->closed.head);
+}
+
+void fst_tcp_free(struct fst_tcp *tcp)
+{
+	if (!tcp)
+		return;
+	fst_tcp_finish(tcp);
+	free(tcp->buckets);
+	free(tcp);
+}
+
+void fst_tcp_flow_set_payload(struct fst_tcp_flow *pub, bool want_payload)
+{
+	flow_of(pub)->want_payload = want_payload;
+}
+
+void fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
+{
+	struct flow *flow = flow_of(pub);
+	struct fst_addr addr = pub->client_addr;
+	uint16_t port = pub->client_port;
+	struct half h = flow->half[0];
+
+	pub->client_addr = pub->server_addr;
+	pub->client_port = pub->server_port;
+	pub->server_addr = addr;
+	pub->server_port = port;
+	flow->half[0] = flow->half[1];
+	flow->half[1] = h;
+#define SWAP_PAIR(a)                   \
+	do {                           \
+		uint64_t t_ = (a)[0];  \
+		(a)[0] = (a)[1];       \
+		(a)[1] = t_;           \
+	} while (0)
+	SWAP_PAIR(pub->bytes);
+	SWAP_PAIR(pub->gap_bytes);
+	SWAP_PAIR(pub->packets);
+	SWAP_PAIR(pub->retransmissions);
+	SWAP_PAIR(pub->out_of_order);
+#undef SWAP_PAIR
+}
+
+const struct fst_tcp_stats *fst_tcp_stats(const struct fst_tcp *tcp)
+{
+	return &tcp->stats;
+}
