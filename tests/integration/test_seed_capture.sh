@@ -1,0 +1,82 @@
+#!/bin/bash
+# test_seed_capture.sh — remakes the scenario of
+# captures/idle-timeout-421-reset.pcap with a shorter server timeout
+# (idle_session_timeout=2) into a temp dir and checks with tshark that
+#   421 -> server FIN -> client data -> server RST
+# really happens on the wire, and that the upload reached the server.
+#
+# With the path of an ftpstall binary as $1, also checks that
+# `ftpstall analyze` on the new capture tells the same story.
+#
+# Exit 0 pass, 1 fail, 77 skipped (not root, or vsftpd/tcpdump/tshark/
+# python3/ip missing; ctest needs SKIP_RETURN_CODE 77). About 5 s.
+
+set -u -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+idle_timeout=2      # vsftpd idle_session_timeout
+client_idle=3.5     # client silence after the 226
+size=65536
+
+skip() {
+	echo "SKIPPED: $*"
+	exit 77
+}
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+if [[ $(id -u) != 0 ]]; then
+	skip "needs root (network namespace, vsftpd on port 21, tcpdump)"
+fi
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
+if ! missing=$(fst_need_cmds ip tcpdump tshark python3 timeout /usr/sbin/vsftpd); then
+	skip "missing: $missing"
+fi
+if ! getent passwd ftp >/dev/null; then
+	skip "no user 'ftp' (Debian's vsftpd package creates it)"
+fi
+
+work=$(mktemp -d /tmp/ftpstall-itest.XXXXXX) || fail "mktemp"
+fst_on_exit rm -rf "$work"
+# A namespace we cannot make (no CAP_SYS_ADMIN in this container) is a
+# missing facility, not a product failure.
+fst_netns_create "fst-itest-$$" || skip "cannot create a network namespace"
+
+fst_vsftpd_start "$work" "idle_session_timeout=$idle_timeout" data_connection_timeout=30 ||
+	fail "vsftpd did not start"
+fst_capture_start lo "$work/test.pcap" tcp || fail "tcpdump did not start"
+
+client_rc=0
+fst_ns timeout 20 python3 "$top/captures/seed_client.py" \
+	--idle "$client_idle" --size "$size" --after NOOP || client_rc=$?
+fst_capture_stop || fail "tcpdump did not stop cleanly"
+
+if ((client_rc != 0)); then
+	sed 's/^/  vsftpd: /' "$work/vsftpd.log"
+	fail "client status $client_rc"
+fi
+got=$(stat -c %s "$work/root/upload/duplicity-full.vol1.difftar.gz" 2>/dev/null) ||
+	fail "the upload is not on the server"
+((got == size)) || fail "server has $got bytes, client sent $size"
+
+"$here/check-421-reset.sh" "$work/test.pcap" "$idle_timeout" ||
+	fail "the capture does not show 421 -> FIN -> client data -> RST"
+if [[ -n ${1:-} ]]; then
+	"$1" analyze "$work/test.pcap" >"$work/report.txt" 2>"$work/report.err" ||
+		fail "ftpstall analyze exited $? ($(cat "$work/report.err"))"
+	# The control flow's timeline: the server's FIN, then the client's
+	# write after it, then the server's reset.
+	awk '/-> 127.0.0.1:21$/ { on = 1 } on && /^$/ { exit } on' "$work/report.txt" >"$work/control.txt"
+	grep -n -E 'server +FIN|after the peer.s FIN|server +RST' "$work/control.txt" |
+		cut -d: -f2- | sed -E 's/^ *\+[0-9.]+ +//' >"$work/order.txt"
+	printf '%s\n' 'server  FIN (ttl 64)' \
+		'client  data 6 bytes in 1 segment (after the peer'"'"'s FIN)' \
+		'server  RST (ttl 64)' | diff - "$work/order.txt" ||
+		fail "ftpstall analyze does not show FIN -> client data -> RST (report: $(cat "$work/report.txt"))"
+fi
+echo "PASS: test_seed_capture"
+exit 0
