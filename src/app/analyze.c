@@ -1,7 +1,5 @@
-/* `ftpstall analyze`: reads captures or an interface and reports what it
- * finds. At this stage the report is the TCP flows and their events;
- * each flow's block is printed when the flow closes, so memory stays
- * bounded by the flows open at once. */
+/* `ftpstall analyze`: reads captures or an interface, runs the pipeline
+ * capture -> tcp -> ftp, and writes the report. */
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,46 +10,17 @@
 
 #include "app.h"
 #include "ftpstall/capture.h"
+#include "ftpstall/ftp.h"
+#include "ftpstall/report.h"
 #include "ftpstall/tcp.h"
-
-/* Lines kept per flow; beyond this the block says how many were left
- * out, so a flood of events cannot grow memory. */
-enum { FLOW_LOG_MAX_ENTRIES = 256 };
-#define MERGE_WINDOW_US (FST_US_PER_SEC / 2)
-
-/* One line of a flow's timeline. Consecutive data (or retransmission)
- * events of one direction less than MERGE_WINDOW_US apart are merged
- * into a single entry, so that a pause always starts a new line. */
-struct log_entry {
-	int64_t ts_us;
-	int64_t last_ts_us; /* of the last event merged into this entry */
-	enum fst_tcp_event_kind kind;
-	enum fst_tcp_dir dir;
-	uint64_t bytes;
-	uint32_t segments;
-	uint32_t window;
-	uint8_t ttl;
-	bool after_peer_fin; /* data sent after the other side's FIN */
-};
-
-struct flow_log {
-	struct log_entry entries[FLOW_LOG_MAX_ENTRIES];
-	size_t count;
-	uint64_t not_shown;
-	bool fin_seen[2];
-};
 
 struct analyze_opts {
 	const char *interface;
 	int snaplen;
 	int buffer_kib;
 	long duration_s;
-};
-
-struct analyze_ctx {
-	FILE *out;
-	uint64_t flows_reported;
-	uint64_t log_alloc_failures;
+	enum fst_report_format format;
+	struct fst_ftp_cfg ftp;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -69,8 +38,14 @@ void usage_analyze(FILE *out)
 		"       ftpstall analyze [options] -i IFACE [BPF FILTER...]\n\n"
 		"Reads pcap or pcapng files (several rotated files are read as one\n"
 		"stream in timestamp order; '-' is standard input) or captures live\n"
-		"on an interface, and reports the TCP flows and their events.\n\n"
+		"on an interface, and reports the FTP sessions: commands, replies,\n"
+		"transfers.\n\n"
 		"Options:\n"
+		"  -f, --format FORMAT      text (default) or json\n"
+		"  -p, --ftp-port PORT      also treat PORT as an FTP control port (repeatable;\n"
+		"                           21 is always one)\n"
+		"      --no-autodetect      recognise control connections by port only, not\n"
+		"                           by their FTP greeting\n"
 		"  -i, --interface IFACE    capture live on IFACE (default filter: tcp)\n"
 		"  -s, --snaplen BYTES      live: bytes captured per packet (default 262144)\n"
 		"  -B, --buffer-size KIB    live: kernel capture buffer in KiB (default 4096)\n"
@@ -79,188 +54,6 @@ void usage_analyze(FILE *out)
 		"Exit status: 0 success (also when a file ends in a damaged record: the\n"
 		"records before it are reported and a warning is printed), 2 usage error\n"
 		"or unreadable input.\n");
-}
-
-static const char *dir_name(enum fst_tcp_dir dir)
-{
-	return dir == FST_DIR_CLIENT ? "client" : "server";
-}
-
-static void record_event(struct analyze_ctx *ctx, struct flow_log *log,
-			 const struct fst_tcp_event *ev)
-{
-	struct log_entry *last = log->count ? &log->entries[log->count - 1] : NULL;
-	bool mergeable = ev->kind == FST_TCP_EV_DATA || ev->kind == FST_TCP_EV_RETRANSMIT;
-	bool after_peer_fin = ev->kind == FST_TCP_EV_DATA && log->fin_seen[!ev->dir];
-	struct log_entry *entry;
-
-	(void)ctx;
-	if (ev->kind == FST_TCP_EV_FIN)
-		log->fin_seen[ev->dir] = true;
-	if (mergeable && last && last->kind == ev->kind && last->dir == ev->dir &&
-	    last->after_peer_fin == after_peer_fin &&
-	    ev->ts_us - last->last_ts_us < MERGE_WINDOW_US) {
-		last->last_ts_us = ev->ts_us;
-		last->bytes += ev->len;
-		last->segments++;
-		return;
-	}
-	if (log->count == FLOW_LOG_MAX_ENTRIES) {
-		log->not_shown++;
-		return;
-	}
-	entry = &log->entries[log->count++];
-	*entry = (struct log_entry){
-		.ts_us = ev->ts_us,
-		.last_ts_us = ev->ts_us,
-		.kind = ev->kind,
-		.dir = ev->dir,
-		.bytes = ev->len,
-		.segments = 1,
-		.window = ev->window,
-		.ttl = ev->ttl,
-		.after_peer_fin = after_peer_fin,
-	};
-}
-
-static void print_entry(FILE *out, const struct fst_tcp_flow *flow,
-			const struct log_entry *e)
-{
-	double offset = (double)(e->ts_us - flow->first_ts_us) / 1e6;
-
-	fprintf(out, "  +%.6f  %-6s  ", offset, dir_name(e->dir));
-	switch (e->kind) {
-	case FST_TCP_EV_OPEN:
-		fprintf(out, "%s\n", e->dir == FST_DIR_CLIENT ? "SYN" : "SYN-ACK");
-		break;
-	case FST_TCP_EV_DATA:
-		fprintf(out, "data %llu bytes in %u segment%s%s\n",
-			(unsigned long long)e->bytes, e->segments,
-			e->segments == 1 ? "" : "s",
-			e->after_peer_fin ? " (after the peer's FIN)" : "");
-		break;
-	case FST_TCP_EV_RETRANSMIT:
-		fprintf(out, "retransmission of %llu bytes in %u segment%s\n",
-			(unsigned long long)e->bytes, e->segments,
-			e->segments == 1 ? "" : "s");
-		break;
-	case FST_TCP_EV_GAP:
-		fprintf(out, "capture gap: %llu bytes missing from the capture\n",
-			(unsigned long long)e->bytes);
-		break;
-	case FST_TCP_EV_FIN:
-		fprintf(out, "FIN (ttl %u)\n", e->ttl);
-		break;
-	case FST_TCP_EV_RST:
-		fprintf(out, "RST (ttl %u)\n", e->ttl);
-		break;
-	case FST_TCP_EV_ZERO_WINDOW:
-		fprintf(out, "zero window advertised\n");
-		break;
-	case FST_TCP_EV_WINDOW_OPEN:
-		fprintf(out, "window reopened (%u bytes)\n", e->window);
-		break;
-	case FST_TCP_EV_KEEPALIVE:
-		fprintf(out, "keep-alive\n");
-		break;
-	case FST_TCP_EV_CLOSE:
-	case FST_TCP_EV_COUNT:
-		fprintf(out, "?\n");
-		break;
-	}
-}
-
-static void print_flow(struct analyze_ctx *ctx, const struct fst_tcp_event *close_ev,
-		       const struct flow_log *log)
-{
-	const struct fst_tcp_flow *flow = close_ev->flow;
-	char client[64], server[64], when[40];
-	FILE *out = ctx->out;
-
-	fst_endpoint_format(&flow->client_addr, flow->client_port, client, sizeof(client));
-	fst_endpoint_format(&flow->server_addr, flow->server_port, server, sizeof(server));
-	fst_time_format(flow->first_ts_us, when, sizeof(when));
-	fprintf(out, "flow %llu: %s -> %s%s\n", (unsigned long long)flow->id, client,
-		server, flow->mid_stream ? " (picked up mid-stream; roles guessed)" : "");
-	fprintf(out, "  start %s UTC, duration %.6f s, ended by %s\n", when,
-		(double)(close_ev->ts_us - flow->first_ts_us) / 1e6,
-		fst_tcp_close_reason_name(close_ev->close_reason));
-	if (log) {
-		for (size_t i = 0; i < log->count; i++)
-			print_entry(out, flow, &log->entries[i]);
-		if (log->not_shown)
-			fprintf(out, "  ... %llu more events not shown\n",
-				(unsigned long long)log->not_shown);
-	}
-	fprintf(out,
-		"  totals: client %llu B in %llu pkts, server %llu B in %llu pkts; "
-		"retransmissions %llu/%llu; capture gaps %llu/%llu B\n\n",
-		(unsigned long long)flow->bytes[0], (unsigned long long)flow->packets[0],
-		(unsigned long long)flow->bytes[1], (unsigned long long)flow->packets[1],
-		(unsigned long long)flow->retransmissions[0],
-		(unsigned long long)flow->retransmissions[1],
-		(unsigned long long)flow->gap_bytes[0],
-		(unsigned long long)flow->gap_bytes[1]);
-	ctx->flows_reported++;
-}
-
-static void on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
-{
-	struct analyze_ctx *ctx = opaque;
-	struct flow_log *log = ev->flow->user;
-
-	if (!log && ev->kind != FST_TCP_EV_CLOSE) {
-		log = calloc(1, sizeof(*log));
-		if (!log)
-			ctx->log_alloc_failures++;
-		ev->flow->user = log;
-	}
-	if (ev->kind == FST_TCP_EV_CLOSE) {
-		print_flow(ctx, ev, log);
-		free(log);
-		ev->flow->user = NULL;
-		return;
-	}
-	if (log)
-		record_event(ctx, log, ev);
-}
-
-static void print_stats(FILE *out, const char *source,
-			const struct fst_capture_stats *cs, const struct fst_tcp_stats *ts,
-			bool live)
-{
-	uint64_t malformed = 0;
-
-	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)
-		malformed += cs->malformed[r];
-	fprintf(out, "capture: %s\n", source);
-	fprintf(out,
-		"  frames %llu (%llu TCP, %llu not IP, %llu not TCP, %llu IP fragments, "
-		"%llu malformed, %llu cut by snaplen)\n",
-		(unsigned long long)cs->frames, (unsigned long long)cs->tcp_packets,
-		(unsigned long long)cs->skipped_not_ip, (unsigned long long)cs->skipped_not_tcp,
-		(unsigned long long)cs->ip_fragments, (unsigned long long)malformed,
-		(unsigned long long)cs->truncated_frames);
-	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)
-		if (cs->malformed[r])
-			fprintf(out, "  malformed %s: %llu\n",
-				fst_decode_result_name((enum fst_decode_result)r),
-				(unsigned long long)cs->malformed[r]);
-	if (cs->time_went_back)
-		fprintf(out, "  timestamps that went backwards (clamped): %llu\n",
-			(unsigned long long)cs->time_went_back);
-	if (live)
-		fprintf(out, "  kernel: %llu received, %llu dropped, %llu dropped by interface\n",
-			(unsigned long long)cs->kernel_received,
-			(unsigned long long)cs->kernel_dropped,
-			(unsigned long long)cs->interface_dropped);
-	fprintf(out,
-		"  flows %llu (%llu evicted), capture gaps %llu (%llu B), retransmissions %llu, "
-		"out-of-order segments %llu, holes given up at a cap %llu\n",
-		(unsigned long long)ts->flows_opened, (unsigned long long)ts->flows_evicted,
-		(unsigned long long)ts->gaps, (unsigned long long)ts->gap_bytes,
-		(unsigned long long)ts->retransmissions, (unsigned long long)ts->out_of_order,
-		(unsigned long long)ts->ooo_limit_hits);
 }
 
 static int64_t wall_clock_us(void)
@@ -330,6 +123,9 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{"snaplen", required_argument, NULL, 's'},
 		{"buffer-size", required_argument, NULL, 'B'},
 		{"duration", required_argument, NULL, 'D'},
+		{"format", required_argument, NULL, 'f'},
+		{"ftp-port", required_argument, NULL, 'p'},
+		{"no-autodetect", no_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -337,7 +133,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:s:B:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:s:B:f:p:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			opts->interface = optarg;
@@ -356,6 +152,23 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			if (!parse_long(optarg, 1, 86400 * 365, &value))
 				goto bad_value;
 			opts->duration_s = value;
+			break;
+		case 'f':
+			if (!fst_report_format_parse(optarg, &opts->format))
+				goto bad_value;
+			break;
+		case 'p':
+			if (!parse_long(optarg, 1, 65535, &value))
+				goto bad_value;
+			if (opts->ftp.port_count == FST_FTP_MAX_PORTS) {
+				fprintf(stderr, "ftpstall analyze: at most %d --ftp-port options\n",
+					FST_FTP_MAX_PORTS - 1);
+				return -1;
+			}
+			opts->ftp.ports[opts->ftp.port_count++] = (uint16_t)value;
+			break;
+		case 'A':
+			opts->ftp.no_autodetect = true;
 			break;
 		case 'h':
 			usage_analyze(stdout);
@@ -380,12 +193,11 @@ bad_value:
 
 int cmd_analyze(int argc, char **argv)
 {
-	struct analyze_opts opts = {0};
-	struct analyze_ctx ctx = {.out = stdout};
-	struct fst_tcp_cfg tcp_cfg = {.on_event = on_tcp_event, .ctx = &ctx};
+	struct analyze_opts opts = {.ftp = {.ports = {21}, .port_count = 1}};
 	char errbuf[FST_ERRBUF_SIZE];
 	struct fst_capture *cap;
-	struct fst_tcp *tcp;
+	struct fst_tcp *tcp = NULL;
+	struct fst_ftp *ftp;
 	char *filter = NULL;
 	int status = EXIT_STATUS_OK;
 	int rc = parse_options(argc, argv, &opts);
@@ -422,11 +234,19 @@ int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
 		return EXIT_STATUS_USAGE;
 	}
-	tcp = fst_tcp_new(&tcp_cfg);
+	ftp = fst_ftp_new(&opts.ftp);
+	if (ftp) {
+		struct fst_tcp_cfg tcp_cfg = {
+			.payload_by_default = true,
+			.on_event = fst_ftp_on_tcp_event,
+			.ctx = ftp,
+		};
+		tcp = fst_tcp_new(&tcp_cfg);
+	}
 	if (!tcp) {
 		fprintf(stderr, "ftpstall analyze: out of memory\n");
 		status = EXIT_STATUS_USAGE;
-		goto out_free_capture;
+		goto out_free_all;
 	}
 
 	struct sigaction sa = {.sa_handler = on_stop_signal};
@@ -436,16 +256,25 @@ int cmd_analyze(int argc, char **argv)
 
 	pump(cap, tcp, opts.interface != NULL, opts.duration_s);
 	fst_tcp_finish(tcp);
-	print_stats(ctx.out, fst_capture_source_name(cap), fst_capture_stats(cap),
-		    fst_tcp_stats(tcp), opts.interface != NULL);
-	if (ctx.log_alloc_failures)
-		fprintf(stderr, "ftpstall analyze: warning: out of memory for %llu flow logs\n",
-			(unsigned long long)ctx.log_alloc_failures);
+
+	struct fst_report_input report = {
+		.version = FTPSTALL_VERSION,
+		.source = fst_capture_source_name(cap),
+		.ftp = ftp,
+		.capture = fst_capture_stats(cap),
+		.tcp = fst_tcp_stats(tcp),
+		.ftp_stats = fst_ftp_stats(ftp),
+		.live = opts.interface != NULL,
+	};
+	if (fst_report_write(stdout, opts.format, &report) != FST_OK || fflush(stdout) != 0) {
+		fprintf(stderr, "ftpstall analyze: writing the report failed\n");
+		status = EXIT_STATUS_USAGE;
+	}
 	if (fst_capture_warnings(cap)[0])
 		fprintf(stderr, "ftpstall analyze: warning: %s", fst_capture_warnings(cap));
-	fflush(ctx.out);
+out_free_all:
 	fst_tcp_free(tcp);
-out_free_capture:
+	fst_ftp_free(ftp);
 	fst_capture_free(cap);
 	return status;
 }

@@ -7,9 +7,6 @@
 
 #include "app.h"
 
-#ifndef FTPSTALL_VERSION
-#define FTPSTALL_VERSION "0.0.0"
-#endif
 
 static const struct subcommand {
 	const char *name;

@@ -29,12 +29,14 @@ struct held_segment {
 struct half {
 	bool seq_known; /* next_seq is valid */
 	bool open_emitted;
-	bool fin_seen;
+	bool fin_seen;	  /* a FIN arrived */
+	bool fin_emitted; /* ... and the stream has reached it */
 	bool zero_window;
 	bool offered_wscale;
 	uint8_t wscale;
 	uint32_t next_seq; /* first byte not yet delivered */
 	uint32_t fin_seq;
+	uint8_t fin_ttl;
 	struct held_segment *held; /* sorted by seq */
 	size_t held_bytes;
 	size_t held_count;
@@ -281,7 +283,9 @@ static void destroy_flow(struct fst_tcp *tcp, struct flow *flow)
 
 /* ---- reassembly ------------------------------------------------------ */
 
-/* Delivers held segments that the stream has reached. */
+/* Delivers held segments that the stream has reached. A held segment
+ * that the stream has already passed in part is trimmed; the bytes
+ * delivered first win. */
 static void drain_held(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir)
 {
 	struct half *h = &flow->half[dir];
@@ -306,46 +310,48 @@ static void drain_held(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir 
 	}
 }
 
-/* Gives up waiting for the hole in front of the first held segment (or
- * in front of up_to when nothing is held): the capture does not have
- * those bytes. */
-static void skip_hole(struct fst_tcp *tcp, struct flow *flow,
-		      enum fst_tcp_dir dir, uint32_t up_to)
+/* Gives up on the bytes before up_to that the capture does not hold:
+ * reports them as a gap, delivering any held segment on the way. */
+static void skip_to(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+		    uint32_t up_to)
 {
 	struct half *h = &flow->half[dir];
-	uint32_t target = h->held ? h->held->seq : up_to;
 
-	if (SEQ_GT(target, h->next_seq)) {
-		emit_gap(tcp, flow, dir, target - h->next_seq);
-		h->next_seq = target;
+	while (SEQ_GT(up_to, h->next_seq)) {
+		uint32_t target = up_to;
+
+		if (h->held && SEQ_LT(h->held->seq, target))
+			target = h->held->seq;
+		if (SEQ_GT(target, h->next_seq)) {
+			emit_gap(tcp, flow, dir, target - h->next_seq);
+			h->next_seq = target;
+		}
+		drain_held(tcp, flow, dir);
 	}
-	drain_held(tcp, flow, dir);
 }
 
-/* Holds a segment that lies beyond a hole. Returns false when a cap
- * leaves no room for it. */
-static bool hold_segment(struct fst_tcp *tcp, struct flow *flow,
-			 enum fst_tcp_dir dir, uint32_t seq, uint32_t len,
-			 const uint8_t *data, uint32_t caplen)
+static void count_retransmission(struct fst_tcp *tcp, struct flow *flow,
+				 enum fst_tcp_dir dir, uint32_t len)
+{
+	flow->pub.retransmissions[dir]++;
+	tcp->stats.retransmissions++;
+	emit_simple(tcp, flow, FST_TCP_EV_RETRANSMIT, dir, len);
+}
+
+/* Holds [seq, seq+len) beyond a hole; the caller has trimmed it so that
+ * it overlaps no held segment. Returns false when a cap leaves no room. */
+static bool hold_piece(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+		       struct held_segment **pos, uint32_t seq, uint32_t len,
+		       const uint8_t *data, uint32_t caplen)
 {
 	struct half *h = &flow->half[dir];
 	uint32_t stored = flow->want_payload ? caplen : 0;
-	struct held_segment **pp = &h->held;
 	struct held_segment *seg;
 
 	if (h->held_count >= tcp->cfg.max_ooo_segments_per_flow ||
 	    h->held_bytes + stored > tcp->cfg.max_ooo_bytes_per_flow ||
 	    tcp->stats.ooo_bytes_buffered + stored > tcp->cfg.max_ooo_bytes_total)
 		return false;
-	while (*pp && SEQ_LT((*pp)->seq, seq))
-		pp = &(*pp)->next;
-	/* A copy of a segment already held: the first copy wins. */
-	if (*pp && (*pp)->seq == seq && SEQ_LEQ(seq + len, (*pp)->seq + (*pp)->len)) {
-		flow->pub.retransmissions[dir]++;
-		tcp->stats.retransmissions++;
-		emit_simple(tcp, flow, FST_TCP_EV_RETRANSMIT, dir, len);
-		return true;
-	}
 	seg = malloc(sizeof(*seg) + stored);
 	if (!seg)
 		return false;
@@ -354,8 +360,8 @@ static bool hold_segment(struct fst_tcp *tcp, struct flow *flow,
 	seg->stored = stored;
 	if (stored)
 		memcpy(seg->data, data, stored);
-	seg->next = *pp;
-	*pp = seg;
+	seg->next = *pos;
+	*pos = seg;
 	h->held_bytes += stored;
 	h->held_count++;
 	tcp->stats.ooo_bytes_buffered += stored;
@@ -366,64 +372,95 @@ static bool hold_segment(struct fst_tcp *tcp, struct flow *flow,
 	return true;
 }
 
-/* Handles the payload of one segment from dir. */
+/* A run of sequence space with the captured part of its bytes. */
+struct piece {
+	uint32_t seq, len;
+	const uint8_t *data;
+	uint32_t caplen;
+};
+
+static void piece_advance(struct piece *p, uint32_t n)
+{
+	uint32_t captured = n < p->caplen ? n : p->caplen;
+
+	p->seq += n;
+	p->len -= n;
+	p->data += captured;
+	p->caplen -= captured;
+}
+
+/* Handles the payload of one segment from dir, piece by piece: bytes
+ * already delivered or already held are retransmissions (the first copy
+ * wins), bytes at the stream's edge are delivered, bytes beyond a hole
+ * are held. When a cap leaves no room to hold, the hole is given up. */
 static void segment_data(struct fst_tcp *tcp, struct flow *flow,
 			 enum fst_tcp_dir dir, const struct fst_packet *pkt)
 {
 	struct half *h = &flow->half[dir];
-	uint32_t seq = pkt->seq + ((pkt->flags & FST_TCP_SYN) ? 1 : 0);
-	uint32_t len = pkt->payload_len;
-	uint32_t caplen = pkt->payload_caplen;
-	const uint8_t *data = pkt->payload;
+	struct piece p = {
+		.seq = pkt->seq + ((pkt->flags & FST_TCP_SYN) ? 1 : 0),
+		.len = pkt->payload_len,
+		.data = pkt->payload,
+		.caplen = pkt->payload_caplen,
+	};
 
 	if (!h->seq_known) { /* mid-stream: start where the capture starts */
 		h->seq_known = true;
-		h->next_seq = seq;
+		h->next_seq = p.seq;
 	}
-	if (len <= 1 && seq == h->next_seq - 1 &&
+	if (p.len <= 1 && p.seq == h->next_seq - 1 &&
 	    !(pkt->flags & (FST_TCP_SYN | FST_TCP_FIN | FST_TCP_RST))) {
-		emit_simple(tcp, flow, FST_TCP_EV_KEEPALIVE, dir, len);
+		emit_simple(tcp, flow, FST_TCP_EV_KEEPALIVE, dir, p.len);
 		return;
 	}
-	if (len == 0)
-		return;
-	if (SEQ_LEQ(seq + len, h->next_seq)) {
-		flow->pub.retransmissions[dir]++;
-		tcp->stats.retransmissions++;
-		emit_simple(tcp, flow, FST_TCP_EV_RETRANSMIT, dir, len);
-		return;
-	}
-	if (SEQ_LT(seq, h->next_seq)) { /* overlap: deliver only new bytes */
-		uint32_t dup = h->next_seq - seq;
+	while (p.len > 0) {
+		struct held_segment **pos = &h->held, *prev = NULL;
+		uint32_t n;
 
-		flow->pub.retransmissions[dir]++;
-		tcp->stats.retransmissions++;
-		emit_simple(tcp, flow, FST_TCP_EV_RETRANSMIT, dir, dup);
-		seq += dup;
-		len -= dup;
-		data += dup < caplen ? dup : caplen;
-		caplen = dup < caplen ? caplen - dup : 0;
-	}
-	while (SEQ_GT(seq, h->next_seq)) {
-		if (hold_segment(tcp, flow, dir, seq, len, data, caplen))
-			return;
+		if (SEQ_LT(p.seq, h->next_seq)) {
+			n = h->next_seq - p.seq < p.len ? h->next_seq - p.seq : p.len;
+			count_retransmission(tcp, flow, dir, n);
+			piece_advance(&p, n);
+			continue;
+		}
+		if (p.seq == h->next_seq) {
+			n = p.len;
+			if (h->held && SEQ_LT(h->held->seq, p.seq + p.len))
+				n = h->held->seq - p.seq;
+			h->next_seq = p.seq + n;
+			emit_data(tcp, flow, dir, n, p.data, n < p.caplen ? n : p.caplen);
+			piece_advance(&p, n);
+			drain_held(tcp, flow, dir);
+			continue;
+		}
+		while (*pos && SEQ_LEQ((*pos)->seq, p.seq)) {
+			prev = *pos;
+			pos = &(*pos)->next;
+		}
+		if (prev && SEQ_GT(prev->seq + prev->len, p.seq)) {
+			n = prev->seq + prev->len - p.seq;
+			n = n < p.len ? n : p.len;
+			count_retransmission(tcp, flow, dir, n);
+			piece_advance(&p, n);
+			continue;
+		}
+		n = p.len;
+		if (*pos && SEQ_LT((*pos)->seq, p.seq + p.len))
+			n = (*pos)->seq - p.seq;
+		if (hold_piece(tcp, flow, dir, pos, p.seq, n, p.data,
+			       n < p.caplen ? n : p.caplen)) {
+			piece_advance(&p, n);
+			continue;
+		}
 		tcp->stats.ooo_limit_hits++;
-		skip_hole(tcp, flow, dir, seq);
+		skip_to(tcp, flow, dir, p.seq);
 	}
-	if (SEQ_LT(seq, h->next_seq)) { /* the skip delivered part of it */
-		uint32_t dup = h->next_seq - seq;
-
-		if (dup >= len)
-			return;
-		seq += dup;
-		len -= dup;
-		data += dup < caplen ? dup : caplen;
-		caplen = dup < caplen ? caplen - dup : 0;
-	}
-	h->next_seq = seq + len;
-	emit_data(tcp, flow, dir, len, data, caplen);
-	drain_held(tcp, flow, dir);
 }
+
+/* Emits a side's FIN once the stream has reached it, and closes the
+ * flow when both sides have. Returns true if the flow was closed. */
+static bool maybe_fin(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+		      bool may_close);
 
 /* The other side acknowledged bytes of dir's stream that the capture
  * never showed: the capture lost them, the network did not. */
@@ -437,11 +474,7 @@ static void check_acked_hole(struct fst_tcp *tcp, struct flow *flow,
 		return;
 	if (h->fin_seen && ack == h->fin_seq + 1)
 		limit = h->fin_seq;
-	if (SEQ_GT(limit, h->next_seq)) {
-		emit_gap(tcp, flow, dir, limit - h->next_seq);
-		h->next_seq = limit;
-		drain_held(tcp, flow, dir);
-	}
+	skip_to(tcp, flow, dir, limit);
 }
 
 static void check_window(struct fst_tcp *tcp, struct flow *flow,
@@ -485,9 +518,10 @@ static void close_flow(struct fst_tcp *tcp, struct flow *flow,
 		struct half *h = &flow->half[dir];
 
 		while (h->held)
-			skip_hole(tcp, flow, (enum fst_tcp_dir)dir, h->next_seq);
-		if (h->fin_seen && SEQ_GT(h->fin_seq, h->next_seq))
-			skip_hole(tcp, flow, (enum fst_tcp_dir)dir, h->fin_seq);
+			skip_to(tcp, flow, (enum fst_tcp_dir)dir, h->held->seq);
+		if (h->fin_seen)
+			skip_to(tcp, flow, (enum fst_tcp_dir)dir, h->fin_seq);
+		maybe_fin(tcp, flow, (enum fst_tcp_dir)dir, false);
 	}
 	emit(tcp, &ev);
 	tcp->stats.flows_closed[reason]++;
@@ -501,6 +535,29 @@ static void close_flow(struct fst_tcp *tcp, struct flow *flow,
 	} else {
 		destroy_flow(tcp, flow);
 	}
+}
+
+static bool maybe_fin(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+		      bool may_close)
+{
+	struct half *h = &flow->half[dir];
+	struct fst_tcp_event ev = {
+		.kind = FST_TCP_EV_FIN,
+		.ts_us = tcp->now_us,
+		.flow = &flow->pub,
+		.dir = dir,
+		.ttl = h->fin_ttl,
+	};
+
+	if (!h->fin_seen || h->fin_emitted || SEQ_GT(h->fin_seq, h->next_seq))
+		return false;
+	h->fin_emitted = true;
+	emit(tcp, &ev);
+	if (may_close && flow->half[!dir].fin_emitted) {
+		close_flow(tcp, flow, FST_TCP_CLOSE_FIN);
+		return true;
+	}
+	return false;
 }
 
 /* Evicts flows idle past the limit and forgets closed flows whose
@@ -591,25 +648,16 @@ static void handle_syn(struct fst_tcp *tcp, struct flow *flow,
 	emit_simple(tcp, flow, FST_TCP_EV_OPEN, dir, 0);
 }
 
-static void handle_fin(struct fst_tcp *tcp, struct flow *flow,
-		       enum fst_tcp_dir dir, const struct fst_packet *pkt)
+/* Records a FIN; it is emitted (maybe_fin) once the data before it is. */
+static void handle_fin(struct flow *flow, enum fst_tcp_dir dir, const struct fst_packet *pkt)
 {
 	struct half *h = &flow->half[dir];
-	struct fst_tcp_event ev = {
-		.kind = FST_TCP_EV_FIN,
-		.ts_us = tcp->now_us,
-		.flow = &flow->pub,
-		.dir = dir,
-		.ttl = pkt->ttl,
-	};
 
 	if (h->fin_seen)
 		return;
 	h->fin_seen = true;
+	h->fin_ttl = pkt->ttl;
 	h->fin_seq = pkt->seq + ((pkt->flags & FST_TCP_SYN) ? 1 : 0) + pkt->payload_len;
-	emit(tcp, &ev);
-	if (flow->half[!dir].fin_seen)
-		close_flow(tcp, flow, FST_TCP_CLOSE_FIN);
 }
 
 static void handle_rst(struct fst_tcp *tcp, struct flow *flow,
@@ -673,7 +721,10 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	check_window(tcp, flow, dir, pkt);
 	segment_data(tcp, flow, dir, pkt);
 	if (pkt->flags & FST_TCP_FIN)
-		handle_fin(tcp, flow, dir, pkt);
+		handle_fin(flow, dir, pkt);
+	/* The other side's FIN may have become due through an ACKed hole. */
+	if (!maybe_fin(tcp, flow, (enum fst_tcp_dir)!dir, true))
+		maybe_fin(tcp, flow, dir, true);
 }
 
 void fst_tcp_advance(struct fst_tcp *tcp, int64_t now_us)

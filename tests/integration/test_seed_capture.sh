@@ -68,15 +68,16 @@ got=$(stat -c %s "$work/root/upload/duplicity-full.vol1.difftar.gz" 2>/dev/null)
 if [[ -n ${1:-} ]]; then
 	"$1" analyze "$work/test.pcap" >"$work/report.txt" 2>"$work/report.err" ||
 		fail "ftpstall analyze exited $? ($(cat "$work/report.err"))"
-	# The control flow's timeline: the server's FIN, then the client's
-	# write after it, then the server's reset.
-	awk '/-> 127.0.0.1:21$/ { on = 1 } on && /^$/ { exit } on' "$work/report.txt" >"$work/control.txt"
-	grep -n -E 'server +FIN|after the peer.s FIN|server +RST' "$work/control.txt" |
-		cut -d: -f2- | sed -E 's/^ *\+[0-9.]+ +//' >"$work/order.txt"
-	printf '%s\n' 'server  FIN (ttl 64)' \
-		'client  data 6 bytes in 1 segment (after the peer'"'"'s FIN)' \
-		'server  RST (ttl 64)' | diff - "$work/order.txt" ||
-		fail "ftpstall analyze does not show FIN -> client data -> RST (report: $(cat "$work/report.txt"))"
+	# The session's timeline: the upload, the server's 421, then the
+	# client's write into the closed connection.
+	grep -E '^  \+ *[0-9.]+  (client|server)  ' "$work/report.txt" |
+		sed -E 's/^ *\+ *[0-9.]+ +//' | grep -E '^(client  STOR|server  226|server  421|client  NOOP)' >"$work/order.txt"
+	printf '%s\n' 'client  STOR upload/duplicity-full.vol1.difftar.gz' \
+		'server  226 Transfer complete.' 'server  421 Timeout.' 'client  NOOP' |
+		diff - "$work/order.txt" ||
+		fail "ftpstall analyze does not show STOR -> 226 -> 421 -> NOOP (report: $(cat "$work/report.txt"))"
+	grep -q "transfer 1: STOR upload/duplicity-full.vol1.difftar.gz (passive), $size bytes" "$work/report.txt" ||
+		fail "the transfer's byte count is not $size"
 fi
 echo "PASS: test_seed_capture"
 exit 0

@@ -1,0 +1,206 @@
+/* FTP sessions from TCP events: recognises control connections, parses
+ * both directions, runs the session state machine, knows at every
+ * instant whose turn it is, and associates data connections with the
+ * session and transfer that announced them. */
+#ifndef FTPSTALL_FTP_H
+#define FTPSTALL_FTP_H
+
+#include "ftpstall/ftp_proto.h"
+#include "ftpstall/tcp.h"
+
+/* Session states (RFC 959 5.4 reply sequences drive the transitions). */
+enum fst_ftp_state {
+	FST_FTP_CONNECTED,	/* TCP up, greeting not yet seen */
+	FST_FTP_GREETED,	/* 220 received */
+	FST_FTP_AUTHENTICATING, /* USER/PASS/ACCT exchange under way */
+	FST_FTP_READY,		/* logged in, no transfer set up */
+	FST_FTP_DATA_SETUP,	/* PASV/PORT accepted, transfer not started */
+	FST_FTP_TRANSFERRING,	/* transfer command got its 1xx */
+	FST_FTP_CLOSING,	/* QUIT sent, or 421 received */
+	FST_FTP_CLOSED,		/* control connection closed */
+	FST_FTP_ENCRYPTED,	/* AUTH TLS accepted: commands are opaque */
+	FST_FTP_STATE_COUNT
+};
+
+const char *fst_ftp_state_name(enum fst_ftp_state state);
+
+enum fst_side {
+	FST_SIDE_NONE,
+	FST_SIDE_CLIENT,
+	FST_SIDE_SERVER,
+	FST_SIDE_COUNT
+};
+
+const char *fst_side_name(enum fst_side side);
+
+enum fst_channel { FST_CHANNEL_CONTROL, FST_CHANNEL_DATA };
+
+/* Who owes the next move, and on which channel. */
+struct fst_ftp_turn {
+	enum fst_side side;
+	enum fst_channel channel;
+};
+
+enum fst_transfer_mode { FST_MODE_UNKNOWN, FST_MODE_PASSIVE, FST_MODE_ACTIVE };
+const char *fst_transfer_mode_name(enum fst_transfer_mode mode);
+
+enum fst_transfer_outcome {
+	FST_OUTCOME_PENDING,  /* still running */
+	FST_OUTCOME_COMPLETE, /* 226 or 250 */
+	FST_OUTCOME_FAILED,   /* 425 426 451 452 552 550 ... */
+	FST_OUTCOME_ABORTED,  /* ABOR */
+	FST_OUTCOME_UNKNOWN,  /* no final reply in the capture */
+	FST_OUTCOME_COUNT
+};
+const char *fst_transfer_outcome_name(enum fst_transfer_outcome outcome);
+
+struct fst_ftp_command_rec {
+	int64_t ts_us;
+	struct fst_ftp_command cmd;
+	int preliminary_code; /* a 1xx seen for it, or 0 */
+	int reply_code;	      /* final reply, or 0 when none */
+	int64_t reply_ts_us;
+	char reply_text[FST_FTP_TEXT_MAX + 1];
+};
+
+struct fst_ftp_reply_rec {
+	int64_t ts_us;
+	int code;
+	unsigned lines;
+	bool unsolicited; /* greeting, or no command was waiting (421) */
+	char text[FST_FTP_TEXT_MAX + 1];
+};
+
+struct fst_ftp_transfer {
+	uint64_t id; /* within the session, from 1 */
+	enum fst_ftp_verb verb;
+	char file[FST_FTP_ARG_MAX + 1];
+	enum fst_transfer_mode mode;
+	uint64_t rest_offset;
+	bool has_rest;
+	enum fst_side sender; /* who sends the data */
+	uint64_t bytes;	      /* sequence-space bytes from the sender */
+	uint64_t gap_bytes;   /* of which the capture lost */
+	int64_t command_ts_us;
+	int64_t start_us, end_us; /* first and last data, 0 when none */
+	enum fst_transfer_outcome outcome;
+	int reply_code;
+	enum fst_side closed_by; /* first FIN/RST on the data connection */
+	bool closed_by_rst;
+	bool data_seen;		 /* a data connection was matched */
+	bool data_done;		 /* the sender finished or the connection closed */
+	bool nat_address;	 /* announced address differed from the real one */
+	bool control_ended_first; /* control closed while this was running */
+};
+
+/* A session. Read-only for consumers except user, which is theirs. Records are capped
+ * (cfg.max_records); what did not fit is counted in *_dropped. */
+struct fst_ftp_session {
+	uint64_t id;
+	struct fst_addr client_addr, server_addr;
+	uint16_t client_port, server_port;
+	bool mid_stream;	   /* capture began after the session did */
+	bool detected_by_greeting; /* not on a configured port */
+	bool encrypted;
+	int64_t start_us, last_us, end_us;
+	enum fst_ftp_state state;
+	struct fst_ftp_turn turn;
+	char banner[FST_FTP_TEXT_MAX + 1];
+	char syst[FST_FTP_TEXT_MAX + 1];
+	const char *software; /* guessed from banner/SYST, or NULL */
+	char user_name[FST_FTP_ARG_MAX + 1];
+	char type[8];
+	char cwd[FST_FTP_ARG_MAX + 1];
+	char features[FST_FTP_TEXT_MAX + 1]; /* FEAT lines, space-separated */
+
+	struct fst_ftp_command_rec *commands;
+	size_t command_count, commands_dropped;
+	struct fst_ftp_reply_rec *replies;
+	size_t reply_count, replies_dropped;
+	struct fst_ftp_transfer *transfers;
+	size_t transfer_count, transfers_dropped;
+
+	uint64_t anomalies; /* overlong lines, invalid replies, ... */
+	void *user;
+};
+
+enum fst_ftp_anomaly {
+	FST_ANOMALY_LINE_TOO_LONG,
+	FST_ANOMALY_INVALID_REPLY,
+	FST_ANOMALY_INVALID_COMMAND,
+	FST_ANOMALY_TOO_MANY_PENDING,
+	FST_ANOMALY_BAD_DATA_ADDRESS,
+	FST_ANOMALY_COUNT
+};
+const char *fst_ftp_anomaly_name(enum fst_ftp_anomaly anomaly);
+
+enum fst_ftp_event_kind {
+	FST_FTP_EV_SESSION_OPEN,
+	FST_FTP_EV_COMMAND,	   /* command */
+	FST_FTP_EV_REPLY,	   /* reply (+ command it answers, if any) */
+	FST_FTP_EV_STATE,	   /* old_state -> session->state */
+	FST_FTP_EV_TRANSFER_START, /* transfer (its first data) */
+	FST_FTP_EV_TRANSFER_END,   /* transfer (final reply or data close) */
+	FST_FTP_EV_TCP,		   /* tcp event on channel (not DATA on control) */
+	FST_FTP_EV_ANOMALY,
+	FST_FTP_EV_SESSION_CLOSE, /* last event of a session */
+	FST_FTP_EV_COUNT
+};
+
+/* One event. Pointers are valid during the callback only, except
+ * session, which lives until fst_ftp_free. */
+struct fst_ftp_event {
+	enum fst_ftp_event_kind kind;
+	int64_t ts_us;
+	struct fst_ftp_session *session;
+	enum fst_channel channel;
+	const struct fst_tcp_event *tcp;	  /* TCP */
+	const struct fst_ftp_command_rec *command; /* COMMAND, REPLY */
+	const struct fst_ftp_reply_rec *reply;	  /* REPLY */
+	const struct fst_ftp_transfer *transfer;  /* TRANSFER_*, TCP on data */
+	enum fst_ftp_state old_state;		  /* STATE */
+	enum fst_ftp_anomaly anomaly;		  /* ANOMALY */
+};
+
+typedef void (*fst_ftp_event_fn)(void *ctx, const struct fst_ftp_event *ev);
+
+enum { FST_FTP_MAX_PORTS = 16 };
+
+struct fst_ftp_cfg {
+	uint16_t ports[FST_FTP_MAX_PORTS]; /* control ports; none: {21} */
+	size_t port_count;
+	bool no_autodetect;	/* do not detect sessions by their 220 greeting */
+	size_t max_line;	/* 0: 8192 bytes */
+	size_t max_records;	/* per list per session; 0: 100000 */
+	size_t max_pending;	/* pipelined commands awaiting replies; 0: 64 */
+	int64_t expect_timeout_us; /* data connection expectations; 0: 120 s */
+	fst_ftp_event_fn on_event;
+	void *ctx;
+};
+
+struct fst_ftp_stats {
+	uint64_t sessions;
+	uint64_t data_connections;    /* matched to a session */
+	uint64_t unmatched_flows;     /* TCP flows that are not FTP */
+	uint64_t anomalies[FST_ANOMALY_COUNT];
+	uint64_t expectations_expired;
+};
+
+struct fst_ftp;
+
+/* Returns a new tracker, free with fst_ftp_free. Borrows cfg. */
+struct fst_ftp *fst_ftp_new(const struct fst_ftp_cfg *cfg);
+
+/* Ends every session still open, then frees sessions and tracker. */
+void fst_ftp_free(struct fst_ftp *ftp);
+
+/* The TCP layer's event callback (ctx is the tracker). */
+void fst_ftp_on_tcp_event(void *ftp, const struct fst_tcp_event *ev);
+
+/* Sessions in order of their start; NULL after the last. */
+struct fst_ftp_session *fst_ftp_sessions(struct fst_ftp *ftp);
+struct fst_ftp_session *fst_ftp_session_next(struct fst_ftp_session *session);
+
+const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp);
+
+#endif

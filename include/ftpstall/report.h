@@ -1,0 +1,34 @@
+/* Reports: views of one result (sessions, statistics) as text or JSON.
+ * Every byte that came from the network is escaped for its format. */
+#ifndef FTPSTALL_REPORT_H
+#define FTPSTALL_REPORT_H
+
+#include <stdio.h>
+
+#include "ftpstall/ftp.h"
+
+enum fst_report_format {
+	FST_REPORT_TEXT,
+	FST_REPORT_JSON,
+	FST_REPORT_FORMAT_COUNT
+};
+
+/* Parses "text" or "json"; false if unknown. */
+bool fst_report_format_parse(const char *name, enum fst_report_format *out);
+
+/* Everything a report shows. All borrowed. */
+struct fst_report_input {
+	const char *version;
+	const char *source; /* file names or "interface X" */
+	struct fst_ftp *ftp;
+	const struct fst_capture_stats *capture;
+	const struct fst_tcp_stats *tcp;
+	const struct fst_ftp_stats *ftp_stats;
+	bool live;
+};
+
+/* Writes the report; returns 0, or FST_ERR_IO when out failed. */
+int fst_report_write(FILE *out, enum fst_report_format format,
+		     const struct fst_report_input *in);
+
+#endif

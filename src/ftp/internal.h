@@ -1,0 +1,95 @@
+/* Private to src/ftp: the session object behind struct fst_ftp_session
+ * and the hooks between the tracker and the session state machine. */
+#ifndef FTPSTALL_FTP_INTERNAL_H
+#define FTPSTALL_FTP_INTERNAL_H
+
+#include "ftpstall/ftp.h"
+
+/* Bytes of one direction of a control connection on their way to
+ * becoming lines. Grows on demand up to the configured maximum. */
+struct line_reader {
+	char *buf;
+	size_t len, cap;
+	bool overflow; /* the current line passed the maximum */
+	uint8_t telnet_state;
+};
+
+/* A command awaiting its final reply. */
+struct pending_command {
+	enum fst_ftp_verb verb;
+	size_t record; /* index in commands[], or SIZE_MAX if not recorded */
+	size_t transfer; /* index in transfers[], or SIZE_MAX */
+	bool preliminary_seen;
+};
+
+/* Where a data connection is expected (one per session: the latest
+ * PASV/PORT wins). Linked into the tracker's table by port. */
+struct expectation {
+	struct expectation *next_in_bucket;
+	struct session *session;
+	struct fst_addr listener; /* as announced */
+	uint16_t port;
+	enum fst_transfer_mode mode;
+	int64_t expires_us;
+	bool linked;
+};
+
+enum flow_role { FLOW_UNDECIDED, FLOW_CONTROL, FLOW_DATA, FLOW_NOT_FTP };
+
+/* What the tracker hangs on a TCP flow's user pointer. */
+struct flow_ctx {
+	enum flow_role role;
+	struct session *session;
+	size_t transfer; /* data flows: index in transfers[], or SIZE_MAX */
+	enum fst_side side_of_dir[2]; /* data flows: FTP side of each TCP dir */
+	bool nat_address;
+	bool closed_seen; /* data flows: first FIN/RST already attributed */
+};
+
+struct session {
+	struct fst_ftp_session pub; /* first: the consumer's view */
+	struct session *prev, *next; /* all sessions, in order of creation */
+	struct fst_ftp *tracker;
+	struct flow_ctx control;
+	bool confirmed;	    /* known to be FTP; events flow */
+	bool saw_greeting;
+	unsigned probe_lines; /* lines seen while not yet confirmed */
+	struct line_reader lines[2];
+	struct fst_ftp_reply_asm reply;
+	struct pending_command *pending; /* ring of cfg.max_pending */
+	size_t pending_head, pending_count;
+	size_t records_cap[3];
+	uint64_t rest_offset;
+	bool rest_pending;
+	enum fst_side last_sender; /* encrypted sessions: who spoke last */
+	size_t open_transfer;	  /* transfer whose data is expected, or SIZE_MAX */
+	struct flow_ctx *waiting_data; /* data flow matched before its command */
+	struct expectation expect;
+	bool closed;
+};
+
+/* Tracker internals the session code uses. */
+const struct fst_ftp_cfg *ftp_cfg(const struct fst_ftp *ftp);
+void ftp_emit(struct fst_ftp *ftp, struct fst_ftp_event *ev);
+void ftp_count_anomaly(struct fst_ftp *ftp, enum fst_ftp_anomaly anomaly);
+void ftp_expect(struct fst_ftp *ftp, struct session *s, const struct fst_addr *listener,
+		uint16_t port, enum fst_transfer_mode mode, int64_t now_us);
+void ftp_unexpect(struct fst_ftp *ftp, struct session *s);
+/* Numbers a session that has just proved to be FTP. */
+void ftp_session_confirmed(struct fst_ftp *ftp, struct session *s);
+
+/* Session machinery used by the tracker. */
+struct session *session_new(struct fst_ftp *ftp, const struct fst_tcp_flow *flow,
+			    bool detected_by_greeting);
+void session_free(struct session *s);
+void session_control_data(struct session *s, const struct fst_tcp_event *ev);
+void session_control_close(struct session *s, const struct fst_tcp_event *ev);
+void session_attach_data(struct session *s, struct flow_ctx *data);
+void session_data_event(struct session *s, struct flow_ctx *data,
+			const struct fst_tcp_event *ev);
+/* Whether a session on probation has shown it is not FTP. */
+bool session_rejected(const struct session *s);
+/* Emits SESSION_OPEN and replays what was recorded while probing. */
+void session_confirm(struct session *s, int64_t ts_us);
+
+#endif

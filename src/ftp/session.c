@@ -1,0 +1,965 @@
+/* One FTP session: control lines in both directions, the state machine,
+ * whose turn it is, command/reply pairing and the transfer records.
+ * Transitions follow the reply sequences of RFC 959 5.4. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { RECORDS_COMMANDS, RECORDS_REPLIES, RECORDS_TRANSFERS };
+
+/* Lines a not-yet-confirmed session may take to prove it is FTP. */
+enum { PROBE_MAX_LINES = 4 };
+
+static const char *const state_names[] = {
+	[FST_FTP_CONNECTED] = "connected",
+	[FST_FTP_GREETED] = "greeted",
+	[FST_FTP_AUTHENTICATING] = "authenticating",
+	[FST_FTP_READY] = "ready",
+	[FST_FTP_DATA_SETUP] = "data_setup",
+	[FST_FTP_TRANSFERRING] = "transferring",
+	[FST_FTP_CLOSING] = "closing",
+	[FST_FTP_CLOSED] = "closed",
+	[FST_FTP_ENCRYPTED] = "encrypted",
+};
+_Static_assert(sizeof(state_names) / sizeof(state_names[0]) == FST_FTP_STATE_COUNT,
+	       "a name for every state");
+
+static const char *const side_names[] = {
+	[FST_SIDE_NONE] = "none",
+	[FST_SIDE_CLIENT] = "client",
+	[FST_SIDE_SERVER] = "server",
+};
+_Static_assert(sizeof(side_names) / sizeof(side_names[0]) == FST_SIDE_COUNT,
+	       "a name for every side");
+
+static const char *const outcome_names[] = {
+	[FST_OUTCOME_PENDING] = "pending",
+	[FST_OUTCOME_COMPLETE] = "complete",
+	[FST_OUTCOME_FAILED] = "failed",
+	[FST_OUTCOME_ABORTED] = "aborted",
+	[FST_OUTCOME_UNKNOWN] = "unknown",
+};
+_Static_assert(sizeof(outcome_names) / sizeof(outcome_names[0]) == FST_OUTCOME_COUNT,
+	       "a name for every outcome");
+
+/* Server software, recognised by a substring of the banner or the SYST
+ * reply (case-insensitive). First match wins. */
+static const struct {
+	const char *marker;
+	const char *software;
+} software_markers[] = {
+	{"vsFTPd", "vsftpd"},
+	{"ProFTPD", "ProFTPD"},
+	{"Pure-FTPd", "Pure-FTPd"},
+	{"FileZilla Server", "FileZilla Server"},
+	{"Microsoft FTP Service", "Microsoft FTP Service (IIS)"},
+	{"Serv-U", "Serv-U"},
+	{"wu-", "wu-ftpd"},
+	{"glFTPd", "glFTPd"},
+	{"NcFTPd", "NcFTPd"},
+	{"WS_FTP", "WS_FTP Server"},
+	{"Gene6", "Gene6 FTP Server"},
+	{"Titan FTP", "Titan FTP Server"},
+	{"CrushFTP", "CrushFTP"},
+	{"bftpd", "bftpd"},
+};
+
+const char *fst_ftp_state_name(enum fst_ftp_state state)
+{
+	return (unsigned)state < FST_FTP_STATE_COUNT ? state_names[state] : "?";
+}
+
+const char *fst_side_name(enum fst_side side)
+{
+	return (unsigned)side < FST_SIDE_COUNT ? side_names[side] : "?";
+}
+
+const char *fst_transfer_outcome_name(enum fst_transfer_outcome outcome)
+{
+	return (unsigned)outcome < FST_OUTCOME_COUNT ? outcome_names[outcome] : "?";
+}
+
+const char *fst_transfer_mode_name(enum fst_transfer_mode mode)
+{
+	switch (mode) {
+	case FST_MODE_PASSIVE:
+		return "passive";
+	case FST_MODE_ACTIVE:
+		return "active";
+	case FST_MODE_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+/* ---- records --------------------------------------------------------- */
+
+/* Makes room for one more record in a capped, growing array. Returns
+ * false (and counts a drop) when the cap is reached or memory is out. */
+static bool reserve(struct session *s, int which, void **array, size_t count,
+		    size_t item_size, size_t *dropped)
+{
+	size_t max = ftp_cfg(s->tracker)->max_records;
+	size_t cap = s->records_cap[which];
+	void *grown;
+
+	if (count < cap)
+		return true;
+	if (count >= max) {
+		(*dropped)++;
+		return false;
+	}
+	cap = cap ? cap * 2 : 16;
+	if (cap > max)
+		cap = max;
+	grown = realloc(*array, cap * item_size);
+	if (!grown) {
+		(*dropped)++;
+		return false;
+	}
+	*array = grown;
+	s->records_cap[which] = cap;
+	return true;
+}
+
+static struct fst_ftp_transfer *transfer_at(struct session *s, size_t index)
+{
+	return index < s->pub.transfer_count ? &s->pub.transfers[index] : NULL;
+}
+
+static void emit_simple(struct session *s, enum fst_ftp_event_kind kind, int64_t ts_us,
+			const struct fst_ftp_transfer *transfer)
+{
+	struct fst_ftp_event ev = {
+		.kind = kind,
+		.ts_us = ts_us,
+		.session = &s->pub,
+		.transfer = transfer,
+	};
+
+	if (s->confirmed)
+		ftp_emit(s->tracker, &ev);
+}
+
+static void anomaly(struct session *s, enum fst_ftp_anomaly kind, int64_t ts_us)
+{
+	struct fst_ftp_event ev = {
+		.kind = FST_FTP_EV_ANOMALY,
+		.ts_us = ts_us,
+		.session = &s->pub,
+		.anomaly = kind,
+	};
+
+	s->pub.anomalies++;
+	ftp_count_anomaly(s->tracker, kind);
+	if (s->confirmed)
+		ftp_emit(s->tracker, &ev);
+}
+
+/* ---- state and turn -------------------------------------------------- */
+
+static void set_state(struct session *s, enum fst_ftp_state next, int64_t ts_us)
+{
+	struct fst_ftp_event ev = {
+		.kind = FST_FTP_EV_STATE,
+		.ts_us = ts_us,
+		.session = &s->pub,
+		.old_state = s->pub.state,
+	};
+
+	if (s->pub.state == next)
+		return;
+	/* Once encrypted, only the end of the connection changes state. */
+	if (s->pub.state == FST_FTP_ENCRYPTED && next != FST_FTP_CLOSED)
+		return;
+	s->pub.state = next;
+	if (s->confirmed)
+		ftp_emit(s->tracker, &ev);
+}
+
+static struct pending_command *pending_head(struct session *s)
+{
+	return s->pending_count ? &s->pending[s->pending_head] : NULL;
+}
+
+/* Who owes the next move. A transfer whose command got its 1xx waits on
+ * the data sender until the data connection is done; then the server
+ * owes the final reply. */
+static void update_turn(struct session *s)
+{
+	struct fst_ftp_turn turn = {FST_SIDE_NONE, FST_CHANNEL_CONTROL};
+	struct pending_command *head = pending_head(s);
+	struct fst_ftp_transfer *t;
+
+	switch (s->pub.state) {
+	case FST_FTP_CLOSED:
+		break;
+	case FST_FTP_ENCRYPTED:
+		turn.side = s->last_sender == FST_SIDE_CLIENT ? FST_SIDE_SERVER : FST_SIDE_CLIENT;
+		break;
+	case FST_FTP_CONNECTED:
+		turn.side = FST_SIDE_SERVER;
+		break;
+	case FST_FTP_CLOSING:
+		turn.side = head ? FST_SIDE_SERVER : FST_SIDE_NONE;
+		break;
+	case FST_FTP_GREETED:
+	case FST_FTP_AUTHENTICATING:
+	case FST_FTP_READY:
+	case FST_FTP_DATA_SETUP:
+	case FST_FTP_TRANSFERRING:
+	case FST_FTP_STATE_COUNT:
+		if (!head) {
+			turn.side = FST_SIDE_CLIENT;
+			break;
+		}
+		t = transfer_at(s, head->transfer);
+		if (t && head->preliminary_seen && !t->data_done) {
+			turn.side = t->sender;
+			turn.channel = FST_CHANNEL_DATA;
+		} else {
+			turn.side = FST_SIDE_SERVER;
+		}
+		break;
+	}
+	s->pub.turn = turn;
+}
+
+/* ---- commands -------------------------------------------------------- */
+
+static void guess_software(struct session *s, const char *text)
+{
+	if (s->pub.software)
+		return;
+	for (size_t i = 0; i < sizeof(software_markers) / sizeof(software_markers[0]); i++)
+		if (strcasestr(text, software_markers[i].marker)) {
+			s->pub.software = software_markers[i].software;
+			return;
+		}
+}
+
+static uint64_t parse_offset(const char *text)
+{
+	uint64_t value = 0;
+
+	while (*text == ' ')
+		text++;
+	for (; isdigit((unsigned char)*text); text++) {
+		if (value > (UINT64_MAX - 9) / 10)
+			return 0;
+		value = value * 10 + (uint64_t)(*text - '0');
+	}
+	return value;
+}
+
+static enum fst_transfer_mode last_setup_mode(struct session *s)
+{
+	return s->expect.mode;
+}
+
+/* A transfer command starts a transfer record. */
+static size_t start_transfer(struct session *s, const struct fst_ftp_command *cmd,
+			     int64_t ts_us)
+{
+	struct fst_ftp_transfer *t;
+	size_t index = s->pub.transfer_count;
+
+	if (!reserve(s, RECORDS_TRANSFERS, (void **)&s->pub.transfers, s->pub.transfer_count,
+		     sizeof(*s->pub.transfers), &s->pub.transfers_dropped))
+		return SIZE_MAX;
+	t = &s->pub.transfers[index];
+	memset(t, 0, sizeof(*t));
+	t->id = index + 1;
+	t->verb = cmd->verb;
+	snprintf(t->file, sizeof(t->file), "%s", cmd->arg);
+	t->mode = last_setup_mode(s);
+	t->sender = fst_ftp_verb_info(cmd->verb)->data_role == FST_DATA_UPLOAD ? FST_SIDE_CLIENT
+										 : FST_SIDE_SERVER;
+	t->command_ts_us = ts_us;
+	t->outcome = FST_OUTCOME_PENDING;
+	if (s->rest_pending) {
+		t->has_rest = true;
+		t->rest_offset = s->rest_offset;
+		s->rest_pending = false;
+	}
+	s->pub.transfer_count++;
+	s->open_transfer = index;
+	if (s->waiting_data) {
+		session_attach_data(s, s->waiting_data);
+		s->waiting_data = NULL;
+	}
+	return index;
+}
+
+/* Active mode: the client announces where it listens. */
+static void expect_active(struct session *s, const struct fst_ftp_command *cmd, int64_t ts_us)
+{
+	struct fst_addr addr;
+	uint16_t port;
+	bool ok;
+
+	switch (cmd->verb) {
+	case FST_VERB_PORT:
+		ok = fst_ftp_parse_port(cmd->arg, &addr, &port);
+		break;
+	case FST_VERB_EPRT:
+		ok = fst_ftp_parse_eprt(cmd->arg, &addr, &port);
+		break;
+	default:
+		ok = fst_ftp_parse_lprt(cmd->arg, &addr, &port);
+		break;
+	}
+	if (!ok) {
+		anomaly(s, FST_ANOMALY_BAD_DATA_ADDRESS, ts_us);
+		return;
+	}
+	ftp_expect(s->tracker, s, &addr, port, FST_MODE_ACTIVE, ts_us);
+}
+
+static void push_pending(struct session *s, enum fst_ftp_verb verb, size_t record,
+			 size_t transfer, int64_t ts_us)
+{
+	size_t max = ftp_cfg(s->tracker)->max_pending;
+	struct pending_command *slot;
+
+	if (s->pending_count == max) { /* forget the oldest */
+		anomaly(s, FST_ANOMALY_TOO_MANY_PENDING, ts_us);
+		s->pending_head = (s->pending_head + 1) % max;
+		s->pending_count--;
+	}
+	slot = &s->pending[(s->pending_head + s->pending_count) % max];
+	slot->verb = verb;
+	slot->record = record;
+	slot->transfer = transfer;
+	slot->preliminary_seen = false;
+	s->pending_count++;
+}
+
+static void handle_command(struct session *s, const struct fst_ftp_command *cmd, int64_t ts_us)
+{
+	const struct fst_ftp_verb_info *info = fst_ftp_verb_info(cmd->verb);
+	struct fst_ftp_command_rec *rec = NULL;
+	size_t record = SIZE_MAX, transfer = SIZE_MAX;
+	struct fst_ftp_event ev = {
+		.kind = FST_FTP_EV_COMMAND,
+		.ts_us = ts_us,
+		.session = &s->pub,
+	};
+
+	if (reserve(s, RECORDS_COMMANDS, (void **)&s->pub.commands, s->pub.command_count,
+		    sizeof(*s->pub.commands), &s->pub.commands_dropped)) {
+		record = s->pub.command_count++;
+		rec = &s->pub.commands[record];
+		memset(rec, 0, sizeof(*rec));
+		rec->ts_us = ts_us;
+		rec->cmd = *cmd;
+	}
+	switch (cmd->verb) {
+	case FST_VERB_USER:
+		snprintf(s->pub.user_name, sizeof(s->pub.user_name), "%s", cmd->arg);
+		/* fall through */
+	case FST_VERB_PASS:
+	case FST_VERB_ACCT:
+		if (s->pub.state != FST_FTP_CLOSING)
+			set_state(s, FST_FTP_AUTHENTICATING, ts_us);
+		break;
+	case FST_VERB_QUIT:
+		set_state(s, FST_FTP_CLOSING, ts_us);
+		break;
+	case FST_VERB_PORT:
+	case FST_VERB_EPRT:
+	case FST_VERB_LPRT:
+		expect_active(s, cmd, ts_us);
+		break;
+	default:
+		break;
+	}
+	if (info->data_role == FST_DATA_UPLOAD || info->data_role == FST_DATA_DOWNLOAD)
+		transfer = start_transfer(s, cmd, ts_us);
+	push_pending(s, cmd->verb, record, transfer, ts_us);
+	update_turn(s);
+	ev.command = rec;
+	if (s->confirmed)
+		ftp_emit(s->tracker, &ev);
+}
+
+/* ---- replies --------------------------------------------------------- */
+
+static void end_transfer(struct session *s, size_t index, enum fst_transfer_outcome outcome,
+			 int code, int64_t ts_us)
+{
+	struct fst_ftp_transfer *t = transfer_at(s, index);
+
+	if (!t || t->outcome != FST_OUTCOME_PENDING)
+		return;
+	t->outcome = outcome;
+	t->reply_code = code;
+	if (s->open_transfer == index)
+		s->open_transfer = SIZE_MAX;
+	emit_simple(s, FST_FTP_EV_TRANSFER_END, ts_us, t);
+}
+
+/* Appends one FEAT line ("211-" body) to the features string. */
+static void add_feature(struct session *s, const char *line, size_t len)
+{
+	size_t used = strlen(s->pub.features);
+	char feature[64];
+
+	while (len && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	if (!len || used + 2 >= sizeof(s->pub.features))
+		return;
+	fst_ftp_copy_text(feature, sizeof(feature), line, len);
+	snprintf(s->pub.features + used, sizeof(s->pub.features) - used, "%s%s",
+		 used ? " " : "", feature);
+}
+
+/* Takes the path out of a 257 reply: "\"/dir\" is the current directory". */
+static void take_quoted_path(struct session *s, const char *text)
+{
+	const char *open = strchr(text, '"');
+	const char *close = open ? strchr(open + 1, '"') : NULL;
+
+	if (open && close)
+		fst_ftp_copy_text(s->pub.cwd, sizeof(s->pub.cwd), open + 1,
+				  (size_t)(close - open - 1));
+}
+
+static void expect_passive(struct session *s, enum fst_ftp_verb verb, const char *text,
+			   int64_t ts_us)
+{
+	struct fst_addr addr = s->pub.server_addr;
+	uint16_t port;
+	bool ok;
+
+	switch (verb) {
+	case FST_VERB_PASV:
+		ok = fst_ftp_parse_227(text, &addr, &port);
+		break;
+	case FST_VERB_EPSV:
+		ok = fst_ftp_parse_229(text, &port);
+		break;
+	default:
+		ok = fst_ftp_parse_lprt(text, &addr, &port);
+		break;
+	}
+	if (!ok) {
+		anomaly(s, FST_ANOMALY_BAD_DATA_ADDRESS, ts_us);
+		return;
+	}
+	ftp_expect(s->tracker, s, &addr, port, FST_MODE_PASSIVE, ts_us);
+	set_state(s, FST_FTP_DATA_SETUP, ts_us);
+}
+
+/* Applies a final reply to the command it answers. */
+static void apply_final_reply(struct session *s, const struct pending_command *cmd,
+			      const struct fst_ftp_command_rec *rec, int code,
+			      const char *text, int64_t ts_us)
+{
+	bool ok = code >= 200 && code < 300;
+	enum fst_ftp_data_role role = fst_ftp_verb_info(cmd->verb)->data_role;
+
+	switch (cmd->verb) {
+	case FST_VERB_USER:
+	case FST_VERB_PASS:
+	case FST_VERB_ACCT:
+		if (code == 230 || code == 202)
+			set_state(s, FST_FTP_READY, ts_us);
+		else if (code >= 500)
+			set_state(s, FST_FTP_GREETED, ts_us);
+		break;
+	case FST_VERB_REIN:
+		if (code == 220) {
+			s->pub.user_name[0] = '\0';
+			set_state(s, FST_FTP_GREETED, ts_us);
+		}
+		break;
+	case FST_VERB_PASV:
+	case FST_VERB_EPSV:
+	case FST_VERB_LPSV:
+		if (code == 227 || code == 229 || code == 228)
+			expect_passive(s, cmd->verb, text, ts_us);
+		break;
+	case FST_VERB_PORT:
+	case FST_VERB_EPRT:
+	case FST_VERB_LPRT:
+		if (ok)
+			set_state(s, FST_FTP_DATA_SETUP, ts_us);
+		else
+			ftp_unexpect(s->tracker, s);
+		break;
+	case FST_VERB_REST:
+		if (code == 350 && rec) {
+			s->rest_offset = parse_offset(rec->cmd.arg);
+			s->rest_pending = true;
+		}
+		break;
+	case FST_VERB_TYPE:
+		if (ok && rec)
+			fst_ftp_copy_text(s->pub.type, sizeof(s->pub.type), rec->cmd.arg,
+					  strlen(rec->cmd.arg));
+		break;
+	case FST_VERB_CWD:
+		if (ok && rec)
+			snprintf(s->pub.cwd, sizeof(s->pub.cwd), "%s", rec->cmd.arg);
+		break;
+	case FST_VERB_PWD:
+		if (code == 257)
+			take_quoted_path(s, text);
+		break;
+	case FST_VERB_SYST:
+		if (ok) {
+			snprintf(s->pub.syst, sizeof(s->pub.syst), "%s", text);
+			guess_software(s, text);
+		}
+		break;
+	case FST_VERB_AUTH:
+		if (code == 234) {
+			s->pub.encrypted = true;
+			set_state(s, FST_FTP_ENCRYPTED, ts_us);
+		}
+		break;
+	case FST_VERB_ABOR:
+		if (s->open_transfer != SIZE_MAX)
+			end_transfer(s, s->open_transfer, FST_OUTCOME_ABORTED, code, ts_us);
+		break;
+	default:
+		break;
+	}
+	if (role == FST_DATA_UPLOAD || role == FST_DATA_DOWNLOAD) {
+		struct fst_ftp_transfer *t = transfer_at(s, cmd->transfer);
+
+		if (t && t->outcome == FST_OUTCOME_PENDING)
+			end_transfer(s, cmd->transfer,
+				     ok ? FST_OUTCOME_COMPLETE : FST_OUTCOME_FAILED, code, ts_us);
+		if (s->pub.state == FST_FTP_TRANSFERRING || s->pub.state == FST_FTP_DATA_SETUP)
+			set_state(s, FST_FTP_READY, ts_us);
+	}
+	if (code == 421 || code == 221)
+		set_state(s, FST_FTP_CLOSING, ts_us);
+}
+
+static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *reply, int64_t ts_us)
+{
+	struct fst_ftp_reply_rec *rec = NULL;
+	struct fst_ftp_command_rec *paired = NULL;
+	struct pending_command *head = pending_head(s);
+	struct pending_command answered;
+	bool greeting = !s->saw_greeting && (s->pub.state == FST_FTP_CONNECTED);
+	bool final = reply->code >= 200;
+	struct fst_ftp_event ev = {
+		.kind = FST_FTP_EV_REPLY,
+		.ts_us = ts_us,
+		.session = &s->pub,
+	};
+
+	if (reserve(s, RECORDS_REPLIES, (void **)&s->pub.replies, s->pub.reply_count,
+		    sizeof(*s->pub.replies), &s->pub.replies_dropped)) {
+		rec = &s->pub.replies[s->pub.reply_count++];
+		memset(rec, 0, sizeof(*rec));
+		rec->ts_us = ts_us;
+		rec->code = reply->code;
+		rec->lines = reply->lines;
+		snprintf(rec->text, sizeof(rec->text), "%s", reply->text);
+	}
+	if (greeting) {
+		/* Clients that pipeline before the banner (seen in the wild)
+		 * must not get the banner as their answer. */
+		if (reply->code != 120) {
+			s->saw_greeting = true;
+			snprintf(s->pub.banner, sizeof(s->pub.banner), "%s", reply->text);
+			guess_software(s, reply->text);
+			set_state(s, reply->code == 220 ? FST_FTP_GREETED : FST_FTP_CLOSING, ts_us);
+		}
+		if (rec)
+			rec->unsolicited = true;
+	} else if (!head) {
+		if (rec)
+			rec->unsolicited = true;
+		if (reply->code == 421 || reply->code == 221)
+			set_state(s, FST_FTP_CLOSING, ts_us);
+	} else if (!final) {
+		struct fst_ftp_transfer *t = transfer_at(s, head->transfer);
+
+		head->preliminary_seen = true;
+		if (head->record != SIZE_MAX)
+			s->pub.commands[head->record].preliminary_code = reply->code;
+		if (t)
+			set_state(s, FST_FTP_TRANSFERRING, ts_us);
+	} else {
+		answered = *head;
+		s->pending_head = (s->pending_head + 1) % ftp_cfg(s->tracker)->max_pending;
+		s->pending_count--;
+		if (answered.record != SIZE_MAX) {
+			paired = &s->pub.commands[answered.record];
+			paired->reply_code = reply->code;
+			paired->reply_ts_us = ts_us;
+			snprintf(paired->reply_text, sizeof(paired->reply_text), "%s", reply->text);
+		}
+		apply_final_reply(s, &answered, paired, reply->code, reply->text, ts_us);
+	}
+	update_turn(s);
+	ev.reply = rec;
+	ev.command = paired;
+	if (s->confirmed)
+		ftp_emit(s->tracker, &ev);
+}
+
+/* ---- lines ------------------------------------------------------------ */
+
+static void handle_client_line(struct session *s, const char *line, size_t len, int64_t ts_us)
+{
+	struct fst_ftp_command cmd;
+
+	if (len == 0)
+		return;
+	if (!fst_ftp_parse_command(line, len, &cmd)) {
+		anomaly(s, FST_ANOMALY_INVALID_COMMAND, ts_us);
+		return;
+	}
+	if (!s->confirmed && cmd.verb != FST_VERB_UNKNOWN && s->pub.state != FST_FTP_CLOSED)
+		session_confirm(s, ts_us);
+	handle_command(s, &cmd, ts_us);
+}
+
+static void handle_server_line(struct session *s, const char *line, size_t len, int64_t ts_us)
+{
+	enum fst_ftp_reply_step step = fst_ftp_reply_feed(&s->reply, line, len);
+
+	switch (step) {
+	case FST_REPLY_INVALID:
+		anomaly(s, FST_ANOMALY_INVALID_REPLY, ts_us);
+		break;
+	case FST_REPLY_MORE:
+		/* FEAT lists one feature per continuation line. */
+		if (s->reply.code == 211 && s->reply.lines > 1 && pending_head(s) &&
+		    pending_head(s)->verb == FST_VERB_FEAT)
+			add_feature(s, line, len);
+		break;
+	case FST_REPLY_DONE:
+		if (!s->confirmed && s->reply.code == 220 && strcasestr(s->reply.text, "FTP"))
+			session_confirm(s, ts_us);
+		handle_reply(s, &s->reply, ts_us);
+		break;
+	}
+}
+
+static void handle_line(struct session *s, enum fst_tcp_dir dir, const char *line, size_t len,
+			int64_t ts_us)
+{
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (!s->confirmed)
+		s->probe_lines++;
+	if (dir == FST_DIR_CLIENT)
+		handle_client_line(s, line, len, ts_us);
+	else
+		handle_server_line(s, line, len, ts_us);
+}
+
+/* Appends one byte to the current line, growing the buffer up to the
+ * maximum line length; past it the line is cut and flagged. */
+static void reader_put(struct session *s, struct line_reader *r, char c, int64_t ts_us)
+{
+	size_t max = ftp_cfg(s->tracker)->max_line;
+
+	if (r->len == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 128;
+		char *grown;
+
+		if (r->len >= max) {
+			if (!r->overflow)
+				anomaly(s, FST_ANOMALY_LINE_TOO_LONG, ts_us);
+			r->overflow = true;
+			return;
+		}
+		if (cap > max)
+			cap = max;
+		grown = realloc(r->buf, cap);
+		if (!grown) {
+			r->overflow = true;
+			return;
+		}
+		r->buf = grown;
+		r->cap = cap;
+	}
+	r->buf[r->len++] = c;
+}
+
+/* Telnet (RFC 854) commands may appear on the control connection: IAC
+ * IAC is a literal 0xff, IAC WILL/WONT/DO/DONT x is three bytes, any
+ * other IAC x is two. */
+enum { TELNET_DATA, TELNET_IAC, TELNET_OPTION };
+
+static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *data,
+			size_t len, int64_t ts_us)
+{
+	struct line_reader *r = &s->lines[dir];
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = data[i];
+
+		switch (r->telnet_state) {
+		case TELNET_IAC:
+			r->telnet_state = (c >= 251 && c <= 254) ? TELNET_OPTION : TELNET_DATA;
+			if (c == 255)
+				reader_put(s, r, (char)c, ts_us);
+			continue;
+		case TELNET_OPTION:
+			r->telnet_state = TELNET_DATA;
+			continue;
+		default:
+			break;
+		}
+		if (c == 255) {
+			r->telnet_state = TELNET_IAC;
+			continue;
+		}
+		if (c != '\n') {
+			reader_put(s, r, (char)c, ts_us);
+			continue;
+		}
+		handle_line(s, dir, r->buf ? r->buf : "", r->len, ts_us);
+		r->len = 0;
+		r->overflow = false;
+		/* After AUTH TLS is accepted the rest is ciphertext. */
+		if (s->pub.encrypted)
+			return;
+	}
+}
+
+/* Bytes the capture lost: the current partial lines cannot be trusted. */
+static void reader_reset(struct line_reader *r)
+{
+	r->len = 0;
+	r->overflow = false;
+	r->telnet_state = TELNET_DATA;
+}
+
+/* ---- session life ----------------------------------------------------- */
+
+struct session *session_new(struct fst_ftp *ftp, const struct fst_tcp_flow *flow,
+			    bool detected_by_greeting)
+{
+	const struct fst_ftp_cfg *cfg = ftp_cfg(ftp);
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->pending = calloc(cfg->max_pending, sizeof(*s->pending));
+	if (!s->pending) {
+		free(s);
+		return NULL;
+	}
+	s->tracker = ftp;
+	s->pub.client_addr = flow->client_addr;
+	s->pub.server_addr = flow->server_addr;
+	s->pub.client_port = flow->client_port;
+	s->pub.server_port = flow->server_port;
+	s->pub.mid_stream = flow->mid_stream;
+	s->pub.detected_by_greeting = detected_by_greeting;
+	s->pub.start_us = s->pub.last_us = flow->first_ts_us;
+	/* Picked up mid-stream: assume the login is behind us. */
+	s->pub.state = flow->mid_stream ? FST_FTP_READY : FST_FTP_CONNECTED;
+	s->saw_greeting = flow->mid_stream;
+	s->open_transfer = SIZE_MAX;
+	s->control.role = FLOW_CONTROL;
+	s->control.session = s;
+	s->control.transfer = SIZE_MAX;
+	s->expect.session = s;
+	update_turn(s);
+	return s;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	free(s->lines[0].buf);
+	free(s->lines[1].buf);
+	free(s->pending);
+	free(s->pub.commands);
+	free(s->pub.replies);
+	free(s->pub.transfers);
+	free(s);
+}
+
+/* Replays what was recorded while the session was being recognised. */
+void session_confirm(struct session *s, int64_t ts_us)
+{
+	size_t c = 0, r = 0;
+
+	if (s->confirmed)
+		return;
+	s->confirmed = true;
+	ftp_session_confirmed(s->tracker, s);
+	emit_simple(s, FST_FTP_EV_SESSION_OPEN, ts_us, NULL);
+	while (c < s->pub.command_count || r < s->pub.reply_count) {
+		bool take_command = r >= s->pub.reply_count ||
+				    (c < s->pub.command_count &&
+				     s->pub.commands[c].ts_us <= s->pub.replies[r].ts_us);
+		struct fst_ftp_event ev = {.session = &s->pub};
+
+		if (take_command) {
+			ev.kind = FST_FTP_EV_COMMAND;
+			ev.command = &s->pub.commands[c];
+			ev.ts_us = s->pub.commands[c++].ts_us;
+		} else {
+			ev.kind = FST_FTP_EV_REPLY;
+			ev.reply = &s->pub.replies[r];
+			ev.ts_us = s->pub.replies[r++].ts_us;
+		}
+		ftp_emit(s->tracker, &ev);
+	}
+}
+
+static void forward_tcp(struct session *s, enum fst_channel channel,
+			const struct fst_ftp_transfer *transfer, const struct fst_tcp_event *tev)
+{
+	struct fst_ftp_event ev = {
+		.kind = FST_FTP_EV_TCP,
+		.ts_us = tev->ts_us,
+		.session = &s->pub,
+		.channel = channel,
+		.tcp = tev,
+		.transfer = transfer,
+	};
+
+	if (s->confirmed && !s->closed)
+		ftp_emit(s->tracker, &ev);
+}
+
+/* Whether a session still on probation has shown it is not FTP. */
+static bool probe_failed(const struct session *s)
+{
+	return !s->confirmed &&
+	       (s->probe_lines >= PROBE_MAX_LINES || s->pub.anomalies > 0 ||
+		s->lines[0].overflow || s->lines[1].overflow);
+}
+
+void session_control_data(struct session *s, const struct fst_tcp_event *ev)
+{
+	enum fst_side sender = ev->dir == FST_DIR_CLIENT ? FST_SIDE_CLIENT : FST_SIDE_SERVER;
+
+	s->pub.last_us = ev->ts_us;
+	forward_tcp(s, FST_CHANNEL_CONTROL, NULL, ev);
+	switch (ev->kind) {
+	case FST_TCP_EV_DATA:
+		s->last_sender = sender;
+		if (s->pub.encrypted) {
+			update_turn(s);
+			break;
+		}
+		if (ev->data_caplen)
+			reader_feed(s, ev->dir, ev->data, ev->data_caplen, ev->ts_us);
+		if (!ev->payload_present) { /* cut by the snaplen */
+			reader_reset(&s->lines[ev->dir]);
+			s->reply.open = false;
+		}
+		if (s->pub.encrypted)
+			update_turn(s);
+		break;
+	case FST_TCP_EV_GAP:
+		reader_reset(&s->lines[ev->dir]);
+		if (ev->dir == FST_DIR_SERVER)
+			s->reply.open = false;
+		break;
+	default:
+		break;
+	}
+}
+
+bool session_rejected(const struct session *s)
+{
+	return probe_failed(s);
+}
+
+void session_control_close(struct session *s, const struct fst_tcp_event *ev)
+{
+	forward_tcp(s, FST_CHANNEL_CONTROL, NULL, ev);
+	if (s->closed)
+		return;
+	s->pub.end_us = ev->ts_us;
+	for (size_t i = 0; i < s->pub.transfer_count; i++) {
+		struct fst_ftp_transfer *t = &s->pub.transfers[i];
+
+		if (t->outcome == FST_OUTCOME_PENDING) {
+			if (!t->data_done)
+				t->control_ended_first = true;
+			end_transfer(s, i, FST_OUTCOME_UNKNOWN, 0, ev->ts_us);
+		}
+	}
+	ftp_unexpect(s->tracker, s);
+	set_state(s, FST_FTP_CLOSED, ev->ts_us);
+	update_turn(s);
+	emit_simple(s, FST_FTP_EV_SESSION_CLOSE, ev->ts_us, NULL);
+	s->closed = true;
+}
+
+/* ---- data connections ------------------------------------------------- */
+
+void session_attach_data(struct session *s, struct flow_ctx *data)
+{
+	size_t index = s->open_transfer;
+	struct fst_ftp_transfer *t = transfer_at(s, index);
+
+	if (!t || t->data_seen) {
+		s->waiting_data = data;
+		return;
+	}
+	t->data_seen = true;
+	t->nat_address = data->nat_address;
+	data->transfer = index;
+}
+
+void session_data_event(struct session *s, struct flow_ctx *data,
+			const struct fst_tcp_event *ev)
+{
+	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
+	enum fst_side side = data->side_of_dir[ev->dir];
+
+	if (ev->kind == FST_TCP_EV_CLOSE && s->waiting_data == data)
+		s->waiting_data = NULL;
+	if (!t) {
+		forward_tcp(s, FST_CHANNEL_DATA, NULL, ev);
+		return;
+	}
+	switch (ev->kind) {
+	case FST_TCP_EV_DATA:
+	case FST_TCP_EV_GAP:
+		if (side != t->sender)
+			break;
+		t->bytes += ev->len;
+		if (ev->kind == FST_TCP_EV_GAP)
+			t->gap_bytes += ev->len;
+		if (!t->start_us) {
+			t->start_us = ev->ts_us;
+			t->end_us = ev->ts_us;
+			emit_simple(s, FST_FTP_EV_TRANSFER_START, ev->ts_us, t);
+		}
+		t->end_us = ev->ts_us;
+		break;
+	case FST_TCP_EV_FIN:
+	case FST_TCP_EV_RST:
+		if (!data->closed_seen) {
+			data->closed_seen = true;
+			t->closed_by = side;
+			t->closed_by_rst = ev->kind == FST_TCP_EV_RST;
+		}
+		if (side == t->sender || ev->kind == FST_TCP_EV_RST)
+			t->data_done = true;
+		break;
+	case FST_TCP_EV_CLOSE:
+		t->data_done = true;
+		break;
+	default:
+		break;
+	}
+	forward_tcp(s, FST_CHANNEL_DATA, t, ev);
+	update_turn(s);
+}

@@ -1,0 +1,376 @@
+/* The FTP tracker: decides which TCP flows are FTP control connections
+ * (by port, or by their first lines), matches data connections to the
+ * session that announced them, and routes TCP events to sessions. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXPECT_BUCKETS = 1024 };
+
+struct fst_ftp {
+	struct fst_ftp_cfg cfg;
+	struct session *first, *last; /* every live session object */
+	struct expectation *expect_buckets[EXPECT_BUCKETS];
+	struct flow_ctx not_ftp;   /* shared by every flow that is not FTP */
+	struct flow_ctx undecided; /* shared by flows waiting for their first bytes */
+	struct fst_ftp_stats stats;
+};
+
+static const char *const anomaly_names[] = {
+	[FST_ANOMALY_LINE_TOO_LONG] = "line_too_long",
+	[FST_ANOMALY_INVALID_REPLY] = "invalid_reply",
+	[FST_ANOMALY_INVALID_COMMAND] = "invalid_command",
+	[FST_ANOMALY_TOO_MANY_PENDING] = "too_many_pending_commands",
+	[FST_ANOMALY_BAD_DATA_ADDRESS] = "bad_data_address",
+};
+_Static_assert(sizeof(anomaly_names) / sizeof(anomaly_names[0]) == FST_ANOMALY_COUNT,
+	       "a name for every anomaly");
+
+const char *fst_ftp_anomaly_name(enum fst_ftp_anomaly anomaly)
+{
+	return (unsigned)anomaly < FST_ANOMALY_COUNT ? anomaly_names[anomaly] : "?";
+}
+
+const struct fst_ftp_cfg *ftp_cfg(const struct fst_ftp *ftp)
+{
+	return &ftp->cfg;
+}
+
+void ftp_emit(struct fst_ftp *ftp, struct fst_ftp_event *ev)
+{
+	if (ftp->cfg.on_event)
+		ftp->cfg.on_event(ftp->cfg.ctx, ev);
+}
+
+void ftp_count_anomaly(struct fst_ftp *ftp, enum fst_ftp_anomaly anomaly)
+{
+	ftp->stats.anomalies[anomaly]++;
+}
+
+void ftp_session_confirmed(struct fst_ftp *ftp, struct session *s)
+{
+	s->pub.id = ++ftp->stats.sessions;
+}
+
+/* ---- data connection expectations ------------------------------------- */
+
+void ftp_unexpect(struct fst_ftp *ftp, struct session *s)
+{
+	struct expectation **pp;
+
+	if (!s->expect.linked)
+		return;
+	pp = &ftp->expect_buckets[s->expect.port % EXPECT_BUCKETS];
+	while (*pp && *pp != &s->expect)
+		pp = &(*pp)->next_in_bucket;
+	if (*pp)
+		*pp = s->expect.next_in_bucket;
+	s->expect.linked = false;
+}
+
+void ftp_expect(struct fst_ftp *ftp, struct session *s, const struct fst_addr *listener,
+		uint16_t port, enum fst_transfer_mode mode, int64_t now_us)
+{
+	struct expectation *e = &s->expect;
+
+	ftp_unexpect(ftp, s);
+	e->listener = *listener;
+	e->port = port;
+	e->mode = mode;
+	e->expires_us = now_us + ftp->cfg.expect_timeout_us;
+	e->next_in_bucket = ftp->expect_buckets[port % EXPECT_BUCKETS];
+	ftp->expect_buckets[port % EXPECT_BUCKETS] = e;
+	e->linked = true;
+}
+
+/* The address a NAT'ed server or client really uses: the one of its
+ * control connection. */
+static const struct fst_addr *real_listener(const struct expectation *e)
+{
+	return e->mode == FST_MODE_PASSIVE ? &e->session->pub.server_addr
+					   : &e->session->pub.client_addr;
+}
+
+static struct expectation *find_expectation(struct fst_ftp *ftp, const struct fst_addr *addr,
+					    uint16_t port, int64_t now_us, bool *nat)
+{
+	for (struct expectation *e = ftp->expect_buckets[port % EXPECT_BUCKETS]; e;
+	     e = e->next_in_bucket) {
+		if (e->port != port || e->session->closed)
+			continue;
+		if (now_us > e->expires_us) {
+			ftp->stats.expectations_expired++;
+			continue;
+		}
+		if (fst_addr_equal(&e->listener, addr)) {
+			*nat = false;
+			return e;
+		}
+		if (fst_addr_equal(real_listener(e), addr)) {
+			*nat = true;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* Makes flow a data connection of the session that announced it. */
+static struct flow_ctx *match_data_flow(struct fst_ftp *ftp, struct fst_tcp_flow *flow,
+					int64_t now_us)
+{
+	struct expectation *e;
+	struct flow_ctx *data;
+	bool nat = false;
+
+	e = find_expectation(ftp, &flow->server_addr, flow->server_port, now_us, &nat);
+	if (!e && flow->mid_stream) {
+		e = find_expectation(ftp, &flow->client_addr, flow->client_port, now_us, &nat);
+		if (e)
+			fst_tcp_flow_swap_roles(flow); /* the listener is the server */
+	}
+	if (!e)
+		return NULL;
+	data = calloc(1, sizeof(*data));
+	if (!data)
+		return NULL;
+	data->role = FLOW_DATA;
+	data->session = e->session;
+	data->transfer = SIZE_MAX;
+	data->nat_address = nat;
+	/* Passive: the FTP server listens; active: the FTP client does. */
+	data->side_of_dir[FST_DIR_SERVER] =
+		e->mode == FST_MODE_PASSIVE ? FST_SIDE_SERVER : FST_SIDE_CLIENT;
+	data->side_of_dir[FST_DIR_CLIENT] =
+		e->mode == FST_MODE_PASSIVE ? FST_SIDE_CLIENT : FST_SIDE_SERVER;
+	ftp_unexpect(ftp, e->session);
+	ftp->stats.data_connections++;
+	session_attach_data(e->session, data);
+	return data;
+}
+
+/* ---- sessions ---------------------------------------------------------- */
+
+static bool is_control_port(const struct fst_ftp *ftp, uint16_t port)
+{
+	for (size_t i = 0; i < ftp->cfg.port_count; i++)
+		if (ftp->cfg.ports[i] == port)
+			return true;
+	return false;
+}
+
+static struct session *add_session(struct fst_ftp *ftp, struct fst_tcp_flow *flow,
+				   bool detected_by_greeting)
+{
+	struct session *s = session_new(ftp, flow, detected_by_greeting);
+
+	if (!s)
+		return NULL;
+	s->prev = ftp->last;
+	if (ftp->last)
+		ftp->last->next = s;
+	else
+		ftp->first = s;
+	ftp->last = s;
+	flow->user = &s->control;
+	return s;
+}
+
+static void remove_session(struct fst_ftp *ftp, struct session *s)
+{
+	ftp_unexpect(ftp, s);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		ftp->first = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		ftp->last = s->prev;
+	session_free(s);
+}
+
+static void mark_not_ftp(struct fst_ftp *ftp, struct fst_tcp_flow *flow)
+{
+	flow->user = &ftp->not_ftp;
+	fst_tcp_flow_set_payload(flow, false);
+	ftp->stats.unmatched_flows++;
+}
+
+/* A reply line start: three digits and a space, hyphen or line end. */
+static bool looks_like_reply(const uint8_t *p, size_t len)
+{
+	return len >= 4 && isdigit(p[0]) && isdigit(p[1]) && isdigit(p[2]) &&
+	       (p[3] == ' ' || p[3] == '-' || p[3] == '\r' || p[3] == '\n');
+}
+
+static bool looks_like_ftp_command(const uint8_t *p, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && n < 5 && isalpha(p[n]))
+		n++;
+	return n >= 3 && n < len && (p[n] == ' ' || p[n] == '\r' || p[n] == '\n') &&
+	       fst_ftp_verb_lookup((const char *)p, n) != FST_VERB_UNKNOWN;
+}
+
+/* First bytes of a flow that is neither on a control port nor an
+ * expected data connection: is this an FTP control connection? */
+static void decide_by_first_bytes(struct fst_ftp *ftp, const struct fst_tcp_event *ev)
+{
+	struct fst_tcp_flow *flow = ev->flow;
+	bool candidate = false;
+
+	if (ev->dir == FST_DIR_SERVER)
+		candidate = looks_like_reply(ev->data, ev->data_caplen);
+	else if (flow->mid_stream)
+		candidate = looks_like_ftp_command(ev->data, ev->data_caplen);
+	if (!candidate || !add_session(ftp, flow, true))
+		mark_not_ftp(ftp, flow);
+}
+
+static void classify(struct fst_ftp *ftp, const struct fst_tcp_event *ev)
+{
+	struct fst_tcp_flow *flow = ev->flow;
+	struct flow_ctx *data = match_data_flow(ftp, flow, ev->ts_us);
+	struct session *s;
+
+	if (data) {
+		flow->user = data;
+		fst_tcp_flow_set_payload(flow, false);
+		return;
+	}
+	if (flow->mid_stream && !is_control_port(ftp, flow->server_port) &&
+	    is_control_port(ftp, flow->client_port))
+		fst_tcp_flow_swap_roles(flow);
+	if (is_control_port(ftp, flow->server_port)) {
+		s = add_session(ftp, flow, false);
+		if (s)
+			session_confirm(s, ev->ts_us);
+		else
+			mark_not_ftp(ftp, flow);
+		return;
+	}
+	if (ftp->cfg.no_autodetect)
+		mark_not_ftp(ftp, flow);
+	else
+		flow->user = &ftp->undecided;
+}
+
+void fst_ftp_on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
+{
+	struct fst_ftp *ftp = opaque;
+	struct fst_tcp_flow *flow = ev->flow;
+	struct flow_ctx *ctx;
+
+	if (!flow->user)
+		classify(ftp, ev);
+	ctx = flow->user;
+	if (ctx->role == FLOW_UNDECIDED) {
+		if (ev->kind == FST_TCP_EV_DATA && ev->data_caplen)
+			decide_by_first_bytes(ftp, ev);
+		else if (ev->kind == FST_TCP_EV_CLOSE)
+			flow->user = NULL;
+		ctx = flow->user;
+		if (!ctx || ctx->role != FLOW_CONTROL)
+			return;
+	}
+	switch (ctx->role) {
+	case FLOW_NOT_FTP:
+	case FLOW_UNDECIDED:
+		break;
+	case FLOW_CONTROL:
+		if (ev->kind == FST_TCP_EV_CLOSE) {
+			if (ctx->session->confirmed)
+				session_control_close(ctx->session, ev);
+			else
+				remove_session(ftp, ctx->session);
+			flow->user = NULL;
+			break;
+		}
+		session_control_data(ctx->session, ev);
+		if (session_rejected(ctx->session)) {
+			remove_session(ftp, ctx->session);
+			mark_not_ftp(ftp, flow);
+		}
+		break;
+	case FLOW_DATA:
+		session_data_event(ctx->session, ctx, ev);
+		if (ev->kind == FST_TCP_EV_CLOSE) {
+			free(ctx);
+			flow->user = NULL;
+		}
+		break;
+	}
+}
+
+/* ---- life cycle --------------------------------------------------------- */
+
+struct fst_ftp *fst_ftp_new(const struct fst_ftp_cfg *cfg)
+{
+	struct fst_ftp *ftp = calloc(1, sizeof(*ftp));
+
+	if (!ftp)
+		return NULL;
+	ftp->cfg = *cfg;
+	if (ftp->cfg.port_count == 0) {
+		ftp->cfg.ports[0] = 21;
+		ftp->cfg.port_count = 1;
+	}
+	if (ftp->cfg.port_count > FST_FTP_MAX_PORTS)
+		ftp->cfg.port_count = FST_FTP_MAX_PORTS;
+	if (!ftp->cfg.max_line)
+		ftp->cfg.max_line = 8192;
+	if (!ftp->cfg.max_records)
+		ftp->cfg.max_records = 100000;
+	if (!ftp->cfg.max_pending)
+		ftp->cfg.max_pending = 64;
+	if (!ftp->cfg.expect_timeout_us)
+		ftp->cfg.expect_timeout_us = 120 * FST_US_PER_SEC;
+	ftp->not_ftp.role = FLOW_NOT_FTP;
+	ftp->undecided.role = FLOW_UNDECIDED;
+	return ftp;
+}
+
+void fst_ftp_free(struct fst_ftp *ftp)
+{
+	struct session *s;
+
+	if (!ftp)
+		return;
+	s = ftp->first;
+	while (s) {
+		struct session *next = s->next;
+
+		session_free(s);
+		s = next;
+	}
+	free(ftp);
+}
+
+static struct session *first_confirmed(struct session *s)
+{
+	while (s && !s->confirmed)
+		s = s->next;
+	return s;
+}
+
+struct fst_ftp_session *fst_ftp_sessions(struct fst_ftp *ftp)
+{
+	struct session *s = first_confirmed(ftp->first);
+
+	return s ? &s->pub : NULL;
+}
+
+struct fst_ftp_session *fst_ftp_session_next(struct fst_ftp_session *pub)
+{
+	struct session *s = first_confirmed(((struct session *)pub)->next);
+
+	return s ? &s->pub : NULL;
+}
+
+const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp)
+{
+	return &ftp->stats;
+}

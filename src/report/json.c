@@ -1,0 +1,264 @@
+/* The JSON report (schema in docs/report-format.md). Strings from the
+ * network are escaped: control bytes and bytes above 0x7e as \u00XX,
+ * so the document is valid UTF-8 whatever the capture held. */
+#include "internal.h"
+
+#include <string.h>
+
+#include "ftpstall/report.h"
+
+struct json {
+	FILE *out;
+	int depth;
+	bool need_comma;
+};
+
+static void json_indent(struct json *j)
+{
+	fputc('\n', j->out);
+	for (int i = 0; i < j->depth; i++)
+		fputs("  ", j->out);
+}
+
+/* Starts a member or element: comma, newline, indentation, key. */
+static void json_key(struct json *j, const char *key)
+{
+	if (j->need_comma)
+		fputc(',', j->out);
+	json_indent(j);
+	if (key)
+		fprintf(j->out, "\"%s\": ", key);
+	j->need_comma = true;
+}
+
+static void json_open(struct json *j, const char *key, char bracket)
+{
+	json_key(j, key);
+	fputc(bracket, j->out);
+	j->depth++;
+	j->need_comma = false;
+}
+
+static void json_close(struct json *j, char bracket)
+{
+	j->depth--;
+	json_indent(j);
+	fputc(bracket, j->out);
+	j->need_comma = true;
+}
+
+static void json_string_value(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p > 0x7e)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static void json_str(struct json *j, const char *key, const char *value)
+{
+	json_key(j, key);
+	if (value)
+		json_string_value(j->out, value);
+	else
+		fputs("null", j->out);
+}
+
+static void json_u64(struct json *j, const char *key, uint64_t value)
+{
+	json_key(j, key);
+	fprintf(j->out, "%llu", (unsigned long long)value);
+}
+
+static void json_int(struct json *j, const char *key, int value)
+{
+	json_key(j, key);
+	fprintf(j->out, "%d", value);
+}
+
+static void json_bool(struct json *j, const char *key, bool value)
+{
+	json_key(j, key);
+	fputs(value ? "true" : "false", j->out);
+}
+
+static void json_seconds(struct json *j, const char *key, double value)
+{
+	json_key(j, key);
+	fprintf(j->out, "%.6f", value);
+}
+
+static void json_time(struct json *j, const char *key, int64_t ts_us)
+{
+	char buf[40];
+
+	if (!ts_us) {
+		json_key(j, key);
+		fputs("null", j->out);
+		return;
+	}
+	json_str(j, key, report_iso_time(ts_us, buf, sizeof(buf)));
+}
+
+static void json_endpoint(struct json *j, const char *key, const struct fst_addr *addr,
+			  uint16_t port)
+{
+	char buf[64];
+
+	json_str(j, key, fst_endpoint_format(addr, port, buf, sizeof(buf)));
+}
+
+static void write_commands(struct json *j, const struct fst_ftp_session *s)
+{
+	json_open(j, "commands", '[');
+	for (size_t i = 0; i < s->command_count; i++) {
+		const struct fst_ftp_command_rec *c = &s->commands[i];
+
+		json_open(j, NULL, '{');
+		json_str(j, "verb", report_verb_text(&c->cmd));
+		json_str(j, "arg", c->cmd.arg);
+		json_str(j, "family", fst_ftp_family_name(fst_ftp_verb_info(c->cmd.verb)->family));
+		json_time(j, "time", c->ts_us);
+		if (c->reply_code) {
+			json_int(j, "reply_code", c->reply_code);
+			json_str(j, "reply_text", c->reply_text);
+			json_seconds(j, "response_s", report_seconds(c->ts_us, c->reply_ts_us));
+		} else {
+			json_key(j, "reply_code");
+			fputs("null", j->out);
+		}
+		if (c->preliminary_code)
+			json_int(j, "preliminary_code", c->preliminary_code);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static void write_replies(struct json *j, const struct fst_ftp_session *s)
+{
+	json_open(j, "replies", '[');
+	for (size_t i = 0; i < s->reply_count; i++) {
+		const struct fst_ftp_reply_rec *r = &s->replies[i];
+
+		json_open(j, NULL, '{');
+		json_int(j, "code", r->code);
+		json_str(j, "text", r->text);
+		json_time(j, "time", r->ts_us);
+		json_bool(j, "unsolicited", r->unsolicited);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static void write_transfers(struct json *j, const struct fst_ftp_session *s)
+{
+	json_open(j, "transfers", '[');
+	for (size_t i = 0; i < s->transfer_count; i++) {
+		const struct fst_ftp_transfer *t = &s->transfers[i];
+
+		json_open(j, NULL, '{');
+		json_str(j, "command", fst_ftp_verb_info(t->verb)->name);
+		json_str(j, "file", t->file);
+		json_str(j, "mode", fst_transfer_mode_name(t->mode));
+		json_u64(j, "rest_offset", t->rest_offset);
+		json_u64(j, "bytes", t->bytes);
+		json_u64(j, "bytes_missing_from_capture", t->gap_bytes);
+		json_time(j, "start", t->start_us);
+		json_time(j, "end", t->end_us);
+		json_str(j, "outcome", fst_transfer_outcome_name(t->outcome));
+		if (t->reply_code)
+			json_int(j, "reply_code", t->reply_code);
+		json_bool(j, "data_connection_seen", t->data_seen);
+		json_str(j, "data_closed_by", fst_side_name(t->closed_by));
+		json_bool(j, "nat_address", t->nat_address);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static void write_session(struct json *j, const struct fst_ftp_session *s)
+{
+	json_open(j, NULL, '{');
+	json_u64(j, "id", s->id);
+	json_endpoint(j, "client", &s->client_addr, s->client_port);
+	json_endpoint(j, "server", &s->server_addr, s->server_port);
+	json_str(j, "user", s->user_name[0] ? s->user_name : NULL);
+	json_str(j, "server_software", s->software);
+	json_str(j, "banner", s->banner[0] ? s->banner : NULL);
+	json_bool(j, "mid_stream", s->mid_stream);
+	json_str(j, "detected_by", s->detected_by_greeting ? "greeting" : "port");
+	json_bool(j, "encrypted", s->encrypted);
+	json_str(j, "state", fst_ftp_state_name(s->state));
+	json_time(j, "start", s->start_us);
+	json_time(j, "end", s->end_us);
+	write_commands(j, s);
+	write_replies(j, s);
+	write_transfers(j, s);
+	json_open(j, "dropped", '{');
+	json_u64(j, "commands", s->commands_dropped);
+	json_u64(j, "replies", s->replies_dropped);
+	json_u64(j, "transfers", s->transfers_dropped);
+	json_close(j, '}');
+	json_u64(j, "anomalies", s->anomalies);
+	json_close(j, '}');
+}
+
+static void write_stats(struct json *j, const struct fst_report_input *in)
+{
+	const struct fst_capture_stats *c = in->capture;
+
+	json_open(j, "stats", '{');
+	json_u64(j, "packets", c->frames);
+	json_u64(j, "bytes", c->frame_bytes);
+	json_u64(j, "tcp_packets", c->tcp_packets);
+	json_u64(j, "ip_fragments", c->ip_fragments);
+	json_u64(j, "truncated_frames", c->truncated_frames);
+	json_open(j, "malformed", '{');
+	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)
+		if (c->malformed[r])
+			json_u64(j, fst_decode_result_name((enum fst_decode_result)r), c->malformed[r]);
+	json_close(j, '}');
+	json_u64(j, "timestamps_clamped", c->time_went_back);
+	json_u64(j, "capture_gaps", in->tcp->gaps);
+	json_u64(j, "capture_gap_bytes", in->tcp->gap_bytes);
+	json_u64(j, "flows", in->tcp->flows_opened);
+	json_u64(j, "evicted_flows", in->tcp->flows_evicted);
+	json_u64(j, "retransmissions", in->tcp->retransmissions);
+	json_u64(j, "ooo_limit_hits", in->tcp->ooo_limit_hits);
+	json_u64(j, "ftp_sessions", in->ftp_stats->sessions);
+	json_u64(j, "data_connections", in->ftp_stats->data_connections);
+	json_open(j, "anomalies", '{');
+	for (int a = 0; a < FST_ANOMALY_COUNT; a++)
+		if (in->ftp_stats->anomalies[a])
+			json_u64(j, fst_ftp_anomaly_name((enum fst_ftp_anomaly)a),
+				 in->ftp_stats->anomalies[a]);
+	json_close(j, '}');
+	if (in->live) {
+		json_u64(j, "kernel_dropped", c->kernel_dropped);
+		json_u64(j, "interface_dropped", c->interface_dropped);
+	}
+	json_close(j, '}');
+}
+
+int report_write_json(FILE *out, const struct fst_report_input *in)
+{
+	struct json j = {.out = out};
+
+	fputc('{', out);
+	j.depth = 1;
+	json_str(&j, "version", in->version);
+	json_str(&j, "source", in->source);
+	json_open(&j, "sessions", '[');
+	for (struct fst_ftp_session *s = fst_ftp_sessions(in->ftp); s; s = fst_ftp_session_next(s))
+		write_session(&j, s);
+	json_close(&j, ']');
+	write_stats(&j, in);
+	fputs("\n}\n", out);
+	return ferror(out) ? FST_ERR_IO : FST_OK;
+}

@@ -1,0 +1,1553 @@
+/* Unit tests for src/capture: the frame decoder (link layers, IPv4,
+ * IPv6, TCP header) through fst_decode_frame, and capture files through
+ * fst_capture_open_files / fst_capture_next. Frames come from the
+ * packet builder in tests/support. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ftpstall/capture.h"
+#include "pktbuild.h"
+
+/* ------------------------------------------------------------------ */
+/* helpers */
+
+static const uint8_t payload_text[] = "USER anonymous\r\n";
+
+/* A typical client segment: 4-tuple, numbers and payload set. */
+static void seg_v4(struct pb_seg *s)
+{
+	pb_seg_init(s, "192.0.2.10", 54321, "198.51.100.20", 21);
+	s->seq = 0x11223344;
+	s->ack = 0x55667788;
+	s->flags = FST_TCP_ACK | FST_TCP_PSH;
+	s->window = 29200;
+	s->ttl = 57;
+	s->payload = payload_text;
+	s->payload_len = sizeof(payload_text) - 1;
+}
+
+static void seg_v6(struct pb_seg *s)
+{
+	pb_seg_init(s, "2001:db8::10", 54321, "2001:db8:1::20", 21);
+	s->seq = 0xfffffff0;
+	s->ack = 7;
+	s->flags = FST_TCP_ACK | FST_TCP_PSH | FST_TCP_FIN;
+	s->window = 512;
+	s->ttl = 33;
+	s->payload = payload_text;
+	s->payload_len = sizeof(payload_text) - 1;
+}
+
+static enum fst_decode_result decode(int linktype, const struct pb_frame *f, struct fst_packet *pkt)
+{
+	memset(pkt, 0, sizeof(*pkt));
+	return fst_decode_frame(linktype, f->b, (uint32_t)f->len, (uint32_t)f->len, pkt);
+}
+
+/* Everything the builder put in must come back out. */
+static void assert_decoded(const struct fst_packet *p, const struct pb_seg *s,
+			   const struct pb_frame *f)
+{
+	size_t alen = s->src.family == 6 ? 16 : 4;
+
+	assert_int_equal(p->src.family, s->src.family);
+	assert_int_equal(p->dst.family, s->dst.family);
+	assert_memory_equal(p->src.bytes, s->src.bytes, alen);
+	assert_memory_equal(p->dst.bytes, s->dst.bytes, alen);
+	assert_int_equal(p->src_port, s->sport);
+	assert_int_equal(p->dst_port, s->dport);
+	assert_int_equal(p->seq, s->seq);
+	assert_int_equal(p->ack, s->ack);
+	assert_int_equal(p->flags, s->flags);
+	assert_int_equal(p->window, s->window);
+	assert_int_equal(p->ttl, s->ttl ? s->ttl : 64);
+	assert_int_equal(p->payload_len, s->payload_len);
+	assert_int_equal(p->payload_caplen, s->payload_len);
+	if (s->payload_len) {
+		assert_non_null(p->payload);
+		assert_ptr_equal(p->payload, f->b + f->payload_off);
+		assert_memory_equal(p->payload, s->payload, s->payload_len);
+	}
+}
+
+static void check_link(int linktype, const struct pb_link *link, const struct pb_seg *s)
+{
+	struct pb_frame *f = malloc(sizeof(*f));
+	struct fst_packet pkt;
+
+	assert_non_null(f);
+	pb_build(f, linktype, link, s);
+	assert_int_equal(decode(linktype, f, &pkt), FST_DECODE_TCP);
+	assert_decoded(&pkt, s, f);
+	free(f);
+}
+
+/* Heap frames: struct pb_frame is 16 KiB. */
+static struct pb_frame *frame_new(void)
+{
+	struct pb_frame *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	return f;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* ------------------------------------------------------------------ */
+/* link layers */
+
+static void test_linktypes_supported(void **state)
+{
+	static const int ok[] = { PB_DLT_NULL,	   PB_DLT_EN10MB, PB_DLT_RAW,
+				  PB_LINKTYPE_RAW, PB_DLT_LOOP,	  PB_DLT_LINUX_SLL,
+				  PB_DLT_IPV4,	   PB_DLT_IPV6,	  PB_DLT_LINUX_SLL2 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (!fst_linktype_supported(ok[i]))
+			fail_msg("link type %d should be supported", ok[i]);
+	}
+	assert_false(fst_linktype_supported(PB_DLT_USER0));
+	assert_false(fst_linktype_supported(105)); /* IEEE802_11 */
+	assert_false(fst_linktype_supported(127)); /* radiotap */
+	assert_false(fst_linktype_supported(-1));
+}
+
+static void test_decode_every_link_ipv4(void **state)
+{
+	static const int types[] = { PB_DLT_EN10MB,   PB_DLT_LINUX_SLL, PB_DLT_LINUX_SLL2,
+				     PB_DLT_NULL,     PB_DLT_LOOP,	PB_DLT_RAW,
+				     PB_LINKTYPE_RAW, PB_DLT_IPV4 };
+	struct pb_seg s;
+	size_t i;
+
+	(void)state;
+	seg_v4(&s);
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		print_message("link type %d, IPv4\n", types[i]);
+		check_link(types[i], NULL, &s);
+	}
+}
+
+static void test_decode_every_link_ipv6(void **state)
+{
+	static const int types[] = { PB_DLT_EN10MB,   PB_DLT_LINUX_SLL, PB_DLT_LINUX_SLL2,
+				     PB_DLT_NULL,     PB_DLT_LOOP,	PB_DLT_RAW,
+				     PB_LINKTYPE_RAW, PB_DLT_IPV6 };
+	struct pb_seg s;
+	size_t i;
+
+	(void)state;
+	seg_v6(&s);
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		print_message("link type %d, IPv6\n", types[i]);
+		check_link(types[i], NULL, &s);
+	}
+}
+
+/* NULL/LOOP carry the OS's AF_INET6, which differs by OS. */
+static void test_decode_null_loop_ipv6_families(void **state)
+{
+	static const uint32_t afs[] = { 10, 24, 28, 30 };
+	struct pb_link link = { 0 };
+	struct pb_seg s;
+	size_t i;
+
+	(void)state;
+	seg_v6(&s);
+	for (i = 0; i < sizeof(afs) / sizeof(afs[0]); i++) {
+		link.af = afs[i];
+		print_message("AF %u\n", afs[i]);
+		check_link(PB_DLT_NULL, &link, &s);
+		check_link(PB_DLT_LOOP, &link, &s);
+	}
+	seg_v4(&s);
+	link.af = 2;
+	check_link(PB_DLT_NULL, &link, &s);
+	check_link(PB_DLT_LOOP, &link, &s);
+}
+
+static void test_decode_vlan_tags(void **state)
+{
+	struct pb_link link = { 0 };
+	struct pb_seg s4, s6;
+
+	(void)state;
+	seg_v4(&s4);
+	seg_v6(&s6);
+	/* One 802.1Q tag. */
+	link.n_vlan = 1;
+	link.vlan_tpid[0] = 0x8100;
+	link.vlan_id[0] = 100;
+	check_link(PB_DLT_EN10MB, &link, &s4);
+	check_link(PB_DLT_EN10MB, &link, &s6);
+	/* 802.1ad outer + 802.1Q inner (QinQ). */
+	link.n_vlan = 2;
+	link.vlan_tpid[0] = 0x88a8;
+	link.vlan_id[0] = 10;
+	link.vlan_tpid[1] = 0x8100;
+	link.vlan_id[1] = 20;
+	check_link(PB_DLT_EN10MB, &link, &s4);
+	check_link(PB_DLT_EN10MB, &link, &s6);
+	/* Three stacked 802.1Q tags. */
+	link.n_vlan = 3;
+	link.vlan_tpid[0] = link.vlan_tpid[1] = link.vlan_tpid[2] = 0x8100;
+	link.vlan_id[2] = 30;
+	check_link(PB_DLT_EN10MB, &link, &s4);
+	check_link(PB_DLT_EN10MB, &link, &s6);
+}
+
+static void test_decode_vlan_tag_cut(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	/* Ethernet header saying "VLAN tag follows" and then nothing. */
+	static const uint8_t eth[14] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x81, 0x00 };
+
+	(void)state;
+	memcpy(f->b, eth, sizeof(eth));
+	f->len = sizeof(eth);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_LINK);
+	free(f);
+}
+
+static void test_decode_not_ip(void **state)
+{
+	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+	struct pb_link link = { 0 };
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+
+	(void)state;
+	link.ethertype = 0x0806;
+	pb_set_body(f, 0, arp, sizeof(arp));
+	pb_wrap(f, PB_DLT_EN10MB, &link);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_NOT_IP);
+
+	pb_set_body(f, 0, arp, sizeof(arp));
+	pb_wrap(f, PB_DLT_LINUX_SLL, &link);
+	assert_int_equal(decode(PB_DLT_LINUX_SLL, f, &pkt), FST_DECODE_NOT_IP);
+
+	pb_set_body(f, 0, arp, sizeof(arp));
+	pb_wrap(f, PB_DLT_LINUX_SLL2, &link);
+	assert_int_equal(decode(PB_DLT_LINUX_SLL2, f, &pkt), FST_DECODE_NOT_IP);
+
+	/* NULL/LOOP with an address family that is not IP (AF_APPLETALK). */
+	link.af = 16;
+	pb_set_body(f, 0, arp, sizeof(arp));
+	pb_wrap(f, PB_DLT_NULL, &link);
+	assert_int_equal(decode(PB_DLT_NULL, f, &pkt), FST_DECODE_NOT_IP);
+	pb_set_body(f, 0, arp, sizeof(arp));
+	pb_wrap(f, PB_DLT_LOOP, &link);
+	assert_int_equal(decode(PB_DLT_LOOP, f, &pkt), FST_DECODE_NOT_IP);
+	free(f);
+}
+
+static void test_decode_short_link_headers(void **state)
+{
+	static const int types[] = { PB_DLT_EN10MB, PB_DLT_LINUX_SLL, PB_DLT_LINUX_SLL2,
+				     PB_DLT_NULL, PB_DLT_LOOP };
+	static const uint8_t junk[32] = { 0 };
+	struct fst_packet pkt;
+	size_t i;
+
+	(void)state;
+	/* Fewer bytes than the link header itself, on the wire too. */
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		memset(&pkt, 0, sizeof(pkt));
+		assert_int_equal(fst_decode_frame(types[i], junk, 3, 3, &pkt), FST_DECODE_BAD_LINK);
+		assert_int_equal(fst_decode_frame(types[i], junk, 0, 0, &pkt), FST_DECODE_BAD_LINK);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* IPv4 */
+
+static void test_ipv4_options(void **state)
+{
+	struct pb_seg s;
+
+	(void)state;
+	seg_v4(&s);
+	s.ipv4_opt_words = 1; /* IHL 6 */
+	check_link(PB_DLT_EN10MB, NULL, &s);
+	s.ipv4_opt_words = 10; /* IHL 15, the maximum */
+	check_link(PB_DLT_EN10MB, NULL, &s);
+	check_link(PB_DLT_RAW, NULL, &s);
+}
+
+static void test_ipv4_bad_ihl(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	uint8_t ihl;
+
+	(void)state;
+	seg_v4(&s);
+	for (ihl = 0; ihl < 5; ihl++) {
+		pb_build(f, PB_DLT_EN10MB, NULL, &s);
+		f->b[f->l3_off] = (uint8_t)(0x40 | ihl);
+		pb_fix_ipv4_checksum(f);
+		print_message("IHL %u\n", ihl);
+		assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_IPV4);
+	}
+	free(f);
+}
+
+static void test_ipv4_ihl_past_total_length(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	enum fst_decode_result r;
+
+	(void)state;
+	/* IHL 15 (60 bytes) but total length 40 and a 40-byte packet. */
+	seg_v4(&s);
+	s.payload_len = 0;
+	pb_build(f, PB_DLT_RAW, NULL, &s);
+	f->b[0] = 0x4f;
+	pb_fix_ipv4_checksum(f);
+	r = decode(PB_DLT_RAW, f, &pkt);
+	assert_true(r == FST_DECODE_BAD_IPV4 || r == FST_DECODE_BAD_IP_LENGTH);
+	free(f);
+}
+
+static void test_ipv4_total_length_lies(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	uint16_t real;
+
+	(void)state;
+	seg_v4(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	real = (uint16_t)(f->len - f->l3_off);
+	/* One byte more than was on the wire. */
+	put16(f->b + f->l3_off + 2, (uint16_t)(real + 1));
+	pb_fix_ipv4_checksum(f);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_IP_LENGTH);
+	/* Far more. */
+	put16(f->b + f->l3_off + 2, 1500);
+	pb_fix_ipv4_checksum(f);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_IP_LENGTH);
+	/* Less than the IP header itself. */
+	put16(f->b + f->l3_off + 2, 19);
+	pb_fix_ipv4_checksum(f);
+	assert_int_not_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	free(f);
+}
+
+static void test_ipv4_total_length_shorter_than_tcp_header(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	/* Total length leaves 10 bytes for TCP: no room for its header. */
+	seg_v4(&s);
+	pb_build(f, PB_DLT_RAW, NULL, &s);
+	put16(f->b + 2, 30);
+	pb_fix_ipv4_checksum(f);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_BAD_TCP);
+	free(f);
+}
+
+static void test_ethernet_padding_is_not_payload(void **state)
+{
+	struct pb_link link = { 0 };
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	link.pad_min = true;
+	/* A pure ACK: 54 bytes padded to 60. */
+	seg_v4(&s);
+	s.payload = NULL;
+	s.payload_len = 0;
+	pb_build(f, PB_DLT_EN10MB, &link, &s);
+	assert_int_equal(f->len, 60);
+	memset(f->b + 54, 0xaa, 6); /* non-zero padding, as some NICs send */
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_int_equal(pkt.payload_len, 0);
+	assert_int_equal(pkt.payload_caplen, 0);
+
+	/* Two bytes of payload, four of padding. */
+	s.payload = (const uint8_t *)"OK";
+	s.payload_len = 2;
+	pb_build(f, PB_DLT_EN10MB, &link, &s);
+	assert_int_equal(f->len, 60);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_int_equal(pkt.payload_len, 2);
+	assert_int_equal(pkt.payload_caplen, 2);
+	assert_memory_equal(pkt.payload, "OK", 2);
+	free(f);
+}
+
+static void test_ipv4_fragments(void **state)
+{
+	static const uint16_t frag_fields[] = {
+		0x2000, /* MF, offset 0: first fragment */
+		0x0001, /* offset 8 bytes, last fragment */
+		0x2010, /* MF and an offset */
+		0x6000, /* DF and MF together */
+		0x1fff, /* the largest offset */
+	};
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	size_t i;
+
+	(void)state;
+	seg_v4(&s);
+	for (i = 0; i < sizeof(frag_fields) / sizeof(frag_fields[0]); i++) {
+		s.ipv4_frag = frag_fields[i];
+		pb_build(f, PB_DLT_EN10MB, NULL, &s);
+		print_message("frag field 0x%04x\n", frag_fields[i]);
+		assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_FRAGMENT);
+	}
+	/* DF alone is a whole packet. */
+	s.ipv4_frag = 0x4000;
+	check_link(PB_DLT_EN10MB, NULL, &s);
+	free(f);
+}
+
+static void test_not_tcp(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	seg_v4(&s);
+	s.proto = 17;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_NOT_TCP);
+	seg_v6(&s);
+	s.proto = 17;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_NOT_TCP);
+	/* ICMPv6 behind a hop-by-hop header. */
+	s.proto = 58;
+	s.n_ext = 1;
+	s.ext[0].type = PB_EXT_HOPOPTS;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_NOT_TCP);
+	free(f);
+}
+
+static void test_raw_bad_version(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	enum fst_decode_result r;
+
+	(void)state;
+	seg_v4(&s);
+	pb_build(f, PB_DLT_RAW, NULL, &s);
+	f->b[0] = 0x55; /* version 5 */
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_NOT_IP);
+	/* DLT_IPV4 promises IPv4: a version 6 header there is malformed. */
+	pb_build(f, PB_DLT_IPV4, NULL, &s);
+	f->b[0] = 0x65;
+	r = decode(PB_DLT_IPV4, f, &pkt);
+	assert_int_not_equal(r, FST_DECODE_TCP);
+	free(f);
+}
+
+/* ------------------------------------------------------------------ */
+/* IPv6 extension headers */
+
+static void test_ipv6_ext_chain(void **state)
+{
+	struct pb_seg s;
+
+	(void)state;
+	seg_v6(&s);
+	s.n_ext = 2;
+	s.ext[0].type = PB_EXT_HOPOPTS;
+	s.ext[1].type = PB_EXT_DSTOPTS;
+	s.ext[1].hdr_len = 2; /* 24 bytes */
+	check_link(PB_DLT_EN10MB, NULL, &s);
+	check_link(PB_DLT_RAW, NULL, &s);
+	check_link(PB_DLT_IPV6, NULL, &s);
+
+	/* Hop-by-hop, routing (segments left 0), dest options. */
+	s.n_ext = 3;
+	s.ext[1].type = PB_EXT_ROUTING;
+	s.ext[1].hdr_len = 2;
+	s.ext[2].type = PB_EXT_DSTOPTS;
+	check_link(PB_DLT_LINUX_SLL, NULL, &s);
+}
+
+static void test_ipv6_atomic_fragment_is_whole(void **state)
+{
+	struct pb_seg s;
+
+	(void)state;
+	/* RFC 6946: offset 0 and M clear is a whole packet. */
+	seg_v6(&s);
+	s.n_ext = 1;
+	s.ext[0].type = PB_EXT_FRAGMENT;
+	check_link(PB_DLT_EN10MB, NULL, &s);
+}
+
+static void test_ipv6_fragment(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	seg_v6(&s);
+	s.n_ext = 1;
+	s.ext[0].type = PB_EXT_FRAGMENT;
+	s.ext[0].frag_more = true;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_FRAGMENT);
+
+	s.ext[0].frag_more = false;
+	s.ext[0].frag_offset = 185;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_FRAGMENT);
+
+	/* Behind a hop-by-hop header too. */
+	s.n_ext = 2;
+	s.ext[1] = s.ext[0];
+	memset(&s.ext[0], 0, sizeof(s.ext[0]));
+	s.ext[0].type = PB_EXT_HOPOPTS;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_FRAGMENT);
+	free(f);
+}
+
+static void test_ipv6_chain_too_long(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	size_t i;
+
+	(void)state;
+	seg_v6(&s);
+	s.n_ext = 20;
+	for (i = 0; i < s.n_ext; i++)
+		s.ext[i].type = PB_EXT_DSTOPTS;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_IPV6_EXT);
+	/* All 32 the builder can make, as hop-by-hop headers. */
+	s.n_ext = PB_EXT_MAX;
+	for (i = 0; i < s.n_ext; i++)
+		s.ext[i].type = PB_EXT_HOPOPTS;
+	pb_build(f, PB_DLT_RAW, NULL, &s);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_BAD_IPV6_EXT);
+	free(f);
+}
+
+static void test_ipv6_ext_length_overruns(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	seg_v6(&s);
+	s.n_ext = 1;
+	s.ext[0].type = PB_EXT_DSTOPTS;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	/* Header length 200 (1608 bytes) in a packet far shorter. */
+	f->b[f->l3_off + 40 + 1] = 200;
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_IPV6_EXT);
+
+	/* Overruns by exactly 8: the header eats the TCP header and
+	 * payload and one more unit. */
+	s.payload = NULL;
+	s.payload_len = 0;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	/* ext (8) + tcp (20) = 28 bytes: hdr_len 3 claims 32. */
+	f->b[f->l3_off + 40 + 1] = 3;
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_IPV6_EXT);
+	free(f);
+}
+
+static void test_ipv6_payload_length_lies(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	uint16_t real;
+
+	(void)state;
+	seg_v6(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	real = (uint16_t)(f->len - f->l3_off - 40);
+	put16(f->b + f->l3_off + 4, (uint16_t)(real + 1));
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_IP_LENGTH);
+	free(f);
+}
+
+static void test_ipv6_padding_is_not_payload(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	seg_v6(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	/* Trailing bytes after the IPv6 payload length (e.g. a trailer). */
+	memset(f->b + f->len, 0xcc, 8);
+	f->len += 8;
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_int_equal(pkt.payload_len, s.payload_len);
+	assert_int_equal(pkt.payload_caplen, s.payload_len);
+	free(f);
+}
+
+/* ------------------------------------------------------------------ */
+/* TCP header */
+
+static void test_tcp_data_offset_too_small(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	uint8_t doff;
+
+	(void)state;
+	seg_v4(&s);
+	for (doff = 0; doff < 5; doff++) {
+		pb_build(f, PB_DLT_EN10MB, NULL, &s);
+		f->b[f->l4_off + 12] = (uint8_t)(doff << 4);
+		print_message("data offset %u\n", doff);
+		assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_TCP);
+	}
+	seg_v6(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	f->b[f->l4_off + 12] = 4 << 4;
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_TCP);
+	free(f);
+}
+
+static void test_tcp_data_offset_past_segment(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	/* A bare 20-byte header claiming 60. */
+	seg_v4(&s);
+	s.payload = NULL;
+	s.payload_len = 0;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	f->b[f->l4_off + 12] = 15 << 4;
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_TCP);
+	/* Claiming 24 with 20 present. */
+	f->b[f->l4_off + 12] = 6 << 4;
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_TCP);
+	/* Ethernet padding must not count as the missing header bytes. */
+	{
+		struct pb_link link = { 0 };
+
+		link.pad_min = true;
+		pb_build(f, PB_DLT_EN10MB, &link, &s);
+		f->b[f->l4_off + 12] = 6 << 4;
+		assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_TCP);
+	}
+	seg_v6(&s);
+	s.payload = NULL;
+	s.payload_len = 0;
+	pb_build(f, PB_DLT_RAW, NULL, &s);
+	f->b[f->l4_off + 12] = 8 << 4;
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_BAD_TCP);
+	free(f);
+}
+
+static void test_tcp_bad_options(void **state)
+{
+	static const struct {
+		const char *what;
+		uint8_t opts[8];
+		size_t len;
+	} cases[] = {
+		{ "MSS length 8 in 4 bytes", { 2, 8, 0x05, 0xb4 }, 4 },
+		{ "timestamps overrun", { 1, 1, 8, 10, 0, 0, 0, 1 }, 8 },
+		{ "length 1", { 8, 1, 1, 1 }, 4 },
+		{ "length 0", { 3, 0, 1, 1 }, 4 },
+		{ "kind with no length byte", { 1, 1, 1, 3 }, 4 },
+		{ "unknown kind overruns", { 1, 1, 99, 40 }, 4 },
+	};
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		seg_v4(&s);
+		s.raw_opts = cases[i].opts;
+		s.raw_opts_len = cases[i].len;
+		pb_build(f, PB_DLT_EN10MB, NULL, &s);
+		print_message("%s\n", cases[i].what);
+		assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_BAD_TCP_OPTION);
+	}
+	free(f);
+}
+
+static void test_tcp_options_recognised(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	seg_v4(&s);
+	s.flags = FST_TCP_SYN;
+	s.payload = NULL;
+	s.payload_len = 0;
+	s.mss = 1460;
+	s.has_wscale = true;
+	s.wscale = 7;
+	s.timestamps = true;
+	s.tsval = 1000;
+	s.tsecr = 0;
+	s.sack_permitted = true;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_decoded(&pkt, &s, f);
+	assert_true(pkt.has_wscale);
+	assert_int_equal(pkt.wscale, 7);
+	assert_true(pkt.has_timestamps);
+	assert_true(pkt.sack_permitted);
+
+	/* Each alone. */
+	seg_v6(&s);
+	s.has_wscale = true;
+	s.wscale = 0;
+	pb_build(f, PB_DLT_RAW, NULL, &s);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_TCP);
+	assert_decoded(&pkt, &s, f);
+	assert_true(pkt.has_wscale);
+	assert_int_equal(pkt.wscale, 0);
+	assert_false(pkt.has_timestamps);
+	assert_false(pkt.sack_permitted);
+
+	seg_v4(&s);
+	s.timestamps = true;
+	s.tsval = 0xdeadbeef;
+	s.tsecr = 0x01020304;
+	pb_build(f, PB_DLT_RAW, NULL, &s);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_TCP);
+	assert_decoded(&pkt, &s, f);
+	assert_false(pkt.has_wscale);
+	assert_true(pkt.has_timestamps);
+	assert_false(pkt.sack_permitted);
+
+	seg_v4(&s);
+	s.sack_permitted = true;
+	pb_build(f, PB_DLT_RAW, NULL, &s);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_TCP);
+	assert_false(pkt.has_wscale);
+	assert_false(pkt.has_timestamps);
+	assert_true(pkt.sack_permitted);
+
+	/* None. */
+	seg_v4(&s);
+	pb_build(f, PB_DLT_RAW, NULL, &s);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_TCP);
+	assert_false(pkt.has_wscale);
+	assert_false(pkt.has_timestamps);
+	assert_false(pkt.sack_permitted);
+	free(f);
+}
+
+static void test_tcp_options_after_eol_ignored(void **state)
+{
+	/* EOL, then bytes that would be a broken option. */
+	static const uint8_t opts[8] = { 1, 0, 2, 40, 8, 1, 0, 0 };
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	seg_v4(&s);
+	s.raw_opts = opts;
+	s.raw_opts_len = sizeof(opts);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_decoded(&pkt, &s, f);
+	free(f);
+}
+
+/* ------------------------------------------------------------------ */
+/* snaplen-truncated frames */
+
+static uint8_t big_payload[1000];
+
+static void fill_big_payload(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(big_payload); i++)
+		big_payload[i] = (uint8_t)(i * 7 + 3);
+}
+
+static void test_truncated_payload_v4(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	fill_big_payload();
+	seg_v4(&s);
+	s.payload = big_payload;
+	s.payload_len = sizeof(big_payload);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(f->payload_off, 54);
+	/* tcpdump -s 96 */
+	memset(&pkt, 0, sizeof(pkt));
+	assert_int_equal(fst_decode_frame(PB_DLT_EN10MB, f->b, 96, (uint32_t)f->len, &pkt),
+			 FST_DECODE_TCP);
+	assert_int_equal(pkt.payload_len, 1000);
+	assert_int_equal(pkt.payload_caplen, 96 - 54);
+	assert_memory_equal(pkt.payload, big_payload, 96 - 54);
+	assert_int_equal(pkt.seq, s.seq);
+	assert_int_equal(pkt.src_port, s.sport);
+	/* Cut right after the TCP header. */
+	memset(&pkt, 0, sizeof(pkt));
+	assert_int_equal(fst_decode_frame(PB_DLT_EN10MB, f->b, 54, (uint32_t)f->len, &pkt),
+			 FST_DECODE_TCP);
+	assert_int_equal(pkt.payload_len, 1000);
+	assert_int_equal(pkt.payload_caplen, 0);
+	free(f);
+}
+
+static void test_truncated_payload_v6_ext(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	uint32_t caplen;
+
+	(void)state;
+	fill_big_payload();
+	seg_v6(&s);
+	s.payload = big_payload;
+	s.payload_len = sizeof(big_payload);
+	s.n_ext = 1;
+	s.ext[0].type = PB_EXT_HOPOPTS;
+	pb_build(f, PB_DLT_LINUX_SLL, NULL, &s);
+	caplen = (uint32_t)f->payload_off + 10;
+	memset(&pkt, 0, sizeof(pkt));
+	assert_int_equal(fst_decode_frame(PB_DLT_LINUX_SLL, f->b, caplen, (uint32_t)f->len, &pkt),
+			 FST_DECODE_TCP);
+	assert_int_equal(pkt.payload_len, 1000);
+	assert_int_equal(pkt.payload_caplen, 10);
+	assert_memory_equal(pkt.payload, big_payload, 10);
+	assert_int_equal(pkt.ttl, 33);
+	free(f);
+}
+
+static void test_truncated_headers_short_capture(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	uint32_t caplen;
+
+	(void)state;
+	fill_big_payload();
+	seg_v4(&s);
+	s.payload = big_payload;
+	s.payload_len = sizeof(big_payload);
+	s.timestamps = true;
+	s.has_wscale = true;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	/* Every cut inside the link, IP or TCP headers (options included)
+	 * of a frame that was longer on the wire. */
+	for (caplen = 0; caplen < f->payload_off; caplen++) {
+		memset(&pkt, 0, sizeof(pkt));
+		if (fst_decode_frame(PB_DLT_EN10MB, f->b, caplen, (uint32_t)f->len, &pkt) !=
+		    FST_DECODE_SHORT_CAPTURE)
+			fail_msg("caplen %u of %zu (headers end at %zu): "
+				 "expected short_capture",
+				 caplen, f->len, f->payload_off);
+	}
+
+	seg_v6(&s);
+	s.payload = big_payload;
+	s.payload_len = sizeof(big_payload);
+	s.n_ext = 2;
+	s.ext[0].type = PB_EXT_HOPOPTS;
+	s.ext[1].type = PB_EXT_DSTOPTS;
+	pb_build(f, PB_DLT_LINUX_SLL2, NULL, &s);
+	for (caplen = 0; caplen < f->payload_off; caplen++) {
+		memset(&pkt, 0, sizeof(pkt));
+		if (fst_decode_frame(PB_DLT_LINUX_SLL2, f->b, caplen, (uint32_t)f->len, &pkt) !=
+		    FST_DECODE_SHORT_CAPTURE)
+			fail_msg("v6 caplen %u of %zu: expected short_capture", caplen, f->len);
+	}
+	free(f);
+}
+
+static void test_cut_frames_not_tcp_when_whole(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	enum fst_decode_result r;
+	uint32_t len;
+
+	(void)state;
+	/* The same cuts, but the frame really was that short on the wire:
+	 * malformed, never TCP and never "cut by the snaplen". */
+	seg_v4(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	for (len = 0; len < f->payload_off; len++) {
+		memset(&pkt, 0, sizeof(pkt));
+		r = fst_decode_frame(PB_DLT_EN10MB, f->b, len, len, &pkt);
+		if (r == FST_DECODE_TCP || r == FST_DECODE_SHORT_CAPTURE)
+			fail_msg("len %u: got %s", len, fst_decode_result_name(r));
+	}
+	free(f);
+}
+
+/* Random mutations of valid frames: must never crash or read outside
+ * the frame (run under ASan with FTPSTALL_SANITIZE=ON). */
+static void test_decode_mutation_smoke(void **state)
+{
+	static const int types[] = { PB_DLT_EN10MB, PB_DLT_LINUX_SLL, PB_DLT_LINUX_SLL2,
+				     PB_DLT_NULL,   PB_DLT_LOOP,      PB_DLT_RAW };
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s;
+	unsigned seed = 12345;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		int lt = types[i % 6];
+		uint8_t *copy;
+		size_t flips, k;
+		uint32_t caplen;
+		enum fst_decode_result r;
+
+		if (i & 1)
+			seg_v4(&s);
+		else
+			seg_v6(&s);
+		if ((i & 6) == 2) {
+			s.n_ext = 2;
+			s.ext[0].type = PB_EXT_HOPOPTS;
+			s.ext[1].type = PB_EXT_DSTOPTS;
+		}
+		s.timestamps = (i & 8) != 0;
+		pb_build(f, lt, NULL, &s);
+		flips = 1 + (size_t)(rand_r(&seed) % 4);
+		for (k = 0; k < flips; k++)
+			f->b[(size_t)rand_r(&seed) % f->len] = (uint8_t)rand_r(&seed);
+		caplen = (uint32_t)((size_t)rand_r(&seed) % (f->len + 1));
+		/* An exact-size heap copy so ASan sees any overread. */
+		copy = malloc(caplen ? caplen : 1);
+		assert_non_null(copy);
+		memcpy(copy, f->b, caplen);
+		r = fst_decode_frame(lt, copy, caplen, (uint32_t)f->len, &pkt);
+		if (r == FST_DECODE_TCP) {
+			assert_true(pkt.payload_caplen <= pkt.payload_len);
+			if (pkt.payload_caplen)
+				assert_true(pkt.payload >= copy &&
+					    pkt.payload + pkt.payload_caplen <= copy + caplen);
+		}
+		assert_true((unsigned)r < FST_DECODE_RESULT_COUNT);
+		free(copy);
+	}
+	free(f);
+}
+
+static void test_decode_result_names(void **state)
+{
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < FST_DECODE_RESULT_COUNT; i++) {
+		const char *a = fst_decode_result_name((enum fst_decode_result)i);
+
+		assert_non_null(a);
+		assert_true(a[0] != '\0');
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(a,
+						fst_decode_result_name((enum fst_decode_result)j));
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* capture files */
+
+static char tmpdir[64];
+
+static int files_setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/fst_test_capture_XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int files_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	/* Only our own mkdtemp directory. */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *tmp_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+	return buf;
+}
+
+/* Writes a segment with seq = n at time n seconds. */
+static void write_seq_frame(struct pcapw *w, int linktype, uint32_t n)
+{
+	struct pb_frame *f = frame_new();
+	struct pb_seg s;
+
+	seg_v4(&s);
+	s.seq = n;
+	pb_build(f, linktype, NULL, &s);
+	assert_int_equal(pcapw_write_frame(w, (int64_t)n * FST_US_PER_SEC, f), 0);
+	free(f);
+}
+
+static struct fst_capture *open_one(const char *path, char *errbuf)
+{
+	const char *paths[1] = { path };
+
+	errbuf[0] = '\0';
+	return fst_capture_open_files(paths, 1, errbuf);
+}
+
+static void test_file_link_types(void **state)
+{
+	static const uint32_t types[] = { PB_DLT_EN10MB, PB_DLT_LINUX_SLL, PB_DLT_LINUX_SLL2,
+					  PB_DLT_NULL,	 PB_DLT_LOOP,	   PB_LINKTYPE_RAW,
+					  PB_DLT_IPV4 };
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		print_message("file link type %u\n", types[i]);
+		tmp_path(path, sizeof(path), "lt.pcap");
+		w = pcapw_open(path, types[i], 65535);
+		assert_non_null(w);
+		write_seq_frame(w, (int)types[i], 7);
+		assert_int_equal(pcapw_close(w), 0);
+		cap = open_one(path, errbuf);
+		if (!cap)
+			fail_msg("open failed: %s", errbuf);
+		assert_int_equal(fst_capture_next(cap, &pkt), 1);
+		assert_int_equal(pkt.seq, 7);
+		assert_int_equal(pkt.ts_us, 7 * FST_US_PER_SEC);
+		assert_int_equal(pkt.src_port, 54321);
+		assert_int_equal(pkt.payload_len, sizeof(payload_text) - 1);
+		assert_memory_equal(pkt.payload, payload_text, sizeof(payload_text) - 1);
+		assert_int_equal(fst_capture_next(cap, &pkt), -1);
+		fst_capture_free(cap);
+	}
+}
+
+static void test_files_merge_in_time_order(void **state)
+{
+	char a[128], b[128], errbuf[FST_ERRBUF_SIZE];
+	const char *paths[2];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	const char *name;
+	uint32_t n, expect = 1;
+	int64_t last = 0;
+
+	(void)state;
+	tmp_path(a, sizeof(a), "odd.pcap");
+	tmp_path(b, sizeof(b), "even.pcap");
+	w = pcapw_open(a, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	for (n = 1; n <= 9; n += 2)
+		write_seq_frame(w, PB_DLT_EN10MB, n);
+	assert_int_equal(pcapw_close(w), 0);
+	/* The second file in another link type, to be sure each file keeps
+	 * its own decoder. */
+	w = pcapw_open(b, PB_DLT_LINUX_SLL, 65535);
+	assert_non_null(w);
+	for (n = 2; n <= 10; n += 2)
+		write_seq_frame(w, PB_DLT_LINUX_SLL, n);
+	assert_int_equal(pcapw_close(w), 0);
+
+	/* Given in the "wrong" order on purpose. */
+	paths[0] = b;
+	paths[1] = a;
+	cap = fst_capture_open_files(paths, 2, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	while (fst_capture_next(cap, &pkt) == 1) {
+		assert_int_equal(pkt.seq, expect);
+		assert_true(pkt.ts_us >= last);
+		last = pkt.ts_us;
+		expect++;
+	}
+	assert_int_equal(expect, 11);
+	assert_int_equal(fst_capture_next(cap, &pkt), -1);
+	assert_int_equal(fst_capture_stats(cap)->frames, 10);
+	assert_int_equal(fst_capture_stats(cap)->tcp_packets, 10);
+	assert_int_equal(fst_capture_stats(cap)->time_went_back, 0);
+	assert_string_equal(fst_capture_warnings(cap), "");
+	name = fst_capture_source_name(cap);
+	assert_non_null(strstr(name, "odd.pcap"));
+	assert_non_null(strstr(name, "even.pcap"));
+	fst_capture_free(cap);
+}
+
+static void test_file_time_going_back_is_clamped(void **state)
+{
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "back.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	write_seq_frame(w, PB_DLT_EN10MB, 5);
+	write_seq_frame(w, PB_DLT_EN10MB, 3);
+	write_seq_frame(w, PB_DLT_EN10MB, 6);
+	assert_int_equal(pcapw_close(w), 0);
+	cap = open_one(path, errbuf);
+	assert_non_null(cap);
+	assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	assert_int_equal(pkt.ts_us, 5 * FST_US_PER_SEC);
+	assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	assert_int_equal(pkt.seq, 3);
+	assert_int_equal(pkt.ts_us, 5 * FST_US_PER_SEC);
+	assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	assert_int_equal(pkt.ts_us, 6 * FST_US_PER_SEC);
+	assert_int_equal(fst_capture_stats(cap)->time_went_back, 1);
+	fst_capture_free(cap);
+}
+
+static void test_file_truncated_mid_record(void **state)
+{
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct pb_frame *f = frame_new();
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	struct pb_seg s;
+	const char *warn;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "cut.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	write_seq_frame(w, PB_DLT_EN10MB, 1);
+	write_seq_frame(w, PB_DLT_EN10MB, 2);
+	write_seq_frame(w, PB_DLT_EN10MB, 3);
+	seg_v4(&s);
+	s.seq = 4;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	assert_int_equal(pcapw_write_cut(w, 4 * FST_US_PER_SEC, f->b, (uint32_t)f->len,
+					 (uint32_t)f->len, 20),
+			 0);
+	assert_int_equal(pcapw_close(w), 0);
+
+	cap = open_one(path, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	assert_int_equal(pkt.seq, 1);
+	assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	assert_int_equal(pkt.seq, 3);
+	assert_int_equal(fst_capture_next(cap, &pkt), -1);
+	assert_int_equal(fst_capture_next(cap, &pkt), -1);
+	warn = fst_capture_warnings(cap);
+	assert_non_null(warn);
+	assert_true(warn[0] != '\0');
+	assert_non_null(strstr(warn, path));
+	assert_int_equal(fst_capture_stats(cap)->frames, 3);
+	fst_capture_free(cap);
+	free(f);
+}
+
+static void test_file_truncated_in_record_header(void **state)
+{
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	FILE *fp;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "cuthdr.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	write_seq_frame(w, PB_DLT_EN10MB, 1);
+	assert_int_equal(pcapw_close(w), 0);
+	/* Half a record header after the good record. */
+	fp = fopen(path, "ab");
+	assert_non_null(fp);
+	assert_int_equal(fwrite("\x01\x02\x03\x04\x05\x06\x07\x08", 1, 8, fp), 8);
+	assert_int_equal(fclose(fp), 0);
+
+	cap = open_one(path, errbuf);
+	assert_non_null(cap);
+	assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	assert_int_equal(fst_capture_next(cap, &pkt), -1);
+	assert_non_null(strstr(fst_capture_warnings(cap), path));
+	fst_capture_free(cap);
+}
+
+static void test_file_truncated_one_of_two(void **state)
+{
+	char a[128], b[128], errbuf[FST_ERRBUF_SIZE];
+	struct pb_frame *f = frame_new();
+	const char *paths[2];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	struct pb_seg s;
+	int n = 0;
+
+	(void)state;
+	/* a: 1, 3, then cut in the record for 5. b: 2, 4, 6, 8. The merged
+	 * stream goes on with b after a ends. */
+	tmp_path(a, sizeof(a), "cut_a.pcap");
+	tmp_path(b, sizeof(b), "whole_b.pcap");
+	w = pcapw_open(a, PB_DLT_EN10MB, 65535);
+	write_seq_frame(w, PB_DLT_EN10MB, 1);
+	write_seq_frame(w, PB_DLT_EN10MB, 3);
+	seg_v4(&s);
+	s.seq = 5;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	pcapw_write_cut(w, 5 * FST_US_PER_SEC, f->b, (uint32_t)f->len, (uint32_t)f->len, 30);
+	assert_int_equal(pcapw_close(w), 0);
+	w = pcapw_open(b, PB_DLT_EN10MB, 65535);
+	write_seq_frame(w, PB_DLT_EN10MB, 2);
+	write_seq_frame(w, PB_DLT_EN10MB, 4);
+	write_seq_frame(w, PB_DLT_EN10MB, 6);
+	write_seq_frame(w, PB_DLT_EN10MB, 8);
+	assert_int_equal(pcapw_close(w), 0);
+
+	paths[0] = a;
+	paths[1] = b;
+	cap = fst_capture_open_files(paths, 2, errbuf);
+	assert_non_null(cap);
+	while (fst_capture_next(cap, &pkt) == 1)
+		n++;
+	assert_int_equal(n, 6);
+	assert_non_null(strstr(fst_capture_warnings(cap), a));
+	assert_null(strstr(fst_capture_warnings(cap), b));
+	fst_capture_free(cap);
+	free(f);
+}
+
+static void assert_open_fails(const char *path)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap;
+
+	memset(errbuf, 0, sizeof(errbuf));
+	cap = open_one(path, errbuf);
+	if (cap) {
+		fst_capture_free(cap);
+		fail_msg("%s: opened, expected a refusal", path);
+	}
+	print_message("%s -> %s\n", path, errbuf);
+	if (!strstr(errbuf, path))
+		fail_msg("errbuf '%s' does not name '%s'", errbuf, path);
+}
+
+static void test_file_open_failures(void **state)
+{
+	static const char text[] = "220 This is not a capture\r\n"
+				   "USER anonymous\r\n";
+	static const uint8_t bad_magic[24] = { 0xde, 0xad, 0xbe, 0xef, 2, 0, 4 };
+	char path[128];
+
+	(void)state;
+	tmp_path(path, sizeof(path), "empty.pcap");
+	assert_int_equal(pcapw_write_file(path, "", 0), 0);
+	assert_open_fails(path);
+
+	tmp_path(path, sizeof(path), "text.pcap");
+	assert_int_equal(pcapw_write_file(path, text, sizeof(text) - 1), 0);
+	assert_open_fails(path);
+
+	tmp_path(path, sizeof(path), "magic.pcap");
+	assert_int_equal(pcapw_write_file(path, bad_magic, sizeof(bad_magic)), 0);
+	assert_open_fails(path);
+
+	/* A global header cut short: the magic and nothing else. */
+	tmp_path(path, sizeof(path), "shorthdr.pcap");
+	assert_int_equal(pcapw_write_file(path, "\xd4\xc3\xb2\xa1", 4), 0);
+	assert_open_fails(path);
+
+	tmp_path(path, sizeof(path), "missing.pcap");
+	assert_open_fails(path);
+
+	/* A directory. */
+	assert_open_fails(tmpdir);
+}
+
+static void test_file_second_of_two_fails(void **state)
+{
+	char good[128], missing[128], errbuf[FST_ERRBUF_SIZE];
+	const char *paths[2];
+	struct pcapw *w;
+
+	(void)state;
+	tmp_path(good, sizeof(good), "good.pcap");
+	tmp_path(missing, sizeof(missing), "nope.pcap");
+	w = pcapw_open(good, PB_DLT_EN10MB, 65535);
+	write_seq_frame(w, PB_DLT_EN10MB, 1);
+	assert_int_equal(pcapw_close(w), 0);
+	paths[0] = good;
+	paths[1] = missing;
+	errbuf[0] = '\0';
+	assert_null(fst_capture_open_files(paths, 2, errbuf));
+	assert_non_null(strstr(errbuf, missing));
+}
+
+static void test_file_unsupported_link_type(void **state)
+{
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap;
+	struct pcapw *w;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "user0.pcap");
+	w = pcapw_open(path, PB_DLT_USER0, 65535);
+	assert_non_null(w);
+	assert_int_equal(pcapw_write(w, 0, "abcd", 4, 4), 0);
+	assert_int_equal(pcapw_close(w), 0);
+	cap = open_one(path, errbuf);
+	if (cap) {
+		fst_capture_free(cap);
+		fail_msg("link type 147 accepted");
+	}
+	print_message("-> %s\n", errbuf);
+	assert_non_null(strstr(errbuf, path));
+	if (!strstr(errbuf, "147") && !strcasestr(errbuf, "USER0"))
+		fail_msg("errbuf '%s' does not name the link type", errbuf);
+}
+
+static void test_file_stats(void **state)
+{
+	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct pb_frame *f = frame_new();
+	const struct fst_capture_stats *st;
+	struct pb_link link = { 0 };
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	uint64_t wire = 0;
+	struct pcapw *w;
+	struct pb_seg s;
+	int n = 0;
+
+	(void)state;
+	fill_big_payload();
+	tmp_path(path, sizeof(path), "stats.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	/* 1, 2: good TCP (v4, v6) */
+	seg_v4(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	pcapw_write_frame(w, 1, f);
+	wire += f->len;
+	seg_v6(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	pcapw_write_frame(w, 2, f);
+	wire += f->len;
+	/* 3: UDP */
+	seg_v4(&s);
+	s.proto = 17;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	pcapw_write_frame(w, 3, f);
+	wire += f->len;
+	/* 4: ARP */
+	link.ethertype = 0x0806;
+	pb_set_body(f, 0, arp, sizeof(arp));
+	pb_wrap(f, PB_DLT_EN10MB, &link);
+	pcapw_write_frame(w, 4, f);
+	wire += f->len;
+	/* 5: fragment */
+	seg_v4(&s);
+	s.ipv4_frag = 0x2000;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	pcapw_write_frame(w, 5, f);
+	wire += f->len;
+	/* 6: IHL 4 */
+	seg_v4(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	f->b[f->l3_off] = 0x44;
+	pcapw_write_frame(w, 6, f);
+	wire += f->len;
+	/* 7: bad TCP option */
+	seg_v4(&s);
+	s.raw_opts = (const uint8_t *)"\x08\x01\x01\x01";
+	s.raw_opts_len = 4;
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	pcapw_write_frame(w, 7, f);
+	wire += f->len;
+	/* 8: TCP cut by a snaplen of 96: still a packet */
+	seg_v4(&s);
+	s.payload = big_payload;
+	s.payload_len = sizeof(big_payload);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	pcapw_write(w, 8, f->b, 96, (uint32_t)f->len);
+	wire += f->len;
+	/* 9: headers cut by a snaplen of 40 */
+	pcapw_write(w, 9, f->b, 40, (uint32_t)f->len);
+	wire += f->len;
+	assert_int_equal(pcapw_close(w), 0);
+
+	cap = open_one(path, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	while (fst_capture_next(cap, &pkt) == 1) {
+		n++;
+		if (n == 3) {
+			assert_int_equal(pkt.payload_len, 1000);
+			assert_int_equal(pkt.payload_caplen, 96 - 54);
+		}
+	}
+	assert_int_equal(n, 3);
+	st = fst_capture_stats(cap);
+	assert_int_equal(st->frames, 9);
+	assert_int_equal(st->frame_bytes, wire);
+	assert_int_equal(st->tcp_packets, 3);
+	assert_int_equal(st->skipped_not_tcp, 1);
+	assert_int_equal(st->skipped_not_ip, 1);
+	assert_int_equal(st->ip_fragments, 1);
+	assert_int_equal(st->malformed[FST_DECODE_BAD_IPV4], 1);
+	assert_int_equal(st->malformed[FST_DECODE_BAD_TCP_OPTION], 1);
+	assert_int_equal(st->malformed[FST_DECODE_SHORT_CAPTURE], 1);
+	assert_int_equal(st->malformed[FST_DECODE_BAD_TCP], 0);
+	assert_int_equal(st->malformed[FST_DECODE_TCP], 0);
+	assert_int_equal(st->truncated_frames, 2);
+	assert_int_equal(st->kernel_received, 0);
+	assert_int_equal(st->kernel_dropped, 0);
+	assert_string_equal(fst_capture_warnings(cap), "");
+	fst_capture_free(cap);
+	free(f);
+}
+
+static void test_file_no_packets(void **state)
+{
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+
+	(void)state;
+	/* A valid header and no records: opens, and ends at once. */
+	tmp_path(path, sizeof(path), "hdronly.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_int_equal(pcapw_close(w), 0);
+	cap = open_one(path, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	assert_int_equal(fst_capture_next(cap, &pkt), -1);
+	assert_int_equal(fst_capture_stats(cap)->frames, 0);
+	assert_int_equal(fst_capture_fd(cap), -1);
+	fst_capture_free(cap);
+	fst_capture_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest decode_tests[] = {
+		cmocka_unit_test(test_linktypes_supported),
+		cmocka_unit_test(test_decode_every_link_ipv4),
+		cmocka_unit_test(test_decode_every_link_ipv6),
+		cmocka_unit_test(test_decode_null_loop_ipv6_families),
+		cmocka_unit_test(test_decode_vlan_tags),
+		cmocka_unit_test(test_decode_vlan_tag_cut),
+		cmocka_unit_test(test_decode_not_ip),
+		cmocka_unit_test(test_decode_short_link_headers),
+		cmocka_unit_test(test_ipv4_options),
+		cmocka_unit_test(test_ipv4_bad_ihl),
+		cmocka_unit_test(test_ipv4_ihl_past_total_length),
+		cmocka_unit_test(test_ipv4_total_length_lies),
+		cmocka_unit_test(test_ipv4_total_length_shorter_than_tcp_header),
+		cmocka_unit_test(test_ethernet_padding_is_not_payload),
+		cmocka_unit_test(test_ipv4_fragments),
+		cmocka_unit_test(test_not_tcp),
+		cmocka_unit_test(test_raw_bad_version),
+		cmocka_unit_test(test_ipv6_ext_chain),
+		cmocka_unit_test(test_ipv6_atomic_fragment_is_whole),
+		cmocka_unit_test(test_ipv6_fragment),
+		cmocka_unit_test(test_ipv6_chain_too_long),
+		cmocka_unit_test(test_ipv6_ext_length_overruns),
+		cmocka_unit_test(test_ipv6_payload_length_lies),
+		cmocka_unit_test(test_ipv6_padding_is_not_payload),
+		cmocka_unit_test(test_tcp_data_offset_too_small),
+		cmocka_unit_test(test_tcp_data_offset_past_segment),
+		cmocka_unit_test(test_tcp_bad_options),
+		cmocka_unit_test(test_tcp_options_recognised),
+		cmocka_unit_test(test_tcp_options_after_eol_ignored),
+		cmocka_unit_test(test_truncated_payload_v4),
+		cmocka_unit_test(test_truncated_payload_v6_ext),
+		cmocka_unit_test(test_truncated_headers_short_capture),
+		cmocka_unit_test(test_cut_frames_not_tcp_when_whole),
+		cmocka_unit_test(test_decode_mutation_smoke),
+		cmocka_unit_test(test_decode_result_names),
+	};
+	const struct CMUnitTest file_tests[] = {
+		cmocka_unit_test(test_file_link_types),
+		cmocka_unit_test(test_files_merge_in_time_order),
+		cmocka_unit_test(test_file_time_going_back_is_clamped),
+		cmocka_unit_test(test_file_truncated_mid_record),
+		cmocka_unit_test(test_file_truncated_in_record_header),
+		cmocka_unit_test(test_file_truncated_one_of_two),
+		cmocka_unit_test(test_file_open_failures),
+		cmocka_unit_test(test_file_second_of_two_fails),
+		cmocka_unit_test(test_file_unsupported_link_type),
+		cmocka_unit_test(test_file_stats),
+		cmocka_unit_test(test_file_no_packets),
+	};
+	int failed = 0;
+
+	failed += cmocka_run_group_tests_name("capture_decode", decode_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("capture_files", file_tests, files_setup,
+					      files_teardown);
+	return failed ? 1 : 0;
+}
