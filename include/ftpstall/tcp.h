@@ -56,6 +56,7 @@ struct fst_tcp_flow {
 	uint64_t packets[2];
 	uint64_t retransmissions[2]; /* incl. overlapping copies */
 	uint64_t out_of_order[2];    /* segments held for a hole */
+	uint8_t first_ttl[2];	     /* IP TTL / hop limit of each side's first packet */
 	void *user;
 };
 

@@ -183,32 +183,35 @@ enum fst_ftp_reply_step fst_ftp_reply_feed(struct fst_ftp_reply_asm *a, const ch
 	return FST_REPLY_MORE;
 }
 
-/* Reads up to max_count decimal numbers (each <= 255) separated by
- * commas from text; returns how many were read. */
-static size_t read_number_list(const char *text, unsigned *nums, size_t max_count,
-			       const char **end)
+/* Reads a run of exactly count decimal numbers (each <= 255) separated
+ * by commas. The run must end there: a further comma or digit makes it
+ * a different (longer) list. Returns the end of the run, or NULL. */
+static const char *read_number_run(const char *text, unsigned *nums, size_t count)
 {
-	size_t count = 0;
 	const char *p = text;
 
-	while (count < max_count) {
+	for (size_t i = 0; i < count; i++) {
 		unsigned value = 0;
 		int digits = 0;
 
-		while (isdigit((unsigned char)*p) && digits < 4) {
+		if (i > 0) {
+			if (*p != ',')
+				return NULL;
+			p++;
+		}
+		while (isdigit((unsigned char)*p)) {
+			if (++digits > 3)
+				return NULL;
 			value = value * 10 + (unsigned)(*p - '0');
 			p++;
-			digits++;
 		}
-		if (digits == 0 || digits > 3 || value > 255)
-			break;
-		nums[count++] = value;
-		if (*p != ',')
-			break;
-		p++;
+		if (digits == 0 || value > 255)
+			return NULL;
+		nums[i] = value;
 	}
-	*end = p;
-	return count;
+	if (*p == ',' || isdigit((unsigned char)*p))
+		return NULL;
+	return p;
 }
 
 static void addr_v4(struct fst_addr *addr, const unsigned *n)
@@ -219,6 +222,18 @@ static void addr_v4(struct fst_addr *addr, const unsigned *n)
 		addr->bytes[i] = (uint8_t)n[i];
 }
 
+/* h1,h2,h3,h4,p1,p2 into an address; port 0 is no data port. */
+static bool six_numbers(const unsigned *n, struct fst_addr *addr, uint16_t *port)
+{
+	uint16_t value = (uint16_t)(n[4] << 8 | n[5]);
+
+	if (value == 0)
+		return false;
+	addr_v4(addr, n);
+	*port = value;
+	return true;
+}
+
 bool fst_ftp_parse_port(const char *arg, struct fst_addr *addr, uint16_t *port)
 {
 	unsigned n[6];
@@ -226,21 +241,26 @@ bool fst_ftp_parse_port(const char *arg, struct fst_addr *addr, uint16_t *port)
 
 	while (*arg == ' ')
 		arg++;
-	if (read_number_list(arg, n, 6, &end) != 6)
+	end = read_number_run(arg, n, 6);
+	if (!end)
 		return false;
-	addr_v4(addr, n);
-	*port = (uint16_t)(n[4] << 8 | n[5]);
-	return true;
+	while (*end == ' ')
+		end++;
+	return *end == '\0' && six_numbers(n, addr, port);
 }
 
 bool fst_ftp_parse_227(const char *text, struct fst_addr *addr, uint16_t *port)
 {
-	/* Take the first run of six numbers, wherever it starts. */
+	/* Take the first run of exactly six numbers, wherever it starts
+	 * (some servers omit the parentheses). */
 	for (const char *p = text; *p; p++) {
-		if (!isdigit((unsigned char)*p) || (p > text && isdigit((unsigned char)p[-1])))
+		unsigned n[6];
+
+		if (!isdigit((unsigned char)*p) ||
+		    (p > text && (isdigit((unsigned char)p[-1]) || p[-1] == ',')))
 			continue;
-		if (fst_ftp_parse_port(p, addr, port))
-			return true;
+		if (read_number_run(p, n, 6))
+			return six_numbers(n, addr, port);
 	}
 	return false;
 }
@@ -323,25 +343,25 @@ bool fst_ftp_parse_eprt(const char *arg, struct fst_addr *addr, uint16_t *port)
 bool fst_ftp_parse_lprt(const char *text, struct fst_addr *addr, uint16_t *port)
 {
 	unsigned n[21];
-	const char *end;
-	size_t count;
+	uint16_t value;
 
 	/* Skip to the first digit: a 228 reply carries text before them. */
 	while (*text && !isdigit((unsigned char)*text))
 		text++;
-	count = read_number_list(text, n, 21, &end);
 	memset(addr, 0, sizeof(*addr));
-	if (count == 9 && n[0] == 4 && n[1] == 4 && n[6] == 2) {
+	if (read_number_run(text, n, 9) && n[0] == 4 && n[1] == 4 && n[6] == 2) {
 		addr_v4(addr, n + 2);
-		*port = (uint16_t)(n[7] << 8 | n[8]);
-		return true;
-	}
-	if (count == 21 && n[0] == 6 && n[1] == 16 && n[18] == 2) {
+		value = (uint16_t)(n[7] << 8 | n[8]);
+	} else if (read_number_run(text, n, 21) && n[0] == 6 && n[1] == 16 && n[18] == 2) {
 		addr->family = 6;
 		for (int i = 0; i < 16; i++)
 			addr->bytes[i] = (uint8_t)n[2 + i];
-		*port = (uint16_t)(n[19] << 8 | n[20]);
-		return true;
+		value = (uint16_t)(n[19] << 8 | n[20]);
+	} else {
+		return false;
 	}
-	return false;
+	if (value == 0)
+		return false;
+	*port = value;
+	return true;
 }

@@ -706,7 +706,8 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 			return;
 	}
 	flow->pub.last_ts_us = tcp->now_us;
-	flow->pub.packets[dir]++;
+	if (flow->pub.packets[dir]++ == 0)
+		flow->pub.first_ttl[dir] = pkt->ttl;
 	list_remove(&tcp->open, flow);
 	list_append(&tcp->open, flow);
 
@@ -815,6 +816,12 @@ void fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 	SWAP_PAIR(pub->packets);
 	SWAP_PAIR(pub->retransmissions);
 	SWAP_PAIR(pub->out_of_order);
+	{
+		uint8_t ttl = pub->first_ttl[0];
+
+		pub->first_ttl[0] = pub->first_ttl[1];
+		pub->first_ttl[1] = ttl;
+	}
 #undef SWAP_PAIR
 }
 
