@@ -155,6 +155,7 @@ struct fst_ftp_event {
 	struct fst_ftp_session *session;
 	enum fst_channel channel;
 	const struct fst_tcp_event *tcp;	  /* TCP */
+	enum fst_side side;			  /* TCP: the FTP side of tcp->dir */
 	const struct fst_ftp_command_rec *command; /* COMMAND, REPLY */
 	const struct fst_ftp_reply_rec *reply;	  /* REPLY */
 	const struct fst_ftp_transfer *transfer;  /* TRANSFER_*, TCP on data */

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "ftpstall/ftp.h"
+#include "ftpstall/analysis.h"
 
 enum fst_report_format {
 	FST_REPORT_TEXT,
@@ -21,6 +21,8 @@ struct fst_report_input {
 	const char *version;
 	const char *source; /* file names or "interface X" */
 	struct fst_ftp *ftp;
+	struct fst_analysis *analysis;
+	bool color; /* text: ANSI colour (a terminal, NO_COLOR unset) */
 	const struct fst_capture_stats *capture;
 	const struct fst_tcp_stats *tcp;
 	const struct fst_ftp_stats *ftp_stats;

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
+#include "ftpstall/analysis.h"
 #include "ftpstall/capture.h"
 #include "ftpstall/ftp.h"
 #include "ftpstall/report.h"
@@ -21,6 +23,7 @@ struct analyze_opts {
 	long duration_s;
 	enum fst_report_format format;
 	struct fst_ftp_cfg ftp;
+	struct fst_analysis_cfg analysis;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -46,6 +49,8 @@ void usage_analyze(FILE *out)
 		"                           21 is always one)\n"
 		"      --no-autodetect      recognise control connections by port only, not\n"
 		"                           by their FTP greeting\n"
+		"  -g, --gap SECONDS        report idle gaps longer than this (default 1;\n"
+		"                           the gap before a close is always reported)\n"
 		"  -i, --interface IFACE    capture live on IFACE (default filter: tcp)\n"
 		"  -s, --snaplen BYTES      live: bytes captured per packet (default 262144)\n"
 		"  -B, --buffer-size KIB    live: kernel capture buffer in KiB (default 4096)\n"
@@ -126,6 +131,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{"format", required_argument, NULL, 'f'},
 		{"ftp-port", required_argument, NULL, 'p'},
 		{"no-autodetect", no_argument, NULL, 'A'},
+		{"gap", required_argument, NULL, 'g'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -133,7 +139,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:s:B:f:p:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:s:B:f:p:g:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			opts->interface = optarg;
@@ -170,6 +176,15 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		case 'A':
 			opts->ftp.no_autodetect = true;
 			break;
+		case 'g': {
+			char *end;
+			double secs = strtod(optarg, &end);
+
+			if (end == optarg || *end || !(secs > 0) || secs > 86400 * 365)
+				goto bad_value;
+			opts->analysis.gap_threshold_us = (int64_t)(secs * 1e6);
+			break;
+		}
 		case 'h':
 			usage_analyze(stdout);
 			return 1;
@@ -197,7 +212,8 @@ int cmd_analyze(int argc, char **argv)
 	char errbuf[FST_ERRBUF_SIZE];
 	struct fst_capture *cap;
 	struct fst_tcp *tcp = NULL;
-	struct fst_ftp *ftp;
+	struct fst_ftp *ftp = NULL;
+	struct fst_analysis *analysis;
 	char *filter = NULL;
 	int status = EXIT_STATUS_OK;
 	int rc = parse_options(argc, argv, &opts);
@@ -234,7 +250,12 @@ int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
 		return EXIT_STATUS_USAGE;
 	}
-	ftp = fst_ftp_new(&opts.ftp);
+	analysis = fst_analysis_new(&opts.analysis);
+	if (analysis) {
+		opts.ftp.on_event = fst_analysis_on_ftp_event;
+		opts.ftp.ctx = analysis;
+		ftp = fst_ftp_new(&opts.ftp);
+	}
 	if (ftp) {
 		struct fst_tcp_cfg tcp_cfg = {
 			.payload_by_default = true,
@@ -256,11 +277,14 @@ int cmd_analyze(int argc, char **argv)
 
 	pump(cap, tcp, opts.interface != NULL, opts.duration_s);
 	fst_tcp_finish(tcp);
+	fst_analysis_finish(analysis);
 
 	struct fst_report_input report = {
 		.version = FTPSTALL_VERSION,
 		.source = fst_capture_source_name(cap),
 		.ftp = ftp,
+		.analysis = analysis,
+		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 		.capture = fst_capture_stats(cap),
 		.tcp = fst_tcp_stats(tcp),
 		.ftp_stats = fst_ftp_stats(ftp),
@@ -275,6 +299,7 @@ int cmd_analyze(int argc, char **argv)
 out_free_all:
 	fst_tcp_free(tcp);
 	fst_ftp_free(ftp);
+	fst_analysis_free(analysis);
 	fst_capture_free(cap);
 	return status;
 }

@@ -818,7 +818,7 @@ void session_confirm(struct session *s, int64_t ts_us)
 	}
 }
 
-static void forward_tcp(struct session *s, enum fst_channel channel,
+static void forward_tcp(struct session *s, enum fst_channel channel, enum fst_side side,
 			const struct fst_ftp_transfer *transfer, const struct fst_tcp_event *tev)
 {
 	struct fst_ftp_event ev = {
@@ -826,12 +826,18 @@ static void forward_tcp(struct session *s, enum fst_channel channel,
 		.ts_us = tev->ts_us,
 		.session = &s->pub,
 		.channel = channel,
+		.side = side,
 		.tcp = tev,
 		.transfer = transfer,
 	};
 
 	if (s->confirmed && !s->closed)
 		ftp_emit(s->tracker, &ev);
+}
+
+static enum fst_side control_side(enum fst_tcp_dir dir)
+{
+	return dir == FST_DIR_CLIENT ? FST_SIDE_CLIENT : FST_SIDE_SERVER;
 }
 
 /* Whether a session still on probation has shown it is not FTP. */
@@ -844,10 +850,10 @@ static bool probe_failed(const struct session *s)
 
 void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 {
-	enum fst_side sender = ev->dir == FST_DIR_CLIENT ? FST_SIDE_CLIENT : FST_SIDE_SERVER;
+	enum fst_side sender = control_side(ev->dir);
 
 	s->pub.last_us = ev->ts_us;
-	forward_tcp(s, FST_CHANNEL_CONTROL, NULL, ev);
+	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
 	switch (ev->kind) {
 	case FST_TCP_EV_DATA:
 		s->last_sender = sender;
@@ -881,7 +887,7 @@ bool session_rejected(const struct session *s)
 
 void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 {
-	forward_tcp(s, FST_CHANNEL_CONTROL, NULL, ev);
+	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
 	if (s->closed)
 		return;
 	s->pub.end_us = ev->ts_us;
@@ -926,7 +932,7 @@ void session_data_event(struct session *s, struct flow_ctx *data,
 	if (ev->kind == FST_TCP_EV_CLOSE && s->waiting_data == data)
 		s->waiting_data = NULL;
 	if (!t) {
-		forward_tcp(s, FST_CHANNEL_DATA, NULL, ev);
+		forward_tcp(s, FST_CHANNEL_DATA, side, NULL, ev);
 		return;
 	}
 	switch (ev->kind) {
@@ -960,6 +966,6 @@ void session_data_event(struct session *s, struct flow_ctx *data,
 	default:
 		break;
 	}
-	forward_tcp(s, FST_CHANNEL_DATA, t, ev);
+	forward_tcp(s, FST_CHANNEL_DATA, side, t, ev);
 	update_turn(s);
 }

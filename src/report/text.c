@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
 
 static const char *const format_names[] = {
@@ -59,28 +60,213 @@ const char *report_verb_text(const struct fst_ftp_command *cmd)
 	return cmd->verb_text[0] ? cmd->verb_text : fst_ftp_verb_info(cmd->verb)->name;
 }
 
-/* One timeline entry: a command, a reply or a transfer, by time. */
-static void print_timeline(FILE *out, const struct fst_ftp_session *s)
+/* ANSI colour for verdicts, only when the caller asked for it. */
+static const char *color_on(const struct fst_report_input *in, enum fst_verdict v)
 {
-	size_t c = 0, r = 0;
+	if (!in->color)
+		return "";
+	return fst_verdict_is_incident(v) ? "\033[1;31m" : "\033[32m";
+}
 
-	while (c < s->command_count || r < s->reply_count) {
-		bool command = r >= s->reply_count ||
-			       (c < s->command_count && s->commands[c].ts_us <= s->replies[r].ts_us);
-		int64_t ts = command ? s->commands[c].ts_us : s->replies[r].ts_us;
+static const char *color_off(const struct fst_report_input *in)
+{
+	return in->color ? "\033[0m" : "";
+}
 
-		fprintf(out, "  +%10.6f  ", report_seconds(s->start_us, ts));
-		if (command) {
-			const struct fst_ftp_command_rec *rec = &s->commands[c++];
+/* The reply before an idle gap, in words: after "226 Transfer complete.". */
+static const struct fst_ftp_reply_rec *reply_at(const struct fst_ftp_session *s, int64_t ts_us)
+{
+	for (size_t i = s->reply_count; i-- > 0;)
+		if (s->replies[i].ts_us == ts_us)
+			return &s->replies[i];
+	return NULL;
+}
 
-			fprintf(out, "client  %s%s%s\n", report_verb_text(&rec->cmd),
-				rec->cmd.arg[0] ? " " : "", rec->cmd.arg);
-		} else {
-			const struct fst_ftp_reply_rec *rec = &s->replies[r++];
+static const struct fst_server_estimate *estimate_for(const struct fst_report_input *in,
+						       const struct fst_ftp_session *s)
+{
+	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
+	     e = e->next)
+		if (fst_addr_equal(&e->addr, &s->server_addr) && e->port == s->server_port)
+			return e;
+	return NULL;
+}
 
-			fprintf(out, "server  %d %s\n", rec->code, rec->text);
-		}
+/* The plain-words account of an idle timeout: how long the client was
+ * idle, what the server said and did, what the client did next, and
+ * what the server's timeout is. */
+static void explain_idle_timeout(FILE *out, const struct fst_report_input *in,
+				 const struct fst_session_result *r)
+{
+	const struct fst_close_info *c = &r->close;
+	const struct fst_ftp_session *s = r->session;
+	const struct fst_ftp_reply_rec *before = reply_at(s, c->idle_since_us);
+	const struct fst_server_estimate *e = estimate_for(in, s);
+	int64_t fired = c->reply_code ? c->reply_ts_us : c->ts_us;
+
+	fprintf(out, "  The client was idle for %.1f s", report_seconds(c->idle_since_us, fired));
+	if (before)
+		fprintf(out, " after \"%d %s\"", before->code, before->text);
+	fprintf(out, ".\n");
+	if (c->reply_code)
+		fprintf(out, "  The server sent \"%d %s\" and closed the connection (%s) after %.1f s of idle.\n",
+			c->reply_code, c->reply_text, c->rst ? "reset" : "FIN", c->after_idle_s);
+	else
+		fprintf(out, "  The server closed the connection (%s) without a reply after %.1f s of idle.\n",
+			c->rst ? "reset" : "FIN", c->after_idle_s);
+	if (c->client_wrote_after_close) {
+		fprintf(out, "  %.1f s later the client wrote%s%s into the closed connection",
+			report_seconds(c->ts_us, c->client_write_ts_us),
+			c->client_write_command[0] ? " " : "", c->client_write_command);
+		if (c->reset_after_write)
+			fprintf(out, " and was reset by the server");
+		fprintf(out, "; a client that reports only its failed write (like duplicity's "
+			     "BackendException) hides this.\n");
 	}
+	if (e && e->observations) {
+		fprintf(out, "  The server's idle timeout is about %.0f s (%u observation%s",
+			e->idle_timeout_s, e->observations, e->observations == 1 ? "" : "s");
+		if (r->profile)
+			fprintf(out, "; %s %s", r->profile->software, r->profile->idle_knob);
+		fprintf(out, ").\n");
+	}
+	if (r->stated_timeout_s > 0)
+		fprintf(out, "  The server's reply states %d s; the observed idle was %.1f s.\n",
+			r->stated_timeout_s, report_seconds(c->idle_since_us, fired));
+}
+
+struct timeline_item {
+	int64_t ts_us;
+	int rank; /* orders items of equal time */
+	char text[FST_FTP_TEXT_MAX + 64];
+};
+
+enum { TIMELINE_MAX = 40 };
+
+/* Collects commands, replies, transfers and the close in time order;
+ * long sessions show their first and last entries. */
+static void print_timeline(FILE *out, const struct fst_session_result *r)
+{
+	const struct fst_ftp_session *s = r->session;
+	const struct fst_close_info *c = &r->close;
+	size_t total = s->command_count + s->reply_count + s->transfer_count + 3;
+	struct timeline_item *items = calloc(total, sizeof(*items));
+	size_t n = 0;
+	char clock[32];
+
+	if (!items)
+		return;
+	for (size_t i = 0; i < s->command_count; i++) {
+		const struct fst_ftp_command_rec *cmd = &s->commands[i];
+
+		items[n].ts_us = cmd->ts_us;
+		snprintf(items[n++].text, sizeof(items[0].text), "client  %s%s%s%s",
+			 report_verb_text(&cmd->cmd), cmd->cmd.arg[0] ? " " : "", cmd->cmd.arg,
+			 c->client_wrote_after_close && cmd->ts_us == c->client_write_ts_us
+				 ? "   (after the server's FIN)"
+				 : "");
+	}
+	for (size_t i = 0; i < s->reply_count; i++) {
+		items[n].ts_us = s->replies[i].ts_us;
+		items[n].rank = 1;
+		snprintf(items[n++].text, sizeof(items[0].text), "server  %d %s", s->replies[i].code,
+			 s->replies[i].text);
+	}
+	for (size_t i = 0; i < s->transfer_count; i++) {
+		const struct fst_ftp_transfer *t = &s->transfers[i];
+
+		if (!t->start_us)
+			continue;
+		items[n].ts_us = t->start_us;
+		items[n].rank = 2;
+		snprintf(items[n++].text, sizeof(items[0].text),
+			 "data    %s %llu bytes until +%.3f s (%s)", fst_ftp_verb_info(t->verb)->name,
+			 (unsigned long long)t->bytes, report_seconds(s->start_us, t->end_us),
+			 fst_side_name(t->sender));
+	}
+	if (c->by != FST_CLOSE_BY_NONE) {
+		items[n].ts_us = c->ts_us;
+		items[n].rank = 3;
+		snprintf(items[n++].text, sizeof(items[0].text), "%-6s  %s", fst_close_by_name(c->by),
+			 c->rst ? "RST" : "FIN");
+	}
+	if (c->reset_after_write) {
+		items[n].ts_us = c->reset_ts_us;
+		items[n].rank = 3;
+		snprintf(items[n++].text, sizeof(items[0].text), "server  RST");
+	}
+	/* Insertion sort: the lists are each in order already. */
+	for (size_t i = 1; i < n; i++) {
+		struct timeline_item item = items[i];
+		size_t j = i;
+
+		while (j > 0 && (items[j - 1].ts_us > item.ts_us ||
+				 (items[j - 1].ts_us == item.ts_us && items[j - 1].rank > item.rank))) {
+			items[j] = items[j - 1];
+			j--;
+		}
+		items[j] = item;
+	}
+	fprintf(out, "  timeline (UTC, seconds from session start):\n");
+	for (size_t i = 0; i < n; i++) {
+		if (n > TIMELINE_MAX && i == TIMELINE_MAX / 2) {
+			fprintf(out, "    ... %zu entries ...\n", n - TIMELINE_MAX);
+			i = n - TIMELINE_MAX / 2;
+		}
+		char offset[32];
+
+		snprintf(offset, sizeof(offset), "+%.6f", report_seconds(s->start_us, items[i].ts_us));
+		fprintf(out, "    %s  %11s  %s\n",
+			fst_time_format_clock(items[i].ts_us, clock, sizeof(clock)), offset,
+			items[i].text);
+	}
+	free(items);
+}
+
+static void print_gap(FILE *out, const char *label, const struct fst_ftp_session *s,
+		      const struct fst_gap *g)
+{
+	fprintf(out, "  %s: %s", label, g->channel == FST_CHANNEL_CONTROL ? "control" : "data");
+	if (g->channel == FST_CHANNEL_DATA)
+		fprintf(out, " (transfer %llu)", (unsigned long long)g->transfer_id);
+	fprintf(out, " idle %.3f s from +%.6f to +%.6f, waiting on %s\n",
+		report_seconds(g->start_us, g->end_us), report_seconds(s->start_us, g->start_us),
+		report_seconds(s->start_us, g->end_us), fst_wait_name(g->waiting_on));
+}
+
+static void print_close(FILE *out, const struct fst_session_result *r)
+{
+	const struct fst_close_info *c = &r->close;
+	const struct fst_ftp_session *s = r->session;
+
+	if (c->by == FST_CLOSE_BY_NONE) {
+		fprintf(out, "  close: none (still open when the capture ended)\n");
+		return;
+	}
+	fprintf(out, "  close: by %s with %s at +%.6f, %.3f s after the last activity",
+		fst_close_by_name(c->by), c->rst ? "RST" : "FIN", report_seconds(s->start_us, c->ts_us),
+		c->after_idle_s);
+	if (c->reply_code)
+		fprintf(out, ", announced by \"%d %s\"", c->reply_code, c->reply_text);
+	if (c->mid_transfer)
+		fprintf(out, ", during a transfer");
+	if (c->rst_ttl_mismatch)
+		fprintf(out, ", reset TTL %u differs from the sender's %u", c->rst_ttl, c->peer_ttl);
+	fputc('\n', out);
+}
+
+static void print_reconnect(FILE *out, const struct fst_session_result *r)
+{
+	if (!r->recovered_by)
+		return;
+	fprintf(out, "  recovered: session %llu reconnected %.1f s later",
+		(unsigned long long)r->recovered_by, r->recovered_after_s);
+	if (r->resumed)
+		fprintf(out, ", resumed at offset %llu with %s", (unsigned long long)r->resume_offset,
+			fst_ftp_verb_info(r->resume_verb)->name);
+	fputc('\n', out);
+	if (r->truncated_reupload)
+		fprintf(out, "  warning: the file was sent again from the start or with fewer bytes than the failed attempt; the server may hold a truncated file\n");
 }
 
 static void print_transfers(FILE *out, const struct fst_ftp_session *s)
@@ -89,10 +275,10 @@ static void print_transfers(FILE *out, const struct fst_ftp_session *s)
 		const struct fst_ftp_transfer *t = &s->transfers[i];
 		double secs = t->start_us ? report_seconds(t->start_us, t->end_us) : 0;
 
-		fprintf(out, "  transfer %llu: %s %s (%s), %llu bytes in %.3f s, %s",
-			(unsigned long long)t->id, fst_ftp_verb_info(t->verb)->name, t->file,
-			fst_transfer_mode_name(t->mode), (unsigned long long)t->bytes, secs,
-			fst_transfer_outcome_name(t->outcome));
+		fprintf(out, "  transfer %llu: %s%s%s (%s), %llu bytes in %.3f s, %s",
+			(unsigned long long)t->id, fst_ftp_verb_info(t->verb)->name,
+			t->file[0] ? " " : "", t->file, fst_transfer_mode_name(t->mode),
+			(unsigned long long)t->bytes, secs, fst_transfer_outcome_name(t->outcome));
 		if (t->reply_code)
 			fprintf(out, " (%d)", t->reply_code);
 		if (t->has_rest)
@@ -104,26 +290,64 @@ static void print_transfers(FILE *out, const struct fst_ftp_session *s)
 	}
 }
 
-static void print_session(FILE *out, const struct fst_ftp_session *s)
+static void print_incident(FILE *out, const struct fst_report_input *in,
+			   const struct fst_session_result *r)
 {
+	const struct fst_ftp_session *s = r->session;
 	char client[64], server[64], when[40];
 
 	fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client));
 	fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server));
-	fprintf(out, "session %llu: %s -> %s", (unsigned long long)s->id, client, server);
-	if (s->user_name[0])
-		fprintf(out, ", user %s", s->user_name);
+	fprintf(out, "session %llu: %s%s%s (stalled: %s) %s -> %s", (unsigned long long)s->id,
+		color_on(in, r->verdict), fst_verdict_name(r->verdict), color_off(in),
+		fst_stalled_side_name(r->stalled_side), client, server);
 	if (s->software)
 		fprintf(out, ", %s", s->software);
-	if (s->mid_stream)
-		fprintf(out, " (capture began mid-session)");
-	if (s->encrypted)
-		fprintf(out, " (encrypted after AUTH)");
-	fprintf(out, "\n  start %s UTC, state %s\n",
-		fst_time_format(s->start_us, when, sizeof(when)), fst_ftp_state_name(s->state));
-	print_timeline(out, s);
+	if (s->user_name[0])
+		fprintf(out, ", user %s", s->user_name);
+	fprintf(out, "\n  started %s UTC%s%s\n", fst_time_format(s->start_us, when, sizeof(when)),
+		s->mid_stream ? ", capture began mid-session" : "",
+		s->encrypted ? ", encrypted after AUTH" : "");
+	if (r->verdict == FST_VERDICT_IDLE_TIMEOUT)
+		explain_idle_timeout(out, in, r);
+	else
+		fprintf(out, "  %s\n", r->summary);
+	if (r->recommendation[0])
+		fprintf(out, "  What to change: %s\n", r->recommendation);
+	if (r->decisive_gap)
+		print_gap(out, "decisive gap", s, r->decisive_gap);
+	print_close(out, r);
+	print_reconnect(out, r);
+	print_timeline(out, r);
 	print_transfers(out, s);
+	for (size_t i = 0; i < r->gap_count; i++)
+		if (&r->gaps[i] != r->decisive_gap)
+			print_gap(out, "gap", s, &r->gaps[i]);
+	if (r->capture_loss)
+		fprintf(out, "  note: the capture lost bytes of this session\n");
 	fputc('\n', out);
+}
+
+static void print_servers(FILE *out, const struct fst_report_input *in)
+{
+	char server[64];
+
+	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
+	     e = e->next) {
+		fprintf(out, "server %s%s%s: ", fst_endpoint_format(&e->addr, e->port, server, sizeof(server)),
+			e->software ? " " : "", e->software ? e->software : "");
+		if (e->observations)
+			fprintf(out, "idle timeout about %.1f s (%u observation%s, spread %.1f s)",
+				e->idle_timeout_s, e->observations, e->observations == 1 ? "" : "s",
+				e->spread_s);
+		else
+			fprintf(out, "no idle timeout observed");
+		if (e->longest_survived_s > 0)
+			fprintf(out, "; tolerated a client idle of %.1f s", e->longest_survived_s);
+		if (e->data_observations)
+			fprintf(out, "; data timeout about %.1f s", e->data_timeout_s);
+		fputc('\n', out);
+	}
 }
 
 static void print_stats(FILE *out, const struct fst_report_input *in)
@@ -172,8 +396,45 @@ static void print_stats(FILE *out, const struct fst_report_input *in)
 
 int report_write_text(FILE *out, const struct fst_report_input *in)
 {
-	for (struct fst_ftp_session *s = fst_ftp_sessions(in->ftp); s; s = fst_ftp_session_next(s))
-		print_session(out, s);
+	unsigned counts[FST_VERDICT_COUNT] = {0};
+	unsigned sessions = 0, incidents = 0;
+	bool first = true;
+
+	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
+		sessions++;
+		counts[r->verdict]++;
+		if (fst_verdict_is_incident(r->verdict))
+			incidents++;
+	}
+	fprintf(out, "ftpstall: %u FTP session%s, %u incident%s in %s\n\n", sessions,
+		sessions == 1 ? "" : "s", incidents, incidents == 1 ? "" : "s", in->source);
+	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
+		if (fst_verdict_is_incident(r->verdict))
+			print_incident(out, in, r);
+	if (sessions > incidents) {
+		fprintf(out, "other sessions:");
+		for (int v = 0; v < FST_VERDICT_COUNT; v++)
+			if (counts[v] && !fst_verdict_is_incident((enum fst_verdict)v)) {
+				fprintf(out, "%s %u %s", first ? "" : ",", counts[v],
+					fst_verdict_name((enum fst_verdict)v));
+				first = false;
+			}
+		fputc('\n', out);
+		for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
+			char client[64], server[64];
+			const struct fst_ftp_session *s = r->session;
+
+			if (fst_verdict_is_incident(r->verdict))
+				continue;
+			fprintf(out, "  session %llu: %s %s -> %s, %zu commands, %zu transfers\n",
+				(unsigned long long)s->id, fst_verdict_name(r->verdict),
+				fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client)),
+				fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server)),
+				s->command_count, s->transfer_count);
+		}
+		fputc('\n', out);
+	}
+	print_servers(out, in);
 	print_stats(out, in);
 	return ferror(out) ? FST_ERR_IO : FST_OK;
 }

@@ -70,12 +70,23 @@ if [[ -n ${1:-} ]]; then
 		fail "ftpstall analyze exited $? ($(cat "$work/report.err"))"
 	# The session's timeline: the upload, the server's 421, then the
 	# client's write into the closed connection.
-	grep -E '^  \+ *[0-9.]+  (client|server)  ' "$work/report.txt" |
-		sed -E 's/^ *\+ *[0-9.]+ +//' | grep -E '^(client  STOR|server  226|server  421|client  NOOP)' >"$work/order.txt"
+	grep -E '^ +[0-9:.]+ +\+[0-9.]+  (client|server)  ' "$work/report.txt" |
+		sed -E 's/^ +[0-9:.]+ +\+[0-9.]+ +//' | grep -E '^(client  STOR|server  226|server  421|client  NOOP)' >"$work/order.txt"
 	printf '%s\n' 'client  STOR upload/duplicity-full.vol1.difftar.gz' \
-		'server  226 Transfer complete.' 'server  421 Timeout.' 'client  NOOP' |
+		'server  226 Transfer complete.' 'server  421 Timeout.' "client  NOOP   (after the server's FIN)" |
 		diff - "$work/order.txt" ||
 		fail "ftpstall analyze does not show STOR -> 226 -> 421 -> NOOP (report: $(cat "$work/report.txt"))"
+	# The verdict in plain words.
+	grep -q '^session 1: idle_timeout (stalled: client)' "$work/report.txt" ||
+		fail "verdict is not idle_timeout"
+	grep -qE 'The client was idle for 2\.[0-9] s after "226 Transfer complete\."' "$work/report.txt" ||
+		fail "no 'client was idle for 2.x s' line"
+	grep -q 'The server sent "421 Timeout." and closed the connection (FIN)' "$work/report.txt" ||
+		fail "no line about the 421 and the close"
+	grep -q 'the client wrote NOOP into the closed connection and was reset by the server' "$work/report.txt" ||
+		fail "no line about the write after close and the reset"
+	grep -qE "The server's idle timeout is about 2 s" "$work/report.txt" ||
+		fail "no idle timeout estimate of about 2 s"
 	grep -q "transfer 1: STOR upload/duplicity-full.vol1.difftar.gz (passive), $size bytes" "$work/report.txt" ||
 		fail "the transfer's byte count is not $size"
 fi

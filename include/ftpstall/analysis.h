@@ -1,0 +1,163 @@
+/* Stall and timeout analysis: idle gaps per channel and who they were
+ * waiting on, how each control connection ended, one verdict per
+ * session, reconnect links, and per-server timeout estimates. Consumes
+ * FTP events; time is packet time only. */
+#ifndef FTPSTALL_ANALYSIS_H
+#define FTPSTALL_ANALYSIS_H
+
+#include "ftpstall/ftp.h"
+
+/* Whom an idle gap was waiting on. */
+enum fst_wait {
+	FST_WAIT_NONE,	   /* nobody owed anything (or a transfer ran) */
+	FST_WAIT_CLIENT,   /* the client owed a command, or data on STOR */
+	FST_WAIT_SERVER,   /* the server owed a reply, or data on RETR */
+	FST_WAIT_RECEIVER, /* the receiver advertised a zero window */
+	FST_WAIT_NETWORK,  /* data outstanding and being retransmitted */
+	FST_WAIT_CAPTURE,  /* bytes missing from the capture: not a stall */
+	FST_WAIT_COUNT
+};
+const char *fst_wait_name(enum fst_wait wait);
+
+struct fst_gap {
+	enum fst_channel channel;
+	uint64_t transfer_id; /* data channel gaps: the transfer, else 0 */
+	int64_t start_us, end_us;
+	enum fst_wait waiting_on;
+	bool before_close; /* the idle that the close ended or was announced after */
+};
+
+enum fst_close_by {
+	FST_CLOSE_BY_NONE, /* still open at the end of the capture */
+	FST_CLOSE_BY_CLIENT,
+	FST_CLOSE_BY_SERVER,
+	FST_CLOSE_BY_MIDDLEBOX, /* a reset that the server did not send */
+	FST_CLOSE_BY_COUNT
+};
+const char *fst_close_by_name(enum fst_close_by by);
+
+struct fst_close_info {
+	enum fst_close_by by;
+	bool rst; /* the first close was a reset (else a FIN) */
+	int64_t ts_us;
+	int64_t idle_since_us; /* last activity before the closing sequence */
+	double after_idle_s;   /* ts_us - idle_since_us */
+	int reply_code;	       /* a 4xx/221 that announced it, or 0 */
+	char reply_text[FST_FTP_TEXT_MAX + 1];
+	int64_t reply_ts_us;
+	bool client_wrote_after_close; /* after the server's FIN */
+	int64_t client_write_ts_us;
+	char client_write_command[FST_FTP_VERB_TEXT_MAX + 1];
+	bool reset_after_write;	       /* ... and got a reset */
+	int64_t reset_ts_us;
+	bool mid_transfer; /* a transfer was running or had no final reply */
+	bool rst_ttl_mismatch;
+	uint8_t rst_ttl, peer_ttl; /* the reset's and the sender's usual TTL */
+	bool quit_seen, goodbye_seen; /* QUIT sent, 221 received */
+};
+
+enum fst_verdict {
+	FST_VERDICT_IDLE_TIMEOUT,
+	FST_VERDICT_DATA_TIMEOUT,
+	FST_VERDICT_SERVER_UNRESPONSIVE,
+	FST_VERDICT_MIDDLEBOX_RESET,
+	FST_VERDICT_CLIENT_ABORT,
+	FST_VERDICT_CLEAN,
+	FST_VERDICT_INCOMPLETE,
+	FST_VERDICT_UNKNOWN,
+	FST_VERDICT_COUNT
+};
+const char *fst_verdict_name(enum fst_verdict verdict);
+/* True for every verdict worth a ticket (not clean or incomplete). */
+bool fst_verdict_is_incident(enum fst_verdict verdict);
+
+enum fst_stalled_side {
+	FST_STALLED_NONE,
+	FST_STALLED_CLIENT,
+	FST_STALLED_SERVER,
+	FST_STALLED_NETWORK,
+	FST_STALLED_UNKNOWN,
+	FST_STALLED_COUNT
+};
+const char *fst_stalled_side_name(enum fst_stalled_side side);
+
+/* What ftpstall knows of a server product's timeouts. */
+struct fst_server_profile {
+	const char *software; /* as fst_ftp_session.software */
+	const char *idle_knob;
+	int idle_default_s;
+	const char *idle_reply; /* text of its idle 421, or NULL */
+	const char *data_knob;
+	int data_default_s;
+	const char *data_reply; /* text of its data-timeout 421, or NULL */
+	const char *note;	/* a fact worth telling (NOOP keepalives ...) */
+};
+
+/* Finds the profile by software name, or by a 421 text. NULL if none. */
+const struct fst_server_profile *fst_server_profile_find(const char *software,
+							 const char *reply_text);
+
+/* Seconds stated in a reply ("Idle timeout (600 seconds)"), or -1. */
+int fst_stated_timeout_s(const char *reply_text);
+
+struct fst_session_result {
+	struct fst_ftp_session *session;
+	struct fst_gap *gaps;
+	size_t gap_count, gaps_dropped;
+	const struct fst_gap *decisive_gap; /* into gaps[], or NULL */
+	struct fst_close_info close;
+	enum fst_verdict verdict;
+	enum fst_stalled_side stalled_side;
+	char summary[512];
+	char recommendation[768];
+	const struct fst_server_profile *profile;
+	int stated_timeout_s; /* from the closing reply, or -1 */
+	bool capture_loss;    /* the capture lost bytes of this session */
+	/* Reconnect: the next session of the same client to the server. */
+	uint64_t recovered_by; /* its session id, or 0 */
+	double recovered_after_s;
+	bool resumed;
+	enum fst_ftp_verb resume_verb; /* REST (+STOR/RETR) or APPE */
+	uint64_t resume_offset;
+	bool truncated_reupload; /* re-sent from 0, or fewer bytes than before */
+	struct fst_session_result *next;
+};
+
+struct fst_server_estimate {
+	struct fst_addr addr;
+	uint16_t port;
+	const char *software;
+	unsigned observations;	   /* idle durations that ended in a server close */
+	double idle_timeout_s;	   /* their median, or -1 */
+	double spread_s;	   /* (max - min) / 2 of them */
+	double longest_survived_s; /* longest client idle the server tolerated */
+	unsigned data_observations;
+	double data_timeout_s; /* median stalled-data durations closed, or -1 */
+	struct fst_server_estimate *next;
+};
+
+struct fst_analysis_cfg {
+	int64_t gap_threshold_us;  /* 0: 1 s */
+	size_t max_gaps;	   /* per session; 0: 1000 */
+	int64_t reconnect_window_us; /* 0: 120 s */
+};
+
+struct fst_analysis;
+
+/* Returns a new analysis, free with fst_analysis_free. Borrows cfg. */
+struct fst_analysis *fst_analysis_new(const struct fst_analysis_cfg *cfg);
+void fst_analysis_free(struct fst_analysis *an);
+
+/* The FTP layer's event callback (ctx is the analysis). Verdicts of a
+ * session are final from its SESSION_CLOSE on, except for the reconnect
+ * links and estimates, which fst_analysis_finish adds. */
+void fst_analysis_on_ftp_event(void *an, const struct fst_ftp_event *ev);
+
+/* Links reconnects, computes server estimates. Call once at the end. */
+void fst_analysis_finish(struct fst_analysis *an);
+
+/* Results in session order; NULL after the last. */
+struct fst_session_result *fst_analysis_results(struct fst_analysis *an);
+struct fst_server_estimate *fst_analysis_servers(struct fst_analysis *an);
+
+#endif

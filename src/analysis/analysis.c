@@ -1,0 +1,1002 @@
+/* Idle gaps, close attribution, verdicts, reconnect links and server
+ * timeout estimates, computed from FTP events as they arrive.
+ *
+ * A gap is measured between two moments of activity on a channel. Whom
+ * it waited on comes from the FTP turn during the gap (the session's
+ * turn when the next activity arrives, before its bytes are parsed) and
+ * from TCP facts seen inside it: lost capture bytes, a zero window,
+ * retransmissions. */
+#include "ftpstall/analysis.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A closing reply this close to the close announced it. */
+#define ANNOUNCE_WINDOW_US (2 * FST_US_PER_SEC)
+
+/* TCP facts seen inside a gap. */
+struct marks {
+	bool capture_loss;
+	bool zero_window;
+	bool retransmission;
+};
+
+/* Activity on one data connection (one transfer). */
+struct data_track {
+	int64_t last_us;
+	struct marks marks;
+	bool closed;
+};
+
+struct result {
+	struct fst_session_result pub; /* first: the consumer's view */
+	struct fst_analysis *an;
+	size_t gaps_cap;
+
+	/* Control channel activity. */
+	int64_t last_us, prev_us;
+	struct marks marks;		/* inside the open gap since last_us */
+	struct marks last_gap_marks;	/* inside [prev_us, last_us] */
+	struct fst_ftp_turn last_gap_turn; /* during [prev_us, last_us] */
+	bool last_gap_recorded;
+	int64_t last_data_us; /* newest data-channel activity */
+
+	/* The newest reply. */
+	int last_reply_code;
+	int64_t last_reply_us;
+	char last_reply_text[FST_FTP_TEXT_MAX + 1];
+
+	bool close_started; /* first FIN/RST seen on the control connection */
+	bool server_fin;
+	bool want_write_command; /* the next command is the write after close */
+	enum fst_tcp_close_reason tcp_close;
+
+	struct data_track *data; /* by transfer id - 1 */
+	size_t data_cap;
+};
+
+struct fst_analysis {
+	struct fst_analysis_cfg cfg;
+	struct result *first, *last;
+	struct fst_server_estimate *servers;
+};
+
+static const char *const wait_names[] = {
+	[FST_WAIT_NONE] = "none",
+	[FST_WAIT_CLIENT] = "client",
+	[FST_WAIT_SERVER] = "server",
+	[FST_WAIT_RECEIVER] = "receiver",
+	[FST_WAIT_NETWORK] = "network",
+	[FST_WAIT_CAPTURE] = "capture",
+};
+_Static_assert(sizeof(wait_names) / sizeof(wait_names[0]) == FST_WAIT_COUNT, "wait names");
+
+static const char *const close_by_names[] = {
+	[FST_CLOSE_BY_NONE] = "none",
+	[FST_CLOSE_BY_CLIENT] = "client",
+	[FST_CLOSE_BY_SERVER] = "server",
+	[FST_CLOSE_BY_MIDDLEBOX] = "middlebox",
+};
+_Static_assert(sizeof(close_by_names) / sizeof(close_by_names[0]) == FST_CLOSE_BY_COUNT,
+	       "close-by names");
+
+static const char *const verdict_names[] = {
+	[FST_VERDICT_IDLE_TIMEOUT] = "idle_timeout",
+	[FST_VERDICT_DATA_TIMEOUT] = "data_timeout",
+	[FST_VERDICT_SERVER_UNRESPONSIVE] = "server_unresponsive",
+	[FST_VERDICT_MIDDLEBOX_RESET] = "middlebox_reset",
+	[FST_VERDICT_CLIENT_ABORT] = "client_abort",
+	[FST_VERDICT_CLEAN] = "clean",
+	[FST_VERDICT_INCOMPLETE] = "incomplete",
+	[FST_VERDICT_UNKNOWN] = "unknown",
+};
+_Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == FST_VERDICT_COUNT,
+	       "verdict names");
+
+static const char *const stalled_names[] = {
+	[FST_STALLED_NONE] = "none",
+	[FST_STALLED_CLIENT] = "client",
+	[FST_STALLED_SERVER] = "server",
+	[FST_STALLED_NETWORK] = "network",
+	[FST_STALLED_UNKNOWN] = "unknown",
+};
+_Static_assert(sizeof(stalled_names) / sizeof(stalled_names[0]) == FST_STALLED_COUNT,
+	       "stalled-side names");
+
+const char *fst_wait_name(enum fst_wait wait)
+{
+	return (unsigned)wait < FST_WAIT_COUNT ? wait_names[wait] : "?";
+}
+
+const char *fst_close_by_name(enum fst_close_by by)
+{
+	return (unsigned)by < FST_CLOSE_BY_COUNT ? close_by_names[by] : "?";
+}
+
+const char *fst_verdict_name(enum fst_verdict verdict)
+{
+	return (unsigned)verdict < FST_VERDICT_COUNT ? verdict_names[verdict] : "?";
+}
+
+const char *fst_stalled_side_name(enum fst_stalled_side side)
+{
+	return (unsigned)side < FST_STALLED_COUNT ? stalled_names[side] : "?";
+}
+
+bool fst_verdict_is_incident(enum fst_verdict verdict)
+{
+	return verdict != FST_VERDICT_CLEAN && verdict != FST_VERDICT_INCOMPLETE;
+}
+
+static double seconds(int64_t from_us, int64_t to_us)
+{
+	return (double)(to_us - from_us) / 1e6;
+}
+
+/* ---- gaps --------------------------------------------------------------- */
+
+static enum fst_wait side_wait(enum fst_side side)
+{
+	switch (side) {
+	case FST_SIDE_CLIENT:
+		return FST_WAIT_CLIENT;
+	case FST_SIDE_SERVER:
+		return FST_WAIT_SERVER;
+	case FST_SIDE_NONE:
+	case FST_SIDE_COUNT:
+		break;
+	}
+	return FST_WAIT_NONE;
+}
+
+/* TCP facts outrank the FTP turn: lost capture bytes are not a stall,
+ * a zero window stalls the sender, retransmissions are the network. */
+static enum fst_wait attribute(const struct marks *m, enum fst_wait by_turn)
+{
+	if (m->capture_loss)
+		return FST_WAIT_CAPTURE;
+	if (m->zero_window)
+		return FST_WAIT_RECEIVER;
+	if (m->retransmission)
+		return FST_WAIT_NETWORK;
+	return by_turn;
+}
+
+static enum fst_wait control_turn_wait(struct fst_ftp_turn turn)
+{
+	/* A control connection quiet during a transfer is normal FTP. */
+	return turn.channel == FST_CHANNEL_DATA ? FST_WAIT_NONE : side_wait(turn.side);
+}
+
+static struct fst_gap *add_gap(struct result *r, enum fst_channel channel, uint64_t transfer_id,
+			       int64_t start_us, int64_t end_us, enum fst_wait waiting_on,
+			       bool before_close)
+{
+	struct fst_session_result *p = &r->pub;
+	struct fst_gap *gap;
+
+	if (end_us <= start_us)
+		return NULL;
+	if (p->gap_count == r->gaps_cap) {
+		size_t cap = r->gaps_cap ? r->gaps_cap * 2 : 8;
+		struct fst_gap *grown;
+
+		if (p->gap_count >= r->an->cfg.max_gaps) {
+			p->gaps_dropped++;
+			return NULL;
+		}
+		if (cap > r->an->cfg.max_gaps)
+			cap = r->an->cfg.max_gaps;
+		grown = realloc(p->gaps, cap * sizeof(*grown));
+		if (!grown) {
+			p->gaps_dropped++;
+			return NULL;
+		}
+		p->gaps = grown;
+		r->gaps_cap = cap;
+	}
+	gap = &p->gaps[p->gap_count++];
+	*gap = (struct fst_gap){
+		.channel = channel,
+		.transfer_id = transfer_id,
+		.start_us = start_us,
+		.end_us = end_us,
+		.waiting_on = waiting_on,
+		.before_close = before_close,
+	};
+	return gap;
+}
+
+/* New bytes on the control connection: closes the open gap. */
+static void control_activity(struct result *r, int64_t ts_us)
+{
+	struct fst_ftp_turn turn = r->pub.session->turn;
+	int64_t threshold = r->an->cfg.gap_threshold_us;
+
+	r->last_gap_recorded = false;
+	/* After the first FIN/RST the close info tells the rest. */
+	if (!r->close_started && ts_us - r->last_us >= threshold)
+		r->last_gap_recorded =
+			add_gap(r, FST_CHANNEL_CONTROL, 0, r->last_us, ts_us,
+				attribute(&r->marks, control_turn_wait(turn)), false) != NULL;
+	r->prev_us = r->last_us;
+	r->last_gap_marks = r->marks;
+	r->last_gap_turn = turn;
+	r->last_us = ts_us;
+	memset(&r->marks, 0, sizeof(r->marks));
+}
+
+static struct data_track *track_of(struct result *r, const struct fst_ftp_transfer *t)
+{
+	size_t index;
+
+	if (!t)
+		return NULL;
+	index = (size_t)(t->id - 1);
+	if (index >= r->data_cap) {
+		size_t cap = r->data_cap ? r->data_cap : 4;
+		struct data_track *grown;
+
+		while (cap <= index)
+			cap *= 2;
+		grown = realloc(r->data, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		memset(grown + r->data_cap, 0, (cap - r->data_cap) * sizeof(*grown));
+		r->data = grown;
+		r->data_cap = cap;
+	}
+	return &r->data[index];
+}
+
+/* Who a stalled data connection waited on: the sender, unless TCP says
+ * otherwise. */
+static void data_gap(struct result *r, struct data_track *d, const struct fst_ftp_transfer *t,
+		     int64_t end_us, bool before_close)
+{
+	if (!d->last_us)
+		return;
+	if (before_close || end_us - d->last_us >= r->an->cfg.gap_threshold_us)
+		add_gap(r, FST_CHANNEL_DATA, t->id, d->last_us, end_us,
+			attribute(&d->marks, side_wait(t->sender)), before_close);
+}
+
+static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
+{
+	const struct fst_ftp_transfer *t = ev->transfer;
+	struct data_track *d = track_of(r, t);
+	const struct fst_tcp_event *tcp = ev->tcp;
+
+	if (!d)
+		return;
+	switch (tcp->kind) {
+	case FST_TCP_EV_OPEN:
+		if (!d->last_us)
+			d->last_us = tcp->ts_us;
+		break;
+	case FST_TCP_EV_DATA:
+	case FST_TCP_EV_GAP:
+		if (ev->side != t->sender)
+			break;
+		if (tcp->kind == FST_TCP_EV_GAP) {
+			d->marks.capture_loss = true;
+			r->pub.capture_loss = true;
+		}
+		data_gap(r, d, t, tcp->ts_us, false);
+		d->last_us = tcp->ts_us;
+		r->last_data_us = tcp->ts_us;
+		memset(&d->marks, 0, sizeof(d->marks));
+		break;
+	case FST_TCP_EV_ZERO_WINDOW:
+		d->marks.zero_window = true;
+		break;
+	case FST_TCP_EV_RETRANSMIT:
+		d->marks.retransmission = true;
+		break;
+	case FST_TCP_EV_FIN:
+	case FST_TCP_EV_RST:
+		if (!d->closed) {
+			d->closed = true;
+			data_gap(r, d, t, tcp->ts_us, tcp->kind == FST_TCP_EV_RST);
+		}
+		break;
+	case FST_TCP_EV_WINDOW_OPEN:
+	case FST_TCP_EV_KEEPALIVE:
+	case FST_TCP_EV_CLOSE:
+	case FST_TCP_EV_COUNT:
+		break;
+	}
+}
+
+/* ---- close ---------------------------------------------------------------- */
+
+static bool announces_close(int code)
+{
+	return code == 421 || code == 221 || (code >= 400 && code < 500);
+}
+
+/* The first FIN or reset on the control connection. */
+static void close_begins(struct result *r, const struct fst_ftp_event *ev)
+{
+	struct fst_close_info *c = &r->pub.close;
+	const struct fst_tcp_event *tcp = ev->tcp;
+	struct fst_ftp_session *s = r->pub.session;
+	bool announced = r->last_reply_code && r->last_reply_us == r->last_us &&
+			 announces_close(r->last_reply_code) &&
+			 tcp->ts_us - r->last_reply_us <= ANNOUNCE_WINDOW_US;
+
+	r->close_started = true;
+	c->ts_us = tcp->ts_us;
+	c->rst = tcp->kind == FST_TCP_EV_RST;
+	c->by = ev->side == FST_SIDE_CLIENT ? FST_CLOSE_BY_CLIENT : FST_CLOSE_BY_SERVER;
+	c->mid_transfer = s->turn.channel == FST_CHANNEL_DATA;
+	for (size_t i = 0; i < s->transfer_count; i++)
+		if (s->transfers[i].outcome == FST_OUTCOME_PENDING)
+			c->mid_transfer = true;
+
+	c->idle_since_us = r->last_us;
+	/* The idle the close ended, always reported; when a reply just
+	 * announced the close, the idle before that reply is the one. */
+	if (!announced || tcp->ts_us - r->last_us >= r->an->cfg.gap_threshold_us)
+		add_gap(r, FST_CHANNEL_CONTROL, 0, r->last_us, tcp->ts_us,
+			attribute(&r->marks, control_turn_wait(s->turn)), true);
+	if (announced) {
+		c->reply_code = r->last_reply_code;
+		c->reply_ts_us = r->last_reply_us;
+		snprintf(c->reply_text, sizeof(c->reply_text), "%s", r->last_reply_text);
+		/* The idle that made the server announce the close. */
+		if (r->last_gap_recorded) {
+			for (size_t i = r->pub.gap_count; i-- > 0;)
+				if (r->pub.gaps[i].channel == FST_CHANNEL_CONTROL &&
+				    r->pub.gaps[i].end_us == r->last_us) {
+					r->pub.gaps[i].before_close = true;
+					break;
+				}
+		} else {
+			add_gap(r, FST_CHANNEL_CONTROL, 0, r->prev_us, r->last_us,
+				attribute(&r->last_gap_marks, control_turn_wait(r->last_gap_turn)),
+				true);
+		}
+		c->idle_since_us = r->prev_us;
+	}
+	if (r->last_data_us > c->idle_since_us && r->last_data_us < c->ts_us)
+		c->idle_since_us = r->last_data_us;
+	c->after_idle_s = seconds(c->idle_since_us, c->ts_us);
+}
+
+static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
+{
+	const struct fst_tcp_event *tcp = ev->tcp;
+	struct fst_close_info *c = &r->pub.close;
+	struct fst_tcp_flow *flow = tcp->flow;
+
+	switch (tcp->kind) {
+	case FST_TCP_EV_OPEN:
+		break;
+	case FST_TCP_EV_DATA:
+		control_activity(r, tcp->ts_us);
+		if (r->server_fin && ev->side == FST_SIDE_CLIENT && !c->client_wrote_after_close) {
+			c->client_wrote_after_close = true;
+			c->client_write_ts_us = tcp->ts_us;
+			r->want_write_command = true;
+		}
+		break;
+	case FST_TCP_EV_GAP:
+		r->marks.capture_loss = true;
+		r->pub.capture_loss = true;
+		control_activity(r, tcp->ts_us);
+		break;
+	case FST_TCP_EV_RETRANSMIT:
+		r->marks.retransmission = true;
+		break;
+	case FST_TCP_EV_ZERO_WINDOW:
+		r->marks.zero_window = true;
+		break;
+	case FST_TCP_EV_FIN:
+		if (ev->side == FST_SIDE_SERVER)
+			r->server_fin = true;
+		if (!r->close_started)
+			close_begins(r, ev);
+		break;
+	case FST_TCP_EV_RST: {
+		enum fst_tcp_dir dir = tcp->dir;
+		uint8_t usual = flow->first_ttl[dir];
+
+		if (c->client_wrote_after_close && ev->side == FST_SIDE_SERVER && !c->reset_after_write) {
+			c->reset_after_write = true;
+			c->reset_ts_us = tcp->ts_us;
+		}
+		if (!r->close_started) {
+			close_begins(r, ev);
+			/* A reset whose TTL differs from everything else that
+			 * side sent was probably forged on the way. */
+			if (flow->packets[dir] > 1 && tcp->ttl != usual) {
+				c->rst_ttl_mismatch = true;
+				c->rst_ttl = tcp->ttl;
+				c->peer_ttl = usual;
+				c->by = FST_CLOSE_BY_MIDDLEBOX;
+			}
+		}
+		break;
+	}
+	case FST_TCP_EV_CLOSE:
+		r->tcp_close = tcp->close_reason;
+		break;
+	case FST_TCP_EV_WINDOW_OPEN:
+	case FST_TCP_EV_KEEPALIVE:
+	case FST_TCP_EV_COUNT:
+		break;
+	}
+}
+
+/* ---- verdicts ------------------------------------------------------------- */
+
+static const struct fst_gap *find_decisive_gap(const struct fst_session_result *p)
+{
+	const struct fst_gap *best = NULL;
+
+	/* The longest gap that led to the close; else the longest gap
+	 * that somebody owed. */
+	for (size_t i = 0; i < p->gap_count; i++) {
+		const struct fst_gap *g = &p->gaps[i];
+
+		if (g->before_close &&
+		    (!best || g->end_us - g->start_us > best->end_us - best->start_us))
+			best = g;
+	}
+	if (best && best->end_us - best->start_us > 0)
+		return best;
+	for (size_t i = 0; i < p->gap_count; i++) {
+		const struct fst_gap *g = &p->gaps[i];
+
+		if (g->waiting_on != FST_WAIT_NONE &&
+		    (!best || g->end_us - g->start_us > best->end_us - best->start_us))
+			best = g;
+	}
+	return best;
+}
+
+static enum fst_stalled_side stalled_from_wait(enum fst_wait wait)
+{
+	switch (wait) {
+	case FST_WAIT_CLIENT:
+		return FST_STALLED_CLIENT;
+	case FST_WAIT_SERVER:
+		return FST_STALLED_SERVER;
+	case FST_WAIT_RECEIVER:
+	case FST_WAIT_NETWORK:
+		return FST_STALLED_NETWORK;
+	case FST_WAIT_CAPTURE:
+		return FST_STALLED_UNKNOWN;
+	case FST_WAIT_NONE:
+	case FST_WAIT_COUNT:
+		break;
+	}
+	return FST_STALLED_NONE;
+}
+
+static bool data_timeout_reply(const struct fst_close_info *c)
+{
+	return c->reply_code && (strcasestr(c->reply_text, "data") ||
+				 strcasestr(c->reply_text, "no transfer") ||
+				 strcasestr(c->reply_text, "stalled"));
+}
+
+/* Decides the verdict from the close and the decisive gap. */
+static void decide(struct result *r)
+{
+	struct fst_session_result *p = &r->pub;
+	const struct fst_close_info *c = &p->close;
+	const struct fst_gap *g = find_decisive_gap(p);
+	enum fst_wait wait = g ? g->waiting_on : FST_WAIT_NONE;
+	bool long_gap = g && g->end_us - g->start_us >= r->an->cfg.gap_threshold_us;
+	bool data_gap_decides = g && g->channel == FST_CHANNEL_DATA && long_gap;
+
+	p->decisive_gap = g;
+	p->profile = fst_server_profile_find(p->session->software, c->reply_text);
+	p->stated_timeout_s = c->reply_code ? fst_stated_timeout_s(c->reply_text) : -1;
+
+	if (c->by == FST_CLOSE_BY_NONE) {
+		p->verdict = FST_VERDICT_INCOMPLETE;
+		p->stalled_side = FST_STALLED_NONE;
+		if (long_gap && wait == FST_WAIT_SERVER && g->before_close) {
+			p->verdict = FST_VERDICT_SERVER_UNRESPONSIVE;
+			p->stalled_side = FST_STALLED_SERVER;
+		}
+		return;
+	}
+	if (c->by == FST_CLOSE_BY_MIDDLEBOX) {
+		p->verdict = FST_VERDICT_MIDDLEBOX_RESET;
+		p->stalled_side = FST_STALLED_NETWORK;
+		return;
+	}
+	if (wait == FST_WAIT_CAPTURE && long_gap) {
+		p->verdict = FST_VERDICT_UNKNOWN;
+		p->stalled_side = FST_STALLED_UNKNOWN;
+		return;
+	}
+	if (c->quit_seen || (c->goodbye_seen && c->by == FST_CLOSE_BY_SERVER && !c->rst)) {
+		p->verdict = FST_VERDICT_CLEAN;
+		p->stalled_side = FST_STALLED_NONE;
+		return;
+	}
+	if (c->by == FST_CLOSE_BY_SERVER) {
+		if (c->mid_transfer || data_gap_decides || data_timeout_reply(c)) {
+			/* A reset after a control connection that stayed silent
+			 * through a long transfer: the classic NAT/firewall
+			 * idle timeout, not the client's fault. */
+			if (c->rst && !c->reply_code && g && g->channel == FST_CHANNEL_CONTROL &&
+			    long_gap && wait == FST_WAIT_NONE) {
+				p->verdict = FST_VERDICT_MIDDLEBOX_RESET;
+				p->stalled_side = FST_STALLED_NETWORK;
+				return;
+			}
+			p->verdict = FST_VERDICT_DATA_TIMEOUT;
+			p->stalled_side = g && g->channel == FST_CHANNEL_DATA ? stalled_from_wait(wait)
+									      : FST_STALLED_UNKNOWN;
+			return;
+		}
+		/* No real idle before it: the server ended the session on
+		 * purpose (after a 530, or a QUIT hidden by TLS). Inside TLS
+		 * the turn is a guess, so this test comes first there. */
+		bool no_idle = c->after_idle_s * 1e6 < (double)r->an->cfg.gap_threshold_us;
+
+		if (no_idle && p->session->encrypted) {
+			p->verdict = FST_VERDICT_CLEAN;
+			p->stalled_side = FST_STALLED_NONE;
+			return;
+		}
+		/* The server closed while it owed a reply: it went silent. */
+		if (wait == FST_WAIT_SERVER) {
+			p->verdict = FST_VERDICT_SERVER_UNRESPONSIVE;
+			p->stalled_side = FST_STALLED_SERVER;
+			return;
+		}
+		if (no_idle) {
+			p->verdict = FST_VERDICT_CLEAN;
+			p->stalled_side = FST_STALLED_NONE;
+			return;
+		}
+		p->verdict = FST_VERDICT_IDLE_TIMEOUT;
+		p->stalled_side = FST_STALLED_CLIENT;
+		return;
+	}
+	/* The client closed first. */
+	if (wait == FST_WAIT_SERVER && long_gap) {
+		p->verdict = FST_VERDICT_SERVER_UNRESPONSIVE;
+		p->stalled_side = FST_STALLED_SERVER;
+		return;
+	}
+	if (c->rst || c->mid_transfer || p->session->turn.side == FST_SIDE_SERVER) {
+		p->verdict = FST_VERDICT_CLIENT_ABORT;
+		p->stalled_side = FST_STALLED_NONE;
+		return;
+	}
+	p->verdict = FST_VERDICT_CLEAN;
+	p->stalled_side = FST_STALLED_NONE;
+}
+
+static void write_summary(struct result *r)
+{
+	struct fst_session_result *p = &r->pub;
+	const struct fst_close_info *c = &p->close;
+	const struct fst_gap *g = p->decisive_gap;
+	double gap_s = g ? seconds(g->start_us, g->end_us) : 0;
+	char *out = p->summary;
+	size_t size = sizeof(p->summary);
+
+	switch (p->verdict) {
+	case FST_VERDICT_IDLE_TIMEOUT:
+		snprintf(out, size,
+			 "The client was idle for %.1f s; the server %s%s%s and closed the connection (%s)%s.",
+			 c->after_idle_s, c->reply_code ? "sent \"" : "gave no reason",
+			 c->reply_code ? c->reply_text : "", c->reply_code ? "\"" : "",
+			 c->rst ? "reset" : "FIN",
+			 c->reset_after_write ? "; the client then wrote into the closed "
+						"connection and was reset"
+			 : c->client_wrote_after_close ? "; the client then wrote into the closed connection"
+						       : "");
+		break;
+	case FST_VERDICT_DATA_TIMEOUT:
+		snprintf(out, size,
+			 "A data transfer stalled for %.1f s (waiting on %s); the server %s%s%s and closed the control connection (%s).",
+			 gap_s, g ? fst_wait_name(g->waiting_on) : "unknown",
+			 c->reply_code ? "sent \"" : "gave no reason", c->reply_code ? c->reply_text : "",
+			 c->reply_code ? "\"" : "", c->rst ? "reset" : "FIN");
+		break;
+	case FST_VERDICT_SERVER_UNRESPONSIVE:
+		snprintf(out, size,
+			 "The server owed a reply and stayed silent for %.1f s; the %s.", gap_s,
+			 c->by == FST_CLOSE_BY_CLIENT ? "client gave up and closed the connection"
+			 : c->by == FST_CLOSE_BY_SERVER ? "server then closed the connection without answering"
+							: "capture ended before anything else happened");
+		break;
+	case FST_VERDICT_MIDDLEBOX_RESET:
+		if (c->rst_ttl_mismatch)
+			snprintf(out, size,
+				 "A reset with TTL %u (the sender's packets had TTL %u) closed the connection after %.1f s of idle: probably sent by a firewall or NAT on the path.",
+				 c->rst_ttl, c->peer_ttl, c->after_idle_s);
+		else
+			snprintf(out, size,
+				 "The control connection was silent for %.1f s during a transfer and was then reset: the classic NAT/firewall idle timeout on the control connection.",
+				 gap_s);
+		break;
+	case FST_VERDICT_CLIENT_ABORT:
+		snprintf(out, size, "The client %s the connection without QUIT%s.",
+			 c->rst ? "reset" : "closed",
+			 c->mid_transfer ? " during a transfer" : " while a reply was due");
+		break;
+	case FST_VERDICT_CLEAN:
+		snprintf(out, size, "The session ended in order%s.",
+			 c->quit_seen ? " (QUIT)" : "");
+		break;
+	case FST_VERDICT_INCOMPLETE:
+		snprintf(out, size, "The capture ended while the session was still open.");
+		break;
+	case FST_VERDICT_UNKNOWN:
+	case FST_VERDICT_COUNT:
+		snprintf(out, size,
+			 "The capture lost bytes of this session during its decisive %.1f s gap, so no side can be blamed.",
+			 gap_s);
+		break;
+	}
+}
+
+static void write_recommendation(struct result *r)
+{
+	struct fst_session_result *p = &r->pub;
+	const struct fst_server_profile *prof = p->profile;
+	const struct fst_close_info *c = &p->close;
+	char *out = p->recommendation;
+	size_t size = sizeof(p->recommendation);
+	double idle = c->after_idle_s;
+	int keepalive = idle >= 4 ? (int)(idle / 2) : 1;
+
+	switch (p->verdict) {
+	case FST_VERDICT_IDLE_TIMEOUT:
+		if (prof)
+			snprintf(out, size,
+				 "Raise %s's %s (default %d s; this server closed after about %.0f s) above the client's longest pause, %s, or let the client reconnect and resume after a 421 (retry with REST/APPE).%s%s",
+				 prof->software, prof->idle_knob, prof->idle_default_s, idle,
+				 strcmp(prof->software, "Pure-FTPd") == 0
+					 ? "(NOOP keepalives do not help against Pure-FTPd)"
+					 : "or make the client send NOOP while idle",
+				 prof->note ? " Note: " : "", prof->note ? prof->note : "");
+		else
+			snprintf(out, size,
+				 "Raise the server's idle timeout (it closed after about %.0f s) above the client's longest pause, or make the client send NOOP every %d s while idle, or let it reconnect and resume after a 421.",
+				 idle, keepalive);
+		break;
+	case FST_VERDICT_DATA_TIMEOUT:
+		if (prof)
+			snprintf(out, size,
+				 "Find why the data sender stopped; if pauses are expected, raise %s's %s (default %d s).",
+				 prof->software, prof->data_knob, prof->data_default_s);
+		else
+			snprintf(out, size,
+				 "Find why the data sender stopped; if pauses are expected, raise the server's data connection timeout.");
+		break;
+	case FST_VERDICT_SERVER_UNRESPONSIVE:
+		snprintf(out, size,
+			 "Check the server: its logs, load and storage at that time; the client did nothing wrong.");
+		break;
+	case FST_VERDICT_MIDDLEBOX_RESET:
+		snprintf(out, size,
+			 "Raise the idle timeout of the firewall/NAT between client and server for FTP control connections, or have the client send NOOP (or TCP keepalives) on the control connection during long transfers.");
+		break;
+	case FST_VERDICT_CLIENT_ABORT:
+		snprintf(out, size, "Check the client's log for why it gave up.");
+		break;
+	case FST_VERDICT_CLEAN:
+	case FST_VERDICT_INCOMPLETE:
+	case FST_VERDICT_UNKNOWN:
+	case FST_VERDICT_COUNT:
+		out[0] = '\0';
+		break;
+	}
+}
+
+static void on_session_close(struct result *r, int64_t ts_us)
+{
+	struct fst_session_result *p = &r->pub;
+
+	if (!r->close_started || r->tcp_close == FST_TCP_CLOSE_END_OF_INPUT ||
+	    r->tcp_close == FST_TCP_CLOSE_IDLE || r->tcp_close == FST_TCP_CLOSE_TABLE_FULL) {
+		if (!r->close_started) {
+			p->close.by = FST_CLOSE_BY_NONE;
+			/* The idle at the end of the capture, for the record. */
+			add_gap(r, FST_CHANNEL_CONTROL, 0, r->last_us, ts_us,
+				attribute(&r->marks, control_turn_wait(p->session->turn)), true);
+		}
+	}
+	decide(r);
+	write_summary(r);
+	write_recommendation(r);
+}
+
+/* ---- events ----------------------------------------------------------------- */
+
+static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session *s)
+{
+	struct result *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->an = an;
+	r->pub.session = s;
+	r->pub.stated_timeout_s = -1;
+	r->last_us = r->prev_us = s->start_us;
+	if (an->last)
+		an->last->pub.next = &r->pub;
+	else
+		an->first = r;
+	an->last = r;
+	s->user = r;
+	return r;
+}
+
+void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
+{
+	struct fst_analysis *an = opaque;
+	struct result *r = ev->session->user;
+
+	if (ev->kind == FST_FTP_EV_SESSION_OPEN && !r)
+		r = new_result(an, ev->session);
+	if (!r)
+		return;
+	switch (ev->kind) {
+	case FST_FTP_EV_SESSION_OPEN:
+	case FST_FTP_EV_STATE:
+	case FST_FTP_EV_TRANSFER_START:
+	case FST_FTP_EV_TRANSFER_END:
+	case FST_FTP_EV_ANOMALY:
+		break;
+	case FST_FTP_EV_COMMAND:
+		/* A QUIT after the close began is a write into a dead
+		 * connection, not an orderly goodbye. */
+		if (ev->command && ev->command->cmd.verb == FST_VERB_QUIT && !r->close_started)
+			r->pub.close.quit_seen = true;
+		if (r->want_write_command && ev->command) {
+			snprintf(r->pub.close.client_write_command,
+				 sizeof(r->pub.close.client_write_command), "%s",
+				 ev->command->cmd.verb_text);
+			r->want_write_command = false;
+		}
+		break;
+	case FST_FTP_EV_REPLY:
+		if (!ev->reply)
+			break;
+		r->last_reply_code = ev->reply->code;
+		r->last_reply_us = ev->reply->ts_us;
+		snprintf(r->last_reply_text, sizeof(r->last_reply_text), "%s", ev->reply->text);
+		if (ev->reply->code == 221 && !r->close_started)
+			r->pub.close.goodbye_seen = true;
+		break;
+	case FST_FTP_EV_TCP:
+		if (ev->channel == FST_CHANNEL_CONTROL)
+			on_control_tcp(r, ev);
+		else
+			on_data_tcp(r, ev);
+		break;
+	case FST_FTP_EV_SESSION_CLOSE:
+		on_session_close(r, ev->ts_us);
+		break;
+	case FST_FTP_EV_COUNT:
+		break;
+	}
+}
+
+/* ---- across sessions -------------------------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Links an incident to the next session of the same client to the same
+ * server, and checks how that session carried on. */
+static void link_reconnect(struct fst_analysis *an, struct result *r)
+{
+	struct fst_session_result *p = &r->pub;
+	const struct fst_ftp_session *s = p->session;
+	const struct fst_ftp_transfer *failed = NULL;
+
+	for (size_t i = s->transfer_count; i-- > 0;)
+		if (s->transfers[i].outcome != FST_OUTCOME_COMPLETE) {
+			failed = &s->transfers[i];
+			break;
+		}
+	for (struct result *n = (struct result *)p->next; n; n = (struct result *)n->pub.next) {
+		const struct fst_ftp_session *ns = n->pub.session;
+		int64_t after = ns->start_us - p->close.ts_us;
+
+		if (!fst_addr_equal(&ns->client_addr, &s->client_addr) ||
+		    !fst_addr_equal(&ns->server_addr, &s->server_addr) ||
+		    ns->server_port != s->server_port || after < 0)
+			continue;
+		if (after > an->cfg.reconnect_window_us)
+			return;
+		p->recovered_by = ns->id;
+		p->recovered_after_s = seconds(p->close.ts_us, ns->start_us);
+		for (size_t i = 0; i < ns->transfer_count; i++) {
+			const struct fst_ftp_transfer *t = &ns->transfers[i];
+			bool same_file = failed && strcmp(base_name(t->file), base_name(failed->file)) == 0;
+
+			if (t->has_rest) {
+				p->resumed = true;
+				p->resume_verb = FST_VERB_REST;
+				p->resume_offset = t->rest_offset;
+			} else if (t->verb == FST_VERB_APPE && same_file) {
+				p->resumed = true;
+				p->resume_verb = FST_VERB_APPE;
+				p->resume_offset = failed->bytes;
+			} else if (same_file && t->verb == failed->verb && failed->bytes > 0 &&
+				   (t->bytes < failed->bytes || !t->has_rest)) {
+				p->truncated_reupload = true;
+			}
+			if (p->resumed || p->truncated_reupload)
+				break;
+		}
+		return;
+	}
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *values, unsigned count)
+{
+	qsort(values, count, sizeof(*values), compare_doubles);
+	return count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2;
+}
+
+static struct fst_server_estimate *server_of(struct fst_analysis *an,
+					     const struct fst_ftp_session *s)
+{
+	struct fst_server_estimate **pp = &an->servers;
+
+	for (; *pp; pp = &(*pp)->next)
+		if (fst_addr_equal(&(*pp)->addr, &s->server_addr) && (*pp)->port == s->server_port)
+			return *pp;
+	*pp = calloc(1, sizeof(**pp));
+	if (!*pp)
+		return NULL;
+	(*pp)->addr = s->server_addr;
+	(*pp)->port = s->server_port;
+	(*pp)->idle_timeout_s = -1;
+	(*pp)->data_timeout_s = -1;
+	return *pp;
+}
+
+/* Observations of one server, gathered in growing arrays. */
+struct samples {
+	double *values;
+	unsigned count, cap;
+};
+
+static void sample_add(struct samples *s, double value)
+{
+	if (s->count == s->cap) {
+		unsigned cap = s->cap ? s->cap * 2 : 8;
+		double *grown = realloc(s->values, cap * sizeof(*grown));
+
+		if (!grown)
+			return;
+		s->values = grown;
+		s->cap = cap;
+	}
+	s->values[s->count++] = value;
+}
+
+static void estimate_server(struct fst_analysis *an, struct fst_server_estimate *e)
+{
+	struct samples idle = {0}, data = {0};
+
+	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
+		const struct fst_session_result *p = &r->pub;
+		const struct fst_ftp_session *s = p->session;
+
+		if (!fst_addr_equal(&s->server_addr, &e->addr) || s->server_port != e->port)
+			continue;
+		if (!e->software)
+			e->software = s->software;
+		if (p->verdict == FST_VERDICT_IDLE_TIMEOUT) {
+			int64_t fired = p->close.reply_code ? p->close.reply_ts_us : p->close.ts_us;
+
+			sample_add(&idle, seconds(p->close.idle_since_us, fired));
+		}
+		if (p->verdict == FST_VERDICT_DATA_TIMEOUT && p->decisive_gap &&
+		    p->decisive_gap->channel == FST_CHANNEL_DATA)
+			sample_add(&data, seconds(p->decisive_gap->start_us, p->decisive_gap->end_us));
+		for (size_t i = 0; i < p->gap_count; i++) {
+			const struct fst_gap *g = &p->gaps[i];
+			double len = seconds(g->start_us, g->end_us);
+
+			if (g->channel == FST_CHANNEL_CONTROL && g->waiting_on == FST_WAIT_CLIENT &&
+			    !g->before_close && len > e->longest_survived_s)
+				e->longest_survived_s = len;
+		}
+	}
+	e->observations = idle.count;
+	if (idle.count) {
+		e->idle_timeout_s = median(idle.values, idle.count);
+		e->spread_s = (idle.values[idle.count - 1] - idle.values[0]) / 2;
+	}
+	e->data_observations = data.count;
+	if (data.count)
+		e->data_timeout_s = median(data.values, data.count);
+	free(idle.values);
+	free(data.values);
+}
+
+void fst_analysis_finish(struct fst_analysis *an)
+{
+	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
+		if (fst_verdict_is_incident(r->pub.verdict))
+			link_reconnect(an, r);
+		server_of(an, r->pub.session);
+	}
+	for (struct fst_server_estimate *e = an->servers; e; e = e->next)
+		estimate_server(an, e);
+}
+
+/* ---- life cycle ------------------------------------------------------------- */
+
+struct fst_analysis *fst_analysis_new(const struct fst_analysis_cfg *cfg)
+{
+	struct fst_analysis *an = calloc(1, sizeof(*an));
+
+	if (!an)
+		return NULL;
+	an->cfg = *cfg;
+	if (!an->cfg.gap_threshold_us)
+		an->cfg.gap_threshold_us = FST_US_PER_SEC;
+	if (!an->cfg.max_gaps)
+		an->cfg.max_gaps = 1000;
+	if (!an->cfg.reconnect_window_us)
+		an->cfg.reconnect_window_us = 120 * FST_US_PER_SEC;
+	return an;
+}
+
+void fst_analysis_free(struct fst_analysis *an)
+{
+	struct result *r;
+	struct fst_server_estimate *e;
+
+	if (!an)
+		return;
+	r = an->first;
+	while (r) {
+		struct result *next = (struct result *)r->pub.next;
+
+		free(r->pub.gaps);
+		free(r->data);
+		free(r);
+		r = next;
+	}
+	e = an->servers;
+	while (e) {
+		struct fst_server_estimate *next = e->next;
+
+		free(e);
+		e = next;
+	}
+	free(an);
+}
+
+struct fst_session_result *fst_analysis_results(struct fst_analysis *an)
+{
+	return an->first ? &an->first->pub : NULL;
+}
+
+struct fst_server_estimate *fst_analysis_servers(struct fst_analysis *an)
+{
+	return an->servers;
+}

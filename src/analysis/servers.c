@@ -1,0 +1,109 @@
+/* What FTP servers do when a client goes quiet: their timeout knobs,
+ * defaults and the 421 texts they send. Recommendations come from here,
+ * not from generic advice. Sources: each server's documentation
+ * (vsftpd.conf(5), ProFTPD mod_core Timeout* directives, pure-ftpd(8),
+ * FileZilla Server settings, IIS <ftpServer><connections>). */
+#include "ftpstall/analysis.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const struct fst_server_profile profiles[] = {
+	{
+		.software = "vsftpd",
+		.idle_knob = "idle_session_timeout",
+		.idle_default_s = 300,
+		.idle_reply = "Timeout.",
+		.data_knob = "data_connection_timeout",
+		.data_default_s = 300,
+		.data_reply = "Data timeout. Reconnect. Sorry.",
+		.note = NULL,
+	},
+	{
+		.software = "ProFTPD",
+		.idle_knob = "TimeoutIdle",
+		.idle_default_s = 600,
+		.idle_reply = "Idle timeout",
+		.data_knob = "TimeoutStalled (closes without a 421) / TimeoutNoTransfer",
+		.data_default_s = 3600,
+		.data_reply = "No transfer timeout",
+		.note = "TimeoutIdle does not run during a transfer; TimeoutNoTransfer (default "
+			"300 s) closes sessions that send commands but start no transfer",
+	},
+	{
+		.software = "Pure-FTPd",
+		.idle_knob = "-I (MaxIdleTime, minutes)",
+		.idle_default_s = 900,
+		.idle_reply = "Timeout - try typing a little faster next time",
+		.data_knob = "-I (MaxIdleTime)",
+		.data_default_s = 900,
+		.data_reply = "Timeout (no new data for",
+		.note = "Pure-FTPd also times out sessions that send only NOOP, so NOOP "
+			"keepalives do not help against it; reconnect and resume instead",
+	},
+	{
+		.software = "FileZilla Server",
+		.idle_knob = "No transfer timeout / Connection timeout",
+		.idle_default_s = 120,
+		.idle_reply = "Connection timed out",
+		.data_knob = "Login / data timeout",
+		.data_default_s = 60,
+		.data_reply = "Data connection timed out",
+		.note = NULL,
+	},
+	{
+		.software = "Microsoft FTP Service (IIS)",
+		.idle_knob = "controlChannelTimeout",
+		.idle_default_s = 120,
+		.idle_reply = "Timeout (120 seconds): closing control connection.",
+		.data_knob = "dataChannelTimeout",
+		.data_default_s = 30,
+		.data_reply = NULL,
+		.note = NULL,
+	},
+};
+
+const struct fst_server_profile *fst_server_profile_find(const char *software,
+							 const char *reply_text)
+{
+	size_t n = sizeof(profiles) / sizeof(profiles[0]);
+
+	if (software)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(profiles[i].software, software) == 0)
+				return &profiles[i];
+	if (reply_text && reply_text[0])
+		for (size_t i = 0; i < n; i++) {
+			const struct fst_server_profile *p = &profiles[i];
+
+			if ((p->idle_reply && strncmp(reply_text, p->idle_reply,
+						      strlen(p->idle_reply)) == 0) ||
+			    (p->data_reply && strncmp(reply_text, p->data_reply,
+						      strlen(p->data_reply)) == 0))
+				return p;
+		}
+	return NULL;
+}
+
+int fst_stated_timeout_s(const char *text)
+{
+	/* "Idle timeout (600 seconds)", "Timeout (no new data for 300
+	 * seconds)", "Timeout (120 seconds)": the number before "second". */
+	const char *unit = strcasestr(text, "second");
+	const char *p;
+	long value = 0, scale = 1;
+
+	if (!unit)
+		return -1;
+	p = unit;
+	while (p > text && p[-1] == ' ')
+		p--;
+	if (p == text || !isdigit((unsigned char)p[-1]))
+		return -1;
+	while (p > text && isdigit((unsigned char)p[-1]) && scale <= 1000000) {
+		p--;
+		value += (p[0] - '0') * scale;
+		scale *= 10;
+	}
+	return value > 0 && value < 10000000 ? (int)value : -1;
+}
