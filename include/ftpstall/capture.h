@@ -5,6 +5,8 @@
 #ifndef FTPSTALL_CAPTURE_H
 #define FTPSTALL_CAPTURE_H
 
+#include <stdio.h>
+
 #include "ftpstall/common.h"
 
 /* TCP flag bits as on the wire. */
@@ -109,6 +111,17 @@ void fst_capture_free(struct fst_capture *cap);
  * truncated file ends that file's stream with a warning (see
  * fst_capture_warning); it is not an error. */
 int fst_capture_next(struct fst_capture *cap, struct fst_packet *pkt);
+
+/* Decides whether a packet goes into an extract. */
+typedef bool (*fst_capture_keep_fn)(void *ctx, const struct fst_packet *pkt);
+
+/* Reads the files again (merged in time order, like fst_capture_open_files)
+ * and writes every frame whose TCP packet keep() accepts to out as a
+ * pcap file, unchanged. Takes out and closes it. Standard input cannot
+ * be read twice. Returns FST_OK and the frame count in *written, or an
+ * error with errbuf. */
+int fst_capture_extract(const char *const *paths, size_t count, FILE *out,
+			fst_capture_keep_fn keep, void *ctx, uint64_t *written, char *errbuf);
 
 /* The pcap handle's selectable fd for live captures, else -1. */
 int fst_capture_fd(const struct fst_capture *cap);

@@ -80,6 +80,7 @@ struct fst_ftp_transfer {
 	bool has_rest;
 	enum fst_side sender; /* who sends the data */
 	uint64_t bytes;	      /* sequence-space bytes from the sender */
+	int64_t announced_bytes; /* size a 150 reply announced, or -1 */
 	uint64_t gap_bytes;   /* of which the capture lost */
 	int64_t command_ts_us;
 	int64_t start_us, end_us; /* first and last data, 0 when none */
@@ -90,6 +91,9 @@ struct fst_ftp_transfer {
 	bool data_seen;		 /* a data connection was matched */
 	bool data_done;		 /* the sender finished or the connection closed */
 	bool nat_address;	 /* announced address differed from the real one */
+	/* The data connection, as TCP saw it (valid when data_seen). */
+	struct fst_addr data_client_addr, data_server_addr;
+	uint16_t data_client_port, data_server_port;
 	bool control_ended_first; /* control closed while this was running */
 };
 
@@ -141,7 +145,7 @@ enum fst_ftp_event_kind {
 	FST_FTP_EV_STATE,	   /* old_state -> session->state */
 	FST_FTP_EV_TRANSFER_START, /* transfer (its first data) */
 	FST_FTP_EV_TRANSFER_END,   /* transfer (final reply or data close) */
-	FST_FTP_EV_TCP,		   /* tcp event on channel (not DATA on control) */
+	FST_FTP_EV_TCP,		   /* any tcp event on channel, DATA included */
 	FST_FTP_EV_ANOMALY,
 	FST_FTP_EV_SESSION_CLOSE, /* last event of a session */
 	FST_FTP_EV_COUNT
@@ -192,7 +196,8 @@ struct fst_ftp;
 /* Returns a new tracker, free with fst_ftp_free. Borrows cfg. */
 struct fst_ftp *fst_ftp_new(const struct fst_ftp_cfg *cfg);
 
-/* Ends every session still open, then frees sessions and tracker. */
+/* Frees sessions and tracker. Call it after fst_tcp_finish (which ends
+ * every open session) so that no flow still points into it. */
 void fst_ftp_free(struct fst_ftp *ftp);
 
 /* The TCP layer's event callback (ctx is the tracker). */

@@ -10,10 +10,13 @@
 enum fst_report_format {
 	FST_REPORT_TEXT,
 	FST_REPORT_JSON,
+	FST_REPORT_JSONL, /* one line per session */
+	FST_REPORT_MD,
+	FST_REPORT_HTML,
 	FST_REPORT_FORMAT_COUNT
 };
 
-/* Parses "text" or "json"; false if unknown. */
+/* Parses "text", "json", "jsonl", "md" or "html"; false if unknown. */
 bool fst_report_format_parse(const char *name, enum fst_report_format *out);
 
 /* Everything a report shows. All borrowed. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "output.h"
 #include "ftpstall/analysis.h"
 #include "ftpstall/capture.h"
 #include "ftpstall/ftp.h"
@@ -24,6 +25,9 @@ struct analyze_opts {
 	enum fst_report_format format;
 	struct fst_ftp_cfg ftp;
 	struct fst_analysis_cfg analysis;
+	const char *output;
+	const char *incidents_pcap;
+	bool exit_code;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -44,21 +48,26 @@ void usage_analyze(FILE *out)
 		"on an interface, and reports the FTP sessions: commands, replies,\n"
 		"transfers.\n\n"
 		"Options:\n"
-		"  -f, --format FORMAT      text (default) or json\n"
+		"  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
 		"  -p, --ftp-port PORT      also treat PORT as an FTP control port (repeatable;\n"
 		"                           21 is always one)\n"
 		"      --no-autodetect      recognise control connections by port only, not\n"
 		"                           by their FTP greeting\n"
 		"  -g, --gap SECONDS        report idle gaps longer than this (default 1;\n"
 		"                           the gap before a close is always reported)\n"
+		"  -o, --output FILE        write the report to FILE (atomically) instead of\n"
+		"                           standard output\n"
+		"      --exit-code          exit 1 when an incident was found, else 0\n"
+		"      --write-incidents FILE  write the packets of the incident sessions\n"
+		"                           (control and data connections) to FILE as pcap\n"
 		"  -i, --interface IFACE    capture live on IFACE (default filter: tcp)\n"
 		"  -s, --snaplen BYTES      live: bytes captured per packet (default 262144)\n"
 		"  -B, --buffer-size KIB    live: kernel capture buffer in KiB (default 4096)\n"
 		"      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
 		"  -h, --help               show this help\n\n"
 		"Exit status: 0 success (also when a file ends in a damaged record: the\n"
-		"records before it are reported and a warning is printed), 2 usage error\n"
-		"or unreadable input.\n");
+		"records before it are reported and a warning is printed), 1 incidents\n"
+		"found (with --exit-code only), 2 usage error or unreadable input.\n");
 }
 
 static int64_t wall_clock_us(void)
@@ -132,6 +141,9 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{"ftp-port", required_argument, NULL, 'p'},
 		{"no-autodetect", no_argument, NULL, 'A'},
 		{"gap", required_argument, NULL, 'g'},
+		{"output", required_argument, NULL, 'o'},
+		{"exit-code", no_argument, NULL, 'E'},
+		{"write-incidents", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -139,7 +151,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:s:B:f:p:g:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:s:B:f:p:g:o:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			opts->interface = optarg;
@@ -185,6 +197,15 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			opts->analysis.gap_threshold_us = (int64_t)(secs * 1e6);
 			break;
 		}
+		case 'o':
+			opts->output = optarg;
+			break;
+		case 'E':
+			opts->exit_code = true;
+			break;
+		case 'W':
+			opts->incidents_pcap = optarg;
+			break;
 		case 'h':
 			usage_analyze(stdout);
 			return 1;
@@ -204,6 +225,97 @@ bad_value:
 	fprintf(stderr, "ftpstall analyze: invalid value '%s' for %s (see 'ftpstall help analyze')\n",
 		optarg, argv[optind - 1]);
 	return -1;
+}
+
+/* The connections of incident sessions, for --write-incidents. */
+struct incident_tuples {
+	struct {
+		struct fst_addr a, b;
+		uint16_t a_port, b_port;
+	} *items;
+	size_t count;
+};
+
+static void add_tuple(struct incident_tuples *t, const struct fst_addr *a, uint16_t a_port,
+		      const struct fst_addr *b, uint16_t b_port)
+{
+	void *grown = realloc(t->items, (t->count + 1) * sizeof(*t->items));
+
+	if (!grown)
+		return;
+	t->items = grown;
+	t->items[t->count].a = *a;
+	t->items[t->count].b = *b;
+	t->items[t->count].a_port = a_port;
+	t->items[t->count].b_port = b_port;
+	t->count++;
+}
+
+static bool keep_incident_packet(void *ctx, const struct fst_packet *pkt)
+{
+	const struct incident_tuples *t = ctx;
+
+	for (size_t i = 0; i < t->count; i++) {
+		bool forward = pkt->src_port == t->items[i].a_port &&
+			       pkt->dst_port == t->items[i].b_port &&
+			       fst_addr_equal(&pkt->src, &t->items[i].a) &&
+			       fst_addr_equal(&pkt->dst, &t->items[i].b);
+		bool reverse = pkt->src_port == t->items[i].b_port &&
+			       pkt->dst_port == t->items[i].a_port &&
+			       fst_addr_equal(&pkt->src, &t->items[i].b) &&
+			       fst_addr_equal(&pkt->dst, &t->items[i].a);
+
+		if (forward || reverse)
+			return true;
+	}
+	return false;
+}
+
+/* Writes the packets of every incident session to path. Returns an exit
+ * status. */
+static int write_incidents(const char *path, char **files, int file_count,
+			   struct fst_analysis *analysis)
+{
+	struct incident_tuples tuples = {0};
+	char errbuf[FST_ERRBUF_SIZE];
+	struct output out;
+	uint64_t written = 0;
+	FILE *f;
+	int rc;
+
+	for (struct fst_session_result *r = fst_analysis_results(analysis); r; r = r->next) {
+		const struct fst_ftp_session *s = r->session;
+
+		if (!fst_verdict_is_incident(r->verdict))
+			continue;
+		add_tuple(&tuples, &s->client_addr, s->client_port, &s->server_addr, s->server_port);
+		for (size_t i = 0; i < s->transfer_count; i++)
+			if (s->transfers[i].data_seen)
+				add_tuple(&tuples, &s->transfers[i].data_client_addr,
+					  s->transfers[i].data_client_port,
+					  &s->transfers[i].data_server_addr,
+					  s->transfers[i].data_server_port);
+	}
+	f = output_open(&out, path, (const char *const *)files, (size_t)file_count, errbuf);
+	if (!f) {
+		fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
+		free(tuples.items);
+		return EXIT_STATUS_USAGE;
+	}
+	rc = fst_capture_extract((const char *const *)files, (size_t)file_count, f,
+				 keep_incident_packet, &tuples, &written, errbuf);
+	free(tuples.items);
+	if (rc != FST_OK) {
+		out.file = NULL; /* closed by the extract */
+		output_abort(&out);
+		fprintf(stderr, "ftpstall analyze: --write-incidents %s: %s\n", path, errbuf);
+		return EXIT_STATUS_USAGE;
+	}
+	if (output_commit(&out, true, errbuf) != FST_OK) {
+		fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
+		return EXIT_STATUS_USAGE;
+	}
+	return EXIT_STATUS_OK;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -290,10 +402,37 @@ int cmd_analyze(int argc, char **argv)
 		.ftp_stats = fst_ftp_stats(ftp),
 		.live = opts.interface != NULL,
 	};
-	if (fst_report_write(stdout, opts.format, &report) != FST_OK || fflush(stdout) != 0) {
+	if (opts.output) {
+		struct output out;
+		FILE *f = output_open(&out, opts.output, (const char *const *)argv + optind,
+				      opts.interface ? 0 : (size_t)(argc - optind), errbuf);
+
+		report.color = false;
+		if (!f || fst_report_write(f, opts.format, &report) != FST_OK ||
+		    output_commit(&out, false, errbuf) != FST_OK) {
+			if (f)
+				output_abort(&out);
+			fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
+			status = EXIT_STATUS_USAGE;
+		}
+	} else if (fst_report_write(stdout, opts.format, &report) != FST_OK ||
+		   fflush(stdout) != 0) {
 		fprintf(stderr, "ftpstall analyze: writing the report failed\n");
 		status = EXIT_STATUS_USAGE;
 	}
+	if (status == EXIT_STATUS_OK && opts.incidents_pcap) {
+		if (opts.interface) {
+			fprintf(stderr, "ftpstall analyze: --write-incidents needs capture files, not a live interface\n");
+			status = EXIT_STATUS_USAGE;
+		} else {
+			status = write_incidents(opts.incidents_pcap, argv + optind, argc - optind,
+						 analysis);
+		}
+	}
+	if (status == EXIT_STATUS_OK && opts.exit_code)
+		for (struct fst_session_result *r = fst_analysis_results(analysis); r; r = r->next)
+			if (fst_verdict_is_incident(r->verdict))
+				status = EXIT_STATUS_FINDINGS;
 	if (fst_capture_warnings(cap)[0])
 		fprintf(stderr, "ftpstall analyze: warning: %s", fst_capture_warnings(cap));
 out_free_all:

@@ -425,3 +425,56 @@ const char *fst_capture_source_name(const struct fst_capture *cap)
 {
 	return cap->source_name;
 }
+
+int fst_capture_extract(const char *const *paths, size_t count, FILE *out,
+			fst_capture_keep_fn keep, void *ctx, uint64_t *written, char *errbuf)
+{
+	struct fst_capture *cap;
+	pcap_dumper_t *dumper;
+	struct fst_packet pkt;
+	int linktype;
+	int rc = FST_OK;
+
+	*written = 0;
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(paths[i], "-") == 0) {
+			fst_errbuf_set(errbuf, "standard input cannot be read a second time");
+			return FST_ERR_ARG;
+		}
+	cap = fst_capture_open_files(paths, count, errbuf);
+	if (!cap)
+		return FST_ERR_IO;
+	linktype = cap->files[0].linktype;
+	for (size_t i = 1; i < count; i++)
+		if (cap->files[i].linktype != linktype) {
+			fst_errbuf_set(errbuf, "%s: link type differs from %s's; cannot write one pcap",
+				       paths[i], paths[0]);
+			rc = FST_ERR_UNSUPPORTED;
+			goto out_free_capture;
+		}
+	dumper = pcap_dump_fopen(cap->files[0].pcap, out);
+	if (!dumper) {
+		fst_errbuf_set(errbuf, "%s", pcap_geterr(cap->files[0].pcap));
+		rc = FST_ERR_IO;
+		goto out_free_capture;
+	}
+	while (next_from_files(cap, &pkt) == 1) {
+		struct capture_file *file = cap->consumed;
+
+		if (!keep(ctx, &pkt))
+			continue;
+		pcap_dump((u_char *)dumper, file->pending_hdr, file->pending_data);
+		(*written)++;
+	}
+	if (pcap_dump_flush(dumper) != 0) {
+		fst_errbuf_set(errbuf, "writing the extract failed");
+		rc = FST_ERR_IO;
+	}
+	out = NULL; /* pcap_dump_close closes it */
+	pcap_dump_close(dumper);
+out_free_capture:
+	if (out && fclose(out) != 0 && rc == FST_OK)
+		rc = FST_ERR_IO;
+	fst_capture_free(cap);
+	return rc;
+}

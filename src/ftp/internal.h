@@ -43,6 +43,7 @@ struct flow_ctx {
 	size_t transfer; /* data flows: index in transfers[], or SIZE_MAX */
 	enum fst_side side_of_dir[2]; /* data flows: FTP side of each TCP dir */
 	bool nat_address;
+	const struct fst_tcp_flow *flow; /* data flows: valid until its CLOSE */
 	bool closed_seen; /* data flows: first FIN/RST already attributed */
 };
 
@@ -66,6 +67,7 @@ struct session {
 	struct flow_ctx *waiting_data; /* data flow matched before its command */
 	struct expectation expect;
 	bool closed;
+	bool replies_maybe_lost; /* the capture lost server bytes while commands waited */
 };
 
 /* Tracker internals the session code uses. */

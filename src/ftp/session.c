@@ -130,6 +130,14 @@ static struct fst_ftp_transfer *transfer_at(struct session *s, size_t index)
 	return index < s->pub.transfer_count ? &s->pub.transfers[index] : NULL;
 }
 
+/* Every event of a session passes here: none before it is known to be
+ * FTP, none after its SESSION_CLOSE. */
+static void session_emit(struct session *s, struct fst_ftp_event *ev)
+{
+	if (s->confirmed && !s->closed)
+		ftp_emit(s->tracker, ev);
+}
+
 static void emit_simple(struct session *s, enum fst_ftp_event_kind kind, int64_t ts_us,
 			const struct fst_ftp_transfer *transfer)
 {
@@ -140,8 +148,7 @@ static void emit_simple(struct session *s, enum fst_ftp_event_kind kind, int64_t
 		.transfer = transfer,
 	};
 
-	if (s->confirmed)
-		ftp_emit(s->tracker, &ev);
+	session_emit(s, &ev);
 }
 
 static void anomaly(struct session *s, enum fst_ftp_anomaly kind, int64_t ts_us)
@@ -155,8 +162,7 @@ static void anomaly(struct session *s, enum fst_ftp_anomaly kind, int64_t ts_us)
 
 	s->pub.anomalies++;
 	ftp_count_anomaly(s->tracker, kind);
-	if (s->confirmed)
-		ftp_emit(s->tracker, &ev);
+	session_emit(s, &ev);
 }
 
 /* ---- state and turn -------------------------------------------------- */
@@ -176,8 +182,7 @@ static void set_state(struct session *s, enum fst_ftp_state next, int64_t ts_us)
 	if (s->pub.state == FST_FTP_ENCRYPTED && next != FST_FTP_CLOSED)
 		return;
 	s->pub.state = next;
-	if (s->confirmed)
-		ftp_emit(s->tracker, &ev);
+	session_emit(s, &ev);
 }
 
 static struct pending_command *pending_head(struct session *s)
@@ -279,6 +284,7 @@ static size_t start_transfer(struct session *s, const struct fst_ftp_command *cm
 	t->sender = fst_ftp_verb_info(cmd->verb)->data_role == FST_DATA_UPLOAD ? FST_SIDE_CLIENT
 										 : FST_SIDE_SERVER;
 	t->command_ts_us = ts_us;
+	t->announced_bytes = -1;
 	t->outcome = FST_OUTCOME_PENDING;
 	if (s->rest_pending) {
 		t->has_rest = true;
@@ -341,7 +347,7 @@ static void push_pending(struct session *s, enum fst_ftp_verb verb, size_t recor
 static void handle_command(struct session *s, const struct fst_ftp_command *cmd, int64_t ts_us)
 {
 	const struct fst_ftp_verb_info *info = fst_ftp_verb_info(cmd->verb);
-	struct fst_ftp_command_rec *rec = NULL;
+	struct fst_ftp_command_rec unrecorded, *rec = &unrecorded;
 	size_t record = SIZE_MAX, transfer = SIZE_MAX;
 	struct fst_ftp_event ev = {
 		.kind = FST_FTP_EV_COMMAND,
@@ -353,10 +359,11 @@ static void handle_command(struct session *s, const struct fst_ftp_command *cmd,
 		    sizeof(*s->pub.commands), &s->pub.commands_dropped)) {
 		record = s->pub.command_count++;
 		rec = &s->pub.commands[record];
-		memset(rec, 0, sizeof(*rec));
-		rec->ts_us = ts_us;
-		rec->cmd = *cmd;
 	}
+	/* Past the cap the event still carries the command. */
+	memset(rec, 0, sizeof(*rec));
+	rec->ts_us = ts_us;
+	rec->cmd = *cmd;
 	switch (cmd->verb) {
 	case FST_VERB_USER:
 		snprintf(s->pub.user_name, sizeof(s->pub.user_name), "%s", cmd->arg);
@@ -382,8 +389,7 @@ static void handle_command(struct session *s, const struct fst_ftp_command *cmd,
 	push_pending(s, cmd->verb, record, transfer, ts_us);
 	update_turn(s);
 	ev.command = rec;
-	if (s->confirmed)
-		ftp_emit(s->tracker, &ev);
+	session_emit(s, &ev);
 }
 
 /* ---- replies --------------------------------------------------------- */
@@ -454,6 +460,16 @@ static void expect_passive(struct session *s, enum fst_ftp_verb verb, const char
 	}
 	ftp_expect(s->tracker, s, &addr, port, FST_MODE_PASSIVE, ts_us);
 	set_state(s, FST_FTP_DATA_SETUP, ts_us);
+}
+
+static bool abort_pending(struct session *s)
+{
+	size_t max = ftp_cfg(s->tracker)->max_pending;
+
+	for (size_t i = 0; i < s->pending_count; i++)
+		if (s->pending[(s->pending_head + i) % max].verb == FST_VERB_ABOR)
+			return true;
+	return false;
 }
 
 /* Applies a final reply to the command it answers. */
@@ -533,10 +549,14 @@ static void apply_final_reply(struct session *s, const struct pending_command *c
 	}
 	if (role == FST_DATA_UPLOAD || role == FST_DATA_DOWNLOAD) {
 		struct fst_ftp_transfer *t = transfer_at(s, cmd->transfer);
+		enum fst_transfer_outcome outcome = ok ? FST_OUTCOME_COMPLETE : FST_OUTCOME_FAILED;
 
+		/* RFC 959 ABOR: the transfer's 426 (or 226) comes first,
+		 * then ABOR's own 226; the ABOR is still waiting here. */
+		if (abort_pending(s))
+			outcome = FST_OUTCOME_ABORTED;
 		if (t && t->outcome == FST_OUTCOME_PENDING)
-			end_transfer(s, cmd->transfer,
-				     ok ? FST_OUTCOME_COMPLETE : FST_OUTCOME_FAILED, code, ts_us);
+			end_transfer(s, cmd->transfer, outcome, code, ts_us);
 		if (s->pub.state == FST_FTP_TRANSFERRING || s->pub.state == FST_FTP_DATA_SETUP)
 			set_state(s, FST_FTP_READY, ts_us);
 	}
@@ -544,13 +564,128 @@ static void apply_final_reply(struct session *s, const struct pending_command *c
 		set_state(s, FST_FTP_CLOSING, ts_us);
 }
 
+/* The waiting command got a line that is not a reply: it is answered,
+ * without a code; a transfer it started ends with an unknown outcome. */
+static void answer_invalid(struct session *s, int64_t ts_us)
+{
+	struct pending_command answered = *pending_head(s);
+
+	s->pending_head = (s->pending_head + 1) % ftp_cfg(s->tracker)->max_pending;
+	s->pending_count--;
+	if (answered.transfer != SIZE_MAX) {
+		end_transfer(s, answered.transfer, FST_OUTCOME_UNKNOWN, 0, ts_us);
+		if (s->pub.state == FST_FTP_TRANSFERRING || s->pub.state == FST_FTP_DATA_SETUP)
+			set_state(s, FST_FTP_READY, ts_us);
+	}
+	update_turn(s);
+}
+
+/* Whether a final (or, for transfers, preliminary) reply code can
+ * answer verb. Errors fit anything. Used only after the capture lost
+ * server bytes, to tell which waiting commands lost their replies. */
+static bool reply_fits(enum fst_ftp_verb verb, int code)
+{
+	enum fst_ftp_data_role role = fst_ftp_verb_info(verb)->data_role;
+
+	if (code >= 400 || verb == FST_VERB_UNKNOWN)
+		return true;
+	if (role == FST_DATA_UPLOAD || role == FST_DATA_DOWNLOAD)
+		return code == 125 || code == 150 || code == 226 || code == 250;
+	if (code < 200)
+		return verb == FST_VERB_REIN && code == 120;
+	switch (verb) {
+	case FST_VERB_QUIT:
+		return code == 221;
+	case FST_VERB_PASV:
+		return code == 227;
+	case FST_VERB_EPSV:
+		return code == 229;
+	case FST_VERB_LPSV:
+		return code == 228;
+	case FST_VERB_USER:
+		return code == 230 || code == 331 || code == 332;
+	case FST_VERB_PASS:
+		return code == 230 || code == 202 || code == 332;
+	case FST_VERB_REST:
+	case FST_VERB_RNFR:
+		return code == 350;
+	case FST_VERB_SIZE:
+	case FST_VERB_MDTM:
+		return code == 213;
+	case FST_VERB_SYST:
+		return code == 215;
+	case FST_VERB_FEAT:
+	case FST_VERB_HELP:
+	case FST_VERB_STAT:
+		return code >= 211 && code <= 214;
+	case FST_VERB_PWD:
+	case FST_VERB_MKD:
+		return code == 257;
+	case FST_VERB_CWD:
+	case FST_VERB_CDUP:
+	case FST_VERB_DELE:
+	case FST_VERB_RMD:
+	case FST_VERB_RNTO:
+	case FST_VERB_MLST:
+		return code == 250 || code == 200;
+	case FST_VERB_AUTH:
+		return code == 234 || code == 334;
+	case FST_VERB_ABOR:
+		return code == 225 || code == 226;
+	case FST_VERB_REIN:
+		return code == 220;
+	default:
+		return code == 200 || code == 202;
+	}
+}
+
+/* After a loss in the server's stream: when the reply does not fit the
+ * first waiting command but fits a later one, the commands before that
+ * one lost their replies in the gap. */
+static void skip_lost_replies(struct session *s, int code, int64_t ts_us)
+{
+	size_t max = ftp_cfg(s->tracker)->max_pending;
+	size_t lost = 0;
+
+	if (!s->replies_maybe_lost || reply_fits(pending_head(s)->verb, code))
+		return;
+	for (size_t i = 1; i < s->pending_count; i++)
+		if (reply_fits(s->pending[(s->pending_head + i) % max].verb, code)) {
+			lost = i;
+			break;
+		}
+	while (lost--)
+		answer_invalid(s, ts_us);
+}
+
+/* "Opening BINARY mode data connection for f (154427 bytes)." */
+static int64_t announced_size(const char *text)
+{
+	const char *open = strrchr(text, '(');
+	uint64_t value = 0;
+	const char *p;
+
+	if (!open)
+		return -1;
+	for (p = open + 1; isdigit((unsigned char)*p); p++) {
+		if (value > (UINT64_MAX - 9) / 10)
+			return -1;
+		value = value * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == open + 1 || strncasecmp(p, " bytes", 6) != 0 || value > INT64_MAX)
+		return -1;
+	return (int64_t)value;
+}
+
 static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *reply, int64_t ts_us)
 {
-	struct fst_ftp_reply_rec *rec = NULL;
+	struct fst_ftp_reply_rec unrecorded, *rec = &unrecorded;
 	struct fst_ftp_command_rec *paired = NULL;
 	struct pending_command *head = pending_head(s);
 	struct pending_command answered;
-	bool greeting = !s->saw_greeting && (s->pub.state == FST_FTP_CONNECTED);
+	/* The first reply is the greeting, even when the client has already
+	 * sent commands (pipelining before the banner is seen in the wild). */
+	bool greeting = !s->saw_greeting;
 	bool final = reply->code >= 200;
 	struct fst_ftp_event ev = {
 		.kind = FST_FTP_EV_REPLY,
@@ -561,12 +696,18 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 	if (reserve(s, RECORDS_REPLIES, (void **)&s->pub.replies, s->pub.reply_count,
 		    sizeof(*s->pub.replies), &s->pub.replies_dropped)) {
 		rec = &s->pub.replies[s->pub.reply_count++];
-		memset(rec, 0, sizeof(*rec));
-		rec->ts_us = ts_us;
-		rec->code = reply->code;
-		rec->lines = reply->lines;
-		snprintf(rec->text, sizeof(rec->text), "%s", reply->text);
 	}
+	memset(rec, 0, sizeof(*rec));
+	rec->ts_us = ts_us;
+	rec->code = reply->code;
+	rec->lines = reply->lines;
+	snprintf(rec->text, sizeof(rec->text), "%s", reply->text);
+	if (!greeting && head) {
+		skip_lost_replies(s, reply->code, ts_us);
+		head = pending_head(s);
+	}
+	if (!s->pending_count)
+		s->replies_maybe_lost = false;
 	if (greeting) {
 		/* Clients that pipeline before the banner (seen in the wild)
 		 * must not get the banner as their answer. */
@@ -574,13 +715,14 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 			s->saw_greeting = true;
 			snprintf(s->pub.banner, sizeof(s->pub.banner), "%s", reply->text);
 			guess_software(s, reply->text);
-			set_state(s, reply->code == 220 ? FST_FTP_GREETED : FST_FTP_CLOSING, ts_us);
+			if (reply->code != 220)
+				set_state(s, FST_FTP_CLOSING, ts_us);
+			else if (s->pub.state == FST_FTP_CONNECTED)
+				set_state(s, FST_FTP_GREETED, ts_us);
 		}
-		if (rec)
-			rec->unsolicited = true;
+		rec->unsolicited = true;
 	} else if (!head) {
-		if (rec)
-			rec->unsolicited = true;
+		rec->unsolicited = true;
 		if (reply->code == 421 || reply->code == 221)
 			set_state(s, FST_FTP_CLOSING, ts_us);
 	} else if (!final) {
@@ -589,8 +731,10 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 		head->preliminary_seen = true;
 		if (head->record != SIZE_MAX)
 			s->pub.commands[head->record].preliminary_code = reply->code;
-		if (t)
+		if (t) {
+			t->announced_bytes = announced_size(reply->text);
 			set_state(s, FST_FTP_TRANSFERRING, ts_us);
+		}
 	} else {
 		answered = *head;
 		s->pending_head = (s->pending_head + 1) % ftp_cfg(s->tracker)->max_pending;
@@ -606,13 +750,31 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 	update_turn(s);
 	ev.reply = rec;
 	ev.command = paired;
-	if (s->confirmed)
-		ftp_emit(s->tracker, &ev);
+	session_emit(s, &ev);
 }
 
 /* ---- lines ------------------------------------------------------------ */
 
-static void handle_client_line(struct session *s, const char *line, size_t len, int64_t ts_us)
+/* Verbs that SMTP or NNTP share with FTP prove nothing about a flow. */
+static bool proves_ftp(enum fst_ftp_verb verb)
+{
+	switch (verb) {
+	case FST_VERB_UNKNOWN:
+	case FST_VERB_QUIT:
+	case FST_VERB_NOOP:
+	case FST_VERB_HELP:
+	case FST_VERB_LIST:
+	case FST_VERB_MODE:
+	case FST_VERB_STAT:
+	case FST_VERB_COUNT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void handle_client_line(struct session *s, const char *line, size_t len, bool cut,
+			       int64_t ts_us)
 {
 	struct fst_ftp_command cmd;
 
@@ -622,7 +784,9 @@ static void handle_client_line(struct session *s, const char *line, size_t len, 
 		anomaly(s, FST_ANOMALY_INVALID_COMMAND, ts_us);
 		return;
 	}
-	if (!s->confirmed && cmd.verb != FST_VERB_UNKNOWN && s->pub.state != FST_FTP_CLOSED)
+	if (cut)
+		cmd.arg_truncated = true;
+	if (!s->confirmed && proves_ftp(cmd.verb) && s->pub.state != FST_FTP_CLOSED)
 		session_confirm(s, ts_us);
 	handle_command(s, &cmd, ts_us);
 }
@@ -634,6 +798,11 @@ static void handle_server_line(struct session *s, const char *line, size_t len, 
 	switch (step) {
 	case FST_REPLY_INVALID:
 		anomaly(s, FST_ANOMALY_INVALID_REPLY, ts_us);
+		/* A line that is no valid reply still answers the waiting
+		 * command (badly); leaving it waiting would pair every later
+		 * reply with the wrong command. */
+		if (s->confirmed && s->saw_greeting && pending_head(s))
+			answer_invalid(s, ts_us);
 		break;
 	case FST_REPLY_MORE:
 		/* FEAT lists one feature per continuation line. */
@@ -650,14 +819,14 @@ static void handle_server_line(struct session *s, const char *line, size_t len, 
 }
 
 static void handle_line(struct session *s, enum fst_tcp_dir dir, const char *line, size_t len,
-			int64_t ts_us)
+			bool cut, int64_t ts_us)
 {
 	if (len && line[len - 1] == '\r')
 		len--;
 	if (!s->confirmed)
 		s->probe_lines++;
 	if (dir == FST_DIR_CLIENT)
-		handle_client_line(s, line, len, ts_us);
+		handle_client_line(s, line, len, cut, ts_us);
 	else
 		handle_server_line(s, line, len, ts_us);
 }
@@ -724,7 +893,7 @@ static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *
 			reader_put(s, r, (char)c, ts_us);
 			continue;
 		}
-		handle_line(s, dir, r->buf ? r->buf : "", r->len, ts_us);
+		handle_line(s, dir, r->buf ? r->buf : "", r->len, r->overflow, ts_us);
 		r->len = 0;
 		r->overflow = false;
 		/* After AUTH TLS is accepted the rest is ciphertext. */
@@ -814,7 +983,7 @@ void session_confirm(struct session *s, int64_t ts_us)
 			ev.reply = &s->pub.replies[r];
 			ev.ts_us = s->pub.replies[r++].ts_us;
 		}
-		ftp_emit(s->tracker, &ev);
+		session_emit(s, &ev);
 	}
 }
 
@@ -831,8 +1000,7 @@ static void forward_tcp(struct session *s, enum fst_channel channel, enum fst_si
 		.transfer = transfer,
 	};
 
-	if (s->confirmed && !s->closed)
-		ftp_emit(s->tracker, &ev);
+	session_emit(s, &ev);
 }
 
 static enum fst_side control_side(enum fst_tcp_dir dir)
@@ -872,8 +1040,13 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		break;
 	case FST_TCP_EV_GAP:
 		reader_reset(&s->lines[ev->dir]);
-		if (ev->dir == FST_DIR_SERVER)
+		/* Replies to the waiting commands may be in the lost bytes;
+		 * the next replies are checked against what each command
+		 * can get (reply_fits) before they are paired. */
+		if (ev->dir == FST_DIR_SERVER) {
 			s->reply.open = false;
+			s->replies_maybe_lost = s->pending_count > 0;
+		}
 		break;
 	default:
 		break;
@@ -901,8 +1074,12 @@ void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 		}
 	}
 	ftp_unexpect(s->tracker, s);
-	set_state(s, FST_FTP_CLOSED, ev->ts_us);
-	update_turn(s);
+	/* A capture that ended (or a flow evicted) leaves the session in
+	 * the state it was in: it did not close on the wire. */
+	if (ev->close_reason == FST_TCP_CLOSE_FIN || ev->close_reason == FST_TCP_CLOSE_RST) {
+		set_state(s, FST_FTP_CLOSED, ev->ts_us);
+		update_turn(s);
+	}
 	emit_simple(s, FST_FTP_EV_SESSION_CLOSE, ev->ts_us, NULL);
 	s->closed = true;
 }
@@ -920,6 +1097,10 @@ void session_attach_data(struct session *s, struct flow_ctx *data)
 	}
 	t->data_seen = true;
 	t->nat_address = data->nat_address;
+	t->data_client_addr = data->flow->client_addr;
+	t->data_client_port = data->flow->client_port;
+	t->data_server_addr = data->flow->server_addr;
+	t->data_server_port = data->flow->server_port;
 	data->transfer = index;
 }
 

@@ -96,22 +96,28 @@ static const struct fst_addr *real_listener(const struct expectation *e)
 static struct expectation *find_expectation(struct fst_ftp *ftp, const struct fst_addr *addr,
 					    uint16_t port, int64_t now_us, bool *nat)
 {
-	for (struct expectation *e = ftp->expect_buckets[port % EXPECT_BUCKETS]; e;
-	     e = e->next_in_bucket) {
-		if (e->port != port || e->session->closed)
-			continue;
-		if (now_us > e->expires_us) {
-			ftp->stats.expectations_expired++;
+	struct expectation **pp = &ftp->expect_buckets[port % EXPECT_BUCKETS];
+
+	while (*pp) {
+		struct expectation *e = *pp;
+
+		/* An announcement nobody used in time is forgotten, once. */
+		if (now_us > e->expires_us || e->session->closed) {
+			if (!e->session->closed)
+				ftp->stats.expectations_expired++;
+			*pp = e->next_in_bucket;
+			e->linked = false;
 			continue;
 		}
-		if (fst_addr_equal(&e->listener, addr)) {
+		if (e->port == port && fst_addr_equal(&e->listener, addr)) {
 			*nat = false;
 			return e;
 		}
-		if (fst_addr_equal(real_listener(e), addr)) {
+		if (e->port == port && fst_addr_equal(real_listener(e), addr)) {
 			*nat = true;
 			return e;
 		}
+		pp = &e->next_in_bucket;
 	}
 	return NULL;
 }
@@ -139,6 +145,7 @@ static struct flow_ctx *match_data_flow(struct fst_ftp *ftp, struct fst_tcp_flow
 	data->session = e->session;
 	data->transfer = SIZE_MAX;
 	data->nat_address = nat;
+	data->flow = flow;
 	/* Passive: the FTP server listens; active: the FTP client does. */
 	data->side_of_dir[FST_DIR_SERVER] =
 		e->mode == FST_MODE_PASSIVE ? FST_SIDE_SERVER : FST_SIDE_CLIENT;

@@ -6,6 +6,9 @@
 
 int report_write_text(FILE *out, const struct fst_report_input *in);
 int report_write_json(FILE *out, const struct fst_report_input *in);
+int report_write_jsonl(FILE *out, const struct fst_report_input *in);
+int report_write_md(FILE *out, const struct fst_report_input *in);
+int report_write_html(FILE *out, const struct fst_report_input *in);
 
 /* ISO-8601 UTC with microseconds: 2026-12-01T04:29:34.321142Z. */
 char *report_iso_time(int64_t ts_us, char *buf, size_t size);

@@ -11,10 +11,13 @@ struct json {
 	FILE *out;
 	int depth;
 	bool need_comma;
+	bool compact; /* one line: JSON Lines */
 };
 
 static void json_indent(struct json *j)
 {
+	if (j->compact)
+		return;
 	fputc('\n', j->out);
 	for (int i = 0; i < j->depth; i++)
 		fputs("  ", j->out);
@@ -149,6 +152,7 @@ static void write_replies(struct json *j, const struct fst_ftp_session *s)
 		json_open(j, NULL, '{');
 		json_int(j, "code", r->code);
 		json_str(j, "text", r->text);
+		json_u64(j, "lines", r->lines);
 		json_time(j, "time", r->ts_us);
 		json_bool(j, "unsolicited", r->unsolicited);
 		json_close(j, '}');
@@ -175,6 +179,10 @@ static void write_transfers(struct json *j, const struct fst_ftp_session *s)
 		if (t->reply_code)
 			json_int(j, "reply_code", t->reply_code);
 		json_bool(j, "data_connection_seen", t->data_seen);
+		if (t->data_seen) {
+			json_endpoint(j, "data_client", &t->data_client_addr, t->data_client_port);
+			json_endpoint(j, "data_server", &t->data_server_addr, t->data_server_port);
+		}
 		json_str(j, "data_closed_by", fst_side_name(t->closed_by));
 		json_bool(j, "nat_address", t->nat_address);
 		json_close(j, '}');
@@ -182,9 +190,108 @@ static void write_transfers(struct json *j, const struct fst_ftp_session *s)
 	json_close(j, ']');
 }
 
-static void write_session(struct json *j, const struct fst_ftp_session *s)
+static void json_null(struct json *j, const char *key)
 {
+	json_key(j, key);
+	fputs("null", j->out);
+}
+
+static void write_gaps(struct json *j, const struct fst_session_result *r)
+{
+	json_open(j, "gaps", '[');
+	for (size_t i = 0; i < r->gap_count; i++) {
+		const struct fst_gap *g = &r->gaps[i];
+
+		json_open(j, NULL, '{');
+		json_str(j, "channel", g->channel == FST_CHANNEL_CONTROL ? "control" : "data");
+		if (g->channel == FST_CHANNEL_DATA)
+			json_u64(j, "transfer", g->transfer_id);
+		json_time(j, "start", g->start_us);
+		json_time(j, "end", g->end_us);
+		json_seconds(j, "duration_s", report_seconds(g->start_us, g->end_us));
+		json_str(j, "waiting_on", fst_wait_name(g->waiting_on));
+		json_bool(j, "before_close", g->before_close);
+		json_bool(j, "decisive", g == r->decisive_gap);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static void write_close(struct json *j, const struct fst_session_result *r)
+{
+	const struct fst_close_info *c = &r->close;
+
+	json_open(j, "close", '{');
+	json_str(j, "by", fst_close_by_name(c->by));
+	json_str(j, "how", c->by == FST_CLOSE_BY_NONE ? "none" : c->rst ? "rst" : "fin");
+	if (c->by == FST_CLOSE_BY_NONE) {
+		json_null(j, "time");
+		json_null(j, "after_idle_s");
+	} else {
+		json_time(j, "time", c->ts_us);
+		json_seconds(j, "after_idle_s", c->after_idle_s);
+	}
+	if (c->reply_code) {
+		json_int(j, "reply_code", c->reply_code);
+		json_str(j, "reply_text", c->reply_text);
+	} else {
+		json_null(j, "reply_code");
+		json_null(j, "reply_text");
+	}
+	json_bool(j, "client_wrote_after_close", c->client_wrote_after_close);
+	if (c->client_wrote_after_close) {
+		json_time(j, "client_write_time", c->client_write_ts_us);
+		json_str(j, "client_write_command",
+			 c->client_write_command[0] ? c->client_write_command : NULL);
+	}
+	json_bool(j, "reset_after_write", c->reset_after_write);
+	json_bool(j, "mid_transfer", c->mid_transfer);
+	json_bool(j, "rst_ttl_mismatch", c->rst_ttl_mismatch);
+	if (c->rst_ttl_mismatch) {
+		json_int(j, "rst_ttl", c->rst_ttl);
+		json_int(j, "sender_ttl", c->peer_ttl);
+	}
+	json_bool(j, "quit_sent", c->quit_seen);
+	json_close(j, '}');
+}
+
+static void write_verdict(struct json *j, const struct fst_session_result *r)
+{
+	json_open(j, "verdict", '{');
+	json_str(j, "kind", fst_verdict_name(r->verdict));
+	json_str(j, "stalled_side", fst_stalled_side_name(r->stalled_side));
+	json_str(j, "summary", r->summary);
+	json_str(j, "recommendation", r->recommendation[0] ? r->recommendation : NULL);
+	if (r->stated_timeout_s > 0)
+		json_int(j, "stated_timeout_s", r->stated_timeout_s);
+	else
+		json_null(j, "stated_timeout_s");
+	json_bool(j, "capture_loss", r->capture_loss);
+	json_close(j, '}');
+	if (r->recovered_by) {
+		json_open(j, "reconnect", '{');
+		json_u64(j, "session", r->recovered_by);
+		json_seconds(j, "after_s", r->recovered_after_s);
+		json_bool(j, "resumed", r->resumed);
+		if (r->resumed) {
+			json_str(j, "resumed_with", fst_ftp_verb_info(r->resume_verb)->name);
+			json_u64(j, "offset", r->resume_offset);
+		}
+		json_bool(j, "truncated_reupload", r->truncated_reupload);
+		json_close(j, '}');
+	} else {
+		json_null(j, "reconnect");
+	}
+}
+
+/* One session object; source (JSON Lines only) names the capture. */
+static void write_session(struct json *j, const struct fst_session_result *r, const char *source)
+{
+	const struct fst_ftp_session *s = r->session;
+
 	json_open(j, NULL, '{');
+	if (source)
+		json_str(j, "source", source);
 	json_u64(j, "id", s->id);
 	json_endpoint(j, "client", &s->client_addr, s->client_port);
 	json_endpoint(j, "server", &s->server_addr, s->server_port);
@@ -200,13 +307,45 @@ static void write_session(struct json *j, const struct fst_ftp_session *s)
 	write_commands(j, s);
 	write_replies(j, s);
 	write_transfers(j, s);
+	write_gaps(j, r);
+	write_close(j, r);
+	write_verdict(j, r);
 	json_open(j, "dropped", '{');
 	json_u64(j, "commands", s->commands_dropped);
 	json_u64(j, "replies", s->replies_dropped);
 	json_u64(j, "transfers", s->transfers_dropped);
+	json_u64(j, "gaps", r->gaps_dropped);
 	json_close(j, '}');
 	json_u64(j, "anomalies", s->anomalies);
 	json_close(j, '}');
+}
+
+static void write_servers(struct json *j, const struct fst_report_input *in)
+{
+	char server[64];
+
+	json_open(j, "servers", '[');
+	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
+	     e = e->next) {
+		json_open(j, NULL, '{');
+		json_str(j, "server", fst_endpoint_format(&e->addr, e->port, server, sizeof(server)));
+		json_str(j, "software", e->software);
+		if (e->observations) {
+			json_seconds(j, "idle_timeout_estimate_s", e->idle_timeout_s);
+			json_seconds(j, "idle_timeout_spread_s", e->spread_s);
+		} else {
+			json_null(j, "idle_timeout_estimate_s");
+			json_null(j, "idle_timeout_spread_s");
+		}
+		json_u64(j, "observations", e->observations);
+		json_seconds(j, "longest_survived_idle_s", e->longest_survived_s);
+		if (e->data_observations)
+			json_seconds(j, "data_timeout_estimate_s", e->data_timeout_s);
+		else
+			json_null(j, "data_timeout_estimate_s");
+		json_close(j, '}');
+	}
+	json_close(j, ']');
 }
 
 static void write_stats(struct json *j, const struct fst_report_input *in)
@@ -255,10 +394,22 @@ int report_write_json(FILE *out, const struct fst_report_input *in)
 	json_str(&j, "version", in->version);
 	json_str(&j, "source", in->source);
 	json_open(&j, "sessions", '[');
-	for (struct fst_ftp_session *s = fst_ftp_sessions(in->ftp); s; s = fst_ftp_session_next(s))
-		write_session(&j, s);
+	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
+		write_session(&j, r, NULL);
 	json_close(&j, ']');
+	write_servers(&j, in);
 	write_stats(&j, in);
 	fputs("\n}\n", out);
+	return ferror(out) ? FST_ERR_IO : FST_OK;
+}
+
+int report_write_jsonl(FILE *out, const struct fst_report_input *in)
+{
+	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
+		struct json j = {.out = out, .compact = true};
+
+		write_session(&j, r, in->source);
+		fputc('\n', out);
+	}
 	return ferror(out) ? FST_ERR_IO : FST_OK;
 }

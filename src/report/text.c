@@ -10,6 +10,9 @@
 static const char *const format_names[] = {
 	[FST_REPORT_TEXT] = "text",
 	[FST_REPORT_JSON] = "json",
+	[FST_REPORT_JSONL] = "jsonl",
+	[FST_REPORT_MD] = "md",
+	[FST_REPORT_HTML] = "html",
 };
 _Static_assert(sizeof(format_names) / sizeof(format_names[0]) == FST_REPORT_FORMAT_COUNT,
 	       "a name for every format");
@@ -29,6 +32,12 @@ int fst_report_write(FILE *out, enum fst_report_format format, const struct fst_
 	switch (format) {
 	case FST_REPORT_TEXT:
 		return report_write_text(out, in);
+	case FST_REPORT_JSONL:
+		return report_write_jsonl(out, in);
+	case FST_REPORT_MD:
+		return report_write_md(out, in);
+	case FST_REPORT_HTML:
+		return report_write_html(out, in);
 	case FST_REPORT_JSON:
 	case FST_REPORT_FORMAT_COUNT:
 		break;

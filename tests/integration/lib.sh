@@ -32,6 +32,10 @@ FST_ON_EXIT=()            # extra cleanup commands, run last (e.g. rm -rf)
 : "${FST_CAPTURE_MAX_S:=120}"    # safety net: tcpdump stops itself after this
 : "${FST_SERVER_MAX_S:=300}"     # safety net: vsftpd is ended after this
 : "${FST_KILL_WAIT_S:=3}"        # grace between SIGTERM and SIGKILL
+# Kernel capture buffer for fst_capture_start, in KiB (tcpdump -B); empty
+# keeps tcpdump's default (2 MiB). Loopback moves 64 KiB frames, so a bulk
+# transfer can overrun the default and the kernel drops packets.
+: "${FST_CAPTURE_BUFFER_KIB:=}"
 
 fst_log() { printf 'fst: %s\n' "$*" >&2; }
 
@@ -322,6 +326,7 @@ fst_capture_start() {
 	# (tcpdump then reports "0 packets captured", N "received by filter").
 	cmd=(timeout -s INT -k 5 "$FST_CAPTURE_MAX_S"
 		tcpdump -i "$iface" --immediate-mode -U -n -w "$file")
+	[[ -n $FST_CAPTURE_BUFFER_KIB ]] && cmd+=(-B "$FST_CAPTURE_BUFFER_KIB")
 	[[ -n $filter ]] && cmd+=("$filter")
 	: >"$file.log"
 	ip netns exec "$FST_NS" "${cmd[@]}" </dev/null >/dev/null 2>"$file.log" &
@@ -367,4 +372,17 @@ fst_capture_stop() {
 		fst_log "capture $file hit its ${FST_CAPTURE_MAX_S}s safety limit"
 	fi
 	return "$rc"
+}
+
+# fst_tcp_pids LOCAL_PORT PEER_PORT — prints, one a line, the pids of the
+# processes in the namespace that hold the established TCP connection
+# whose local port is LOCAL_PORT and peer port PEER_PORT (for example a
+# vsftpd session: 21 and the client's port). Returns 1 if there are none.
+fst_tcp_pids() {
+	local out
+	out=$(fst_ns ss -Htnp state established \
+		"( sport = :$1 and dport = :$2 )" 2>/dev/null) || return 1
+	out=$(grep -o 'pid=[0-9]*' <<<"$out" | cut -d= -f2 | sort -un)
+	[[ -n $out ]] || return 1
+	printf '%s\n' "$out"
 }
