@@ -91,6 +91,12 @@ static void json_bool(struct json *j, const char *key, bool value)
 	fputs(value ? "true" : "false", j->out);
 }
 
+static void json_null(struct json *j, const char *key)
+{
+	json_key(j, key);
+	fputs("null", j->out);
+}
+
 static void json_seconds(struct json *j, const char *key, double value)
 {
 	json_key(j, key);
@@ -102,8 +108,7 @@ static void json_time(struct json *j, const char *key, int64_t ts_us)
 	char buf[40];
 
 	if (!ts_us) {
-		json_key(j, key);
-		fputs("null", j->out);
+		json_null(j, key);
 		return;
 	}
 	json_str(j, key, report_iso_time(ts_us, buf, sizeof(buf)));
@@ -133,8 +138,7 @@ static void write_commands(struct json *j, const struct fst_ftp_session *s)
 			json_str(j, "reply_text", c->reply_text);
 			json_seconds(j, "response_s", report_seconds(c->ts_us, c->reply_ts_us));
 		} else {
-			json_key(j, "reply_code");
-			fputs("null", j->out);
+			json_null(j, "reply_code");
 		}
 		if (c->preliminary_code)
 			json_int(j, "preliminary_code", c->preliminary_code);
@@ -173,8 +177,17 @@ static void write_transfers(struct json *j, const struct fst_ftp_session *s)
 		json_u64(j, "rest_offset", t->rest_offset);
 		json_u64(j, "bytes", t->bytes);
 		json_u64(j, "bytes_missing_from_capture", t->gap_bytes);
+		if (t->announced_bytes >= 0)
+			json_u64(j, "announced_bytes", (uint64_t)t->announced_bytes);
+		else
+			json_null(j, "announced_bytes");
 		json_time(j, "start", t->start_us);
 		json_time(j, "end", t->end_us);
+		if (t->end_us > t->start_us)
+			json_seconds(j, "throughput_Bps",
+				     (double)t->bytes / report_seconds(t->start_us, t->end_us));
+		else
+			json_null(j, "throughput_Bps");
 		json_str(j, "outcome", fst_transfer_outcome_name(t->outcome));
 		if (t->reply_code)
 			json_int(j, "reply_code", t->reply_code);
@@ -188,12 +201,6 @@ static void write_transfers(struct json *j, const struct fst_ftp_session *s)
 		json_close(j, '}');
 	}
 	json_close(j, ']');
-}
-
-static void json_null(struct json *j, const char *key)
-{
-	json_key(j, key);
-	fputs("null", j->out);
 }
 
 static void write_gaps(struct json *j, const struct fst_session_result *r)
@@ -298,6 +305,10 @@ static void write_session(struct json *j, const struct fst_session_result *r, co
 	json_str(j, "user", s->user_name[0] ? s->user_name : NULL);
 	json_str(j, "server_software", s->software);
 	json_str(j, "banner", s->banner[0] ? s->banner : NULL);
+	json_str(j, "syst", s->syst[0] ? s->syst : NULL);
+	json_str(j, "type", s->type[0] ? s->type : NULL);
+	json_str(j, "cwd", s->cwd[0] ? s->cwd : NULL);
+	json_str(j, "features", s->features[0] ? s->features : NULL);
 	json_bool(j, "mid_stream", s->mid_stream);
 	json_str(j, "detected_by", s->detected_by_greeting ? "greeting" : "port");
 	json_bool(j, "encrypted", s->encrypted);
