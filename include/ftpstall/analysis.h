@@ -100,8 +100,15 @@ const struct fst_server_profile *fst_server_profile_find(const char *software,
 /* Seconds stated in a reply ("Idle timeout (600 seconds)"), or -1. */
 int fst_stated_timeout_s(const char *reply_text);
 
+enum fst_verdict_state {
+	FST_VERDICT_PENDING,	 /* the session is running */
+	FST_VERDICT_PROVISIONAL, /* the close began (first FIN/RST) */
+	FST_VERDICT_FINAL,	 /* the control connection ended */
+};
+
 struct fst_session_result {
 	struct fst_ftp_session *session;
+	enum fst_verdict_state verdict_state;
 	struct fst_gap *gaps;
 	size_t gap_count, gaps_dropped;
 	const struct fst_gap *decisive_gap; /* into gaps[], or NULL */
@@ -136,10 +143,23 @@ struct fst_server_estimate {
 	struct fst_server_estimate *next;
 };
 
+/* What changed in a result, for live consumers (watch). */
+enum fst_analysis_update {
+	FST_UPDATE_SESSION_OPEN,
+	FST_UPDATE_GAP,	    /* a gap was recorded: the newest in gaps[] */
+	FST_UPDATE_VERDICT, /* verdict_state became PROVISIONAL or FINAL */
+	FST_UPDATE_COUNT
+};
+
+typedef void (*fst_analysis_update_fn)(void *ctx, const struct fst_session_result *r,
+				       enum fst_analysis_update update);
+
 struct fst_analysis_cfg {
 	int64_t gap_threshold_us;  /* 0: 1 s */
 	size_t max_gaps;	   /* per session; 0: 1000 */
 	int64_t reconnect_window_us; /* 0: 120 s */
+	fst_analysis_update_fn on_update; /* optional */
+	void *ctx;
 };
 
 struct fst_analysis;
@@ -153,7 +173,12 @@ void fst_analysis_free(struct fst_analysis *an);
  * links and estimates, which fst_analysis_finish adds. */
 void fst_analysis_on_ftp_event(void *an, const struct fst_ftp_event *ev);
 
-/* Links reconnects, computes server estimates. Call once at the end. */
+/* Idle of the side that owes the next move at now_us (live views): the
+ * time since the session's last activity on the channel it waits on. */
+double fst_analysis_idle_s(const struct fst_session_result *r, int64_t now_us);
+
+/* Links reconnects, computes server estimates. Call at the end, or again
+ * whenever a view needs fresh estimates (it recomputes them). */
 void fst_analysis_finish(struct fst_analysis *an);
 
 /* Results in session order; NULL after the last. */

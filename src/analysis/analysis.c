@@ -134,6 +134,12 @@ static double seconds(int64_t from_us, int64_t to_us)
 	return (double)(to_us - from_us) / 1e6;
 }
 
+static void notify(struct result *r, enum fst_analysis_update update)
+{
+	if (r->an->cfg.on_update)
+		r->an->cfg.on_update(r->an->cfg.ctx, &r->pub, update);
+}
+
 /* ---- gaps --------------------------------------------------------------- */
 
 static enum fst_wait side_wait(enum fst_side side)
@@ -205,6 +211,7 @@ static struct fst_gap *add_gap(struct result *r, enum fst_channel channel, uint6
 		.waiting_on = waiting_on,
 		.before_close = before_close,
 	};
+	notify(r, FST_UPDATE_GAP);
 	return gap;
 }
 
@@ -316,6 +323,8 @@ static bool announces_close(int code)
 	return code == 421 || code == 221 || (code >= 400 && code < 500);
 }
 
+static void conclude(struct result *r, enum fst_verdict_state state);
+
 /* The first FIN or reset on the control connection. */
 static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 {
@@ -363,6 +372,7 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	if (r->last_data_us > c->idle_since_us && r->last_data_us < c->ts_us)
 		c->idle_since_us = r->last_data_us;
 	c->after_idle_s = seconds(c->idle_since_us, c->ts_us);
+	conclude(r, FST_VERDICT_PROVISIONAL);
 }
 
 static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
@@ -457,6 +467,21 @@ static const struct fst_gap *find_decisive_gap(const struct fst_session_result *
 	return best;
 }
 
+/* The longest gap on any data connection, or NULL. */
+static const struct fst_gap *longest_data_gap(const struct fst_session_result *p)
+{
+	const struct fst_gap *best = NULL;
+
+	for (size_t i = 0; i < p->gap_count; i++) {
+		const struct fst_gap *g = &p->gaps[i];
+
+		if (g->channel == FST_CHANNEL_DATA &&
+		    (!best || g->end_us - g->start_us > best->end_us - best->start_us))
+			best = g;
+	}
+	return best;
+}
+
 static enum fst_stalled_side stalled_from_wait(enum fst_wait wait)
 {
 	switch (wait) {
@@ -490,8 +515,10 @@ static void decide(struct result *r)
 	const struct fst_close_info *c = &p->close;
 	const struct fst_gap *g = find_decisive_gap(p);
 	enum fst_wait wait = g ? g->waiting_on : FST_WAIT_NONE;
-	bool long_gap = g && g->end_us - g->start_us >= r->an->cfg.gap_threshold_us;
-	bool data_gap_decides = g && g->channel == FST_CHANNEL_DATA && long_gap;
+	int64_t threshold = r->an->cfg.gap_threshold_us;
+	bool long_gap = g && g->end_us - g->start_us >= threshold;
+	const struct fst_gap *data_gap = longest_data_gap(p);
+	bool data_gap_decides = data_gap && data_gap->end_us - data_gap->start_us >= threshold;
 
 	p->decisive_gap = g;
 	p->profile = fst_server_profile_find(p->session->software, c->reply_text);
@@ -519,6 +546,8 @@ static void decide(struct result *r)
 	if (c->quit_seen || (c->goodbye_seen && c->by == FST_CLOSE_BY_SERVER && !c->rst)) {
 		p->verdict = FST_VERDICT_CLEAN;
 		p->stalled_side = FST_STALLED_NONE;
+		if (!long_gap)
+			p->decisive_gap = NULL;
 		return;
 	}
 	if (c->by == FST_CLOSE_BY_SERVER) {
@@ -532,9 +561,13 @@ static void decide(struct result *r)
 				p->stalled_side = FST_STALLED_NETWORK;
 				return;
 			}
+			/* The control connection was quiet because data was
+			 * due: the stalled data connection tells who stalled. */
 			p->verdict = FST_VERDICT_DATA_TIMEOUT;
-			p->stalled_side = g && g->channel == FST_CHANNEL_DATA ? stalled_from_wait(wait)
-									      : FST_STALLED_UNKNOWN;
+			if (data_gap_decides)
+				p->decisive_gap = data_gap;
+			p->stalled_side = data_gap_decides ? stalled_from_wait(data_gap->waiting_on)
+							   : FST_STALLED_UNKNOWN;
 			return;
 		}
 		/* No real idle before it: the server ended the session on
@@ -545,6 +578,7 @@ static void decide(struct result *r)
 		if (no_idle && p->session->encrypted) {
 			p->verdict = FST_VERDICT_CLEAN;
 			p->stalled_side = FST_STALLED_NONE;
+			p->decisive_gap = NULL;
 			return;
 		}
 		/* The server closed while it owed a reply: it went silent. */
@@ -556,6 +590,7 @@ static void decide(struct result *r)
 		if (no_idle) {
 			p->verdict = FST_VERDICT_CLEAN;
 			p->stalled_side = FST_STALLED_NONE;
+			p->decisive_gap = NULL;
 			return;
 		}
 		p->verdict = FST_VERDICT_IDLE_TIMEOUT;
@@ -575,6 +610,8 @@ static void decide(struct result *r)
 	}
 	p->verdict = FST_VERDICT_CLEAN;
 	p->stalled_side = FST_STALLED_NONE;
+	if (!long_gap)
+		p->decisive_gap = NULL;
 }
 
 static void write_summary(struct result *r)
@@ -585,13 +622,16 @@ static void write_summary(struct result *r)
 	double gap_s = g ? seconds(g->start_us, g->end_us) : 0;
 	char *out = p->summary;
 	size_t size = sizeof(p->summary);
+	char reply[FST_FTP_TEXT_MAX + 8] = "";
 
+	if (c->reply_code)
+		snprintf(reply, sizeof(reply), "%d %s", c->reply_code, c->reply_text);
 	switch (p->verdict) {
 	case FST_VERDICT_IDLE_TIMEOUT:
 		snprintf(out, size,
 			 "The client was idle for %.1f s; the server %s%s%s and closed the connection (%s)%s.",
 			 c->after_idle_s, c->reply_code ? "sent \"" : "gave no reason",
-			 c->reply_code ? c->reply_text : "", c->reply_code ? "\"" : "",
+			 reply, c->reply_code ? "\"" : "",
 			 c->rst ? "reset" : "FIN",
 			 c->reset_after_write ? "; the client then wrote into the closed "
 						"connection and was reset"
@@ -602,7 +642,7 @@ static void write_summary(struct result *r)
 		snprintf(out, size,
 			 "A data transfer stalled for %.1f s (waiting on %s); the server %s%s%s and closed the control connection (%s).",
 			 gap_s, g ? fst_wait_name(g->waiting_on) : "unknown",
-			 c->reply_code ? "sent \"" : "gave no reason", c->reply_code ? c->reply_text : "",
+			 c->reply_code ? "sent \"" : "gave no reason", reply,
 			 c->reply_code ? "\"" : "", c->rst ? "reset" : "FIN");
 		break;
 	case FST_VERDICT_SERVER_UNRESPONSIVE:
@@ -697,22 +737,39 @@ static void write_recommendation(struct result *r)
 	}
 }
 
-static void on_session_close(struct result *r, int64_t ts_us)
+/* Decides (again) with what is known now, and tells live consumers. */
+static void conclude(struct result *r, enum fst_verdict_state state)
 {
-	struct fst_session_result *p = &r->pub;
-
-	if (!r->close_started || r->tcp_close == FST_TCP_CLOSE_END_OF_INPUT ||
-	    r->tcp_close == FST_TCP_CLOSE_IDLE || r->tcp_close == FST_TCP_CLOSE_TABLE_FULL) {
-		if (!r->close_started) {
-			p->close.by = FST_CLOSE_BY_NONE;
-			/* The idle at the end of the capture, for the record. */
-			add_gap(r, FST_CHANNEL_CONTROL, 0, r->last_us, ts_us,
-				attribute(&r->marks, control_turn_wait(p->session->turn)), true);
-		}
-	}
 	decide(r);
 	write_summary(r);
 	write_recommendation(r);
+	r->pub.verdict_state = state;
+	notify(r, FST_UPDATE_VERDICT);
+}
+
+static void on_session_close(struct result *r, int64_t ts_us)
+{
+	if (!r->close_started) {
+		r->pub.close.by = FST_CLOSE_BY_NONE;
+		/* The idle at the end of the capture, for the record. */
+		add_gap(r, FST_CHANNEL_CONTROL, 0, r->last_us, ts_us,
+			attribute(&r->marks, control_turn_wait(r->pub.session->turn)), true);
+	}
+	conclude(r, FST_VERDICT_FINAL);
+}
+
+double fst_analysis_idle_s(const struct fst_session_result *pub, int64_t now_us)
+{
+	const struct result *r = (const struct result *)pub;
+	const struct fst_ftp_session *s = pub->session;
+	int64_t since = r->last_us;
+
+	if (s->turn.channel == FST_CHANNEL_DATA) {
+		for (size_t i = 0; i < s->transfer_count && i < r->data_cap; i++)
+			if (s->transfers[i].outcome == FST_OUTCOME_PENDING && r->data[i].last_us)
+				since = r->data[i].last_us;
+	}
+	return now_us > since ? seconds(since, now_us) : 0;
 }
 
 /* ---- events ----------------------------------------------------------------- */
@@ -741,8 +798,11 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 	struct fst_analysis *an = opaque;
 	struct result *r = ev->session->user;
 
-	if (ev->kind == FST_FTP_EV_SESSION_OPEN && !r)
+	if (ev->kind == FST_FTP_EV_SESSION_OPEN && !r) {
 		r = new_result(an, ev->session);
+		if (r)
+			notify(r, FST_UPDATE_SESSION_OPEN);
+	}
 	if (!r)
 		return;
 	switch (ev->kind) {
@@ -938,6 +998,12 @@ static void estimate_server(struct fst_analysis *an, struct fst_server_estimate 
 
 void fst_analysis_finish(struct fst_analysis *an)
 {
+	while (an->servers) {
+		struct fst_server_estimate *next = an->servers->next;
+
+		free(an->servers);
+		an->servers = next;
+	}
 	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
 		if (fst_verdict_is_incident(r->pub.verdict))
 			link_reconnect(an, r);

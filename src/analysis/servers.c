@@ -17,7 +17,8 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "data_connection_timeout",
 		.data_default_s = 300,
 		.data_reply = "Data timeout. Reconnect. Sorry.",
-		.note = NULL,
+		.note = "vsftpd checks data_connection_timeout once per period, so it fires "
+			"between one and two periods after the last byte",
 	},
 	{
 		.software = "ProFTPD",

@@ -33,6 +33,7 @@ struct fst_capture {
 
 	pcap_t *live;
 	int live_linktype;
+	pcap_dumper_t *saver; /* -w: every frame read is written here */
 
 	int64_t last_ts_us;
 	struct fst_capture_stats stats;
@@ -284,6 +285,8 @@ void fst_capture_free(struct fst_capture *cap)
 	for (size_t i = 0; i < cap->file_count; i++)
 		if (cap->files[i].pcap)
 			pcap_close(cap->files[i].pcap);
+	if (cap->saver)
+		pcap_dump_close(cap->saver);
 	if (cap->live)
 		pcap_close(cap->live);
 	free(cap->files);
@@ -330,6 +333,8 @@ static bool accept_frame(struct fst_capture *cap, int linktype,
 	enum fst_decode_result r;
 	int64_t ts = header_ts_us(hdr);
 
+	if (cap->saver)
+		pcap_dump((u_char *)cap->saver, hdr, data);
 	cap->stats.frames++;
 	cap->stats.frame_bytes += hdr->len;
 	if (hdr->caplen < hdr->len)
@@ -424,6 +429,25 @@ const char *fst_capture_warnings(const struct fst_capture *cap)
 const char *fst_capture_source_name(const struct fst_capture *cap)
 {
 	return cap->source_name;
+}
+
+int fst_capture_save_to(struct fst_capture *cap, const char *path, char *errbuf)
+{
+	pcap_t *handle = cap->live ? cap->live : cap->files[0].pcap;
+
+	if (!cap->live)
+		for (size_t i = 1; i < cap->file_count; i++)
+			if (cap->files[i].linktype != cap->files[0].linktype) {
+				fst_errbuf_set(errbuf, "%s: link types of the inputs differ; cannot save one pcap",
+					       path);
+				return FST_ERR_UNSUPPORTED;
+			}
+	cap->saver = pcap_dump_open(handle, path);
+	if (!cap->saver) {
+		fst_errbuf_set(errbuf, "%s: %s", path, pcap_geterr(handle));
+		return FST_ERR_IO;
+	}
+	return FST_OK;
 }
 
 int fst_capture_extract(const char *const *paths, size_t count, FILE *out,

@@ -435,11 +435,13 @@ int report_write_text(FILE *out, const struct fst_report_input *in)
 
 			if (fst_verdict_is_incident(r->verdict))
 				continue;
-			fprintf(out, "  session %llu: %s %s -> %s, %zu commands, %zu transfers\n",
+			fprintf(out, "  session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s\n",
 				(unsigned long long)s->id, fst_verdict_name(r->verdict),
 				fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client)),
 				fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server)),
-				s->command_count, s->transfer_count);
+				s->command_count, s->transfer_count,
+				r->capture_loss ? "; the capture lost bytes of it (no side blamed)" : "",
+				s->mid_stream ? "; capture began mid-session" : "");
 		}
 		fputc('\n', out);
 	}
