@@ -9,7 +9,9 @@
 set -eu
 
 BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka-dev"
-TEST_PKGS="vsftpd tcpdump tshark python3 iproute2 tmux valgrind lftp"
+# chromium renders the HTML report in test_html_render.sh; apt skips its
+# recommended fonts (--no-install-recommends), so name one font explicitly.
+TEST_PKGS="vsftpd tcpdump tshark python3 iproute2 tmux valgrind lftp chromium fonts-dejavu-core"
 
 usage()
 {

@@ -90,7 +90,8 @@ struct fst_server_profile {
 	const char *data_knob;
 	int data_default_s;
 	const char *data_reply; /* text of its data-timeout 421, or NULL */
-	const char *note;	/* a fact worth telling (NOOP keepalives ...) */
+	const char *idle_note;	/* worth telling with an idle timeout, or NULL */
+	const char *data_note;	/* worth telling with a data timeout, or NULL */
 };
 
 /* Finds the profile by software name, or by a 421 text. NULL if none. */

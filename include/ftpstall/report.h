@@ -36,4 +36,28 @@ struct fst_report_input {
 int fst_report_write(FILE *out, enum fst_report_format format,
 		     const struct fst_report_input *in);
 
+/* One line of the live event stream (watch --no-tui), as text or as a
+ * JSON object (JSON Lines). Each line is flushed. */
+enum fst_stream_event {
+	FST_STREAM_OPEN,
+	FST_STREAM_COMMAND, /* needs command */
+	FST_STREAM_REPLY,   /* needs reply */
+	FST_STREAM_IDLE,    /* an idle crossed the threshold: idle_s, waiting_on */
+	FST_STREAM_CLOSE,   /* the control connection began to close */
+	FST_STREAM_VERDICT,
+	FST_STREAM_EVENT_COUNT
+};
+
+struct fst_stream_line {
+	enum fst_stream_event event;
+	int64_t ts_us;
+	const struct fst_session_result *result;
+	const struct fst_ftp_command_rec *command;
+	const struct fst_ftp_reply_rec *reply;
+	double idle_s;
+	enum fst_wait waiting_on;
+};
+
+void fst_report_stream_line(FILE *out, bool jsonl, const struct fst_stream_line *line);
+
 #endif

@@ -697,22 +697,23 @@ static void write_recommendation(struct result *r)
 	case FST_VERDICT_IDLE_TIMEOUT:
 		if (prof)
 			snprintf(out, size,
-				 "Raise %s's %s (default %d s; this server closed after about %.0f s) above the client's longest pause, %s, or let the client reconnect and resume after a 421 (retry with REST/APPE).%s%s",
+				 "Raise %s's %s (default %d s; this server closed after about %.0f s) above the client's longest pause, %slet the client reconnect and resume after a 421 (REST/APPE).%s%s",
 				 prof->software, prof->idle_knob, prof->idle_default_s, idle,
 				 strcmp(prof->software, "Pure-FTPd") == 0
-					 ? "(NOOP keepalives do not help against Pure-FTPd)"
-					 : "or make the client send NOOP while idle",
-				 prof->note ? " Note: " : "", prof->note ? prof->note : "");
+					 ? "or "
+					 : "make the client send NOOP while idle, or ",
+				 prof->idle_note ? " " : "", prof->idle_note ? prof->idle_note : "");
 		else
 			snprintf(out, size,
-				 "Raise the server's idle timeout (it closed after about %.0f s) above the client's longest pause, or make the client send NOOP every %d s while idle, or let it reconnect and resume after a 421.",
+				 "Raise the server's idle timeout (it closed after about %.0f s) above the client's longest pause, make the client send NOOP every %d s while idle, or let it reconnect and resume after a 421.",
 				 idle, keepalive);
 		break;
 	case FST_VERDICT_DATA_TIMEOUT:
 		if (prof)
 			snprintf(out, size,
-				 "Find why the data sender stopped; if pauses are expected, raise %s's %s (default %d s).",
-				 prof->software, prof->data_knob, prof->data_default_s);
+				 "Find why the data sender stopped; if pauses are expected, raise %s's %s (default %d s).%s%s",
+				 prof->software, prof->data_knob, prof->data_default_s,
+				 prof->data_note ? " " : "", prof->data_note ? prof->data_note : "");
 		else
 			snprintf(out, size,
 				 "Find why the data sender stopped; if pauses are expected, raise the server's data connection timeout.");

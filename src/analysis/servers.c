@@ -17,8 +17,9 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "data_connection_timeout",
 		.data_default_s = 300,
 		.data_reply = "Data timeout. Reconnect. Sorry.",
-		.note = "vsftpd checks data_connection_timeout once per period, so it fires "
-			"between one and two periods after the last byte",
+		.idle_note = NULL,
+		.data_note = "vsftpd checks data_connection_timeout once per period, so it fires "
+			     "between one and two periods after the last byte.",
 	},
 	{
 		.software = "ProFTPD",
@@ -28,8 +29,9 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "TimeoutStalled (closes without a 421) / TimeoutNoTransfer",
 		.data_default_s = 3600,
 		.data_reply = "No transfer timeout",
-		.note = "TimeoutIdle does not run during a transfer; TimeoutNoTransfer (default "
-			"300 s) closes sessions that send commands but start no transfer",
+		.idle_note = "TimeoutIdle does not run during a transfer; TimeoutNoTransfer "
+			     "(default 300 s) closes sessions that send commands but start no transfer.",
+		.data_note = "TimeoutStalled closes a stalled transfer without a 421.",
 	},
 	{
 		.software = "Pure-FTPd",
@@ -39,8 +41,9 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "-I (MaxIdleTime)",
 		.data_default_s = 900,
 		.data_reply = "Timeout (no new data for",
-		.note = "Pure-FTPd also times out sessions that send only NOOP, so NOOP "
-			"keepalives do not help against it; reconnect and resume instead",
+		.idle_note = "Pure-FTPd also times out sessions that send only NOOP, so NOOP "
+			     "keepalives do not help against it; reconnect and resume instead.",
+		.data_note = NULL,
 	},
 	{
 		.software = "FileZilla Server",
@@ -50,7 +53,8 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "Login / data timeout",
 		.data_default_s = 60,
 		.data_reply = "Data connection timed out",
-		.note = NULL,
+		.idle_note = NULL,
+		.data_note = NULL,
 	},
 	{
 		.software = "Microsoft FTP Service (IIS)",
@@ -60,7 +64,8 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "dataChannelTimeout",
 		.data_default_s = 30,
 		.data_reply = NULL,
-		.note = NULL,
+		.idle_note = NULL,
+		.data_note = NULL,
 	},
 };
 

@@ -1,5 +1,5 @@
 /* `ftpstall analyze`: reads captures or an interface, runs the pipeline
- * capture -> tcp -> ftp, and writes the report. */
+ * and writes the report. */
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,32 +11,16 @@
 
 #include "app.h"
 #include "output.h"
-#include "ftpstall/analysis.h"
-#include "ftpstall/capture.h"
-#include "ftpstall/ftp.h"
-#include "ftpstall/report.h"
-#include "ftpstall/tcp.h"
+#include "pipeline.h"
 
 struct analyze_opts {
-	const char *interface;
-	int snaplen;
-	int buffer_kib;
+	struct pipeline_opts pipe;
 	long duration_s;
 	enum fst_report_format format;
-	struct fst_ftp_cfg ftp;
-	struct fst_analysis_cfg analysis;
 	const char *output;
 	const char *incidents_pcap;
 	bool exit_code;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 void usage_analyze(FILE *out)
 {
@@ -45,102 +29,57 @@ void usage_analyze(FILE *out)
 		"       ftpstall analyze [options] -i IFACE [BPF FILTER...]\n\n"
 		"Reads pcap or pcapng files (several rotated files are read as one\n"
 		"stream in timestamp order; '-' is standard input) or captures live\n"
-		"on an interface, and reports the FTP sessions: commands, replies,\n"
-		"transfers.\n\n"
-		"Options:\n"
+		"on an interface, and reports every FTP session: which side stalled,\n"
+		"for how long, how the connection closed, and the server's timeouts.\n\n"
+		"Options:\n");
+	pipeline_usage(out);
+	fprintf(out,
+		"      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
 		"  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
-		"  -p, --ftp-port PORT      also treat PORT as an FTP control port (repeatable;\n"
-		"                           21 is always one)\n"
-		"      --no-autodetect      recognise control connections by port only, not\n"
-		"                           by their FTP greeting\n"
-		"  -g, --gap SECONDS        report idle gaps longer than this (default 1;\n"
-		"                           the gap before a close is always reported)\n"
 		"  -o, --output FILE        write the report to FILE (atomically) instead of\n"
 		"                           standard output\n"
 		"      --exit-code          exit 1 when an incident was found, else 0\n"
 		"      --write-incidents FILE  write the packets of the incident sessions\n"
 		"                           (control and data connections) to FILE as pcap\n"
-		"  -i, --interface IFACE    capture live on IFACE (default filter: tcp)\n"
-		"  -s, --snaplen BYTES      live: bytes captured per packet (default 262144)\n"
-		"  -B, --buffer-size KIB    live: kernel capture buffer in KiB (default 4096)\n"
-		"      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
 		"  -h, --help               show this help\n\n"
 		"Exit status: 0 success (also when a file ends in a damaged record: the\n"
 		"records before it are reported and a warning is printed), 1 incidents\n"
 		"found (with --exit-code only), 2 usage error or unreadable input.\n");
 }
 
-static int64_t wall_clock_us(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (int64_t)now.tv_sec * FST_US_PER_SEC + now.tv_nsec / 1000;
-}
-
 /* Runs the pipeline until the source ends, a signal arrives, or the
  * duration (live) is over. */
-static void pump(struct fst_capture *cap, struct fst_tcp *tcp, bool live,
-		 long duration_s)
+static void pump(struct pipeline *p, long duration_s)
 {
-	int64_t deadline = live && duration_s > 0
-				   ? wall_clock_us() + duration_s * FST_US_PER_SEC
+	int64_t deadline = p->live && duration_s > 0
+				   ? pipeline_wall_clock_us() + duration_s * FST_US_PER_SEC
 				   : INT64_MAX;
 	struct fst_packet pkt;
 
-	while (!stop_requested) {
-		int rc = fst_capture_next(cap, &pkt);
+	while (!pipeline_stop_requested) {
+		int rc = fst_capture_next(p->cap, &pkt);
 
 		if (rc == 1) {
-			fst_tcp_input(tcp, &pkt);
+			fst_tcp_input(p->tcp, &pkt);
 			continue;
 		}
 		if (rc < 0)
 			break;
 		/* Live and idle: wait for packets, but keep idle timers going. */
-		if (wall_clock_us() >= deadline)
+		if (pipeline_wall_clock_us() >= deadline)
 			break;
-		struct pollfd pfd = {.fd = fst_capture_fd(cap), .events = POLLIN};
+		struct pollfd pfd = {.fd = fst_capture_fd(p->cap), .events = POLLIN};
 		poll(&pfd, 1, 200);
-		fst_tcp_advance(tcp, wall_clock_us());
+		fst_tcp_advance(p->tcp, pipeline_wall_clock_us());
 	}
-}
-
-/* Joins the remaining arguments into one BPF expression, as tcpdump
- * does. Returns new memory, free with free(). */
-static char *join_args(char **args, int count)
-{
-	size_t len = 1, used = 0;
-	char *text;
-
-	for (int i = 0; i < count; i++)
-		len += strlen(args[i]) + 1;
-	text = malloc(len);
-	if (!text)
-		return NULL;
-	for (int i = 0; i < count; i++) {
-		size_t n = strlen(args[i]);
-
-		if (i)
-			text[used++] = ' ';
-		memcpy(text + used, args[i], n);
-		used += n;
-	}
-	text[used] = '\0';
-	return text;
 }
 
 static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 {
 	static const struct option long_options[] = {
-		{"interface", required_argument, NULL, 'i'},
-		{"snaplen", required_argument, NULL, 's'},
-		{"buffer-size", required_argument, NULL, 'B'},
+		PIPELINE_LONG_OPTIONS,
 		{"duration", required_argument, NULL, 'D'},
 		{"format", required_argument, NULL, 'f'},
-		{"ftp-port", required_argument, NULL, 'p'},
-		{"no-autodetect", no_argument, NULL, 'A'},
-		{"gap", required_argument, NULL, 'g'},
 		{"output", required_argument, NULL, 'o'},
 		{"exit-code", no_argument, NULL, 'E'},
 		{"write-incidents", required_argument, NULL, 'W'},
@@ -151,21 +90,15 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:s:B:f:p:g:o:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" PIPELINE_SHORT_OPTIONS "f:o:h", long_options,
+				NULL)) != -1) {
+		int shared = pipeline_option(&opts->pipe, c, optarg, "ftpstall analyze");
+
+		if (shared < 0)
+			return -1;
+		if (shared > 0)
+			continue;
 		switch (c) {
-		case 'i':
-			opts->interface = optarg;
-			break;
-		case 's':
-			if (!parse_long(optarg, 1, 262144, &value))
-				goto bad_value;
-			opts->snaplen = (int)value;
-			break;
-		case 'B':
-			if (!parse_long(optarg, 1, 1 << 20, &value))
-				goto bad_value;
-			opts->buffer_kib = (int)value;
-			break;
 		case 'D':
 			if (!parse_long(optarg, 1, 86400 * 365, &value))
 				goto bad_value;
@@ -175,28 +108,6 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			if (!fst_report_format_parse(optarg, &opts->format))
 				goto bad_value;
 			break;
-		case 'p':
-			if (!parse_long(optarg, 1, 65535, &value))
-				goto bad_value;
-			if (opts->ftp.port_count == FST_FTP_MAX_PORTS) {
-				fprintf(stderr, "ftpstall analyze: at most %d --ftp-port options\n",
-					FST_FTP_MAX_PORTS - 1);
-				return -1;
-			}
-			opts->ftp.ports[opts->ftp.port_count++] = (uint16_t)value;
-			break;
-		case 'A':
-			opts->ftp.no_autodetect = true;
-			break;
-		case 'g': {
-			char *end;
-			double secs = strtod(optarg, &end);
-
-			if (end == optarg || *end || !(secs > 0) || secs > 86400 * 365)
-				goto bad_value;
-			opts->analysis.gap_threshold_us = (int64_t)(secs * 1e6);
-			break;
-		}
 		case 'o':
 			opts->output = optarg;
 			break;
@@ -320,125 +231,34 @@ static int write_incidents(const char *path, char **files, int file_count,
 
 int cmd_analyze(int argc, char **argv)
 {
-	struct analyze_opts opts = {.ftp = {.ports = {21}, .port_count = 1}};
-	char errbuf[FST_ERRBUF_SIZE];
-	struct fst_capture *cap;
-	struct fst_tcp *tcp = NULL;
-	struct fst_ftp *ftp = NULL;
-	struct fst_analysis *analysis;
-	char *filter = NULL;
+	struct analyze_opts opts = {.pipe.ftp = {.ports = {21}, .port_count = 1}};
+	struct pipeline p;
 	int status = EXIT_STATUS_OK;
 	int rc = parse_options(argc, argv, &opts);
 
 	if (rc != 0)
 		return rc > 0 ? EXIT_STATUS_OK : EXIT_STATUS_USAGE;
-	if (opts.interface) {
-		struct fst_capture_live_cfg live = {
-			.interface = opts.interface,
-			.snaplen = opts.snaplen,
-			.buffer_size = opts.buffer_kib * 1024,
-			.immediate = true,
-		};
-
-		if (optind < argc) {
-			filter = join_args(argv + optind, argc - optind);
-			if (!filter) {
-				fprintf(stderr, "ftpstall analyze: out of memory\n");
-				return EXIT_STATUS_USAGE;
-			}
-			live.filter = filter;
-		}
-		cap = fst_capture_open_live(&live, errbuf);
-	} else {
-		if (optind >= argc) {
-			fprintf(stderr, "ftpstall analyze: no capture file given (see 'ftpstall help analyze')\n");
-			return EXIT_STATUS_USAGE;
-		}
-		cap = fst_capture_open_files((const char *const *)argv + optind,
-					     (size_t)(argc - optind), errbuf);
-	}
-	free(filter);
-	if (!cap) {
-		fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
+	if (opts.incidents_pcap && opts.pipe.interface) {
+		fprintf(stderr, "ftpstall analyze: --write-incidents needs capture files, not a live interface\n");
 		return EXIT_STATUS_USAGE;
 	}
-	analysis = fst_analysis_new(&opts.analysis);
-	if (analysis) {
-		opts.ftp.on_event = fst_analysis_on_ftp_event;
-		opts.ftp.ctx = analysis;
-		ftp = fst_ftp_new(&opts.ftp);
-	}
-	if (ftp) {
-		struct fst_tcp_cfg tcp_cfg = {
-			.payload_by_default = true,
-			.on_event = fst_ftp_on_tcp_event,
-			.ctx = ftp,
-		};
-		tcp = fst_tcp_new(&tcp_cfg);
-	}
-	if (!tcp) {
-		fprintf(stderr, "ftpstall analyze: out of memory\n");
+	if (pipeline_open(&p, &opts.pipe, argv + optind, argc - optind, "ftpstall analyze") != 0)
+		return EXIT_STATUS_USAGE;
+	pipeline_catch_signals();
+	pump(&p, opts.duration_s);
+	pipeline_finish(&p);
+	if (pipeline_write_report(&p, opts.format, opts.output,
+				  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"), "ftpstall analyze") != 0)
 		status = EXIT_STATUS_USAGE;
-		goto out_free_all;
-	}
-
-	struct sigaction sa = {.sa_handler = on_stop_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	pump(cap, tcp, opts.interface != NULL, opts.duration_s);
-	fst_tcp_finish(tcp);
-	fst_analysis_finish(analysis);
-
-	struct fst_report_input report = {
-		.version = FTPSTALL_VERSION,
-		.source = fst_capture_source_name(cap),
-		.ftp = ftp,
-		.analysis = analysis,
-		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
-		.capture = fst_capture_stats(cap),
-		.tcp = fst_tcp_stats(tcp),
-		.ftp_stats = fst_ftp_stats(ftp),
-		.live = opts.interface != NULL,
-	};
-	if (opts.output) {
-		struct output out;
-		FILE *f = output_open(&out, opts.output, (const char *const *)argv + optind,
-				      opts.interface ? 0 : (size_t)(argc - optind), errbuf);
-
-		report.color = false;
-		if (!f || fst_report_write(f, opts.format, &report) != FST_OK ||
-		    output_commit(&out, false, errbuf) != FST_OK) {
-			if (f)
-				output_abort(&out);
-			fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
-			status = EXIT_STATUS_USAGE;
-		}
-	} else if (fst_report_write(stdout, opts.format, &report) != FST_OK ||
-		   fflush(stdout) != 0) {
-		fprintf(stderr, "ftpstall analyze: writing the report failed\n");
-		status = EXIT_STATUS_USAGE;
-	}
-	if (status == EXIT_STATUS_OK && opts.incidents_pcap) {
-		if (opts.interface) {
-			fprintf(stderr, "ftpstall analyze: --write-incidents needs capture files, not a live interface\n");
-			status = EXIT_STATUS_USAGE;
-		} else {
-			status = write_incidents(opts.incidents_pcap, argv + optind, argc - optind,
-						 analysis);
-		}
-	}
+	if (fst_capture_warnings(p.cap)[0])
+		fprintf(stderr, "ftpstall analyze: warning: %s", fst_capture_warnings(p.cap));
+	if (status == EXIT_STATUS_OK && opts.incidents_pcap)
+		status = write_incidents(opts.incidents_pcap, argv + optind, argc - optind,
+					 p.analysis);
 	if (status == EXIT_STATUS_OK && opts.exit_code)
-		for (struct fst_session_result *r = fst_analysis_results(analysis); r; r = r->next)
+		for (struct fst_session_result *r = fst_analysis_results(p.analysis); r; r = r->next)
 			if (fst_verdict_is_incident(r->verdict))
 				status = EXIT_STATUS_FINDINGS;
-	if (fst_capture_warnings(cap)[0])
-		fprintf(stderr, "ftpstall analyze: warning: %s", fst_capture_warnings(cap));
-out_free_all:
-	fst_tcp_free(tcp);
-	fst_ftp_free(ftp);
-	fst_analysis_free(analysis);
-	fst_capture_free(cap);
+	pipeline_close(&p);
 	return status;
 }

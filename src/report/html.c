@@ -105,16 +105,26 @@ static void write_svg(FILE *out, const struct fst_session_result *r)
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" width=\"%d\" height=\"%.0f\" "
 		     "viewBox=\"0 0 %d %.0f\" role=\"img\" aria-label=\"session %llu timeline\">\n",
 		SVG_WIDTH, height, SVG_WIDTH, height, (unsigned long long)s->id);
-	/* Gaps first, so ticks draw over them. */
+	/* Gaps and the close first, so ticks draw over them. */
 	for (size_t i = 0; i < r->gap_count; i++) {
 		const struct fst_gap *g = &r->gaps[i];
 		size_t lane = g->channel == FST_CHANNEL_CONTROL ? 0 : (size_t)g->transfer_id;
 		double x1 = x_of(&sc, g->start_us), x2 = x_of(&sc, g->end_us);
 
+		if (lane >= lanes) /* its transfer was past the record cap */
+			continue;
 		fprintf(out, "<rect class=\"gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"20\" fill=\"%s\" opacity=\"0.55\">"
 			     "<title>idle %.3f s, waiting on %s</title></rect>\n",
 			x1, lane_y(lane) - 10, x2 - x1 < 1 ? 1 : x2 - x1, wait_color(g->waiting_on),
 			report_seconds(g->start_us, g->end_us), fst_wait_name(g->waiting_on));
+	}
+	if (c->by != FST_CLOSE_BY_NONE) {
+		double x = x_of(&sc, c->ts_us);
+
+		fprintf(out, "<line class=\"close\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c00000\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>\n",
+			x, SVG_TOP - 20, x, height - 10);
+		fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#c00000\" text-anchor=\"end\">%s %s</text>\n",
+			x - 3, SVG_TOP - 12, fst_close_by_name(c->by), c->rst ? "RST" : "FIN");
 	}
 	for (size_t lane = 0; lane < lanes; lane++) {
 		if (lane == 0)
@@ -152,13 +162,11 @@ static void write_svg(FILE *out, const struct fst_session_result *r)
 			x1, lane_y(i + 1) - 4, x2 - x1 < 2 ? 2 : x2 - x1, (unsigned long long)t->bytes,
 			fst_transfer_outcome_name(t->outcome));
 	}
-	if (c->by != FST_CLOSE_BY_NONE) {
-		double x = x_of(&sc, c->ts_us);
+	if (c->reset_after_write) {
+		double x = x_of(&sc, c->reset_ts_us);
 
-		fprintf(out, "<line class=\"close\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c00000\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>\n",
-			x, SVG_TOP - 20, x, height - 10);
-		fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#c00000\" text-anchor=\"end\">%s %s</text>\n",
-			x - 3, SVG_TOP - 12, fst_close_by_name(c->by), c->rst ? "RST" : "FIN");
+		fprintf(out, "<line class=\"reset\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#800000\" stroke-width=\"3\"><title>server RST after the client's write</title></line>\n",
+			x, lane_y(0) - 14, x, lane_y(0) + 14);
 	}
 	fprintf(out, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\">+0 s</text>\n", SVG_LEFT, height - 2);
 	fprintf(out, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">+%.3f s</text>\n",
@@ -200,9 +208,21 @@ static void write_incident(FILE *out, const struct fst_session_result *r)
 		html_text(out, r->recommendation);
 		fputs("</p>\n", out);
 	}
+	if (r->recovered_by) {
+		fprintf(out, "<p>Recovered: session %llu reconnected %.1f s later", (unsigned long long)r->recovered_by,
+			r->recovered_after_s);
+		if (r->resumed)
+			fprintf(out, " and resumed at offset %llu with %s", (unsigned long long)r->resume_offset,
+				fst_ftp_verb_info(r->resume_verb)->name);
+		fputs(".</p>\n", out);
+		if (r->truncated_reupload)
+			fputs("<p><b>Warning:</b> the file was sent again from the start or with fewer bytes than the failed attempt; the server may hold a truncated file.</p>\n",
+			      out);
+	}
 	write_svg(out, r);
 	fputs("<p class=\"legend\">Shading: <span style=\"background:#f0a030\">client owed</span> "
-	      "<span style=\"background:#d04040\">server owed</span> <span style=\"background:#8050c0\">network</span> "
+	      "<span style=\"background:#d04040\">server owed</span> <span style=\"background:#a06030\">receiver (zero window)</span> "
+	      "<span style=\"background:#8050c0\">network</span> "
 	      "<span style=\"background:#909090\">capture loss</span> <span style=\"background:#c8d8e8\">nobody</span>; "
 	      "ticks above the line are commands, below are replies.</p>\n</section>\n",
 	      out);
@@ -213,6 +233,7 @@ int report_write_html(FILE *out, const struct fst_report_input *in)
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>ftpstall report</title>\n"
 	      "<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
 	      "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px;text-align:left}"
+	      "td:nth-child(6){white-space:nowrap}"
 	      "tr.incident td:nth-child(2){color:#b00;font-weight:bold}svg.timeline{background:#fafafa;border:1px solid #ddd}"
 	      ".legend span{padding:0 4px}</style></head><body>\n<h1>ftpstall report</h1>\n<p>Source: ",
 	      out);

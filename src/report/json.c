@@ -50,7 +50,7 @@ static void json_close(struct json *j, char bracket)
 	j->need_comma = true;
 }
 
-static void json_string_value(FILE *out, const char *s)
+void report_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -68,7 +68,7 @@ static void json_str(struct json *j, const char *key, const char *value)
 {
 	json_key(j, key);
 	if (value)
-		json_string_value(j->out, value);
+		report_json_string(j->out, value);
 	else
 		fputs("null", j->out);
 }

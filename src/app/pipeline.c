@@ -1,0 +1,261 @@
+/* The pipeline shared by analyze and watch. */
+#include "pipeline.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "output.h"
+
+volatile sig_atomic_t pipeline_stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	pipeline_stop_requested = 1;
+}
+
+void pipeline_catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int64_t pipeline_wall_clock_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * FST_US_PER_SEC + now.tv_nsec / 1000;
+}
+
+void pipeline_usage(FILE *out)
+{
+	fprintf(out,
+		"  -i, --interface IFACE    capture live on IFACE; the remaining arguments\n"
+		"                           are a BPF filter (default: tcp)\n"
+		"  -s, --snaplen BYTES      live: bytes captured per packet (default 262144)\n"
+		"  -B, --buffer-size KIB    live: kernel capture buffer in KiB (default 4096)\n"
+		"  -p, --ftp-port PORT      also treat PORT as an FTP control port (repeatable;\n"
+		"                           21 is always one)\n"
+		"      --no-autodetect      recognise control connections by port only, not\n"
+		"                           by their FTP greeting\n"
+		"  -g, --gap SECONDS        report idle gaps longer than this (default 1;\n"
+		"                           the gap before a close is always reported)\n");
+}
+
+int pipeline_option(struct pipeline_opts *o, int c, const char *arg, const char *cmd)
+{
+	long value;
+
+	switch (c) {
+	case 'i':
+		o->interface = arg;
+		return 1;
+	case 's':
+		if (!parse_long(arg, 1, 262144, &value))
+			break;
+		o->snaplen = (int)value;
+		return 1;
+	case 'B':
+		if (!parse_long(arg, 1, 1 << 20, &value))
+			break;
+		o->buffer_kib = (int)value;
+		return 1;
+	case 'p':
+		if (!parse_long(arg, 1, 65535, &value))
+			break;
+		if (o->ftp.port_count == FST_FTP_MAX_PORTS) {
+			fprintf(stderr, "%s: at most %d --ftp-port options\n", cmd,
+				FST_FTP_MAX_PORTS - 1);
+			return -1;
+		}
+		o->ftp.ports[o->ftp.port_count++] = (uint16_t)value;
+		return 1;
+	case 'g': {
+		char *end;
+		double secs = strtod(arg, &end);
+
+		if (end == arg || *end || !(secs > 0) || secs > 86400 * 365)
+			break;
+		o->analysis.gap_threshold_us = (int64_t)(secs * 1e6);
+		return 1;
+	}
+	case 'A':
+		o->ftp.no_autodetect = true;
+		return 1;
+	default:
+		return 0;
+	}
+	fprintf(stderr, "%s: invalid value '%s' for -%c (see 'ftpstall help %s')\n", cmd, arg, c,
+		strchr(cmd, ' ') ? strchr(cmd, ' ') + 1 : cmd);
+	return -1;
+}
+
+/* Joins the remaining arguments into one BPF expression, as tcpdump
+ * does. Returns new memory, free with free(). */
+static char *join_args(char *const *args, int count)
+{
+	size_t len = 1, used = 0;
+	char *text;
+
+	for (int i = 0; i < count; i++)
+		len += strlen(args[i]) + 1;
+	text = malloc(len);
+	if (!text)
+		return NULL;
+	for (int i = 0; i < count; i++) {
+		size_t n = strlen(args[i]);
+
+		if (i)
+			text[used++] = ' ';
+		memcpy(text + used, args[i], n);
+		used += n;
+	}
+	text[used] = '\0';
+	return text;
+}
+
+void pipeline_ftp_event(void *opaque, const struct fst_ftp_event *ev)
+{
+	struct pipeline *p = opaque;
+
+	fst_analysis_on_ftp_event(p->analysis, ev);
+}
+
+static void tap_or_analysis(void *opaque, const struct fst_ftp_event *ev)
+{
+	struct pipeline *p = opaque;
+
+	if (p->tap)
+		p->tap(p->tap_ctx, ev);
+	else
+		fst_analysis_on_ftp_event(p->analysis, ev);
+}
+
+int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args, int nargs,
+		  const char *cmd)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	struct fst_tcp_cfg tcp_cfg = {.payload_by_default = true, .on_event = fst_ftp_on_tcp_event};
+
+	memset(p, 0, sizeof(*p));
+	p->live = o->interface != NULL;
+	p->tap = o->ftp_tap;
+	p->tap_ctx = o->tap_ctx;
+	if (p->live) {
+		struct fst_capture_live_cfg live = {
+			.interface = o->interface,
+			.snaplen = o->snaplen,
+			.buffer_size = o->buffer_kib * 1024,
+			.immediate = true,
+		};
+		char *filter = NULL;
+
+		if (nargs > 0) {
+			filter = join_args(args, nargs);
+			if (!filter) {
+				fprintf(stderr, "%s: out of memory\n", cmd);
+				return -1;
+			}
+			live.filter = filter;
+		}
+		p->cap = fst_capture_open_live(&live, errbuf);
+		free(filter);
+	} else {
+		if (nargs <= 0) {
+			fprintf(stderr, "%s: no capture file given (see 'ftpstall help %s')\n", cmd,
+				strchr(cmd, ' ') ? strchr(cmd, ' ') + 1 : cmd);
+			return -1;
+		}
+		p->files = args;
+		p->file_count = (size_t)nargs;
+		p->cap = fst_capture_open_files((const char *const *)args, (size_t)nargs, errbuf);
+	}
+	if (!p->cap) {
+		fprintf(stderr, "%s: %s\n", cmd, errbuf);
+		return -1;
+	}
+	p->analysis = fst_analysis_new(&o->analysis);
+	if (p->analysis) {
+		o->ftp.on_event = tap_or_analysis;
+		o->ftp.ctx = p;
+		p->ftp = fst_ftp_new(&o->ftp);
+	}
+	if (p->ftp) {
+		tcp_cfg.ctx = p->ftp;
+		p->tcp = fst_tcp_new(&tcp_cfg);
+	}
+	if (!p->tcp) {
+		fprintf(stderr, "%s: out of memory\n", cmd);
+		pipeline_close(p);
+		return -1;
+	}
+	return 0;
+}
+
+void pipeline_finish(struct pipeline *p)
+{
+	fst_tcp_finish(p->tcp);
+	fst_analysis_finish(p->analysis);
+}
+
+void pipeline_close(struct pipeline *p)
+{
+	fst_tcp_free(p->tcp);
+	fst_ftp_free(p->ftp);
+	fst_analysis_free(p->analysis);
+	fst_capture_free(p->cap);
+	memset(p, 0, sizeof(*p));
+}
+
+void pipeline_report_input(struct pipeline *p, struct fst_report_input *in, bool color)
+{
+	*in = (struct fst_report_input){
+		.version = FTPSTALL_VERSION,
+		.source = fst_capture_source_name(p->cap),
+		.ftp = p->ftp,
+		.analysis = p->analysis,
+		.color = color,
+		.capture = fst_capture_stats(p->cap),
+		.tcp = fst_tcp_stats(p->tcp),
+		.ftp_stats = fst_ftp_stats(p->ftp),
+		.live = p->live,
+	};
+}
+
+int pipeline_write_report(struct pipeline *p, enum fst_report_format format, const char *path,
+			  bool color, const char *cmd)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	struct fst_report_input report;
+	struct output out;
+	FILE *f;
+
+	pipeline_report_input(p, &report, color && !path);
+	if (!path) {
+		if (fst_report_write(stdout, format, &report) != FST_OK || fflush(stdout) != 0) {
+			fprintf(stderr, "%s: writing the report failed\n", cmd);
+			return -1;
+		}
+		return 0;
+	}
+	f = output_open(&out, path, (const char *const *)p->files, p->file_count, errbuf);
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", cmd, errbuf);
+		return -1;
+	}
+	if (fst_report_write(f, format, &report) != FST_OK ||
+	    output_commit(&out, false, errbuf) != FST_OK) {
+		output_abort(&out);
+		fprintf(stderr, "%s: %s: writing the report failed\n", cmd, path);
+		return -1;
+	}
+	return 0;
+}
