@@ -120,21 +120,15 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		case 'h':
 			usage_analyze(stdout);
 			return 1;
-		case ':':
-			fprintf(stderr, "ftpstall analyze: option '%s' needs a value (see 'ftpstall help analyze')\n",
-				argv[optind - 1]);
-			return -1;
 		default:
-			fprintf(stderr, "ftpstall analyze: unknown option '%s' (see 'ftpstall help analyze')\n",
-				argv[optind - 1]);
+			pipeline_getopt_error("analyze", c, argv);
 			return -1;
 		}
 	}
 	return 0;
 
 bad_value:
-	fprintf(stderr, "ftpstall analyze: invalid value '%s' for %s (see 'ftpstall help analyze')\n",
-		optarg, argv[optind - 1]);
+	pipeline_getopt_error("analyze", 'V', argv);
 	return -1;
 }
 

@@ -50,6 +50,41 @@ void pipeline_usage(FILE *out)
 		"                           the gap before a close is always reported)\n");
 }
 
+/* The long name of a shared option, for messages. */
+static const char *argv_option(int c)
+{
+	switch (c) {
+	case 'i':
+		return "--interface";
+	case 's':
+		return "--snaplen";
+	case 'B':
+		return "--buffer-size";
+	case 'p':
+		return "--ftp-port";
+	case 'g':
+		return "--gap";
+	default:
+		return "an option";
+	}
+}
+
+void pipeline_getopt_error(const char *subcommand, int c, char **argv)
+{
+	const char *option = argv[optind - 1];
+
+	/* "--format foo" puts the value in its own argument. */
+	if (c == 'V' && optind >= 2 && option == optarg)
+		option = argv[optind - 2];
+	if (c == ':')
+		fprintf(stderr, "ftpstall %s: option '%s' needs a value", subcommand, option);
+	else if (c == 'V')
+		fprintf(stderr, "ftpstall %s: invalid value '%s' for %s", subcommand, optarg, option);
+	else
+		fprintf(stderr, "ftpstall %s: unknown option '%s'", subcommand, option);
+	fprintf(stderr, " (see 'ftpstall help %s')\n", subcommand);
+}
+
 int pipeline_option(struct pipeline_opts *o, int c, const char *arg, const char *cmd)
 {
 	long value;
@@ -93,8 +128,8 @@ int pipeline_option(struct pipeline_opts *o, int c, const char *arg, const char 
 	default:
 		return 0;
 	}
-	fprintf(stderr, "%s: invalid value '%s' for -%c (see 'ftpstall help %s')\n", cmd, arg, c,
-		strchr(cmd, ' ') ? strchr(cmd, ' ') + 1 : cmd);
+	fprintf(stderr, "%s: invalid value '%s' for %s (see 'ftpstall help %s')\n", cmd, arg,
+		argv_option(c), strchr(cmd, ' ') ? strchr(cmd, ' ') + 1 : cmd);
 	return -1;
 }
 

@@ -51,6 +51,10 @@ struct pipeline {
  * -1 bad value (message printed, prefixed with cmd). */
 int pipeline_option(struct pipeline_opts *o, int c, const char *arg, const char *cmd);
 
+/* Prints the one-line error for what getopt_long returned: ':' a missing
+ * value, 'V' an invalid value (optarg), anything else an unknown option. */
+void pipeline_getopt_error(const char *subcommand, int c, char **argv);
+
 /* Usage lines of the shared options. */
 void pipeline_usage(FILE *out);
 
