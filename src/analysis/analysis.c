@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A gap before a close is reported even below the threshold, but not
+ * when it is shorter than this (a QUIT and its 221). */
+#define CLOSE_GAP_FLOOR_US (FST_US_PER_SEC / 10)
+
 /* A closing reply this close to the close announced it. */
 #define ANNOUNCE_WINDOW_US (2 * FST_US_PER_SEC)
 
@@ -20,6 +24,7 @@ struct marks {
 	bool capture_loss;
 	bool zero_window;
 	bool retransmission;
+	bool data_moved; /* control gaps: a data connection was busy meanwhile */
 };
 
 /* Activity on one data connection (one transfer). */
@@ -41,6 +46,7 @@ struct result {
 	struct fst_ftp_turn last_gap_turn; /* during [prev_us, last_us] */
 	bool last_gap_recorded;
 	int64_t last_data_us; /* newest data-channel activity */
+	enum fst_side last_side; /* who was active at last_us */
 
 	/* The newest reply. */
 	int last_reply_code;
@@ -166,6 +172,11 @@ static enum fst_wait attribute(const struct marks *m, enum fst_wait by_turn)
 		return FST_WAIT_RECEIVER;
 	if (m->retransmission)
 		return FST_WAIT_NETWORK;
+	/* The control connection is quiet while data moves: normal FTP.
+	 * The turn at the gap's end (the server owing its 226) would
+	 * otherwise take the whole transfer's time. */
+	if (m->data_moved)
+		return FST_WAIT_NONE;
 	return by_turn;
 }
 
@@ -180,18 +191,39 @@ static struct fst_gap *add_gap(struct result *r, enum fst_channel channel, uint6
 			       bool before_close)
 {
 	struct fst_session_result *p = &r->pub;
+	int64_t floor_us = r->an->cfg.gap_threshold_us < CLOSE_GAP_FLOOR_US
+				   ? r->an->cfg.gap_threshold_us
+				   : CLOSE_GAP_FLOOR_US;
 	struct fst_gap *gap;
 
-	if (end_us <= start_us)
+	/* Gaps before a close are kept below the threshold (a 30 s idle
+	 * timeout matters with --gap 60), but not mere milliseconds. */
+	if (end_us - start_us < (before_close ? floor_us : 1))
 		return NULL;
+	if (p->gap_count >= r->an->cfg.max_gaps) {
+		/* At the cap, the shortest gap that did not lead to the close
+		 * makes room, if the new one matters more. */
+		size_t victim = p->gap_count;
+
+		for (size_t i = 0; i < p->gap_count; i++)
+			if (!p->gaps[i].before_close &&
+			    (victim == p->gap_count ||
+			     p->gaps[i].end_us - p->gaps[i].start_us <
+				     p->gaps[victim].end_us - p->gaps[victim].start_us))
+				victim = i;
+		p->gaps_dropped++;
+		if (victim == p->gap_count ||
+		    (!before_close && p->gaps[victim].end_us - p->gaps[victim].start_us >=
+					      end_us - start_us))
+			return NULL;
+		memmove(&p->gaps[victim], &p->gaps[victim + 1],
+			(p->gap_count - victim - 1) * sizeof(*p->gaps));
+		p->gap_count--;
+	}
 	if (p->gap_count == r->gaps_cap) {
 		size_t cap = r->gaps_cap ? r->gaps_cap * 2 : 8;
 		struct fst_gap *grown;
 
-		if (p->gap_count >= r->an->cfg.max_gaps) {
-			p->gaps_dropped++;
-			return NULL;
-		}
 		if (cap > r->an->cfg.max_gaps)
 			cap = r->an->cfg.max_gaps;
 		grown = realloc(p->gaps, cap * sizeof(*grown));
@@ -216,11 +248,18 @@ static struct fst_gap *add_gap(struct result *r, enum fst_channel channel, uint6
 }
 
 /* New bytes on the control connection: closes the open gap. */
-static void control_activity(struct result *r, int64_t ts_us)
+static void control_activity(struct result *r, int64_t ts_us, enum fst_side side)
 {
 	struct fst_ftp_turn turn = r->pub.session->turn;
 	int64_t threshold = r->an->cfg.gap_threshold_us;
 
+	r->last_side = side;
+	/* Events of one instant (a loss found with the segment after it)
+	 * are one moment of activity, not an empty gap. */
+	if (ts_us == r->last_us && r->prev_us != r->last_us) {
+		r->last_gap_marks.capture_loss |= r->marks.capture_loss;
+		return;
+	}
 	r->last_gap_recorded = false;
 	/* After the first FIN/RST the close info tells the rest. */
 	if (!r->close_started && ts_us - r->last_us >= threshold)
@@ -262,9 +301,11 @@ static struct data_track *track_of(struct result *r, const struct fst_ftp_transf
 static void data_gap(struct result *r, struct data_track *d, const struct fst_ftp_transfer *t,
 		     int64_t end_us, bool before_close)
 {
+	/* A data connection's pauses count from the threshold on, also
+	 * the one a close ends: data never pauses between its segments. */
 	if (!d->last_us)
 		return;
-	if (before_close || end_us - d->last_us >= r->an->cfg.gap_threshold_us)
+	if (end_us - d->last_us >= r->an->cfg.gap_threshold_us)
 		add_gap(r, FST_CHANNEL_DATA, t->id, d->last_us, end_us,
 			attribute(&d->marks, side_wait(t->sender)), before_close);
 }
@@ -293,6 +334,7 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 		data_gap(r, d, t, tcp->ts_us, false);
 		d->last_us = tcp->ts_us;
 		r->last_data_us = tcp->ts_us;
+		r->marks.data_moved = true;
 		memset(&d->marks, 0, sizeof(d->marks));
 		break;
 	case FST_TCP_EV_ZERO_WINDOW:
@@ -335,6 +377,12 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 			 announces_close(r->last_reply_code) &&
 			 tcp->ts_us - r->last_reply_us <= ANNOUNCE_WINDOW_US;
 
+	/* Inside TLS the 421 is unreadable, but a last server record just
+	 * before its close plays that part. */
+	if (s->encrypted && r->last_side == FST_SIDE_SERVER && r->prev_us < r->last_us &&
+	    tcp->ts_us - r->last_us <= ANNOUNCE_WINDOW_US)
+		announced = true;
+
 	r->close_started = true;
 	c->ts_us = tcp->ts_us;
 	c->rst = tcp->kind == FST_TCP_EV_RST;
@@ -343,6 +391,14 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	for (size_t i = 0; i < s->transfer_count; i++)
 		if (s->transfers[i].outcome == FST_OUTCOME_PENDING)
 			c->mid_transfer = true;
+	/* A data connection still stalled when the control one closes:
+	 * its open gap ends here. */
+	for (size_t i = 0; i < s->transfer_count && i < r->data_cap; i++)
+		if (r->data[i].last_us && !r->data[i].closed) {
+			r->data[i].closed = true;
+			c->mid_transfer = true;
+			data_gap(r, &r->data[i], &s->transfers[i], tcp->ts_us, true);
+		}
 
 	c->idle_since_us = r->last_us;
 	/* The idle the close ended, always reported; when a reply just
@@ -351,9 +407,11 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 		add_gap(r, FST_CHANNEL_CONTROL, 0, r->last_us, tcp->ts_us,
 			attribute(&r->marks, control_turn_wait(s->turn)), true);
 	if (announced) {
-		c->reply_code = r->last_reply_code;
-		c->reply_ts_us = r->last_reply_us;
-		snprintf(c->reply_text, sizeof(c->reply_text), "%s", r->last_reply_text);
+		if (r->last_reply_us == r->last_us && r->last_reply_code) {
+			c->reply_code = r->last_reply_code;
+			c->reply_ts_us = r->last_reply_us;
+			snprintf(c->reply_text, sizeof(c->reply_text), "%s", r->last_reply_text);
+		}
 		/* The idle that made the server announce the close. */
 		if (r->last_gap_recorded) {
 			for (size_t i = r->pub.gap_count; i-- > 0;)
@@ -385,7 +443,7 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 	case FST_TCP_EV_OPEN:
 		break;
 	case FST_TCP_EV_DATA:
-		control_activity(r, tcp->ts_us);
+		control_activity(r, tcp->ts_us, ev->side);
 		if (r->server_fin && ev->side == FST_SIDE_CLIENT && !c->client_wrote_after_close) {
 			c->client_wrote_after_close = true;
 			c->client_write_ts_us = tcp->ts_us;
@@ -395,7 +453,7 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 	case FST_TCP_EV_GAP:
 		r->marks.capture_loss = true;
 		r->pub.capture_loss = true;
-		control_activity(r, tcp->ts_us);
+		control_activity(r, tcp->ts_us, ev->side);
 		break;
 	case FST_TCP_EV_RETRANSMIT:
 		r->marks.retransmission = true;
@@ -445,13 +503,17 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 static const struct fst_gap *find_decisive_gap(const struct fst_session_result *p)
 {
 	const struct fst_gap *best = NULL;
+	int64_t close_us = p->close.by != FST_CLOSE_BY_NONE ? p->close.ts_us : 0;
 
-	/* The longest gap that led to the close; else the longest gap
-	 * that somebody owed. */
+	/* The longest gap that led to the close (marked so, or ending just
+	 * before it); else the longest gap that somebody owed. */
 	for (size_t i = 0; i < p->gap_count; i++) {
 		const struct fst_gap *g = &p->gaps[i];
+		bool leads_to_close = g->before_close ||
+				      (close_us && g->end_us <= close_us &&
+				       close_us - g->end_us <= ANNOUNCE_WINDOW_US);
 
-		if (g->before_close &&
+		if (leads_to_close &&
 		    (!best || g->end_us - g->start_us > best->end_us - best->start_us))
 			best = g;
 	}
@@ -546,11 +608,18 @@ static void decide(struct result *r)
 	if (c->quit_seen || (c->goodbye_seen && c->by == FST_CLOSE_BY_SERVER && !c->rst)) {
 		p->verdict = FST_VERDICT_CLEAN;
 		p->stalled_side = FST_STALLED_NONE;
-		if (!long_gap)
-			p->decisive_gap = NULL;
+		p->decisive_gap = NULL; /* nothing to decide */
 		return;
 	}
 	if (c->by == FST_CLOSE_BY_SERVER) {
+		/* A transfer command that never got its 150: the server owed
+		 * a reply; no data stalled. */
+		if (wait == FST_WAIT_SERVER && long_gap && !data_gap_decides &&
+		    !data_timeout_reply(c)) {
+			p->verdict = FST_VERDICT_SERVER_UNRESPONSIVE;
+			p->stalled_side = FST_STALLED_SERVER;
+			return;
+		}
 		if (c->mid_transfer || data_gap_decides || data_timeout_reply(c)) {
 			/* A reset after a control connection that stayed silent
 			 * through a long transfer: the classic NAT/firewall
@@ -610,8 +679,7 @@ static void decide(struct result *r)
 	}
 	p->verdict = FST_VERDICT_CLEAN;
 	p->stalled_side = FST_STALLED_NONE;
-	if (!long_gap)
-		p->decisive_gap = NULL;
+	p->decisive_gap = NULL;
 }
 
 static void write_summary(struct result *r)

@@ -106,10 +106,12 @@ int fst_stated_timeout_s(const char *text)
 		p--;
 	if (p == text || !isdigit((unsigned char)p[-1]))
 		return -1;
-	while (p > text && isdigit((unsigned char)p[-1]) && scale <= 1000000) {
+	while (p > text && isdigit((unsigned char)p[-1])) {
+		if (scale > 1000000)
+			return -1; /* more than 7 digits: no real timeout */
 		p--;
 		value += (p[0] - '0') * scale;
 		scale *= 10;
 	}
-	return value > 0 && value < 10000000 ? (int)value : -1;
+	return value > 0 ? (int)value : -1;
 }
