@@ -14,6 +14,8 @@ enum {
 
 int cmd_analyze(int argc, char **argv);
 void usage_analyze(FILE *out);
+int cmd_watch(int argc, char **argv);
+void usage_watch(FILE *out);
 
 /* Parses a whole decimal number in [min, max]; false on anything else. */
 bool parse_long(const char *text, long min, long max, long *out);

@@ -16,6 +16,8 @@ static const struct subcommand {
 } subcommands[] = {
 	{"analyze", "read captures (or an interface) and report FTP sessions",
 	 cmd_analyze, usage_analyze},
+	{"watch", "monitor FTP sessions live (or replay a capture) with idle timers",
+	 cmd_watch, usage_watch},
 };
 
 static const struct subcommand *find_subcommand(const char *name)

@@ -1,0 +1,532 @@
+/* `ftpstall watch`: a live monitor of FTP sessions, on an interface or
+ * replaying captures in their own time. With a terminal it runs the
+ * ncurses view (src/tui); without one, or with --no-tui, it prints one
+ * line per event and, at the end or on Ctrl-C, the final report.
+ *
+ * One loop polls the capture fd and the keyboard with a timeout, so idle
+ * timers keep counting when no packet arrives. Packet time drives the
+ * analysis; between packets the clock is the last packet's time plus the
+ * monotonic time since it (live), or the replay position (replay). */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "output.h"
+#include "pipeline.h"
+#include "ftpstall/tui.h"
+
+/* Screen refreshes and idle checks per second: enough to watch timers,
+ * cheap next to capturing. */
+#define TICK_US (FST_US_PER_SEC / 4)
+#define ESTIMATE_REFRESH_US (2 * FST_US_PER_SEC)
+
+struct watch_opts {
+	struct pipeline_opts pipe;
+	bool replay;
+	double speed;	  /* replay: 1 = real time, 0 = as fast as possible */
+	double timeout_s; /* idle alarm for the view */
+	bool no_tui;
+	bool jsonl;
+	bool verbose;
+	const char *save_path;
+	const char *drop_user;
+};
+
+/* What the event stream remembers of a session (indexed by id). */
+struct stream_mark {
+	int64_t idle_reported_since_us; /* the idle period already reported */
+	enum fst_verdict_state verdict_printed;
+	enum fst_verdict verdict;
+};
+
+struct watch {
+	struct watch_opts *opts;
+	struct pipeline p;
+	struct fst_tui *tui;
+	FILE *out;
+	int64_t now_us;
+	int64_t anchor_pkt_us;	/* clock: this packet time ... */
+	int64_t anchor_mono_us; /* ... was at this monotonic time */
+	bool input_done;
+	bool have_held;
+	struct fst_packet held; /* replay: the next packet, not yet due */
+	struct stream_mark *marks;
+	size_t mark_count;
+};
+
+void usage_watch(FILE *out)
+{
+	fprintf(out,
+		"usage: ftpstall watch [options] -i IFACE [BPF FILTER...]\n"
+		"       ftpstall watch [options] -r FILE...\n\n"
+		"Shows every FTP session on the wire as it happens: who owes the next\n"
+		"move and how long that side has been silent against the server's\n"
+		"timeout. Without a terminal (or with --no-tui) prints one line per\n"
+		"event; Ctrl-C then prints the final report.\n\n"
+		"Options:\n");
+	pipeline_usage(out);
+	fprintf(out,
+		"  -r, --read               the arguments are capture files to replay\n"
+		"      --speed N            replay at N times real time (default 1; 0 = as\n"
+		"                           fast as possible)\n"
+		"  -t, --timeout SECONDS    idle alarm (default: the server's observed\n"
+		"                           timeout once known, else 300)\n"
+		"      --no-tui             print events as lines instead of the screen\n"
+		"  -f, --format FORMAT      event lines as text (default) or jsonl\n"
+		"  -v, --verbose            event lines include commands and replies\n"
+		"  -w, --write FILE         also save the captured packets to FILE (pcap)\n"
+		"  -Z, --user USER          drop root privileges to USER once the capture\n"
+		"                           device (and -w file) are open\n"
+		"  -h, --help               show this help\n\n"
+		"Keys: arrows or j/k select, Enter details, Esc back, q quit, s sort,\n"
+		"/ filter, p pause the display, w write the report, ? help.\n\n"
+		"Exit status: 0 success, 2 usage error, unreadable input or no capture\n"
+		"permission.\n");
+}
+
+static int64_t mono_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * FST_US_PER_SEC + now.tv_nsec / 1000;
+}
+
+/* ---- the event stream ------------------------------------------------- */
+
+static struct stream_mark *mark_of(struct watch *w, const struct fst_ftp_session *s)
+{
+	size_t index = (size_t)s->id;
+
+	if (index >= w->mark_count) {
+		size_t count = w->mark_count ? w->mark_count : 64;
+		struct stream_mark *grown;
+
+		while (count <= index)
+			count *= 2;
+		grown = realloc(w->marks, count * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		memset(grown + w->mark_count, 0, (count - w->mark_count) * sizeof(*grown));
+		w->marks = grown;
+		w->mark_count = count;
+	}
+	return &w->marks[index];
+}
+
+static void stream(struct watch *w, enum fst_stream_event event, int64_t ts_us,
+		   const struct fst_session_result *r)
+{
+	struct fst_stream_line line = {.event = event, .ts_us = ts_us, .result = r};
+
+	fst_report_stream_line(w->out, w->opts->jsonl, &line);
+}
+
+static void on_update(void *ctx, const struct fst_session_result *r,
+		      enum fst_analysis_update update)
+{
+	struct watch *w = ctx;
+	struct stream_mark *m = mark_of(w, r->session);
+
+	if (w->tui || !m)
+		return;
+	switch (update) {
+	case FST_UPDATE_SESSION_OPEN:
+		stream(w, FST_STREAM_OPEN, r->session->start_us, r);
+		break;
+	case FST_UPDATE_GAP:
+		break;
+	case FST_UPDATE_VERDICT:
+		if (r->verdict_state == FST_VERDICT_PROVISIONAL && r->close.by != FST_CLOSE_BY_NONE)
+			stream(w, FST_STREAM_CLOSE, r->close.ts_us, r);
+		/* A final verdict that only confirms the provisional one is
+		 * not news. */
+		if (m->verdict_printed == FST_VERDICT_PENDING || m->verdict != r->verdict) {
+			stream(w, FST_STREAM_VERDICT,
+			       r->verdict_state == FST_VERDICT_FINAL ? w->now_us : r->close.ts_us, r);
+			m->verdict = r->verdict;
+		}
+		m->verdict_printed = r->verdict_state;
+		break;
+	case FST_UPDATE_COUNT:
+		break;
+	}
+}
+
+static void ftp_tap(void *ctx, const struct fst_ftp_event *ev)
+{
+	struct watch *w = ctx;
+	const struct fst_session_result *r;
+	struct fst_stream_line line = {.ts_us = ev->ts_us};
+
+	pipeline_ftp_event(&w->p, ev);
+	if (w->tui || !w->opts->verbose)
+		return;
+	r = ev->session->user;
+	if (!r)
+		return;
+	line.result = r;
+	if (ev->kind == FST_FTP_EV_COMMAND && ev->command) {
+		line.event = FST_STREAM_COMMAND;
+		line.command = ev->command;
+		fst_report_stream_line(w->out, w->opts->jsonl, &line);
+	} else if (ev->kind == FST_FTP_EV_REPLY && ev->reply) {
+		line.event = FST_STREAM_REPLY;
+		line.reply = ev->reply;
+		fst_report_stream_line(w->out, w->opts->jsonl, &line);
+	}
+}
+
+/* Reports each idle that crosses the gap threshold, once per period. */
+static void check_idles(struct watch *w)
+{
+	double threshold_s = (double)(w->opts->pipe.analysis.gap_threshold_us
+					      ? w->opts->pipe.analysis.gap_threshold_us
+					      : FST_US_PER_SEC) / 1e6;
+
+	for (struct fst_session_result *r = fst_analysis_results(w->p.analysis); r; r = r->next) {
+		const struct fst_ftp_session *s = r->session;
+		struct stream_mark *m = mark_of(w, s);
+		double idle = fst_analysis_idle_s(r, w->now_us);
+		int64_t since = w->now_us - (int64_t)(idle * 1e6);
+		struct fst_stream_line line = {.event = FST_STREAM_IDLE, .ts_us = w->now_us, .result = r};
+
+		if (!m || r->verdict_state != FST_VERDICT_PENDING || idle < threshold_s ||
+		    s->turn.side == FST_SIDE_NONE)
+			continue;
+		/* Within a millisecond it is the same idle period. */
+		if (llabs(since - m->idle_reported_since_us) < 1000)
+			continue;
+		m->idle_reported_since_us = since;
+		line.idle_s = idle;
+		line.waiting_on = s->turn.side == FST_SIDE_CLIENT ? FST_WAIT_CLIENT : FST_WAIT_SERVER;
+		fst_report_stream_line(w->out, w->opts->jsonl, &line);
+	}
+}
+
+/* ---- the clock and the packets --------------------------------------- */
+
+static void set_clock_anchor(struct watch *w, int64_t pkt_us)
+{
+	w->anchor_pkt_us = pkt_us;
+	w->anchor_mono_us = mono_us();
+	w->now_us = pkt_us;
+}
+
+/* Packet time now: live, the last packet plus the time since it; in a
+ * replay, the position scaled by the speed. */
+static int64_t clock_now(const struct watch *w)
+{
+	double scale = w->p.live ? 1.0 : w->opts->speed;
+
+	if (scale <= 0 || w->input_done)
+		return w->now_us;
+	return w->anchor_pkt_us + (int64_t)((double)(mono_us() - w->anchor_mono_us) * scale);
+}
+
+/* Feeds the packets that are due. Returns the microseconds until the
+ * next one is due (replay), or -1 when none is waiting. */
+static int64_t feed_packets(struct watch *w)
+{
+	/* A bound per round keeps keys and the screen responsive. */
+	for (int n = 0; n < 4096 && !w->input_done; n++) {
+		int rc;
+
+		if (!w->have_held) {
+			rc = fst_capture_next(w->p.cap, &w->held);
+			if (rc == 0)
+				return -1; /* live: nothing now */
+			if (rc < 0) {
+				w->input_done = true;
+				break;
+			}
+			w->have_held = true;
+			if (!w->p.live && w->anchor_mono_us == 0)
+				set_clock_anchor(w, w->held.ts_us);
+		}
+		if (!w->p.live && w->opts->speed > 0) {
+			int64_t due = w->anchor_mono_us +
+				      (int64_t)((double)(w->held.ts_us - w->anchor_pkt_us) /
+						w->opts->speed);
+			int64_t wait = due - mono_us();
+
+			if (wait > 0)
+				return wait;
+		}
+		w->have_held = false;
+		if (w->p.live)
+			set_clock_anchor(w, w->held.ts_us);
+		else if (w->held.ts_us > w->now_us)
+			w->now_us = w->held.ts_us;
+		fst_tcp_input(w->p.tcp, &w->held);
+	}
+	if (w->input_done && !w->p.live) {
+		/* The replay is over: end the flows so every session has its
+		 * final verdict, and keep the clock where the capture ended. */
+		pipeline_finish(&w->p);
+	}
+	return w->input_done ? -1 : 0;
+}
+
+/* ---- the terminal view's report key ----------------------------------- */
+
+static int write_report_file(void *ctx, const char *path, char *errbuf)
+{
+	struct watch *w = ctx;
+	struct fst_report_input report;
+	struct output out;
+	FILE *f = output_open(&out, path, (const char *const *)w->p.files, w->p.file_count, errbuf);
+
+	if (!f)
+		return FST_ERR_IO;
+	fst_analysis_finish(w->p.analysis);
+	pipeline_report_input(&w->p, &report, false);
+	if (fst_report_write(f, FST_REPORT_TEXT, &report) != FST_OK) {
+		output_abort(&out);
+		fst_errbuf_set(errbuf, "%s: writing failed", path);
+		return FST_ERR_IO;
+	}
+	return output_commit(&out, false, errbuf);
+}
+
+/* ---- privileges -------------------------------------------------------- */
+
+/* Drops root to user, as tcpdump -Z does: groups, group, then user. */
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		fprintf(stderr, "ftpstall watch: -Z %s: no such user\n", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "ftpstall watch: -Z %s: cannot drop privileges: %s\n", user,
+			strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		fprintf(stderr, "ftpstall watch: -Z %s: root privileges could be regained; stopping\n",
+			user);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+static struct fst_tui_view current_view(struct watch *w)
+{
+	struct fst_tui_view view = {
+		.now_us = w->now_us,
+		.analysis = w->p.analysis,
+		.capture = fst_capture_stats(w->p.cap),
+		.source = fst_capture_source_name(w->p.cap),
+		.live = w->p.live,
+		.input_done = w->input_done,
+	};
+
+	return view;
+}
+
+static void run(struct watch *w)
+{
+	int64_t next_tick = 0, next_estimate = 0;
+
+	while (!pipeline_stop_requested) {
+		int64_t wait_us = feed_packets(w);
+		int64_t mono = mono_us();
+		struct pollfd fds[2];
+		int nfds = 0, timeout_ms;
+
+		w->now_us = clock_now(w) > w->now_us ? clock_now(w) : w->now_us;
+		if (mono >= next_tick) {
+			next_tick = mono + TICK_US;
+			if (w->p.live)
+				fst_tcp_advance(w->p.tcp, w->now_us);
+			if (mono >= next_estimate) {
+				next_estimate = mono + ESTIMATE_REFRESH_US;
+				fst_analysis_finish(w->p.analysis);
+			}
+			if (w->tui) {
+				struct fst_tui_view view = current_view(w);
+
+				fst_tui_draw(w->tui, &view);
+			} else {
+				check_idles(w);
+			}
+		}
+		if (w->tui) {
+			struct fst_tui_view view = current_view(w);
+
+			if (!fst_tui_handle_input(w->tui, &view))
+				break;
+		}
+		if (!w->tui && w->input_done && !w->p.live)
+			break;
+		if (wait_us == 0)
+			continue; /* more packets are due now */
+		timeout_ms = (int)((next_tick - mono_us()) / 1000);
+		if (wait_us > 0 && wait_us / 1000 < timeout_ms)
+			timeout_ms = (int)(wait_us / 1000);
+		if (timeout_ms < 0)
+			timeout_ms = 0;
+		if (w->p.live && !w->input_done)
+			fds[nfds++] = (struct pollfd){.fd = fst_capture_fd(w->p.cap), .events = POLLIN};
+		if (w->tui)
+			fds[nfds++] = (struct pollfd){.fd = fst_tui_input_fd(w->tui), .events = POLLIN};
+		poll(fds, (nfds_t)nfds, timeout_ms);
+	}
+}
+
+static int parse_options(int argc, char **argv, struct watch_opts *opts)
+{
+	static const struct option long_options[] = {
+		PIPELINE_LONG_OPTIONS,
+		{"read", no_argument, NULL, 'r'},
+		{"speed", required_argument, NULL, 'S'},
+		{"timeout", required_argument, NULL, 't'},
+		{"no-tui", no_argument, NULL, 'N'},
+		{"format", required_argument, NULL, 'f'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"write", required_argument, NULL, 'w'},
+		{"user", required_argument, NULL, 'Z'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":" PIPELINE_SHORT_OPTIONS "rt:f:vw:Z:h", long_options,
+				NULL)) != -1) {
+		int shared = pipeline_option(&opts->pipe, c, optarg, "ftpstall watch");
+
+		if (shared < 0)
+			return -1;
+		if (shared > 0)
+			continue;
+		switch (c) {
+		case 'r':
+			opts->replay = true;
+			break;
+		case 'S':
+			opts->speed = strtod(optarg, &end);
+			if (end == optarg || *end || opts->speed < 0 || opts->speed > 1e6)
+				goto bad_value;
+			break;
+		case 't':
+			opts->timeout_s = strtod(optarg, &end);
+			if (end == optarg || *end || !(opts->timeout_s > 0))
+				goto bad_value;
+			break;
+		case 'N':
+			opts->no_tui = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "jsonl") == 0)
+				opts->jsonl = true;
+			else if (strcmp(optarg, "text") != 0)
+				goto bad_value;
+			break;
+		case 'v':
+			opts->verbose = true;
+			break;
+		case 'w':
+			opts->save_path = optarg;
+			break;
+		case 'Z':
+			opts->drop_user = optarg;
+			break;
+		case 'h':
+			usage_watch(stdout);
+			return 1;
+		default:
+			pipeline_getopt_error("watch", c, argv);
+			return -1;
+		}
+	}
+	if (!opts->replay && !opts->pipe.interface) {
+		fprintf(stderr, "ftpstall watch: give -i IFACE or -r FILE... (see 'ftpstall help watch')\n");
+		return -1;
+	}
+	if (opts->replay && opts->pipe.interface) {
+		fprintf(stderr, "ftpstall watch: -i and -r exclude each other\n");
+		return -1;
+	}
+	return 0;
+
+bad_value:
+	pipeline_getopt_error("watch", 'V', argv);
+	return -1;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch_opts opts = {.pipe.ftp = {.ports = {21}, .port_count = 1}, .speed = 1};
+	struct watch w = {.opts = &opts, .out = stdout};
+	char errbuf[FST_ERRBUF_SIZE];
+	int status = EXIT_STATUS_OK;
+	int rc = parse_options(argc, argv, &opts);
+
+	if (rc != 0)
+		return rc > 0 ? EXIT_STATUS_OK : EXIT_STATUS_USAGE;
+	opts.pipe.analysis.on_update = on_update;
+	opts.pipe.analysis.ctx = &w;
+	opts.pipe.ftp_tap = ftp_tap;
+	opts.pipe.tap_ctx = &w;
+	if (pipeline_open(&w.p, &opts.pipe, argv + optind, argc - optind, "ftpstall watch") != 0)
+		return EXIT_STATUS_USAGE;
+	if (opts.save_path && fst_capture_save_to(w.p.cap, opts.save_path, errbuf) != FST_OK) {
+		fprintf(stderr, "ftpstall watch: -w %s\n", errbuf);
+		status = EXIT_STATUS_USAGE;
+		goto out_close;
+	}
+	if (opts.drop_user && drop_privileges(opts.drop_user) != 0) {
+		status = EXIT_STATUS_USAGE;
+		goto out_close;
+	}
+	set_clock_anchor(&w, pipeline_wall_clock_us());
+	if (!w.p.live)
+		w.anchor_mono_us = 0; /* set by the first packet */
+	if (!opts.no_tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		struct fst_tui_cfg cfg = {
+			.timeout_s = opts.timeout_s,
+			.write_report = write_report_file,
+			.ctx = &w,
+		};
+
+		w.tui = fst_tui_new(&cfg, errbuf);
+		if (!w.tui) {
+			fprintf(stderr, "ftpstall watch: %s\n", errbuf);
+			status = EXIT_STATUS_USAGE;
+			goto out_close;
+		}
+	}
+	pipeline_catch_signals();
+	run(&w);
+	fst_tui_free(w.tui);
+	if (!w.tui) {
+		if (!w.input_done)
+			pipeline_finish(&w.p);
+		fst_analysis_finish(w.p.analysis);
+		fputc('\n', stdout);
+		if (pipeline_write_report(&w.p, FST_REPORT_TEXT, NULL, false, "ftpstall watch") != 0)
+			status = EXIT_STATUS_USAGE;
+	}
+	if (fst_capture_warnings(w.p.cap)[0])
+		fprintf(stderr, "ftpstall watch: warning: %s", fst_capture_warnings(w.p.cap));
+out_close:
+	pipeline_close(&w.p);
+	free(w.marks);
+	return status;
+}
