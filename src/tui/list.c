@@ -316,9 +316,16 @@ static void draw_row(const struct fst_tui *tui, const struct fst_tui_view *view,
 
 		if (!width[c])
 			continue;
+		attr_t attr;
+
 		style = columns[c].cell(&ctx, raw, sizeof(raw));
 		tui_sanitize(text, sizeof(text), raw);
-		put_cell(y, x, width[c], tui_attr(tui, style) | base, text);
+		attr = tui_attr(tui, style) | base;
+		/* On the selected (reversed) row an alarm drawn in reverse
+		 * would vanish: there it is the one cell that is not. */
+		if (selected && style == TUI_STYLE_ALARM)
+			attr = (attr & ~A_REVERSE) | A_UNDERLINE;
+		put_cell(y, x, width[c], attr, text);
 		x += width[c] + 1;
 	}
 }
