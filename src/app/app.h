@@ -8,7 +8,8 @@
 /* Exit statuses, as documented in --help. */
 enum {
 	EXIT_STATUS_OK = 0,
-	EXIT_STATUS_FINDINGS = 1, /* reserved: incidents found (--exit-code) */
+	EXIT_STATUS_FINDINGS = 1, /* analyze --exit-code: incidents found */
+	EXIT_STATUS_FAILED = 1,	  /* upload, probe: the job failed */
 	EXIT_STATUS_USAGE = 2,	  /* bad usage or unreadable input */
 };
 
@@ -16,6 +17,10 @@ int cmd_analyze(int argc, char **argv);
 void usage_analyze(FILE *out);
 int cmd_watch(int argc, char **argv);
 void usage_watch(FILE *out);
+int cmd_upload(int argc, char **argv);
+void usage_upload(FILE *out);
+int cmd_probe(int argc, char **argv);
+void usage_probe(FILE *out);
 
 /* Parses a whole decimal number in [min, max]; false on anything else. */
 bool parse_long(const char *text, long min, long max, long *out);

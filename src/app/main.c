@@ -18,6 +18,9 @@ static const struct subcommand {
 	 cmd_analyze, usage_analyze},
 	{"watch", "monitor FTP sessions live (or replay a capture) with idle timers",
 	 cmd_watch, usage_watch},
+	{"upload", "upload files over FTP, reconnecting and resuming, then verify them",
+	 cmd_upload, usage_upload},
+	{"probe", "measure a server's idle and data-stall timeouts", cmd_probe, usage_probe},
 };
 
 static const struct subcommand *find_subcommand(const char *name)
@@ -36,7 +39,8 @@ static void usage_main(FILE *out)
 		     "Subcommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-	fprintf(out, "\nExit status: 0 success, 2 usage error or unreadable input.\n");
+	fprintf(out, "\nExit status: 0 success, 1 incidents found (analyze --exit-code) or a\n"
+		     "failed upload/probe, 2 usage error or unreadable input.\n");
 }
 
 bool parse_long(const char *text, long min, long max, long *out)

@@ -1,0 +1,261 @@
+/* `ftpstall probe`: logs in to an FTP server, stays silent and measures
+ * how long the server keeps the idle control connection (and, with
+ * --data, a stalled data connection), via src/client. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "pipeline.h"
+#include "ftpstall/client.h"
+
+#define CMD "ftpstall probe"
+
+struct probe_opts {
+	struct fst_client_probe_cfg cfg;
+	struct fst_client_url url;
+	const char *netrc_path;
+	bool no_netrc;
+	bool json;
+	bool verbose;
+	int64_t start_us;
+};
+
+void usage_probe(FILE *out)
+{
+	fprintf(out, "usage: ftpstall probe [options] ftp://[user@]host[:port]/[dir/]\n\n"
+		     "Logs in, then stays silent and measures how long the server keeps an\n"
+		     "idle control connection: until its 421 reply, FIN or RST, up to\n"
+		     "--max-wait. With --data it then uploads a few bytes into a scratch file\n"
+		     "in dir, stalls, and measures how long the server tolerates the stalled\n"
+		     "data connection (the scratch file is deleted afterwards). Prints the\n"
+		     "measured timeouts with their resolution and the server's reply texts.\n\n"
+		     "Credentials as for upload: FTP_PASSWORD or ~/.netrc, else anonymous.\n\n"
+		     "Options:\n"
+		     "  -m, --max-wait SECONDS   give up waiting after SECONDS (default 900)\n"
+		     "  -d, --data               also measure the stalled-data timeout\n"
+		     "  -a, --active             active mode for --data (EPRT, PORT)\n"
+		     "  -4, -6                   IPv4 or IPv6 only\n"
+		     "      --connect-timeout SECONDS  per connection attempt (default 10)\n"
+		     "  -t, --timeout SECONDS    for a reply (default 60)\n"
+		     "      --netrc-file FILE    read FILE instead of ~/.netrc\n"
+		     "      --no-netrc           do not read a netrc file\n"
+		     "  -f, --format FORMAT      text (default) or json\n"
+		     "  -v, --verbose            log commands and replies to stderr\n"
+		     "  -h, --help               show this help\n\n"
+		     "Exit status: 0 measured (a --max-wait without a timeout counts), 1 the\n"
+		     "server could not be reached, refused the login or a measurement failed,\n"
+		     "2 usage error.\n");
+}
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * FST_US_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static bool parse_seconds(const char *text, double min, double max, int64_t *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || end == text || *end || !isfinite(v) || v < min || v > max)
+		return false;
+	*out = (int64_t)(v * 1e6 + 0.5);
+	return true;
+}
+
+static void on_log(void *ctx, const char *line)
+{
+	const struct probe_opts *o = ctx;
+
+	if (o->verbose)
+		fprintf(stderr, "%s: [%9.3f] %s\n", CMD, (double)(mono_us() - o->start_us) / 1e6,
+			line);
+}
+
+/* "--name" of the option getopt_long returned as c (the value may have
+ * been a separate argument, so argv cannot tell). */
+static const char *option_name(const struct option *options, int c)
+{
+	for (; options->name; options++)
+		if (options->val == c)
+			return options->name;
+	return "an option";
+}
+
+static int parse_options(int argc, char **argv, struct probe_opts *o)
+{
+	enum {
+		OPT_CONNECT_TIMEOUT = 256,
+		OPT_NETRC_FILE,
+		OPT_NO_NETRC
+	};
+	static const struct option long_options[] = {
+		{ "max-wait", required_argument, NULL, 'm' },
+		{ "data", no_argument, NULL, 'd' },
+		{ "active", no_argument, NULL, 'a' },
+		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "netrc-file", required_argument, NULL, OPT_NETRC_FILE },
+		{ "no-netrc", no_argument, NULL, OPT_NO_NETRC },
+		{ "format", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:dat:f:vh46", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (!parse_seconds(optarg, 0.01, 86400 * 7, &o->cfg.max_wait_us))
+				goto bad_value;
+			break;
+		case 'd':
+			o->cfg.data = true;
+			break;
+		case 'a':
+			o->cfg.conn.data_mode = FST_CLIENT_ACTIVE;
+			break;
+		case '4':
+		case '6':
+			o->cfg.conn.family = c - '0';
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (!parse_seconds(optarg, 0.01, 3600, &o->cfg.conn.connect_timeout_us))
+				goto bad_value;
+			break;
+		case 't':
+			if (!parse_seconds(optarg, 0.01, 86400, &o->cfg.conn.timeout_us))
+				goto bad_value;
+			break;
+		case OPT_NETRC_FILE:
+			o->netrc_path = optarg;
+			break;
+		case OPT_NO_NETRC:
+			o->no_netrc = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") == 0)
+				o->json = true;
+			else if (strcmp(optarg, "text") == 0)
+				o->json = false;
+			else
+				goto bad_value;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage_probe(stdout);
+			return 1;
+		case ':':
+			fprintf(stderr,
+				CMD ": option '%s' needs a value (see 'ftpstall help probe')\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, CMD ": unknown option '%s' (see 'ftpstall help probe')\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	return 0;
+
+bad_value:
+	fprintf(stderr, CMD ": invalid value '%s' for --%s (see 'ftpstall help probe')\n", optarg,
+		option_name(long_options, c));
+	return -1;
+}
+
+static const char *netrc_path(const struct probe_opts *o, char *buf, size_t size)
+{
+	const char *home = getenv("HOME");
+
+	if (o->no_netrc)
+		return NULL;
+	if (o->netrc_path)
+		return o->netrc_path;
+	if (!home || !home[0]) {
+		struct passwd *pw = getpwuid(geteuid());
+
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home)
+		return NULL;
+	snprintf(buf, size, "%s/.netrc", home);
+	return buf;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	struct probe_opts o = {
+		.cfg = { .max_wait_us = 900 * FST_US_PER_SEC,
+			 .conn = { .connect_timeout_us = 10 * FST_US_PER_SEC,
+				   .timeout_us = 60 * FST_US_PER_SEC } },
+		.start_us = mono_us(),
+	};
+	char errbuf[FST_ERRBUF_SIZE], netrc_buf[PATH_MAX];
+	char user[FST_CLIENT_USER_MAX + 1], password[FST_CLIENT_PASSWORD_MAX + 1];
+	struct fst_client_probe_result res;
+	bool have_password;
+	int status, rc;
+
+	rc = parse_options(argc, argv, &o);
+	if (rc != 0)
+		return rc > 0 ? EXIT_STATUS_OK : EXIT_STATUS_USAGE;
+	if (argc - optind != 1) {
+		fprintf(stderr, CMD ": give one ftp:// URL (see 'ftpstall help probe')\n");
+		return EXIT_STATUS_USAGE;
+	}
+	if (fst_client_url_parse(argv[optind], &o.url, errbuf) != FST_OK) {
+		fprintf(stderr, CMD ": %s\n", errbuf);
+		return EXIT_STATUS_USAGE;
+	}
+	rc = fst_client_credentials(&o.url, getenv("FTP_PASSWORD"),
+				    netrc_path(&o, netrc_buf, sizeof(netrc_buf)), user,
+				    sizeof(user), password, sizeof(password), &have_password,
+				    errbuf);
+	if (rc != FST_OK) {
+		fprintf(stderr, CMD ": %s\n", errbuf);
+		return EXIT_STATUS_USAGE;
+	}
+	o.cfg.conn.host = o.url.host;
+	o.cfg.conn.port = o.url.port;
+	o.cfg.conn.dir = o.url.path;
+	o.cfg.conn.user = user;
+	o.cfg.conn.password = have_password ? password : NULL;
+	o.cfg.conn.on_log = on_log;
+	o.cfg.conn.log_ctx = &o;
+	o.cfg.conn.cancel = &pipeline_stop_requested;
+	pipeline_catch_signals();
+	rc = fst_client_probe_run(&o.cfg, &res, errbuf);
+	explicit_bzero(password, sizeof(password));
+	status = EXIT_STATUS_OK;
+	if (rc != FST_OK) {
+		fprintf(stderr, CMD ": %s\n", errbuf);
+		status = EXIT_STATUS_FAILED;
+		/* Nothing measured: the error line says it all. */
+		if (!res.greeting[0])
+			return status;
+	}
+	if (fst_client_probe_report(stdout, o.json, FTPSTALL_VERSION, &o.cfg, &res) != FST_OK ||
+	    fflush(stdout) != 0) {
+		fprintf(stderr, CMD ": writing the report failed\n");
+		status = EXIT_STATUS_FAILED;
+	}
+	return status;
+}

@@ -1,0 +1,259 @@
+/* `probe`: logs in, then stays silent and measures how long the server
+ * keeps an idle control connection — until its 421, FIN or RST — and,
+ * with data, how long it tolerates a data connection that stalls after a
+ * few bytes of a STOR. The clock starts at the last reply received (the
+ * server arms its idle timer as it sends it) or the last data byte sent,
+ * and the first sign of closing is timestamped with CLOCK_MONOTONIC. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The poll granularity: the measurement is good to this much (servers
+ * such as vsftpd time out in whole seconds anyway). */
+#define RESOLUTION_US (10 * 1000)
+/* After the first sign of closing, how long to wait for the rest (the
+ * 421's FIN, or the 421 after a data close). */
+#define GRACE_US	(5 * FST_US_PER_SEC)
+#define CLEANUP_WAIT_US (5 * FST_US_PER_SEC)
+
+static const char *const end_names[] = {
+	[FST_END_NONE] = "none",	 [FST_END_REPLY] = "reply",
+	[FST_END_FIN] = "fin",		 [FST_END_RST] = "rst",
+	[FST_END_DATA_FIN] = "data-fin", [FST_END_DATA_RST] = "data-rst",
+	[FST_END_MAX_WAIT] = "max-wait", [FST_END_ERROR] = "error",
+};
+_Static_assert(sizeof(end_names) / sizeof(end_names[0]) == FST_END_COUNT, "end names");
+
+const char *fst_client_end_name(enum fst_client_end e)
+{
+	return e < FST_END_COUNT ? end_names[e] : "?";
+}
+
+/* The first sign of closing fixes the measured timeout. */
+static void first_sign(struct fst_client_probe_wait *w, enum fst_client_end end, int64_t t0,
+		       int64_t now)
+{
+	if (w->measured)
+		return;
+	w->measured = true;
+	w->end = end;
+	w->timeout_us = now - t0;
+}
+
+/* Reads what the control connection has: a reply, or its close. Returns
+ * true when the control connection is closed. */
+static bool control_event(struct client_conn *c, struct fst_client_probe_wait *w, int64_t t0,
+			  int64_t now, int64_t *reply_at, char *errbuf)
+{
+	struct client_reply r;
+	int rc = client_reply(c, now + c->cfg->timeout_us, &r, NULL, NULL, errbuf);
+	enum fst_client_end how;
+
+	if (rc == FST_OK) {
+		first_sign(w, FST_END_REPLY, t0, now);
+		if (!w->reply_code) {
+			w->reply_code = r.code;
+			snprintf(w->reply, sizeof(w->reply), "%s", r.text);
+			*reply_at = now;
+		}
+		return false;
+	}
+	how = c->fail == CF_CLOSED ? FST_END_FIN :
+	      c->fail == CF_RESET  ? FST_END_RST :
+				     FST_END_ERROR;
+	if (how == FST_END_ERROR) {
+		snprintf(w->error, sizeof(w->error), "%s", errbuf);
+		first_sign(w, FST_END_ERROR, t0, now);
+		w->closed_by = FST_END_ERROR;
+		return true;
+	}
+	first_sign(w, how, t0, now);
+	w->closed_by = how;
+	if (*reply_at)
+		w->reply_to_close_us = now - *reply_at;
+	return true;
+}
+
+/* Waits from t0 for the server to give up on the control connection (and
+ * on data_fd, if >= 0), polling every RESOLUTION_US. Returns FST_OK, or
+ * FST_ERR_IO when cancelled. */
+static int wait_for_close(struct client_conn *c, int data_fd, int64_t t0, int64_t max_wait_us,
+			  struct fst_client_probe_wait *w, char *errbuf)
+{
+	int64_t end = t0 + max_wait_us, reply_at = 0;
+	bool data_open = data_fd >= 0;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = c->fd, .events = POLLIN | POLLRDHUP },
+					 { .fd = data_fd, .events = POLLIN | POLLRDHUP } };
+		int64_t now = client_mono_us();
+		int64_t slice = now + RESOLUTION_US < end ? now + RESOLUTION_US : end;
+		int rc;
+
+		if (now >= end) {
+			if (!w->measured)
+				w->end = FST_END_MAX_WAIT;
+			else if (w->closed_by == FST_END_NONE)
+				w->closed_by = FST_END_MAX_WAIT;
+			return FST_OK;
+		}
+		if (!data_open)
+			pfd[1].fd = -1; /* poll ignores negative fds */
+		rc = client_poll(c, pfd, 2, slice, errbuf);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			continue;
+		now = client_mono_us();
+		if (pfd[1].revents) {
+			char byte;
+			ssize_t n = recv(data_fd, &byte, 1, 0);
+
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				first_sign(w, n == 0 ? FST_END_DATA_FIN : FST_END_DATA_RST, t0,
+					   now);
+				data_open = false;
+			}
+		}
+		if (pfd[0].revents && control_event(c, w, t0, now, &reply_at, errbuf))
+			return FST_OK;
+		/* After the first sign, only a grace period for the rest. */
+		if (w->measured && end > now + GRACE_US)
+			end = now + GRACE_US;
+	}
+}
+
+static int login(struct client_conn *c, char *errbuf)
+{
+	int rc = client_connect(c, errbuf);
+
+	return rc == FST_OK ? client_login(c, errbuf) : rc;
+}
+
+/* Ends the scratch upload and deletes the file, on this session if it
+ * still lives, else on a new one. Best effort. */
+static bool remove_scratch(struct client_conn *c, struct client_data *d, const char *name)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	struct client_reply r;
+
+	if (client_conn_open(c) && d->fd >= 0) {
+		client_data_close(d);
+		if (client_reply(c, client_mono_us() + CLEANUP_WAIT_US, &r, NULL, NULL, errbuf) !=
+		    FST_OK)
+			client_conn_close(c);
+	}
+	client_data_close(d);
+	if (!client_conn_open(c) && login(c, errbuf) != FST_OK)
+		return false;
+	if (client_cmd(c, &r, errbuf, "DELE %s", name) != FST_OK)
+		return false;
+	return r.code / 100 == 2;
+}
+
+static int probe_data(const struct fst_client_probe_cfg *cfg, struct client_conn *c,
+		      struct fst_client_probe_result *out, char *errbuf)
+{
+	static const char payload[] = "ftpstall probe: a stalled upload\n";
+	struct client_data d = { .fd = -1, .listen_fd = -1 };
+	struct client_reply r;
+	size_t sent = 0;
+	int64_t t0;
+	int rc;
+
+	snprintf(out->data_file, sizeof(out->data_file), ".ftpstall-probe-%ld", (long)getpid());
+	rc = login(c, errbuf);
+	if (rc != FST_OK)
+		goto out;
+	rc = client_data_open(c, &d, errbuf);
+	if (rc != FST_OK)
+		goto out;
+	rc = client_send(c, errbuf, "STOR %s", out->data_file);
+	if (rc == FST_OK)
+		rc = client_reply(c, client_mono_us() + c->cfg->timeout_us, &r, NULL, NULL, errbuf);
+	if (rc != FST_OK)
+		goto out;
+	if (r.code / 100 != 1) {
+		rc = client_fail_reply(c, &r, errbuf, "STOR refused");
+		goto out;
+	}
+	rc = client_data_accept(c, &d, errbuf);
+	if (rc != FST_OK)
+		goto out;
+	while (sent < sizeof(payload) - 1) {
+		struct pollfd pfd = { .fd = d.fd, .events = POLLOUT };
+		ssize_t n = send(d.fd, payload + sent, sizeof(payload) - 1 - sent, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			sent += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			rc = client_fail_errno(c, CF_SOCKET, errno, errbuf, "data connection");
+			goto out;
+		}
+		rc = client_poll(c, &pfd, 1, client_mono_us() + c->cfg->timeout_us, errbuf);
+		if (rc <= 0) {
+			rc = rc < 0 ? rc :
+				      client_fail_errno(c, CF_TIMEOUT, ETIMEDOUT, errbuf, "data");
+			goto out;
+		}
+	}
+	out->data.bytes_sent = sent;
+	t0 = client_mono_us();
+	client_log(c->cfg, "sent %zu bytes of %s; now stalling (up to %.0f s)", sent,
+		   out->data_file, (double)cfg->max_wait_us / 1e6);
+	rc = wait_for_close(c, d.fd, t0, cfg->max_wait_us, &out->data, errbuf);
+out:
+	if (rc != FST_OK && !out->data.measured) {
+		out->data.end = FST_END_ERROR;
+		snprintf(out->data.error, sizeof(out->data.error), "%s", errbuf);
+	}
+	if (c->fail != CF_CANCELLED && out->data_file[0] && d.fd >= 0)
+		out->data_file_removed = remove_scratch(c, &d, out->data_file);
+	client_data_close(&d);
+	client_conn_close(c);
+	return rc;
+}
+
+int fst_client_probe_run(const struct fst_client_probe_cfg *cfg,
+			 struct fst_client_probe_result *out, char *errbuf)
+{
+	struct client_conn c;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->resolution_us = RESOLUTION_US;
+	out->max_wait_us = cfg->max_wait_us;
+	out->started_at_us = client_real_us();
+	snprintf(out->user, sizeof(out->user), "%s", cfg->conn.user ? cfg->conn.user : "anonymous");
+	if (cfg->max_wait_us <= 0 || cfg->conn.timeout_us <= 0 ||
+	    cfg->conn.connect_timeout_us <= 0) {
+		fst_errbuf_set(errbuf, "invalid probe settings");
+		return FST_ERR_ARG;
+	}
+	client_conn_init(&c, &cfg->conn);
+	rc = login(&c, errbuf);
+	if (rc != FST_OK)
+		return rc;
+	snprintf(out->greeting, sizeof(out->greeting), "%s", c.greeting);
+	client_log(&cfg->conn, "logged in; now silent (up to %.0f s)",
+		   (double)cfg->max_wait_us / 1e6);
+	rc = wait_for_close(&c, -1, c.last_rx_us, cfg->max_wait_us, &out->idle, errbuf);
+	client_conn_close(&c);
+	if (rc == FST_OK && out->idle.end == FST_END_ERROR) {
+		fst_errbuf_set(errbuf, "%s", out->idle.error);
+		rc = FST_ERR_IO;
+	}
+	if (rc == FST_OK && cfg->data) {
+		rc = probe_data(cfg, &c, out, errbuf);
+		if (rc == FST_OK && out->data.end == FST_END_ERROR) {
+			fst_errbuf_set(errbuf, "%s", out->data.error);
+			rc = FST_ERR_IO;
+		}
+	}
+	return rc;
+}
