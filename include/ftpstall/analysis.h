@@ -159,6 +159,7 @@ struct fst_analysis_cfg {
 	int64_t gap_threshold_us;  /* 0: 1 s */
 	size_t max_gaps;	   /* per session; 0: 1000 */
 	int64_t reconnect_window_us; /* 0: 120 s */
+	size_t max_sessions; /* ended sessions kept for the report; 0: 20000 */
 	fst_analysis_update_fn on_update; /* optional */
 	void *ctx;
 };
@@ -181,6 +182,9 @@ double fst_analysis_idle_s(const struct fst_session_result *r, int64_t now_us);
 /* Links reconnects, computes server estimates. Call at the end, or again
  * whenever a view needs fresh estimates (it recomputes them). */
 void fst_analysis_finish(struct fst_analysis *an);
+
+/* Ended sessions forgotten (oldest first) to stay under max_sessions. */
+uint64_t fst_analysis_sessions_evicted(const struct fst_analysis *an);
 
 /* Results in session order; NULL after the last. */
 struct fst_session_result *fst_analysis_results(struct fst_analysis *an);

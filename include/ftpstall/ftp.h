@@ -134,6 +134,7 @@ enum fst_ftp_anomaly {
 	FST_ANOMALY_INVALID_COMMAND,
 	FST_ANOMALY_TOO_MANY_PENDING,
 	FST_ANOMALY_BAD_DATA_ADDRESS,
+	FST_ANOMALY_UNTERMINATED_REPLY, /* a multi-line reply still open at the end */
 	FST_ANOMALY_COUNT
 };
 const char *fst_ftp_anomaly_name(enum fst_ftp_anomaly anomaly);
@@ -208,5 +209,10 @@ struct fst_ftp_session *fst_ftp_sessions(struct fst_ftp *ftp);
 struct fst_ftp_session *fst_ftp_session_next(struct fst_ftp_session *session);
 
 const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp);
+
+/* Frees an ended session that nobody needs any more (the report keeps a
+ * bounded number). Returns false, and keeps it, while its control or a
+ * data connection is still open. */
+bool fst_ftp_session_forget(struct fst_ftp_session *session);
 
 #endif

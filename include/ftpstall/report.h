@@ -29,6 +29,7 @@ struct fst_report_input {
 	const struct fst_capture_stats *capture;
 	const struct fst_tcp_stats *tcp;
 	const struct fst_ftp_stats *ftp_stats;
+	const char *capture_warnings; /* lines, or "" */
 	bool live;
 };
 

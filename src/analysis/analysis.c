@@ -65,6 +65,8 @@ struct result {
 struct fst_analysis {
 	struct fst_analysis_cfg cfg;
 	struct result *first, *last;
+	size_t result_count;
+	uint64_t sessions_evicted;
 	struct fst_server_estimate *servers;
 };
 
@@ -816,6 +818,40 @@ static void conclude(struct result *r, enum fst_verdict_state state)
 	notify(r, FST_UPDATE_VERDICT);
 }
 
+static void free_result(struct result *r)
+{
+	free(r->pub.gaps);
+	free(r->data);
+	free(r);
+}
+
+/* Over the cap, the oldest ended sessions go (and are counted): the
+ * report of a long capture keeps the newest max_sessions. */
+static void evict_old_results(struct fst_analysis *an)
+{
+	struct result *prev = NULL, *r = an->first;
+
+	while (an->result_count > an->cfg.max_sessions && r) {
+		struct result *next = (struct result *)r->pub.next;
+
+		if (r->pub.verdict_state == FST_VERDICT_FINAL &&
+		    fst_ftp_session_forget(r->pub.session)) {
+			if (prev)
+				prev->pub.next = &next->pub;
+			else
+				an->first = next;
+			if (an->last == r)
+				an->last = prev;
+			free_result(r);
+			an->result_count--;
+			an->sessions_evicted++;
+		} else {
+			prev = r;
+		}
+		r = next;
+	}
+}
+
 static void on_session_close(struct result *r, int64_t ts_us)
 {
 	if (!r->close_started) {
@@ -825,6 +861,8 @@ static void on_session_close(struct result *r, int64_t ts_us)
 			attribute(&r->marks, control_turn_wait(r->pub.session->turn)), true);
 	}
 	conclude(r, FST_VERDICT_FINAL);
+	if (r->an->result_count > r->an->cfg.max_sessions)
+		evict_old_results(r->an);
 }
 
 double fst_analysis_idle_s(const struct fst_session_result *pub, int64_t now_us)
@@ -858,6 +896,7 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	else
 		an->first = r;
 	an->last = r;
+	an->result_count++;
 	s->user = r;
 	return r;
 }
@@ -942,12 +981,13 @@ static void link_reconnect(struct fst_analysis *an, struct result *r)
 		const struct fst_ftp_session *ns = n->pub.session;
 		int64_t after = ns->start_us - p->close.ts_us;
 
+		/* Sessions are in start order: past the window, none can be. */
+		if (after > an->cfg.reconnect_window_us)
+			return;
 		if (!fst_addr_equal(&ns->client_addr, &s->client_addr) ||
 		    !fst_addr_equal(&ns->server_addr, &s->server_addr) ||
 		    ns->server_port != s->server_port || after < 0)
 			continue;
-		if (after > an->cfg.reconnect_window_us)
-			return;
 		p->recovered_by = ns->id;
 		p->recovered_after_s = seconds(p->close.ts_us, ns->start_us);
 		for (size_t i = 0; i < ns->transfer_count; i++) {
@@ -1097,6 +1137,8 @@ struct fst_analysis *fst_analysis_new(const struct fst_analysis_cfg *cfg)
 		an->cfg.max_gaps = 1000;
 	if (!an->cfg.reconnect_window_us)
 		an->cfg.reconnect_window_us = 120 * FST_US_PER_SEC;
+	if (!an->cfg.max_sessions)
+		an->cfg.max_sessions = 20000;
 	return an;
 }
 
@@ -1111,9 +1153,7 @@ void fst_analysis_free(struct fst_analysis *an)
 	while (r) {
 		struct result *next = (struct result *)r->pub.next;
 
-		free(r->pub.gaps);
-		free(r->data);
-		free(r);
+		free_result(r);
 		r = next;
 	}
 	e = an->servers;
@@ -1124,6 +1164,11 @@ void fst_analysis_free(struct fst_analysis *an)
 		e = next;
 	}
 	free(an);
+}
+
+uint64_t fst_analysis_sessions_evicted(const struct fst_analysis *an)
+{
+	return an->sessions_evicted;
 }
 
 struct fst_session_result *fst_analysis_results(struct fst_analysis *an)

@@ -47,7 +47,13 @@ void pipeline_usage(FILE *out)
 		"      --no-autodetect      recognise control connections by port only, not\n"
 		"                           by their FTP greeting\n"
 		"  -g, --gap SECONDS        report idle gaps longer than this (default 1;\n"
-		"                           the gap before a close is always reported)\n");
+		"                           the gap before a close is always reported)\n"
+		"      --max-flows N        TCP flows tracked at once (default 262144; past it\n"
+		"                           the least recently active is evicted and counted)\n"
+		"      --max-buffer MIB     out-of-order bytes held over all flows (default 64)\n"
+		"      --max-line BYTES     longest FTP command or reply line (default 8192)\n"
+		"      --max-sessions N     ended sessions kept for the report (default 20000;\n"
+		"                           the oldest go first, counted in the statistics)\n");
 }
 
 /* The long name of a shared option, for messages. */
@@ -64,6 +70,14 @@ static const char *argv_option(int c)
 		return "--ftp-port";
 	case 'g':
 		return "--gap";
+	case 'F':
+		return "--max-flows";
+	case 'M':
+		return "--max-buffer";
+	case 'L':
+		return "--max-line";
+	case 'K':
+		return "--max-sessions";
 	default:
 		return "an option";
 	}
@@ -125,6 +139,26 @@ int pipeline_option(struct pipeline_opts *o, int c, const char *arg, const char 
 	case 'A':
 		o->ftp.no_autodetect = true;
 		return 1;
+	case 'F':
+		if (!parse_long(arg, 16, 100000000, &value))
+			break;
+		o->tcp.max_flows = (size_t)value;
+		return 1;
+	case 'M':
+		if (!parse_long(arg, 1, 1 << 20, &value))
+			break;
+		o->tcp.max_ooo_bytes_total = (size_t)value << 20;
+		return 1;
+	case 'L':
+		if (!parse_long(arg, 512, 1 << 24, &value))
+			break;
+		o->ftp.max_line = (size_t)value;
+		return 1;
+	case 'K':
+		if (!parse_long(arg, 1, 100000000, &value))
+			break;
+		o->analysis.max_sessions = (size_t)value;
+		return 1;
 	default:
 		return 0;
 	}
@@ -178,7 +212,7 @@ int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args
 		  const char *cmd)
 {
 	char errbuf[FST_ERRBUF_SIZE];
-	struct fst_tcp_cfg tcp_cfg = {.payload_by_default = true, .on_event = fst_ftp_on_tcp_event};
+	struct fst_tcp_cfg tcp_cfg = o->tcp;
 
 	memset(p, 0, sizeof(*p));
 	p->live = o->interface != NULL;
@@ -224,6 +258,8 @@ int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args
 		p->ftp = fst_ftp_new(&o->ftp);
 	}
 	if (p->ftp) {
+		tcp_cfg.payload_by_default = true;
+		tcp_cfg.on_event = fst_ftp_on_tcp_event;
 		tcp_cfg.ctx = p->ftp;
 		p->tcp = fst_tcp_new(&tcp_cfg);
 	}
@@ -261,6 +297,7 @@ void pipeline_report_input(struct pipeline *p, struct fst_report_input *in, bool
 		.capture = fst_capture_stats(p->cap),
 		.tcp = fst_tcp_stats(p->tcp),
 		.ftp_stats = fst_ftp_stats(p->ftp),
+		.capture_warnings = fst_capture_warnings(p->cap),
 		.live = p->live,
 	};
 }

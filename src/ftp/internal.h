@@ -68,6 +68,7 @@ struct session {
 	struct expectation expect;
 	bool closed;
 	bool replies_maybe_lost; /* the capture lost server bytes while commands waited */
+	unsigned open_data_flows; /* data connections still pointing here */
 };
 
 /* Tracker internals the session code uses. */

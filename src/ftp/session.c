@@ -331,6 +331,13 @@ static void push_pending(struct session *s, enum fst_ftp_verb verb, size_t recor
 	size_t max = ftp_cfg(s->tracker)->max_pending;
 	struct pending_command *slot;
 
+	/* Most sessions never pipeline: the ring comes with the first
+	 * command, not with the session. */
+	if (!s->pending) {
+		s->pending = calloc(max, sizeof(*s->pending));
+		if (!s->pending)
+			return;
+	}
 	if (s->pending_count == max) { /* forget the oldest */
 		anomaly(s, FST_ANOMALY_TOO_MANY_PENDING, ts_us);
 		s->pending_head = (s->pending_head + 1) % max;
@@ -915,16 +922,10 @@ static void reader_reset(struct line_reader *r)
 struct session *session_new(struct fst_ftp *ftp, const struct fst_tcp_flow *flow,
 			    bool detected_by_greeting)
 {
-	const struct fst_ftp_cfg *cfg = ftp_cfg(ftp);
 	struct session *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
-	s->pending = calloc(cfg->max_pending, sizeof(*s->pending));
-	if (!s->pending) {
-		free(s);
-		return NULL;
-	}
 	s->tracker = ftp;
 	s->pub.client_addr = flow->client_addr;
 	s->pub.server_addr = flow->server_addr;
@@ -1064,6 +1065,8 @@ void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 	if (s->closed)
 		return;
 	s->pub.end_us = ev->ts_us;
+	if (s->reply.open)
+		anomaly(s, FST_ANOMALY_UNTERMINATED_REPLY, ev->ts_us);
 	for (size_t i = 0; i < s->pub.transfer_count; i++) {
 		struct fst_ftp_transfer *t = &s->pub.transfers[i];
 

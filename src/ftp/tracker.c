@@ -15,6 +15,7 @@ struct fst_ftp {
 	struct expectation *expect_buckets[EXPECT_BUCKETS];
 	struct flow_ctx not_ftp;   /* shared by every flow that is not FTP */
 	struct flow_ctx undecided; /* shared by flows waiting for their first bytes */
+	struct flow_ctx control_pending; /* control port, not yet established */
 	struct fst_ftp_stats stats;
 };
 
@@ -24,6 +25,7 @@ static const char *const anomaly_names[] = {
 	[FST_ANOMALY_INVALID_COMMAND] = "invalid_command",
 	[FST_ANOMALY_TOO_MANY_PENDING] = "too_many_pending_commands",
 	[FST_ANOMALY_BAD_DATA_ADDRESS] = "bad_data_address",
+	[FST_ANOMALY_UNTERMINATED_REPLY] = "unterminated_reply",
 };
 _Static_assert(sizeof(anomaly_names) / sizeof(anomaly_names[0]) == FST_ANOMALY_COUNT,
 	       "a name for every anomaly");
@@ -152,6 +154,7 @@ static struct flow_ctx *match_data_flow(struct fst_ftp *ftp, struct fst_tcp_flow
 	data->side_of_dir[FST_DIR_CLIENT] =
 		e->mode == FST_MODE_PASSIVE ? FST_SIDE_CLIENT : FST_SIDE_SERVER;
 	ftp_unexpect(ftp, e->session);
+	e->session->open_data_flows++;
 	ftp->stats.data_connections++;
 	session_attach_data(e->session, data);
 	return data;
@@ -252,6 +255,16 @@ static void classify(struct fst_ftp *ftp, const struct fst_tcp_event *ev)
 	    is_control_port(ftp, flow->client_port))
 		fst_tcp_flow_swap_roles(flow);
 	if (is_control_port(ftp, flow->server_port)) {
+		/* A session begins with an answered SYN or with bytes: a SYN
+		 * flood, or a stray ACK after a flow was forgotten, is not a
+		 * session (and must not cost one). */
+		bool established = ev->kind == FST_TCP_EV_DATA || ev->kind == FST_TCP_EV_GAP ||
+				   (ev->kind == FST_TCP_EV_OPEN && ev->dir == FST_DIR_SERVER);
+
+		if (!established) {
+			flow->user = ev->kind == FST_TCP_EV_CLOSE ? NULL : &ftp->control_pending;
+			return;
+		}
 		s = add_session(ftp, flow, false);
 		if (s)
 			session_confirm(s, ev->ts_us);
@@ -271,9 +284,11 @@ void fst_ftp_on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
 	struct fst_tcp_flow *flow = ev->flow;
 	struct flow_ctx *ctx;
 
-	if (!flow->user)
+	if (!flow->user || flow->user == &ftp->control_pending)
 		classify(ftp, ev);
 	ctx = flow->user;
+	if (!ctx || ctx == &ftp->control_pending)
+		return;
 	if (ctx->role == FLOW_UNDECIDED) {
 		if (ev->kind == FST_TCP_EV_DATA && ev->data_caplen)
 			decide_by_first_bytes(ftp, ev);
@@ -305,6 +320,7 @@ void fst_ftp_on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
 	case FLOW_DATA:
 		session_data_event(ctx->session, ctx, ev);
 		if (ev->kind == FST_TCP_EV_CLOSE) {
+			ctx->session->open_data_flows--;
 			free(ctx);
 			flow->user = NULL;
 		}
@@ -337,6 +353,7 @@ struct fst_ftp *fst_ftp_new(const struct fst_ftp_cfg *cfg)
 		ftp->cfg.expect_timeout_us = 120 * FST_US_PER_SEC;
 	ftp->not_ftp.role = FLOW_NOT_FTP;
 	ftp->undecided.role = FLOW_UNDECIDED;
+	ftp->control_pending.role = FLOW_UNDECIDED;
 	return ftp;
 }
 
@@ -375,6 +392,16 @@ struct fst_ftp_session *fst_ftp_session_next(struct fst_ftp_session *pub)
 	struct session *s = first_confirmed(((struct session *)pub)->next);
 
 	return s ? &s->pub : NULL;
+}
+
+bool fst_ftp_session_forget(struct fst_ftp_session *pub)
+{
+	struct session *s = (struct session *)pub;
+
+	if (!s->closed || s->open_data_flows)
+		return false;
+	remove_session(s->tracker, s);
+	return true;
 }
 
 const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp)

@@ -382,6 +382,7 @@ static void write_stats(struct json *j, const struct fst_report_input *in)
 	json_u64(j, "retransmissions", in->tcp->retransmissions);
 	json_u64(j, "ooo_limit_hits", in->tcp->ooo_limit_hits);
 	json_u64(j, "ftp_sessions", in->ftp_stats->sessions);
+	json_u64(j, "sessions_evicted", fst_analysis_sessions_evicted(in->analysis));
 	json_u64(j, "data_connections", in->ftp_stats->data_connections);
 	json_open(j, "anomalies", '{');
 	for (int a = 0; a < FST_ANOMALY_COUNT; a++)
@@ -389,6 +390,17 @@ static void write_stats(struct json *j, const struct fst_report_input *in)
 			json_u64(j, fst_ftp_anomaly_name((enum fst_ftp_anomaly)a),
 				 in->ftp_stats->anomalies[a]);
 	json_close(j, '}');
+	json_open(j, "capture_warnings", '[');
+	for (const char *w = in->capture_warnings ? in->capture_warnings : ""; *w;) {
+		const char *end = strchr(w, '\n');
+		size_t len = end ? (size_t)(end - w) : strlen(w);
+		char line[FST_ERRBUF_SIZE];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, w);
+		json_str(j, NULL, line);
+		w += len + (end ? 1 : 0);
+	}
+	json_close(j, ']');
 	if (in->live) {
 		json_u64(j, "kernel_dropped", c->kernel_dropped);
 		json_u64(j, "interface_dropped", c->interface_dropped);

@@ -396,6 +396,15 @@ static void print_stats(FILE *out, const struct fst_report_input *in)
 	fprintf(out, "  ftp sessions %llu, data connections %llu\n",
 		(unsigned long long)in->ftp_stats->sessions,
 		(unsigned long long)in->ftp_stats->data_connections);
+	if (fst_analysis_sessions_evicted(in->analysis))
+		fprintf(out, "  oldest ended sessions left out of this report (--max-sessions): %llu\n",
+			(unsigned long long)fst_analysis_sessions_evicted(in->analysis));
+	if (ts->flows_closed[FST_TCP_CLOSE_TABLE_FULL])
+		fprintf(out, "  flows evicted because the flow table was full (--max-flows): %llu\n",
+			(unsigned long long)ts->flows_closed[FST_TCP_CLOSE_TABLE_FULL]);
+	if (ts->ooo_limit_hits)
+		fprintf(out, "  holes given up at the out-of-order buffer cap: %llu\n",
+			(unsigned long long)ts->ooo_limit_hits);
 	for (int a = 0; a < FST_ANOMALY_COUNT; a++)
 		if (in->ftp_stats->anomalies[a])
 			fprintf(out, "  ftp anomaly %s: %llu\n",
