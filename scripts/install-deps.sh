@@ -12,6 +12,10 @@ BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka
 # chromium renders the HTML report in test_html_render.sh; apt skips its
 # recommended fonts (--no-install-recommends), so name one font explicitly.
 TEST_PKGS="vsftpd tcpdump tshark python3 iproute2 tmux valgrind lftp chromium fonts-dejavu-core"
+# groff-base (groff, troff, grotty and the man macros) and man-db (man -l)
+# check the manual page in test_install_docs.sh; Debian's "groff" package
+# adds only the X11, PDF and HTML devices, which the test does not use.
+TEST_PKGS="$TEST_PKGS groff-base man-db"
 
 usage()
 {

@@ -44,7 +44,8 @@ void usage_analyze(FILE *out)
 		"  -h, --help               show this help\n\n"
 		"Exit status: 0 success (also when a file ends in a damaged record: the\n"
 		"records before it are reported and a warning is printed), 1 incidents\n"
-		"found (with --exit-code only), 2 usage error or unreadable input.\n");
+		"found (with --exit-code only), 2 usage error, unreadable input, or a\n"
+		"report or --write-incidents file that cannot be written.\n");
 }
 
 /* Runs the pipeline until the source ends, a signal arrives, or the

@@ -33,7 +33,7 @@ static const struct subcommand *find_subcommand(const char *name)
 
 static void usage_main(FILE *out)
 {
-	fprintf(out, "usage: ftpstall [--version] [--help] SUBCOMMAND [ARGS...]\n"
+	fprintf(out, "usage: ftpstall [-V | --version] [-h | --help] SUBCOMMAND [ARGS...]\n"
 		     "       ftpstall help SUBCOMMAND\n\n"
 		     "Diagnoses FTP session timeouts from packet captures.\n\n"
 		     "Subcommands:\n");

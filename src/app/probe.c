@@ -52,7 +52,7 @@ void usage_probe(FILE *out)
 		     "  -h, --help               show this help\n\n"
 		     "Exit status: 0 measured (a --max-wait without a timeout counts), 1 the\n"
 		     "server could not be reached, refused the login or a measurement failed,\n"
-		     "2 usage error.\n");
+		     "2 usage error or credentials that cannot be used.\n");
 }
 
 static int64_t mono_us(void)

@@ -76,7 +76,9 @@ void usage_upload(FILE *out)
 		"                           (the password shows as ****)\n"
 		"  -h, --help               show this help\n\n"
 		"Exit status: 0 all files verified, 1 a file failed after all retries (or\n"
-		"the server could not be reached or refused the login), 2 usage error.\n");
+		"the server could not be reached or refused the login), 2 usage error,\n"
+		"an unreadable FILE, or credentials that cannot be used (a ~/.netrc\n"
+		"others can read, no password for the URL's user).\n");
 }
 
 static int64_t mono_us(void)

@@ -88,8 +88,9 @@ void usage_watch(FILE *out)
 		"  -h, --help               show this help\n\n"
 		"Keys: arrows or j/k select, Enter details, Esc back, q quit, s sort,\n"
 		"/ filter, p pause the display, w write the report, ? help.\n\n"
-		"Exit status: 0 success, 2 usage error, unreadable input or no capture\n"
-		"permission.\n");
+		"Exit status: 0 success, 2 usage error, unreadable input, no capture\n"
+		"permission, a -w file that cannot be written, a -Z user that cannot be\n"
+		"switched to, or a terminal the screen cannot use.\n");
 }
 
 static int64_t mono_us(void)
