@@ -19,6 +19,7 @@ struct analyze_opts {
 	enum fst_report_format format;
 	const char *output;
 	const char *incidents_pcap;
+	const char *drop_user;
 	bool exit_code;
 };
 
@@ -35,6 +36,8 @@ void usage_analyze(FILE *out)
 	pipeline_usage(out);
 	fprintf(out,
 		"      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
+		"  -Z, --user USER          live: drop root privileges to USER once the\n"
+		"                           capture device is open\n"
 		"  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
 		"  -o, --output FILE        write the report to FILE (atomically) instead of\n"
 		"                           standard output\n"
@@ -84,6 +87,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{"output", required_argument, NULL, 'o'},
 		{"exit-code", no_argument, NULL, 'E'},
 		{"write-incidents", required_argument, NULL, 'W'},
+		{"user", required_argument, NULL, 'Z'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -91,7 +95,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" PIPELINE_SHORT_OPTIONS "f:o:h", long_options,
+	while ((c = getopt_long(argc, argv, ":" PIPELINE_SHORT_OPTIONS "f:o:Z:h", long_options,
 				NULL)) != -1) {
 		int shared = pipeline_option(&opts->pipe, c, optarg, "ftpstall analyze");
 
@@ -117,6 +121,9 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			break;
 		case 'W':
 			opts->incidents_pcap = optarg;
+			break;
+		case 'Z':
+			opts->drop_user = optarg;
 			break;
 		case 'h':
 			usage_analyze(stdout);
@@ -239,6 +246,10 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (pipeline_open(&p, &opts.pipe, argv + optind, argc - optind, "ftpstall analyze") != 0)
 		return EXIT_STATUS_USAGE;
+	if (opts.drop_user && pipeline_drop_privileges(opts.drop_user, "ftpstall analyze") != 0) {
+		pipeline_close(&p);
+		return EXIT_STATUS_USAGE;
+	}
 	pipeline_catch_signals();
 	pump(&p, opts.duration_s);
 	pipeline_finish(&p);

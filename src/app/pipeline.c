@@ -1,7 +1,10 @@
 /* The pipeline shared by analyze and watch. */
 #include "pipeline.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -327,6 +330,28 @@ int pipeline_write_report(struct pipeline *p, enum fst_report_format format, con
 	    output_commit(&out, false, errbuf) != FST_OK) {
 		output_abort(&out);
 		fprintf(stderr, "%s: %s: writing the report failed\n", cmd, path);
+		return -1;
+	}
+	return 0;
+}
+
+int pipeline_drop_privileges(const char *user, const char *cmd)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		fprintf(stderr, "%s: -Z %s: no such user\n", cmd, user);
+		return -1;
+	}
+	/* As tcpdump -Z does: supplementary groups, group, then user. */
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "%s: -Z %s: cannot drop privileges: %s\n", cmd, user,
+			strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		fprintf(stderr, "%s: -Z %s: root privileges could be regained; stopping\n", cmd, user);
 		return -1;
 	}
 	return 0;

@@ -84,6 +84,10 @@ void pipeline_report_input(struct pipeline *p, struct fst_report_input *in, bool
 int pipeline_write_report(struct pipeline *p, enum fst_report_format format, const char *path,
 			  bool color, const char *cmd);
 
+/* Drops root to user (tcpdump's -Z) once the capture device is open.
+ * Returns 0, or prints why and returns -1. */
+int pipeline_drop_privileges(const char *user, const char *cmd);
+
 /* Wall clock in microseconds (live mode's clock ticks). */
 int64_t pipeline_wall_clock_us(void);
 

@@ -9,9 +9,7 @@
  * monotonic time since it (live), or the replay position (replay). */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,31 +296,6 @@ static int write_report_file(void *ctx, const char *path, char *errbuf)
 	return output_commit(&out, false, errbuf);
 }
 
-/* ---- privileges -------------------------------------------------------- */
-
-/* Drops root to user, as tcpdump -Z does: groups, group, then user. */
-static int drop_privileges(const char *user)
-{
-	struct passwd *pw = getpwnam(user);
-
-	if (!pw) {
-		fprintf(stderr, "ftpstall watch: -Z %s: no such user\n", user);
-		return -1;
-	}
-	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
-		fprintf(stderr, "ftpstall watch: -Z %s: cannot drop privileges: %s\n", user,
-			strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0) {
-		fprintf(stderr, "ftpstall watch: -Z %s: root privileges could be regained; stopping\n",
-			user);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- the loop ---------------------------------------------------------- */
 
 static struct fst_tui_view current_view(struct watch *w)
@@ -492,7 +465,7 @@ int cmd_watch(int argc, char **argv)
 		status = EXIT_STATUS_USAGE;
 		goto out_close;
 	}
-	if (opts.drop_user && drop_privileges(opts.drop_user) != 0) {
+	if (opts.drop_user && pipeline_drop_privileges(opts.drop_user, "ftpstall watch") != 0) {
 		status = EXIT_STATUS_USAGE;
 		goto out_close;
 	}
