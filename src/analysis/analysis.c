@@ -546,6 +546,22 @@ static const struct fst_gap *longest_data_gap(const struct fst_session_result *p
 	return best;
 }
 
+/* An upload whose data connection the server closed before it was
+ * complete: the server's data timeout, whoever then closed control. */
+static bool server_cut_upload(const struct fst_session_result *p)
+{
+	const struct fst_ftp_session *s = p->session;
+
+	for (size_t i = 0; i < s->transfer_count; i++) {
+		const struct fst_ftp_transfer *t = &s->transfers[i];
+
+		if (t->sender == FST_SIDE_CLIENT && t->closed_by == FST_SIDE_SERVER &&
+		    t->outcome != FST_OUTCOME_COMPLETE)
+			return true;
+	}
+	return false;
+}
+
 static enum fst_stalled_side stalled_from_wait(enum fst_wait wait)
 {
 	switch (wait) {
@@ -613,7 +629,9 @@ static void decide(struct result *r)
 		p->decisive_gap = NULL; /* nothing to decide */
 		return;
 	}
-	if (c->by == FST_CLOSE_BY_SERVER) {
+	/* A 421 just before the close means the server ended the session,
+	 * even when the client, reading it, sent its FIN first. */
+	if (c->by == FST_CLOSE_BY_SERVER || (c->by == FST_CLOSE_BY_CLIENT && c->reply_code == 421)) {
 		/* A transfer command that never got its 150: the server owed
 		 * a reply; no data stalled. */
 		if (wait == FST_WAIT_SERVER && long_gap && !data_gap_decides &&
@@ -669,6 +687,14 @@ static void decide(struct result *r)
 		return;
 	}
 	/* The client closed first. */
+	if (server_cut_upload(p) && data_gap_decides) {
+		/* The server closed a stalled upload's data connection and
+		 * the client gave up before its 421 arrived. */
+		p->verdict = FST_VERDICT_DATA_TIMEOUT;
+		p->decisive_gap = data_gap;
+		p->stalled_side = stalled_from_wait(data_gap->waiting_on);
+		return;
+	}
 	if (wait == FST_WAIT_SERVER && long_gap) {
 		p->verdict = FST_VERDICT_SERVER_UNRESPONSIVE;
 		p->stalled_side = FST_STALLED_SERVER;
@@ -699,9 +725,11 @@ static void write_summary(struct result *r)
 	switch (p->verdict) {
 	case FST_VERDICT_IDLE_TIMEOUT:
 		snprintf(out, size,
-			 "The client was idle for %.1f s; the server %s%s%s and closed the connection (%s)%s.",
+			 "The client was idle for %.1f s; the server %s%s%s and %s (%s)%s.",
 			 c->after_idle_s, c->reply_code ? "sent \"" : "gave no reason",
 			 reply, c->reply_code ? "\"" : "",
+			 c->by == FST_CLOSE_BY_CLIENT ? "the client closed the connection"
+						      : "closed the connection",
 			 c->rst ? "reset" : "FIN",
 			 c->reset_after_write ? "; the client then wrote into the closed "
 						"connection and was reset"

@@ -582,6 +582,11 @@ int client_connect(struct client_conn *c, char *errbuf)
 	if (c->fd < 0) {
 		enum client_fail kind = err == ETIMEDOUT ? CF_TIMEOUT : CF_SOCKET;
 
+		/* A reset while connecting is a connection that went away
+		 * (a relay, a restarting server): worth a retry, unlike a
+		 * refusal. */
+		if (err == ECONNRESET || err == EPIPE)
+			kind = CF_RESET;
 		if (err == EINTR && cancelled(c))
 			kind = CF_CANCELLED;
 		c->fail = kind;

@@ -117,7 +117,11 @@ static void explain_idle_timeout(FILE *out, const struct fst_report_input *in,
 	if (before)
 		fprintf(out, " after \"%d %s\"", before->code, before->text);
 	fprintf(out, ".\n");
-	if (c->reply_code)
+	if (c->reply_code && c->by == FST_CLOSE_BY_CLIENT)
+		fprintf(out, "  The server sent \"%d %s\" after %.1f s of idle; the client then closed the connection (%s).\n",
+			c->reply_code, c->reply_text, report_seconds(c->idle_since_us, fired),
+			c->rst ? "reset" : "FIN");
+	else if (c->reply_code)
 		fprintf(out, "  The server sent \"%d %s\" and closed the connection (%s) after %.1f s of idle.\n",
 			c->reply_code, c->reply_text, c->rst ? "reset" : "FIN", c->after_idle_s);
 	else

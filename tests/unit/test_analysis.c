@@ -827,6 +827,69 @@ static void test_upload_data_timeout_data_left_open(void **state)
 	net_free(n);
 }
 
+/* The client reads the unsolicited 421 and sends its FIN before the
+ * server's: still the server's idle timeout, not a clean close. */
+static void test_idle_timeout_client_fins_first(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230, t421;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	at(n, t230 + 3 * SEC);
+	t421 = sv(&c, "421 Timeout.\r\n");
+	idle(n, 100);
+	send_fin(&c, FST_DIR_CLIENT);
+	send_fin(&c, FST_DIR_SERVER);
+	send_ack(&c, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, t230, t421);
+	assert_int_equal(r->close.by, FST_CLOSE_BY_CLIENT);
+	assert_int_equal(r->close.reply_code, 421);
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 1);
+	net_free(n);
+}
+
+/* vsftpd closes a stalled upload's data connection; the client closes
+ * control before the 421 arrives: the server's data timeout. */
+static void test_upload_data_cut_client_closes_first(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tlast = 0, tcut;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(&c, "STOR backup.tar\r\n");
+	sv(&c, "150 Ok to send data.\r\n");
+	for (int i = 0; i < 5; i++) {
+		idle(n, 100 * MS);
+		tlast = send_fill(&d, FST_DIR_CLIENT, 1460);
+		send_ack(&d, FST_DIR_SERVER);
+	}
+	at(n, tlast + 4 * SEC);
+	tcut = send_fin(&d, FST_DIR_SERVER);
+	idle(n, 200);
+	send_fin(&c, FST_DIR_CLIENT);
+	send_fin(&d, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_CLIENT);
+	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_CLIENT, tlast, tcut);
+	net_free(n);
+}
+
 /* ------------------------------------------------------------------ */
 /* 4. a data stall caused by the receiver (zero window) */
 
@@ -2161,6 +2224,8 @@ int main(void)
 		/* data_timeout and data gaps */
 		T(test_upload_data_timeout),
 		T(test_upload_data_timeout_data_left_open),
+		T(test_idle_timeout_client_fins_first),
+		T(test_upload_data_cut_client_closes_first),
 		T(test_zero_window_gap_waits_on_receiver),
 		T(test_zero_window_data_timeout_stalls_network),
 		T(test_long_transfer_control_gap_waits_on_nobody),
