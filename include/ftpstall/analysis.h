@@ -116,8 +116,8 @@ struct fst_session_result {
 	struct fst_close_info close;
 	enum fst_verdict verdict;
 	enum fst_stalled_side stalled_side;
-	char summary[512];
-	char recommendation[768];
+	const char *summary;	     /* one sentence; "" until decided */
+	const char *recommendation; /* what to change; "" when nothing */
 	const struct fst_server_profile *profile;
 	int stated_timeout_s; /* from the closing reply, or -1 */
 	bool capture_loss;    /* the capture lost bytes of this session */

@@ -60,7 +60,7 @@ struct fst_ftp_command_rec {
 	int preliminary_code; /* a 1xx seen for it, or 0 */
 	int reply_code;	      /* final reply, or 0 when none */
 	int64_t reply_ts_us;
-	char reply_text[FST_FTP_TEXT_MAX + 1];
+	size_t reply_index; /* its final reply in replies[], or SIZE_MAX */
 };
 
 struct fst_ftp_reply_rec {
@@ -98,7 +98,9 @@ struct fst_ftp_transfer {
 };
 
 /* A session. Read-only for consumers except user, which is theirs. Records are capped
- * (cfg.max_records); what did not fit is counted in *_dropped. */
+ * (cfg.max_records); what did not fit is counted in *_dropped. The record
+ * arrays grow as the session goes on: a pointer into them is good until
+ * the session's next event. */
 struct fst_ftp_session {
 	uint64_t id;
 	struct fst_addr client_addr, server_addr;
@@ -110,9 +112,9 @@ struct fst_ftp_session {
 	enum fst_ftp_state state;
 	struct fst_ftp_turn turn;
 	char banner[FST_FTP_TEXT_MAX + 1];
-	char syst[FST_FTP_TEXT_MAX + 1];
+	char syst[64];
 	const char *software; /* guessed from banner/SYST, or NULL */
-	char user_name[FST_FTP_ARG_MAX + 1];
+	char user_name[128];
 	char type[8];
 	char cwd[FST_FTP_ARG_MAX + 1];
 	char features[FST_FTP_TEXT_MAX + 1]; /* FEAT lines, space-separated */
@@ -209,6 +211,11 @@ struct fst_ftp_session *fst_ftp_sessions(struct fst_ftp *ftp);
 struct fst_ftp_session *fst_ftp_session_next(struct fst_ftp_session *session);
 
 const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp);
+
+/* The text of a command's final reply, or "" when there is none (or it
+ * was past the record cap). */
+const char *fst_ftp_command_reply_text(const struct fst_ftp_session *session,
+				       const struct fst_ftp_command_rec *command);
 
 /* Frees an ended session that nobody needs any more (the report keeps a
  * bounded number). Returns false, and keeps it, while its control or a

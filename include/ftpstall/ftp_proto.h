@@ -54,7 +54,9 @@ const char *fst_ftp_family_name(enum fst_ftp_family family);
  * their modern verbs. */
 enum fst_ftp_verb fst_ftp_verb_lookup(const char *text, size_t len);
 
-enum { FST_FTP_VERB_TEXT_MAX = 15, FST_FTP_ARG_MAX = 255, FST_FTP_TEXT_MAX = 255 };
+/* Bytes kept of a verb, an argument and a reply's text (the rest is cut
+ * and flagged): what a report needs, at a bounded cost per record. */
+enum { FST_FTP_VERB_TEXT_MAX = 15, FST_FTP_ARG_MAX = 255, FST_FTP_TEXT_MAX = 159 };
 
 /* The redaction every output shows instead of a password. */
 #define FST_FTP_REDACTED "****"

@@ -60,11 +60,17 @@ struct result {
 
 	struct data_track *data; /* by transfer id - 1 */
 	size_t data_cap;
+	/* Texts sized to fit: a short session must not carry kilobytes. */
+	char *summary_buf, *recommendation_buf;
+	struct result *prev;		 /* in the analysis's list */
+	struct result *finished_next;	 /* in the order verdicts became final */
+	struct result *pair_next; /* next session of the same client and server */
 };
 
 struct fst_analysis {
 	struct fst_analysis_cfg cfg;
 	struct result *first, *last;
+	struct result *finished_first, *finished_last; /* eviction order */
 	size_t result_count;
 	uint64_t sessions_evicted;
 	struct fst_server_estimate *servers;
@@ -710,14 +716,26 @@ static void decide(struct result *r)
 	p->decisive_gap = NULL;
 }
 
+/* Replaces a result's text with a copy of text sized to fit. */
+static void set_text(char **buf, const char **pub, const char *text)
+{
+	char *copy = strdup(text);
+
+	if (!copy)
+		return; /* keep the previous text */
+	free(*buf);
+	*buf = copy;
+	*pub = copy;
+}
+
 static void write_summary(struct result *r)
 {
 	struct fst_session_result *p = &r->pub;
 	const struct fst_close_info *c = &p->close;
 	const struct fst_gap *g = p->decisive_gap;
 	double gap_s = g ? seconds(g->start_us, g->end_us) : 0;
-	char *out = p->summary;
-	size_t size = sizeof(p->summary);
+	char out[512];
+	size_t size = sizeof(out);
 	char reply[FST_FTP_TEXT_MAX + 8] = "";
 
 	if (c->reply_code)
@@ -779,6 +797,7 @@ static void write_summary(struct result *r)
 			 gap_s);
 		break;
 	}
+	set_text(&r->summary_buf, &p->summary, out);
 }
 
 static void write_recommendation(struct result *r)
@@ -786,8 +805,8 @@ static void write_recommendation(struct result *r)
 	struct fst_session_result *p = &r->pub;
 	const struct fst_server_profile *prof = p->profile;
 	const struct fst_close_info *c = &p->close;
-	char *out = p->recommendation;
-	size_t size = sizeof(p->recommendation);
+	char out[768];
+	size_t size = sizeof(out);
 	double idle = c->after_idle_s;
 	int keepalive = idle >= 4 ? (int)(idle / 2) : 1;
 
@@ -834,6 +853,7 @@ static void write_recommendation(struct result *r)
 		out[0] = '\0';
 		break;
 	}
+	set_text(&r->recommendation_buf, &p->recommendation, out);
 }
 
 /* Decides (again) with what is known now, and tells live consumers. */
@@ -850,33 +870,36 @@ static void free_result(struct result *r)
 {
 	free(r->pub.gaps);
 	free(r->data);
+	free(r->summary_buf);
+	free(r->recommendation_buf);
 	free(r);
 }
 
-/* Over the cap, the oldest ended sessions go (and are counted): the
- * report of a long capture keeps the newest max_sessions. */
+/* Over the cap, the ended sessions go in the order they ended (and are
+ * counted): the report of a long capture keeps the newest max_sessions.
+ * A session whose data connection is still open waits its turn. */
 static void evict_old_results(struct fst_analysis *an)
 {
-	struct result *prev = NULL, *r = an->first;
-
-	while (an->result_count > an->cfg.max_sessions && r) {
+	while (an->result_count > an->cfg.max_sessions && an->finished_first) {
+		struct result *r = an->finished_first;
 		struct result *next = (struct result *)r->pub.next;
 
-		if (r->pub.verdict_state == FST_VERDICT_FINAL &&
-		    fst_ftp_session_forget(r->pub.session)) {
-			if (prev)
-				prev->pub.next = &next->pub;
-			else
-				an->first = next;
-			if (an->last == r)
-				an->last = prev;
-			free_result(r);
-			an->result_count--;
-			an->sessions_evicted++;
-		} else {
-			prev = r;
-		}
-		r = next;
+		if (!fst_ftp_session_forget(r->pub.session))
+			return;
+		an->finished_first = r->finished_next;
+		if (!an->finished_first)
+			an->finished_last = NULL;
+		if (r->prev)
+			r->prev->pub.next = r->pub.next;
+		else
+			an->first = next;
+		if (next)
+			next->prev = r->prev;
+		else
+			an->last = r->prev;
+		free_result(r);
+		an->result_count--;
+		an->sessions_evicted++;
 	}
 }
 
@@ -889,6 +912,11 @@ static void on_session_close(struct result *r, int64_t ts_us)
 			attribute(&r->marks, control_turn_wait(r->pub.session->turn)), true);
 	}
 	conclude(r, FST_VERDICT_FINAL);
+	if (r->an->finished_last)
+		r->an->finished_last->finished_next = r;
+	else
+		r->an->finished_first = r;
+	r->an->finished_last = r;
 	if (r->an->result_count > r->an->cfg.max_sessions)
 		evict_old_results(r->an);
 }
@@ -917,6 +945,9 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 		return NULL;
 	r->an = an;
 	r->pub.session = s;
+	r->pub.summary = "";
+	r->pub.recommendation = "";
+	r->prev = an->last;
 	r->pub.stated_timeout_s = -1;
 	r->last_us = r->prev_us = s->start_us;
 	if (an->last)
@@ -1005,16 +1036,14 @@ static void link_reconnect(struct fst_analysis *an, struct result *r)
 			failed = &s->transfers[i];
 			break;
 		}
-	for (struct result *n = (struct result *)p->next; n; n = (struct result *)n->pub.next) {
+	for (struct result *n = r->pair_next; n; n = n->pair_next) {
 		const struct fst_ftp_session *ns = n->pub.session;
 		int64_t after = ns->start_us - p->close.ts_us;
 
 		/* Sessions are in start order: past the window, none can be. */
 		if (after > an->cfg.reconnect_window_us)
 			return;
-		if (!fst_addr_equal(&ns->client_addr, &s->client_addr) ||
-		    !fst_addr_equal(&ns->server_addr, &s->server_addr) ||
-		    ns->server_port != s->server_port || after < 0)
+		if (after < 0)
 			continue;
 		p->recovered_by = ns->id;
 		p->recovered_after_s = seconds(p->close.ts_us, ns->start_us);
@@ -1054,24 +1083,6 @@ static double median(double *values, unsigned count)
 	return count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2;
 }
 
-static struct fst_server_estimate *server_of(struct fst_analysis *an,
-					     const struct fst_ftp_session *s)
-{
-	struct fst_server_estimate **pp = &an->servers;
-
-	for (; *pp; pp = &(*pp)->next)
-		if (fst_addr_equal(&(*pp)->addr, &s->server_addr) && (*pp)->port == s->server_port)
-			return *pp;
-	*pp = calloc(1, sizeof(**pp));
-	if (!*pp)
-		return NULL;
-	(*pp)->addr = s->server_addr;
-	(*pp)->port = s->server_port;
-	(*pp)->idle_timeout_s = -1;
-	(*pp)->data_timeout_s = -1;
-	return *pp;
-}
-
 /* Observations of one server, gathered in growing arrays. */
 struct samples {
 	double *values;
@@ -1092,45 +1103,153 @@ static void sample_add(struct samples *s, double value)
 	s->values[s->count++] = value;
 }
 
-static void estimate_server(struct fst_analysis *an, struct fst_server_estimate *e)
+/* One server's estimate while the results are read. */
+struct server_work {
+	struct fst_server_estimate *estimate;
+	struct samples idle, data;
+};
+
+static uint32_t server_hash(const struct fst_addr *addr, uint16_t port)
 {
-	struct samples idle = {0}, data = {0};
+	uint32_t h = 2166136261u ^ port;
 
+	for (int i = 0; i < (addr->family == 4 ? 4 : 16); i++)
+		h = (h ^ addr->bytes[i]) * 16777619u;
+	return h;
+}
+
+/* Adds what one session tells of its server. */
+static void observe(struct server_work *w, const struct fst_session_result *p)
+{
+	struct fst_server_estimate *e = w->estimate;
+
+	if (!e->software)
+		e->software = p->session->software;
+	if (p->verdict == FST_VERDICT_IDLE_TIMEOUT) {
+		int64_t fired = p->close.reply_code ? p->close.reply_ts_us : p->close.ts_us;
+
+		sample_add(&w->idle, seconds(p->close.idle_since_us, fired));
+	}
+	if (p->verdict == FST_VERDICT_DATA_TIMEOUT && p->decisive_gap &&
+	    p->decisive_gap->channel == FST_CHANNEL_DATA)
+		sample_add(&w->data, seconds(p->decisive_gap->start_us, p->decisive_gap->end_us));
+	for (size_t i = 0; i < p->gap_count; i++) {
+		const struct fst_gap *g = &p->gaps[i];
+		double len = seconds(g->start_us, g->end_us);
+
+		if (g->channel == FST_CHANNEL_CONTROL && g->waiting_on == FST_WAIT_CLIENT &&
+		    !g->before_close && len > e->longest_survived_s)
+			e->longest_survived_s = len;
+	}
+}
+
+static void conclude_estimate(struct server_work *w)
+{
+	struct fst_server_estimate *e = w->estimate;
+
+	e->observations = w->idle.count;
+	if (w->idle.count) {
+		e->idle_timeout_s = median(w->idle.values, w->idle.count);
+		e->spread_s = (w->idle.values[w->idle.count - 1] - w->idle.values[0]) / 2;
+	}
+	e->data_observations = w->data.count;
+	if (w->data.count)
+		e->data_timeout_s = median(w->data.values, w->data.count);
+	free(w->idle.values);
+	free(w->data.values);
+}
+
+/* Estimates every server's timeouts in one pass over the results: a
+ * hash from server to its work slot (a capture may hold as many
+ * servers as sessions). */
+static void estimate_servers(struct fst_analysis *an)
+{
+	size_t slots = 16, count = 0;
+	struct server_work *work;
+	size_t *table;
+	struct fst_server_estimate **tail = &an->servers;
+
+	while (slots < 2 * an->result_count)
+		slots <<= 1;
+	work = calloc(an->result_count ? an->result_count : 1, sizeof(*work));
+	table = malloc(slots * sizeof(*table));
+	if (!work || !table)
+		goto out_free;
+	for (size_t i = 0; i < slots; i++)
+		table[i] = SIZE_MAX;
 	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
-		const struct fst_session_result *p = &r->pub;
-		const struct fst_ftp_session *s = p->session;
+		const struct fst_ftp_session *s = r->pub.session;
+		size_t slot = server_hash(&s->server_addr, s->server_port) & (slots - 1);
 
-		if (!fst_addr_equal(&s->server_addr, &e->addr) || s->server_port != e->port)
+		while (table[slot] != SIZE_MAX) {
+			const struct fst_server_estimate *e = work[table[slot]].estimate;
+
+			if (fst_addr_equal(&e->addr, &s->server_addr) && e->port == s->server_port)
+				break;
+			slot = (slot + 1) & (slots - 1);
+		}
+		if (table[slot] == SIZE_MAX) {
+			struct fst_server_estimate *e = calloc(1, sizeof(*e));
+
+			if (!e)
+				continue;
+			e->addr = s->server_addr;
+			e->port = s->server_port;
+			e->idle_timeout_s = -1;
+			e->data_timeout_s = -1;
+			*tail = e;
+			tail = &e->next;
+			work[count].estimate = e;
+			table[slot] = count++;
+		}
+		observe(&work[table[slot]], &r->pub);
+	}
+	for (size_t i = 0; i < count; i++)
+		conclude_estimate(&work[i]);
+out_free:
+	free(work);
+	free(table);
+}
+
+static uint32_t pair_hash(const struct fst_ftp_session *s)
+{
+	uint32_t h = server_hash(&s->server_addr, s->server_port);
+
+	for (int i = 0; i < (s->client_addr.family == 4 ? 4 : 16); i++)
+		h = (h ^ s->client_addr.bytes[i]) * 16777619u;
+	return h;
+}
+
+static bool same_pair(const struct fst_ftp_session *a, const struct fst_ftp_session *b)
+{
+	return fst_addr_equal(&a->client_addr, &b->client_addr) &&
+	       fst_addr_equal(&a->server_addr, &b->server_addr) && a->server_port == b->server_port;
+}
+
+/* Chains each session to the next one of the same client and server, so
+ * that finding a reconnect costs the sessions of that pair only. */
+static void chain_pairs(struct fst_analysis *an)
+{
+	size_t slots = 16;
+	struct result **last_of;
+
+	while (slots < 2 * an->result_count)
+		slots <<= 1;
+	last_of = calloc(slots, sizeof(*last_of));
+	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
+		size_t slot;
+
+		r->pair_next = NULL;
+		if (!last_of)
 			continue;
-		if (!e->software)
-			e->software = s->software;
-		if (p->verdict == FST_VERDICT_IDLE_TIMEOUT) {
-			int64_t fired = p->close.reply_code ? p->close.reply_ts_us : p->close.ts_us;
-
-			sample_add(&idle, seconds(p->close.idle_since_us, fired));
-		}
-		if (p->verdict == FST_VERDICT_DATA_TIMEOUT && p->decisive_gap &&
-		    p->decisive_gap->channel == FST_CHANNEL_DATA)
-			sample_add(&data, seconds(p->decisive_gap->start_us, p->decisive_gap->end_us));
-		for (size_t i = 0; i < p->gap_count; i++) {
-			const struct fst_gap *g = &p->gaps[i];
-			double len = seconds(g->start_us, g->end_us);
-
-			if (g->channel == FST_CHANNEL_CONTROL && g->waiting_on == FST_WAIT_CLIENT &&
-			    !g->before_close && len > e->longest_survived_s)
-				e->longest_survived_s = len;
-		}
+		slot = pair_hash(r->pub.session) & (slots - 1);
+		while (last_of[slot] && !same_pair(last_of[slot]->pub.session, r->pub.session))
+			slot = (slot + 1) & (slots - 1);
+		if (last_of[slot])
+			last_of[slot]->pair_next = r;
+		last_of[slot] = r;
 	}
-	e->observations = idle.count;
-	if (idle.count) {
-		e->idle_timeout_s = median(idle.values, idle.count);
-		e->spread_s = (idle.values[idle.count - 1] - idle.values[0]) / 2;
-	}
-	e->data_observations = data.count;
-	if (data.count)
-		e->data_timeout_s = median(data.values, data.count);
-	free(idle.values);
-	free(data.values);
+	free(last_of);
 }
 
 void fst_analysis_finish(struct fst_analysis *an)
@@ -1141,13 +1260,11 @@ void fst_analysis_finish(struct fst_analysis *an)
 		free(an->servers);
 		an->servers = next;
 	}
-	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
+	chain_pairs(an);
+	for (struct result *r = an->first; r; r = (struct result *)r->pub.next)
 		if (fst_verdict_is_incident(r->pub.verdict))
 			link_reconnect(an, r);
-		server_of(an, r->pub.session);
-	}
-	for (struct fst_server_estimate *e = an->servers; e; e = e->next)
-		estimate_server(an, e);
+	estimate_servers(an);
 }
 
 /* ---- life cycle ------------------------------------------------------------- */

@@ -57,8 +57,8 @@ struct session {
 	unsigned probe_lines; /* lines seen while not yet confirmed */
 	struct line_reader lines[2];
 	struct fst_ftp_reply_asm reply;
-	struct pending_command *pending; /* ring of cfg.max_pending */
-	size_t pending_head, pending_count;
+	struct pending_command *pending; /* ring, grown up to cfg.max_pending */
+	size_t pending_cap, pending_head, pending_count;
 	size_t records_cap[3];
 	uint64_t rest_offset;
 	bool rest_pending;

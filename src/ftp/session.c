@@ -112,7 +112,8 @@ static bool reserve(struct session *s, int which, void **array, size_t count,
 		(*dropped)++;
 		return false;
 	}
-	cap = cap ? cap * 2 : 16;
+	/* Most sessions are short: start small, double as they grow. */
+	cap = cap ? cap * 2 : 4;
 	if (cap > max)
 		cap = max;
 	grown = realloc(*array, cap * item_size);
@@ -325,25 +326,42 @@ static void expect_active(struct session *s, const struct fst_ftp_command *cmd, 
 	ftp_expect(s->tracker, s, &addr, port, FST_MODE_ACTIVE, ts_us);
 }
 
+/* Most sessions never pipeline: the ring starts small and doubles, in
+ * order from its head, up to the configured cap. */
+static void grow_pending(struct session *s, size_t max)
+{
+	size_t cap = s->pending_cap ? s->pending_cap * 2 : 4;
+	struct pending_command *grown;
+
+	if (cap > max)
+		cap = max;
+	grown = malloc(cap * sizeof(*grown));
+	if (!grown)
+		return;
+	for (size_t i = 0; i < s->pending_count; i++)
+		grown[i] = s->pending[(s->pending_head + i) % s->pending_cap];
+	free(s->pending);
+	s->pending = grown;
+	s->pending_cap = cap;
+	s->pending_head = 0;
+}
+
 static void push_pending(struct session *s, enum fst_ftp_verb verb, size_t record,
 			 size_t transfer, int64_t ts_us)
 {
 	size_t max = ftp_cfg(s->tracker)->max_pending;
 	struct pending_command *slot;
 
-	/* Most sessions never pipeline: the ring comes with the first
-	 * command, not with the session. */
-	if (!s->pending) {
-		s->pending = calloc(max, sizeof(*s->pending));
-		if (!s->pending)
+	if (s->pending_count == s->pending_cap && s->pending_cap < max)
+		grow_pending(s, max);
+	if (s->pending_count == s->pending_cap) { /* at the cap: forget the oldest */
+		if (!s->pending_cap)
 			return;
-	}
-	if (s->pending_count == max) { /* forget the oldest */
 		anomaly(s, FST_ANOMALY_TOO_MANY_PENDING, ts_us);
-		s->pending_head = (s->pending_head + 1) % max;
+		s->pending_head = (s->pending_head + 1) % s->pending_cap;
 		s->pending_count--;
 	}
-	slot = &s->pending[(s->pending_head + s->pending_count) % max];
+	slot = &s->pending[(s->pending_head + s->pending_count) % s->pending_cap];
 	slot->verb = verb;
 	slot->record = record;
 	slot->transfer = transfer;
@@ -371,9 +389,11 @@ static void handle_command(struct session *s, const struct fst_ftp_command *cmd,
 	memset(rec, 0, sizeof(*rec));
 	rec->ts_us = ts_us;
 	rec->cmd = *cmd;
+	rec->reply_index = SIZE_MAX;
 	switch (cmd->verb) {
 	case FST_VERB_USER:
-		snprintf(s->pub.user_name, sizeof(s->pub.user_name), "%s", cmd->arg);
+		fst_ftp_copy_text(s->pub.user_name, sizeof(s->pub.user_name), cmd->arg,
+				  strlen(cmd->arg));
 		/* fall through */
 	case FST_VERB_PASS:
 	case FST_VERB_ACCT:
@@ -471,10 +491,8 @@ static void expect_passive(struct session *s, enum fst_ftp_verb verb, const char
 
 static bool abort_pending(struct session *s)
 {
-	size_t max = ftp_cfg(s->tracker)->max_pending;
-
 	for (size_t i = 0; i < s->pending_count; i++)
-		if (s->pending[(s->pending_head + i) % max].verb == FST_VERB_ABOR)
+		if (s->pending[(s->pending_head + i) % s->pending_cap].verb == FST_VERB_ABOR)
 			return true;
 	return false;
 }
@@ -537,7 +555,7 @@ static void apply_final_reply(struct session *s, const struct pending_command *c
 		break;
 	case FST_VERB_SYST:
 		if (ok) {
-			snprintf(s->pub.syst, sizeof(s->pub.syst), "%s", text);
+			fst_ftp_copy_text(s->pub.syst, sizeof(s->pub.syst), text, strlen(text));
 			guess_software(s, text);
 		}
 		break;
@@ -577,7 +595,7 @@ static void answer_invalid(struct session *s, int64_t ts_us)
 {
 	struct pending_command answered = *pending_head(s);
 
-	s->pending_head = (s->pending_head + 1) % ftp_cfg(s->tracker)->max_pending;
+	s->pending_head = (s->pending_head + 1) % s->pending_cap;
 	s->pending_count--;
 	if (answered.transfer != SIZE_MAX) {
 		end_transfer(s, answered.transfer, FST_OUTCOME_UNKNOWN, 0, ts_us);
@@ -651,13 +669,12 @@ static bool reply_fits(enum fst_ftp_verb verb, int code)
  * one lost their replies in the gap. */
 static void skip_lost_replies(struct session *s, int code, int64_t ts_us)
 {
-	size_t max = ftp_cfg(s->tracker)->max_pending;
 	size_t lost = 0;
 
 	if (!s->replies_maybe_lost || reply_fits(pending_head(s)->verb, code))
 		return;
 	for (size_t i = 1; i < s->pending_count; i++)
-		if (reply_fits(s->pending[(s->pending_head + i) % max].verb, code)) {
+		if (reply_fits(s->pending[(s->pending_head + i) % s->pending_cap].verb, code)) {
 			lost = i;
 			break;
 		}
@@ -744,13 +761,14 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 		}
 	} else {
 		answered = *head;
-		s->pending_head = (s->pending_head + 1) % ftp_cfg(s->tracker)->max_pending;
+		s->pending_head = (s->pending_head + 1) % s->pending_cap;
 		s->pending_count--;
 		if (answered.record != SIZE_MAX) {
 			paired = &s->pub.commands[answered.record];
 			paired->reply_code = reply->code;
 			paired->reply_ts_us = ts_us;
-			snprintf(paired->reply_text, sizeof(paired->reply_text), "%s", reply->text);
+			paired->reply_index = rec == &unrecorded ? SIZE_MAX
+								 : (size_t)(rec - s->pub.replies);
 		}
 		apply_final_reply(s, &answered, paired, reply->code, reply->text, ts_us);
 	}
@@ -1152,4 +1170,12 @@ void session_data_event(struct session *s, struct flow_ctx *data,
 	}
 	forward_tcp(s, FST_CHANNEL_DATA, side, t, ev);
 	update_turn(s);
+}
+
+const char *fst_ftp_command_reply_text(const struct fst_ftp_session *session,
+				       const struct fst_ftp_command_rec *command)
+{
+	if (command->reply_index >= session->reply_count)
+		return "";
+	return session->replies[command->reply_index].text;
 }

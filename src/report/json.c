@@ -135,7 +135,7 @@ static void write_commands(struct json *j, const struct fst_ftp_session *s)
 		json_time(j, "time", c->ts_us);
 		if (c->reply_code) {
 			json_int(j, "reply_code", c->reply_code);
-			json_str(j, "reply_text", c->reply_text);
+			json_str(j, "reply_text", fst_ftp_command_reply_text(s, c));
 			json_seconds(j, "response_s", report_seconds(c->ts_us, c->reply_ts_us));
 		} else {
 			json_null(j, "reply_code");

@@ -151,7 +151,7 @@ static void explain_idle_timeout(FILE *out, const struct fst_report_input *in,
 struct timeline_item {
 	int64_t ts_us;
 	int rank; /* orders items of equal time */
-	char text[FST_FTP_TEXT_MAX + 64];
+	char text[FST_FTP_ARG_MAX + 64];
 };
 
 enum { TIMELINE_MAX = 40 };

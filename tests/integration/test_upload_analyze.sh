@@ -134,8 +134,10 @@ an() {
 }
 
 fst_expect "6 sessions: 4 of upload A, 2 of upload B" test "$(an 'len(j["sessions"])')" = 6
+# (Retransmissions are the network's doing, not the capture's: vsftpd
+# resends its FIN when the 421's ACK is slow, so they are not counted.)
 fst_expect "the capture lost nothing" \
-	test "$(an '(j["stats"]["capture_gaps"], j["stats"]["kernel_dropped"], j["stats"]["retransmissions"])')" = '[0,0,0]'
+	test "$(an '(j["stats"]["capture_gaps"], j["stats"]["kernel_dropped"])')" = '[0,0]'
 
 # ---- A in the report ----
 
