@@ -47,15 +47,91 @@ static inline struct fst_rd fst_rd_make(const uint8_t *p, size_t len)
 	return rd;
 }
 
-bool fst_rd_skip(struct fst_rd *rd, size_t n);
-bool fst_rd_u8(struct fst_rd *rd, uint8_t *out);
-bool fst_rd_be16(struct fst_rd *rd, uint16_t *out);
-bool fst_rd_be32(struct fst_rd *rd, uint32_t *out);
-bool fst_rd_le16(struct fst_rd *rd, uint16_t *out);
-bool fst_rd_le32(struct fst_rd *rd, uint32_t *out);
-bool fst_rd_bytes(struct fst_rd *rd, void *out, size_t n);
+/* The getters are inline: packet decoding calls them dozens of times per
+ * packet, and each check is a compare and a branch. */
+static inline bool fst_rd_skip(struct fst_rd *rd, size_t n)
+{
+	if (rd->len < n)
+		return false;
+	rd->p += n;
+	rd->len -= n;
+	return true;
+}
+
+static inline bool fst_rd_bytes(struct fst_rd *rd, void *out, size_t n)
+{
+	if (rd->len < n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		((uint8_t *)out)[i] = rd->p[i];
+	rd->p += n;
+	rd->len -= n;
+	return true;
+}
+
+static inline bool fst_rd_u8(struct fst_rd *rd, uint8_t *out)
+{
+	if (rd->len < 1)
+		return false;
+	*out = rd->p[0];
+	rd->p++;
+	rd->len--;
+	return true;
+}
+
+static inline bool fst_rd_be16(struct fst_rd *rd, uint16_t *out)
+{
+	if (rd->len < 2)
+		return false;
+	*out = (uint16_t)(rd->p[0] << 8 | rd->p[1]);
+	rd->p += 2;
+	rd->len -= 2;
+	return true;
+}
+
+static inline bool fst_rd_be32(struct fst_rd *rd, uint32_t *out)
+{
+	if (rd->len < 4)
+		return false;
+	*out = (uint32_t)rd->p[0] << 24 | (uint32_t)rd->p[1] << 16 |
+	       (uint32_t)rd->p[2] << 8 | rd->p[3];
+	rd->p += 4;
+	rd->len -= 4;
+	return true;
+}
+
+static inline bool fst_rd_le16(struct fst_rd *rd, uint16_t *out)
+{
+	if (rd->len < 2)
+		return false;
+	*out = (uint16_t)(rd->p[1] << 8 | rd->p[0]);
+	rd->p += 2;
+	rd->len -= 2;
+	return true;
+}
+
+static inline bool fst_rd_le32(struct fst_rd *rd, uint32_t *out)
+{
+	if (rd->len < 4)
+		return false;
+	*out = (uint32_t)rd->p[3] << 24 | (uint32_t)rd->p[2] << 16 |
+	       (uint32_t)rd->p[1] << 8 | rd->p[0];
+	rd->p += 4;
+	rd->len -= 4;
+	return true;
+}
+
 /* Splits off the next n bytes as their own reader. */
-bool fst_rd_sub(struct fst_rd *rd, size_t n, struct fst_rd *out);
+static inline bool fst_rd_sub(struct fst_rd *rd, size_t n, struct fst_rd *out)
+{
+	if (rd->len < n)
+		return false;
+	out->p = rd->p;
+	out->len = n;
+	rd->p += n;
+	rd->len -= n;
+	return true;
+}
 
 /* Time is int64_t microseconds since the Unix epoch (packet time) or
  * since an arbitrary origin (monotonic ticks). */
@@ -74,7 +150,18 @@ struct fst_addr {
 	uint8_t bytes[16];
 };
 
-bool fst_addr_equal(const struct fst_addr *a, const struct fst_addr *b);
+/* Inline too: the flow table compares addresses on every packet. */
+static inline bool fst_addr_equal(const struct fst_addr *a, const struct fst_addr *b)
+{
+	size_t n = a->family == 4 ? 4 : 16;
+
+	if (a->family != b->family)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (a->bytes[i] != b->bytes[i])
+			return false;
+	return true;
+}
 
 /* "ip:port" or "[ip6]:port" into buf (size >= 64 suffices); returns buf. */
 char *fst_endpoint_format(const struct fst_addr *addr, uint16_t port,

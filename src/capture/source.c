@@ -379,6 +379,26 @@ static int next_from_files(struct fst_capture *cap, struct fst_packet *pkt)
 	}
 }
 
+/* One file, the common case: no merge to keep in order. */
+static int next_from_one_file(struct fst_capture *cap, struct fst_packet *pkt)
+{
+	struct capture_file *file = &cap->files[0];
+
+	for (;;) {
+		if (cap->consumed) {
+			cap->consumed = NULL;
+			if (!read_ahead(cap, file))
+				cap->active_count = 0;
+		}
+		if (cap->active_count == 0)
+			return -1;
+		file->records++;
+		cap->consumed = file;
+		if (accept_frame(cap, file->linktype, file->pending_hdr, file->pending_data, pkt))
+			return 1;
+	}
+}
+
 static int next_from_live(struct fst_capture *cap, struct fst_packet *pkt)
 {
 	struct pcap_pkthdr *hdr;
@@ -401,7 +421,9 @@ static int next_from_live(struct fst_capture *cap, struct fst_packet *pkt)
 
 int fst_capture_next(struct fst_capture *cap, struct fst_packet *pkt)
 {
-	return cap->live ? next_from_live(cap, pkt) : next_from_files(cap, pkt);
+	if (cap->live)
+		return next_from_live(cap, pkt);
+	return cap->file_count == 1 ? next_from_one_file(cap, pkt) : next_from_files(cap, pkt);
 }
 
 int fst_capture_fd(const struct fst_capture *cap)

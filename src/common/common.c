@@ -1,4 +1,5 @@
-/* Bounded reader, error buffer, time and address formatting. */
+/* Error buffer, time and address formatting (the bounded reader is
+ * inline in common.h). */
 #include "ftpstall/common.h"
 
 #include <arpa/inet.h>
@@ -16,83 +17,6 @@ void fst_errbuf_set(char *errbuf, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errbuf, FST_ERRBUF_SIZE, fmt, ap);
 	va_end(ap);
-}
-
-bool fst_rd_skip(struct fst_rd *rd, size_t n)
-{
-	if (rd->len < n)
-		return false;
-	rd->p += n;
-	rd->len -= n;
-	return true;
-}
-
-bool fst_rd_bytes(struct fst_rd *rd, void *out, size_t n)
-{
-	if (rd->len < n)
-		return false;
-	memcpy(out, rd->p, n);
-	rd->p += n;
-	rd->len -= n;
-	return true;
-}
-
-bool fst_rd_u8(struct fst_rd *rd, uint8_t *out)
-{
-	return fst_rd_bytes(rd, out, 1);
-}
-
-bool fst_rd_be16(struct fst_rd *rd, uint16_t *out)
-{
-	if (rd->len < 2)
-		return false;
-	*out = (uint16_t)(rd->p[0] << 8 | rd->p[1]);
-	rd->p += 2;
-	rd->len -= 2;
-	return true;
-}
-
-bool fst_rd_be32(struct fst_rd *rd, uint32_t *out)
-{
-	if (rd->len < 4)
-		return false;
-	*out = (uint32_t)rd->p[0] << 24 | (uint32_t)rd->p[1] << 16 |
-	       (uint32_t)rd->p[2] << 8 | rd->p[3];
-	rd->p += 4;
-	rd->len -= 4;
-	return true;
-}
-
-bool fst_rd_le16(struct fst_rd *rd, uint16_t *out)
-{
-	if (rd->len < 2)
-		return false;
-	*out = (uint16_t)(rd->p[1] << 8 | rd->p[0]);
-	rd->p += 2;
-	rd->len -= 2;
-	return true;
-}
-
-bool fst_rd_le32(struct fst_rd *rd, uint32_t *out)
-{
-	if (rd->len < 4)
-		return false;
-	*out = (uint32_t)rd->p[3] << 24 | (uint32_t)rd->p[2] << 16 |
-	       (uint32_t)rd->p[1] << 8 | rd->p[0];
-	rd->p += 4;
-	rd->len -= 4;
-	return true;
-}
-
-bool fst_rd_sub(struct fst_rd *rd, size_t n, struct fst_rd *out)
-{
-	if (rd->len < n)
-		return false;
-	out->p = rd->p;
-	out->len = n;
-	rd->p += n;
-	rd->len -= n;
-	return true;
 }
 
 /* Splits ts_us into a UTC calendar time and the microsecond remainder,
@@ -139,13 +63,6 @@ char *fst_time_format_clock(int64_t ts_us, char *buf, size_t size)
 	snprintf(buf, size, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min,
 		 tm.tm_sec, usec);
 	return buf;
-}
-
-bool fst_addr_equal(const struct fst_addr *a, const struct fst_addr *b)
-{
-	size_t n = a->family == 4 ? 4 : 16;
-
-	return a->family == b->family && memcmp(a->bytes, b->bytes, n) == 0;
 }
 
 char *fst_endpoint_format(const struct fst_addr *addr, uint16_t port,
