@@ -63,9 +63,19 @@ static void add_warning(struct fst_capture *cap, const char *fmt, ...)
 	cap->warnings[cap->warnings_len] = '\0';
 }
 
+/* Packet time in microseconds. A damaged or hostile file may claim a
+ * time no int64_t of microseconds holds: it is clamped (about 290,000
+ * years either way), never overflowed. */
 static int64_t header_ts_us(const struct pcap_pkthdr *hdr)
 {
-	return (int64_t)hdr->ts.tv_sec * FST_US_PER_SEC + hdr->ts.tv_usec;
+	const int64_t limit = INT64_MAX / FST_US_PER_SEC - 1;
+	int64_t secs = (int64_t)hdr->ts.tv_sec;
+
+	if (secs > limit)
+		secs = limit;
+	if (secs < -limit)
+		secs = -limit;
+	return secs * FST_US_PER_SEC + hdr->ts.tv_usec % FST_US_PER_SEC;
 }
 
 /* Explains why a file is not a readable capture, in the user's words. */
@@ -485,11 +495,14 @@ int fst_capture_extract(const char *const *paths, size_t count, FILE *out,
 	for (size_t i = 0; i < count; i++)
 		if (strcmp(paths[i], "-") == 0) {
 			fst_errbuf_set(errbuf, "standard input cannot be read a second time");
+			fclose(out);
 			return FST_ERR_ARG;
 		}
 	cap = fst_capture_open_files(paths, count, errbuf);
-	if (!cap)
+	if (!cap) {
+		fclose(out);
 		return FST_ERR_IO;
+	}
 	linktype = cap->files[0].linktype;
 	for (size_t i = 1; i < count; i++)
 		if (cap->files[i].linktype != linktype) {

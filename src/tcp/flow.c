@@ -310,6 +310,17 @@ static void drain_held(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir 
 	}
 }
 
+static void drop_first_held(struct fst_tcp *tcp, struct half *h)
+{
+	struct held_segment *seg = h->held;
+
+	h->held = seg->next;
+	h->held_bytes -= seg->stored;
+	h->held_count--;
+	tcp->stats.ooo_bytes_buffered -= seg->stored;
+	free(seg);
+}
+
 /* Gives up on the bytes before up_to that the capture does not hold:
  * reports them as a gap, delivering any held segment on the way. */
 static void skip_to(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
@@ -345,11 +356,13 @@ static bool hold_piece(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir 
 		       const uint8_t *data, uint32_t caplen)
 {
 	struct half *h = &flow->half[dir];
+	const struct half *other = &flow->half[!dir];
 	uint32_t stored = flow->want_payload ? caplen : 0;
 	struct held_segment *seg;
 
-	if (h->held_count >= tcp->cfg.max_ooo_segments_per_flow ||
-	    h->held_bytes + stored > tcp->cfg.max_ooo_bytes_per_flow ||
+	/* The per-flow caps count both directions together. */
+	if (h->held_count + other->held_count >= tcp->cfg.max_ooo_segments_per_flow ||
+	    h->held_bytes + other->held_bytes + stored > tcp->cfg.max_ooo_bytes_per_flow ||
 	    tcp->stats.ooo_bytes_buffered + stored > tcp->cfg.max_ooo_bytes_total)
 		return false;
 	seg = malloc(sizeof(*seg) + stored);
@@ -385,7 +398,8 @@ static void piece_advance(struct piece *p, uint32_t n)
 
 	p->seq += n;
 	p->len -= n;
-	p->data += captured;
+	if (captured) /* data may be NULL when nothing was captured */
+		p->data += captured;
 	p->caplen -= captured;
 }
 
@@ -412,6 +426,17 @@ static void segment_data(struct fst_tcp *tcp, struct flow *flow,
 	    !(pkt->flags & (FST_TCP_SYN | FST_TCP_FIN | FST_TCP_RST))) {
 		emit_simple(tcp, flow, FST_TCP_EV_KEEPALIVE, dir, p.len);
 		return;
+	}
+	/* Nothing of this side's stream lies past its FIN. */
+	if (h->fin_seen) {
+		if (SEQ_LEQ(h->fin_seq, p.seq)) {
+			tcp->stats.after_close++;
+			return;
+		}
+		if (SEQ_GT(p.seq + p.len, h->fin_seq))
+			p.len = h->fin_seq - p.seq;
+		if (p.caplen > p.len)
+			p.caplen = p.len;
 	}
 	while (p.len > 0) {
 		struct held_segment **pos = &h->held, *prev = NULL;
@@ -472,7 +497,7 @@ static void check_acked_hole(struct fst_tcp *tcp, struct flow *flow,
 
 	if (!h->seq_known)
 		return;
-	if (h->fin_seen && ack == h->fin_seq + 1)
+	if (h->fin_seen && SEQ_GT(ack, h->fin_seq))
 		limit = h->fin_seq;
 	skip_to(tcp, flow, dir, limit);
 }
@@ -517,8 +542,13 @@ static void close_flow(struct fst_tcp *tcp, struct flow *flow,
 	for (int dir = 0; dir < 2; dir++) {
 		struct half *h = &flow->half[dir];
 
-		while (h->held)
-			skip_to(tcp, flow, (enum fst_tcp_dir)dir, h->held->seq);
+		while (h->held) {
+			struct held_segment *first = h->held;
+
+			skip_to(tcp, flow, (enum fst_tcp_dir)dir, first->seq);
+			if (h->held == first) /* out of reach of the stream: drop it */
+				drop_first_held(tcp, h);
+		}
 		if (h->fin_seen)
 			skip_to(tcp, flow, (enum fst_tcp_dir)dir, h->fin_seq);
 		maybe_fin(tcp, flow, (enum fst_tcp_dir)dir, false);
@@ -638,8 +668,13 @@ static void handle_syn(struct fst_tcp *tcp, struct flow *flow,
 		return;
 	}
 	h->open_emitted = true;
-	h->seq_known = true;
-	h->next_seq = pkt->seq + 1;
+	/* A SYN after this side's bytes were already followed (a flow picked
+	 * up mid-stream) must not move the stream: its data and held
+	 * segments are positioned already. */
+	if (!h->seq_known) {
+		h->seq_known = true;
+		h->next_seq = pkt->seq + 1;
+	}
 	h->offered_wscale = pkt->has_wscale;
 	h->wscale = pkt->wscale;
 	if (dir == FST_DIR_CLIENT)

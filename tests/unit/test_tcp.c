@@ -857,6 +857,71 @@ static void test_cap_hit_keeps_captured_segment(void **state)
 /* ------------------------------------------------------------------ */
 /* mid-stream pickup and role swap */
 
+/* Regressions found by fuzzing (tests/fuzz/regressions/fuzz_reassembly). */
+
+/* A SYN on a side whose bytes are already being followed must not move
+ * its stream (it used to jump, and a held segment then hung the close). */
+static void test_syn_after_data_keeps_stream(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+
+	(void)state;
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, 5000, 9000, "AAAA");
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, 5010, 9000, "CCCC"); /* held */
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_SYN, 90000, 0, NULL);
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, 5004, 9000, "BBBBBB");
+	fst_tcp_finish(fx->tcp);
+	assert_stream(fx->rec, 1, FST_DIR_CLIENT, "AAAABBBBBBCCCC");
+	assert_int_equal(st(fx)->ooo_bytes_buffered, 0);
+	fx_free(fx);
+}
+
+/* Nothing of a side's stream lies past its FIN. */
+static void test_no_data_after_fin(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+
+	(void)state;
+	handshake(&fx->c);
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, CISN + 1, SISN + 1, "QUIT\r\n");
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, CISN + 7, SISN + 1, "more");
+	seg(&fx->c, FST_DIR_SERVER, FST_TCP_ACK, SISN + 1, CISN + 12, NULL);
+	assert_events_from(fx->rec, 0, FMT_MERGE_DATA, "OPEN:C OPEN:S DATA:C:6 FIN:C");
+	fx_free(fx);
+}
+
+/* The per-flow cap on held bytes covers both directions together. */
+static void test_per_flow_cap_both_directions(void **state)
+{
+	struct fst_tcp_cfg cfg = { 0 };
+	struct fixture *fx;
+
+	(void)state;
+	cfg.payload_by_default = true;
+	cfg.max_ooo_bytes_per_flow = 10;
+	fx = fx_new(&cfg);
+	handshake(&fx->c);
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, CISN + 11, SISN + 1, "CCCCCCCC");
+	seg(&fx->c, FST_DIR_SERVER, FST_TCP_ACK, SISN + 11, CISN + 1, "SSSSSSSS");
+	assert_true(st(fx)->ooo_bytes_buffered <= 10);
+	assert_int_equal(st(fx)->ooo_limit_hits, 1);
+	fx_free(fx);
+}
+
+/* A segment whose bytes were not captured at all carries no pointer. */
+static void test_uncaptured_payload(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+
+	(void)state;
+	handshake(&fx->c);
+	seg_full(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, CISN + 11, SISN + 1, NULL, 100, 0);
+	seg_full(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, CISN + 1, SISN + 1, NULL, 10, 0);
+	fst_tcp_finish(fx->tcp);
+	assert_int_equal(last_of(fx->rec, FST_TCP_EV_CLOSE)->flow.bytes[FST_DIR_CLIENT], 110);
+	fx_free(fx);
+}
+
 static void test_mid_stream(void **state)
 {
 	struct fixture *fx = fx_new(NULL);
@@ -1581,6 +1646,10 @@ int main(void)
 		cmocka_unit_test(test_gap_at_finish),
 		cmocka_unit_test(test_fin_waits_for_held_data),
 		cmocka_unit_test(test_cap_hit_keeps_captured_segment),
+		cmocka_unit_test(test_syn_after_data_keeps_stream),
+		cmocka_unit_test(test_no_data_after_fin),
+		cmocka_unit_test(test_per_flow_cap_both_directions),
+		cmocka_unit_test(test_uncaptured_payload),
 		cmocka_unit_test(test_mid_stream),
 		cmocka_unit_test(test_mid_stream_lower_port_is_server),
 		cmocka_unit_test(test_swap_roles),
