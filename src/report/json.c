@@ -16,11 +16,13 @@ struct json {
 
 static void json_indent(struct json *j)
 {
+	static const char spaces[] = "\n                                ";
+	size_t n = 1 + 2 * (size_t)j->depth;
+
 	if (j->compact)
 		return;
-	fputc('\n', j->out);
-	for (int i = 0; i < j->depth; i++)
-		fputs("  ", j->out);
+	/* Nesting is shallow; one write covers the newline and indent. */
+	fwrite(spaces, 1, n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1, j->out);
 }
 
 /* Starts a member or element: comma, newline, indentation, key. */
@@ -29,8 +31,11 @@ static void json_key(struct json *j, const char *key)
 	if (j->need_comma)
 		fputc(',', j->out);
 	json_indent(j);
-	if (key)
-		fprintf(j->out, "\"%s\": ", key);
+	if (key) {
+		fputc('"', j->out);
+		fputs(key, j->out);
+		fputs("\": ", j->out);
+	}
 	j->need_comma = true;
 }
 
@@ -52,15 +57,21 @@ static void json_close(struct json *j, char bracket)
 
 void report_json_string(FILE *out, const char *s)
 {
+	const unsigned char *run = (const unsigned char *)s;
+
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = run; *p; p++) {
+		if (*p >= 0x20 && *p <= 0x7e && *p != '"' && *p != '\\')
+			continue;
+		/* Runs of plain characters go out in one write. */
+		fwrite(run, 1, (size_t)(p - run), out);
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p > 0x7e)
-			fprintf(out, "\\u%04x", *p);
 		else
-			fputc(*p, out);
+			fprintf(out, "\\u%04x", *p);
+		run = p + 1;
 	}
+	fputs((const char *)run, out);
 	fputc('"', out);
 }
 

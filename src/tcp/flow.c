@@ -602,6 +602,11 @@ static void expire(struct fst_tcp *tcp)
 		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_IDLE);
 }
 
+static bool fin_pending(const struct half *h)
+{
+	return h->fin_seen && !h->fin_emitted;
+}
+
 /* Makes room for one more flow when the table is at its cap. */
 static void make_room(struct fst_tcp *tcp)
 {
@@ -662,19 +667,17 @@ static void handle_syn(struct fst_tcp *tcp, struct flow *flow,
 {
 	struct half *h = &flow->half[dir];
 
-	if (h->open_emitted) { /* a retransmitted SYN or SYN-ACK */
+	/* A retransmitted SYN or SYN-ACK, or a SYN after this side's bytes
+	 * were already followed (a flow picked up mid-stream): it must not
+	 * move a stream whose data and held segments are placed already. */
+	if (h->open_emitted || h->seq_known) {
 		flow->pub.retransmissions[dir]++;
 		tcp->stats.retransmissions++;
 		return;
 	}
 	h->open_emitted = true;
-	/* A SYN after this side's bytes were already followed (a flow picked
-	 * up mid-stream) must not move the stream: its data and held
-	 * segments are positioned already. */
-	if (!h->seq_known) {
-		h->seq_known = true;
-		h->next_seq = pkt->seq + 1;
-	}
+	h->seq_known = true;
+	h->next_seq = pkt->seq + 1;
 	h->offered_wscale = pkt->has_wscale;
 	h->wscale = pkt->wscale;
 	if (dir == FST_DIR_CLIENT)
@@ -758,8 +761,11 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	segment_data(tcp, flow, dir, pkt);
 	if (pkt->flags & FST_TCP_FIN)
 		handle_fin(flow, dir, pkt);
-	/* The other side's FIN may have become due through an ACKed hole. */
-	if (!maybe_fin(tcp, flow, (enum fst_tcp_dir)!dir, true))
+	/* The other side's FIN may have become due through an ACKed hole.
+	 * (Most packets have no FIN pending: test that first, cheaply.) */
+	if (fin_pending(&flow->half[!dir]) && maybe_fin(tcp, flow, (enum fst_tcp_dir)!dir, true))
+		return;
+	if (fin_pending(&flow->half[dir]))
 		maybe_fin(tcp, flow, dir, true);
 }
 
