@@ -5,9 +5,16 @@
 #   make test           -Werror build + ctest in build/, then clang ASan+UBSan
 #                       build + ctest in build-asan/
 #   make check-gcc-clang  -Werror builds with gcc and clang (no tests run)
+#   make fuzz           clang libFuzzer build in build-fuzz/, replay the fuzz
+#                       regressions, then run each harness FUZZ_SECONDS
+#                       (default 60; FUZZ_JOBS at once); fails on any finding
 #   make format         clang-format -i on the C sources of src/ include/ tests/
 #   make format-check   fail if clang-format would change anything
 #   make clean          remove every build directory
+#   make bench          Release build in build-bench/, then time ftpstall against
+#                       the bare libpcap loop, tcpdump and tshark on a generated
+#                       1 GiB capture (tests/bench/run-bench.sh, docs/performance.md);
+#                       BENCH_SIZE=100M etc. scale it down
 #
 # Every configure step passes all the options it relies on, so re-running any
 # target on an existing build directory reconfigures cleanly.
@@ -35,11 +42,17 @@ DEMO_PCAP  ?= captures/idle-timeout-421-reset.pcap
 
 FORMAT_DIRS = $(wildcard src include tests)
 
+# libFuzzer harnesses (tests/fuzz, docs/fuzzing.md).
+FUZZ_DIR     ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
+
 .DEFAULT_GOAL := build
 # Targets run one after another; each CMake build is parallel inside.
 .NOTPARALLEL:
 .PHONY: all build demo test test-default test-asan check-gcc-clang \
-	format format-check clean
+	format format-check clean fuzz
 
 all: build
 
@@ -78,6 +91,15 @@ check-gcc-clang:
 		$(CMAKE) --build build-$$cc --parallel $(JOBS); \
 	done
 
+fuzz:
+	CC=$(FUZZ_CC) $(CMAKE) -S . -B $(FUZZ_DIR) \
+		-DCMAKE_C_COMPILER=$(FUZZ_CC) \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DFTPSTALL_FUZZ=ON -DFTPSTALL_SANITIZE=ON -DFTPSTALL_TESTS=OFF \
+		-DFTPSTALL_WERROR=ON
+	$(CMAKE) --build $(FUZZ_DIR) --target fuzzers --parallel $(JOBS)
+	FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
 format:
 	@command -v $(CLANG_FORMAT) >/dev/null || \
 		{ echo "make format: $(CLANG_FORMAT) not found (apt-get install clang-format)" >&2; exit 1; }
@@ -91,4 +113,16 @@ format-check:
 		xargs -0 -r $(CLANG_FORMAT) --dry-run -Werror
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-gcc build-clang
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-gcc build-clang $(FUZZ_DIR)
+
+# Performance benchmark (tests/bench/run-bench.sh describes the BENCH_*
+# overrides). Its Release build and generated captures (several GiB) live
+# in $(BENCH_DIR); make clean removes them too.
+BENCH_DIR  ?= build-bench
+.PHONY: bench clean-bench
+bench:
+	BENCH_DIR=$(BENCH_DIR) CMAKE=$(CMAKE) JOBS=$(JOBS) bash tests/bench/run-bench.sh
+
+clean: clean-bench
+clean-bench:
+	rm -rf $(BENCH_DIR)

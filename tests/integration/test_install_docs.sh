@@ -8,7 +8,7 @@
 #   - `groff -man -ww -z` (and -Tutf8, as man uses it) on the installed page
 #     prints nothing and exits 0; `MANWIDTH=80 man --warnings -l` renders it
 #     with nothing on stderr and no line wider than 80 (skipped without man);
-#   - the page has every section the issue asks for, the four examples,
+#   - the page has every section a manual needs, the four examples,
 #     FTP_PASSWORD, NO_COLOR, ~/.netrc, tcpdump(8) and pcap-filter(7);
 #   - the subcommands of `ftpstall --help` are the page's `.SS "ftpstall X"`
 #     headings, each with an `.SS "X options"`; the global options of the

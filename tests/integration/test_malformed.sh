@@ -45,8 +45,7 @@ SESSION_CLIENT=192.0.2.10:40000
 SESSION_SERVER=198.51.100.20:21
 PASSWORD=corpus-secret
 
-# Proposed counter for a multi-line reply still open when its session
-# ends; ftpstall has none today (see the report to the lead).
+# The counter of a multi-line reply still open when its session ends.
 UNTERMINATED_REPLY_KEY=unterminated_reply
 
 # One row per case: name, expected exit status, bound in MiB, whether the

@@ -1,0 +1,182 @@
+/* Helpers shared by the fuzz harnesses; see fuzz_support.h. */
+#include "fuzz_support.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+const uint8_t fuzz_empty_payload[1];
+
+void fuzz_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fuzz invariant broken: %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+/* Accepts and drops everything: a stream on /dev/null without a system
+ * call per flush (the event stream flushes every line). */
+static ssize_t discard(void *cookie, const char *buf, size_t size)
+{
+	(void)cookie;
+	(void)buf;
+	return (ssize_t)size;
+}
+
+FILE *fuzz_sink(void)
+{
+	static FILE *sink;
+	static const cookie_io_functions_t io = { .write = discard };
+
+	if (!sink) {
+		sink = fopencookie(NULL, "w", io);
+		if (!sink)
+			fuzz_fail(__FILE__, __LINE__, "cannot open the sink");
+	}
+	return sink;
+}
+
+void fuzz_write_reports(const struct fst_report_input *in)
+{
+	struct fst_report_input copy = *in;
+	FILE *out = fuzz_sink();
+
+	for (int f = 0; f < FST_REPORT_FORMAT_COUNT; f++) {
+		int rc = fst_report_write(out, (enum fst_report_format)f, &copy);
+
+		FUZZ_CHECK(rc == FST_OK, "report format %d returned %d", f, rc);
+	}
+	copy.color = !copy.color;
+	FUZZ_CHECK(fst_report_write(out, FST_REPORT_TEXT, &copy) == FST_OK, "text report");
+}
+
+static void stream_both(const struct fst_stream_line *line)
+{
+	fst_report_stream_line(fuzz_sink(), false, line);
+	fst_report_stream_line(fuzz_sink(), true, line);
+}
+
+void fuzz_stream_result(const struct fst_session_result *r, int64_t now_us)
+{
+	const struct fst_ftp_session *s = r->session;
+	struct fst_stream_line line = { .ts_us = now_us, .result = r };
+
+	line.event = FST_STREAM_OPEN;
+	stream_both(&line);
+	line.event = FST_STREAM_IDLE;
+	line.idle_s = fst_analysis_idle_s(r, now_us);
+	line.waiting_on = s->turn.side == FST_SIDE_CLIENT ? FST_WAIT_CLIENT : FST_WAIT_SERVER;
+	stream_both(&line);
+	line.event = FST_STREAM_CLOSE;
+	stream_both(&line);
+	line.event = FST_STREAM_VERDICT;
+	stream_both(&line);
+	if (s->command_count) {
+		line.event = FST_STREAM_COMMAND;
+		line.command = &s->commands[s->command_count - 1];
+		stream_both(&line);
+	}
+	if (s->reply_count) {
+		line.event = FST_STREAM_REPLY;
+		line.reply = &s->replies[s->reply_count - 1];
+		stream_both(&line);
+	}
+}
+
+void fuzz_on_update(void *ctx, const struct fst_session_result *r, enum fst_analysis_update update)
+{
+	struct fst_stream_line line = { .result = r };
+
+	(void)ctx;
+	FUZZ_CHECK(r && r->session, "update without a result or session");
+	switch (update) {
+	case FST_UPDATE_SESSION_OPEN:
+		line.event = FST_STREAM_OPEN;
+		line.ts_us = r->session->start_us;
+		stream_both(&line);
+		break;
+	case FST_UPDATE_GAP:
+		FUZZ_CHECK(r->gap_count > 0, "GAP update without a gap");
+		break;
+	case FST_UPDATE_VERDICT:
+		FUZZ_CHECK(r->verdict_state != FST_VERDICT_PENDING, "VERDICT update while pending");
+		line.event = FST_STREAM_CLOSE;
+		line.ts_us = r->close.ts_us;
+		stream_both(&line);
+		line.event = FST_STREAM_VERDICT;
+		stream_both(&line);
+		break;
+	case FST_UPDATE_COUNT:
+		fuzz_fail(__FILE__, __LINE__, "update kind COUNT");
+	}
+}
+
+/* A fixed-size text field must hold a NUL. */
+#define CHECK_TERMINATED(field) \
+	FUZZ_CHECK(memchr((field), '\0', sizeof(field)) != NULL, "%s not terminated", #field)
+
+static void check_session(const struct fst_ftp_session *s)
+{
+	FUZZ_CHECK((unsigned)s->state < FST_FTP_STATE_COUNT, "state %d", (int)s->state);
+	CHECK_TERMINATED(s->banner);
+	CHECK_TERMINATED(s->syst);
+	CHECK_TERMINATED(s->user_name);
+	CHECK_TERMINATED(s->type);
+	CHECK_TERMINATED(s->cwd);
+	CHECK_TERMINATED(s->features);
+	for (size_t i = 0; i < s->command_count; i++) {
+		const struct fst_ftp_command_rec *c = &s->commands[i];
+
+		const char *reply = fst_ftp_command_reply_text(s, c);
+
+		CHECK_TERMINATED(c->cmd.verb_text);
+		CHECK_TERMINATED(c->cmd.arg);
+		FUZZ_CHECK(reply && strlen(reply) <= FST_FTP_TEXT_MAX, "command reply text");
+		FUZZ_CHECK(c->reply_index == SIZE_MAX || c->reply_index < s->reply_count,
+			   "reply_index %zu of %zu replies", c->reply_index, s->reply_count);
+		FUZZ_CHECK(c->cmd.verb != FST_VERB_PASS ||
+				   strcmp(c->cmd.arg, FST_FTP_REDACTED) == 0,
+			   "a PASS argument was kept: '%s'", c->cmd.arg);
+	}
+	for (size_t i = 0; i < s->reply_count; i++) {
+		CHECK_TERMINATED(s->replies[i].text);
+		FUZZ_CHECK(s->replies[i].code >= 100 && s->replies[i].code <= 599, "reply code %d",
+			   s->replies[i].code);
+	}
+	for (size_t i = 0; i < s->transfer_count; i++) {
+		const struct fst_ftp_transfer *t = &s->transfers[i];
+
+		CHECK_TERMINATED(t->file);
+		FUZZ_CHECK(t->gap_bytes <= t->bytes, "transfer gap bytes %llu > bytes %llu",
+			   (unsigned long long)t->gap_bytes, (unsigned long long)t->bytes);
+		FUZZ_CHECK((unsigned)t->outcome < FST_OUTCOME_COUNT, "outcome %d", (int)t->outcome);
+	}
+}
+
+void fuzz_check_results(struct fst_analysis *an, size_t max_gaps)
+{
+	for (struct fst_session_result *r = fst_analysis_results(an); r; r = r->next) {
+		FUZZ_CHECK(r->session != NULL, "result without a session");
+		check_session(r->session);
+		FUZZ_CHECK(r->gap_count <= max_gaps, "gap_count %zu > cap %zu", r->gap_count,
+			   max_gaps);
+		FUZZ_CHECK(!r->decisive_gap || (r->decisive_gap >= r->gaps &&
+						r->decisive_gap < r->gaps + r->gap_count),
+			   "decisive gap outside gaps[]");
+		for (size_t i = 0; i < r->gap_count; i++)
+			FUZZ_CHECK(r->gaps[i].end_us >= r->gaps[i].start_us,
+				   "gap %zu ends before it starts", i);
+		FUZZ_CHECK(r->summary && r->recommendation, "summary or recommendation NULL");
+		CHECK_TERMINATED(r->close.reply_text);
+		CHECK_TERMINATED(r->close.client_write_command);
+		FUZZ_CHECK((unsigned)r->verdict < FST_VERDICT_COUNT, "verdict %d", (int)r->verdict);
+		FUZZ_CHECK(r->verdict_state == FST_VERDICT_FINAL,
+			   "verdict not final after the end of input");
+	}
+}
