@@ -87,7 +87,7 @@ struct fst_capture_live_cfg {
 	const char *interface;
 	const char *filter;	/* BPF text; NULL means "tcp" */
 	int snaplen;		/* 0 means 262144 */
-	int buffer_size;	/* bytes; 0 means 4 MiB */
+	int buffer_size;	/* bytes; 0 means 32 MiB (no drops at 1 Gbit/s on lo) */
 	bool immediate;
 };
 
