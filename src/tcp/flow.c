@@ -294,15 +294,20 @@ static void drain_held(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir 
 		struct held_segment *seg = h->held;
 		uint32_t end = seg->seq + seg->len;
 
+		/* Held before the FIN came: nothing past the FIN is stream. */
+		if (h->fin_seen && SEQ_GT(end, h->fin_seq))
+			end = SEQ_GT(h->fin_seq, h->next_seq) ? h->fin_seq : h->next_seq;
 		h->held = seg->next;
 		h->held_bytes -= seg->stored;
 		h->held_count--;
 		tcp->stats.ooo_bytes_buffered -= seg->stored;
 		if (SEQ_GT(end, h->next_seq)) {
 			uint32_t skip = h->next_seq - seg->seq;
-			uint32_t len = seg->len - skip;
+			uint32_t len = end - h->next_seq;
 			uint32_t caplen = seg->stored > skip ? seg->stored - skip : 0;
 
+			if (caplen > len)
+				caplen = len;
 			h->next_seq = end;
 			emit_data(tcp, flow, dir, len, seg->data + skip, caplen);
 		}
@@ -545,6 +550,10 @@ static void close_flow(struct fst_tcp *tcp, struct flow *flow,
 		while (h->held) {
 			struct held_segment *first = h->held;
 
+			if (h->fin_seen && SEQ_LEQ(h->fin_seq, first->seq)) {
+				drop_first_held(tcp, h); /* past the FIN: not stream */
+				continue;
+			}
 			skip_to(tcp, flow, (enum fst_tcp_dir)dir, first->seq);
 			if (h->held == first) /* out of reach of the stream: drop it */
 				drop_first_held(tcp, h);
@@ -758,9 +767,11 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	if (pkt->flags & FST_TCP_ACK)
 		check_acked_hole(tcp, flow, (enum fst_tcp_dir)!dir, pkt->ack);
 	check_window(tcp, flow, dir, pkt);
-	segment_data(tcp, flow, dir, pkt);
+	/* The FIN's place is known before the data: held segments beyond it
+	 * must not be drained as stream. */
 	if (pkt->flags & FST_TCP_FIN)
 		handle_fin(flow, dir, pkt);
+	segment_data(tcp, flow, dir, pkt);
 	/* The other side's FIN may have become due through an ACKed hole.
 	 * (Most packets have no FIN pending: test that first, cheaply.) */
 	if (fin_pending(&flow->half[!dir]) && maybe_fin(tcp, flow, (enum fst_tcp_dir)!dir, true))

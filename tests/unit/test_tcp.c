@@ -890,6 +890,22 @@ static void test_no_data_after_fin(void **state)
 	fx_free(fx);
 }
 
+/* A segment held beyond a hole where the FIN later lands is not stream:
+ * no gap and no data after the FIN, even at the end. */
+static void test_held_past_fin_dropped(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+
+	(void)state;
+	handshake(&fx->c);
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, CISN + 11, SISN + 1, "XXXX");
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, CISN + 1, SISN + 1, "AAAAAAAAAA");
+	fst_tcp_finish(fx->tcp);
+	assert_events_from(fx->rec, 0, FMT_MERGE_DATA, "OPEN:C OPEN:S DATA:C:10 FIN:C CLOSE:eoi");
+	assert_stream(fx->rec, 1, FST_DIR_CLIENT, "AAAAAAAAAA");
+	fx_free(fx);
+}
+
 /* The per-flow cap on held bytes covers both directions together. */
 static void test_per_flow_cap_both_directions(void **state)
 {
@@ -1648,6 +1664,7 @@ int main(void)
 		cmocka_unit_test(test_cap_hit_keeps_captured_segment),
 		cmocka_unit_test(test_syn_after_data_keeps_stream),
 		cmocka_unit_test(test_no_data_after_fin),
+		cmocka_unit_test(test_held_past_fin_dropped),
 		cmocka_unit_test(test_per_flow_cap_both_directions),
 		cmocka_unit_test(test_uncaptured_payload),
 		cmocka_unit_test(test_mid_stream),
