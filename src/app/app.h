@@ -22,6 +22,17 @@ void usage_upload(FILE *out);
 int cmd_probe(int argc, char **argv);
 void usage_probe(FILE *out);
 
+struct option;
+
+/* "--name" of the option getopt_long returned as c (the value may have
+ * been a separate argument, so argv cannot tell). */
+const char *app_option_name(const struct option *options, int c);
+
+/* The netrc upload and probe read: explicit, else ~/.netrc (from HOME or
+ * the password database), or NULL with no_netrc or no home. Writes into
+ * buf when it builds the path. */
+const char *app_netrc_path(const char *explicit_path, bool no_netrc, char *buf, size_t size);
+
 /* Parses a whole decimal number in [min, max]; false on anything else. */
 bool parse_long(const char *text, long min, long max, long *out);
 

@@ -1,5 +1,8 @@
 /* ftpstall: entry point and subcommand dispatch. */
 #include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +57,33 @@ bool parse_long(const char *text, long min, long max, long *out)
 		return false;
 	*out = value;
 	return true;
+}
+
+const char *app_option_name(const struct option *options, int c)
+{
+	for (; options->name; options++)
+		if (options->val == c)
+			return options->name;
+	return "an option";
+}
+
+const char *app_netrc_path(const char *explicit_path, bool no_netrc, char *buf, size_t size)
+{
+	const char *home = getenv("HOME");
+
+	if (no_netrc)
+		return NULL;
+	if (explicit_path)
+		return explicit_path;
+	if (!home || !home[0]) {
+		struct passwd *pw = getpwuid(geteuid());
+
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home)
+		return NULL;
+	snprintf(buf, size, "%s/.netrc", home);
+	return buf;
 }
 
 int main(int argc, char **argv)

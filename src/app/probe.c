@@ -85,16 +85,6 @@ static void on_log(void *ctx, const char *line)
 			line);
 }
 
-/* "--name" of the option getopt_long returned as c (the value may have
- * been a separate argument, so argv cannot tell). */
-static const char *option_name(const struct option *options, int c)
-{
-	for (; options->name; options++)
-		if (options->val == c)
-			return options->name;
-	return "an option";
-}
-
 static int parse_options(int argc, char **argv, struct probe_opts *o)
 {
 	enum {
@@ -177,28 +167,10 @@ static int parse_options(int argc, char **argv, struct probe_opts *o)
 
 bad_value:
 	fprintf(stderr, CMD ": invalid value '%s' for --%s (see 'ftpstall help probe')\n", optarg,
-		option_name(long_options, c));
+		app_option_name(long_options, c));
 	return -1;
 }
 
-static const char *netrc_path(const struct probe_opts *o, char *buf, size_t size)
-{
-	const char *home = getenv("HOME");
-
-	if (o->no_netrc)
-		return NULL;
-	if (o->netrc_path)
-		return o->netrc_path;
-	if (!home || !home[0]) {
-		struct passwd *pw = getpwuid(geteuid());
-
-		home = pw ? pw->pw_dir : NULL;
-	}
-	if (!home)
-		return NULL;
-	snprintf(buf, size, "%s/.netrc", home);
-	return buf;
-}
 
 int cmd_probe(int argc, char **argv)
 {
@@ -226,7 +198,7 @@ int cmd_probe(int argc, char **argv)
 		return EXIT_STATUS_USAGE;
 	}
 	rc = fst_client_credentials(&o.url, getenv("FTP_PASSWORD"),
-				    netrc_path(&o, netrc_buf, sizeof(netrc_buf)), user,
+				    app_netrc_path(o.netrc_path, o.no_netrc, netrc_buf, sizeof(netrc_buf)), user,
 				    sizeof(user), password, sizeof(password), &have_password,
 				    errbuf);
 	if (rc != FST_OK) {
