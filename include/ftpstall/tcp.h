@@ -127,8 +127,9 @@ void fst_tcp_finish(struct fst_tcp *tcp);
  * pkt. */
 void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt);
 
-/* Advances packet time without a packet (live clock ticks): evicts flows
- * idle past the limit. */
+/* A live clock tick: evicts flows idle past the limit at now_us. Events
+ * of packets fed later keep their own timestamps, even when earlier than
+ * now_us (a live capture hands packets over late, in blocks). */
 void fst_tcp_advance(struct fst_tcp *tcp, int64_t now_us);
 
 /* Whether the flow keeps payload bytes (control channels) or only counts

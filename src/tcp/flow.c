@@ -64,7 +64,8 @@ struct fst_tcp {
 	size_t flow_count; /* open + closed */
 	struct flow_list open, closed;
 	uint64_t next_id;
-	int64_t now_us;
+	int64_t now_us;	  /* packet time: the latest packet's timestamp */
+	int64_t clock_us; /* packet time or a later live clock tick */
 	struct fst_tcp_stats stats;
 };
 
@@ -603,12 +604,17 @@ static bool maybe_fin(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir d
  * linger is over. Both lists are in order of last activity. */
 static void expire(struct fst_tcp *tcp)
 {
+	int64_t packet_us = tcp->now_us;
+
 	while (tcp->closed.head &&
-	       tcp->now_us - tcp->closed.head->pub.last_ts_us > tcp->cfg.closed_linger_us)
+	       tcp->clock_us - tcp->closed.head->pub.last_ts_us > tcp->cfg.closed_linger_us)
 		destroy_flow(tcp, tcp->closed.head);
+	/* An eviction happens at the clock's time, not the last packet's. */
+	tcp->now_us = tcp->clock_us;
 	while (tcp->open.head &&
-	       tcp->now_us - tcp->open.head->pub.last_ts_us > tcp->cfg.idle_timeout_us)
+	       tcp->clock_us - tcp->open.head->pub.last_ts_us > tcp->cfg.idle_timeout_us)
 		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_IDLE);
+	tcp->now_us = packet_us;
 }
 
 static bool fin_pending(const struct half *h)
@@ -731,6 +737,8 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	tcp->stats.packets++;
 	if (pkt->ts_us > tcp->now_us)
 		tcp->now_us = pkt->ts_us;
+	if (tcp->now_us > tcp->clock_us)
+		tcp->clock_us = tcp->now_us;
 	expire(tcp);
 
 	flow = lookup(tcp, pkt, hash, &dir);
@@ -782,8 +790,11 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 
 void fst_tcp_advance(struct fst_tcp *tcp, int64_t now_us)
 {
-	if (now_us > tcp->now_us)
-		tcp->now_us = now_us;
+	/* A live capture hands packets over in blocks: some still waiting in
+	 * the kernel's buffer carry timestamps before this tick. The tick
+	 * only expires flows; their events keep their own packet times. */
+	if (now_us > tcp->clock_us)
+		tcp->clock_us = now_us;
 	expire(tcp);
 }
 
@@ -819,6 +830,7 @@ struct fst_tcp *fst_tcp_new(const struct fst_tcp_cfg *cfg)
 	}
 	tcp->bucket_mask = buckets - 1;
 	tcp->now_us = INT64_MIN;
+	tcp->clock_us = INT64_MIN;
 	return tcp;
 }
 

@@ -133,7 +133,8 @@ fst_finish() {
 	fi
 	if keep=$(mktemp -d "/tmp/ftpstall-$FST_TEST_NAME-fail-XXXXXX"); then
 		find "$WORK" -maxdepth 1 -type f \( -name '*.log' -o -name '*.json' -o -name '*.err' \
-			-o -name '*.out' -o -name '*.conf' -o -name '*.events' -o -name '*.txt' \) \
+			-o -name '*.out' -o -name '*.conf' -o -name '*.events' -o -name '*.txt' \
+			-o -name '*.pcap' \) \
 			-exec cp -p {} "$keep"/ \; 2>/dev/null
 		echo "evidence kept in $keep"
 	fi

@@ -1343,6 +1343,30 @@ static void test_idle_eviction_by_advance(void **state)
 	fx_free(fx);
 }
 
+/* Live capture: a clock tick can run ahead of packets still waiting in
+ * the kernel's buffer. Those packets' events keep their own timestamps
+ * (a close 3.5 ms late once made a reconnect look older than its close). */
+static void test_tick_does_not_retime_late_packets(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	const struct rec_ev *fin, *data;
+	int64_t sent;
+
+	(void)state;
+	handshake(&fx->c);
+	fst_tcp_advance(fx->tcp, fx->c.ts + 80000);
+	sent = fx->c.ts;
+	send_data(&fx->c, FST_DIR_SERVER, "421 Timeout.\r\n");
+	send_fin(&fx->c, FST_DIR_CLIENT, NULL);
+	data = last_of(fx->rec, FST_TCP_EV_DATA);
+	fin = last_of(fx->rec, FST_TCP_EV_FIN);
+	assert_non_null(data);
+	assert_non_null(fin);
+	assert_int_equal(data->ev.ts_us, sent);
+	assert_int_equal(fin->ev.ts_us, sent + 1000);
+	fx_free(fx);
+}
+
 static void test_idle_default_is_long(void **state)
 {
 	struct fixture *fx = fx_new(NULL);
@@ -1683,6 +1707,7 @@ int main(void)
 		cmocka_unit_test(test_free_closes_open_flows),
 		cmocka_unit_test(test_idle_eviction_by_packet),
 		cmocka_unit_test(test_idle_eviction_by_advance),
+		cmocka_unit_test(test_tick_does_not_retime_late_packets),
 		cmocka_unit_test(test_idle_default_is_long),
 		cmocka_unit_test(test_table_full_evicts_lru),
 		cmocka_unit_test(test_ooo_byte_cap),
