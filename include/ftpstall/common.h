@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Static functions that unit tests need are declared FST_TESTABLE:
  * static in the product, visible in the test build. */
@@ -121,6 +122,18 @@ static inline bool fst_rd_le32(struct fst_rd *rd, uint32_t *out)
 	return true;
 }
 
+/* Big-endian loads from bytes the caller has already bounds-checked
+ * (fixed-size headers, read in one go). */
+static inline uint16_t fst_load_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t fst_load_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* Splits off the next n bytes as their own reader. */
 static inline bool fst_rd_sub(struct fst_rd *rd, size_t n, struct fst_rd *out)
 {
@@ -153,14 +166,11 @@ struct fst_addr {
 /* Inline too: the flow table compares addresses on every packet. */
 static inline bool fst_addr_equal(const struct fst_addr *a, const struct fst_addr *b)
 {
-	size_t n = a->family == 4 ? 4 : 16;
-
 	if (a->family != b->family)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (a->bytes[i] != b->bytes[i])
-			return false;
-	return true;
+	/* Constant sizes: each memcmp compiles to a load and a compare or two. */
+	return a->family == 4 ? memcmp(a->bytes, b->bytes, 4) == 0
+			      : memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
 /* "ip:port" or "[ip6]:port" into buf (size >= 64 suffices); returns buf. */

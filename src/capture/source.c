@@ -75,6 +75,10 @@ static int64_t header_ts_us(const struct pcap_pkthdr *hdr)
 		secs = limit;
 	if (secs < -limit)
 		secs = -limit;
+	/* libpcap keeps tv_usec below a million (nanosecond files are
+	 * scaled); a division per packet for the odd damaged one is waste. */
+	if ((uint64_t)hdr->ts.tv_usec < (uint64_t)FST_US_PER_SEC)
+		return secs * FST_US_PER_SEC + hdr->ts.tv_usec;
 	return secs * FST_US_PER_SEC + hdr->ts.tv_usec % FST_US_PER_SEC;
 }
 
@@ -337,11 +341,10 @@ static void count_decode(struct fst_capture_stats *stats, enum fst_decode_result
  * that step backwards (merged or clock-stepped captures) are clamped so
  * that time in the layers above never runs backwards. */
 static bool accept_frame(struct fst_capture *cap, int linktype,
-			 const struct pcap_pkthdr *hdr, const u_char *data,
+			 const struct pcap_pkthdr *hdr, const u_char *data, int64_t ts,
 			 struct fst_packet *pkt)
 {
 	enum fst_decode_result r;
-	int64_t ts = header_ts_us(hdr);
 
 	if (cap->saver)
 		pcap_dump((u_char *)cap->saver, hdr, data);
@@ -384,7 +387,7 @@ static int next_from_files(struct fst_capture *cap, struct fst_packet *pkt)
 		file->records++;
 		cap->consumed = file;
 		if (accept_frame(cap, file->linktype, file->pending_hdr,
-				 file->pending_data, pkt))
+				 file->pending_data, file->pending_ts_us, pkt))
 			return 1;
 	}
 }
@@ -404,7 +407,8 @@ static int next_from_one_file(struct fst_capture *cap, struct fst_packet *pkt)
 			return -1;
 		file->records++;
 		cap->consumed = file;
-		if (accept_frame(cap, file->linktype, file->pending_hdr, file->pending_data, pkt))
+		if (accept_frame(cap, file->linktype, file->pending_hdr, file->pending_data,
+				 file->pending_ts_us, pkt))
 			return 1;
 	}
 }
@@ -424,7 +428,7 @@ static int next_from_live(struct fst_capture *cap, struct fst_packet *pkt)
 				    pcap_geterr(cap->live));
 			return -1;
 		}
-		if (accept_frame(cap, cap->live_linktype, hdr, data, pkt))
+		if (accept_frame(cap, cap->live_linktype, hdr, data, header_ts_us(hdr), pkt))
 			return 1;
 	}
 }

@@ -1169,7 +1169,9 @@ void session_data_event(struct session *s, struct flow_ctx *data,
 		break;
 	}
 	forward_tcp(s, FST_CHANNEL_DATA, side, t, ev);
-	update_turn(s);
+	/* Data only moves bytes; whose turn it is changes with the rest. */
+	if (ev->kind != FST_TCP_EV_DATA && ev->kind != FST_TCP_EV_GAP)
+		update_turn(s);
 }
 
 const char *fst_ftp_command_reply_text(const struct fst_ftp_session *session,

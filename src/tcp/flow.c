@@ -55,6 +55,10 @@ struct flow {
 
 struct flow_list {
 	struct flow *head, *tail; /* head: least recently active */
+	int64_t limit_us; /* a flow leaves once idle longer than this */
+	/* No flow of the list expires before this time (a lower bound:
+	 * packet time only grows, so the head's expiry only moves later). */
+	int64_t due_us;
 };
 
 struct fst_tcp {
@@ -182,8 +186,16 @@ static void list_remove(struct flow_list *list, struct flow *flow)
 	flow->lru_prev = flow->lru_next = NULL;
 }
 
+/* when + limit, saturating (hostile files carry extreme timestamps). */
+static int64_t expiry_after(int64_t when, int64_t limit)
+{
+	return when > INT64_MAX - limit ? INT64_MAX : when + limit;
+}
+
 static void list_append(struct flow_list *list, struct flow *flow)
 {
+	if (!list->head)
+		list->due_us = expiry_after(flow->pub.last_ts_us, list->limit_us);
 	flow->lru_prev = list->tail;
 	flow->lru_next = NULL;
 	if (list->tail)
@@ -198,29 +210,35 @@ static struct flow_list *list_of(struct fst_tcp *tcp, struct flow *flow)
 	return flow->closed ? &tcp->closed : &tcp->open;
 }
 
-/* Mixes one endpoint; combining two with ^ makes the flow hash the same
- * from either direction. */
-static uint32_t endpoint_hash(const struct fst_addr *addr, uint16_t port)
+/* Mixes one endpoint, a word at a time; combining two with ^ makes the
+ * flow hash the same from either direction. */
+static uint64_t endpoint_hash(const struct fst_addr *addr, uint16_t port)
 {
-	uint32_t h = 2166136261u;
-	size_t n = addr->family == 4 ? 4 : 16;
+	uint64_t h = port;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ addr->bytes[i]) * 16777619u;
-	h = (h ^ (port & 0xff)) * 16777619u;
-	h = (h ^ (port >> 8)) * 16777619u;
-	return h;
+	if (addr->family == 4) {
+		uint32_t v4;
+
+		memcpy(&v4, addr->bytes, 4);
+		h ^= (uint64_t)v4 << 16;
+	} else {
+		uint64_t hi, lo;
+
+		memcpy(&hi, addr->bytes, 8);
+		memcpy(&lo, addr->bytes + 8, 8);
+		h ^= (hi * 0x9e3779b97f4a7c15u) ^ lo;
+	}
+	h *= 0xff51afd7ed558ccdu;
+	return h ^ (h >> 33);
 }
 
 static uint32_t flow_hash(const struct fst_packet *pkt)
 {
-	uint32_t h = endpoint_hash(&pkt->src, pkt->src_port) ^
+	uint64_t h = endpoint_hash(&pkt->src, pkt->src_port) ^
 		     endpoint_hash(&pkt->dst, pkt->dst_port);
 
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
+	h *= 0xc4ceb9fe1a85ec53u;
+	return (uint32_t)(h >> 32);
 }
 
 /* Finds the flow of pkt and the direction pkt travels in it. */
@@ -505,30 +523,29 @@ static void check_acked_hole(struct fst_tcp *tcp, struct flow *flow,
 		return;
 	if (h->fin_seen && SEQ_GT(ack, h->fin_seq))
 		limit = h->fin_seq;
-	skip_to(tcp, flow, dir, limit);
+	/* The usual ACK covers only what was seen: nothing to skip. */
+	if (SEQ_GT(limit, h->next_seq))
+		skip_to(tcp, flow, dir, limit);
 }
 
 static void check_window(struct fst_tcp *tcp, struct flow *flow,
 			 enum fst_tcp_dir dir, const struct fst_packet *pkt)
 {
 	struct half *h = &flow->half[dir];
-	uint32_t window = (uint32_t)pkt->window << (flow->scaling ? h->wscale : 0);
-	struct fst_tcp_event ev = {
-		.ts_us = tcp->now_us,
-		.flow = &flow->pub,
-		.dir = dir,
-		.window = window,
-	};
+	bool zero = pkt->window == 0; /* scaling never makes it zero or not */
 
 	if (pkt->flags & (FST_TCP_SYN | FST_TCP_RST) || !(pkt->flags & FST_TCP_ACK))
 		return;
-	if (window == 0 && !h->zero_window) {
-		h->zero_window = true;
-		ev.kind = FST_TCP_EV_ZERO_WINDOW;
-		emit(tcp, &ev);
-	} else if (window != 0 && h->zero_window) {
-		h->zero_window = false;
-		ev.kind = FST_TCP_EV_WINDOW_OPEN;
+	if (zero != h->zero_window) {
+		struct fst_tcp_event ev = {
+			.kind = zero ? FST_TCP_EV_ZERO_WINDOW : FST_TCP_EV_WINDOW_OPEN,
+			.ts_us = tcp->now_us,
+			.flow = &flow->pub,
+			.dir = dir,
+			.window = (uint32_t)pkt->window << (flow->scaling ? h->wscale : 0),
+		};
+
+		h->zero_window = zero;
 		emit(tcp, &ev);
 	}
 }
@@ -607,14 +624,26 @@ static void expire(struct fst_tcp *tcp)
 	int64_t packet_us = tcp->now_us;
 
 	while (tcp->closed.head &&
-	       tcp->clock_us - tcp->closed.head->pub.last_ts_us > tcp->cfg.closed_linger_us)
+	       tcp->clock_us - tcp->closed.head->pub.last_ts_us > tcp->closed.limit_us)
 		destroy_flow(tcp, tcp->closed.head);
 	/* An eviction happens at the clock's time, not the last packet's. */
 	tcp->now_us = tcp->clock_us;
 	while (tcp->open.head &&
-	       tcp->clock_us - tcp->open.head->pub.last_ts_us > tcp->cfg.idle_timeout_us)
+	       tcp->clock_us - tcp->open.head->pub.last_ts_us > tcp->open.limit_us)
 		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_IDLE);
 	tcp->now_us = packet_us;
+	tcp->closed.due_us = tcp->closed.head ? expiry_after(tcp->closed.head->pub.last_ts_us,
+							      tcp->closed.limit_us)
+					      : INT64_MAX;
+	tcp->open.due_us = tcp->open.head ? expiry_after(tcp->open.head->pub.last_ts_us,
+							  tcp->open.limit_us)
+					  : INT64_MAX;
+}
+
+/* Most packets expire nothing: two compares decide that. */
+static bool expiry_due(const struct fst_tcp *tcp)
+{
+	return tcp->clock_us > tcp->open.due_us || tcp->clock_us > tcp->closed.due_us;
 }
 
 static bool fin_pending(const struct half *h)
@@ -665,6 +694,7 @@ static struct flow *create_flow(struct fst_tcp *tcp, const struct fst_packet *pk
 	flow->pub.id = ++tcp->next_id;
 	flow->pub.mid_stream = !syn;
 	flow->pub.first_ts_us = pkt->ts_us;
+	flow->pub.last_ts_us = tcp->now_us;
 	flow->hash = hash;
 	flow->want_payload = tcp->cfg.payload_by_default;
 	flow->hash_next = tcp->buckets[hash & tcp->bucket_mask];
@@ -739,7 +769,8 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		tcp->now_us = pkt->ts_us;
 	if (tcp->now_us > tcp->clock_us)
 		tcp->clock_us = tcp->now_us;
-	expire(tcp);
+	if (expiry_due(tcp))
+		expire(tcp);
 
 	flow = lookup(tcp, pkt, hash, &dir);
 	if (flow && flow->closed) {
@@ -829,6 +860,9 @@ struct fst_tcp *fst_tcp_new(const struct fst_tcp_cfg *cfg)
 		return NULL;
 	}
 	tcp->bucket_mask = buckets - 1;
+	tcp->open.limit_us = tcp->cfg.idle_timeout_us;
+	tcp->closed.limit_us = tcp->cfg.closed_linger_us;
+	tcp->open.due_us = tcp->closed.due_us = INT64_MAX;
 	tcp->now_us = INT64_MIN;
 	tcp->clock_us = INT64_MIN;
 	return tcp;
