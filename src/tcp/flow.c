@@ -624,12 +624,12 @@ static void expire(struct fst_tcp *tcp)
 	int64_t packet_us = tcp->now_us;
 
 	while (tcp->closed.head &&
-	       tcp->clock_us - tcp->closed.head->pub.last_ts_us > tcp->closed.limit_us)
+	       tcp->clock_us > expiry_after(tcp->closed.head->pub.last_ts_us, tcp->closed.limit_us))
 		destroy_flow(tcp, tcp->closed.head);
 	/* An eviction happens at the clock's time, not the last packet's. */
 	tcp->now_us = tcp->clock_us;
 	while (tcp->open.head &&
-	       tcp->clock_us - tcp->open.head->pub.last_ts_us > tcp->open.limit_us)
+	       tcp->clock_us > expiry_after(tcp->open.head->pub.last_ts_us, tcp->open.limit_us))
 		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_IDLE);
 	tcp->now_us = packet_us;
 	tcp->closed.due_us = tcp->closed.head ? expiry_after(tcp->closed.head->pub.last_ts_us,

@@ -1367,6 +1367,26 @@ static void test_tick_does_not_retime_late_packets(void **state)
 	fx_free(fx);
 }
 
+/* Packet time may jump across the whole range the capture layer lets
+ * through (it clamps to about 290,000 years either side of 1970): the
+ * idle check must not overflow (UBSan traps it) and must still evict the
+ * flow that went quiet at the start. */
+static void test_extreme_time_jump(void **state)
+{
+	const int64_t edge = INT64_C(9223372036853) * FST_US_PER_SEC;
+	struct fixture *fx = fx_new(NULL);
+	struct conn c2;
+	size_t n;
+
+	(void)state;
+	fx->c.ts = -edge;
+	handshake(&fx->c);
+	n = fx->rec->n;
+	open_flow(&c2, fx->tcp, 2, edge);
+	assert_events_from(fx->rec, n, FMT_FLOW, "1/CLOSE:idle 2/OPEN:C 2/OPEN:S");
+	fx_free(fx);
+}
+
 static void test_idle_default_is_long(void **state)
 {
 	struct fixture *fx = fx_new(NULL);
@@ -1708,6 +1728,7 @@ int main(void)
 		cmocka_unit_test(test_idle_eviction_by_packet),
 		cmocka_unit_test(test_idle_eviction_by_advance),
 		cmocka_unit_test(test_tick_does_not_retime_late_packets),
+		cmocka_unit_test(test_extreme_time_jump),
 		cmocka_unit_test(test_idle_default_is_long),
 		cmocka_unit_test(test_table_full_evicts_lru),
 		cmocka_unit_test(test_ooo_byte_cap),
