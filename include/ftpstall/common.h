@@ -150,6 +150,12 @@ static inline bool fst_rd_sub(struct fst_rd *rd, size_t n, struct fst_rd *out)
  * since an arbitrary origin (monotonic ticks). */
 #define FST_US_PER_SEC INT64_C(1000000)
 
+/* Packet time stays within +-FST_TS_LIMIT_US (about 73,000 years around
+ * 1970): the capture layer clamps whatever a file claims. So any two
+ * packet times subtract, and a packet time plus any duration ftpstall
+ * uses adds, without overflow. */
+#define FST_TS_LIMIT_US (INT64_MAX / 4)
+
 /* Formats packet time as "YYYY-MM-DD HH:MM:SS.uuuuuu" (UTC) into buf;
  * returns buf. size >= 32 always suffices. */
 char *fst_time_format(int64_t ts_us, char *buf, size_t size);

@@ -63,12 +63,12 @@ static void add_warning(struct fst_capture *cap, const char *fmt, ...)
 	cap->warnings[cap->warnings_len] = '\0';
 }
 
-/* Packet time in microseconds. A damaged or hostile file may claim a
- * time no int64_t of microseconds holds: it is clamped (about 290,000
- * years either way), never overflowed. */
+/* Packet time in microseconds. A damaged or hostile file may claim any
+ * time: it is clamped to +-FST_TS_LIMIT_US, whose headroom keeps all
+ * time arithmetic above free of overflow. */
 static int64_t header_ts_us(const struct pcap_pkthdr *hdr)
 {
-	const int64_t limit = INT64_MAX / FST_US_PER_SEC - 1;
+	const int64_t limit = FST_TS_LIMIT_US / FST_US_PER_SEC - 1;
 	int64_t secs = (int64_t)hdr->ts.tv_sec;
 
 	if (secs > limit)

@@ -1162,6 +1162,62 @@ static void test_file_time_going_back_is_clamped(void **state)
 	fst_capture_free(cap);
 }
 
+/* Writes a pcapng file of one interface (microsecond resolution) and one
+ * Enhanced Packet Block with the raw 64-bit timestamp ts. */
+static void write_pcapng_one(const char *path, uint32_t linktype, uint64_t ts,
+			     const struct pb_frame *f)
+{
+	FILE *fp = fopen(path, "wb");
+	uint32_t pad = (uint32_t)((4 - f->len % 4) % 4);
+	uint32_t epb_len = 32 + (uint32_t)f->len + pad;
+	const uint32_t shb[7] = { 0x0a0d0d0a, 28, 0x1a2b3c4d, 0x00000001, 0xffffffff,
+				  0xffffffff, 28 };
+	const uint32_t idb[5] = { 1, 20, linktype & 0xffff, 65535, 20 };
+	const uint32_t epb[7] = { 6,
+				  epb_len,
+				  0,
+				  (uint32_t)(ts >> 32),
+				  (uint32_t)ts,
+				  (uint32_t)f->len,
+				  (uint32_t)f->len };
+	const uint8_t zeros[4] = { 0 };
+
+	assert_non_null(fp);
+	/* SHB: version 1.0 little-endian host, section length unknown. */
+	assert_int_equal(fwrite(shb, 4, 7, fp), 7);
+	assert_int_equal(fwrite(idb, 4, 5, fp), 5);
+	assert_int_equal(fwrite(epb, 4, 7, fp), 7);
+	assert_int_equal(fwrite(f->b, 1, f->len, fp), f->len);
+	assert_int_equal(fwrite(zeros, 1, pad, fp), pad);
+	assert_int_equal(fwrite(&epb_len, 4, 1, fp), 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* A pcapng timestamp far past any real time is clamped into the range
+ * that keeps time arithmetic free of overflow (a fuzzer once reached
+ * signed overflow in "packet time + 120 s" through such a file). */
+static void test_file_time_beyond_range_is_clamped(void **state)
+{
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct pb_frame *f = frame_new();
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "far.pcapng");
+	seg_v4(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	write_pcapng_one(path, PB_DLT_EN10MB, UINT64_MAX - 5, f);
+	free(f);
+	cap = open_one(path, errbuf);
+	assert_non_null(cap);
+	assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	assert_true(pkt.ts_us <= FST_TS_LIMIT_US);
+	assert_true(pkt.ts_us > FST_TS_LIMIT_US - 2 * FST_US_PER_SEC);
+	fst_capture_free(cap);
+}
+
 static void test_file_truncated_mid_record(void **state)
 {
 	char path[128], errbuf[FST_ERRBUF_SIZE];
@@ -1535,6 +1591,7 @@ int main(void)
 		cmocka_unit_test(test_file_link_types),
 		cmocka_unit_test(test_files_merge_in_time_order),
 		cmocka_unit_test(test_file_time_going_back_is_clamped),
+		cmocka_unit_test(test_file_time_beyond_range_is_clamped),
 		cmocka_unit_test(test_file_truncated_mid_record),
 		cmocka_unit_test(test_file_truncated_in_record_header),
 		cmocka_unit_test(test_file_truncated_one_of_two),

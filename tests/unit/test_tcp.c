@@ -1367,10 +1367,10 @@ static void test_tick_does_not_retime_late_packets(void **state)
 	fx_free(fx);
 }
 
-/* Packet time may jump across the whole range the capture layer lets
- * through (it clamps to about 290,000 years either side of 1970): the
- * idle check must not overflow (UBSan traps it) and must still evict the
- * flow that went quiet at the start. */
+/* Packet time may jump across nearly the whole int64_t range, far past
+ * the capture layer's clamp (FST_TS_LIMIT_US): the idle check must not
+ * overflow (UBSan traps it) and must still evict the flow that went
+ * quiet at the start. */
 static void test_extreme_time_jump(void **state)
 {
 	const int64_t edge = INT64_C(9223372036853) * FST_US_PER_SEC;
