@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1083,6 +1084,90 @@ static void test_file_link_types(void **state)
 	}
 }
 
+/* A file is read through a stdio buffer of its own (src/capture/source.c):
+ * records that straddle its refills must come out whole and in order. */
+static void test_file_larger_than_read_buffer(void **state)
+{
+	enum { FRAMES = 15000 };
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	struct stat st;
+	uint32_t n, expect = 1;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "big.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	for (n = 1; n <= FRAMES; n++)
+		write_seq_frame(w, PB_DLT_EN10MB, n);
+	assert_int_equal(pcapw_close(w), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size > 2 * (256 << 10));
+
+	cap = open_one(path, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	while (fst_capture_next(cap, &pkt) == 1) {
+		assert_int_equal(pkt.seq, expect);
+		assert_int_equal(pkt.payload_len, sizeof(payload_text) - 1);
+		assert_memory_equal(pkt.payload, payload_text, sizeof(payload_text) - 1);
+		expect++;
+	}
+	assert_int_equal(expect, FRAMES + 1);
+	assert_string_equal(fst_capture_warnings(cap), "");
+	fst_capture_free(cap);
+}
+
+/* The read buffers of files read at once share a fixed total; past a
+ * few hundred files each is read with stdio's default buffer instead.
+ * Both ways must merge the same. */
+static void test_many_files_share_read_buffers(void **state)
+{
+	static const size_t counts[] = { 3, 40, 600 };
+	char errbuf[FST_ERRBUF_SIZE], name[32];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	char (*paths)[128];
+	const char **path_list;
+
+	(void)state;
+	paths = calloc(600, sizeof(*paths));
+	path_list = calloc(600, sizeof(*path_list));
+	assert_non_null(paths);
+	assert_non_null(path_list);
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		size_t count = counts[c];
+		uint32_t expect = 1;
+
+		print_message("%zu files\n", count);
+		/* File i holds the frame for time count - i: the last file given
+		 * comes first. */
+		for (size_t i = 0; i < count; i++) {
+			snprintf(name, sizeof(name), "rot%zu.pcap", i);
+			tmp_path(paths[i], sizeof(paths[i]), name);
+			path_list[i] = paths[i];
+			w = pcapw_open(paths[i], PB_DLT_EN10MB, 65535);
+			assert_non_null(w);
+			write_seq_frame(w, PB_DLT_EN10MB, (uint32_t)(count - i));
+			assert_int_equal(pcapw_close(w), 0);
+		}
+		cap = fst_capture_open_files(path_list, count, errbuf);
+		if (!cap)
+			fail_msg("open of %zu files failed: %s", count, errbuf);
+		while (fst_capture_next(cap, &pkt) == 1) {
+			assert_int_equal(pkt.seq, expect);
+			expect++;
+		}
+		assert_int_equal(expect, count + 1);
+		fst_capture_free(cap);
+	}
+	free(path_list);
+	free(paths);
+}
+
 static void test_files_merge_in_time_order(void **state)
 {
 	char a[128], b[128], errbuf[FST_ERRBUF_SIZE];
@@ -1589,6 +1674,8 @@ int main(void)
 	};
 	const struct CMUnitTest file_tests[] = {
 		cmocka_unit_test(test_file_link_types),
+		cmocka_unit_test(test_file_larger_than_read_buffer),
+		cmocka_unit_test(test_many_files_share_read_buffers),
 		cmocka_unit_test(test_files_merge_in_time_order),
 		cmocka_unit_test(test_file_time_going_back_is_clamped),
 		cmocka_unit_test(test_file_time_beyond_range_is_clamped),
