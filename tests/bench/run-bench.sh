@@ -4,7 +4,9 @@
 #
 # In one run, on the same generated capture (page cache warm, pinned to
 # one CPU when taskset exists), it times the bare libpcap loop (the
-# floor), `ftpstall analyze` (text and json), and, when installed,
+# floor: pcap_open_offline, libpcap's own stdio reads), the same loop
+# through the read buffer ftpstall uses (the cost of reading the way
+# ftpstall does), `ftpstall analyze` (text and json), and, when installed,
 # `tcpdump -r F -w /dev/null` and `tshark -r F -Y ftp -T fields ...`;
 # prints medians, ratios and peak RSS as a Markdown table; then callgrind
 # instruction counts per packet; peak RSS for a small and a large capture
@@ -211,17 +213,20 @@ say "File: $main"
 say
 
 warm "$main"
-tools=(floor text json)
+tools=(floor floorbuf text json)
 declare -A label cmd_of runs_of walls rss cpus
-label[floor]="floor: bare pcap_next_ex loop"
+label[floor]="floor: bare pcap_next_ex loop (pcap_open_offline)"
+label[floorbuf]="the same loop, 256 KiB stdio buffer as ftpstall reads"
 label[text]="ftpstall analyze (text)"
 label[json]="ftpstall analyze -f json"
 label[tcpdump]="tcpdump -r F -w /dev/null"
 label[tshark]="tshark -Y ftp -T fields (2 fields)"
-cmd_of[floor]="$FLOOR $main"
+cmd_of[floor]="$FLOOR --default-buffer $main"
+cmd_of[floorbuf]="$FLOOR $main"
 cmd_of[text]="$FTPSTALL analyze $main"
 cmd_of[json]="$FTPSTALL analyze -f json $main"
 runs_of[floor]=$BENCH_RUNS
+runs_of[floorbuf]=$BENCH_RUNS
 runs_of[text]=$BENCH_RUNS
 runs_of[json]=$BENCH_RUNS
 if ! skipped tcpdump && have tcpdump; then
@@ -276,6 +281,10 @@ for t in text json; do
 	r=$(awk -v a="$(med $t)" -v f="$floor_s" 'BEGIN { printf "%.2f", a / f }')
 	rc=$(awk -v a="$(medcpu $t)" -v f="$floor_cpu" 'BEGIN { printf "%.2f", a / f }')
 	say "- ftpstall ($t) at most 1.5× the floor: ${r}× — $(verdict "$r" 1.5 '<=') (CPU: ${rc}× — $(verdict "$rc" 1.5 '<='))"
+done
+for t in text json; do
+	r=$(awk -v a="$(med $t)" -v f="$(med floorbuf)" 'BEGIN { printf "%.2f", a / f }')
+	say "- ftpstall ($t) against the same loop with ftpstall's read buffer (its own work per packet; no target): ${r}×"
 done
 if [ -n "${walls[tshark]:-}" ]; then
 	tshark_s=$(med tshark)
@@ -334,8 +343,8 @@ if ! skipped callgrind && have valgrind; then
 	say
 	say "| program | instructions | per packet | marginal per packet | × floor (marginal) |"
 	say "|---|---:|---:|---:|---:|"
-	floor_ir=$(ir floor "$FLOOR" "$cg")
-	floor_small=$(ir floor-small "$FLOOR" "$cg_small")
+	floor_ir=$(ir floor "$FLOOR" --default-buffer "$cg")
+	floor_small=$(ir floor-small "$FLOOR" --default-buffer "$cg_small")
 	floor_marg=$(awk -v a="$floor_ir" -v b="$floor_small" -v p="$cg_pk" -v q="$cg_small_pk" 'BEGIN { printf "%.1f", (a - b) / (p - q) }')
 	for t in floor text json; do
 		case $t in
