@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 int main(int argc, char **argv)
@@ -20,13 +19,12 @@ int main(int argc, char **argv)
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	uint64_t packets = 0;
-	pcap_t *p;
-	int rc;
-
 	static char read_buffer[256 << 10];
 	bool default_buffer = argc == 3 && strcmp(argv[1], "--default-buffer") == 0;
 	const char *path = argv[argc - 1];
 	FILE *stream;
+	pcap_t *p;
+	int rc;
 
 	if (argc != 2 && !default_buffer) {
 		fprintf(stderr, "usage: bench_floor [--default-buffer] FILE.pcap\n");
