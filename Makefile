@@ -2,8 +2,8 @@
 #
 #   make / make build   configure build/ (RelWithDebInfo) and build in parallel
 #   make demo           build, then analyze the bundled seed capture
-#   make test           -Werror build + ctest in build/, then clang ASan+UBSan
-#                       build + ctest in build-asan/
+#   make test           format-check, -Werror build + ctest in build/, then
+#                       clang ASan+UBSan build + ctest in build-asan/
 #   make check-gcc-clang  -Werror builds with gcc and clang (no tests run)
 #   make fuzz           clang libFuzzer build in build-fuzz/, replay the fuzz
 #                       regressions, then run each harness FUZZ_SECONDS
@@ -64,7 +64,7 @@ build:
 demo: build
 	./$(BUILD_DIR)/ftpstall analyze $(DEMO_PCAP)
 
-test: test-default test-asan
+test: format-check test-default test-asan
 
 test-default:
 	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \

@@ -48,11 +48,11 @@ struct fst_close_info {
 	bool client_wrote_after_close; /* after the server's FIN */
 	int64_t client_write_ts_us;
 	char client_write_command[FST_FTP_VERB_TEXT_MAX + 1];
-	bool reset_after_write;	       /* ... and got a reset */
+	bool reset_after_write; /* ... and got a reset */
 	int64_t reset_ts_us;
 	bool mid_transfer; /* a transfer was running or had no final reply */
 	bool rst_ttl_mismatch;
-	uint8_t rst_ttl, peer_ttl; /* the reset's and the sender's usual TTL */
+	uint8_t rst_ttl, peer_ttl;    /* the reset's and the sender's usual TTL */
 	bool quit_seen, goodbye_seen; /* QUIT sent, 221 received */
 };
 
@@ -116,7 +116,7 @@ struct fst_session_result {
 	struct fst_close_info close;
 	enum fst_verdict verdict;
 	enum fst_stalled_side stalled_side;
-	const char *summary;	     /* one sentence; "" until decided */
+	const char *summary;	    /* one sentence; "" until decided */
 	const char *recommendation; /* what to change; "" when nothing */
 	const struct fst_server_profile *profile;
 	int stated_timeout_s; /* from the closing reply, or -1 */
@@ -156,10 +156,10 @@ typedef void (*fst_analysis_update_fn)(void *ctx, const struct fst_session_resul
 				       enum fst_analysis_update update);
 
 struct fst_analysis_cfg {
-	int64_t gap_threshold_us;  /* 0: 1 s */
-	size_t max_gaps;	   /* per session; 0: 1000 */
-	int64_t reconnect_window_us; /* 0: 120 s */
-	size_t max_sessions; /* ended sessions kept for the report; 0: 20000 */
+	int64_t gap_threshold_us;	  /* 0: 1 s */
+	size_t max_gaps;		  /* per session; 0: 1000 */
+	int64_t reconnect_window_us;	  /* 0: 120 s */
+	size_t max_sessions;		  /* ended sessions kept for the report; 0: 20000 */
 	fst_analysis_update_fn on_update; /* optional */
 	void *ctx;
 };

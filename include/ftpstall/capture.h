@@ -61,9 +61,8 @@ const char *fst_decode_result_name(enum fst_decode_result r);
 /* Decodes one frame of DLT link type linktype. caplen bytes are present,
  * wirelen were on the wire. Fills *out only on FST_DECODE_TCP. Borrows
  * frame; out->payload points into it. */
-enum fst_decode_result fst_decode_frame(int linktype, const uint8_t *frame,
-					uint32_t caplen, uint32_t wirelen,
-					struct fst_packet *out);
+enum fst_decode_result fst_decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
+					uint32_t wirelen, struct fst_packet *out);
 
 /* True if ftpstall can decode this DLT link type. */
 bool fst_linktype_supported(int linktype);
@@ -76,18 +75,18 @@ struct fst_capture_stats {
 	uint64_t skipped_not_tcp;
 	uint64_t ip_fragments;
 	uint64_t malformed[FST_DECODE_RESULT_COUNT]; /* by reason */
-	uint64_t truncated_frames;  /* caplen < wirelen */
-	uint64_t time_went_back;    /* timestamps clamped to stay monotonic */
-	uint64_t kernel_received;   /* live only, from pcap_stats */
-	uint64_t kernel_dropped;    /* live only */
-	uint64_t interface_dropped; /* live only */
+	uint64_t truncated_frames;		     /* caplen < wirelen */
+	uint64_t time_went_back;		     /* timestamps clamped to stay monotonic */
+	uint64_t kernel_received;		     /* live only, from pcap_stats */
+	uint64_t kernel_dropped;		     /* live only */
+	uint64_t interface_dropped;		     /* live only */
 };
 
 struct fst_capture_live_cfg {
 	const char *interface;
-	const char *filter;	/* BPF text; NULL means "tcp" */
-	int snaplen;		/* 0 means 262144 */
-	int buffer_size;	/* bytes; 0 means 32 MiB (no drops at 1 Gbit/s on lo) */
+	const char *filter; /* BPF text; NULL means "tcp" */
+	int snaplen;	    /* 0 means 262144 */
+	int buffer_size;    /* bytes; 0 means 32 MiB (no drops at 1 Gbit/s on lo) */
 	bool immediate;
 };
 
@@ -96,12 +95,10 @@ struct fst_capture;
 /* Opens count capture files ("-" is standard input) and reads them as
  * one stream in timestamp order. Returns NULL and fills errbuf with
  * "FILE: reason" when any of them cannot be opened. Borrows paths. */
-struct fst_capture *fst_capture_open_files(const char *const *paths,
-					   size_t count, char *errbuf);
+struct fst_capture *fst_capture_open_files(const char *const *paths, size_t count, char *errbuf);
 
 /* Opens a live interface, non-blocking. NULL + errbuf on failure. */
-struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg,
-					  char *errbuf);
+struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg, char *errbuf);
 
 void fst_capture_free(struct fst_capture *cap);
 
@@ -124,8 +121,8 @@ typedef bool (*fst_capture_keep_fn)(void *ctx, const struct fst_packet *pkt);
  * pcap file, unchanged. Takes out and closes it. Standard input cannot
  * be read twice. Returns FST_OK and the frame count in *written, or an
  * error with errbuf. */
-int fst_capture_extract(const char *const *paths, size_t count, FILE *out,
-			fst_capture_keep_fn keep, void *ctx, uint64_t *written, char *errbuf);
+int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
+			void *ctx, uint64_t *written, char *errbuf);
 
 /* The pcap handle's selectable fd for live captures, else -1. */
 int fst_capture_fd(const struct fst_capture *cap);

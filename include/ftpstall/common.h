@@ -31,8 +31,7 @@ enum fst_err {
 #define FST_ERRBUF_SIZE 512
 
 /* printf-style write into a caller's error buffer; truncates safely. */
-void fst_errbuf_set(char *errbuf, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void fst_errbuf_set(char *errbuf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Bounded reader over wire bytes (house habit: never cast packet bytes
  * to a struct). Every getter fails on a short read and leaves the reader
@@ -44,7 +43,7 @@ struct fst_rd {
 
 static inline struct fst_rd fst_rd_make(const uint8_t *p, size_t len)
 {
-	struct fst_rd rd = {.p = p, .len = len};
+	struct fst_rd rd = { .p = p, .len = len };
 	return rd;
 }
 
@@ -94,8 +93,8 @@ static inline bool fst_rd_be32(struct fst_rd *rd, uint32_t *out)
 {
 	if (rd->len < 4)
 		return false;
-	*out = (uint32_t)rd->p[0] << 24 | (uint32_t)rd->p[1] << 16 |
-	       (uint32_t)rd->p[2] << 8 | rd->p[3];
+	*out = (uint32_t)rd->p[0] << 24 | (uint32_t)rd->p[1] << 16 | (uint32_t)rd->p[2] << 8 |
+	       rd->p[3];
 	rd->p += 4;
 	rd->len -= 4;
 	return true;
@@ -115,8 +114,8 @@ static inline bool fst_rd_le32(struct fst_rd *rd, uint32_t *out)
 {
 	if (rd->len < 4)
 		return false;
-	*out = (uint32_t)rd->p[3] << 24 | (uint32_t)rd->p[2] << 16 |
-	       (uint32_t)rd->p[1] << 8 | rd->p[0];
+	*out = (uint32_t)rd->p[3] << 24 | (uint32_t)rd->p[2] << 16 | (uint32_t)rd->p[1] << 8 |
+	       rd->p[0];
 	rd->p += 4;
 	rd->len -= 4;
 	return true;
@@ -175,12 +174,11 @@ static inline bool fst_addr_equal(const struct fst_addr *a, const struct fst_add
 	if (a->family != b->family)
 		return false;
 	/* Constant sizes: each memcmp compiles to a load and a compare or two. */
-	return a->family == 4 ? memcmp(a->bytes, b->bytes, 4) == 0
-			      : memcmp(a->bytes, b->bytes, 16) == 0;
+	return a->family == 4 ? memcmp(a->bytes, b->bytes, 4) == 0 :
+				memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
 /* "ip:port" or "[ip6]:port" into buf (size >= 64 suffices); returns buf. */
-char *fst_endpoint_format(const struct fst_addr *addr, uint16_t port,
-			  char *buf, size_t size);
+char *fst_endpoint_format(const struct fst_addr *addr, uint16_t port, char *buf, size_t size);
 
 #endif

@@ -33,7 +33,10 @@ enum fst_side {
 
 const char *fst_side_name(enum fst_side side);
 
-enum fst_channel { FST_CHANNEL_CONTROL, FST_CHANNEL_DATA };
+enum fst_channel {
+	FST_CHANNEL_CONTROL,
+	FST_CHANNEL_DATA
+};
 
 /* Who owes the next move, and on which channel. */
 struct fst_ftp_turn {
@@ -41,7 +44,11 @@ struct fst_ftp_turn {
 	enum fst_channel channel;
 };
 
-enum fst_transfer_mode { FST_MODE_UNKNOWN, FST_MODE_PASSIVE, FST_MODE_ACTIVE };
+enum fst_transfer_mode {
+	FST_MODE_UNKNOWN,
+	FST_MODE_PASSIVE,
+	FST_MODE_ACTIVE
+};
 const char *fst_transfer_mode_name(enum fst_transfer_mode mode);
 
 enum fst_transfer_outcome {
@@ -78,19 +85,19 @@ struct fst_ftp_transfer {
 	enum fst_transfer_mode mode;
 	uint64_t rest_offset;
 	bool has_rest;
-	enum fst_side sender; /* who sends the data */
-	uint64_t bytes;	      /* sequence-space bytes from the sender */
+	enum fst_side sender;	 /* who sends the data */
+	uint64_t bytes;		 /* sequence-space bytes from the sender */
 	int64_t announced_bytes; /* size a 150 reply announced, or -1 */
-	uint64_t gap_bytes;   /* of which the capture lost */
+	uint64_t gap_bytes;	 /* of which the capture lost */
 	int64_t command_ts_us;
 	int64_t start_us, end_us; /* first and last data, 0 when none */
 	enum fst_transfer_outcome outcome;
 	int reply_code;
 	enum fst_side closed_by; /* first FIN/RST on the data connection */
 	bool closed_by_rst;
-	bool data_seen;		 /* a data connection was matched */
-	bool data_done;		 /* the sender finished or the connection closed */
-	bool nat_address;	 /* announced address differed from the real one */
+	bool data_seen;	  /* a data connection was matched */
+	bool data_done;	  /* the sender finished or the connection closed */
+	bool nat_address; /* announced address differed from the real one */
 	/* The data connection, as TCP saw it (valid when data_seen). */
 	struct fst_addr data_client_addr, data_server_addr;
 	uint16_t data_client_port, data_server_port;
@@ -161,26 +168,28 @@ struct fst_ftp_event {
 	int64_t ts_us;
 	struct fst_ftp_session *session;
 	enum fst_channel channel;
-	const struct fst_tcp_event *tcp;	  /* TCP */
-	enum fst_side side;			  /* TCP: the FTP side of tcp->dir */
+	const struct fst_tcp_event *tcp;	   /* TCP */
+	enum fst_side side;			   /* TCP: the FTP side of tcp->dir */
 	const struct fst_ftp_command_rec *command; /* COMMAND, REPLY */
-	const struct fst_ftp_reply_rec *reply;	  /* REPLY */
-	const struct fst_ftp_transfer *transfer;  /* TRANSFER_*, TCP on data */
-	enum fst_ftp_state old_state;		  /* STATE */
-	enum fst_ftp_anomaly anomaly;		  /* ANOMALY */
+	const struct fst_ftp_reply_rec *reply;	   /* REPLY */
+	const struct fst_ftp_transfer *transfer;   /* TRANSFER_*, TCP on data */
+	enum fst_ftp_state old_state;		   /* STATE */
+	enum fst_ftp_anomaly anomaly;		   /* ANOMALY */
 };
 
 typedef void (*fst_ftp_event_fn)(void *ctx, const struct fst_ftp_event *ev);
 
-enum { FST_FTP_MAX_PORTS = 16 };
+enum {
+	FST_FTP_MAX_PORTS = 16
+};
 
 struct fst_ftp_cfg {
 	uint16_t ports[FST_FTP_MAX_PORTS]; /* control ports; none: {21} */
 	size_t port_count;
-	bool no_autodetect;	/* do not detect sessions by their 220 greeting */
-	size_t max_line;	/* 0: 8192 bytes */
-	size_t max_records;	/* per list per session; 0: 100000 */
-	size_t max_pending;	/* pipelined commands awaiting replies; 0: 64 */
+	bool no_autodetect;	   /* do not detect sessions by their 220 greeting */
+	size_t max_line;	   /* 0: 8192 bytes */
+	size_t max_records;	   /* per list per session; 0: 100000 */
+	size_t max_pending;	   /* pipelined commands awaiting replies; 0: 64 */
 	int64_t expect_timeout_us; /* data connection expectations; 0: 120 s */
 	fst_ftp_event_fn on_event;
 	void *ctx;
@@ -188,8 +197,8 @@ struct fst_ftp_cfg {
 
 struct fst_ftp_stats {
 	uint64_t sessions;
-	uint64_t data_connections;    /* matched to a session */
-	uint64_t unmatched_flows;     /* TCP flows that are not FTP */
+	uint64_t data_connections; /* matched to a session */
+	uint64_t unmatched_flows;  /* TCP flows that are not FTP */
 	uint64_t anomalies[FST_ANOMALY_COUNT];
 	uint64_t expectations_expired;
 };

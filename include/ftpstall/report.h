@@ -34,8 +34,7 @@ struct fst_report_input {
 };
 
 /* Writes the report; returns 0, or FST_ERR_IO when out failed. */
-int fst_report_write(FILE *out, enum fst_report_format format,
-		     const struct fst_report_input *in);
+int fst_report_write(FILE *out, enum fst_report_format format, const struct fst_report_input *in);
 
 /* One line of the live event stream (watch --no-tui), as text or as a
  * JSON object (JSON Lines). Each line is flushed. */

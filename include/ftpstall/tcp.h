@@ -16,9 +16,9 @@ enum fst_tcp_dir {
 };
 
 enum fst_tcp_event_kind {
-	FST_TCP_EV_OPEN,	/* SYN (client) or SYN-ACK (server) */
-	FST_TCP_EV_DATA,	/* in-order bytes */
-	FST_TCP_EV_GAP,		/* bytes the capture never held */
+	FST_TCP_EV_OPEN, /* SYN (client) or SYN-ACK (server) */
+	FST_TCP_EV_DATA, /* in-order bytes */
+	FST_TCP_EV_GAP,	 /* bytes the capture never held */
 	FST_TCP_EV_FIN,
 	FST_TCP_EV_RST,
 	FST_TCP_EV_ZERO_WINDOW, /* dir = the side advertising 0 */
@@ -30,10 +30,10 @@ enum fst_tcp_event_kind {
 };
 
 enum fst_tcp_close_reason {
-	FST_TCP_CLOSE_FIN,	   /* both sides sent FIN */
-	FST_TCP_CLOSE_RST,	   /* a reset */
-	FST_TCP_CLOSE_IDLE,	   /* evicted: idle longer than the limit */
-	FST_TCP_CLOSE_TABLE_FULL,  /* evicted: flow table at its cap */
+	FST_TCP_CLOSE_FIN,	    /* both sides sent FIN */
+	FST_TCP_CLOSE_RST,	    /* a reset */
+	FST_TCP_CLOSE_IDLE,	    /* evicted: idle longer than the limit */
+	FST_TCP_CLOSE_TABLE_FULL,   /* evicted: flow table at its cap */
 	FST_TCP_CLOSE_END_OF_INPUT, /* capture ended with the flow open */
 	FST_TCP_CLOSE_REASON_COUNT
 };
@@ -51,8 +51,8 @@ struct fst_tcp_flow {
 	bool mid_stream; /* picked up without a SYN */
 	int64_t first_ts_us, last_ts_us;
 	/* Per direction (index enum fst_tcp_dir). */
-	uint64_t bytes[2];	     /* sequence-space payload bytes delivered */
-	uint64_t gap_bytes[2];	     /* of which the capture never held */
+	uint64_t bytes[2];     /* sequence-space payload bytes delivered */
+	uint64_t gap_bytes[2]; /* of which the capture never held */
 	uint64_t packets[2];
 	uint64_t retransmissions[2]; /* incl. overlapping copies */
 	uint64_t out_of_order[2];    /* segments held for a hole */
@@ -75,20 +75,20 @@ struct fst_tcp_event {
 	bool payload_present;
 	const uint8_t *data;
 	uint32_t data_caplen;
-	uint8_t ttl;			      /* RST, FIN: of that packet */
-	uint32_t window;		      /* ZERO_WINDOW/WINDOW_OPEN: scaled */
+	uint8_t ttl;				/* RST, FIN: of that packet */
+	uint32_t window;			/* ZERO_WINDOW/WINDOW_OPEN: scaled */
 	enum fst_tcp_close_reason close_reason; /* CLOSE */
 };
 
 typedef void (*fst_tcp_event_fn)(void *ctx, const struct fst_tcp_event *ev);
 
 struct fst_tcp_cfg {
-	size_t max_flows;		/* 0: 262144 */
-	size_t max_ooo_bytes_per_flow;	/* 0: 1 MiB */
-	size_t max_ooo_bytes_total;	/* 0: 64 MiB */
+	size_t max_flows;		  /* 0: 262144 */
+	size_t max_ooo_bytes_per_flow;	  /* 0: 1 MiB */
+	size_t max_ooo_bytes_total;	  /* 0: 64 MiB */
 	size_t max_ooo_segments_per_flow; /* 0: 4096 */
-	int64_t idle_timeout_us;	/* 0: 3600 s; flows idle longer close */
-	int64_t closed_linger_us;	/* 0: 30 s; closed flows absorb stragglers */
+	int64_t idle_timeout_us;	  /* 0: 3600 s; flows idle longer close */
+	int64_t closed_linger_us;	  /* 0: 30 s; closed flows absorb stragglers */
 	/* Whether new flows reassemble payload (true) or only count bytes
 	 * until the consumer says otherwise. */
 	bool payload_by_default;

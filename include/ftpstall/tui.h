@@ -15,8 +15,8 @@ struct fst_tui_view {
 	struct fst_analysis *analysis;
 	const struct fst_capture_stats *capture;
 	const char *source;
-	bool live;	   /* capturing on an interface */
-	bool input_done;   /* a replay reached the end of its files */
+	bool live;	 /* capturing on an interface */
+	bool input_done; /* a replay reached the end of its files */
 };
 
 /* Writes the current report to path (the 'w' key). Returns 0 or a
@@ -24,7 +24,7 @@ struct fst_tui_view {
 typedef int (*fst_tui_write_fn)(void *ctx, const char *path, char *errbuf);
 
 struct fst_tui_cfg {
-	double timeout_s; /* idle alarm; 0: the server's estimate, else 300 */
+	double timeout_s;	    /* idle alarm; 0: the server's estimate, else 300 */
 	int64_t finished_linger_us; /* how long ended sessions stay; 0: 120 s */
 	fst_tui_write_fn write_report;
 	void *ctx;

@@ -41,11 +41,11 @@ struct result {
 
 	/* Control channel activity. */
 	int64_t last_us, prev_us;
-	struct marks marks;		/* inside the open gap since last_us */
-	struct marks last_gap_marks;	/* inside [prev_us, last_us] */
+	struct marks marks;		   /* inside the open gap since last_us */
+	struct marks last_gap_marks;	   /* inside [prev_us, last_us] */
 	struct fst_ftp_turn last_gap_turn; /* during [prev_us, last_us] */
 	bool last_gap_recorded;
-	int64_t last_data_us; /* newest data-channel activity */
+	int64_t last_data_us;	 /* newest data-channel activity */
 	enum fst_side last_side; /* who was active at last_us */
 
 	/* The newest reply. */
@@ -62,9 +62,9 @@ struct result {
 	size_t data_cap;
 	/* Texts sized to fit: a short session must not carry kilobytes. */
 	char *summary_buf, *recommendation_buf;
-	struct result *prev;		 /* in the analysis's list */
-	struct result *finished_next;	 /* in the order verdicts became final */
-	struct result *pair_next; /* next session of the same client and server */
+	struct result *prev;	      /* in the analysis's list */
+	struct result *finished_next; /* in the order verdicts became final */
+	struct result *pair_next;     /* next session of the same client and server */
 };
 
 struct fst_analysis {
@@ -77,12 +77,9 @@ struct fst_analysis {
 };
 
 static const char *const wait_names[] = {
-	[FST_WAIT_NONE] = "none",
-	[FST_WAIT_CLIENT] = "client",
-	[FST_WAIT_SERVER] = "server",
-	[FST_WAIT_RECEIVER] = "receiver",
-	[FST_WAIT_NETWORK] = "network",
-	[FST_WAIT_CAPTURE] = "capture",
+	[FST_WAIT_NONE] = "none",	[FST_WAIT_CLIENT] = "client",
+	[FST_WAIT_SERVER] = "server",	[FST_WAIT_RECEIVER] = "receiver",
+	[FST_WAIT_NETWORK] = "network", [FST_WAIT_CAPTURE] = "capture",
 };
 _Static_assert(sizeof(wait_names) / sizeof(wait_names[0]) == FST_WAIT_COUNT, "wait names");
 
@@ -109,10 +106,8 @@ _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == FST_VERDICT_C
 	       "verdict names");
 
 static const char *const stalled_names[] = {
-	[FST_STALLED_NONE] = "none",
-	[FST_STALLED_CLIENT] = "client",
-	[FST_STALLED_SERVER] = "server",
-	[FST_STALLED_NETWORK] = "network",
+	[FST_STALLED_NONE] = "none",	   [FST_STALLED_CLIENT] = "client",
+	[FST_STALLED_SERVER] = "server",   [FST_STALLED_NETWORK] = "network",
 	[FST_STALLED_UNKNOWN] = "unknown",
 };
 _Static_assert(sizeof(stalled_names) / sizeof(stalled_names[0]) == FST_STALLED_COUNT,
@@ -199,9 +194,9 @@ static struct fst_gap *add_gap(struct result *r, enum fst_channel channel, uint6
 			       bool before_close)
 {
 	struct fst_session_result *p = &r->pub;
-	int64_t floor_us = r->an->cfg.gap_threshold_us < CLOSE_GAP_FLOOR_US
-				   ? r->an->cfg.gap_threshold_us
-				   : CLOSE_GAP_FLOOR_US;
+	int64_t floor_us = r->an->cfg.gap_threshold_us < CLOSE_GAP_FLOOR_US ?
+				   r->an->cfg.gap_threshold_us :
+				   CLOSE_GAP_FLOOR_US;
 	struct fst_gap *gap;
 
 	/* Gaps before a close are kept below the threshold (a 30 s idle
@@ -221,8 +216,8 @@ static struct fst_gap *add_gap(struct result *r, enum fst_channel channel, uint6
 				victim = i;
 		p->gaps_dropped++;
 		if (victim == p->gap_count ||
-		    (!before_close && p->gaps[victim].end_us - p->gaps[victim].start_us >=
-					      end_us - start_us))
+		    (!before_close &&
+		     p->gaps[victim].end_us - p->gaps[victim].start_us >= end_us - start_us))
 			return NULL;
 		memmove(&p->gaps[victim], &p->gaps[victim + 1],
 			(p->gap_count - victim - 1) * sizeof(*p->gaps));
@@ -271,9 +266,9 @@ static void control_activity(struct result *r, int64_t ts_us, enum fst_side side
 	r->last_gap_recorded = false;
 	/* After the first FIN/RST the close info tells the rest. */
 	if (!r->close_started && ts_us - r->last_us >= threshold)
-		r->last_gap_recorded =
-			add_gap(r, FST_CHANNEL_CONTROL, 0, r->last_us, ts_us,
-				attribute(&r->marks, control_turn_wait(turn)), false) != NULL;
+		r->last_gap_recorded = add_gap(r, FST_CHANNEL_CONTROL, 0, r->last_us, ts_us,
+					       attribute(&r->marks, control_turn_wait(turn)),
+					       false) != NULL;
 	r->prev_us = r->last_us;
 	r->last_gap_marks = r->marks;
 	r->last_gap_turn = turn;
@@ -479,7 +474,8 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 		enum fst_tcp_dir dir = tcp->dir;
 		uint8_t usual = flow->first_ttl[dir];
 
-		if (c->client_wrote_after_close && ev->side == FST_SIDE_SERVER && !c->reset_after_write) {
+		if (c->client_wrote_after_close && ev->side == FST_SIDE_SERVER &&
+		    !c->reset_after_write) {
 			c->reset_after_write = true;
 			c->reset_ts_us = tcp->ts_us;
 		}
@@ -589,9 +585,9 @@ static enum fst_stalled_side stalled_from_wait(enum fst_wait wait)
 
 static bool data_timeout_reply(const struct fst_close_info *c)
 {
-	return c->reply_code && (strcasestr(c->reply_text, "data") ||
-				 strcasestr(c->reply_text, "no transfer") ||
-				 strcasestr(c->reply_text, "stalled"));
+	return c->reply_code &&
+	       (strcasestr(c->reply_text, "data") || strcasestr(c->reply_text, "no transfer") ||
+		strcasestr(c->reply_text, "stalled"));
 }
 
 /* Decides the verdict from the close and the decisive gap. */
@@ -637,7 +633,8 @@ static void decide(struct result *r)
 	}
 	/* A 421 just before the close means the server ended the session,
 	 * even when the client, reading it, sent its FIN first. */
-	if (c->by == FST_CLOSE_BY_SERVER || (c->by == FST_CLOSE_BY_CLIENT && c->reply_code == 421)) {
+	if (c->by == FST_CLOSE_BY_SERVER ||
+	    (c->by == FST_CLOSE_BY_CLIENT && c->reply_code == 421)) {
 		/* A transfer command that never got its 150: the server owed
 		 * a reply; no data stalled. */
 		if (wait == FST_WAIT_SERVER && long_gap && !data_gap_decides &&
@@ -661,8 +658,9 @@ static void decide(struct result *r)
 			p->verdict = FST_VERDICT_DATA_TIMEOUT;
 			if (data_gap_decides)
 				p->decisive_gap = data_gap;
-			p->stalled_side = data_gap_decides ? stalled_from_wait(data_gap->waiting_on)
-							   : FST_STALLED_UNKNOWN;
+			p->stalled_side = data_gap_decides ?
+						  stalled_from_wait(data_gap->waiting_on) :
+						  FST_STALLED_UNKNOWN;
 			return;
 		}
 		/* No real idle before it: the server ended the session on
@@ -744,39 +742,46 @@ static void write_summary(struct result *r)
 	case FST_VERDICT_IDLE_TIMEOUT:
 		snprintf(out, size,
 			 "The client was idle for %.1f s; the server %s%s%s and %s (%s)%s.",
-			 c->after_idle_s, c->reply_code ? "sent \"" : "gave no reason",
-			 reply, c->reply_code ? "\"" : "",
-			 c->by == FST_CLOSE_BY_CLIENT ? "the client closed the connection"
-						      : "closed the connection",
+			 c->after_idle_s, c->reply_code ? "sent \"" : "gave no reason", reply,
+			 c->reply_code ? "\"" : "",
+			 c->by == FST_CLOSE_BY_CLIENT ? "the client closed the connection" :
+							"closed the connection",
 			 c->rst ? "reset" : "FIN",
-			 c->reset_after_write ? "; the client then wrote into the closed "
-						"connection and was reset"
-			 : c->client_wrote_after_close ? "; the client then wrote into the closed connection"
-						       : "");
+			 c->reset_after_write ?
+				 "; the client then wrote into the closed "
+				 "connection and was reset" :
+			 c->client_wrote_after_close ?
+				 "; the client then wrote into the closed connection" :
+				 "");
 		break;
 	case FST_VERDICT_DATA_TIMEOUT:
-		snprintf(out, size,
-			 "A data transfer stalled for %.1f s (waiting on %s); the server %s%s%s and closed the control connection (%s).",
-			 gap_s, g ? fst_wait_name(g->waiting_on) : "unknown",
-			 c->reply_code ? "sent \"" : "gave no reason", reply,
-			 c->reply_code ? "\"" : "", c->rst ? "reset" : "FIN");
+		snprintf(
+			out, size,
+			"A data transfer stalled for %.1f s (waiting on %s); the server %s%s%s and closed the control connection (%s).",
+			gap_s, g ? fst_wait_name(g->waiting_on) : "unknown",
+			c->reply_code ? "sent \"" : "gave no reason", reply,
+			c->reply_code ? "\"" : "", c->rst ? "reset" : "FIN");
 		break;
 	case FST_VERDICT_SERVER_UNRESPONSIVE:
-		snprintf(out, size,
-			 "The server owed a reply and stayed silent for %.1f s; the %s.", gap_s,
-			 c->by == FST_CLOSE_BY_CLIENT ? "client gave up and closed the connection"
-			 : c->by == FST_CLOSE_BY_SERVER ? "server then closed the connection without answering"
-							: "capture ended before anything else happened");
+		snprintf(out, size, "The server owed a reply and stayed silent for %.1f s; the %s.",
+			 gap_s,
+			 c->by == FST_CLOSE_BY_CLIENT ?
+				 "client gave up and closed the connection" :
+			 c->by == FST_CLOSE_BY_SERVER ?
+				 "server then closed the connection without answering" :
+				 "capture ended before anything else happened");
 		break;
 	case FST_VERDICT_MIDDLEBOX_RESET:
 		if (c->rst_ttl_mismatch)
-			snprintf(out, size,
-				 "A reset with TTL %u (the sender's packets had TTL %u) closed the connection after %.1f s of idle: probably sent by a firewall or NAT on the path.",
-				 c->rst_ttl, c->peer_ttl, c->after_idle_s);
+			snprintf(
+				out, size,
+				"A reset with TTL %u (the sender's packets had TTL %u) closed the connection after %.1f s of idle: probably sent by a firewall or NAT on the path.",
+				c->rst_ttl, c->peer_ttl, c->after_idle_s);
 		else
-			snprintf(out, size,
-				 "The control connection was silent for %.1f s during a transfer and was then reset: the classic NAT/firewall idle timeout on the control connection.",
-				 gap_s);
+			snprintf(
+				out, size,
+				"The control connection was silent for %.1f s during a transfer and was then reset: the classic NAT/firewall idle timeout on the control connection.",
+				gap_s);
 		break;
 	case FST_VERDICT_CLIENT_ABORT:
 		snprintf(out, size, "The client %s the connection without QUIT%s.",
@@ -784,17 +789,17 @@ static void write_summary(struct result *r)
 			 c->mid_transfer ? " during a transfer" : " while a reply was due");
 		break;
 	case FST_VERDICT_CLEAN:
-		snprintf(out, size, "The session ended in order%s.",
-			 c->quit_seen ? " (QUIT)" : "");
+		snprintf(out, size, "The session ended in order%s.", c->quit_seen ? " (QUIT)" : "");
 		break;
 	case FST_VERDICT_INCOMPLETE:
 		snprintf(out, size, "The capture ended while the session was still open.");
 		break;
 	case FST_VERDICT_UNKNOWN:
 	case FST_VERDICT_COUNT:
-		snprintf(out, size,
-			 "The capture lost bytes of this session during its decisive %.1f s gap, so no side can be blamed.",
-			 gap_s);
+		snprintf(
+			out, size,
+			"The capture lost bytes of this session during its decisive %.1f s gap, so no side can be blamed.",
+			gap_s);
 		break;
 	}
 	set_text(&r->summary_buf, &p->summary, out);
@@ -813,35 +818,41 @@ static void write_recommendation(struct result *r)
 	switch (p->verdict) {
 	case FST_VERDICT_IDLE_TIMEOUT:
 		if (prof)
-			snprintf(out, size,
-				 "Raise %s's %s (default %d s; this server closed after about %.0f s) above the client's longest pause, %slet the client reconnect and resume after a 421 (REST/APPE).%s%s",
-				 prof->software, prof->idle_knob, prof->idle_default_s, idle,
-				 strcmp(prof->software, "Pure-FTPd") == 0
-					 ? "or "
-					 : "make the client send NOOP while idle, or ",
-				 prof->idle_note ? " " : "", prof->idle_note ? prof->idle_note : "");
+			snprintf(
+				out, size,
+				"Raise %s's %s (default %d s; this server closed after about %.0f s) above the client's longest pause, %slet the client reconnect and resume after a 421 (REST/APPE).%s%s",
+				prof->software, prof->idle_knob, prof->idle_default_s, idle,
+				strcmp(prof->software, "Pure-FTPd") == 0 ?
+					"or " :
+					"make the client send NOOP while idle, or ",
+				prof->idle_note ? " " : "", prof->idle_note ? prof->idle_note : "");
 		else
-			snprintf(out, size,
-				 "Raise the server's idle timeout (it closed after about %.0f s) above the client's longest pause, make the client send NOOP every %d s while idle, or let it reconnect and resume after a 421.",
-				 idle, keepalive);
+			snprintf(
+				out, size,
+				"Raise the server's idle timeout (it closed after about %.0f s) above the client's longest pause, make the client send NOOP every %d s while idle, or let it reconnect and resume after a 421.",
+				idle, keepalive);
 		break;
 	case FST_VERDICT_DATA_TIMEOUT:
 		if (prof)
-			snprintf(out, size,
-				 "Find why the data sender stopped; if pauses are expected, raise %s's %s (default %d s).%s%s",
-				 prof->software, prof->data_knob, prof->data_default_s,
-				 prof->data_note ? " " : "", prof->data_note ? prof->data_note : "");
+			snprintf(
+				out, size,
+				"Find why the data sender stopped; if pauses are expected, raise %s's %s (default %d s).%s%s",
+				prof->software, prof->data_knob, prof->data_default_s,
+				prof->data_note ? " " : "", prof->data_note ? prof->data_note : "");
 		else
-			snprintf(out, size,
-				 "Find why the data sender stopped; if pauses are expected, raise the server's data connection timeout.");
+			snprintf(
+				out, size,
+				"Find why the data sender stopped; if pauses are expected, raise the server's data connection timeout.");
 		break;
 	case FST_VERDICT_SERVER_UNRESPONSIVE:
-		snprintf(out, size,
-			 "Check the server: its logs, load and storage at that time; the client did nothing wrong.");
+		snprintf(
+			out, size,
+			"Check the server: its logs, load and storage at that time; the client did nothing wrong.");
 		break;
 	case FST_VERDICT_MIDDLEBOX_RESET:
-		snprintf(out, size,
-			 "Raise the idle timeout of the firewall/NAT between client and server for FTP control connections, or have the client send NOOP (or TCP keepalives) on the control connection during long transfers.");
+		snprintf(
+			out, size,
+			"Raise the idle timeout of the firewall/NAT between client and server for FTP control connections, or have the client send NOOP (or TCP keepalives) on the control connection during long transfers.");
 		break;
 	case FST_VERDICT_CLIENT_ABORT:
 		snprintf(out, size, "Check the client's log for why it gave up.");
@@ -1049,7 +1060,8 @@ static void link_reconnect(struct fst_analysis *an, struct result *r)
 		p->recovered_after_s = seconds(p->close.ts_us, ns->start_us);
 		for (size_t i = 0; i < ns->transfer_count; i++) {
 			const struct fst_ftp_transfer *t = &ns->transfers[i];
-			bool same_file = failed && strcmp(base_name(t->file), base_name(failed->file)) == 0;
+			bool same_file = failed &&
+					 strcmp(base_name(t->file), base_name(failed->file)) == 0;
 
 			if (t->has_rest) {
 				p->resumed = true;

@@ -29,8 +29,9 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "TimeoutStalled (closes without a 421) / TimeoutNoTransfer",
 		.data_default_s = 3600,
 		.data_reply = "No transfer timeout",
-		.idle_note = "TimeoutIdle does not run during a transfer; TimeoutNoTransfer "
-			     "(default 300 s) closes sessions that send commands but start no transfer.",
+		.idle_note =
+			"TimeoutIdle does not run during a transfer; TimeoutNoTransfer "
+			"(default 300 s) closes sessions that send commands but start no transfer.",
 		.data_note = "TimeoutStalled closes a stalled transfer without a 421.",
 	},
 	{
@@ -82,10 +83,10 @@ const struct fst_server_profile *fst_server_profile_find(const char *software,
 		for (size_t i = 0; i < n; i++) {
 			const struct fst_server_profile *p = &profiles[i];
 
-			if ((p->idle_reply && strncmp(reply_text, p->idle_reply,
-						      strlen(p->idle_reply)) == 0) ||
-			    (p->data_reply && strncmp(reply_text, p->data_reply,
-						      strlen(p->data_reply)) == 0))
+			if ((p->idle_reply &&
+			     strncmp(reply_text, p->idle_reply, strlen(p->idle_reply)) == 0) ||
+			    (p->data_reply &&
+			     strncmp(reply_text, p->data_reply, strlen(p->data_reply)) == 0))
 				return p;
 		}
 	return NULL;

@@ -25,39 +25,37 @@ struct analyze_opts {
 
 void usage_analyze(FILE *out)
 {
-	fprintf(out,
-		"usage: ftpstall analyze [options] FILE...\n"
-		"       ftpstall analyze [options] -i IFACE [BPF FILTER...]\n\n"
-		"Reads pcap or pcapng files (several rotated files are read as one\n"
-		"stream in timestamp order; '-' is standard input) or captures live\n"
-		"on an interface, and reports every FTP session: which side stalled,\n"
-		"for how long, how the connection closed, and the server's timeouts.\n\n"
-		"Options:\n");
+	fprintf(out, "usage: ftpstall analyze [options] FILE...\n"
+		     "       ftpstall analyze [options] -i IFACE [BPF FILTER...]\n\n"
+		     "Reads pcap or pcapng files (several rotated files are read as one\n"
+		     "stream in timestamp order; '-' is standard input) or captures live\n"
+		     "on an interface, and reports every FTP session: which side stalled,\n"
+		     "for how long, how the connection closed, and the server's timeouts.\n\n"
+		     "Options:\n");
 	pipeline_usage(out);
-	fprintf(out,
-		"      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
-		"  -Z, --user USER          live: drop root privileges to USER once the\n"
-		"                           capture device is open\n"
-		"  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
-		"  -o, --output FILE        write the report to FILE (atomically) instead of\n"
-		"                           standard output\n"
-		"      --exit-code          exit 1 when an incident was found, else 0\n"
-		"      --write-incidents FILE  write the packets of the incident sessions\n"
-		"                           (control and data connections) to FILE as pcap\n"
-		"  -h, --help               show this help\n\n"
-		"Exit status: 0 success (also when a file ends in a damaged record: the\n"
-		"records before it are reported and a warning is printed), 1 incidents\n"
-		"found (with --exit-code only), 2 usage error, unreadable input, or a\n"
-		"report or --write-incidents file that cannot be written.\n");
+	fprintf(out, "      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
+		     "  -Z, --user USER          live: drop root privileges to USER once the\n"
+		     "                           capture device is open\n"
+		     "  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
+		     "  -o, --output FILE        write the report to FILE (atomically) instead of\n"
+		     "                           standard output\n"
+		     "      --exit-code          exit 1 when an incident was found, else 0\n"
+		     "      --write-incidents FILE  write the packets of the incident sessions\n"
+		     "                           (control and data connections) to FILE as pcap\n"
+		     "  -h, --help               show this help\n\n"
+		     "Exit status: 0 success (also when a file ends in a damaged record: the\n"
+		     "records before it are reported and a warning is printed), 1 incidents\n"
+		     "found (with --exit-code only), 2 usage error, unreadable input, or a\n"
+		     "report or --write-incidents file that cannot be written.\n");
 }
 
 /* Runs the pipeline until the source ends, a signal arrives, or the
  * duration (live) is over. */
 static void pump(struct pipeline *p, long duration_s)
 {
-	int64_t deadline = p->live && duration_s > 0
-				   ? pipeline_wall_clock_us() + duration_s * FST_US_PER_SEC
-				   : INT64_MAX;
+	int64_t deadline = p->live && duration_s > 0 ?
+				   pipeline_wall_clock_us() + duration_s * FST_US_PER_SEC :
+				   INT64_MAX;
 	struct fst_packet pkt;
 
 	while (!pipeline_stop_requested) {
@@ -72,7 +70,7 @@ static void pump(struct pipeline *p, long duration_s)
 		/* Live and idle: wait for packets, but keep idle timers going. */
 		if (pipeline_wall_clock_us() >= deadline)
 			break;
-		struct pollfd pfd = {.fd = fst_capture_fd(p->cap), .events = POLLIN};
+		struct pollfd pfd = { .fd = fst_capture_fd(p->cap), .events = POLLIN };
 		poll(&pfd, 1, 200);
 		fst_tcp_advance(p->tcp, pipeline_wall_clock_us());
 	}
@@ -82,14 +80,14 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 {
 	static const struct option long_options[] = {
 		PIPELINE_LONG_OPTIONS,
-		{"duration", required_argument, NULL, 'D'},
-		{"format", required_argument, NULL, 'f'},
-		{"output", required_argument, NULL, 'o'},
-		{"exit-code", no_argument, NULL, 'E'},
-		{"write-incidents", required_argument, NULL, 'W'},
-		{"user", required_argument, NULL, 'Z'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "duration", required_argument, NULL, 'D' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "exit-code", no_argument, NULL, 'E' },
+		{ "write-incidents", required_argument, NULL, 'W' },
+		{ "user", required_argument, NULL, 'Z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	long value;
 	int c;
@@ -145,7 +143,7 @@ struct incident_tuples {
 	struct {
 		struct fst_addr a, b;
 		uint16_t a_port, b_port;
-	} *items;
+	} * items;
 	size_t count;
 };
 
@@ -189,7 +187,7 @@ static bool keep_incident_packet(void *ctx, const struct fst_packet *pkt)
 static int write_incidents(const char *path, char **files, int file_count,
 			   struct fst_analysis *analysis)
 {
-	struct incident_tuples tuples = {0};
+	struct incident_tuples tuples = { 0 };
 	char errbuf[FST_ERRBUF_SIZE];
 	struct output out;
 	uint64_t written = 0;
@@ -201,7 +199,8 @@ static int write_incidents(const char *path, char **files, int file_count,
 
 		if (!fst_verdict_is_incident(r->verdict))
 			continue;
-		add_tuple(&tuples, &s->client_addr, s->client_port, &s->server_addr, s->server_port);
+		add_tuple(&tuples, &s->client_addr, s->client_port, &s->server_addr,
+			  s->server_port);
 		for (size_t i = 0; i < s->transfer_count; i++)
 			if (s->transfers[i].data_seen)
 				add_tuple(&tuples, &s->transfers[i].data_client_addr,
@@ -233,7 +232,7 @@ static int write_incidents(const char *path, char **files, int file_count,
 
 int cmd_analyze(int argc, char **argv)
 {
-	struct analyze_opts opts = {.pipe.ftp = {.ports = {21}, .port_count = 1}};
+	struct analyze_opts opts = { .pipe.ftp = { .ports = { 21 }, .port_count = 1 } };
 	struct pipeline p;
 	int status = EXIT_STATUS_OK;
 	int rc = parse_options(argc, argv, &opts);
@@ -241,7 +240,8 @@ int cmd_analyze(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? EXIT_STATUS_OK : EXIT_STATUS_USAGE;
 	if (opts.incidents_pcap && opts.pipe.interface) {
-		fprintf(stderr, "ftpstall analyze: --write-incidents needs capture files, not a live interface\n");
+		fprintf(stderr,
+			"ftpstall analyze: --write-incidents needs capture files, not a live interface\n");
 		return EXIT_STATUS_USAGE;
 	}
 	if (pipeline_open(&p, &opts.pipe, argv + optind, argc - optind, "ftpstall analyze") != 0)
@@ -254,7 +254,8 @@ int cmd_analyze(int argc, char **argv)
 	pump(&p, opts.duration_s);
 	pipeline_finish(&p);
 	if (pipeline_write_report(&p, opts.format, opts.output,
-				  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"), "ftpstall analyze") != 0)
+				  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
+				  "ftpstall analyze") != 0)
 		status = EXIT_STATUS_USAGE;
 	if (fst_capture_warnings(p.cap)[0])
 		fprintf(stderr, "ftpstall analyze: warning: %s", fst_capture_warnings(p.cap));
@@ -262,7 +263,8 @@ int cmd_analyze(int argc, char **argv)
 		status = write_incidents(opts.incidents_pcap, argv + optind, argc - optind,
 					 p.analysis);
 	if (status == EXIT_STATUS_OK && opts.exit_code)
-		for (struct fst_session_result *r = fst_analysis_results(p.analysis); r; r = r->next)
+		for (struct fst_session_result *r = fst_analysis_results(p.analysis); r;
+		     r = r->next)
 			if (fst_verdict_is_incident(r->verdict))
 				status = EXIT_STATUS_FINDINGS;
 	pipeline_close(&p);

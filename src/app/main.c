@@ -10,20 +10,19 @@
 
 #include "app.h"
 
-
 static const struct subcommand {
 	const char *name;
 	const char *summary;
 	int (*run)(int argc, char **argv);
 	void (*usage)(FILE *out);
 } subcommands[] = {
-	{"analyze", "read captures (or an interface) and report FTP sessions",
-	 cmd_analyze, usage_analyze},
-	{"watch", "monitor FTP sessions live (or replay a capture) with idle timers",
-	 cmd_watch, usage_watch},
-	{"upload", "upload files over FTP, reconnecting and resuming, then verify them",
-	 cmd_upload, usage_upload},
-	{"probe", "measure a server's idle and data-stall timeouts", cmd_probe, usage_probe},
+	{ "analyze", "read captures (or an interface) and report FTP sessions", cmd_analyze,
+	  usage_analyze },
+	{ "watch", "monitor FTP sessions live (or replay a capture) with idle timers", cmd_watch,
+	  usage_watch },
+	{ "upload", "upload files over FTP, reconnecting and resuming, then verify them",
+	  cmd_upload, usage_upload },
+	{ "probe", "measure a server's idle and data-stall timeouts", cmd_probe, usage_probe },
 };
 
 static const struct subcommand *find_subcommand(const char *name)
@@ -109,7 +108,8 @@ int main(int argc, char **argv)
 		}
 		sub = find_subcommand(argv[2]);
 		if (!sub) {
-			fprintf(stderr, "ftpstall: unknown subcommand '%s' (see 'ftpstall --help')\n",
+			fprintf(stderr,
+				"ftpstall: unknown subcommand '%s' (see 'ftpstall --help')\n",
 				argv[2]);
 			return EXIT_STATUS_USAGE;
 		}
@@ -117,8 +117,7 @@ int main(int argc, char **argv)
 		return EXIT_STATUS_OK;
 	}
 	if (argv[1][0] == '-') {
-		fprintf(stderr, "ftpstall: unknown option '%s' (see 'ftpstall --help')\n",
-			argv[1]);
+		fprintf(stderr, "ftpstall: unknown option '%s' (see 'ftpstall --help')\n", argv[1]);
 		return EXIT_STATUS_USAGE;
 	}
 	sub = find_subcommand(argv[1]);

@@ -20,8 +20,8 @@ static bool same_file(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
-FILE *output_open(struct output *o, const char *path, const char *const *inputs,
-		  size_t input_count, char *errbuf)
+FILE *output_open(struct output *o, const char *path, const char *const *inputs, size_t input_count,
+		  char *errbuf)
 {
 	int fd;
 	FILE *f;
@@ -29,7 +29,8 @@ FILE *output_open(struct output *o, const char *path, const char *const *inputs,
 	memset(o, 0, sizeof(*o));
 	for (size_t i = 0; i < input_count; i++)
 		if (same_file(path, inputs[i])) {
-			fst_errbuf_set(errbuf, "%s: is one of the input captures; not overwriting it",
+			fst_errbuf_set(errbuf,
+				       "%s: is one of the input captures; not overwriting it",
 				       path);
 			return NULL;
 		}

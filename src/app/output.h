@@ -16,8 +16,8 @@ struct output {
 
 /* Opens a temporary file beside path. Refuses a path that is one of the
  * inputs. Returns the stream, or NULL with errbuf filled. */
-FILE *output_open(struct output *o, const char *path, const char *const *inputs,
-		  size_t input_count, char *errbuf);
+FILE *output_open(struct output *o, const char *path, const char *const *inputs, size_t input_count,
+		  char *errbuf);
 
 /* Flushes and closes (unless the writer closed it already) and renames
  * the temporary file over path. */

@@ -23,7 +23,7 @@ static void on_stop_signal(int sig)
 
 void pipeline_catch_signals(void)
 {
-	struct sigaction sa = {.sa_handler = on_stop_signal};
+	struct sigaction sa = { .sa_handler = on_stop_signal };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -96,7 +96,8 @@ void pipeline_getopt_error(const char *subcommand, int c, char **argv)
 	if (c == ':')
 		fprintf(stderr, "ftpstall %s: option '%s' needs a value", subcommand, option);
 	else if (c == 'V')
-		fprintf(stderr, "ftpstall %s: invalid value '%s' for %s", subcommand, optarg, option);
+		fprintf(stderr, "ftpstall %s: invalid value '%s' for %s", subcommand, optarg,
+			option);
 	else
 		fprintf(stderr, "ftpstall %s: unknown option '%s'", subcommand, option);
 	fprintf(stderr, " (see 'ftpstall help %s')\n", subcommand);
@@ -357,7 +358,8 @@ int pipeline_drop_privileges(const char *user, const char *cmd)
 		return -1;
 	}
 	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		fprintf(stderr, "%s: -Z %s: root privileges could be regained; stopping\n", cmd, user);
+		fprintf(stderr, "%s: -Z %s: root privileges could be regained; stopping\n", cmd,
+			user);
 		return -1;
 	}
 	return 0;

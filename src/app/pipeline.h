@@ -39,17 +39,19 @@ struct pipeline {
 
 /* getopt_long rows and handling of the options shared by analyze and
  * watch (-i -s -B -p -g --no-autodetect and the --max-* limits). */
-#define PIPELINE_LONG_OPTIONS                                                \
-	{"interface", required_argument, NULL, 'i'},                         \
-	{"snaplen", required_argument, NULL, 's'},                           \
-	{"buffer-size", required_argument, NULL, 'B'},                       \
-	{"ftp-port", required_argument, NULL, 'p'},                          \
-	{"gap", required_argument, NULL, 'g'},                               \
-	{"no-autodetect", no_argument, NULL, 'A'},                           \
-	{"max-flows", required_argument, NULL, 'F'},                         \
-	{"max-buffer", required_argument, NULL, 'M'},                        \
-	{"max-line", required_argument, NULL, 'L'},                          \
-	{"max-sessions", required_argument, NULL, 'K'}
+#define PIPELINE_LONG_OPTIONS                                    \
+	{ "interface", required_argument, NULL, 'i' },           \
+		{ "snaplen", required_argument, NULL, 's' },     \
+		{ "buffer-size", required_argument, NULL, 'B' }, \
+		{ "ftp-port", required_argument, NULL, 'p' },    \
+		{ "gap", required_argument, NULL, 'g' },         \
+		{ "no-autodetect", no_argument, NULL, 'A' },     \
+		{ "max-flows", required_argument, NULL, 'F' },   \
+		{ "max-buffer", required_argument, NULL, 'M' },  \
+		{ "max-line", required_argument, NULL, 'L' },    \
+	{                                                        \
+		"max-sessions", required_argument, NULL, 'K'     \
+	}
 #define PIPELINE_SHORT_OPTIONS "i:s:B:p:g:"
 
 /* Handles option c if it is a shared one: 1 handled, 0 not shared,

@@ -171,7 +171,6 @@ bad_value:
 	return -1;
 }
 
-
 int cmd_probe(int argc, char **argv)
 {
 	struct probe_opts o = {
@@ -197,10 +196,10 @@ int cmd_probe(int argc, char **argv)
 		fprintf(stderr, CMD ": %s\n", errbuf);
 		return EXIT_STATUS_USAGE;
 	}
-	rc = fst_client_credentials(&o.url, getenv("FTP_PASSWORD"),
-				    app_netrc_path(o.netrc_path, o.no_netrc, netrc_buf, sizeof(netrc_buf)), user,
-				    sizeof(user), password, sizeof(password), &have_password,
-				    errbuf);
+	rc = fst_client_credentials(
+		&o.url, getenv("FTP_PASSWORD"),
+		app_netrc_path(o.netrc_path, o.no_netrc, netrc_buf, sizeof(netrc_buf)), user,
+		sizeof(user), password, sizeof(password), &have_password, errbuf);
 	if (rc != FST_OK) {
 		fprintf(stderr, CMD ": %s\n", errbuf);
 		return EXIT_STATUS_USAGE;

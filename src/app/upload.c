@@ -333,7 +333,6 @@ bad_value:
 	return -1;
 }
 
-
 /* Every FILE must be a readable regular file, and two FILEs may not
  * land on the same remote name. Checked before connecting. */
 static bool check_files(char **files, int count)
@@ -426,10 +425,10 @@ int cmd_upload(int argc, char **argv)
 	}
 	if (!check_files(argv + optind, nfiles))
 		return EXIT_STATUS_USAGE;
-	rc = fst_client_credentials(&o.url, getenv("FTP_PASSWORD"),
-				    app_netrc_path(o.netrc_path, o.no_netrc, netrc_buf, sizeof(netrc_buf)), user,
-				    sizeof(user), password, sizeof(password), &have_password,
-				    errbuf);
+	rc = fst_client_credentials(
+		&o.url, getenv("FTP_PASSWORD"),
+		app_netrc_path(o.netrc_path, o.no_netrc, netrc_buf, sizeof(netrc_buf)), user,
+		sizeof(user), password, sizeof(password), &have_password, errbuf);
 	if (rc != FST_OK) {
 		fprintf(stderr, CMD ": %s\n", errbuf);
 		return EXIT_STATUS_USAGE;

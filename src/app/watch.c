@@ -23,7 +23,7 @@
 
 /* Screen refreshes and idle checks per second: enough to watch timers,
  * cheap next to capturing. */
-#define TICK_US (FST_US_PER_SEC / 4)
+#define TICK_US		    (FST_US_PER_SEC / 4)
 #define ESTIMATE_REFRESH_US (2 * FST_US_PER_SEC)
 
 struct watch_opts {
@@ -62,33 +62,31 @@ struct watch {
 
 void usage_watch(FILE *out)
 {
-	fprintf(out,
-		"usage: ftpstall watch [options] -i IFACE [BPF FILTER...]\n"
-		"       ftpstall watch [options] -r FILE...\n\n"
-		"Shows every FTP session on the wire as it happens: who owes the next\n"
-		"move and how long that side has been silent against the server's\n"
-		"timeout. Without a terminal (or with --no-tui) prints one line per\n"
-		"event; Ctrl-C then prints the final report.\n\n"
-		"Options:\n");
+	fprintf(out, "usage: ftpstall watch [options] -i IFACE [BPF FILTER...]\n"
+		     "       ftpstall watch [options] -r FILE...\n\n"
+		     "Shows every FTP session on the wire as it happens: who owes the next\n"
+		     "move and how long that side has been silent against the server's\n"
+		     "timeout. Without a terminal (or with --no-tui) prints one line per\n"
+		     "event; Ctrl-C then prints the final report.\n\n"
+		     "Options:\n");
 	pipeline_usage(out);
-	fprintf(out,
-		"  -r, --read               the arguments are capture files to replay\n"
-		"      --speed N            replay at N times real time (default 1; 0 = as\n"
-		"                           fast as possible)\n"
-		"  -t, --timeout SECONDS    idle alarm (default: the server's observed\n"
-		"                           timeout once known, else 300)\n"
-		"      --no-tui             print events as lines instead of the screen\n"
-		"  -f, --format FORMAT      event lines as text (default) or jsonl\n"
-		"  -v, --verbose            event lines include commands and replies\n"
-		"  -w, --write FILE         also save the captured packets to FILE (pcap)\n"
-		"  -Z, --user USER          drop root privileges to USER once the capture\n"
-		"                           device (and -w file) are open\n"
-		"  -h, --help               show this help\n\n"
-		"Keys: arrows or j/k select, Enter details, Esc back, q quit, s sort,\n"
-		"/ filter, p pause the display, w write the report, ? help.\n\n"
-		"Exit status: 0 success, 2 usage error, unreadable input, no capture\n"
-		"permission, a -w file that cannot be written, a -Z user that cannot be\n"
-		"switched to, or a terminal the screen cannot use.\n");
+	fprintf(out, "  -r, --read               the arguments are capture files to replay\n"
+		     "      --speed N            replay at N times real time (default 1; 0 = as\n"
+		     "                           fast as possible)\n"
+		     "  -t, --timeout SECONDS    idle alarm (default: the server's observed\n"
+		     "                           timeout once known, else 300)\n"
+		     "      --no-tui             print events as lines instead of the screen\n"
+		     "  -f, --format FORMAT      event lines as text (default) or jsonl\n"
+		     "  -v, --verbose            event lines include commands and replies\n"
+		     "  -w, --write FILE         also save the captured packets to FILE (pcap)\n"
+		     "  -Z, --user USER          drop root privileges to USER once the capture\n"
+		     "                           device (and -w file) are open\n"
+		     "  -h, --help               show this help\n\n"
+		     "Keys: arrows or j/k select, Enter details, Esc back, q quit, s sort,\n"
+		     "/ filter, p pause the display, w write the report, ? help.\n\n"
+		     "Exit status: 0 success, 2 usage error, unreadable input, no capture\n"
+		     "permission, a -w file that cannot be written, a -Z user that cannot be\n"
+		     "switched to, or a terminal the screen cannot use.\n");
 }
 
 static int64_t mono_us(void)
@@ -124,7 +122,7 @@ static struct stream_mark *mark_of(struct watch *w, const struct fst_ftp_session
 static void stream(struct watch *w, enum fst_stream_event event, int64_t ts_us,
 		   const struct fst_session_result *r)
 {
-	struct fst_stream_line line = {.event = event, .ts_us = ts_us, .result = r};
+	struct fst_stream_line line = { .event = event, .ts_us = ts_us, .result = r };
 
 	fst_report_stream_line(w->out, w->opts->jsonl, &line);
 }
@@ -150,7 +148,8 @@ static void on_update(void *ctx, const struct fst_session_result *r,
 		 * not news. */
 		if (m->verdict_printed == FST_VERDICT_PENDING || m->verdict != r->verdict) {
 			stream(w, FST_STREAM_VERDICT,
-			       r->verdict_state == FST_VERDICT_FINAL ? w->now_us : r->close.ts_us, r);
+			       r->verdict_state == FST_VERDICT_FINAL ? w->now_us : r->close.ts_us,
+			       r);
 			m->verdict = r->verdict;
 		}
 		m->verdict_printed = r->verdict_state;
@@ -164,7 +163,7 @@ static void ftp_tap(void *ctx, const struct fst_ftp_event *ev)
 {
 	struct watch *w = ctx;
 	const struct fst_session_result *r;
-	struct fst_stream_line line = {.ts_us = ev->ts_us};
+	struct fst_stream_line line = { .ts_us = ev->ts_us };
 
 	pipeline_ftp_event(&w->p, ev);
 	if (w->tui || !w->opts->verbose)
@@ -187,16 +186,19 @@ static void ftp_tap(void *ctx, const struct fst_ftp_event *ev)
 /* Reports each idle that crosses the gap threshold, once per period. */
 static void check_idles(struct watch *w)
 {
-	double threshold_s = (double)(w->opts->pipe.analysis.gap_threshold_us
-					      ? w->opts->pipe.analysis.gap_threshold_us
-					      : FST_US_PER_SEC) / 1e6;
+	double threshold_s = (double)(w->opts->pipe.analysis.gap_threshold_us ?
+					      w->opts->pipe.analysis.gap_threshold_us :
+					      FST_US_PER_SEC) /
+			     1e6;
 
 	for (struct fst_session_result *r = fst_analysis_results(w->p.analysis); r; r = r->next) {
 		const struct fst_ftp_session *s = r->session;
 		struct stream_mark *m = mark_of(w, s);
 		double idle = fst_analysis_idle_s(r, w->now_us);
 		int64_t since = w->now_us - (int64_t)(idle * 1e6);
-		struct fst_stream_line line = {.event = FST_STREAM_IDLE, .ts_us = w->now_us, .result = r};
+		struct fst_stream_line line = { .event = FST_STREAM_IDLE,
+						.ts_us = w->now_us,
+						.result = r };
 
 		if (!m || r->verdict_state != FST_VERDICT_PENDING || idle < threshold_s ||
 		    s->turn.side == FST_SIDE_NONE)
@@ -206,7 +208,8 @@ static void check_idles(struct watch *w)
 			continue;
 		m->idle_reported_since_us = since;
 		line.idle_s = idle;
-		line.waiting_on = s->turn.side == FST_SIDE_CLIENT ? FST_WAIT_CLIENT : FST_WAIT_SERVER;
+		line.waiting_on = s->turn.side == FST_SIDE_CLIENT ? FST_WAIT_CLIENT :
+								    FST_WAIT_SERVER;
 		fst_report_stream_line(w->out, w->opts->jsonl, &line);
 	}
 }
@@ -355,9 +358,11 @@ static void run(struct watch *w)
 		if (timeout_ms < 0)
 			timeout_ms = 0;
 		if (w->p.live && !w->input_done)
-			fds[nfds++] = (struct pollfd){.fd = fst_capture_fd(w->p.cap), .events = POLLIN};
+			fds[nfds++] =
+				(struct pollfd){ .fd = fst_capture_fd(w->p.cap), .events = POLLIN };
 		if (w->tui)
-			fds[nfds++] = (struct pollfd){.fd = fst_tui_input_fd(w->tui), .events = POLLIN};
+			fds[nfds++] =
+				(struct pollfd){ .fd = fst_tui_input_fd(w->tui), .events = POLLIN };
 		poll(fds, (nfds_t)nfds, timeout_ms);
 	}
 }
@@ -366,16 +371,16 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 {
 	static const struct option long_options[] = {
 		PIPELINE_LONG_OPTIONS,
-		{"read", no_argument, NULL, 'r'},
-		{"speed", required_argument, NULL, 'S'},
-		{"timeout", required_argument, NULL, 't'},
-		{"no-tui", no_argument, NULL, 'N'},
-		{"format", required_argument, NULL, 'f'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"write", required_argument, NULL, 'w'},
-		{"user", required_argument, NULL, 'Z'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "read", no_argument, NULL, 'r' },
+		{ "speed", required_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "no-tui", no_argument, NULL, 'N' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'Z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
 	int c;
@@ -430,7 +435,8 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 		}
 	}
 	if (!opts->replay && !opts->pipe.interface) {
-		fprintf(stderr, "ftpstall watch: give -i IFACE or -r FILE... (see 'ftpstall help watch')\n");
+		fprintf(stderr,
+			"ftpstall watch: give -i IFACE or -r FILE... (see 'ftpstall help watch')\n");
 		return -1;
 	}
 	if (opts->replay && opts->pipe.interface) {
@@ -446,8 +452,8 @@ bad_value:
 
 int cmd_watch(int argc, char **argv)
 {
-	struct watch_opts opts = {.pipe.ftp = {.ports = {21}, .port_count = 1}, .speed = 1};
-	struct watch w = {.opts = &opts, .out = stdout};
+	struct watch_opts opts = { .pipe.ftp = { .ports = { 21 }, .port_count = 1 }, .speed = 1 };
+	struct watch w = { .opts = &opts, .out = stdout };
 	char errbuf[FST_ERRBUF_SIZE];
 	int status = EXIT_STATUS_OK;
 	int rc = parse_options(argc, argv, &opts);
@@ -494,7 +500,8 @@ int cmd_watch(int argc, char **argv)
 			pipeline_finish(&w.p);
 		fst_analysis_finish(w.p.analysis);
 		fputc('\n', stdout);
-		if (pipeline_write_report(&w.p, FST_REPORT_TEXT, NULL, false, "ftpstall watch") != 0)
+		if (pipeline_write_report(&w.p, FST_REPORT_TEXT, NULL, false, "ftpstall watch") !=
+		    0)
 			status = EXIT_STATUS_USAGE;
 	}
 	if (fst_capture_warnings(w.p.cap)[0])

@@ -27,14 +27,24 @@ enum {
 	ETHERTYPE_QINQ_OLD = 0x9100,
 };
 
-enum { IPPROTO_TCP_ = 6 };
+enum {
+	IPPROTO_TCP_ = 6
+};
 
 /* How deep VLAN stacks and IPv6 extension chains may go before the
  * frame is called malformed (a loop in a crafted packet must end). */
-enum { MAX_VLAN_TAGS = 8, MAX_IPV6_EXT_HEADERS = 8 };
+enum {
+	MAX_VLAN_TAGS = 8,
+	MAX_IPV6_EXT_HEADERS = 8
+};
 
 /* What the link layer says comes next. */
-enum net_proto { NET_IPV4, NET_IPV6, NET_OTHER, NET_BAD };
+enum net_proto {
+	NET_IPV4,
+	NET_IPV6,
+	NET_OTHER,
+	NET_BAD
+};
 
 static const char *const decode_result_names[] = {
 	[FST_DECODE_TCP] = "tcp",
@@ -89,8 +99,7 @@ static enum net_proto link_ethernet(struct fst_rd *rd)
 		return NET_BAD;
 	type = fst_load_be16(rd->p + 12);
 	fst_rd_skip(rd, 14);
-	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ ||
-	       type == ETHERTYPE_QINQ_OLD) {
+	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD) {
 		if (++tags > MAX_VLAN_TAGS)
 			return NET_BAD;
 		if (!fst_rd_skip(rd, 2) || !fst_rd_be16(rd, &type))
@@ -170,16 +179,16 @@ static const struct link_type {
 	const char *name;
 	enum net_proto (*strip)(struct fst_rd *rd);
 } link_types[] = {
-	{DLT_EN10MB_, "EN10MB", link_ethernet},
-	{DLT_LINUX_SLL_, "LINUX_SLL", link_sll},
-	{DLT_LINUX_SLL2_, "LINUX_SLL2", link_sll2},
-	{DLT_NULL_, "NULL", link_null},
-	{DLT_LOOP_, "LOOP", link_loop},
-	{DLT_RAW_, "RAW", link_raw},
-	{DLT_RAW_OPENBSD_, "RAW", link_raw},
-	{LINKTYPE_RAW_, "RAW", link_raw},
-	{DLT_IPV4_, "IPV4", link_ipv4},
-	{DLT_IPV6_, "IPV6", link_ipv6},
+	{ DLT_EN10MB_, "EN10MB", link_ethernet },
+	{ DLT_LINUX_SLL_, "LINUX_SLL", link_sll },
+	{ DLT_LINUX_SLL2_, "LINUX_SLL2", link_sll2 },
+	{ DLT_NULL_, "NULL", link_null },
+	{ DLT_LOOP_, "LOOP", link_loop },
+	{ DLT_RAW_, "RAW", link_raw },
+	{ DLT_RAW_OPENBSD_, "RAW", link_raw },
+	{ LINKTYPE_RAW_, "RAW", link_raw },
+	{ DLT_IPV4_, "IPV4", link_ipv4 },
+	{ DLT_IPV6_, "IPV6", link_ipv6 },
 };
 
 static const struct link_type *find_link_type(int dlt)
@@ -244,8 +253,7 @@ static enum fst_decode_result decode_tcp(struct fst_rd rd, uint32_t seg_wire_len
 			break;
 		if (kind == 1) /* no-op */
 			continue;
-		if (!fst_rd_u8(&opts, &len) || len < 2 ||
-		    opts.len < (size_t)(len - 2))
+		if (!fst_rd_u8(&opts, &len) || len < 2 || opts.len < (size_t)(len - 2))
 			return FST_DECODE_BAD_TCP_OPTION;
 		if (kind == 3 && len == 3) {
 			out->has_wscale = true;
@@ -261,8 +269,7 @@ static enum fst_decode_result decode_tcp(struct fst_rd rd, uint32_t seg_wire_len
 
 	out->payload_len = seg_wire_len - header_len;
 	out->payload = rd.p;
-	out->payload_caplen = rd.len < out->payload_len ? (uint32_t)rd.len
-							  : out->payload_len;
+	out->payload_caplen = rd.len < out->payload_len ? (uint32_t)rd.len : out->payload_len;
 	return FST_DECODE_TCP;
 }
 
@@ -332,8 +339,7 @@ static enum fst_decode_result decode_ipv6(struct ip_view ip, struct fst_packet *
 	if (vtc_flow >> 28 != 6)
 		return FST_DECODE_NOT_IP;
 	if (payload_len == 0) /* jumbogram or offload: trust the frame */
-		payload_len = ip.wire_len - 40 > 0xffff ? 0xffff
-							: (uint16_t)(ip.wire_len - 40);
+		payload_len = ip.wire_len - 40 > 0xffff ? 0xffff : (uint16_t)(ip.wire_len - 40);
 	if ((uint32_t)payload_len + 40 > ip.wire_len)
 		return FST_DECODE_BAD_IP_LENGTH;
 	remaining = payload_len;
@@ -388,9 +394,8 @@ static enum fst_decode_result decode_ipv6(struct ip_view ip, struct fst_packet *
 	}
 }
 
-enum fst_decode_result fst_decode_frame(int linktype, const uint8_t *frame,
-					uint32_t caplen, uint32_t wirelen,
-					struct fst_packet *out)
+enum fst_decode_result fst_decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
+					uint32_t wirelen, struct fst_packet *out)
 {
 	const struct link_type *lt = find_link_type(linktype);
 	struct fst_rd rd = fst_rd_make(frame, caplen);
@@ -409,8 +414,7 @@ enum fst_decode_result fst_decode_frame(int linktype, const uint8_t *frame,
 
 	switch (proto) {
 	case NET_BAD:
-		return caplen < wirelen ? FST_DECODE_SHORT_CAPTURE
-					: FST_DECODE_BAD_LINK;
+		return caplen < wirelen ? FST_DECODE_SHORT_CAPTURE : FST_DECODE_BAD_LINK;
 	case NET_OTHER:
 		return FST_DECODE_NOT_IP;
 	case NET_IPV4:

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { WARNINGS_SIZE = 4096, SOURCE_NAME_SIZE = 512 };
+enum {
+	WARNINGS_SIZE = 4096,
+	SOURCE_NAME_SIZE = 512
+};
 
 /* libpcap reads a file through stdio, whose buffer is one page by default:
  * a read(2) per 4 KiB, which on some kernels costs more than all of the
@@ -25,7 +28,7 @@ enum {
 struct capture_file {
 	pcap_t *pcap;
 	char *read_buffer; /* stdio buffer of pcap's FILE; freed after it */
-	const char *path; /* borrowed from the caller of open_files */
+	const char *path;  /* borrowed from the caller of open_files */
 	int linktype;
 	struct pcap_pkthdr *pending_hdr; /* read ahead, not yet returned */
 	const u_char *pending_data;
@@ -94,8 +97,7 @@ static int64_t header_ts_us(const struct pcap_pkthdr *hdr)
 }
 
 /* Explains why a file is not a readable capture, in the user's words. */
-static void describe_open_failure(const char *path, const char *pcap_err,
-				  char *errbuf)
+static void describe_open_failure(const char *path, const char *pcap_err, char *errbuf)
 {
 	struct stat st;
 
@@ -133,8 +135,7 @@ static size_t read_buffer_size(size_t file_count)
 
 /* Opens file->path ("-": standard input, left as libpcap sets it up) with
  * a read buffer of buffer_size bytes (0: stdio's default). */
-static pcap_t *open_offline(struct capture_file *file, size_t buffer_size,
-			    char *pcap_err)
+static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char *pcap_err)
 {
 	pcap_t *pcap;
 	FILE *stream;
@@ -148,13 +149,12 @@ static pcap_t *open_offline(struct capture_file *file, size_t buffer_size,
 		return NULL;
 	}
 	file->read_buffer = malloc(buffer_size);
-	if (file->read_buffer &&
-	    setvbuf(stream, file->read_buffer, _IOFBF, buffer_size) != 0) {
+	if (file->read_buffer && setvbuf(stream, file->read_buffer, _IOFBF, buffer_size) != 0) {
 		free(file->read_buffer);
 		file->read_buffer = NULL;
 	}
-	pcap = pcap_fopen_offline_with_tstamp_precision(
-		stream, PCAP_TSTAMP_PRECISION_MICRO, pcap_err);
+	pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO,
+							pcap_err);
 	if (!pcap)
 		fclose(stream); /* libpcap leaves it open when it fails */
 	return pcap;
@@ -198,15 +198,13 @@ static void activate_sorted(struct fst_capture *cap, size_t index)
 	cap->active_count++;
 }
 
-static void build_source_name(struct fst_capture *cap, const char *const *paths,
-			      size_t count)
+static void build_source_name(struct fst_capture *cap, const char *const *paths, size_t count)
 {
 	size_t used = 0;
 
 	cap->source_name[0] = '\0';
 	for (size_t i = 0; i < count && used < sizeof(cap->source_name); i++) {
-		int n = snprintf(cap->source_name + used,
-				 sizeof(cap->source_name) - used, "%s%s",
+		int n = snprintf(cap->source_name + used, sizeof(cap->source_name) - used, "%s%s",
 				 i ? " " : "", strcmp(paths[i], "-") ? paths[i] : "stdin");
 		if (n < 0)
 			break;
@@ -214,8 +212,7 @@ static void build_source_name(struct fst_capture *cap, const char *const *paths,
 	}
 }
 
-struct fst_capture *fst_capture_open_files(const char *const *paths,
-					   size_t count, char *errbuf)
+struct fst_capture *fst_capture_open_files(const char *const *paths, size_t count, char *errbuf)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE];
 	struct fst_capture *cap;
@@ -248,8 +245,7 @@ struct fst_capture *fst_capture_open_files(const char *const *paths,
 		file->linktype = pcap_datalink(file->pcap);
 		if (!fst_linktype_supported(file->linktype)) {
 			describe_link_type(file->linktype, link, sizeof(link));
-			fst_errbuf_set(errbuf, "%s: unsupported link type %s", paths[i],
-				       link);
+			fst_errbuf_set(errbuf, "%s: unsupported link type %s", paths[i], link);
 			goto out_free_cap;
 		}
 	}
@@ -267,8 +263,7 @@ out_nomem:
 	return NULL;
 }
 
-struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg,
-					  char *errbuf)
+struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg, char *errbuf)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE] = "";
 	const char *filter = cfg->filter ? cfg->filter : "tcp";
@@ -282,8 +277,7 @@ struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg
 		fst_errbuf_set(errbuf, "out of memory");
 		return NULL;
 	}
-	snprintf(cap->source_name, sizeof(cap->source_name), "interface %s",
-		 cfg->interface);
+	snprintf(cap->source_name, sizeof(cap->source_name), "interface %s", cfg->interface);
 	cap->last_ts_us = INT64_MIN;
 	cap->live = pcap_create(cfg->interface, pcap_err);
 	if (!cap->live) {
@@ -291,32 +285,30 @@ struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg
 		goto out_free_cap;
 	}
 	pcap_set_snaplen(cap->live, cfg->snaplen > 0 ? cfg->snaplen : 262144);
-	pcap_set_buffer_size(cap->live,
-			     cfg->buffer_size > 0 ? cfg->buffer_size : 32 << 20);
+	pcap_set_buffer_size(cap->live, cfg->buffer_size > 0 ? cfg->buffer_size : 32 << 20);
 	pcap_set_immediate_mode(cap->live, cfg->immediate ? 1 : 0);
 	pcap_set_timeout(cap->live, 100);
 	rc = pcap_activate(cap->live);
 	if (rc == PCAP_ERROR_PERM_DENIED) {
-		fst_errbuf_set(errbuf,
-			       "interface %s: permission denied (capturing needs root or CAP_NET_RAW)",
-			       cfg->interface);
+		fst_errbuf_set(
+			errbuf,
+			"interface %s: permission denied (capturing needs root or CAP_NET_RAW)",
+			cfg->interface);
 		goto out_free_cap;
 	}
 	if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
-		fst_errbuf_set(errbuf, "interface %s: no such interface",
-			       cfg->interface);
+		fst_errbuf_set(errbuf, "interface %s: no such interface", cfg->interface);
 		goto out_free_cap;
 	}
 	if (rc < 0) {
-		fst_errbuf_set(errbuf, "interface %s: %s", cfg->interface,
-			       pcap_geterr(cap->live));
+		fst_errbuf_set(errbuf, "interface %s: %s", cfg->interface, pcap_geterr(cap->live));
 		goto out_free_cap;
 	}
 	cap->live_linktype = pcap_datalink(cap->live);
 	if (!fst_linktype_supported(cap->live_linktype)) {
 		describe_link_type(cap->live_linktype, link, sizeof(link));
-		fst_errbuf_set(errbuf, "interface %s: unsupported link type %s",
-			       cfg->interface, link);
+		fst_errbuf_set(errbuf, "interface %s: unsupported link type %s", cfg->interface,
+			       link);
 		goto out_free_cap;
 	}
 	if (pcap_compile(cap->live, &program, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
@@ -390,9 +382,8 @@ static void count_decode(struct fst_capture_stats *stats, enum fst_decode_result
 /* Decodes one frame; returns true when it is a TCP packet. Timestamps
  * that step backwards (merged or clock-stepped captures) are clamped so
  * that time in the layers above never runs backwards. */
-static bool accept_frame(struct fst_capture *cap, int linktype,
-			 const struct pcap_pkthdr *hdr, const u_char *data, int64_t ts,
-			 struct fst_packet *pkt)
+static bool accept_frame(struct fst_capture *cap, int linktype, const struct pcap_pkthdr *hdr,
+			 const u_char *data, int64_t ts, struct fst_packet *pkt)
 {
 	enum fst_decode_result r;
 
@@ -436,8 +427,8 @@ static int next_from_files(struct fst_capture *cap, struct fst_packet *pkt)
 		file = &cap->files[index];
 		file->records++;
 		cap->consumed = file;
-		if (accept_frame(cap, file->linktype, file->pending_hdr,
-				 file->pending_data, file->pending_ts_us, pkt))
+		if (accept_frame(cap, file->linktype, file->pending_hdr, file->pending_data,
+				 file->pending_ts_us, pkt))
 			return 1;
 	}
 }
@@ -474,8 +465,7 @@ static int next_from_live(struct fst_capture *cap, struct fst_packet *pkt)
 		if (rc == 0)
 			return 0;
 		if (rc != 1) {
-			add_warning(cap, "%s: %s", cap->source_name,
-				    pcap_geterr(cap->live));
+			add_warning(cap, "%s: %s", cap->source_name, pcap_geterr(cap->live));
 			return -1;
 		}
 		if (accept_frame(cap, cap->live_linktype, hdr, data, header_ts_us(hdr), pkt))
@@ -524,8 +514,10 @@ int fst_capture_save_to(struct fst_capture *cap, const char *path, char *errbuf)
 	if (!cap->live)
 		for (size_t i = 1; i < cap->file_count; i++)
 			if (cap->files[i].linktype != cap->files[0].linktype) {
-				fst_errbuf_set(errbuf, "%s: link types of the inputs differ; cannot save one pcap",
-					       path);
+				fst_errbuf_set(
+					errbuf,
+					"%s: link types of the inputs differ; cannot save one pcap",
+					path);
 				return FST_ERR_UNSUPPORTED;
 			}
 	cap->saver = pcap_dump_open(handle, path);
@@ -536,8 +528,8 @@ int fst_capture_save_to(struct fst_capture *cap, const char *path, char *errbuf)
 	return FST_OK;
 }
 
-int fst_capture_extract(const char *const *paths, size_t count, FILE *out,
-			fst_capture_keep_fn keep, void *ctx, uint64_t *written, char *errbuf)
+int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
+			void *ctx, uint64_t *written, char *errbuf)
 {
 	struct fst_capture *cap;
 	pcap_dumper_t *dumper;
@@ -560,7 +552,8 @@ int fst_capture_extract(const char *const *paths, size_t count, FILE *out,
 	linktype = cap->files[0].linktype;
 	for (size_t i = 1; i < count; i++)
 		if (cap->files[i].linktype != linktype) {
-			fst_errbuf_set(errbuf, "%s: link type differs from %s's; cannot write one pcap",
+			fst_errbuf_set(errbuf,
+				       "%s: link type differs from %s's; cannot write one pcap",
 				       paths[i], paths[0]);
 			rc = FST_ERR_UNSUPPORTED;
 			goto out_free_capture;

@@ -84,13 +84,11 @@ char *fst_time_format_clock(int64_t ts_us, char *buf, size_t size)
 		snprintf(buf, size, "?");
 		return buf;
 	}
-	snprintf(buf, size, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min,
-		 tm.tm_sec, usec);
+	snprintf(buf, size, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
 	return buf;
 }
 
-char *fst_endpoint_format(const struct fst_addr *addr, uint16_t port,
-			  char *buf, size_t size)
+char *fst_endpoint_format(const struct fst_addr *addr, uint16_t port, char *buf, size_t size)
 {
 	char text[INET6_ADDRSTRLEN];
 

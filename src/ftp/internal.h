@@ -17,7 +17,7 @@ struct line_reader {
 /* A command awaiting its final reply. */
 struct pending_command {
 	enum fst_ftp_verb verb;
-	size_t record; /* index in commands[], or SIZE_MAX if not recorded */
+	size_t record;	 /* index in commands[], or SIZE_MAX if not recorded */
 	size_t transfer; /* index in transfers[], or SIZE_MAX */
 	bool preliminary_seen;
 };
@@ -34,25 +34,30 @@ struct expectation {
 	bool linked;
 };
 
-enum flow_role { FLOW_UNDECIDED, FLOW_CONTROL, FLOW_DATA, FLOW_NOT_FTP };
+enum flow_role {
+	FLOW_UNDECIDED,
+	FLOW_CONTROL,
+	FLOW_DATA,
+	FLOW_NOT_FTP
+};
 
 /* What the tracker hangs on a TCP flow's user pointer. */
 struct flow_ctx {
 	enum flow_role role;
 	struct session *session;
-	size_t transfer; /* data flows: index in transfers[], or SIZE_MAX */
+	size_t transfer;	      /* data flows: index in transfers[], or SIZE_MAX */
 	enum fst_side side_of_dir[2]; /* data flows: FTP side of each TCP dir */
 	bool nat_address;
 	const struct fst_tcp_flow *flow; /* data flows: valid until its CLOSE */
-	bool closed_seen; /* data flows: first FIN/RST already attributed */
+	bool closed_seen;		 /* data flows: first FIN/RST already attributed */
 };
 
 struct session {
-	struct fst_ftp_session pub; /* first: the consumer's view */
+	struct fst_ftp_session pub;  /* first: the consumer's view */
 	struct session *prev, *next; /* all sessions, in order of creation */
 	struct fst_ftp *tracker;
 	struct flow_ctx control;
-	bool confirmed;	    /* known to be FTP; events flow */
+	bool confirmed; /* known to be FTP; events flow */
 	bool saw_greeting;
 	unsigned probe_lines; /* lines seen while not yet confirmed */
 	struct line_reader lines[2];
@@ -62,12 +67,12 @@ struct session {
 	size_t records_cap[3];
 	uint64_t rest_offset;
 	bool rest_pending;
-	enum fst_side last_sender; /* encrypted sessions: who spoke last */
-	size_t open_transfer;	  /* transfer whose data is expected, or SIZE_MAX */
+	enum fst_side last_sender;     /* encrypted sessions: who spoke last */
+	size_t open_transfer;	       /* transfer whose data is expected, or SIZE_MAX */
 	struct flow_ctx *waiting_data; /* data flow matched before its command */
 	struct expectation expect;
 	bool closed;
-	bool replies_maybe_lost; /* the capture lost server bytes while commands waited */
+	bool replies_maybe_lost;  /* the capture lost server bytes while commands waited */
 	unsigned open_data_flows; /* data connections still pointing here */
 };
 
@@ -88,8 +93,7 @@ void session_free(struct session *s);
 void session_control_data(struct session *s, const struct fst_tcp_event *ev);
 void session_control_close(struct session *s, const struct fst_tcp_event *ev);
 void session_attach_data(struct session *s, struct flow_ctx *data);
-void session_data_event(struct session *s, struct flow_ctx *data,
-			const struct fst_tcp_event *ev);
+void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev);
 /* Whether a session on probation has shown it is not FTP. */
 bool session_rejected(const struct session *s);
 /* Emits SESSION_OPEN and replays what was recorded while probing. */

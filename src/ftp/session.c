@@ -8,10 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { RECORDS_COMMANDS, RECORDS_REPLIES, RECORDS_TRANSFERS };
+enum {
+	RECORDS_COMMANDS,
+	RECORDS_REPLIES,
+	RECORDS_TRANSFERS
+};
 
 /* Lines a not-yet-confirmed session may take to prove it is FTP. */
-enum { PROBE_MAX_LINES = 4 };
+enum {
+	PROBE_MAX_LINES = 4
+};
 
 static const char *const state_names[] = {
 	[FST_FTP_CONNECTED] = "connected",
@@ -36,10 +42,8 @@ _Static_assert(sizeof(side_names) / sizeof(side_names[0]) == FST_SIDE_COUNT,
 	       "a name for every side");
 
 static const char *const outcome_names[] = {
-	[FST_OUTCOME_PENDING] = "pending",
-	[FST_OUTCOME_COMPLETE] = "complete",
-	[FST_OUTCOME_FAILED] = "failed",
-	[FST_OUTCOME_ABORTED] = "aborted",
+	[FST_OUTCOME_PENDING] = "pending", [FST_OUTCOME_COMPLETE] = "complete",
+	[FST_OUTCOME_FAILED] = "failed",   [FST_OUTCOME_ABORTED] = "aborted",
 	[FST_OUTCOME_UNKNOWN] = "unknown",
 };
 _Static_assert(sizeof(outcome_names) / sizeof(outcome_names[0]) == FST_OUTCOME_COUNT,
@@ -51,20 +55,20 @@ static const struct {
 	const char *marker;
 	const char *software;
 } software_markers[] = {
-	{"vsFTPd", "vsftpd"},
-	{"ProFTPD", "ProFTPD"},
-	{"Pure-FTPd", "Pure-FTPd"},
-	{"FileZilla Server", "FileZilla Server"},
-	{"Microsoft FTP Service", "Microsoft FTP Service (IIS)"},
-	{"Serv-U", "Serv-U"},
-	{"wu-", "wu-ftpd"},
-	{"glFTPd", "glFTPd"},
-	{"NcFTPd", "NcFTPd"},
-	{"WS_FTP", "WS_FTP Server"},
-	{"Gene6", "Gene6 FTP Server"},
-	{"Titan FTP", "Titan FTP Server"},
-	{"CrushFTP", "CrushFTP"},
-	{"bftpd", "bftpd"},
+	{ "vsFTPd", "vsftpd" },
+	{ "ProFTPD", "ProFTPD" },
+	{ "Pure-FTPd", "Pure-FTPd" },
+	{ "FileZilla Server", "FileZilla Server" },
+	{ "Microsoft FTP Service", "Microsoft FTP Service (IIS)" },
+	{ "Serv-U", "Serv-U" },
+	{ "wu-", "wu-ftpd" },
+	{ "glFTPd", "glFTPd" },
+	{ "NcFTPd", "NcFTPd" },
+	{ "WS_FTP", "WS_FTP Server" },
+	{ "Gene6", "Gene6 FTP Server" },
+	{ "Titan FTP", "Titan FTP Server" },
+	{ "CrushFTP", "CrushFTP" },
+	{ "bftpd", "bftpd" },
 };
 
 const char *fst_ftp_state_name(enum fst_ftp_state state)
@@ -99,8 +103,8 @@ const char *fst_transfer_mode_name(enum fst_transfer_mode mode)
 
 /* Makes room for one more record in a capped, growing array. Returns
  * false (and counts a drop) when the cap is reached or memory is out. */
-static bool reserve(struct session *s, int which, void **array, size_t count,
-		    size_t item_size, size_t *dropped)
+static bool reserve(struct session *s, int which, void **array, size_t count, size_t item_size,
+		    size_t *dropped)
 {
 	size_t max = ftp_cfg(s->tracker)->max_records;
 	size_t cap = s->records_cap[which];
@@ -196,7 +200,7 @@ static struct pending_command *pending_head(struct session *s)
  * owes the final reply. */
 static void update_turn(struct session *s)
 {
-	struct fst_ftp_turn turn = {FST_SIDE_NONE, FST_CHANNEL_CONTROL};
+	struct fst_ftp_turn turn = { FST_SIDE_NONE, FST_CHANNEL_CONTROL };
 	struct pending_command *head = pending_head(s);
 	struct fst_ftp_transfer *t;
 
@@ -267,8 +271,7 @@ static enum fst_transfer_mode last_setup_mode(struct session *s)
 }
 
 /* A transfer command starts a transfer record. */
-static size_t start_transfer(struct session *s, const struct fst_ftp_command *cmd,
-			     int64_t ts_us)
+static size_t start_transfer(struct session *s, const struct fst_ftp_command *cmd, int64_t ts_us)
 {
 	struct fst_ftp_transfer *t;
 	size_t index = s->pub.transfer_count;
@@ -282,8 +285,8 @@ static size_t start_transfer(struct session *s, const struct fst_ftp_command *cm
 	t->verb = cmd->verb;
 	snprintf(t->file, sizeof(t->file), "%s", cmd->arg);
 	t->mode = last_setup_mode(s);
-	t->sender = fst_ftp_verb_info(cmd->verb)->data_role == FST_DATA_UPLOAD ? FST_SIDE_CLIENT
-										 : FST_SIDE_SERVER;
+	t->sender = fst_ftp_verb_info(cmd->verb)->data_role == FST_DATA_UPLOAD ? FST_SIDE_CLIENT :
+										 FST_SIDE_SERVER;
 	t->command_ts_us = ts_us;
 	t->announced_bytes = -1;
 	t->outcome = FST_OUTCOME_PENDING;
@@ -346,8 +349,8 @@ static void grow_pending(struct session *s, size_t max)
 	s->pending_head = 0;
 }
 
-static void push_pending(struct session *s, enum fst_ftp_verb verb, size_t record,
-			 size_t transfer, int64_t ts_us)
+static void push_pending(struct session *s, enum fst_ftp_verb verb, size_t record, size_t transfer,
+			 int64_t ts_us)
 {
 	size_t max = ftp_cfg(s->tracker)->max_pending;
 	struct pending_command *slot;
@@ -448,8 +451,8 @@ static void add_feature(struct session *s, const char *line, size_t len)
 	if (!len || used + 2 >= sizeof(s->pub.features))
 		return;
 	fst_ftp_copy_text(feature, sizeof(feature), line, len);
-	snprintf(s->pub.features + used, sizeof(s->pub.features) - used, "%s%s",
-		 used ? " " : "", feature);
+	snprintf(s->pub.features + used, sizeof(s->pub.features) - used, "%s%s", used ? " " : "",
+		 feature);
 }
 
 /* Takes the path out of a 257 reply: "\"/dir\" is the current directory". */
@@ -499,8 +502,8 @@ static bool abort_pending(struct session *s)
 
 /* Applies a final reply to the command it answers. */
 static void apply_final_reply(struct session *s, const struct pending_command *cmd,
-			      const struct fst_ftp_command_rec *rec, int code,
-			      const char *text, int64_t ts_us)
+			      const struct fst_ftp_command_rec *rec, int code, const char *text,
+			      int64_t ts_us)
 {
 	bool ok = code >= 200 && code < 300;
 	enum fst_ftp_data_role role = fst_ftp_verb_info(cmd->verb)->data_role;
@@ -767,8 +770,8 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 			paired = &s->pub.commands[answered.record];
 			paired->reply_code = reply->code;
 			paired->reply_ts_us = ts_us;
-			paired->reply_index = rec == &unrecorded ? SIZE_MAX
-								 : (size_t)(rec - s->pub.replies);
+			paired->reply_index = rec == &unrecorded ? SIZE_MAX :
+								   (size_t)(rec - s->pub.replies);
 		}
 		apply_final_reply(s, &answered, paired, reply->code, reply->text, ts_us);
 	}
@@ -888,10 +891,14 @@ static void reader_put(struct session *s, struct line_reader *r, char c, int64_t
 /* Telnet (RFC 854) commands may appear on the control connection: IAC
  * IAC is a literal 0xff, IAC WILL/WONT/DO/DONT x is three bytes, any
  * other IAC x is two. */
-enum { TELNET_DATA, TELNET_IAC, TELNET_OPTION };
+enum {
+	TELNET_DATA,
+	TELNET_IAC,
+	TELNET_OPTION
+};
 
-static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *data,
-			size_t len, int64_t ts_us)
+static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *data, size_t len,
+			int64_t ts_us)
 {
 	struct line_reader *r = &s->lines[dir];
 
@@ -991,7 +998,7 @@ void session_confirm(struct session *s, int64_t ts_us)
 		bool take_command = r >= s->pub.reply_count ||
 				    (c < s->pub.command_count &&
 				     s->pub.commands[c].ts_us <= s->pub.replies[r].ts_us);
-		struct fst_ftp_event ev = {.session = &s->pub};
+		struct fst_ftp_event ev = { .session = &s->pub };
 
 		if (take_command) {
 			ev.kind = FST_FTP_EV_COMMAND;
@@ -1030,9 +1037,8 @@ static enum fst_side control_side(enum fst_tcp_dir dir)
 /* Whether a session still on probation has shown it is not FTP. */
 static bool probe_failed(const struct session *s)
 {
-	return !s->confirmed &&
-	       (s->probe_lines >= PROBE_MAX_LINES || s->pub.anomalies > 0 ||
-		s->lines[0].overflow || s->lines[1].overflow);
+	return !s->confirmed && (s->probe_lines >= PROBE_MAX_LINES || s->pub.anomalies > 0 ||
+				 s->lines[0].overflow || s->lines[1].overflow);
 }
 
 void session_control_data(struct session *s, const struct fst_tcp_event *ev)
@@ -1125,8 +1131,7 @@ void session_attach_data(struct session *s, struct flow_ctx *data)
 	data->transfer = index;
 }
 
-void session_data_event(struct session *s, struct flow_ctx *data,
-			const struct fst_tcp_event *ev)
+void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
 {
 	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
 	enum fst_side side = data->side_of_dir[ev->dir];

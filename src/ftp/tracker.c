@@ -7,14 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EXPECT_BUCKETS = 1024 };
+enum {
+	EXPECT_BUCKETS = 1024
+};
 
 struct fst_ftp {
 	struct fst_ftp_cfg cfg;
 	struct session *first, *last; /* every live session object */
 	struct expectation *expect_buckets[EXPECT_BUCKETS];
-	struct flow_ctx not_ftp;   /* shared by every flow that is not FTP */
-	struct flow_ctx undecided; /* shared by flows waiting for their first bytes */
+	struct flow_ctx not_ftp;	 /* shared by every flow that is not FTP */
+	struct flow_ctx undecided;	 /* shared by flows waiting for their first bytes */
 	struct flow_ctx control_pending; /* control port, not yet established */
 	struct fst_ftp_stats stats;
 };
@@ -91,8 +93,8 @@ void ftp_expect(struct fst_ftp *ftp, struct session *s, const struct fst_addr *l
  * control connection. */
 static const struct fst_addr *real_listener(const struct expectation *e)
 {
-	return e->mode == FST_MODE_PASSIVE ? &e->session->pub.server_addr
-					   : &e->session->pub.client_addr;
+	return e->mode == FST_MODE_PASSIVE ? &e->session->pub.server_addr :
+					     &e->session->pub.client_addr;
 }
 
 static struct expectation *find_expectation(struct fst_ftp *ftp, const struct fst_addr *addr,
@@ -149,10 +151,10 @@ static struct flow_ctx *match_data_flow(struct fst_ftp *ftp, struct fst_tcp_flow
 	data->nat_address = nat;
 	data->flow = flow;
 	/* Passive: the FTP server listens; active: the FTP client does. */
-	data->side_of_dir[FST_DIR_SERVER] =
-		e->mode == FST_MODE_PASSIVE ? FST_SIDE_SERVER : FST_SIDE_CLIENT;
-	data->side_of_dir[FST_DIR_CLIENT] =
-		e->mode == FST_MODE_PASSIVE ? FST_SIDE_CLIENT : FST_SIDE_SERVER;
+	data->side_of_dir[FST_DIR_SERVER] = e->mode == FST_MODE_PASSIVE ? FST_SIDE_SERVER :
+									  FST_SIDE_CLIENT;
+	data->side_of_dir[FST_DIR_CLIENT] = e->mode == FST_MODE_PASSIVE ? FST_SIDE_CLIENT :
+									  FST_SIDE_SERVER;
 	ftp_unexpect(ftp, e->session);
 	e->session->open_data_flows++;
 	ftp->stats.data_connections++;

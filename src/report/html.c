@@ -7,7 +7,13 @@
 
 #include <string.h>
 
-enum { SVG_WIDTH = 960, SVG_LEFT = 90, SVG_RIGHT = 20, LANE_HEIGHT = 34, SVG_TOP = 30 };
+enum {
+	SVG_WIDTH = 960,
+	SVG_LEFT = 90,
+	SVG_RIGHT = 20,
+	LANE_HEIGHT = 34,
+	SVG_TOP = 30
+};
 
 static void html_text(FILE *out, const char *s)
 {
@@ -83,7 +89,8 @@ static void svg_tick(FILE *out, const struct scale *sc, int64_t ts_us, double y,
 {
 	double x = x_of(sc, ts_us);
 
-	fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"><title>",
+	fprintf(out,
+		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"><title>",
 		x, y, x, up ? y - 10 : y + 10, color);
 	html_text(out, label);
 	fputc(' ', out);
@@ -96,14 +103,15 @@ static void write_svg(FILE *out, const struct fst_session_result *r)
 	const struct fst_ftp_session *s = r->session;
 	const struct fst_close_info *c = &r->close;
 	size_t lanes = 1 + s->transfer_count;
-	struct scale sc = {.start_us = s->start_us, .end_us = s->end_us ? s->end_us : s->last_us};
+	struct scale sc = { .start_us = s->start_us, .end_us = s->end_us ? s->end_us : s->last_us };
 	double height = SVG_TOP + (double)lanes * LANE_HEIGHT + 20;
 	char label[64];
 
 	if (sc.end_us <= sc.start_us)
 		sc.end_us = sc.start_us + 1;
-	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" width=\"%d\" height=\"%.0f\" "
-		     "viewBox=\"0 0 %d %.0f\" role=\"img\" aria-label=\"session %llu timeline\">\n",
+	fprintf(out,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" width=\"%d\" height=\"%.0f\" "
+		"viewBox=\"0 0 %d %.0f\" role=\"img\" aria-label=\"session %llu timeline\">\n",
 		SVG_WIDTH, height, SVG_WIDTH, height, (unsigned long long)s->id);
 	/* Gaps and the close first, so ticks draw over them. */
 	for (size_t i = 0; i < r->gap_count; i++) {
@@ -113,17 +121,20 @@ static void write_svg(FILE *out, const struct fst_session_result *r)
 
 		if (lane >= lanes) /* its transfer was past the record cap */
 			continue;
-		fprintf(out, "<rect class=\"gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"20\" fill=\"%s\" opacity=\"0.55\">"
-			     "<title>idle %.3f s, waiting on %s</title></rect>\n",
+		fprintf(out,
+			"<rect class=\"gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"20\" fill=\"%s\" opacity=\"0.55\">"
+			"<title>idle %.3f s, waiting on %s</title></rect>\n",
 			x1, lane_y(lane) - 10, x2 - x1 < 1 ? 1 : x2 - x1, wait_color(g->waiting_on),
 			report_seconds(g->start_us, g->end_us), fst_wait_name(g->waiting_on));
 	}
 	if (c->by != FST_CLOSE_BY_NONE) {
 		double x = x_of(&sc, c->ts_us);
 
-		fprintf(out, "<line class=\"close\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c00000\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>\n",
+		fprintf(out,
+			"<line class=\"close\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c00000\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>\n",
 			x, SVG_TOP - 20, x, height - 10);
-		fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#c00000\" text-anchor=\"end\">%s %s</text>\n",
+		fprintf(out,
+			"<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#c00000\" text-anchor=\"end\">%s %s</text>\n",
 			x - 3, SVG_TOP - 12, fst_close_by_name(c->by), c->rst ? "RST" : "FIN");
 	}
 	for (size_t lane = 0; lane < lanes; lane++) {
@@ -132,22 +143,25 @@ static void write_svg(FILE *out, const struct fst_session_result *r)
 		else
 			snprintf(label, sizeof(label), "data %zu %s", lane,
 				 fst_ftp_verb_info(s->transfers[lane - 1].verb)->name);
-		fprintf(out, "<text x=\"4\" y=\"%.1f\" font-size=\"11\">%s</text>\n", lane_y(lane) + 4, label);
-		fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#556\" stroke-width=\"1\"/>\n",
+		fprintf(out, "<text x=\"4\" y=\"%.1f\" font-size=\"11\">%s</text>\n",
+			lane_y(lane) + 4, label);
+		fprintf(out,
+			"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#556\" stroke-width=\"1\"/>\n",
 			SVG_LEFT, lane_y(lane), SVG_WIDTH - SVG_RIGHT, lane_y(lane));
 	}
 	for (size_t i = 0; i < s->command_count; i++) {
 		const struct fst_ftp_command_rec *cmd = &s->commands[i];
 
-		svg_tick(out, &sc, cmd->ts_us, lane_y(0), true, "#2060c0", report_verb_text(&cmd->cmd),
-			 cmd->cmd.arg);
+		svg_tick(out, &sc, cmd->ts_us, lane_y(0), true, "#2060c0",
+			 report_verb_text(&cmd->cmd), cmd->cmd.arg);
 	}
 	for (size_t i = 0; i < s->reply_count; i++) {
 		char code[8];
 
 		snprintf(code, sizeof(code), "%d", s->replies[i].code);
 		svg_tick(out, &sc, s->replies[i].ts_us, lane_y(0), false,
-			 s->replies[i].code >= 400 ? "#c02020" : "#208040", code, s->replies[i].text);
+			 s->replies[i].code >= 400 ? "#c02020" : "#208040", code,
+			 s->replies[i].text);
 	}
 	for (size_t i = 0; i < s->transfer_count; i++) {
 		const struct fst_ftp_transfer *t = &s->transfers[i];
@@ -157,19 +171,23 @@ static void write_svg(FILE *out, const struct fst_session_result *r)
 			continue;
 		x1 = x_of(&sc, t->start_us);
 		x2 = x_of(&sc, t->end_us);
-		fprintf(out, "<rect class=\"data\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"8\" fill=\"#3080d0\">"
-			     "<title>%llu bytes, %s</title></rect>\n",
-			x1, lane_y(i + 1) - 4, x2 - x1 < 2 ? 2 : x2 - x1, (unsigned long long)t->bytes,
-			fst_transfer_outcome_name(t->outcome));
+		fprintf(out,
+			"<rect class=\"data\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"8\" fill=\"#3080d0\">"
+			"<title>%llu bytes, %s</title></rect>\n",
+			x1, lane_y(i + 1) - 4, x2 - x1 < 2 ? 2 : x2 - x1,
+			(unsigned long long)t->bytes, fst_transfer_outcome_name(t->outcome));
 	}
 	if (c->reset_after_write) {
 		double x = x_of(&sc, c->reset_ts_us);
 
-		fprintf(out, "<line class=\"reset\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#800000\" stroke-width=\"3\"><title>server RST after the client's write</title></line>\n",
+		fprintf(out,
+			"<line class=\"reset\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#800000\" stroke-width=\"3\"><title>server RST after the client's write</title></line>\n",
 			x, lane_y(0) - 14, x, lane_y(0) + 14);
 	}
-	fprintf(out, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\">+0 s</text>\n", SVG_LEFT, height - 2);
-	fprintf(out, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">+%.3f s</text>\n",
+	fprintf(out, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\">+0 s</text>\n", SVG_LEFT,
+		height - 2);
+	fprintf(out,
+		"<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">+%.3f s</text>\n",
 		SVG_WIDTH - SVG_RIGHT, height - 2, report_seconds(sc.start_us, sc.end_us));
 	fputs("</svg>\n", out);
 }
@@ -181,8 +199,9 @@ static void write_row(FILE *out, const struct fst_session_result *r)
 
 	fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client));
 	fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server));
-	fprintf(out, "<tr class=\"%s\"><td>%llu</td><td>%s</td><td>", fst_verdict_is_incident(r->verdict) ? "incident" : "ok",
-		(unsigned long long)s->id, fst_verdict_name(r->verdict));
+	fprintf(out, "<tr class=\"%s\"><td>%llu</td><td>%s</td><td>",
+		fst_verdict_is_incident(r->verdict) ? "incident" : "ok", (unsigned long long)s->id,
+		fst_verdict_name(r->verdict));
 	html_text(out, client);
 	fputs("</td><td>", out);
 	html_text(out, server);
@@ -197,7 +216,8 @@ static void write_incident(FILE *out, const struct fst_session_result *r)
 {
 	const struct fst_ftp_session *s = r->session;
 
-	fprintf(out, "<section class=\"incident\" id=\"session-%llu\">\n<h2>Session %llu: %s (stalled: %s)</h2>\n",
+	fprintf(out,
+		"<section class=\"incident\" id=\"session-%llu\">\n<h2>Session %llu: %s (stalled: %s)</h2>\n",
 		(unsigned long long)s->id, (unsigned long long)s->id, fst_verdict_name(r->verdict),
 		fst_stalled_side_name(r->stalled_side));
 	fputs("<p>", out);
@@ -209,10 +229,11 @@ static void write_incident(FILE *out, const struct fst_session_result *r)
 		fputs("</p>\n", out);
 	}
 	if (r->recovered_by) {
-		fprintf(out, "<p>Recovered: session %llu reconnected %.1f s later", (unsigned long long)r->recovered_by,
-			r->recovered_after_s);
+		fprintf(out, "<p>Recovered: session %llu reconnected %.1f s later",
+			(unsigned long long)r->recovered_by, r->recovered_after_s);
 		if (r->resumed)
-			fprintf(out, " and resumed at offset %llu with %s", (unsigned long long)r->resume_offset,
+			fprintf(out, " and resumed at offset %llu with %s",
+				(unsigned long long)r->resume_offset,
 				fst_ftp_verb_info(r->resume_verb)->name);
 		fputs(".</p>\n", out);
 		if (r->truncated_reupload)
@@ -238,8 +259,9 @@ int report_write_html(FILE *out, const struct fst_report_input *in)
 	      ".legend span{padding:0 4px}</style></head><body>\n<h1>ftpstall report</h1>\n<p>Source: ",
 	      out);
 	html_text(out, in->source);
-	fprintf(out, " &middot; ftpstall %s</p>\n<table><tr><th>session</th><th>verdict</th><th>client</th>"
-		     "<th>server</th><th>user</th><th>start (UTC)</th><th>summary</th></tr>\n",
+	fprintf(out,
+		" &middot; ftpstall %s</p>\n<table><tr><th>session</th><th>verdict</th><th>client</th>"
+		"<th>server</th><th>user</th><th>start (UTC)</th><th>summary</th></tr>\n",
 		in->version);
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
 		write_row(out, r);

@@ -350,7 +350,8 @@ static void write_servers(struct json *j, const struct fst_report_input *in)
 	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
 	     e = e->next) {
 		json_open(j, NULL, '{');
-		json_str(j, "server", fst_endpoint_format(&e->addr, e->port, server, sizeof(server)));
+		json_str(j, "server",
+			 fst_endpoint_format(&e->addr, e->port, server, sizeof(server)));
 		json_str(j, "software", e->software);
 		if (e->observations) {
 			json_seconds(j, "idle_timeout_estimate_s", e->idle_timeout_s);
@@ -383,7 +384,8 @@ static void write_stats(struct json *j, const struct fst_report_input *in)
 	json_open(j, "malformed", '{');
 	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)
 		if (c->malformed[r])
-			json_u64(j, fst_decode_result_name((enum fst_decode_result)r), c->malformed[r]);
+			json_u64(j, fst_decode_result_name((enum fst_decode_result)r),
+				 c->malformed[r]);
 	json_close(j, '}');
 	json_u64(j, "timestamps_clamped", c->time_went_back);
 	json_u64(j, "capture_gaps", in->tcp->gaps);
@@ -421,7 +423,7 @@ static void write_stats(struct json *j, const struct fst_report_input *in)
 
 int report_write_json(FILE *out, const struct fst_report_input *in)
 {
-	struct json j = {.out = out};
+	struct json j = { .out = out };
 
 	fputc('{', out);
 	j.depth = 1;
@@ -440,7 +442,7 @@ int report_write_json(FILE *out, const struct fst_report_input *in)
 int report_write_jsonl(FILE *out, const struct fst_report_input *in)
 {
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
-		struct json j = {.out = out, .compact = true};
+		struct json j = { .out = out, .compact = true };
 
 		write_session(&j, r, in->source);
 		fputc('\n', out);

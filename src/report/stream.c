@@ -3,12 +3,9 @@
 #include "internal.h"
 
 static const char *const event_names[] = {
-	[FST_STREAM_OPEN] = "open",
-	[FST_STREAM_COMMAND] = "command",
-	[FST_STREAM_REPLY] = "reply",
-	[FST_STREAM_IDLE] = "idle",
-	[FST_STREAM_CLOSE] = "close",
-	[FST_STREAM_VERDICT] = "verdict",
+	[FST_STREAM_OPEN] = "open",   [FST_STREAM_COMMAND] = "command",
+	[FST_STREAM_REPLY] = "reply", [FST_STREAM_IDLE] = "idle",
+	[FST_STREAM_CLOSE] = "close", [FST_STREAM_VERDICT] = "verdict",
 };
 _Static_assert(sizeof(event_names) / sizeof(event_names[0]) == FST_STREAM_EVENT_COUNT,
 	       "a name for every stream event");
@@ -23,8 +20,10 @@ static void text_details(FILE *out, const struct fst_stream_line *l)
 	switch (l->event) {
 	case FST_STREAM_OPEN:
 		fprintf(out, " %s -> %s%s",
-			fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client)),
-			fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server)),
+			fst_endpoint_format(&s->client_addr, s->client_port, client,
+					    sizeof(client)),
+			fst_endpoint_format(&s->server_addr, s->server_port, server,
+					    sizeof(server)),
 			s->mid_stream ? " (mid-session)" : "");
 		break;
 	case FST_STREAM_COMMAND:
@@ -68,10 +67,10 @@ static void json_details(FILE *out, const struct fst_stream_line *l)
 
 	switch (l->event) {
 	case FST_STREAM_OPEN:
-		json_member(out, "client", fst_endpoint_format(&s->client_addr, s->client_port, buf,
-							       sizeof(buf)));
-		json_member(out, "server", fst_endpoint_format(&s->server_addr, s->server_port, buf,
-							       sizeof(buf)));
+		json_member(out, "client",
+			    fst_endpoint_format(&s->client_addr, s->client_port, buf, sizeof(buf)));
+		json_member(out, "server",
+			    fst_endpoint_format(&s->server_addr, s->server_port, buf, sizeof(buf)));
 		fprintf(out, ",\"mid_stream\":%s", s->mid_stream ? "true" : "false");
 		break;
 	case FST_STREAM_COMMAND:

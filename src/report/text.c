@@ -8,11 +8,8 @@
 #include <time.h>
 
 static const char *const format_names[] = {
-	[FST_REPORT_TEXT] = "text",
-	[FST_REPORT_JSON] = "json",
-	[FST_REPORT_JSONL] = "jsonl",
-	[FST_REPORT_MD] = "md",
-	[FST_REPORT_HTML] = "html",
+	[FST_REPORT_TEXT] = "text", [FST_REPORT_JSON] = "json", [FST_REPORT_JSONL] = "jsonl",
+	[FST_REPORT_MD] = "md",	    [FST_REPORT_HTML] = "html",
 };
 _Static_assert(sizeof(format_names) / sizeof(format_names[0]) == FST_REPORT_FORMAT_COUNT,
 	       "a name for every format");
@@ -92,7 +89,7 @@ static const struct fst_ftp_reply_rec *reply_at(const struct fst_ftp_session *s,
 }
 
 static const struct fst_server_estimate *estimate_for(const struct fst_report_input *in,
-						       const struct fst_ftp_session *s)
+						      const struct fst_ftp_session *s)
 {
 	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
 	     e = e->next)
@@ -118,14 +115,17 @@ static void explain_idle_timeout(FILE *out, const struct fst_report_input *in,
 		fprintf(out, " after \"%d %s\"", before->code, before->text);
 	fprintf(out, ".\n");
 	if (c->reply_code && c->by == FST_CLOSE_BY_CLIENT)
-		fprintf(out, "  The server sent \"%d %s\" after %.1f s of idle; the client then closed the connection (%s).\n",
+		fprintf(out,
+			"  The server sent \"%d %s\" after %.1f s of idle; the client then closed the connection (%s).\n",
 			c->reply_code, c->reply_text, report_seconds(c->idle_since_us, fired),
 			c->rst ? "reset" : "FIN");
 	else if (c->reply_code)
-		fprintf(out, "  The server sent \"%d %s\" and closed the connection (%s) after %.1f s of idle.\n",
+		fprintf(out,
+			"  The server sent \"%d %s\" and closed the connection (%s) after %.1f s of idle.\n",
 			c->reply_code, c->reply_text, c->rst ? "reset" : "FIN", c->after_idle_s);
 	else
-		fprintf(out, "  The server closed the connection (%s) without a reply after %.1f s of idle.\n",
+		fprintf(out,
+			"  The server closed the connection (%s) without a reply after %.1f s of idle.\n",
 			c->rst ? "reset" : "FIN", c->after_idle_s);
 	if (c->client_wrote_after_close) {
 		fprintf(out, "  %.1f s later the client wrote%s%s into the closed connection",
@@ -154,7 +154,9 @@ struct timeline_item {
 	char text[FST_FTP_ARG_MAX + 64];
 };
 
-enum { TIMELINE_MAX = 40 };
+enum {
+	TIMELINE_MAX = 40
+};
 
 /* Collects commands, replies, transfers and the close in time order;
  * long sessions show their first and last entries. */
@@ -175,15 +177,15 @@ static void print_timeline(FILE *out, const struct fst_session_result *r)
 		items[n].ts_us = cmd->ts_us;
 		snprintf(items[n++].text, sizeof(items[0].text), "client  %s%s%s%s",
 			 report_verb_text(&cmd->cmd), cmd->cmd.arg[0] ? " " : "", cmd->cmd.arg,
-			 c->client_wrote_after_close && cmd->ts_us == c->client_write_ts_us
-				 ? "   (after the server's FIN)"
-				 : "");
+			 c->client_wrote_after_close && cmd->ts_us == c->client_write_ts_us ?
+				 "   (after the server's FIN)" :
+				 "");
 	}
 	for (size_t i = 0; i < s->reply_count; i++) {
 		items[n].ts_us = s->replies[i].ts_us;
 		items[n].rank = 1;
-		snprintf(items[n++].text, sizeof(items[0].text), "server  %d %s", s->replies[i].code,
-			 s->replies[i].text);
+		snprintf(items[n++].text, sizeof(items[0].text), "server  %d %s",
+			 s->replies[i].code, s->replies[i].text);
 	}
 	for (size_t i = 0; i < s->transfer_count; i++) {
 		const struct fst_ftp_transfer *t = &s->transfers[i];
@@ -193,15 +195,15 @@ static void print_timeline(FILE *out, const struct fst_session_result *r)
 		items[n].ts_us = t->start_us;
 		items[n].rank = 2;
 		snprintf(items[n++].text, sizeof(items[0].text),
-			 "data    %s %llu bytes until +%.3f s (%s)", fst_ftp_verb_info(t->verb)->name,
-			 (unsigned long long)t->bytes, report_seconds(s->start_us, t->end_us),
-			 fst_side_name(t->sender));
+			 "data    %s %llu bytes until +%.3f s (%s)",
+			 fst_ftp_verb_info(t->verb)->name, (unsigned long long)t->bytes,
+			 report_seconds(s->start_us, t->end_us), fst_side_name(t->sender));
 	}
 	if (c->by != FST_CLOSE_BY_NONE) {
 		items[n].ts_us = c->ts_us;
 		items[n].rank = 3;
-		snprintf(items[n++].text, sizeof(items[0].text), "%-6s  %s", fst_close_by_name(c->by),
-			 c->rst ? "RST" : "FIN");
+		snprintf(items[n++].text, sizeof(items[0].text), "%-6s  %s",
+			 fst_close_by_name(c->by), c->rst ? "RST" : "FIN");
 	}
 	if (c->reset_after_write) {
 		items[n].ts_us = c->reset_ts_us;
@@ -213,8 +215,9 @@ static void print_timeline(FILE *out, const struct fst_session_result *r)
 		struct timeline_item item = items[i];
 		size_t j = i;
 
-		while (j > 0 && (items[j - 1].ts_us > item.ts_us ||
-				 (items[j - 1].ts_us == item.ts_us && items[j - 1].rank > item.rank))) {
+		while (j > 0 &&
+		       (items[j - 1].ts_us > item.ts_us ||
+			(items[j - 1].ts_us == item.ts_us && items[j - 1].rank > item.rank))) {
 			items[j] = items[j - 1];
 			j--;
 		}
@@ -228,7 +231,8 @@ static void print_timeline(FILE *out, const struct fst_session_result *r)
 		}
 		char offset[32];
 
-		snprintf(offset, sizeof(offset), "+%.6f", report_seconds(s->start_us, items[i].ts_us));
+		snprintf(offset, sizeof(offset), "+%.6f",
+			 report_seconds(s->start_us, items[i].ts_us));
 		fprintf(out, "    %s  %11s  %s\n",
 			fst_time_format_clock(items[i].ts_us, clock, sizeof(clock)), offset,
 			items[i].text);
@@ -257,14 +261,15 @@ static void print_close(FILE *out, const struct fst_session_result *r)
 		return;
 	}
 	fprintf(out, "  close: by %s with %s at +%.6f, %.3f s after the last activity",
-		fst_close_by_name(c->by), c->rst ? "RST" : "FIN", report_seconds(s->start_us, c->ts_us),
-		c->after_idle_s);
+		fst_close_by_name(c->by), c->rst ? "RST" : "FIN",
+		report_seconds(s->start_us, c->ts_us), c->after_idle_s);
 	if (c->reply_code)
 		fprintf(out, ", announced by \"%d %s\"", c->reply_code, c->reply_text);
 	if (c->mid_transfer)
 		fprintf(out, ", during a transfer");
 	if (c->rst_ttl_mismatch)
-		fprintf(out, ", reset TTL %u differs from the sender's %u", c->rst_ttl, c->peer_ttl);
+		fprintf(out, ", reset TTL %u differs from the sender's %u", c->rst_ttl,
+			c->peer_ttl);
 	fputc('\n', out);
 }
 
@@ -275,11 +280,13 @@ static void print_reconnect(FILE *out, const struct fst_session_result *r)
 	fprintf(out, "  recovered: session %llu reconnected %.1f s later",
 		(unsigned long long)r->recovered_by, r->recovered_after_s);
 	if (r->resumed)
-		fprintf(out, ", resumed at offset %llu with %s", (unsigned long long)r->resume_offset,
+		fprintf(out, ", resumed at offset %llu with %s",
+			(unsigned long long)r->resume_offset,
 			fst_ftp_verb_info(r->resume_verb)->name);
 	fputc('\n', out);
 	if (r->truncated_reupload)
-		fprintf(out, "  warning: the file was sent again from the start or with fewer bytes than the failed attempt; the server may hold a truncated file\n");
+		fprintf(out,
+			"  warning: the file was sent again from the start or with fewer bytes than the failed attempt; the server may hold a truncated file\n");
 }
 
 static void print_transfers(FILE *out, const struct fst_ftp_session *s)
@@ -295,7 +302,8 @@ static void print_transfers(FILE *out, const struct fst_ftp_session *s)
 		if (t->reply_code)
 			fprintf(out, " (%d)", t->reply_code);
 		if (t->has_rest)
-			fprintf(out, ", resumed at offset %llu", (unsigned long long)t->rest_offset);
+			fprintf(out, ", resumed at offset %llu",
+				(unsigned long long)t->rest_offset);
 		if (t->gap_bytes)
 			fprintf(out, ", %llu bytes missing from the capture",
 				(unsigned long long)t->gap_bytes);
@@ -347,7 +355,8 @@ static void print_servers(FILE *out, const struct fst_report_input *in)
 
 	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
 	     e = e->next) {
-		fprintf(out, "server %s%s%s: ", fst_endpoint_format(&e->addr, e->port, server, sizeof(server)),
+		fprintf(out, "server %s%s%s: ",
+			fst_endpoint_format(&e->addr, e->port, server, sizeof(server)),
 			e->software ? " " : "", e->software ? e->software : "");
 		if (e->observations)
 			fprintf(out, "idle timeout about %.1f s (%u observation%s, spread %.1f s)",
@@ -401,10 +410,12 @@ static void print_stats(FILE *out, const struct fst_report_input *in)
 		(unsigned long long)in->ftp_stats->sessions,
 		(unsigned long long)in->ftp_stats->data_connections);
 	if (fst_analysis_sessions_evicted(in->analysis))
-		fprintf(out, "  oldest ended sessions left out of this report (--max-sessions): %llu\n",
+		fprintf(out,
+			"  oldest ended sessions left out of this report (--max-sessions): %llu\n",
 			(unsigned long long)fst_analysis_sessions_evicted(in->analysis));
 	if (ts->flows_closed[FST_TCP_CLOSE_TABLE_FULL])
-		fprintf(out, "  flows evicted because the flow table was full (--max-flows): %llu\n",
+		fprintf(out,
+			"  flows evicted because the flow table was full (--max-flows): %llu\n",
 			(unsigned long long)ts->flows_closed[FST_TCP_CLOSE_TABLE_FULL]);
 	if (ts->ooo_limit_hits)
 		fprintf(out, "  holes given up at the out-of-order buffer cap: %llu\n",
@@ -418,7 +429,7 @@ static void print_stats(FILE *out, const struct fst_report_input *in)
 
 int report_write_text(FILE *out, const struct fst_report_input *in)
 {
-	unsigned counts[FST_VERDICT_COUNT] = {0};
+	unsigned counts[FST_VERDICT_COUNT] = { 0 };
 	unsigned sessions = 0, incidents = 0;
 	bool first = true;
 
@@ -442,18 +453,24 @@ int report_write_text(FILE *out, const struct fst_report_input *in)
 				first = false;
 			}
 		fputc('\n', out);
-		for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
+		for (struct fst_session_result *r = fst_analysis_results(in->analysis); r;
+		     r = r->next) {
 			char client[64], server[64];
 			const struct fst_ftp_session *s = r->session;
 
 			if (fst_verdict_is_incident(r->verdict))
 				continue;
-			fprintf(out, "  session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s\n",
+			fprintf(out,
+				"  session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s\n",
 				(unsigned long long)s->id, fst_verdict_name(r->verdict),
-				fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client)),
-				fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server)),
+				fst_endpoint_format(&s->client_addr, s->client_port, client,
+						    sizeof(client)),
+				fst_endpoint_format(&s->server_addr, s->server_port, server,
+						    sizeof(server)),
 				s->command_count, s->transfer_count,
-				r->capture_loss ? "; the capture lost bytes of it (no side blamed)" : "",
+				r->capture_loss ?
+					"; the capture lost bytes of it (no side blamed)" :
+					"",
 				s->mid_stream ? "; capture began mid-session" : "");
 		}
 		fputc('\n', out);

@@ -11,17 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
-#define SEQ_GT(a, b) SEQ_LT(b, a)
+#define SEQ_GT(a, b)  SEQ_LT(b, a)
 
 /* A segment waiting behind a hole. data holds stored bytes: the captured
  * payload for flows that want payload, nothing for count-only flows. */
 struct held_segment {
 	struct held_segment *next;
 	uint32_t seq;
-	uint32_t len;	  /* sequence-space length */
-	uint32_t stored;  /* bytes in data[]; == len when whole */
+	uint32_t len;	 /* sequence-space length */
+	uint32_t stored; /* bytes in data[]; == len when whole */
 	uint8_t data[];
 };
 
@@ -55,7 +55,7 @@ struct flow {
 
 struct flow_list {
 	struct flow *head, *tail; /* head: least recently active */
-	int64_t limit_us; /* a flow leaves once idle longer than this */
+	int64_t limit_us;	  /* a flow leaves once idle longer than this */
 	/* No flow of the list expires before this time (a lower bound:
 	 * packet time only grows, so the head's expiry only moves later). */
 	int64_t due_us;
@@ -85,8 +85,7 @@ static const char *const event_kind_names[] = {
 	[FST_TCP_EV_RETRANSMIT] = "retransmission",
 	[FST_TCP_EV_CLOSE] = "close",
 };
-_Static_assert(sizeof(event_kind_names) / sizeof(event_kind_names[0]) ==
-		       FST_TCP_EV_COUNT,
+_Static_assert(sizeof(event_kind_names) / sizeof(event_kind_names[0]) == FST_TCP_EV_COUNT,
 	       "a name for every event kind");
 
 static const char *const close_reason_names[] = {
@@ -107,9 +106,7 @@ const char *fst_tcp_event_kind_name(enum fst_tcp_event_kind kind)
 
 const char *fst_tcp_close_reason_name(enum fst_tcp_close_reason reason)
 {
-	return (unsigned)reason < FST_TCP_CLOSE_REASON_COUNT
-		       ? close_reason_names[reason]
-		       : "?";
+	return (unsigned)reason < FST_TCP_CLOSE_REASON_COUNT ? close_reason_names[reason] : "?";
 }
 
 static struct flow *flow_of(struct fst_tcp_flow *pub)
@@ -125,9 +122,8 @@ static void emit(struct fst_tcp *tcp, struct fst_tcp_event *ev)
 		tcp->cfg.on_event(tcp->cfg.ctx, ev);
 }
 
-static void emit_simple(struct fst_tcp *tcp, struct flow *flow,
-			enum fst_tcp_event_kind kind, enum fst_tcp_dir dir,
-			uint32_t len)
+static void emit_simple(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_event_kind kind,
+			enum fst_tcp_dir dir, uint32_t len)
 {
 	struct fst_tcp_event ev = {
 		.kind = kind,
@@ -140,9 +136,8 @@ static void emit_simple(struct fst_tcp *tcp, struct flow *flow,
 	emit(tcp, &ev);
 }
 
-static void emit_data(struct fst_tcp *tcp, struct flow *flow,
-		      enum fst_tcp_dir dir, uint32_t len, const uint8_t *data,
-		      uint32_t caplen)
+static void emit_data(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir, uint32_t len,
+		      const uint8_t *data, uint32_t caplen)
 {
 	struct fst_tcp_event ev = {
 		.kind = FST_TCP_EV_DATA,
@@ -161,8 +156,7 @@ static void emit_data(struct fst_tcp *tcp, struct flow *flow,
 	emit(tcp, &ev);
 }
 
-static void emit_gap(struct fst_tcp *tcp, struct flow *flow,
-		     enum fst_tcp_dir dir, uint32_t len)
+static void emit_gap(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir, uint32_t len)
 {
 	flow->pub.gap_bytes[dir] += len;
 	flow->pub.bytes[dir] += len;
@@ -242,11 +236,10 @@ static uint32_t flow_hash(const struct fst_packet *pkt)
 }
 
 /* Finds the flow of pkt and the direction pkt travels in it. */
-static struct flow *lookup(struct fst_tcp *tcp, const struct fst_packet *pkt,
-			   uint32_t hash, enum fst_tcp_dir *dir)
+static struct flow *lookup(struct fst_tcp *tcp, const struct fst_packet *pkt, uint32_t hash,
+			   enum fst_tcp_dir *dir)
 {
-	for (struct flow *f = tcp->buckets[hash & tcp->bucket_mask]; f;
-	     f = f->hash_next) {
+	for (struct flow *f = tcp->buckets[hash & tcp->bucket_mask]; f; f = f->hash_next) {
 		const struct fst_tcp_flow *p = &f->pub;
 
 		if (f->hash != hash)
@@ -347,8 +340,7 @@ static void drop_first_held(struct fst_tcp *tcp, struct half *h)
 
 /* Gives up on the bytes before up_to that the capture does not hold:
  * reports them as a gap, delivering any held segment on the way. */
-static void skip_to(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
-		    uint32_t up_to)
+static void skip_to(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir, uint32_t up_to)
 {
 	struct half *h = &flow->half[dir];
 
@@ -365,8 +357,8 @@ static void skip_to(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir
 	}
 }
 
-static void count_retransmission(struct fst_tcp *tcp, struct flow *flow,
-				 enum fst_tcp_dir dir, uint32_t len)
+static void count_retransmission(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+				 uint32_t len)
 {
 	flow->pub.retransmissions[dir]++;
 	tcp->stats.retransmissions++;
@@ -376,8 +368,8 @@ static void count_retransmission(struct fst_tcp *tcp, struct flow *flow,
 /* Holds [seq, seq+len) beyond a hole; the caller has trimmed it so that
  * it overlaps no held segment. Returns false when a cap leaves no room. */
 static bool hold_piece(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
-		       struct held_segment **pos, uint32_t seq, uint32_t len,
-		       const uint8_t *data, uint32_t caplen)
+		       struct held_segment **pos, uint32_t seq, uint32_t len, const uint8_t *data,
+		       uint32_t caplen)
 {
 	struct half *h = &flow->half[dir];
 	const struct half *other = &flow->half[!dir];
@@ -431,8 +423,8 @@ static void piece_advance(struct piece *p, uint32_t n)
  * already delivered or already held are retransmissions (the first copy
  * wins), bytes at the stream's edge are delivered, bytes beyond a hole
  * are held. When a cap leaves no room to hold, the hole is given up. */
-static void segment_data(struct fst_tcp *tcp, struct flow *flow,
-			 enum fst_tcp_dir dir, const struct fst_packet *pkt)
+static void segment_data(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+			 const struct fst_packet *pkt)
 {
 	struct half *h = &flow->half[dir];
 	struct piece p = {
@@ -508,13 +500,12 @@ static void segment_data(struct fst_tcp *tcp, struct flow *flow,
 
 /* Emits a side's FIN once the stream has reached it, and closes the
  * flow when both sides have. Returns true if the flow was closed. */
-static bool maybe_fin(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
-		      bool may_close);
+static bool maybe_fin(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir, bool may_close);
 
 /* The other side acknowledged bytes of dir's stream that the capture
  * never showed: the capture lost them, the network did not. */
-static void check_acked_hole(struct fst_tcp *tcp, struct flow *flow,
-			     enum fst_tcp_dir dir, uint32_t ack)
+static void check_acked_hole(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+			     uint32_t ack)
 {
 	struct half *h = &flow->half[dir];
 	uint32_t limit = ack;
@@ -528,8 +519,8 @@ static void check_acked_hole(struct fst_tcp *tcp, struct flow *flow,
 		skip_to(tcp, flow, dir, limit);
 }
 
-static void check_window(struct fst_tcp *tcp, struct flow *flow,
-			 enum fst_tcp_dir dir, const struct fst_packet *pkt)
+static void check_window(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+			 const struct fst_packet *pkt)
 {
 	struct half *h = &flow->half[dir];
 	bool zero = pkt->window == 0; /* scaling never makes it zero or not */
@@ -552,8 +543,7 @@ static void check_window(struct fst_tcp *tcp, struct flow *flow,
 
 /* Flushes what both halves still hold, emits CLOSE and then either
  * keeps the flow to absorb stragglers (FIN, RST) or frees it. */
-static void close_flow(struct fst_tcp *tcp, struct flow *flow,
-		       enum fst_tcp_close_reason reason)
+static void close_flow(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_close_reason reason)
 {
 	struct fst_tcp_event ev = {
 		.kind = FST_TCP_EV_CLOSE,
@@ -594,8 +584,7 @@ static void close_flow(struct fst_tcp *tcp, struct flow *flow,
 	}
 }
 
-static bool maybe_fin(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
-		      bool may_close)
+static bool maybe_fin(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir, bool may_close)
 {
 	struct half *h = &flow->half[dir];
 	struct fst_tcp_event ev = {
@@ -633,11 +622,11 @@ static void expire(struct fst_tcp *tcp)
 		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_IDLE);
 	tcp->now_us = packet_us;
 	tcp->closed.due_us = tcp->closed.head ? expiry_after(tcp->closed.head->pub.last_ts_us,
-							      tcp->closed.limit_us)
-					      : INT64_MAX;
-	tcp->open.due_us = tcp->open.head ? expiry_after(tcp->open.head->pub.last_ts_us,
-							  tcp->open.limit_us)
-					  : INT64_MAX;
+							     tcp->closed.limit_us) :
+						INT64_MAX;
+	tcp->open.due_us =
+		tcp->open.head ? expiry_after(tcp->open.head->pub.last_ts_us, tcp->open.limit_us) :
+				 INT64_MAX;
 }
 
 /* Most packets expire nothing: two compares decide that. */
@@ -662,8 +651,8 @@ static void make_room(struct fst_tcp *tcp)
 		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_TABLE_FULL);
 }
 
-static struct flow *create_flow(struct fst_tcp *tcp, const struct fst_packet *pkt,
-				uint32_t hash, enum fst_tcp_dir *dir)
+static struct flow *create_flow(struct fst_tcp *tcp, const struct fst_packet *pkt, uint32_t hash,
+				enum fst_tcp_dir *dir)
 {
 	bool syn = pkt->flags & FST_TCP_SYN, ack = pkt->flags & FST_TCP_ACK;
 	struct flow *flow;
@@ -707,8 +696,8 @@ static struct flow *create_flow(struct fst_tcp *tcp, const struct fst_packet *pk
 	return flow;
 }
 
-static void handle_syn(struct fst_tcp *tcp, struct flow *flow,
-		       enum fst_tcp_dir dir, const struct fst_packet *pkt)
+static void handle_syn(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+		       const struct fst_packet *pkt)
 {
 	struct half *h = &flow->half[dir];
 
@@ -743,8 +732,8 @@ static void handle_fin(struct flow *flow, enum fst_tcp_dir dir, const struct fst
 	h->fin_seq = pkt->seq + ((pkt->flags & FST_TCP_SYN) ? 1 : 0) + pkt->payload_len;
 }
 
-static void handle_rst(struct fst_tcp *tcp, struct flow *flow,
-		       enum fst_tcp_dir dir, const struct fst_packet *pkt)
+static void handle_rst(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+		       const struct fst_packet *pkt)
 {
 	struct fst_tcp_event ev = {
 		.kind = FST_TCP_EV_RST,
@@ -804,7 +793,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	if (pkt->flags & FST_TCP_SYN)
 		handle_syn(tcp, flow, dir, pkt);
 	if (pkt->flags & FST_TCP_ACK)
-		check_acked_hole(tcp, flow, (enum fst_tcp_dir)!dir, pkt->ack);
+		check_acked_hole(tcp, flow, (enum fst_tcp_dir) !dir, pkt->ack);
 	check_window(tcp, flow, dir, pkt);
 	/* The FIN's place is known before the data: held segments beyond it
 	 * must not be drained as stream. */
@@ -813,7 +802,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	segment_data(tcp, flow, dir, pkt);
 	/* The other side's FIN may have become due through an ACKed hole.
 	 * (Most packets have no FIN pending: test that first, cheaply.) */
-	if (fin_pending(&flow->half[!dir]) && maybe_fin(tcp, flow, (enum fst_tcp_dir)!dir, true))
+	if (fin_pending(&flow->half[!dir]) && maybe_fin(tcp, flow, (enum fst_tcp_dir) !dir, true))
 		return;
 	if (fin_pending(&flow->half[dir]))
 		maybe_fin(tcp, flow, dir, true);
@@ -903,11 +892,11 @@ void fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 	pub->server_port = port;
 	flow->half[0] = flow->half[1];
 	flow->half[1] = h;
-#define SWAP_PAIR(a)                   \
-	do {                           \
-		uint64_t t_ = (a)[0];  \
-		(a)[0] = (a)[1];       \
-		(a)[1] = t_;           \
+#define SWAP_PAIR(a)                  \
+	do {                          \
+		uint64_t t_ = (a)[0]; \
+		(a)[0] = (a)[1];      \
+		(a)[1] = t_;          \
 	} while (0)
 	SWAP_PAIR(pub->bytes);
 	SWAP_PAIR(pub->gap_bytes);

@@ -263,8 +263,8 @@ done <"$work/help-subcommands"
 
 # ---- verdicts and whom gaps wait on, from the source ------------------------
 
-sed -n 's/^[[:space:]]*\[FST_VERDICT_[A-Z_]*\] = "\([a-z_]*\)",.*/\1/p' \
-	"$src/src/analysis/analysis.c" | sort >"$work/source-verdicts"
+grep -o '\[FST_VERDICT_[A-Z_]*\] = "[a-z_]*"' "$src/src/analysis/analysis.c" |
+	sed 's/.*"\(.*\)"/\1/' | sort >"$work/source-verdicts"
 tags "The verdicts" | sort >"$work/page-verdicts"
 [[ -s $work/source-verdicts ]] || fail "no verdict names found in src/analysis/analysis.c"
 same "verdicts (src/analysis/analysis.c vs .SS \"The verdicts\")" \
@@ -277,8 +277,8 @@ section "The verdicts" | awk '
 ' >"$work/verdicts-without-example"
 [[ ! -s $work/verdicts-without-example ]] ||
 	fail "verdicts without an example: $(tr '\n' ' ' <"$work/verdicts-without-example")"
-sed -n 's/^[[:space:]]*\[FST_WAIT_[A-Z_]*\] = "\([a-z_]*\)",.*/\1/p' \
-	"$src/src/analysis/analysis.c" | sort >"$work/source-waits"
+grep -o '\[FST_WAIT_[A-Z_]*\] = "[a-z_]*"' "$src/src/analysis/analysis.c" |
+	sed 's/.*"\(.*\)"/\1/' | sort >"$work/source-waits"
 tags "Whom a gap waits on" | sort >"$work/page-waits"
 same "waiting_on values (src/analysis/analysis.c vs .SS \"Whom a gap waits on\")" \
 	"$work/source-waits" "$work/page-waits"

@@ -1088,7 +1088,9 @@ static void test_file_link_types(void **state)
  * records that straddle its refills must come out whole and in order. */
 static void test_file_larger_than_read_buffer(void **state)
 {
-	enum { FRAMES = 15000 };
+	enum {
+		FRAMES = 15000
+	};
 	char path[128], errbuf[FST_ERRBUF_SIZE];
 	struct fst_capture *cap;
 	struct fst_packet pkt;
@@ -1130,7 +1132,7 @@ static void test_many_files_share_read_buffers(void **state)
 	struct fst_capture *cap;
 	struct fst_packet pkt;
 	struct pcapw *w;
-	char (*paths)[128];
+	char(*paths)[128];
 	const char **path_list;
 
 	(void)state;
@@ -1255,8 +1257,9 @@ static void write_pcapng_one(const char *path, uint32_t linktype, uint64_t ts,
 	FILE *fp = fopen(path, "wb");
 	uint32_t pad = (uint32_t)((4 - f->len % 4) % 4);
 	uint32_t epb_len = 32 + (uint32_t)f->len + pad;
-	const uint32_t shb[7] = { 0x0a0d0d0a, 28, 0x1a2b3c4d, 0x00000001, 0xffffffff,
-				  0xffffffff, 28 };
+	const uint32_t shb[7] = {
+		0x0a0d0d0a, 28, 0x1a2b3c4d, 0x00000001, 0xffffffff, 0xffffffff, 28
+	};
 	const uint32_t idb[5] = { 1, 20, linktype & 0xffff, 65535, 20 };
 	const uint32_t epb[7] = { 6,
 				  epb_len,
