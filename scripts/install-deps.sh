@@ -16,6 +16,8 @@ TEST_PKGS="vsftpd tcpdump tshark python3 iproute2 tmux valgrind lftp chromium fo
 # check the manual page in test_install_docs.sh; Debian's "groff" package
 # adds only the X11, PDF and HTML devices, which the test does not use.
 TEST_PKGS="$TEST_PKGS groff-base man-db"
+# make test begins with make format-check.
+TEST_PKGS="$TEST_PKGS clang-format"
 
 usage()
 {
