@@ -19,6 +19,9 @@ enum fst_wait {
 };
 const char *fst_wait_name(enum fst_wait wait);
 
+/* decisive_gap_index when no gap decided the verdict. */
+#define FST_NO_GAP SIZE_MAX
+
 struct fst_gap {
 	enum fst_channel channel;
 	uint64_t transfer_id; /* data channel gaps: the transfer, else 0 */
@@ -110,9 +113,11 @@ enum fst_verdict_state {
 struct fst_session_result {
 	struct fst_ftp_session *session;
 	enum fst_verdict_state verdict_state;
+	/* Owned by the analysis; grows (realloc) with each gap, so hold an
+	 * index into it, never a pointer, across events. */
 	struct fst_gap *gaps;
 	size_t gap_count, gaps_dropped;
-	const struct fst_gap *decisive_gap; /* into gaps[], or NULL */
+	size_t decisive_gap_index; /* into gaps[], or FST_NO_GAP */
 	struct fst_close_info close;
 	enum fst_verdict verdict;
 	enum fst_stalled_side stalled_side;
@@ -130,6 +135,9 @@ struct fst_session_result {
 	bool truncated_reupload; /* re-sent from 0, or fewer bytes than before */
 	struct fst_session_result *next;
 };
+
+/* The decisive gap of r, or NULL. Borrowed: valid until r's next event. */
+const struct fst_gap *fst_session_decisive_gap(const struct fst_session_result *r);
 
 struct fst_server_estimate {
 	struct fst_addr addr;

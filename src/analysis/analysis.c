@@ -209,7 +209,7 @@ static struct fst_gap *add_gap(struct result *r, enum fst_channel channel, uint6
 		size_t victim = p->gap_count;
 
 		for (size_t i = 0; i < p->gap_count; i++)
-			if (!p->gaps[i].before_close &&
+			if (!p->gaps[i].before_close && i != p->decisive_gap_index &&
 			    (victim == p->gap_count ||
 			     p->gaps[i].end_us - p->gaps[i].start_us <
 				     p->gaps[victim].end_us - p->gaps[victim].start_us))
@@ -222,6 +222,8 @@ static struct fst_gap *add_gap(struct result *r, enum fst_channel channel, uint6
 		memmove(&p->gaps[victim], &p->gaps[victim + 1],
 			(p->gap_count - victim - 1) * sizeof(*p->gaps));
 		p->gap_count--;
+		if (p->decisive_gap_index != FST_NO_GAP && p->decisive_gap_index > victim)
+			p->decisive_gap_index--;
 	}
 	if (p->gap_count == r->gaps_cap) {
 		size_t cap = r->gaps_cap ? r->gaps_cap * 2 : 8;
@@ -602,7 +604,7 @@ static void decide(struct result *r)
 	const struct fst_gap *data_gap = longest_data_gap(p);
 	bool data_gap_decides = data_gap && data_gap->end_us - data_gap->start_us >= threshold;
 
-	p->decisive_gap = g;
+	p->decisive_gap_index = g ? (size_t)(g - p->gaps) : FST_NO_GAP;
 	p->profile = fst_server_profile_find(p->session->software, c->reply_text);
 	p->stated_timeout_s = c->reply_code ? fst_stated_timeout_s(c->reply_text) : -1;
 
@@ -628,7 +630,7 @@ static void decide(struct result *r)
 	if (c->quit_seen || (c->goodbye_seen && c->by == FST_CLOSE_BY_SERVER && !c->rst)) {
 		p->verdict = FST_VERDICT_CLEAN;
 		p->stalled_side = FST_STALLED_NONE;
-		p->decisive_gap = NULL; /* nothing to decide */
+		p->decisive_gap_index = FST_NO_GAP; /* nothing to decide */
 		return;
 	}
 	/* A 421 just before the close means the server ended the session,
@@ -657,7 +659,7 @@ static void decide(struct result *r)
 			 * due: the stalled data connection tells who stalled. */
 			p->verdict = FST_VERDICT_DATA_TIMEOUT;
 			if (data_gap_decides)
-				p->decisive_gap = data_gap;
+				p->decisive_gap_index = (size_t)(data_gap - p->gaps);
 			p->stalled_side = data_gap_decides ?
 						  stalled_from_wait(data_gap->waiting_on) :
 						  FST_STALLED_UNKNOWN;
@@ -671,7 +673,7 @@ static void decide(struct result *r)
 		if (no_idle && p->session->encrypted) {
 			p->verdict = FST_VERDICT_CLEAN;
 			p->stalled_side = FST_STALLED_NONE;
-			p->decisive_gap = NULL;
+			p->decisive_gap_index = FST_NO_GAP;
 			return;
 		}
 		/* The server closed while it owed a reply: it went silent. */
@@ -683,7 +685,7 @@ static void decide(struct result *r)
 		if (no_idle) {
 			p->verdict = FST_VERDICT_CLEAN;
 			p->stalled_side = FST_STALLED_NONE;
-			p->decisive_gap = NULL;
+			p->decisive_gap_index = FST_NO_GAP;
 			return;
 		}
 		p->verdict = FST_VERDICT_IDLE_TIMEOUT;
@@ -695,7 +697,7 @@ static void decide(struct result *r)
 		/* The server closed a stalled upload's data connection and
 		 * the client gave up before its 421 arrived. */
 		p->verdict = FST_VERDICT_DATA_TIMEOUT;
-		p->decisive_gap = data_gap;
+		p->decisive_gap_index = (size_t)(data_gap - p->gaps);
 		p->stalled_side = stalled_from_wait(data_gap->waiting_on);
 		return;
 	}
@@ -711,7 +713,7 @@ static void decide(struct result *r)
 	}
 	p->verdict = FST_VERDICT_CLEAN;
 	p->stalled_side = FST_STALLED_NONE;
-	p->decisive_gap = NULL;
+	p->decisive_gap_index = FST_NO_GAP;
 }
 
 /* Replaces a result's text with a copy of text sized to fit. */
@@ -730,7 +732,7 @@ static void write_summary(struct result *r)
 {
 	struct fst_session_result *p = &r->pub;
 	const struct fst_close_info *c = &p->close;
-	const struct fst_gap *g = p->decisive_gap;
+	const struct fst_gap *g = fst_session_decisive_gap(p);
 	double gap_s = g ? seconds(g->start_us, g->end_us) : 0;
 	char out[512];
 	size_t size = sizeof(out);
@@ -932,6 +934,11 @@ static void on_session_close(struct result *r, int64_t ts_us)
 		evict_old_results(r->an);
 }
 
+const struct fst_gap *fst_session_decisive_gap(const struct fst_session_result *r)
+{
+	return r->decisive_gap_index < r->gap_count ? &r->gaps[r->decisive_gap_index] : NULL;
+}
+
 double fst_analysis_idle_s(const struct fst_session_result *pub, int64_t now_us)
 {
 	const struct result *r = (const struct result *)pub;
@@ -960,6 +967,7 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	r->pub.recommendation = "";
 	r->prev = an->last;
 	r->pub.stated_timeout_s = -1;
+	r->pub.decisive_gap_index = FST_NO_GAP;
 	r->last_us = r->prev_us = s->start_us;
 	if (an->last)
 		an->last->pub.next = &r->pub;
@@ -1142,9 +1150,11 @@ static void observe(struct server_work *w, const struct fst_session_result *p)
 
 		sample_add(&w->idle, seconds(p->close.idle_since_us, fired));
 	}
-	if (p->verdict == FST_VERDICT_DATA_TIMEOUT && p->decisive_gap &&
-	    p->decisive_gap->channel == FST_CHANNEL_DATA)
-		sample_add(&w->data, seconds(p->decisive_gap->start_us, p->decisive_gap->end_us));
+	const struct fst_gap *decisive = fst_session_decisive_gap(p);
+
+	if (p->verdict == FST_VERDICT_DATA_TIMEOUT && decisive &&
+	    decisive->channel == FST_CHANNEL_DATA)
+		sample_add(&w->data, seconds(decisive->start_us, decisive->end_us));
 	for (size_t i = 0; i < p->gap_count; i++) {
 		const struct fst_gap *g = &p->gaps[i];
 		double len = seconds(g->start_us, g->end_us);

@@ -229,7 +229,7 @@ static void write_gaps(struct json *j, const struct fst_session_result *r)
 		json_seconds(j, "duration_s", report_seconds(g->start_us, g->end_us));
 		json_str(j, "waiting_on", fst_wait_name(g->waiting_on));
 		json_bool(j, "before_close", g->before_close);
-		json_bool(j, "decisive", g == r->decisive_gap);
+		json_bool(j, "decisive", i == r->decisive_gap_index);
 		json_close(j, '}');
 	}
 	json_close(j, ']');

@@ -335,14 +335,14 @@ static void print_incident(FILE *out, const struct fst_report_input *in,
 		fprintf(out, "  %s\n", r->summary);
 	if (r->recommendation[0])
 		fprintf(out, "  What to change: %s\n", r->recommendation);
-	if (r->decisive_gap)
-		print_gap(out, "decisive gap", s, r->decisive_gap);
+	if (fst_session_decisive_gap(r))
+		print_gap(out, "decisive gap", s, fst_session_decisive_gap(r));
 	print_close(out, r);
 	print_reconnect(out, r);
 	print_timeline(out, r);
 	print_transfers(out, s);
 	for (size_t i = 0; i < r->gap_count; i++)
-		if (&r->gaps[i] != r->decisive_gap)
+		if (i != r->decisive_gap_index)
 			print_gap(out, "gap", s, &r->gaps[i]);
 	if (r->capture_loss)
 		fprintf(out, "  note: the capture lost bytes of this session\n");

@@ -177,7 +177,7 @@ static void format_gap(const struct fst_session_result *r, size_t i, char *buf, 
 	snprintf(buf, size, "idle    %s %.3f s until +%.6f, waiting on %s%s%s", channel,
 		 seconds(g->start_us, g->end_us), seconds(r->session->start_us, g->end_us),
 		 fst_wait_name(g->waiting_on), g->before_close ? ", before the close" : "",
-		 g == r->decisive_gap ? " (decisive)" : "");
+		 i == r->decisive_gap_index ? " (decisive)" : "");
 }
 
 static void format_event(const struct fst_session_result *r, const struct tui_event *ev, char *buf,

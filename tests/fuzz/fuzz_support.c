@@ -166,8 +166,8 @@ void fuzz_check_results(struct fst_analysis *an, size_t max_gaps)
 		check_session(r->session);
 		FUZZ_CHECK(r->gap_count <= max_gaps, "gap_count %zu > cap %zu", r->gap_count,
 			   max_gaps);
-		FUZZ_CHECK(!r->decisive_gap || (r->decisive_gap >= r->gaps &&
-						r->decisive_gap < r->gaps + r->gap_count),
+		FUZZ_CHECK(r->decisive_gap_index == FST_NO_GAP ||
+				   r->decisive_gap_index < r->gap_count,
 			   "decisive gap outside gaps[]");
 		for (size_t i = 0; i < r->gap_count; i++)
 			FUZZ_CHECK(r->gaps[i].end_us >= r->gaps[i].start_us,

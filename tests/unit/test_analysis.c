@@ -350,7 +350,7 @@ static const char *describe(const struct fst_session_result *r)
 		const struct fst_gap *g = &r->gaps[i];
 
 		len = snprintf(out + used, size - used, "\n    %s%s t%llu %.3f s waiting %s%s",
-			       g == r->decisive_gap ? "*" : " ",
+			       i == r->decisive_gap_index ? "*" : " ",
 			       g->channel == FST_CHANNEL_DATA ? "data" : "control",
 			       (unsigned long long)g->transfer_id, gap_s(g),
 			       fst_wait_name(g->waiting_on),
@@ -401,10 +401,10 @@ static const char *describe(const struct fst_session_result *r)
 /* The decisive gap, failing with the whole result when there is none. */
 static const struct fst_gap *decisive(const struct fst_session_result *r)
 {
-	if (!r->decisive_gap)
+	if (r->decisive_gap_index == FST_NO_GAP)
 		fail_msg("no decisive gap: %s", describe(r));
-	assert_true(r->decisive_gap >= r->gaps && r->decisive_gap < r->gaps + r->gap_count);
-	return r->decisive_gap;
+	assert_true(r->decisive_gap_index < r->gap_count);
+	return fst_session_decisive_gap(r);
 }
 
 /* Checks the decisive gap's channel, whom it waited on and its span
@@ -549,9 +549,9 @@ static void test_seed_idle_timeout_write_after_close(void **state)
 	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
 	assert_true(fst_verdict_is_incident(r->verdict));
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, t226, t421);
-	assert_near(gap_s(r->decisive_gap), 5.0, 1e-6);
-	assert_true(r->decisive_gap->before_close);
-	assert_int_equal(r->decisive_gap->transfer_id, 0);
+	assert_near(gap_s(decisive(r)), 5.0, 1e-6);
+	assert_true(decisive(r)->before_close);
+	assert_int_equal(decisive(r)->transfer_id, 0);
 
 	assert_close_by(r, FST_CLOSE_BY_SERVER);
 	assert_false(cl_info->rst);
@@ -678,7 +678,7 @@ static void test_idle_timeout_without_reply(void **state)
 	r = only_result(n);
 	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, t230, tfin);
-	assert_true(r->decisive_gap->before_close);
+	assert_true(decisive(r)->before_close);
 	assert_int_equal(r->close.reply_code, 0);
 	assert_near(r->close.after_idle_s, 90.0, 0.01);
 	assert_null(r->profile);
@@ -1011,7 +1011,7 @@ static void test_zero_window_data_timeout_stalls_network(void **state)
 	r = only_result(n);
 	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_NETWORK);
 	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_RECEIVER, tlast, 0);
-	assert_near(gap_s(r->decisive_gap), 10.0, 0.01);
+	assert_near(gap_s(decisive(r)), 10.0, 0.01);
 	assert_contains(r->summary, "receiver");
 	net_free(n);
 }
@@ -1090,7 +1090,7 @@ static void test_server_unresponsive_client_gives_up(void **state)
 	r = only_result(n);
 	expect_verdict(r, FST_VERDICT_SERVER_UNRESPONSIVE, FST_STALLED_SERVER);
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER, tpwd, tfin);
-	assert_true(r->decisive_gap->before_close);
+	assert_true(decisive(r)->before_close);
 	assert_close_by(r, FST_CLOSE_BY_CLIENT);
 	assert_false(r->close.rst);
 	assert_int_equal(r->close.ts_us, tfin);
@@ -1564,7 +1564,7 @@ static void test_unknown_capture_loss_in_decisive_gap(void **state)
 	assert_true(r->capture_loss);
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CAPTURE, t230, t421);
 	/* It is the idle the 421 was announced after. */
-	if (!r->decisive_gap->before_close)
+	if (!decisive(r)->before_close)
 		fail_msg("the gap before the 421 is not marked before_close: %s", describe(r));
 	assert_int_equal(r->close.reply_code, 421);
 	assert_contains(r->summary, "lost");
@@ -1599,7 +1599,7 @@ static void test_unknown_capture_loss_both_directions(void **state)
 	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
 	assert_true(r->capture_loss);
 	assert_wait(decisive(r), FST_WAIT_CAPTURE);
-	assert_near(gap_s(r->decisive_gap), 10.0, 0.01);
+	assert_near(gap_s(decisive(r)), 10.0, 0.01);
 	net_free(n);
 }
 
