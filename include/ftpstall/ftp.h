@@ -212,7 +212,11 @@ struct fst_ftp *fst_ftp_new(const struct fst_ftp_cfg *cfg);
  * every open session) so that no flow still points into it. */
 void fst_ftp_free(struct fst_ftp *ftp);
 
-/* The TCP layer's event callback (ctx is the tracker). */
+/* The TCP layer's callbacks (ctx is the tracker): set both, on_flow to
+ * fst_ftp_on_tcp_flow, which corrects the roles of mid-stream flows
+ * (active-mode data connections, control connections seen from the
+ * server's side), and on_event to fst_ftp_on_tcp_event. */
+void fst_ftp_on_tcp_flow(void *ftp, struct fst_tcp_flow *flow, int64_t ts_us);
 void fst_ftp_on_tcp_event(void *ftp, const struct fst_tcp_event *ev);
 
 /* Sessions in order of their start; NULL after the last. */

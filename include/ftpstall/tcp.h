@@ -8,8 +8,8 @@
 #include "ftpstall/capture.h"
 
 /* Direction of a segment within its flow. The client is the side that
- * sent the SYN; for flows picked up mid-stream it is a guess that the
- * layer above may correct with fst_tcp_flow_swap_roles(). */
+ * sent the SYN; for flows picked up mid-stream it is a guess (the higher
+ * port) that the layer above may correct in cfg.on_flow. */
 enum fst_tcp_dir {
 	FST_DIR_CLIENT = 0, /* client -> server */
 	FST_DIR_SERVER = 1, /* server -> client */
@@ -60,7 +60,8 @@ struct fst_tcp_flow {
 	void *user;
 };
 
-/* One event. data is valid only during the callback. */
+/* One event. Borrowed: the event and data are valid only during the
+ * callback; flow lives until the callback of its CLOSE returns. */
 struct fst_tcp_event {
 	enum fst_tcp_event_kind kind;
 	int64_t ts_us;
@@ -80,7 +81,16 @@ struct fst_tcp_event {
 	enum fst_tcp_close_reason close_reason; /* CLOSE */
 };
 
+/* Callbacks run inside fst_tcp_input, fst_tcp_advance and fst_tcp_finish.
+ * Re-entrancy: inside either callback the consumer may read the flow, set
+ * flow->user and call fst_tcp_flow_set_payload and fst_tcp_stats; it must
+ * not call fst_tcp_input, fst_tcp_advance, fst_tcp_finish or fst_tcp_free.
+ * fst_tcp_flow_swap_roles is legal only inside on_flow. */
 typedef void (*fst_tcp_event_fn)(void *ctx, const struct fst_tcp_event *ev);
+/* A new flow, before its first packet is handled (so before any of its
+ * events): the one moment its roles may still be swapped. ts_us is the
+ * packet's time. */
+typedef void (*fst_tcp_flow_fn)(void *ctx, struct fst_tcp_flow *flow, int64_t ts_us);
 
 struct fst_tcp_cfg {
 	size_t max_flows;		  /* 0: 262144 */
@@ -92,8 +102,9 @@ struct fst_tcp_cfg {
 	/* Whether new flows reassemble payload (true) or only count bytes
 	 * until the consumer says otherwise. */
 	bool payload_by_default;
+	fst_tcp_flow_fn on_flow; /* optional */
 	fst_tcp_event_fn on_event;
-	void *ctx;
+	void *ctx; /* of both callbacks */
 };
 
 struct fst_tcp_stats {
@@ -136,8 +147,10 @@ void fst_tcp_advance(struct fst_tcp *tcp, int64_t now_us);
  * them (data channels). */
 void fst_tcp_flow_set_payload(struct fst_tcp_flow *flow, bool want_payload);
 
-/* Swaps client and server of a mid-stream flow whose guess was wrong. */
-void fst_tcp_flow_swap_roles(struct fst_tcp_flow *flow);
+/* Swaps client and server of a flow whose guess was wrong, so that every
+ * event of the flow carries the corrected direction. Only inside
+ * cfg.on_flow; elsewhere it changes nothing and returns false. */
+bool fst_tcp_flow_swap_roles(struct fst_tcp_flow *flow);
 
 const struct fst_tcp_stats *fst_tcp_stats(const struct fst_tcp *tcp);
 

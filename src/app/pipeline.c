@@ -269,6 +269,7 @@ int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args
 	}
 	if (p->ftp) {
 		tcp_cfg.payload_by_default = true;
+		tcp_cfg.on_flow = fst_ftp_on_tcp_flow;
 		tcp_cfg.on_event = fst_ftp_on_tcp_event;
 		tcp_cfg.ctx = p->ftp;
 		p->tcp = fst_tcp_new(&tcp_cfg);

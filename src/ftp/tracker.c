@@ -126,7 +126,9 @@ static struct expectation *find_expectation(struct fst_ftp *ftp, const struct fs
 	return NULL;
 }
 
-/* Makes flow a data connection of the session that announced it. */
+/* Makes flow a data connection of the session that announced it. A
+ * mid-stream flow whose guessed client is the announced listener has its
+ * roles swapped, which only a new flow allows (fst_tcp_flow_swap_roles). */
 static struct flow_ctx *match_data_flow(struct fst_ftp *ftp, struct fst_tcp_flow *flow,
 					int64_t now_us)
 {
@@ -137,8 +139,8 @@ static struct flow_ctx *match_data_flow(struct fst_ftp *ftp, struct fst_tcp_flow
 	e = find_expectation(ftp, &flow->server_addr, flow->server_port, now_us, &nat);
 	if (!e && flow->mid_stream) {
 		e = find_expectation(ftp, &flow->client_addr, flow->client_port, now_us, &nat);
-		if (e)
-			fst_tcp_flow_swap_roles(flow); /* the listener is the server */
+		if (e && !fst_tcp_flow_swap_roles(flow)) /* the listener is the server */
+			e = NULL;
 	}
 	if (!e)
 		return NULL;
@@ -242,20 +244,37 @@ static void decide_by_first_bytes(struct fst_ftp *ftp, const struct fst_tcp_even
 		mark_not_ftp(ftp, flow);
 }
 
-static void classify(struct fst_ftp *ftp, const struct fst_tcp_event *ev)
+/* Makes flow a data connection if one was announced for it. */
+static bool classify_data(struct fst_ftp *ftp, struct fst_tcp_flow *flow, int64_t now_us)
 {
-	struct fst_tcp_flow *flow = ev->flow;
-	struct flow_ctx *data = match_data_flow(ftp, flow, ev->ts_us);
-	struct session *s;
+	struct flow_ctx *data = match_data_flow(ftp, flow, now_us);
 
-	if (data) {
-		flow->user = data;
-		fst_tcp_flow_set_payload(flow, false);
+	if (!data)
+		return false;
+	flow->user = data;
+	fst_tcp_flow_set_payload(flow, false);
+	return true;
+}
+
+void fst_ftp_on_tcp_flow(void *opaque, struct fst_tcp_flow *flow, int64_t ts_us)
+{
+	struct fst_ftp *ftp = opaque;
+
+	if (classify_data(ftp, flow, ts_us))
 		return;
-	}
 	if (flow->mid_stream && !is_control_port(ftp, flow->server_port) &&
 	    is_control_port(ftp, flow->client_port))
 		fst_tcp_flow_swap_roles(flow);
+}
+
+static void classify(struct fst_ftp *ftp, const struct fst_tcp_event *ev)
+{
+	struct fst_tcp_flow *flow = ev->flow;
+	struct session *s;
+
+	/* Announced after the flow began (its first packet had no event). */
+	if (classify_data(ftp, flow, ev->ts_us))
+		return;
 	if (is_control_port(ftp, flow->server_port)) {
 		/* A session begins with an answered SYN or with bytes: a SYN
 		 * flood, or a stray ACK after a flow was forgotten, is not a

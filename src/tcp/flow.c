@@ -49,8 +49,13 @@ struct flow {
 	struct half half[2];
 	uint32_t hash;
 	bool want_payload;
-	bool scaling; /* both SYNs offered window scaling */
-	bool closed;  /* lingering to absorb stragglers */
+	/* Roles may change only in cfg.on_flow, before the first packet is
+	 * handled: afterwards a swap would leave the caller's direction and
+	 * half pointers stale mid-packet. */
+	bool roles_settled;
+	bool roles_swapped; /* by cfg.on_flow */
+	bool scaling;	    /* both SYNs offered window scaling */
+	bool closed;	    /* lingering to absorb stragglers */
 };
 
 struct flow_list {
@@ -779,6 +784,11 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		flow = create_flow(tcp, pkt, hash, &dir);
 		if (!flow)
 			return;
+		if (tcp->cfg.on_flow)
+			tcp->cfg.on_flow(tcp->cfg.ctx, &flow->pub, pkt->ts_us);
+		flow->roles_settled = true;
+		if (flow->roles_swapped)
+			dir = dir == FST_DIR_CLIENT ? FST_DIR_SERVER : FST_DIR_CLIENT;
 	}
 	flow->pub.last_ts_us = tcp->now_us;
 	if (flow->pub.packets[dir]++ == 0)
@@ -879,13 +889,16 @@ void fst_tcp_flow_set_payload(struct fst_tcp_flow *pub, bool want_payload)
 	flow_of(pub)->want_payload = want_payload;
 }
 
-void fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
+bool fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 {
 	struct flow *flow = flow_of(pub);
 	struct fst_addr addr = pub->client_addr;
 	uint16_t port = pub->client_port;
 	struct half h = flow->half[0];
 
+	if (flow->roles_settled)
+		return false;
+	flow->roles_swapped = !flow->roles_swapped;
 	pub->client_addr = pub->server_addr;
 	pub->client_port = pub->server_port;
 	pub->server_addr = addr;
@@ -910,6 +923,7 @@ void fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 		pub->first_ttl[1] = ttl;
 	}
 #undef SWAP_PAIR
+	return true;
 }
 
 const struct fst_tcp_stats *fst_tcp_stats(const struct fst_tcp *tcp)

@@ -74,6 +74,7 @@ static bool run_pipeline(const char *const *paths, size_t count)
 	struct fst_analysis_cfg an_cfg = { .on_update = fuzz_on_update, .max_gaps = MAX_GAPS };
 	struct fst_ftp_cfg ftp_cfg = { .ports = { 21 }, .port_count = 1 };
 	struct fst_tcp_cfg tcp_cfg = { .payload_by_default = true,
+				       .on_flow = fst_ftp_on_tcp_flow,
 				       .on_event = fst_ftp_on_tcp_event };
 	struct fst_capture *cap;
 	struct fst_analysis *an;

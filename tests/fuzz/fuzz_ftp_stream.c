@@ -385,6 +385,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct harness *h;
 	struct fst_ftp_cfg ftp_cfg = { 0 };
 	struct fst_tcp_cfg tcp_cfg = { .payload_by_default = true,
+				       .on_flow = fst_ftp_on_tcp_flow,
 				       .on_event = fst_ftp_on_tcp_event };
 	struct fst_analysis_cfg an_cfg = { .on_update = fuzz_on_update };
 	struct fst_capture_stats cap_stats = { 0 };

@@ -68,6 +68,7 @@ static struct net *net_new(const struct fst_analysis_cfg *acfg_in)
 	n->ftp = fst_ftp_new(&fcfg);
 	assert_non_null(n->ftp);
 	tcfg.payload_by_default = true;
+	tcfg.on_flow = fst_ftp_on_tcp_flow;
 	tcfg.on_event = fst_ftp_on_tcp_event;
 	tcfg.ctx = n->ftp;
 	n->tcp = fst_tcp_new(&tcfg);
@@ -1605,6 +1606,50 @@ static void test_unknown_capture_loss_both_directions(void **state)
 
 /* A loss that decides nothing (right after login; the 5 s idle before
  * the 421 is intact): the verdict stands, capture_loss is reported. */
+/* A provisional verdict's decisive gap must survive gaps[] growing: data
+ * still flows after the server's FIN on control, a ninth gap reallocs
+ * gaps[], and a mid-stream fst_analysis_finish (watch runs one every 2 s)
+ * reads the decisive gap again. Under ASan a pointer into the old array
+ * was a use-after-free. */
+static void test_decisive_gap_survives_gap_growth(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct fst_gap before;
+	struct conn c, d;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, "220 (vsFTPd 3.0.3)\r\n");
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(&c, "STOR f\r\n");
+	sv(&c, "150 Ok to send data.\r\n");
+	send_fill(&d, FST_DIR_CLIENT, 1000);
+	for (int i = 0; i < 6; i++) {
+		idle(n, 2 * SEC);
+		send_fill(&d, FST_DIR_CLIENT, 1000);
+	}
+	idle(n, 2 * SEC);
+	sv(&c, "421 Data timeout. Reconnect. Sorry.\r\n");
+	send_fin(&c, FST_DIR_SERVER);
+
+	r = only_result(n);
+	assert_int_equal(r->verdict_state, FST_VERDICT_PROVISIONAL);
+	assert_int_equal(r->gap_count, 8); /* gaps[]'s first capacity */
+	before = *decisive(r);
+
+	idle(n, 2 * SEC);
+	send_fill(&d, FST_DIR_CLIENT, 1000);
+	assert_int_equal(r->gap_count, 9);
+	fst_analysis_finish(n->an);
+	assert_int_equal(decisive(r)->start_us, before.start_us);
+	assert_int_equal(decisive(r)->end_us, before.end_us);
+	assert_int_equal(decisive(r)->channel, before.channel);
+	assert_int_equal(r->verdict, FST_VERDICT_DATA_TIMEOUT);
+	net_free(n);
+}
+
 static void test_capture_loss_outside_decisive_gap(void **state)
 {
 	struct net *n = net_new(NULL);
@@ -2252,6 +2297,7 @@ int main(void)
 		T(test_unknown_capture_loss_in_decisive_gap),
 		T(test_unknown_capture_loss_both_directions),
 		T(test_capture_loss_outside_decisive_gap),
+		T(test_decisive_gap_survives_gap_growth),
 		/* reconnects */
 		T(test_reconnect_resumes_with_rest),
 		T(test_reconnect_truncated_reupload),

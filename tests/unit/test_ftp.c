@@ -378,6 +378,7 @@ static struct net *net_new(const struct fst_ftp_cfg *cfg_in)
 	n->ftp = fst_ftp_new(&cfg);
 	assert_non_null(n->ftp);
 	tcfg.payload_by_default = true;
+	tcfg.on_flow = fst_ftp_on_tcp_flow;
 	tcfg.on_event = fst_ftp_on_tcp_event;
 	tcfg.ctx = n->ftp;
 	n->tcp = fst_tcp_new(&tcfg);
@@ -423,6 +424,7 @@ struct conn {
 	struct fst_addr addr[2]; /* [FST_DIR_CLIENT] = the TCP client's */
 	uint16_t port[2];
 	uint32_t nxt[2];
+	uint16_t window[2]; /* advertised by each side */
 };
 
 static enum fst_tcp_dir other(enum fst_tcp_dir dir)
@@ -441,6 +443,7 @@ static void conn_init(struct conn *c, struct net *n, const char *caddr, uint16_t
 	c->port[FST_DIR_SERVER] = sport;
 	c->nxt[FST_DIR_CLIENT] = 1000 + cport;
 	c->nxt[FST_DIR_SERVER] = 700000 + sport;
+	c->window[FST_DIR_CLIENT] = c->window[FST_DIR_SERVER] = 65535;
 }
 
 /* One segment from dir; len bytes on the wire of which caplen captured. */
@@ -460,7 +463,7 @@ static void seg(struct conn *c, enum fst_tcp_dir dir, uint8_t flags, uint32_t se
 	p.flags = flags;
 	p.seq = seq;
 	p.ack = ack;
-	p.window = 65535;
+	p.window = c->window[dir];
 	p.payload_len = len;
 	p.payload = caplen ? data : NULL;
 	p.payload_caplen = caplen;
@@ -1371,6 +1374,50 @@ static void test_port_active_retr(void **state)
 	net_free(n);
 }
 
+/* An active-mode data connection picked up mid-stream: the TCP layer
+ * guesses the higher port (the FTP client's listener) is the TCP client,
+ * and fst_ftp corrects that for the new flow before its first packet is
+ * handled, so the first segment counts. With first_window 0 the first
+ * event of the flow is a zero window, not the data. */
+static void run_active_mid_stream(uint16_t first_window)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	const struct fst_ftp_transfer *t;
+	struct conn c, d;
+
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	cl(&c, "PORT 192,0,2,10,234,96\r\n"); /* 60000 */
+	sv(&c, "200 PORT command successful.\r\n");
+	cl(&c, "RETR f\r\n");
+	sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	conn_init(&d, n, SERVER_IP, 20, CLIENT_IP, 60000);
+	d.window[FST_DIR_CLIENT] = first_window;
+	send_fill(&d, FST_DIR_CLIENT, 1000);
+	d.window[FST_DIR_CLIENT] = 65535;
+	for (int i = 0; i < 4; i++)
+		send_fill(&d, FST_DIR_CLIENT, 1000);
+	assert_int_equal(fst_ftp_stats(n->ftp)->data_connections, 1);
+	t = only_transfer(s);
+	assert_string_equal(fst_side_name(t->sender), "server");
+	assert_int_equal(t->bytes, 5000);
+	net_free(n);
+}
+
+static void test_port_active_mid_stream(void **state)
+{
+	(void)state;
+	run_active_mid_stream(65535);
+}
+
+static void test_port_active_mid_stream_zero_window_first(void **state)
+{
+	(void)state;
+	run_active_mid_stream(0);
+}
+
 static void test_epsv_ipv6(void **state)
 {
 	static const char cip[] = "2001:db8::10", sip[] = "2001:db8::20";
@@ -2098,6 +2145,8 @@ int main(void)
 		T(test_pasv_retr_transfer),
 		T(test_pasv_stor_turn_on_data_channel),
 		T(test_port_active_retr),
+		T(test_port_active_mid_stream),
+		T(test_port_active_mid_stream_zero_window_first),
 		T(test_epsv_ipv6),
 		T(test_pasv_nat_address),
 		T(test_rest_then_retr),
