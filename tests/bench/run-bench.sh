@@ -29,6 +29,9 @@
 #   BENCH_SHORT_TIMEOUT=120    seconds before such a run is killed
 #   BENCH_SKIP="tshark tcpdump callgrind rss short"  parts to leave out
 #   BENCH_PIN=1                pin to the last CPU with taskset (0: don't)
+#   BENCH_BASELINE=BIN         another ftpstall binary (say, a Release build of
+#                              an earlier commit) timed in the same round robin,
+#                              so a change is measured as a ratio, not a time
 # Sizes are scaled down, with a message, when the disk or the memory for
 # the page cache is short.
 set -euo pipefail
@@ -51,6 +54,7 @@ BENCH_SHORT_SESSIONS=${BENCH_SHORT_SESSIONS:-100000}
 BENCH_SHORT_TIMEOUT=${BENCH_SHORT_TIMEOUT:-120}
 BENCH_SKIP=${BENCH_SKIP:-}
 BENCH_PIN=${BENCH_PIN:-1}
+BENCH_BASELINE=${BENCH_BASELINE:-}
 
 DATA=$BENCH_DIR/bench-data
 OUT=$BENCH_DIR/bench-results
@@ -229,6 +233,13 @@ runs_of[floor]=$BENCH_RUNS
 runs_of[floorbuf]=$BENCH_RUNS
 runs_of[text]=$BENCH_RUNS
 runs_of[json]=$BENCH_RUNS
+if [ -n "$BENCH_BASELINE" ]; then
+	[ -x "$BENCH_BASELINE" ] || die "BENCH_BASELINE=$BENCH_BASELINE: not an executable"
+	tools+=(baseline)
+	label[baseline]="baseline ftpstall analyze (text): $BENCH_BASELINE"
+	cmd_of[baseline]="$BENCH_BASELINE analyze $main"
+	runs_of[baseline]=$BENCH_RUNS
+fi
 if ! skipped tcpdump && have tcpdump; then
 	tools+=(tcpdump)
 	cmd_of[tcpdump]="tcpdump -r $main -w /dev/null"
@@ -286,6 +297,11 @@ for t in text json; do
 	r=$(awk -v a="$(med $t)" -v f="$(med floorbuf)" 'BEGIN { printf "%.2f", a / f }')
 	say "- ftpstall ($t) against the same loop with ftpstall's read buffer (its own work per packet; no target): ${r}×"
 done
+if [ -n "${walls[baseline]:-}" ]; then
+	r=$(awk -v a="$(med text)" -v b="$(med baseline)" 'BEGIN { printf "%.3f", a / b }')
+	rc=$(awk -v a="$(medcpu text)" -v b="$(medcpu baseline)" 'BEGIN { printf "%.3f", a / b }')
+	say "- ftpstall (text) / the baseline at most 1.05×: ${r}× — $(verdict "$r" 1.05 '<=') (CPU: ${rc}× — $(verdict "$rc" 1.05 '<='))"
+fi
 if [ -n "${walls[tshark]:-}" ]; then
 	tshark_s=$(med tshark)
 	for t in text json; do
@@ -443,11 +459,11 @@ if ! skipped short; then
 		fi
 	done
 	say
-	rss_verdict=$(verdict "$(mib "$short_rss")" 512 '<=')
+	rss_verdict=$(verdict "$(mib "$short_rss")" 256 '<=')
 	if [ "$short_ok" = 1 ] && [ "$rss_verdict" = met ]; then
 		rss_verdict="not known: killed before the end"
 	fi
-	say "- $short_m sessions: completes within $BENCH_SHORT_TIMEOUT s — $([ "$short_ok" = 1 ] && echo MISSED || echo met); peak RSS under 512 MiB: $(mib "$short_rss") MiB$([ "$short_ok" = 1 ] && echo " when killed") — $rss_verdict"
+	say "- $short_m sessions: completes within $BENCH_SHORT_TIMEOUT s — $([ "$short_ok" = 1 ] && echo MISSED || echo met); peak RSS under 256 MiB: $(mib "$short_rss") MiB$([ "$short_ok" = 1 ] && echo " when killed") — $rss_verdict"
 	for line in "${notes[@]}"; do
 		say "$line"
 	done
