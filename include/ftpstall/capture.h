@@ -82,6 +82,7 @@ struct fst_capture_stats {
 	uint64_t interface_dropped;		     /* live only */
 };
 
+/* Borrowed by fst_capture_open_live during the call only. */
 struct fst_capture_live_cfg {
 	const char *interface;
 	const char *filter; /* BPF text; NULL means "tcp" */
@@ -97,9 +98,11 @@ struct fst_capture;
  * "FILE: reason" when any of them cannot be opened. Borrows paths. */
 struct fst_capture *fst_capture_open_files(const char *const *paths, size_t count, char *errbuf);
 
-/* Opens a live interface, non-blocking. NULL + errbuf on failure. */
+/* Opens a live interface, non-blocking. Returns new, free with
+ * fst_capture_free; NULL + errbuf on failure. */
 struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg, char *errbuf);
 
+/* Closes the source (and a save file). NULL is a no-op. */
 void fst_capture_free(struct fst_capture *cap);
 
 /* Next TCP packet. Returns 1 with *pkt filled, 0 when a live source has
@@ -127,14 +130,17 @@ int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_c
 /* The pcap handle's selectable fd for live captures, else -1. */
 int fst_capture_fd(const struct fst_capture *cap);
 
-/* Refreshes the kernel counters (live) and returns the statistics. */
+/* Refreshes the kernel counters (live) and returns the statistics,
+ * owned by cap and valid until fst_capture_free. */
 const struct fst_capture_stats *fst_capture_stats(struct fst_capture *cap);
 
 /* Warnings collected while reading (e.g. "x.pcap: truncated dump file;
- * stopped after 12 records"), one per line, or "" when none. */
+ * stopped after 12 records"), one per line, or "" when none. Owned by
+ * cap, valid until fst_capture_free (later reads may append). */
 const char *fst_capture_warnings(const struct fst_capture *cap);
 
-/* Describes the source: file names or "interface lo". */
+/* Describes the source: file names or "interface lo". Owned by cap,
+ * valid until fst_capture_free. */
 const char *fst_capture_source_name(const struct fst_capture *cap);
 
 #endif
