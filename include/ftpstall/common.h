@@ -162,6 +162,18 @@ char *fst_time_format(int64_t ts_us, char *buf, size_t size);
 /* Formats "HH:MM:SS.uuuuuu" (UTC), tcpdump's default, into buf. */
 char *fst_time_format_clock(int64_t ts_us, char *buf, size_t size);
 
+/* Formats ISO 8601 UTC with microseconds, "2026-12-01T04:29:34.321142Z",
+ * into buf (FST_TIME_ISO_SIZE bytes suffice); "?" for a time outside
+ * years 0..9999. Returns buf. */
+#define FST_TIME_ISO_SIZE 40
+char *fst_time_format_iso(int64_t ts_us, char *buf, size_t size);
+
+/* A duration in microseconds as seconds. */
+static inline double fst_seconds(int64_t us)
+{
+	return (double)us / (double)FST_US_PER_SEC;
+}
+
 /* IP address of either family, in network byte order. */
 struct fst_addr {
 	uint8_t family; /* 4 or 6 */

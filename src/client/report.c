@@ -3,14 +3,11 @@
  * where it lands: \xNN on a terminal, \u00XX in JSON. */
 #include "internal.h"
 
+#include "ftpstall/json.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-
-static double secs(int64_t us)
-{
-	return (double)us / (double)FST_US_PER_SEC;
-}
 
 /* Network text for a terminal: printable ASCII as is, the rest \xNN. */
 static void text_net(FILE *out, const char *s)
@@ -21,42 +18,6 @@ static void text_net(FILE *out, const char *s)
 		else
 			fputc(*p, out);
 	}
-}
-
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p > 0x7e)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
-/* "key": "value" with a leading comma unless first. */
-static void json_kv_str(FILE *out, const char *key, const char *value, bool first)
-{
-	fprintf(out, "%s\"%s\": ", first ? "" : ", ", key);
-	if (value)
-		json_string(out, value);
-	else
-		fputs("null", out);
-}
-
-static void json_time(FILE *out, const char *key, int64_t ts_us, bool first)
-{
-	char buf[40], iso[48];
-
-	fst_time_format(ts_us, buf, sizeof(buf));
-	/* "YYYY-MM-DD HH:MM:SS.uuuuuu" -> ISO 8601 */
-	snprintf(iso, sizeof(iso), "%sZ", buf);
-	if (strlen(iso) > 10)
-		iso[10] = 'T';
-	json_kv_str(out, key, iso, first);
 }
 
 static const char *dir_or_root(const char *dir)
@@ -109,7 +70,7 @@ static void upload_text(FILE *out, const char *version, const struct fst_client_
 
 		fprintf(out, "%-*s %14" PRIu64 "  %-13s %8u %10u  %-12s %8.3fs\n", width, f->path,
 			f->size, fst_client_file_status_name(f->status), f->attempts, f->reconnects,
-			check_words(f, check, sizeof(check)), secs(f->duration_us));
+			check_words(f, check, sizeof(check)), fst_seconds(f->duration_us));
 		if (f->status == FST_FILE_FAILED) {
 			fputs("    error: ", out);
 			text_net(out, f->error);
@@ -124,7 +85,7 @@ static void upload_text(FILE *out, const char *version, const struct fst_client_
 		const struct fst_client_reconnect *e = &r->reconnects[i];
 
 		fprintf(out, "  %s (+%.3f s)  %s, %s at offset %" PRIu64 ": ",
-			fst_time_format(e->at_us, when, sizeof(when)), secs(e->elapsed_us),
+			fst_time_format(e->at_us, when, sizeof(when)), fst_seconds(e->elapsed_us),
 			r->files[e->file_index].remote_name, fst_client_phase_name(e->phase),
 			e->sent_offset);
 		text_net(out, e->reason);
@@ -132,7 +93,7 @@ static void upload_text(FILE *out, const char *version, const struct fst_client_
 			fprintf(out,
 				"\n      -> reconnected after %.3f s, resumed from %" PRIu64
 				" (%s)\n",
-				secs(e->delay_us), e->resumed_from,
+				fst_seconds(e->delay_us), e->resumed_from,
 				fst_client_resume_name(e->method));
 		else
 			fputs("\n      -> not resumed\n", out);
@@ -144,82 +105,102 @@ static void upload_text(FILE *out, const char *version, const struct fst_client_
 		fputc('\n', out);
 	}
 	fprintf(out, "result: %zu of %zu files verified, %zu failed, in %.3f s\n", r->verified,
-		r->file_count, r->failed, secs(r->duration_us));
+		r->file_count, r->failed, fst_seconds(r->duration_us));
+}
+
+static void upload_file_json(struct fst_json *j, const struct fst_client_file_result *f)
+{
+	fst_json_open(j, NULL, '{');
+	fst_json_str(j, "path", f->path);
+	fst_json_str(j, "remote_name", f->remote_name);
+	fst_json_u64(j, "size", f->size);
+	fst_json_str(j, "status", fst_client_file_status_name(f->status));
+	fst_json_str(j, "error", f->status == FST_FILE_FAILED ? f->error : NULL);
+	fst_json_u64(j, "attempts", f->attempts);
+	fst_json_u64(j, "reconnects", f->reconnects);
+	fst_json_u64(j, "bytes_sent", f->bytes_sent);
+	fst_json_u64(j, "remote_size", f->remote_size);
+	if (f->digest != FST_DIGEST_NONE) {
+		fst_json_open(j, "checksum", '{');
+		fst_json_str(j, "algorithm", fst_client_digest_name(f->digest));
+		fst_json_str(j, "value", f->digest_hex);
+		fst_json_close(j, '}');
+	} else {
+		fst_json_null(j, "checksum");
+	}
+	fst_json_seconds(j, "duration_s", fst_seconds(f->duration_us));
+	fst_json_close(j, '}');
+}
+
+static void upload_reconnect_json(struct fst_json *j, const struct fst_client_upload_result *r,
+				  const struct fst_client_reconnect *e)
+{
+	fst_json_open(j, NULL, '{');
+	fst_json_time(j, "at", e->at_us);
+	fst_json_seconds(j, "elapsed_s", fst_seconds(e->elapsed_us));
+	fst_json_str(j, "file", r->files[e->file_index].remote_name);
+	fst_json_str(j, "phase", fst_client_phase_name(e->phase));
+	if (e->reply_code)
+		fst_json_int(j, "reply_code", e->reply_code);
+	else
+		fst_json_null(j, "reply_code");
+	fst_json_str(j, "reason", e->reason);
+	fst_json_u64(j, "sent_offset", e->sent_offset);
+	fst_json_seconds(j, "delay_s", fst_seconds(e->delay_us));
+	fst_json_bool(j, "resumed", e->resumed);
+	if (e->resumed) {
+		fst_json_u64(j, "resumed_from", e->resumed_from);
+		fst_json_str(j, "method", fst_client_resume_name(e->method));
+	} else {
+		fst_json_null(j, "resumed_from");
+		fst_json_null(j, "method");
+	}
+	fst_json_close(j, '}');
+}
+
+/* The "tool", "command", "version" members that open both documents. */
+static void json_head(struct fst_json *j, const char *command, const char *version)
+{
+	fst_json_open(j, NULL, '{');
+	fst_json_str(j, "tool", "ftpstall");
+	fst_json_str(j, "command", command);
+	fst_json_str(j, "version", version);
 }
 
 static void upload_json(FILE *out, const char *version, const struct fst_client_upload_cfg *cfg,
 			const struct fst_client_upload_result *r)
 {
-	fputs("{", out);
-	json_kv_str(out, "tool", "ftpstall", true);
-	json_kv_str(out, "command", "upload", false);
-	json_kv_str(out, "version", version, false);
-	fputs(", \"server\": {", out);
-	json_kv_str(out, "host", cfg->conn.host, true);
-	fprintf(out, ", \"port\": %u", (unsigned)cfg->conn.port);
-	json_kv_str(out, "dir", dir_or_root(cfg->conn.dir), false);
-	json_kv_str(out, "user", r->user, false);
-	json_kv_str(out, "greeting", r->greeting, false);
-	fputs("}", out);
-	json_time(out, "started_at", r->started_at_us, false);
-	fprintf(out, ", \"duration_s\": %.6f", secs(r->duration_us));
-	json_kv_str(out, "data_mode", r->data_mode[0] ? r->data_mode : NULL, false);
-	json_kv_str(out, "digests_offered", r->digests_offered, false);
-	fputs(", \"files\": [", out);
-	for (size_t i = 0; i < r->file_count; i++) {
-		const struct fst_client_file_result *f = &r->files[i];
+	struct fst_json j = fst_json_make(out, FST_JSON_SPACED);
 
-		fputs(i ? ", {" : "{", out);
-		json_kv_str(out, "path", f->path, true);
-		json_kv_str(out, "remote_name", f->remote_name, false);
-		fprintf(out, ", \"size\": %" PRIu64, f->size);
-		json_kv_str(out, "status", fst_client_file_status_name(f->status), false);
-		json_kv_str(out, "error", f->status == FST_FILE_FAILED ? f->error : NULL, false);
-		fprintf(out,
-			", \"attempts\": %u, \"reconnects\": %u, \"bytes_sent\": %" PRIu64
-			", \"remote_size\": %" PRIu64,
-			f->attempts, f->reconnects, f->bytes_sent, f->remote_size);
-		if (f->digest != FST_DIGEST_NONE) {
-			fputs(", \"checksum\": {", out);
-			json_kv_str(out, "algorithm", fst_client_digest_name(f->digest), true);
-			json_kv_str(out, "value", f->digest_hex, false);
-			fputs("}", out);
-		} else {
-			fputs(", \"checksum\": null", out);
-		}
-		fprintf(out, ", \"duration_s\": %.6f}", secs(f->duration_us));
-	}
-	fputs("], \"reconnects\": [", out);
-	for (size_t i = 0; i < r->reconnect_count; i++) {
-		const struct fst_client_reconnect *e = &r->reconnects[i];
-
-		fputs(i ? ", {" : "{", out);
-		json_time(out, "at", e->at_us, true);
-		fprintf(out, ", \"elapsed_s\": %.6f", secs(e->elapsed_us));
-		json_kv_str(out, "file", r->files[e->file_index].remote_name, false);
-		json_kv_str(out, "phase", fst_client_phase_name(e->phase), false);
-		if (e->reply_code)
-			fprintf(out, ", \"reply_code\": %d", e->reply_code);
-		else
-			fputs(", \"reply_code\": null", out);
-		json_kv_str(out, "reason", e->reason, false);
-		fprintf(out, ", \"sent_offset\": %" PRIu64 ", \"delay_s\": %.6f, \"resumed\": %s",
-			e->sent_offset, secs(e->delay_us), e->resumed ? "true" : "false");
-		if (e->resumed) {
-			fprintf(out, ", \"resumed_from\": %" PRIu64, e->resumed_from);
-			json_kv_str(out, "method", fst_client_resume_name(e->method), false);
-		} else {
-			fputs(", \"resumed_from\": null, \"method\": null", out);
-		}
-		fputs("}", out);
-	}
-	fprintf(out,
-		"], \"reconnects_dropped\": %" PRIu64 ", \"noops\": %" PRIu64
-		", \"logins\": %" PRIu64 ", \"verified\": %zu, \"failed\": %zu, \"ok\": %s",
-		r->reconnects_dropped, r->noops, r->logins, r->verified, r->failed,
-		r->verified == r->file_count ? "true" : "false");
-	json_kv_str(out, "error", r->fatal ? r->error : NULL, false);
-	fputs("}\n", out);
+	json_head(&j, "upload", version);
+	fst_json_open(&j, "server", '{');
+	fst_json_str(&j, "host", cfg->conn.host);
+	fst_json_u64(&j, "port", cfg->conn.port);
+	fst_json_str(&j, "dir", dir_or_root(cfg->conn.dir));
+	fst_json_str(&j, "user", r->user);
+	fst_json_str(&j, "greeting", r->greeting);
+	fst_json_close(&j, '}');
+	fst_json_time(&j, "started_at", r->started_at_us);
+	fst_json_seconds(&j, "duration_s", fst_seconds(r->duration_us));
+	fst_json_str(&j, "data_mode", r->data_mode[0] ? r->data_mode : NULL);
+	fst_json_str(&j, "digests_offered", r->digests_offered);
+	fst_json_open(&j, "files", '[');
+	for (size_t i = 0; i < r->file_count; i++)
+		upload_file_json(&j, &r->files[i]);
+	fst_json_close(&j, ']');
+	fst_json_open(&j, "reconnects", '[');
+	for (size_t i = 0; i < r->reconnect_count; i++)
+		upload_reconnect_json(&j, r, &r->reconnects[i]);
+	fst_json_close(&j, ']');
+	fst_json_u64(&j, "reconnects_dropped", r->reconnects_dropped);
+	fst_json_u64(&j, "noops", r->noops);
+	fst_json_u64(&j, "logins", r->logins);
+	fst_json_u64(&j, "verified", r->verified);
+	fst_json_u64(&j, "failed", r->failed);
+	fst_json_bool(&j, "ok", r->verified == r->file_count);
+	fst_json_str(&j, "error", r->fatal ? r->error : NULL);
+	fst_json_close(&j, '}');
+	fputc('\n', out);
 }
 
 int fst_client_upload_report(FILE *out, bool json, const char *version,
@@ -271,11 +252,11 @@ static void probe_wait_text(FILE *out, const char *title, const struct fst_clien
 	}
 	if (!w->measured) {
 		fprintf(out, "still open after %.0f s (--max-wait): no timeout up to there\n",
-			secs(r->max_wait_us));
+			fst_seconds(r->max_wait_us));
 		return;
 	}
-	fprintf(out, "the server gave up after %.3f s (resolution %.3f s)\n", secs(w->timeout_us),
-		secs(r->resolution_us));
+	fprintf(out, "the server gave up after %.3f s (resolution %.3f s)\n",
+		fst_seconds(w->timeout_us), fst_seconds(r->resolution_us));
 	fprintf(out, "  first sign: %s\n", end_words(w->end));
 	if (w->reply_code) {
 		fprintf(out, "  reply: %d ", w->reply_code);
@@ -285,34 +266,63 @@ static void probe_wait_text(FILE *out, const char *title, const struct fst_clien
 	if (w->closed_by == FST_END_FIN || w->closed_by == FST_END_RST) {
 		fprintf(out, "  control connection closed by %s", end_words(w->closed_by));
 		if (w->reply_code)
-			fprintf(out, ", %.3f s after the reply", secs(w->reply_to_close_us));
+			fprintf(out, ", %.3f s after the reply", fst_seconds(w->reply_to_close_us));
 		fputc('\n', out);
 	} else if (w->closed_by == FST_END_MAX_WAIT || w->closed_by == FST_END_NONE) {
 		fputs("  the control connection stayed open\n", out);
 	}
 }
 
-static void probe_wait_json(FILE *out, const char *key, const struct fst_client_probe_wait *w)
+static void probe_wait_json(struct fst_json *j, const char *key,
+			    const struct fst_client_probe_wait *w)
 {
-	fprintf(out, ", \"%s\": {\"measured\": %s", key, w->measured ? "true" : "false");
+	fst_json_open(j, key, '{');
+	fst_json_bool(j, "measured", w->measured);
 	if (w->measured)
-		fprintf(out, ", \"timeout_s\": %.6f", secs(w->timeout_us));
+		fst_json_seconds(j, "timeout_s", fst_seconds(w->timeout_us));
 	else
-		fputs(", \"timeout_s\": null", out);
-	json_kv_str(out, "end", fst_client_end_name(w->end), false);
+		fst_json_null(j, "timeout_s");
+	fst_json_str(j, "end", fst_client_end_name(w->end));
 	if (w->reply_code)
-		fprintf(out, ", \"reply_code\": %d", w->reply_code);
+		fst_json_int(j, "reply_code", w->reply_code);
 	else
-		fputs(", \"reply_code\": null", out);
-	json_kv_str(out, "reply", w->reply_code ? w->reply : NULL, false);
-	json_kv_str(out, "closed_by", fst_client_end_name(w->closed_by), false);
+		fst_json_null(j, "reply_code");
+	fst_json_str(j, "reply", w->reply_code ? w->reply : NULL);
+	fst_json_str(j, "closed_by", fst_client_end_name(w->closed_by));
 	if (w->reply_code && (w->closed_by == FST_END_FIN || w->closed_by == FST_END_RST))
-		fprintf(out, ", \"reply_to_close_s\": %.6f", secs(w->reply_to_close_us));
+		fst_json_seconds(j, "reply_to_close_s", fst_seconds(w->reply_to_close_us));
 	else
-		fputs(", \"reply_to_close_s\": null", out);
-	fprintf(out, ", \"bytes_sent\": %" PRIu64, w->bytes_sent);
-	json_kv_str(out, "error", w->end == FST_END_ERROR ? w->error : NULL, false);
-	fputs("}", out);
+		fst_json_null(j, "reply_to_close_s");
+	fst_json_u64(j, "bytes_sent", w->bytes_sent);
+	fst_json_str(j, "error", w->end == FST_END_ERROR ? w->error : NULL);
+	fst_json_close(j, '}');
+}
+
+static void probe_json(FILE *out, const char *version, const struct fst_client_probe_cfg *cfg,
+		       const struct fst_client_probe_result *r)
+{
+	struct fst_json j = fst_json_make(out, FST_JSON_SPACED);
+
+	json_head(&j, "probe", version);
+	fst_json_open(&j, "server", '{');
+	fst_json_str(&j, "host", cfg->conn.host);
+	fst_json_u64(&j, "port", cfg->conn.port);
+	fst_json_str(&j, "user", r->user);
+	fst_json_str(&j, "greeting", r->greeting);
+	fst_json_close(&j, '}');
+	fst_json_time(&j, "started_at", r->started_at_us);
+	fst_json_seconds(&j, "resolution_s", fst_seconds(r->resolution_us));
+	fst_json_seconds(&j, "max_wait_s", fst_seconds(r->max_wait_us));
+	probe_wait_json(&j, "idle", &r->idle);
+	if (cfg->data) {
+		probe_wait_json(&j, "data", &r->data);
+		fst_json_str(&j, "data_file", r->data_file);
+		fst_json_bool(&j, "data_file_removed", r->data_file_removed);
+	} else {
+		fst_json_null(&j, "data");
+	}
+	fst_json_close(&j, '}');
+	fputc('\n', out);
 }
 
 int fst_client_probe_report(FILE *out, bool json, const char *version,
@@ -322,29 +332,7 @@ int fst_client_probe_report(FILE *out, bool json, const char *version,
 	bool v6 = strchr(cfg->conn.host, ':') != NULL;
 
 	if (json) {
-		fputs("{", out);
-		json_kv_str(out, "tool", "ftpstall", true);
-		json_kv_str(out, "command", "probe", false);
-		json_kv_str(out, "version", version, false);
-		fputs(", \"server\": {", out);
-		json_kv_str(out, "host", cfg->conn.host, true);
-		fprintf(out, ", \"port\": %u", (unsigned)cfg->conn.port);
-		json_kv_str(out, "user", r->user, false);
-		json_kv_str(out, "greeting", r->greeting, false);
-		fputs("}", out);
-		json_time(out, "started_at", r->started_at_us, false);
-		fprintf(out, ", \"resolution_s\": %.6f, \"max_wait_s\": %.6f",
-			secs(r->resolution_us), secs(r->max_wait_us));
-		probe_wait_json(out, "idle", &r->idle);
-		if (cfg->data) {
-			probe_wait_json(out, "data", &r->data);
-			json_kv_str(out, "data_file", r->data_file, false);
-			fprintf(out, ", \"data_file_removed\": %s",
-				r->data_file_removed ? "true" : "false");
-		} else {
-			fputs(", \"data\": null", out);
-		}
-		fputs("}\n", out);
+		probe_json(out, version, cfg, r);
 	} else {
 		fprintf(out, "ftpstall %s probe of ftp://%s%s%s:%u/ as %s\n", version,
 			v6 ? "[" : "", cfg->conn.host, v6 ? "]" : "", (unsigned)cfg->conn.port,

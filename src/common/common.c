@@ -75,6 +75,20 @@ char *fst_time_format(int64_t ts_us, char *buf, size_t size)
 	return buf;
 }
 
+char *fst_time_format_iso(int64_t ts_us, char *buf, size_t size)
+{
+	char plain[32];
+
+	fst_time_format(ts_us, plain, sizeof(plain));
+	if (strlen(plain) == 26) {
+		plain[10] = 'T';
+		snprintf(buf, size, "%sZ", plain);
+	} else {
+		snprintf(buf, size, "%s", plain);
+	}
+	return buf;
+}
+
 char *fst_time_format_clock(int64_t ts_us, char *buf, size_t size)
 {
 	struct tm tm;

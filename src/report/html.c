@@ -207,7 +207,7 @@ static void write_row(FILE *out, const struct fst_session_result *r)
 	html_text(out, server);
 	fputs("</td><td>", out);
 	html_text(out, s->user_name);
-	fprintf(out, "</td><td>%s</td><td>", report_iso_time(s->start_us, when, sizeof(when)));
+	fprintf(out, "</td><td>%s</td><td>", fst_time_format_iso(s->start_us, when, sizeof(when)));
 	html_text(out, r->summary);
 	fputs("</td></tr>\n", out);
 }

@@ -10,13 +10,6 @@ int report_write_jsonl(FILE *out, const struct fst_report_input *in);
 int report_write_md(FILE *out, const struct fst_report_input *in);
 int report_write_html(FILE *out, const struct fst_report_input *in);
 
-/* Writes s as a JSON string: quoted, with control bytes and bytes above
- * 0x7e as \u00XX so that any network text stays valid UTF-8. */
-void report_json_string(FILE *out, const char *s);
-
-/* ISO-8601 UTC with microseconds: 2026-12-01T04:29:34.321142Z. */
-char *report_iso_time(int64_t ts_us, char *buf, size_t size);
-
 /* Seconds between two packet times. */
 double report_seconds(int64_t from_us, int64_t to_us);
 

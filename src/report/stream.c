@@ -2,6 +2,8 @@
  * or JSON Lines, flushed at once so pipes and log shippers see it. */
 #include "internal.h"
 
+#include "ftpstall/json.h"
+
 static const char *const event_names[] = {
 	[FST_STREAM_OPEN] = "open",   [FST_STREAM_COMMAND] = "command",
 	[FST_STREAM_REPLY] = "reply", [FST_STREAM_IDLE] = "idle",
@@ -55,7 +57,7 @@ static void text_details(FILE *out, const struct fst_stream_line *l)
 static void json_member(FILE *out, const char *key, const char *value)
 {
 	fprintf(out, ",\"%s\":", key);
-	report_json_string(out, value);
+	fst_json_string(out, value);
 }
 
 static void json_details(FILE *out, const struct fst_stream_line *l)
@@ -110,7 +112,7 @@ void fst_report_stream_line(FILE *out, bool jsonl, const struct fst_stream_line 
 {
 	char when[40];
 
-	report_iso_time(l->ts_us, when, sizeof(when));
+	fst_time_format_iso(l->ts_us, when, sizeof(when));
 	if (jsonl) {
 		fprintf(out, "{\"time\":\"%s\",\"session\":%llu,\"event\":\"%s\"", when,
 			(unsigned long long)l->result->session->id, event_names[l->event]);

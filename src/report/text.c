@@ -42,20 +42,6 @@ int fst_report_write(FILE *out, enum fst_report_format format, const struct fst_
 	return report_write_json(out, in);
 }
 
-char *report_iso_time(int64_t ts_us, char *buf, size_t size)
-{
-	char plain[40];
-
-	fst_time_format(ts_us, plain, sizeof(plain));
-	if (strlen(plain) == 26) {
-		plain[10] = 'T';
-		snprintf(buf, size, "%sZ", plain);
-	} else {
-		snprintf(buf, size, "%s", plain);
-	}
-	return buf;
-}
-
 double report_seconds(int64_t from_us, int64_t to_us)
 {
 	return (double)(to_us - from_us) / 1e6;
