@@ -163,11 +163,15 @@ enum fst_analysis_update {
 typedef void (*fst_analysis_update_fn)(void *ctx, const struct fst_session_result *r,
 				       enum fst_analysis_update update);
 
+/* Defaults of the settings below that the command line can change. */
+#define FST_ANALYSIS_DEFAULT_GAP_US	  FST_US_PER_SEC
+#define FST_ANALYSIS_DEFAULT_MAX_SESSIONS 20000
+
 struct fst_analysis_cfg {
-	int64_t gap_threshold_us;	  /* 0: 1 s */
+	int64_t gap_threshold_us;	  /* 0: FST_ANALYSIS_DEFAULT_GAP_US */
 	size_t max_gaps;		  /* per session; 0: 1000 */
 	int64_t reconnect_window_us;	  /* 0: 120 s */
-	size_t max_sessions;		  /* ended sessions kept for the report; 0: 20000 */
+	size_t max_sessions;		  /* ended sessions kept for the report; 0: default */
 	fst_analysis_update_fn on_update; /* optional */
 	void *ctx;
 };

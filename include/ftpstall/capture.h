@@ -82,12 +82,17 @@ struct fst_capture_stats {
 	uint64_t interface_dropped;		     /* live only */
 };
 
+/* Live capture defaults: the most libpcap captures of a packet, and a
+ * kernel buffer with no drops at 1 Gbit/s on lo. */
+#define FST_CAPTURE_DEFAULT_SNAPLEN	262144
+#define FST_CAPTURE_DEFAULT_BUFFER_SIZE (32 << 20)
+
 /* Borrowed by fst_capture_open_live during the call only. */
 struct fst_capture_live_cfg {
 	const char *interface;
 	const char *filter; /* BPF text; NULL means "tcp" */
-	int snaplen;	    /* 0 means 262144 */
-	int buffer_size;    /* bytes; 0 means 32 MiB (no drops at 1 Gbit/s on lo) */
+	int snaplen;	    /* 0 means FST_CAPTURE_DEFAULT_SNAPLEN */
+	int buffer_size;    /* bytes; 0 means FST_CAPTURE_DEFAULT_BUFFER_SIZE */
 	bool immediate;
 };
 

@@ -183,11 +183,15 @@ enum {
 	FST_FTP_MAX_PORTS = 16
 };
 
+/* The control port always watched, and the longest line by default. */
+#define FST_FTP_DEFAULT_PORT	 21
+#define FST_FTP_DEFAULT_MAX_LINE 8192
+
 struct fst_ftp_cfg {
-	uint16_t ports[FST_FTP_MAX_PORTS]; /* control ports; none: {21} */
+	uint16_t ports[FST_FTP_MAX_PORTS]; /* control ports; none: FST_FTP_DEFAULT_PORT */
 	size_t port_count;
 	bool no_autodetect;	   /* do not detect sessions by their 220 greeting */
-	size_t max_line;	   /* 0: 8192 bytes */
+	size_t max_line;	   /* 0: FST_FTP_DEFAULT_MAX_LINE bytes */
 	size_t max_records;	   /* per list per session; 0: 100000 */
 	size_t max_pending;	   /* pipelined commands awaiting replies; 0: 64 */
 	int64_t expect_timeout_us; /* data connection expectations; 0: 120 s */

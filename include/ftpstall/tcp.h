@@ -92,10 +92,14 @@ typedef void (*fst_tcp_event_fn)(void *ctx, const struct fst_tcp_event *ev);
  * packet's time. */
 typedef void (*fst_tcp_flow_fn)(void *ctx, struct fst_tcp_flow *flow, int64_t ts_us);
 
+/* Defaults of the caps below that the command line can change. */
+#define FST_TCP_DEFAULT_MAX_FLOWS     262144
+#define FST_TCP_DEFAULT_MAX_OOO_TOTAL (64 << 20)
+
 struct fst_tcp_cfg {
-	size_t max_flows;		  /* 0: 262144 */
+	size_t max_flows;		  /* 0: FST_TCP_DEFAULT_MAX_FLOWS */
 	size_t max_ooo_bytes_per_flow;	  /* 0: 1 MiB */
-	size_t max_ooo_bytes_total;	  /* 0: 64 MiB */
+	size_t max_ooo_bytes_total;	  /* 0: FST_TCP_DEFAULT_MAX_OOO_TOTAL */
 	size_t max_ooo_segments_per_flow; /* 0: 4096 */
 	int64_t idle_timeout_us;	  /* 0: 3600 s; flows idle longer close */
 	int64_t closed_linger_us;	  /* 0: 30 s; closed flows absorb stragglers */

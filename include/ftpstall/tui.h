@@ -23,8 +23,11 @@ struct fst_tui_view {
  * negative error with errbuf filled. */
 typedef int (*fst_tui_write_fn)(void *ctx, const char *path, char *errbuf);
 
+/* The idle alarm before the server's own timeout is known. */
+#define FST_TUI_DEFAULT_TIMEOUT_S 300
+
 struct fst_tui_cfg {
-	double timeout_s;	    /* idle alarm; 0: the server's estimate, else 300 */
+	double timeout_s;	    /* idle alarm; 0: the server's estimate, else the default */
 	int64_t finished_linger_us; /* how long ended sessions stay; 0: 120 s */
 	fst_tui_write_fn write_report;
 	void *ctx;

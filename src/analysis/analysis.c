@@ -1299,13 +1299,13 @@ struct fst_analysis *fst_analysis_new(const struct fst_analysis_cfg *cfg)
 		return NULL;
 	an->cfg = *cfg;
 	if (!an->cfg.gap_threshold_us)
-		an->cfg.gap_threshold_us = FST_US_PER_SEC;
+		an->cfg.gap_threshold_us = FST_ANALYSIS_DEFAULT_GAP_US;
 	if (!an->cfg.max_gaps)
 		an->cfg.max_gaps = 1000;
 	if (!an->cfg.reconnect_window_us)
 		an->cfg.reconnect_window_us = 120 * FST_US_PER_SEC;
 	if (!an->cfg.max_sessions)
-		an->cfg.max_sessions = 20000;
+		an->cfg.max_sessions = FST_ANALYSIS_DEFAULT_MAX_SESSIONS;
 	return an;
 }
 

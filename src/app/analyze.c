@@ -1,17 +1,16 @@
 /* `ftpstall analyze`: reads captures or an interface, runs the pipeline
  * and writes the report. */
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
+#include "options.h"
 #include "output.h"
 #include "pipeline.h"
+#include "runtime.h"
 
 struct analyze_opts {
 	struct pipeline_opts pipe;
@@ -32,7 +31,7 @@ void usage_analyze(FILE *out)
 		     "on an interface, and reports every FTP session: which side stalled,\n"
 		     "for how long, how the connection closed, and the server's timeouts.\n\n"
 		     "Options:\n");
-	pipeline_usage(out);
+	options_pipeline_usage(out);
 	fprintf(out, "      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
 		     "  -Z, --user USER          live: drop root privileges to USER once the\n"
 		     "                           capture device is open\n"
@@ -49,37 +48,10 @@ void usage_analyze(FILE *out)
 		     "report or --write-incidents file that cannot be written.\n");
 }
 
-/* Runs the pipeline until the source ends, a signal arrives, or the
- * duration (live) is over. */
-static void pump(struct pipeline *p, long duration_s)
-{
-	int64_t deadline = p->live && duration_s > 0 ?
-				   pipeline_wall_clock_us() + duration_s * FST_US_PER_SEC :
-				   INT64_MAX;
-	struct fst_packet pkt;
-
-	while (!pipeline_stop_requested) {
-		int rc = fst_capture_next(p->cap, &pkt);
-
-		if (rc == 1) {
-			fst_tcp_input(p->tcp, &pkt);
-			continue;
-		}
-		if (rc < 0)
-			break;
-		/* Live and idle: wait for packets, but keep idle timers going. */
-		if (pipeline_wall_clock_us() >= deadline)
-			break;
-		struct pollfd pfd = { .fd = fst_capture_fd(p->cap), .events = POLLIN };
-		poll(&pfd, 1, 200);
-		fst_tcp_advance(p->tcp, pipeline_wall_clock_us());
-	}
-}
-
 static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 {
 	static const struct option long_options[] = {
-		PIPELINE_LONG_OPTIONS,
+		OPTIONS_PIPELINE_LONG,
 		{ "duration", required_argument, NULL, 'D' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -93,9 +65,9 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" PIPELINE_SHORT_OPTIONS "f:o:Z:h", long_options,
+	while ((c = getopt_long(argc, argv, ":" OPTIONS_PIPELINE_SHORT "f:o:Z:h", long_options,
 				NULL)) != -1) {
-		int shared = pipeline_option(&opts->pipe, c, optarg, "ftpstall analyze");
+		int shared = options_pipeline(&opts->pipe, c, optarg, "ftpstall analyze");
 
 		if (shared < 0)
 			return -1;
@@ -127,14 +99,14 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			usage_analyze(stdout);
 			return 1;
 		default:
-			pipeline_getopt_error("analyze", c, argv);
+			options_getopt_error("analyze", c, argv);
 			return -1;
 		}
 	}
 	return 0;
 
 bad_value:
-	pipeline_getopt_error("analyze", 'V', argv);
+	options_getopt_error("analyze", 'V', argv);
 	return -1;
 }
 
@@ -232,11 +204,14 @@ static int write_incidents(const char *path, char **files, int file_count,
 
 int cmd_analyze(int argc, char **argv)
 {
-	struct analyze_opts opts = { .pipe.ftp = { .ports = { 21 }, .port_count = 1 } };
+	struct analyze_opts opts = { 0 };
+	struct pipeline_pump_cfg pump = { .stop_at_end = true, .wake_fd = -1 };
 	struct pipeline p;
 	int status = EXIT_STATUS_OK;
-	int rc = parse_options(argc, argv, &opts);
+	int rc;
 
+	options_pipeline_init(&opts.pipe);
+	rc = parse_options(argc, argv, &opts);
 	if (rc != 0)
 		return rc > 0 ? EXIT_STATUS_OK : EXIT_STATUS_USAGE;
 	if (opts.incidents_pcap && opts.pipe.interface) {
@@ -246,12 +221,13 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (pipeline_open(&p, &opts.pipe, argv + optind, argc - optind, "ftpstall analyze") != 0)
 		return EXIT_STATUS_USAGE;
-	if (opts.drop_user && pipeline_drop_privileges(opts.drop_user, "ftpstall analyze") != 0) {
+	if (opts.drop_user && runtime_drop_privileges(opts.drop_user, "ftpstall analyze") != 0) {
 		pipeline_close(&p);
 		return EXIT_STATUS_USAGE;
 	}
-	pipeline_catch_signals();
-	pump(&p, opts.duration_s);
+	runtime_catch_signals();
+	pump.duration_us = opts.duration_s * FST_US_PER_SEC;
+	pipeline_pump(&p, &pump);
 	pipeline_finish(&p);
 	if (pipeline_write_report(&p, opts.format, opts.output,
 				  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),

@@ -3,6 +3,7 @@
 #define FTPSTALL_APP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses, as documented in --help. */
@@ -12,6 +13,10 @@ enum {
 	EXIT_STATUS_FAILED = 1,	  /* upload, probe: the job failed */
 	EXIT_STATUS_USAGE = 2,	  /* bad usage or unreadable input */
 };
+
+/* upload and probe: --connect-timeout and --timeout defaults, seconds. */
+#define APP_CONNECT_TIMEOUT_S 10
+#define APP_REPLY_TIMEOUT_S   60
 
 int cmd_analyze(int argc, char **argv);
 void usage_analyze(FILE *out);
@@ -33,7 +38,11 @@ const char *app_option_name(const struct option *options, int c);
  * buf when it builds the path. */
 const char *app_netrc_path(const char *explicit_path, bool no_netrc, char *buf, size_t size);
 
-/* Parses a whole decimal number in [min, max]; false on anything else. */
+/* Option values (options.c). A whole decimal number in [min, max];
+ * false on anything else. */
 bool parse_long(const char *text, long min, long max, long *out);
+
+/* SECONDS as a decimal number in [min, max], into microseconds. */
+bool parse_seconds(const char *text, double min, double max, int64_t *out);
 
 #endif

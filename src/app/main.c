@@ -1,6 +1,4 @@
 /* ftpstall: entry point and subcommand dispatch. */
-#include <errno.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <unistd.h>
 #include <stdbool.h>
@@ -43,27 +41,6 @@ static void usage_main(FILE *out)
 		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(out, "\nExit status: 0 success, 1 incidents found (analyze --exit-code) or a\n"
 		     "failed upload/probe, 2 usage error or unreadable input.\n");
-}
-
-bool parse_long(const char *text, long min, long max, long *out)
-{
-	char *end;
-	long value;
-
-	errno = 0;
-	value = strtol(text, &end, 10);
-	if (errno || end == text || *end != '\0' || value < min || value > max)
-		return false;
-	*out = value;
-	return true;
-}
-
-const char *app_option_name(const struct option *options, int c)
-{
-	for (; options->name; options++)
-		if (options->val == c)
-			return options->name;
-	return "an option";
 }
 
 const char *app_netrc_path(const char *explicit_path, bool no_netrc, char *buf, size_t size)

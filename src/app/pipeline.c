@@ -1,175 +1,12 @@
-/* The pipeline shared by analyze and watch. */
+/* The pipeline shared by analyze and watch, and its packet pump. */
 #include "pipeline.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "app.h"
 #include "output.h"
-
-volatile sig_atomic_t pipeline_stop_requested;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	pipeline_stop_requested = 1;
-}
-
-void pipeline_catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-int64_t pipeline_wall_clock_us(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (int64_t)now.tv_sec * FST_US_PER_SEC + now.tv_nsec / 1000;
-}
-
-void pipeline_usage(FILE *out)
-{
-	fprintf(out,
-		"  -i, --interface IFACE    capture live on IFACE; the remaining arguments\n"
-		"                           are a BPF filter (default: tcp)\n"
-		"  -s, --snaplen BYTES      live: bytes captured per packet (default 262144)\n"
-		"  -B, --buffer-size KIB    live: kernel capture buffer in KiB (default 32768)\n"
-		"  -p, --ftp-port PORT      also treat PORT as an FTP control port (repeatable;\n"
-		"                           21 is always one)\n"
-		"      --no-autodetect      recognise control connections by port only, not\n"
-		"                           by their FTP greeting\n"
-		"  -g, --gap SECONDS        report idle gaps longer than this (default 1;\n"
-		"                           the gap before a close is always reported)\n"
-		"      --max-flows N        TCP flows tracked at once (default 262144; past it\n"
-		"                           the least recently active is evicted and counted)\n"
-		"      --max-buffer MIB     out-of-order bytes held over all flows (default 64)\n"
-		"      --max-line BYTES     longest FTP command or reply line (default 8192)\n"
-		"      --max-sessions N     ended sessions kept for the report (default 20000;\n"
-		"                           the oldest go first, counted in the statistics)\n");
-}
-
-/* The long name of a shared option, for messages. */
-static const char *argv_option(int c)
-{
-	switch (c) {
-	case 'i':
-		return "--interface";
-	case 's':
-		return "--snaplen";
-	case 'B':
-		return "--buffer-size";
-	case 'p':
-		return "--ftp-port";
-	case 'g':
-		return "--gap";
-	case 'F':
-		return "--max-flows";
-	case 'M':
-		return "--max-buffer";
-	case 'L':
-		return "--max-line";
-	case 'K':
-		return "--max-sessions";
-	default:
-		return "an option";
-	}
-}
-
-void pipeline_getopt_error(const char *subcommand, int c, char **argv)
-{
-	const char *option = argv[optind - 1];
-
-	/* "--format foo" puts the value in its own argument. */
-	if (c == 'V' && optind >= 2 && option == optarg)
-		option = argv[optind - 2];
-	if (c == ':')
-		fprintf(stderr, "ftpstall %s: option '%s' needs a value", subcommand, option);
-	else if (c == 'V')
-		fprintf(stderr, "ftpstall %s: invalid value '%s' for %s", subcommand, optarg,
-			option);
-	else
-		fprintf(stderr, "ftpstall %s: unknown option '%s'", subcommand, option);
-	fprintf(stderr, " (see 'ftpstall help %s')\n", subcommand);
-}
-
-int pipeline_option(struct pipeline_opts *o, int c, const char *arg, const char *cmd)
-{
-	long value;
-
-	switch (c) {
-	case 'i':
-		o->interface = arg;
-		return 1;
-	case 's':
-		if (!parse_long(arg, 1, 262144, &value))
-			break;
-		o->snaplen = (int)value;
-		return 1;
-	case 'B':
-		if (!parse_long(arg, 1, 1 << 20, &value))
-			break;
-		o->buffer_kib = (int)value;
-		return 1;
-	case 'p':
-		if (!parse_long(arg, 1, 65535, &value))
-			break;
-		if (o->ftp.port_count == FST_FTP_MAX_PORTS) {
-			fprintf(stderr, "%s: at most %d --ftp-port options\n", cmd,
-				FST_FTP_MAX_PORTS - 1);
-			return -1;
-		}
-		o->ftp.ports[o->ftp.port_count++] = (uint16_t)value;
-		return 1;
-	case 'g': {
-		char *end;
-		double secs = strtod(arg, &end);
-
-		if (end == arg || *end || !(secs > 0) || secs > 86400 * 365)
-			break;
-		o->analysis.gap_threshold_us = (int64_t)(secs * 1e6);
-		return 1;
-	}
-	case 'A':
-		o->ftp.no_autodetect = true;
-		return 1;
-	case 'F':
-		if (!parse_long(arg, 16, 100000000, &value))
-			break;
-		o->tcp.max_flows = (size_t)value;
-		return 1;
-	case 'M':
-		if (!parse_long(arg, 1, 1 << 20, &value))
-			break;
-		o->tcp.max_ooo_bytes_total = (size_t)value << 20;
-		return 1;
-	case 'L':
-		if (!parse_long(arg, 512, 1 << 24, &value))
-			break;
-		o->ftp.max_line = (size_t)value;
-		return 1;
-	case 'K':
-		if (!parse_long(arg, 1, 100000000, &value))
-			break;
-		o->analysis.max_sessions = (size_t)value;
-		return 1;
-	default:
-		return 0;
-	}
-	fprintf(stderr, "%s: invalid value '%s' for %s (see 'ftpstall help %s')\n", cmd, arg,
-		argv_option(c), strchr(cmd, ' ') ? strchr(cmd, ' ') + 1 : cmd);
-	return -1;
-}
+#include "runtime.h"
 
 /* Joins the remaining arguments into one BPF expression, as tcpdump
  * does. Returns new memory, free with free(). */
@@ -284,8 +121,131 @@ int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args
 
 void pipeline_finish(struct pipeline *p)
 {
+	if (p->finished)
+		return;
+	p->finished = true;
 	fst_tcp_finish(p->tcp);
 	fst_analysis_finish(p->analysis);
+}
+
+/* ---- the pump ---------------------------------------------------------- */
+
+static void set_clock_anchor(struct pipeline *p, int64_t pkt_us)
+{
+	p->anchor_pkt_us = pkt_us;
+	p->anchor_mono_us = runtime_mono_us();
+	p->now_us = pkt_us;
+}
+
+/* Packet time now: live, the last packet plus the time since it; in a
+ * replay, the position scaled by the speed. */
+static int64_t clock_now(const struct pipeline *p, double speed)
+{
+	double scale = p->live ? 1.0 : speed;
+
+	if (scale <= 0 || p->input_done)
+		return p->now_us;
+	return p->anchor_pkt_us +
+	       (int64_t)((double)(runtime_mono_us() - p->anchor_mono_us) * scale);
+}
+
+/* Microseconds until the held packet is due in a paced replay; 0 now. */
+static int64_t held_wait_us(const struct pipeline *p, double speed)
+{
+	int64_t due;
+
+	if (p->live || speed <= 0)
+		return 0;
+	due = p->anchor_mono_us + (int64_t)((double)(p->held.ts_us - p->anchor_pkt_us) / speed);
+	return due > runtime_mono_us() ? due - runtime_mono_us() : 0;
+}
+
+/* Feeds the packets that are due. Returns the microseconds until the
+ * next one is due (replay), 0 when more may be due at once, or -1 when
+ * none is waiting. */
+static int64_t feed_packets(struct pipeline *p, double speed)
+{
+	/* A bound per round keeps keys, ticks and signals responsive. */
+	for (int n = 0; n < 4096 && !p->input_done; n++) {
+		int64_t wait;
+
+		if (!p->have_held) {
+			int rc = fst_capture_next(p->cap, &p->held);
+
+			if (rc == 0)
+				return -1; /* live: nothing now */
+			if (rc < 0) {
+				p->input_done = true;
+				break;
+			}
+			p->have_held = true;
+			if (!p->live && p->anchor_mono_us == 0)
+				set_clock_anchor(p, p->held.ts_us);
+		}
+		wait = held_wait_us(p, speed);
+		if (wait > 0)
+			return wait;
+		p->have_held = false;
+		if (p->live)
+			set_clock_anchor(p, p->held.ts_us);
+		else if (p->held.ts_us > p->now_us)
+			p->now_us = p->held.ts_us;
+		fst_tcp_input(p->tcp, &p->held);
+	}
+	/* The files are over: end the flows so every session has its final
+	 * verdict, and keep the clock where the capture ended. */
+	if (p->input_done && !p->live)
+		pipeline_finish(p);
+	return p->input_done ? -1 : 0;
+}
+
+/* Sleeps until the next tick, the next packet due (wait_us >= 0), or
+ * input on the capture or the caller's fd. */
+static void wait_for_input(struct pipeline *p, const struct pipeline_pump_cfg *cfg,
+			   int64_t next_tick, int64_t wait_us)
+{
+	struct pollfd fds[2];
+	int nfds = 0, timeout_ms = (int)((next_tick - runtime_mono_us()) / 1000);
+
+	if (wait_us > 0 && wait_us / 1000 < timeout_ms)
+		timeout_ms = (int)(wait_us / 1000);
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	if (p->live && !p->input_done)
+		fds[nfds++] = (struct pollfd){ .fd = fst_capture_fd(p->cap), .events = POLLIN };
+	if (cfg->wake_fd >= 0)
+		fds[nfds++] = (struct pollfd){ .fd = cfg->wake_fd, .events = POLLIN };
+	poll(fds, (nfds_t)nfds, timeout_ms);
+}
+
+void pipeline_pump(struct pipeline *p, const struct pipeline_pump_cfg *cfg)
+{
+	int64_t next_tick = 0;
+	int64_t deadline = p->live && cfg->duration_us > 0 ? runtime_mono_us() + cfg->duration_us :
+							     INT64_MAX;
+
+	set_clock_anchor(p, runtime_wall_clock_us());
+	if (!p->live)
+		p->anchor_mono_us = 0; /* set by the first packet */
+	while (!runtime_stop_requested) {
+		int64_t wait_us = feed_packets(p, cfg->speed);
+		int64_t mono = runtime_mono_us(), now = clock_now(p, cfg->speed);
+
+		p->now_us = now > p->now_us ? now : p->now_us;
+		if (mono >= next_tick) {
+			next_tick = mono + PIPELINE_TICK_US;
+			if (p->live)
+				fst_tcp_advance(p->tcp, p->now_us);
+			if (cfg->on_tick)
+				cfg->on_tick(cfg->ctx);
+		}
+		if (cfg->on_round && !cfg->on_round(cfg->ctx))
+			break;
+		if ((cfg->stop_at_end && p->input_done) || mono >= deadline)
+			break;
+		if (wait_us != 0)
+			wait_for_input(p, cfg, next_tick, wait_us);
+	}
 }
 
 void pipeline_close(struct pipeline *p)
@@ -338,29 +298,6 @@ int pipeline_write_report(struct pipeline *p, enum fst_report_format format, con
 	    output_commit(&out, false, errbuf) != FST_OK) {
 		output_abort(&out);
 		fprintf(stderr, "%s: %s: writing the report failed\n", cmd, path);
-		return -1;
-	}
-	return 0;
-}
-
-int pipeline_drop_privileges(const char *user, const char *cmd)
-{
-	struct passwd *pw = getpwnam(user);
-
-	if (!pw) {
-		fprintf(stderr, "%s: -Z %s: no such user\n", cmd, user);
-		return -1;
-	}
-	/* As tcpdump -Z does: supplementary groups, group, then user. */
-	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
-		fprintf(stderr, "%s: -Z %s: cannot drop privileges: %s\n", cmd, user,
-			strerror(errno));
-		return -1;
-	}
-	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		fprintf(stderr, "%s: -Z %s: root privileges could be regained; stopping\n", cmd,
-			user);
 		return -1;
 	}
 	return 0;

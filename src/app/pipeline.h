@@ -1,9 +1,9 @@
 /* Private to src/app: the capture -> tcp -> ftp -> analysis pipeline
- * that analyze and watch share, with the options they share. */
+ * that analyze and watch share, and the one loop that pumps packets
+ * through it. */
 #ifndef FTPSTALL_APP_PIPELINE_H
 #define FTPSTALL_APP_PIPELINE_H
 
-#include <signal.h>
 #include <stdio.h>
 
 #include "ftpstall/analysis.h"
@@ -12,6 +12,12 @@
 #include "ftpstall/report.h"
 #include "ftpstall/tcp.h"
 
+/* Live: how often idle flows are checked (and the caller's on_tick runs)
+ * when no packet arrives. Screen refreshes and idle checks a few times a
+ * second are enough to watch timers, and cheap next to capturing. */
+#define PIPELINE_TICK_US (FST_US_PER_SEC / 4)
+
+/* What the layers are built with (options.c fills it). */
 struct pipeline_opts {
 	const char *interface; /* live; else the positional arguments are files */
 	int snaplen;
@@ -35,45 +41,48 @@ struct pipeline {
 	size_t file_count;
 	fst_ftp_event_fn tap;
 	void *tap_ctx;
+	/* The clock of pipeline_pump. Packet time drives the analysis;
+	 * between packets now_us is the last packet's time plus the
+	 * monotonic time since it (live), or the replay position. */
+	int64_t now_us;
+	int64_t anchor_pkt_us;	/* this packet time ... */
+	int64_t anchor_mono_us; /* ... was at this monotonic time */
+	bool input_done;	/* the source has ended (or failed) */
+	bool finished;		/* pipeline_finish ran */
+	bool have_held;
+	struct fst_packet held; /* replay: the next packet, not yet due */
 };
 
-/* getopt_long rows and handling of the options shared by analyze and
- * watch (-i -s -B -p -g --no-autodetect and the --max-* limits). */
-#define PIPELINE_LONG_OPTIONS                                    \
-	{ "interface", required_argument, NULL, 'i' },           \
-		{ "snaplen", required_argument, NULL, 's' },     \
-		{ "buffer-size", required_argument, NULL, 'B' }, \
-		{ "ftp-port", required_argument, NULL, 'p' },    \
-		{ "gap", required_argument, NULL, 'g' },         \
-		{ "no-autodetect", no_argument, NULL, 'A' },     \
-		{ "max-flows", required_argument, NULL, 'F' },   \
-		{ "max-buffer", required_argument, NULL, 'M' },  \
-		{ "max-line", required_argument, NULL, 'L' },    \
-	{                                                        \
-		"max-sessions", required_argument, NULL, 'K'     \
-	}
-#define PIPELINE_SHORT_OPTIONS "i:s:B:p:g:"
-
-/* Handles option c if it is a shared one: 1 handled, 0 not shared,
- * -1 bad value (message printed, prefixed with cmd). */
-int pipeline_option(struct pipeline_opts *o, int c, const char *arg, const char *cmd);
-
-/* Prints the one-line error for what getopt_long returned: ':' a missing
- * value, 'V' an invalid value (optarg), anything else an unknown option. */
-void pipeline_getopt_error(const char *subcommand, int c, char **argv);
-
-/* Usage lines of the shared options. */
-void pipeline_usage(FILE *out);
+/* The caller's part of pipeline_pump. */
+struct pipeline_pump_cfg {
+	double speed;	     /* files: 1 = real time, 0 = as fast as possible */
+	int64_t duration_us; /* live: return after this long; 0 = no limit */
+	bool stop_at_end;    /* return once the input has ended */
+	int wake_fd;	     /* also wait for input on this fd (a terminal); -1: none */
+	/* Every PIPELINE_TICK_US of monotonic time, after the live clock
+	 * has advanced the flows. May be NULL. */
+	void (*on_tick)(void *ctx);
+	/* Once a round, after any tick; false makes the pump return. May be
+	 * NULL. */
+	bool (*on_round)(void *ctx);
+	void *ctx;
+};
 
 /* Opens the source (interface with the BPF words, or files) and builds
  * the layers. Returns 0, or prints "cmd: reason" and returns -1. */
 int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args, int nargs,
 		  const char *cmd);
 
+/* Feeds packets through the layers until a stop signal, the end of the
+ * input (with stop_at_end), the live duration, or on_round says so. At
+ * the end of capture files it runs pipeline_finish, so every session has
+ * its final verdict while the caller may still show it. */
+void pipeline_pump(struct pipeline *p, const struct pipeline_pump_cfg *cfg);
+
 /* Feeds one event to the analysis; a tap calls this. */
 void pipeline_ftp_event(void *pipeline, const struct fst_ftp_event *ev);
 
-/* Ends every flow (end of input) and settles the analysis. */
+/* Ends every flow (end of input) and settles the analysis; once. */
 void pipeline_finish(struct pipeline *p);
 
 void pipeline_close(struct pipeline *p);
@@ -85,16 +94,5 @@ void pipeline_report_input(struct pipeline *p, struct fst_report_input *in, bool
  * Returns 0, or prints why and returns -1. */
 int pipeline_write_report(struct pipeline *p, enum fst_report_format format, const char *path,
 			  bool color, const char *cmd);
-
-/* Drops root to user (tcpdump's -Z) once the capture device is open.
- * Returns 0, or prints why and returns -1. */
-int pipeline_drop_privileges(const char *user, const char *cmd);
-
-/* Wall clock in microseconds (live mode's clock ticks). */
-int64_t pipeline_wall_clock_us(void);
-
-/* Set by SIGINT/SIGTERM once pipeline_catch_signals was called. */
-extern volatile sig_atomic_t pipeline_stop_requested;
-void pipeline_catch_signals(void);
 
 #endif

@@ -1,22 +1,21 @@
 /* `ftpstall probe`: logs in to an FTP server, stays silent and measures
  * how long the server keeps the idle control connection (and, with
  * --data, a stalled data connection), via src/client. */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
-#include "pipeline.h"
+#include "runtime.h"
 #include "ftpstall/client.h"
 
 #define CMD "ftpstall probe"
+
+/* --max-wait default: longer than the idle timeouts servers ship with. */
+#define DEFAULT_MAX_WAIT_S 900
 
 struct probe_opts {
 	struct fst_client_probe_cfg cfg;
@@ -30,50 +29,31 @@ struct probe_opts {
 
 void usage_probe(FILE *out)
 {
-	fprintf(out, "usage: ftpstall probe [options] ftp://[user@]host[:port]/[dir/]\n\n"
-		     "Logs in, then stays silent and measures how long the server keeps an\n"
-		     "idle control connection: until its 421 reply, FIN or RST, up to\n"
-		     "--max-wait. With --data it then uploads a few bytes into a scratch file\n"
-		     "in dir, stalls, and measures how long the server tolerates the stalled\n"
-		     "data connection (the scratch file is deleted afterwards). Prints the\n"
-		     "measured timeouts with their resolution and the server's reply texts.\n\n"
-		     "Credentials as for upload: FTP_PASSWORD or ~/.netrc, else anonymous.\n\n"
-		     "Options:\n"
-		     "  -m, --max-wait SECONDS   give up waiting after SECONDS (default 900)\n"
-		     "  -d, --data               also measure the stalled-data timeout\n"
-		     "  -a, --active             active mode for --data (EPRT, PORT)\n"
-		     "  -4, -6                   IPv4 or IPv6 only\n"
-		     "      --connect-timeout SECONDS  per connection attempt (default 10)\n"
-		     "  -t, --timeout SECONDS    for a reply (default 60)\n"
-		     "      --netrc-file FILE    read FILE instead of ~/.netrc\n"
-		     "      --no-netrc           do not read a netrc file\n"
-		     "  -f, --format FORMAT      text (default) or json\n"
-		     "  -v, --verbose            log commands and replies to stderr\n"
-		     "  -h, --help               show this help\n\n"
-		     "Exit status: 0 measured (a --max-wait without a timeout counts), 1 the\n"
-		     "server could not be reached, refused the login or a measurement failed,\n"
-		     "2 usage error or credentials that cannot be used.\n");
-}
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * FST_US_PER_SEC + ts.tv_nsec / 1000;
-}
-
-static bool parse_seconds(const char *text, double min, double max, int64_t *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno || end == text || *end || !isfinite(v) || v < min || v > max)
-		return false;
-	*out = (int64_t)(v * 1e6 + 0.5);
-	return true;
+	fprintf(out,
+		"usage: ftpstall probe [options] ftp://[user@]host[:port]/[dir/]\n\n"
+		"Logs in, then stays silent and measures how long the server keeps an\n"
+		"idle control connection: until its 421 reply, FIN or RST, up to\n"
+		"--max-wait. With --data it then uploads a few bytes into a scratch file\n"
+		"in dir, stalls, and measures how long the server tolerates the stalled\n"
+		"data connection (the scratch file is deleted afterwards). Prints the\n"
+		"measured timeouts with their resolution and the server's reply texts.\n\n"
+		"Credentials as for upload: FTP_PASSWORD or ~/.netrc, else anonymous.\n\n"
+		"Options:\n"
+		"  -m, --max-wait SECONDS   give up waiting after SECONDS (default %d)\n"
+		"  -d, --data               also measure the stalled-data timeout\n"
+		"  -a, --active             active mode for --data (EPRT, PORT)\n"
+		"  -4, -6                   IPv4 or IPv6 only\n"
+		"      --connect-timeout SECONDS  per connection attempt (default %d)\n"
+		"  -t, --timeout SECONDS    for a reply (default %d)\n"
+		"      --netrc-file FILE    read FILE instead of ~/.netrc\n"
+		"      --no-netrc           do not read a netrc file\n"
+		"  -f, --format FORMAT      text (default) or json\n"
+		"  -v, --verbose            log commands and replies to stderr\n"
+		"  -h, --help               show this help\n\n"
+		"Exit status: 0 measured (a --max-wait without a timeout counts), 1 the\n"
+		"server could not be reached, refused the login or a measurement failed,\n"
+		"2 usage error or credentials that cannot be used.\n",
+		DEFAULT_MAX_WAIT_S, APP_CONNECT_TIMEOUT_S, APP_REPLY_TIMEOUT_S);
 }
 
 static void on_log(void *ctx, const char *line)
@@ -81,8 +61,8 @@ static void on_log(void *ctx, const char *line)
 	const struct probe_opts *o = ctx;
 
 	if (o->verbose)
-		fprintf(stderr, "%s: [%9.3f] %s\n", CMD, (double)(mono_us() - o->start_us) / 1e6,
-			line);
+		fprintf(stderr, "%s: [%9.3f] %s\n", CMD,
+			(double)(runtime_mono_us() - o->start_us) / 1e6, line);
 }
 
 static int parse_options(int argc, char **argv, struct probe_opts *o)
@@ -174,10 +154,10 @@ bad_value:
 int cmd_probe(int argc, char **argv)
 {
 	struct probe_opts o = {
-		.cfg = { .max_wait_us = 900 * FST_US_PER_SEC,
-			 .conn = { .connect_timeout_us = 10 * FST_US_PER_SEC,
-				   .timeout_us = 60 * FST_US_PER_SEC } },
-		.start_us = mono_us(),
+		.cfg = { .max_wait_us = DEFAULT_MAX_WAIT_S * FST_US_PER_SEC,
+			 .conn = { .connect_timeout_us = APP_CONNECT_TIMEOUT_S * FST_US_PER_SEC,
+				   .timeout_us = APP_REPLY_TIMEOUT_S * FST_US_PER_SEC } },
+		.start_us = runtime_mono_us(),
 	};
 	char errbuf[FST_ERRBUF_SIZE], netrc_buf[PATH_MAX];
 	char user[FST_CLIENT_USER_MAX + 1], password[FST_CLIENT_PASSWORD_MAX + 1];
@@ -211,8 +191,8 @@ int cmd_probe(int argc, char **argv)
 	o.cfg.conn.password = have_password ? password : NULL;
 	o.cfg.conn.on_log = on_log;
 	o.cfg.conn.log_ctx = &o;
-	o.cfg.conn.cancel = &pipeline_stop_requested;
-	pipeline_catch_signals();
+	o.cfg.conn.cancel = &runtime_stop_requested;
+	runtime_catch_signals();
 	rc = fst_client_probe_run(&o.cfg, &res, errbuf);
 	explicit_bzero(password, sizeof(password));
 	status = EXIT_STATUS_OK;

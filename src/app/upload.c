@@ -5,20 +5,22 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
-#include "pipeline.h"
+#include "runtime.h"
 #include "ftpstall/client.h"
 
 #define CMD "ftpstall upload"
+
+/* --retries, --retry-delay and --retry-max-delay defaults. */
+#define DEFAULT_RETRIES		  5
+#define DEFAULT_RETRY_DELAY_S	  1
+#define DEFAULT_RETRY_MAX_DELAY_S 60
 
 struct upload_opts {
 	struct fst_client_upload_cfg cfg;
@@ -55,9 +57,9 @@ void usage_upload(FILE *out)
 		"~/.netrc (refused when others can read it); without a user the login\n"
 		"is anonymous. A password in the URL is refused.\n\n"
 		"Options:\n"
-		"  -r, --retries N          reconnects per file without progress (default 5)\n"
-		"      --retry-delay SECONDS      first backoff delay (default 1)\n"
-		"      --retry-max-delay SECONDS  backoff cap (default 60)\n"
+		"  -r, --retries N          reconnects per file without progress (default %d)\n"
+		"      --retry-delay SECONDS      first backoff delay (default %d)\n"
+		"      --retry-max-delay SECONDS  backoff cap (default %d)\n"
 		"      --keepalive SECONDS  send NOOP when the session is idle this long\n"
 		"      --idle-before SECONDS  wait idle on the control connection before\n"
 		"                           each file (as duplicity does building a volume)\n"
@@ -66,8 +68,8 @@ void usage_upload(FILE *out)
 		"      --limit-rate RATE    bytes per second (suffixes k, M, G: 1024-based)\n"
 		"  -a, --active             active mode (EPRT, PORT) instead of EPSV/PASV\n"
 		"  -4, -6                   IPv4 or IPv6 only\n"
-		"      --connect-timeout SECONDS  per connection attempt (default 10)\n"
-		"  -t, --timeout SECONDS    for a reply or progress on a transfer (default 60)\n"
+		"      --connect-timeout SECONDS  per connection attempt (default %d)\n"
+		"  -t, --timeout SECONDS    for a reply or progress on a transfer (default %d)\n"
 		"      --netrc-file FILE    read FILE instead of ~/.netrc\n"
 		"      --no-netrc           do not read a netrc file\n"
 		"  -f, --format FORMAT      summary as text (default) or json\n"
@@ -78,29 +80,9 @@ void usage_upload(FILE *out)
 		"Exit status: 0 all files verified, 1 a file failed after all retries (or\n"
 		"the server could not be reached or refused the login), 2 usage error,\n"
 		"an unreadable FILE, or credentials that cannot be used (a ~/.netrc\n"
-		"others can read, no password for the URL's user).\n");
-}
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * FST_US_PER_SEC + ts.tv_nsec / 1000;
-}
-
-/* SECONDS as a decimal number in [min, max] into microseconds. */
-static bool parse_seconds(const char *text, double min, double max, int64_t *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno || end == text || *end || !isfinite(v) || v < min || v > max)
-		return false;
-	*out = (int64_t)(v * 1e6 + 0.5);
-	return true;
+		"others can read, no password for the URL's user).\n",
+		DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_S, DEFAULT_RETRY_MAX_DELAY_S,
+		APP_CONNECT_TIMEOUT_S, APP_REPLY_TIMEOUT_S);
 }
 
 /* BYTES with an optional k/M/G suffix (1024-based, as curl reads them). */
@@ -158,7 +140,8 @@ static void on_log(void *ctx, const char *line)
 	if (!t->opts->verbose)
 		return;
 	term_clear_bar(t);
-	fprintf(stderr, "%s: [%9.3f] %s\n", CMD, (double)(mono_us() - t->start_us) / 1e6, line);
+	fprintf(stderr, "%s: [%9.3f] %s\n", CMD, (double)(runtime_mono_us() - t->start_us) / 1e6,
+		line);
 }
 
 static void on_progress(void *ctx, size_t file_index, uint64_t offset, uint64_t size)
@@ -166,7 +149,7 @@ static void on_progress(void *ctx, size_t file_index, uint64_t offset, uint64_t 
 	struct term *t = ctx;
 	const char *name = t->opts->cfg.files[file_index];
 	const char *base = strrchr(name, '/');
-	int64_t now = mono_us();
+	int64_t now = runtime_mono_us();
 	double frac = size ? (double)offset / (double)size : 1.0, rate;
 	int filled, width = 30;
 	char bar[32];
@@ -391,16 +374,16 @@ static void print_errors(const struct fst_client_upload_result *r)
 int cmd_upload(int argc, char **argv)
 {
 	struct upload_opts o = {
-		.cfg = { .retries = 5,
-			 .retry_delay_us = 1 * FST_US_PER_SEC,
-			 .retry_max_delay_us = 60 * FST_US_PER_SEC,
-			 .conn = { .connect_timeout_us = 10 * FST_US_PER_SEC,
-				   .timeout_us = 60 * FST_US_PER_SEC } },
+		.cfg = { .retries = DEFAULT_RETRIES,
+			 .retry_delay_us = DEFAULT_RETRY_DELAY_S * FST_US_PER_SEC,
+			 .retry_max_delay_us = DEFAULT_RETRY_MAX_DELAY_S * FST_US_PER_SEC,
+			 .conn = { .connect_timeout_us = APP_CONNECT_TIMEOUT_S * FST_US_PER_SEC,
+				   .timeout_us = APP_REPLY_TIMEOUT_S * FST_US_PER_SEC } },
 		.progress = true,
 	};
 	char errbuf[FST_ERRBUF_SIZE], netrc_buf[PATH_MAX];
 	char user[FST_CLIENT_USER_MAX + 1], password[FST_CLIENT_PASSWORD_MAX + 1];
-	struct term term = { .opts = &o, .start_us = mono_us() };
+	struct term term = { .opts = &o, .start_us = runtime_mono_us() };
 	const struct fst_client_upload_result *res;
 	struct fst_client_upload *up;
 	bool have_password;
@@ -440,7 +423,7 @@ int cmd_upload(int argc, char **argv)
 	o.cfg.conn.password = have_password ? password : NULL;
 	o.cfg.conn.on_log = on_log;
 	o.cfg.conn.log_ctx = &term;
-	o.cfg.conn.cancel = &pipeline_stop_requested;
+	o.cfg.conn.cancel = &runtime_stop_requested;
 	o.cfg.files = (const char *const *)(argv + optind);
 	o.cfg.file_count = (size_t)nfiles;
 	if (o.progress && isatty(STDERR_FILENO)) {
@@ -453,7 +436,7 @@ int cmd_upload(int argc, char **argv)
 		status = EXIT_STATUS_USAGE;
 		goto out_wipe;
 	}
-	pipeline_catch_signals();
+	runtime_catch_signals();
 	rc = fst_client_upload_run(up);
 	term_clear_bar(&term);
 	res = fst_client_upload_result(up);

@@ -3,28 +3,26 @@
  * ncurses view (src/tui); without one, or with --no-tui, it prints one
  * line per event and, at the end or on Ctrl-C, the final report.
  *
- * One loop polls the capture fd and the keyboard with a timeout, so idle
- * timers keep counting when no packet arrives. Packet time drives the
- * analysis; between packets the clock is the last packet's time plus the
- * monotonic time since it (live), or the replay position (replay). */
-#include <errno.h>
+ * The pipeline's pump polls the capture fd and the keyboard with a
+ * timeout, so idle timers keep counting when no packet arrives; its
+ * clock (packet time, see pipeline.h) is what the view shows. */
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
+#include "options.h"
 #include "output.h"
 #include "pipeline.h"
+#include "runtime.h"
 #include "ftpstall/tui.h"
 
-/* Screen refreshes and idle checks per second: enough to watch timers,
- * cheap next to capturing. */
-#define TICK_US		    (FST_US_PER_SEC / 4)
+/* How often the servers' timeout estimates are worked out again. */
 #define ESTIMATE_REFRESH_US (2 * FST_US_PER_SEC)
+/* --speed: a replay in real time. */
+#define DEFAULT_SPEED 1
 
 struct watch_opts {
 	struct pipeline_opts pipe;
@@ -50,12 +48,7 @@ struct watch {
 	struct pipeline p;
 	struct fst_tui *tui;
 	FILE *out;
-	int64_t now_us;
-	int64_t anchor_pkt_us;	/* clock: this packet time ... */
-	int64_t anchor_mono_us; /* ... was at this monotonic time */
-	bool input_done;
-	bool have_held;
-	struct fst_packet held; /* replay: the next packet, not yet due */
+	int64_t next_estimate_us; /* monotonic */
 	struct stream_mark *marks;
 	size_t mark_count;
 };
@@ -69,32 +62,26 @@ void usage_watch(FILE *out)
 		     "timeout. Without a terminal (or with --no-tui) prints one line per\n"
 		     "event; Ctrl-C then prints the final report.\n\n"
 		     "Options:\n");
-	pipeline_usage(out);
-	fprintf(out, "  -r, --read               the arguments are capture files to replay\n"
-		     "      --speed N            replay at N times real time (default 1; 0 = as\n"
-		     "                           fast as possible)\n"
-		     "  -t, --timeout SECONDS    idle alarm (default: the server's observed\n"
-		     "                           timeout once known, else 300)\n"
-		     "      --no-tui             print events as lines instead of the screen\n"
-		     "  -f, --format FORMAT      event lines as text (default) or jsonl\n"
-		     "  -v, --verbose            event lines include commands and replies\n"
-		     "  -w, --write FILE         also save the captured packets to FILE (pcap)\n"
-		     "  -Z, --user USER          drop root privileges to USER once the capture\n"
-		     "                           device (and -w file) are open\n"
-		     "  -h, --help               show this help\n\n"
-		     "Keys: arrows or j/k select, Enter details, Esc back, q quit, s sort,\n"
-		     "/ filter, p pause the display, w write the report, ? help.\n\n"
-		     "Exit status: 0 success, 2 usage error, unreadable input, no capture\n"
-		     "permission, a -w file that cannot be written, a -Z user that cannot be\n"
-		     "switched to, or a terminal the screen cannot use.\n");
-}
-
-static int64_t mono_us(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)now.tv_sec * FST_US_PER_SEC + now.tv_nsec / 1000;
+	options_pipeline_usage(out);
+	fprintf(out,
+		"  -r, --read               the arguments are capture files to replay\n"
+		"      --speed N            replay at N times real time (default %d; 0 = as\n"
+		"                           fast as possible)\n"
+		"  -t, --timeout SECONDS    idle alarm (default: the server's observed\n"
+		"                           timeout once known, else %d)\n"
+		"      --no-tui             print events as lines instead of the screen\n"
+		"  -f, --format FORMAT      event lines as text (default) or jsonl\n"
+		"  -v, --verbose            event lines include commands and replies\n"
+		"  -w, --write FILE         also save the captured packets to FILE (pcap)\n"
+		"  -Z, --user USER          drop root privileges to USER once the capture\n"
+		"                           device (and -w file) are open\n"
+		"  -h, --help               show this help\n\n"
+		"Keys: arrows or j/k select, Enter details, Esc back, q quit, s sort,\n"
+		"/ filter, p pause the display, w write the report, ? help.\n\n"
+		"Exit status: 0 success, 2 usage error, unreadable input, no capture\n"
+		"permission, a -w file that cannot be written, a -Z user that cannot be\n"
+		"switched to, or a terminal the screen cannot use.\n",
+		DEFAULT_SPEED, FST_TUI_DEFAULT_TIMEOUT_S);
 }
 
 /* ---- the event stream ------------------------------------------------- */
@@ -148,7 +135,7 @@ static void on_update(void *ctx, const struct fst_session_result *r,
 		 * not news. */
 		if (m->verdict_printed == FST_VERDICT_PENDING || m->verdict != r->verdict) {
 			stream(w, FST_STREAM_VERDICT,
-			       r->verdict_state == FST_VERDICT_FINAL ? w->now_us : r->close.ts_us,
+			       r->verdict_state == FST_VERDICT_FINAL ? w->p.now_us : r->close.ts_us,
 			       r);
 			m->verdict = r->verdict;
 		}
@@ -186,18 +173,15 @@ static void ftp_tap(void *ctx, const struct fst_ftp_event *ev)
 /* Reports each idle that crosses the gap threshold, once per period. */
 static void check_idles(struct watch *w)
 {
-	double threshold_s = (double)(w->opts->pipe.analysis.gap_threshold_us ?
-					      w->opts->pipe.analysis.gap_threshold_us :
-					      FST_US_PER_SEC) /
-			     1e6;
+	double threshold_s = (double)w->opts->pipe.analysis.gap_threshold_us / 1e6;
 
 	for (struct fst_session_result *r = fst_analysis_results(w->p.analysis); r; r = r->next) {
 		const struct fst_ftp_session *s = r->session;
 		struct stream_mark *m = mark_of(w, s);
-		double idle = fst_analysis_idle_s(r, w->now_us);
-		int64_t since = w->now_us - (int64_t)(idle * 1e6);
+		double idle = fst_analysis_idle_s(r, w->p.now_us);
+		int64_t since = w->p.now_us - (int64_t)(idle * 1e6);
 		struct fst_stream_line line = { .event = FST_STREAM_IDLE,
-						.ts_us = w->now_us,
+						.ts_us = w->p.now_us,
 						.result = r };
 
 		if (!m || r->verdict_state != FST_VERDICT_PENDING || idle < threshold_s ||
@@ -212,70 +196,6 @@ static void check_idles(struct watch *w)
 								    FST_WAIT_SERVER;
 		fst_report_stream_line(w->out, w->opts->jsonl, &line);
 	}
-}
-
-/* ---- the clock and the packets --------------------------------------- */
-
-static void set_clock_anchor(struct watch *w, int64_t pkt_us)
-{
-	w->anchor_pkt_us = pkt_us;
-	w->anchor_mono_us = mono_us();
-	w->now_us = pkt_us;
-}
-
-/* Packet time now: live, the last packet plus the time since it; in a
- * replay, the position scaled by the speed. */
-static int64_t clock_now(const struct watch *w)
-{
-	double scale = w->p.live ? 1.0 : w->opts->speed;
-
-	if (scale <= 0 || w->input_done)
-		return w->now_us;
-	return w->anchor_pkt_us + (int64_t)((double)(mono_us() - w->anchor_mono_us) * scale);
-}
-
-/* Feeds the packets that are due. Returns the microseconds until the
- * next one is due (replay), or -1 when none is waiting. */
-static int64_t feed_packets(struct watch *w)
-{
-	/* A bound per round keeps keys and the screen responsive. */
-	for (int n = 0; n < 4096 && !w->input_done; n++) {
-		int rc;
-
-		if (!w->have_held) {
-			rc = fst_capture_next(w->p.cap, &w->held);
-			if (rc == 0)
-				return -1; /* live: nothing now */
-			if (rc < 0) {
-				w->input_done = true;
-				break;
-			}
-			w->have_held = true;
-			if (!w->p.live && w->anchor_mono_us == 0)
-				set_clock_anchor(w, w->held.ts_us);
-		}
-		if (!w->p.live && w->opts->speed > 0) {
-			int64_t due = w->anchor_mono_us +
-				      (int64_t)((double)(w->held.ts_us - w->anchor_pkt_us) /
-						w->opts->speed);
-			int64_t wait = due - mono_us();
-
-			if (wait > 0)
-				return wait;
-		}
-		w->have_held = false;
-		if (w->p.live)
-			set_clock_anchor(w, w->held.ts_us);
-		else if (w->held.ts_us > w->now_us)
-			w->now_us = w->held.ts_us;
-		fst_tcp_input(w->p.tcp, &w->held);
-	}
-	if (w->input_done && !w->p.live) {
-		/* The replay is over: end the flows so every session has its
-		 * final verdict, and keep the clock where the capture ended. */
-		pipeline_finish(&w->p);
-	}
-	return w->input_done ? -1 : 0;
 }
 
 /* ---- the terminal view's report key ----------------------------------- */
@@ -304,73 +224,66 @@ static int write_report_file(void *ctx, const char *path, char *errbuf)
 static struct fst_tui_view current_view(struct watch *w)
 {
 	struct fst_tui_view view = {
-		.now_us = w->now_us,
+		.now_us = w->p.now_us,
 		.analysis = w->p.analysis,
 		.capture = fst_capture_stats(w->p.cap),
 		.source = fst_capture_source_name(w->p.cap),
 		.live = w->p.live,
-		.input_done = w->input_done,
+		.input_done = w->p.input_done,
 	};
 
 	return view;
 }
 
+static void on_tick(void *ctx)
+{
+	struct watch *w = ctx;
+	int64_t mono = runtime_mono_us();
+
+	if (mono >= w->next_estimate_us) {
+		w->next_estimate_us = mono + ESTIMATE_REFRESH_US;
+		fst_analysis_finish(w->p.analysis);
+	}
+	if (w->tui) {
+		struct fst_tui_view view = current_view(w);
+
+		fst_tui_draw(w->tui, &view);
+	} else {
+		check_idles(w);
+	}
+}
+
+/* The keys; false once the user has quit. */
+static bool on_round(void *ctx)
+{
+	struct watch *w = ctx;
+	struct fst_tui_view view;
+
+	if (!w->tui)
+		return true;
+	view = current_view(w);
+	return fst_tui_handle_input(w->tui, &view);
+}
+
 static void run(struct watch *w)
 {
-	int64_t next_tick = 0, next_estimate = 0;
+	struct pipeline_pump_cfg pump = {
+		.speed = w->opts->speed,
+		/* The screen stays up at the end of a replay until 'q'. */
+		.stop_at_end = !w->tui && !w->p.live,
+		.wake_fd = w->tui ? fst_tui_input_fd(w->tui) : -1,
+		.on_tick = on_tick,
+		.on_round = on_round,
+		.ctx = w,
+	};
 
-	while (!pipeline_stop_requested) {
-		int64_t wait_us = feed_packets(w);
-		int64_t mono = mono_us();
-		struct pollfd fds[2];
-		int nfds = 0, timeout_ms;
-
-		w->now_us = clock_now(w) > w->now_us ? clock_now(w) : w->now_us;
-		if (mono >= next_tick) {
-			next_tick = mono + TICK_US;
-			if (w->p.live)
-				fst_tcp_advance(w->p.tcp, w->now_us);
-			if (mono >= next_estimate) {
-				next_estimate = mono + ESTIMATE_REFRESH_US;
-				fst_analysis_finish(w->p.analysis);
-			}
-			if (w->tui) {
-				struct fst_tui_view view = current_view(w);
-
-				fst_tui_draw(w->tui, &view);
-			} else {
-				check_idles(w);
-			}
-		}
-		if (w->tui) {
-			struct fst_tui_view view = current_view(w);
-
-			if (!fst_tui_handle_input(w->tui, &view))
-				break;
-		}
-		if (!w->tui && w->input_done && !w->p.live)
-			break;
-		if (wait_us == 0)
-			continue; /* more packets are due now */
-		timeout_ms = (int)((next_tick - mono_us()) / 1000);
-		if (wait_us > 0 && wait_us / 1000 < timeout_ms)
-			timeout_ms = (int)(wait_us / 1000);
-		if (timeout_ms < 0)
-			timeout_ms = 0;
-		if (w->p.live && !w->input_done)
-			fds[nfds++] =
-				(struct pollfd){ .fd = fst_capture_fd(w->p.cap), .events = POLLIN };
-		if (w->tui)
-			fds[nfds++] =
-				(struct pollfd){ .fd = fst_tui_input_fd(w->tui), .events = POLLIN };
-		poll(fds, (nfds_t)nfds, timeout_ms);
-	}
+	pipeline_pump(&w->p, &pump);
 }
 
 static int parse_options(int argc, char **argv, struct watch_opts *opts)
 {
 	static const struct option long_options[] = {
-		PIPELINE_LONG_OPTIONS,
+		OPTIONS_PIPELINE_LONG,
 		{ "read", no_argument, NULL, 'r' },
 		{ "speed", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -386,9 +299,9 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" PIPELINE_SHORT_OPTIONS "rt:f:vw:Z:h", long_options,
+	while ((c = getopt_long(argc, argv, ":" OPTIONS_PIPELINE_SHORT "rt:f:vw:Z:h", long_options,
 				NULL)) != -1) {
-		int shared = pipeline_option(&opts->pipe, c, optarg, "ftpstall watch");
+		int shared = options_pipeline(&opts->pipe, c, optarg, "ftpstall watch");
 
 		if (shared < 0)
 			return -1;
@@ -430,7 +343,7 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 			usage_watch(stdout);
 			return 1;
 		default:
-			pipeline_getopt_error("watch", c, argv);
+			options_getopt_error("watch", c, argv);
 			return -1;
 		}
 	}
@@ -446,18 +359,20 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 	return 0;
 
 bad_value:
-	pipeline_getopt_error("watch", 'V', argv);
+	options_getopt_error("watch", 'V', argv);
 	return -1;
 }
 
 int cmd_watch(int argc, char **argv)
 {
-	struct watch_opts opts = { .pipe.ftp = { .ports = { 21 }, .port_count = 1 }, .speed = 1 };
+	struct watch_opts opts = { .speed = DEFAULT_SPEED };
 	struct watch w = { .opts = &opts, .out = stdout };
 	char errbuf[FST_ERRBUF_SIZE];
 	int status = EXIT_STATUS_OK;
-	int rc = parse_options(argc, argv, &opts);
+	int rc;
 
+	options_pipeline_init(&opts.pipe);
+	rc = parse_options(argc, argv, &opts);
 	if (rc != 0)
 		return rc > 0 ? EXIT_STATUS_OK : EXIT_STATUS_USAGE;
 	opts.pipe.analysis.on_update = on_update;
@@ -471,13 +386,10 @@ int cmd_watch(int argc, char **argv)
 		status = EXIT_STATUS_USAGE;
 		goto out_close;
 	}
-	if (opts.drop_user && pipeline_drop_privileges(opts.drop_user, "ftpstall watch") != 0) {
+	if (opts.drop_user && runtime_drop_privileges(opts.drop_user, "ftpstall watch") != 0) {
 		status = EXIT_STATUS_USAGE;
 		goto out_close;
 	}
-	set_clock_anchor(&w, pipeline_wall_clock_us());
-	if (!w.p.live)
-		w.anchor_mono_us = 0; /* set by the first packet */
 	if (!opts.no_tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		struct fst_tui_cfg cfg = {
 			.timeout_s = opts.timeout_s,
@@ -492,12 +404,11 @@ int cmd_watch(int argc, char **argv)
 			goto out_close;
 		}
 	}
-	pipeline_catch_signals();
+	runtime_catch_signals();
 	run(&w);
 	fst_tui_free(w.tui);
 	if (!w.tui) {
-		if (!w.input_done)
-			pipeline_finish(&w.p);
+		pipeline_finish(&w.p);
 		fst_analysis_finish(w.p.analysis);
 		fputc('\n', stdout);
 		if (pipeline_write_report(&w.p, FST_REPORT_TEXT, NULL, false, "ftpstall watch") !=

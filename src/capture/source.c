@@ -284,8 +284,9 @@ struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg
 		fst_errbuf_set(errbuf, "interface %s: %s", cfg->interface, pcap_err);
 		goto out_free_cap;
 	}
-	pcap_set_snaplen(cap->live, cfg->snaplen > 0 ? cfg->snaplen : 262144);
-	pcap_set_buffer_size(cap->live, cfg->buffer_size > 0 ? cfg->buffer_size : 32 << 20);
+	pcap_set_snaplen(cap->live, cfg->snaplen > 0 ? cfg->snaplen : FST_CAPTURE_DEFAULT_SNAPLEN);
+	pcap_set_buffer_size(cap->live, cfg->buffer_size > 0 ? cfg->buffer_size :
+							       FST_CAPTURE_DEFAULT_BUFFER_SIZE);
 	pcap_set_immediate_mode(cap->live, cfg->immediate ? 1 : 0);
 	pcap_set_timeout(cap->live, 100);
 	rc = pcap_activate(cap->live);

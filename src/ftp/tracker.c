@@ -359,13 +359,13 @@ struct fst_ftp *fst_ftp_new(const struct fst_ftp_cfg *cfg)
 		return NULL;
 	ftp->cfg = *cfg;
 	if (ftp->cfg.port_count == 0) {
-		ftp->cfg.ports[0] = 21;
+		ftp->cfg.ports[0] = FST_FTP_DEFAULT_PORT;
 		ftp->cfg.port_count = 1;
 	}
 	if (ftp->cfg.port_count > FST_FTP_MAX_PORTS)
 		ftp->cfg.port_count = FST_FTP_MAX_PORTS;
 	if (!ftp->cfg.max_line)
-		ftp->cfg.max_line = 8192;
+		ftp->cfg.max_line = FST_FTP_DEFAULT_MAX_LINE;
 	if (!ftp->cfg.max_records)
 		ftp->cfg.max_records = 100000;
 	if (!ftp->cfg.max_pending)

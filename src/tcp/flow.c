@@ -839,11 +839,11 @@ struct fst_tcp *fst_tcp_new(const struct fst_tcp_cfg *cfg)
 		return NULL;
 	tcp->cfg = *cfg;
 	if (!tcp->cfg.max_flows)
-		tcp->cfg.max_flows = 262144;
+		tcp->cfg.max_flows = FST_TCP_DEFAULT_MAX_FLOWS;
 	if (!tcp->cfg.max_ooo_bytes_per_flow)
 		tcp->cfg.max_ooo_bytes_per_flow = 1 << 20;
 	if (!tcp->cfg.max_ooo_bytes_total)
-		tcp->cfg.max_ooo_bytes_total = 64 << 20;
+		tcp->cfg.max_ooo_bytes_total = FST_TCP_DEFAULT_MAX_OOO_TOTAL;
 	if (!tcp->cfg.max_ooo_segments_per_flow)
 		tcp->cfg.max_ooo_segments_per_flow = 4096;
 	if (!tcp->cfg.idle_timeout_us)

@@ -18,7 +18,7 @@ enum {
 	TUI_MAX_EVENTS = 1 << 20 /* detail log entries; the rest are counted */
 };
 
-#define TUI_DEFAULT_TIMEOUT_S 300.0
+#define TUI_DEFAULT_TIMEOUT_S ((double)FST_TUI_DEFAULT_TIMEOUT_S)
 #define TUI_DEFAULT_LINGER_US (120 * FST_US_PER_SEC)
 #define TUI_DEFAULT_REPORT    "ftpstall-report.txt"
 
