@@ -180,4 +180,12 @@ enum fst_client_digest client_digest_lookup(const char *name, size_t len);
 /* Hex digits of a digest: 64 for SHA-256 ... 8 for CRC32. */
 size_t client_digest_hex_len(enum fst_client_digest d);
 
+#ifdef FST_UNIT_TESTS
+/* upload.c's decisions, FST_TESTABLE for tests/unit/test_client.c. */
+bool parse_u64(const char *text, uint64_t *out);
+bool find_hex(const char *text, size_t hex_len, char *out, size_t size);
+bool resume_method(uint64_t remote, uint64_t local, bool rest_refused,
+		   enum fst_client_resume *method);
+#endif
+
 #endif

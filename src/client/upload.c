@@ -350,7 +350,8 @@ static int local_digest(struct fst_client_upload *u, struct file_job *job,
 
 /* ---- remote size and checksum ---- */
 
-static bool parse_u64(const char *text, uint64_t *out)
+/* A SIZE reply's number: digits, then nothing but spaces. */
+FST_TESTABLE bool parse_u64(const char *text, uint64_t *out)
 {
 	uint64_t v = 0;
 	const char *p = text;
@@ -407,7 +408,7 @@ static const enum fst_client_digest digest_preference[] = {
 };
 
 /* The first token of the reply text that is hex of the digest's length. */
-static bool find_hex(const char *text, size_t hex_len, char *out, size_t size)
+FST_TESTABLE bool find_hex(const char *text, size_t hex_len, char *out, size_t size)
 {
 	const char *p = text;
 
@@ -695,6 +696,24 @@ static int send_data(struct fst_client_upload *u, struct file_job *job, struct c
 	return FST_OK;
 }
 
+/* How an attempt goes on when the server already has remote of the
+ * file's local bytes: nothing left to send, STOR from 0, REST + STOR, or
+ * APPE when REST was refused. False when the remote file is larger: it
+ * is never truncated. */
+FST_TESTABLE bool resume_method(uint64_t remote, uint64_t local, bool rest_refused,
+				enum fst_client_resume *method)
+{
+	if (remote > local)
+		return false;
+	if (remote == local)
+		*method = FST_RESUME_NONE;
+	else if (remote > 0)
+		*method = rest_refused ? FST_RESUME_APPE : FST_RESUME_REST_STOR;
+	else
+		*method = FST_RESUME_STOR;
+	return true;
+}
+
 /* Where to start: SIZE of the partial file, then REST or APPE. The
  * remote file is never truncated: larger than the local one is an
  * error. */
@@ -711,7 +730,7 @@ static int plan_resume(struct fst_client_upload *u, struct file_job *job, uint64
 	rc = remote_size(u, job, from, true);
 	if (rc != FST_OK)
 		return rc;
-	if (*from > job->size)
+	if (!resume_method(*from, job->size, c->rest_refused, method))
 		return client_fail_text(c, CF_VERIFY, u->errbuf,
 					"the remote file has %" PRIu64
 					" bytes, more than the local %" PRIu64
@@ -723,10 +742,6 @@ static int plan_resume(struct fst_client_upload *u, struct file_job *job, uint64
 	if (*from > job->last_from)
 		job->failures = 0;
 	job->last_from = *from;
-	if (*from == job->size)
-		*method = FST_RESUME_NONE;
-	else if (*from > 0)
-		*method = c->rest_refused ? FST_RESUME_APPE : FST_RESUME_REST_STOR;
 	return FST_OK;
 }
 
