@@ -93,7 +93,10 @@ int fst_client_url_parse(const char *text, struct fst_client_url *out, char *err
 	}
 	auth = text + 6;
 	auth_end = auth + strcspn(auth, "/?#");
-	if (*auth_end == '?' || *auth_end == '#') {
+	/* Anywhere, not only after the host: "ftp://h/dir#1" would otherwise
+	 * name a directory "dir#1" where curl and browsers see "dir". A
+	 * name with '?' or '#' is written %3F or %23. */
+	if (strpbrk(auth_end, "?#")) {
 		fst_errbuf_set(errbuf, "an ftp:// URL has no query or fragment");
 		return FST_ERR_ARG;
 	}

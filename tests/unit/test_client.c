@@ -110,6 +110,10 @@ static void test_url_refused(void **state)
 	expect_url_error("ftp:/h/", "not an ftp:// URL");
 	expect_url_error("ftp://h?x=1", "query or fragment");
 	expect_url_error("ftp://h#top", "query or fragment");
+	/* Also after the path began (they used to become part of it). */
+	expect_url_error("ftp://h/?x=1", "query or fragment");
+	expect_url_error("ftp://u@h:2121/dir#frag", "query or fragment");
+	expect_url_error("ftp://h/a/b?", "query or fragment");
 	expect_url_error("ftp://@h/", "empty user name");
 	expect_url_error("ftp:///dir", "no host");
 	expect_url_error("ftp://h:0/", "bad port");
