@@ -359,9 +359,11 @@ FST_TESTABLE bool parse_u64(const char *text, uint64_t *out)
 	if (*p < '0' || *p > '9')
 		return false;
 	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t digit = (uint64_t)(*p - '0');
+
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && digit > UINT64_MAX % 10))
 			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + digit;
 	}
 	while (*p == ' ')
 		p++;

@@ -508,6 +508,11 @@ static void test_size_reply_number(void **state)
 	(void)state;
 	assert_true(parse_u64("0", &v));
 	assert_int_equal(v, 0);
+	/* The largest values used to be refused as overflows. */
+	assert_true(parse_u64("18446744073709551615", &v));
+	assert_true(v == UINT64_MAX);
+	assert_true(parse_u64("18446744073709551610", &v));
+	assert_true(v == UINT64_MAX - 5);
 	assert_true(parse_u64("1844674407370955161", &v));
 	assert_true(v == UINT64_MAX / 10);
 	assert_true(parse_u64("4096  ", &v));
