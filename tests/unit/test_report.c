@@ -1,0 +1,536 @@
+/* Unit tests for src/report: the real pipeline fst_tcp -> fst_ftp ->
+ * fst_analysis fed with built packets (as tests/unit/test_analysis.c
+ * does), then every report format of the result. Hostile text from the
+ * server (quotes, backslashes, <script>, ANSI escapes, control and high
+ * bytes) must come out escaped for each format; JSON and JSON Lines
+ * must parse. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ftpstall/analysis.h"
+#include "ftpstall/capture.h"
+#include "ftpstall/ftp.h"
+#include "ftpstall/report.h"
+#include "ftpstall/tcp.h"
+#include "pktbuild.h"
+
+#define SEC FST_US_PER_SEC
+
+/* A banner and a 421 a hostile server might send. */
+static const char HOSTILE_BANNER[] =
+	"220 <script>alert(\"x\")</script> \\ 'q' \x1b[2J\x1b]0;pwned\x07 caf\xc3\xa9\r\n";
+static const char HOSTILE_421[] = "421 Timeout <b>&amp;</b> \"\\\" \x1b[31mred\r\n";
+
+/* ---- the pipeline ---------------------------------------------------- */
+
+struct net {
+	struct fst_tcp *tcp;
+	struct fst_ftp *ftp;
+	struct fst_analysis *an;
+	struct fst_capture_stats capture;
+	int64_t now;
+};
+
+struct conn {
+	struct net *net;
+	struct fst_addr addr[2]; /* [FST_DIR_CLIENT] = the TCP client's */
+	uint16_t port[2];
+	uint32_t nxt[2];
+};
+
+static enum fst_tcp_dir other(enum fst_tcp_dir dir)
+{
+	return dir == FST_DIR_CLIENT ? FST_DIR_SERVER : FST_DIR_CLIENT;
+}
+
+static void net_init(struct net *n)
+{
+	struct fst_analysis_cfg acfg = { 0 };
+	struct fst_ftp_cfg fcfg = { 0 };
+	struct fst_tcp_cfg tcfg = { 0 };
+
+	memset(n, 0, sizeof(*n));
+	n->an = fst_analysis_new(&acfg);
+	assert_non_null(n->an);
+	fcfg.on_event = fst_analysis_on_ftp_event;
+	fcfg.ctx = n->an;
+	n->ftp = fst_ftp_new(&fcfg);
+	assert_non_null(n->ftp);
+	tcfg.payload_by_default = true;
+	tcfg.on_event = fst_ftp_on_tcp_event;
+	tcfg.ctx = n->ftp;
+	n->tcp = fst_tcp_new(&tcfg);
+	assert_non_null(n->tcp);
+	n->now = INT64_C(1764563374) * SEC;
+}
+
+/* tcp first: its last CLOSE events still reach the analysis. */
+static void net_free(struct net *n)
+{
+	fst_tcp_free(n->tcp);
+	fst_ftp_free(n->ftp);
+	fst_analysis_free(n->an);
+}
+
+static void seg(struct conn *c, enum fst_tcp_dir dir, uint8_t flags, const char *data, size_t len)
+{
+	struct fst_packet p;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_us = c->net->now;
+	c->net->now += 1000;
+	p.src = c->addr[dir];
+	p.dst = c->addr[other(dir)];
+	p.src_port = c->port[dir];
+	p.dst_port = c->port[other(dir)];
+	p.ttl = 64;
+	p.flags = flags;
+	p.seq = c->nxt[dir];
+	p.ack = flags & FST_TCP_SYN && dir == FST_DIR_CLIENT ? 0 : c->nxt[other(dir)];
+	p.window = 65535;
+	p.payload = (const uint8_t *)data;
+	p.payload_len = (uint32_t)len;
+	p.payload_caplen = (uint32_t)len;
+	c->nxt[dir] += (uint32_t)len + (flags & (FST_TCP_SYN | FST_TCP_FIN) ? 1 : 0);
+	c->net->capture.frames++;
+	c->net->capture.tcp_packets++;
+	fst_tcp_input(c->net->tcp, &p);
+}
+
+static void say(struct conn *c, enum fst_tcp_dir dir, const char *text)
+{
+	seg(c, dir, FST_TCP_ACK | FST_TCP_PSH, text, strlen(text));
+}
+
+static void conn_open(struct conn *c, struct net *n, uint16_t cport)
+{
+	memset(c, 0, sizeof(*c));
+	c->net = n;
+	c->addr[FST_DIR_CLIENT] = pb_addr("192.0.2.10");
+	c->addr[FST_DIR_SERVER] = pb_addr("198.51.100.20");
+	c->port[FST_DIR_CLIENT] = cport;
+	c->port[FST_DIR_SERVER] = 21;
+	c->nxt[FST_DIR_CLIENT] = 1000;
+	c->nxt[FST_DIR_SERVER] = 70000;
+	seg(c, FST_DIR_CLIENT, FST_TCP_SYN, NULL, 0);
+	seg(c, FST_DIR_SERVER, FST_TCP_SYN | FST_TCP_ACK, NULL, 0);
+	seg(c, FST_DIR_CLIENT, FST_TCP_ACK, NULL, 0);
+}
+
+/* Two sessions: a hostile server that times the idle client out (421,
+ * FIN), and a clean one that ends with QUIT. */
+static void run_sessions(struct net *n)
+{
+	struct conn c;
+
+	conn_open(&c, n, 40001);
+	say(&c, FST_DIR_SERVER, HOSTILE_BANNER);
+	say(&c, FST_DIR_CLIENT, "USER \"evil\" <i>\r\n");
+	say(&c, FST_DIR_SERVER, "331 Password?\r\n");
+	say(&c, FST_DIR_CLIENT, "PASS hunter2\r\n");
+	say(&c, FST_DIR_SERVER, "230 Logged in.\r\n");
+	n->now += 300 * SEC;
+	say(&c, FST_DIR_SERVER, HOSTILE_421);
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK, NULL, 0);
+
+	conn_open(&c, n, 40002);
+	say(&c, FST_DIR_SERVER, "220 ready\r\n");
+	say(&c, FST_DIR_CLIENT, "USER anonymous\r\n");
+	say(&c, FST_DIR_SERVER, "230 ok\r\n");
+	say(&c, FST_DIR_CLIENT, "QUIT\r\n");
+	say(&c, FST_DIR_SERVER, "221 Bye.\r\n");
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK, NULL, 0);
+	fst_tcp_finish(n->tcp);
+	fst_analysis_finish(n->an);
+}
+
+/* The report of n in format (free with free()). */
+static char *report(struct net *n, enum fst_report_format format, bool color)
+{
+	struct fst_report_input in = {
+		.version = "9.9",
+		.source = "hostile \"capture\".pcap",
+		.ftp = n->ftp,
+		.analysis = n->an,
+		.color = color,
+		.capture = &n->capture,
+		.tcp = fst_tcp_stats(n->tcp),
+		.ftp_stats = fst_ftp_stats(n->ftp),
+		.capture_warnings = "file.pcap: cut short\nsecond \"warning\"\n",
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(fst_report_write(f, format, &in), FST_OK);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(strlen(buf), len);
+	return buf;
+}
+
+/* ---- a JSON checker (RFC 8259), strict about what ftpstall writes ---- */
+
+static bool json_value(const char **p, int depth);
+
+static void json_ws(const char **p)
+{
+	while (**p == ' ' || **p == '\n' || **p == '\t' || **p == '\r')
+		(*p)++;
+}
+
+static bool json_string(const char **p)
+{
+	if (**p != '"')
+		return false;
+	for ((*p)++; **p != '"'; (*p)++) {
+		unsigned char c = (unsigned char)**p;
+
+		/* Raw control bytes are invalid; ftpstall also writes ASCII only. */
+		if (c < 0x20 || c > 0x7e)
+			return false;
+		if (c != '\\')
+			continue;
+		(*p)++;
+		if (**p == 'u') {
+			for (int i = 1; i <= 4; i++)
+				if (!strchr("0123456789abcdefABCDEF", (*p)[i]) || !(*p)[i])
+					return false;
+			*p += 4;
+		} else if (!**p || !strchr("\"\\/bfnrt", **p)) {
+			return false;
+		}
+	}
+	(*p)++;
+	return true;
+}
+
+static bool json_number(const char **p)
+{
+	const char *start = *p;
+
+	if (**p == '-')
+		(*p)++;
+	if (**p < '0' || **p > '9')
+		return false;
+	while (**p >= '0' && **p <= '9')
+		(*p)++;
+	if (**p == '.') {
+		(*p)++;
+		if (**p < '0' || **p > '9')
+			return false;
+		while (**p >= '0' && **p <= '9')
+			(*p)++;
+	}
+	return *p > start;
+}
+
+static bool json_members(const char **p, char close, int depth)
+{
+	json_ws(p);
+	if (**p == close) {
+		(*p)++;
+		return true;
+	}
+	for (;;) {
+		json_ws(p);
+		if (close == '}') {
+			if (!json_string(p))
+				return false;
+			json_ws(p);
+			if (*(*p)++ != ':')
+				return false;
+		}
+		if (!json_value(p, depth + 1))
+			return false;
+		json_ws(p);
+		if (**p == close) {
+			(*p)++;
+			return true;
+		}
+		if (*(*p)++ != ',')
+			return false;
+	}
+}
+
+static bool json_value(const char **p, int depth)
+{
+	if (depth > 64)
+		return false;
+	json_ws(p);
+	switch (**p) {
+	case '{':
+	case '[': {
+		char close = **p == '{' ? '}' : ']';
+
+		(*p)++;
+		return json_members(p, close, depth);
+	}
+	case '"':
+		return json_string(p);
+	case 't':
+		*p += 4;
+		return strncmp(*p - 4, "true", 4) == 0;
+	case 'f':
+		*p += 5;
+		return strncmp(*p - 5, "false", 5) == 0;
+	case 'n':
+		*p += 4;
+		return strncmp(*p - 4, "null", 4) == 0;
+	default:
+		return json_number(p);
+	}
+}
+
+/* Whether text[0..len) is exactly one JSON value (and whitespace). */
+static bool json_valid(const char *text, size_t len)
+{
+	char *copy = strndup(text, len);
+	const char *p = copy;
+	bool ok;
+
+	assert_non_null(copy);
+	ok = json_value(&p, 0);
+	json_ws(&p);
+	ok = ok && *p == '\0';
+	free(copy);
+	return ok;
+}
+
+static bool json_valid_str(const char *text)
+{
+	return json_valid(text, strlen(text));
+}
+
+static void test_json_checker_checks(void **state)
+{
+	(void)state;
+	assert_true(json_valid_str("{\"a\": [1, -2.5, true, null, \"\\u00e9\\\"\"], \"b\": {}}"));
+	assert_false(json_valid_str("{\"a\": nan}"));
+	assert_false(json_valid_str("{\"a\": 1,}"));
+	assert_false(json_valid_str("[\"\x1b\"]"));
+	assert_false(json_valid_str("[\"\xc3\xa9\"]"));
+	assert_false(json_valid_str("[\"\\x41\"]"));
+	assert_false(json_valid_str("[\"\\u12\"]"));
+	assert_false(json_valid_str("[1] [2]"));
+	assert_false(json_valid_str("{\"a\" 1}"));
+}
+
+/* ---- tests ----------------------------------------------------------- */
+
+/* Counts the occurrences of needle in hay. */
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static void test_json_report(void **state)
+{
+	struct net n;
+	char *doc;
+
+	(void)state;
+	net_init(&n);
+	run_sessions(&n);
+	doc = report(&n, FST_REPORT_JSON, false);
+	if (!json_valid(doc, strlen(doc)))
+		fail_msg("not JSON:\n%s", doc);
+	assert_true(strncmp(doc, "{\n  \"version\": \"9.9\",\n  \"source\": ", 33) == 0);
+	assert_non_null(strstr(doc, "\"source\": \"hostile \\\"capture\\\".pcap\""));
+	assert_int_equal(count(doc, "\"id\": "), 2);
+	/* The idle timeout: the 421 announced it after 300 s of the client's
+	 * silence. */
+	assert_non_null(strstr(doc, "\"kind\": \"idle_timeout\""));
+	assert_non_null(strstr(doc, "\"waiting_on\": \"client\""));
+	assert_non_null(strstr(doc, "\"reply_code\": 421"));
+	assert_non_null(strstr(doc, "\"idle_timeout_estimate_s\": 300."));
+	assert_non_null(strstr(doc, "\"capture_warnings\": [\n      \"file.pcap: cut short\",\n"
+				    "      \"second \\\"warning\\\"\"\n    ]"));
+	/* The password never reaches a report. */
+	assert_null(strstr(doc, "hunter2"));
+	assert_int_equal(doc[strlen(doc) - 1], '\n');
+	assert_int_equal(doc[strlen(doc) - 2], '}');
+	free(doc);
+	net_free(&n);
+}
+
+static void test_json_escapes_network_text(void **state)
+{
+	struct net n;
+	char *doc;
+
+	(void)state;
+	net_init(&n);
+	run_sessions(&n);
+	doc = report(&n, FST_REPORT_JSON, false);
+	/* The ftp layer turns control bytes into '.'; JSON escapes the
+	 * quotes, backslashes and the bytes above 0x7e. */
+	assert_non_null(strstr(doc, "\"banner\": \"<script>alert(\\\"x\\\")</script> \\\\ "
+				    "'q' .[2J.]0;pwned. caf\\u00c3\\u00a9\""));
+	assert_non_null(strstr(doc, "\"reply_text\": \"Timeout <b>&amp;</b> \\\"\\\\\\\" "
+				    ".[31mred\""));
+	assert_non_null(strstr(doc, "\"user\": \"\\\"evil\\\" <i>\""));
+	assert_null(strchr(doc, '\x1b'));
+	assert_null(strchr(doc, '\x07'));
+	free(doc);
+	net_free(&n);
+}
+
+/* JSON Lines: one valid compact object per session, each naming the
+ * source. */
+static void test_jsonl_report(void **state)
+{
+	struct net n;
+	char *doc, *line;
+	size_t lines = 0;
+
+	(void)state;
+	net_init(&n);
+	run_sessions(&n);
+	doc = report(&n, FST_REPORT_JSONL, false);
+	for (line = doc; *line; lines++) {
+		char *end = strchr(line, '\n');
+
+		assert_non_null(end);
+		if (!json_valid(line, (size_t)(end - line)))
+			fail_msg("line %zu is not JSON: %.*s", lines + 1, (int)(end - line), line);
+		assert_true(strncmp(line, "{\"source\": \"hostile \\\"capture\\\".pcap\",\"id\": ",
+				    44) == 0);
+		line = end + 1;
+	}
+	assert_int_equal(lines, 2);
+	assert_non_null(strstr(doc, "\"kind\": \"idle_timeout\""));
+	free(doc);
+	net_free(&n);
+}
+
+/* The text report goes to terminals: no byte from the network may move
+ * the cursor or retitle the window. */
+static void test_text_report(void **state)
+{
+	struct net n;
+	char *doc;
+
+	(void)state;
+	net_init(&n);
+	run_sessions(&n);
+	doc = report(&n, FST_REPORT_TEXT, false);
+	assert_null(strchr(doc, '\x1b'));
+	assert_null(strchr(doc, '\x07'));
+	assert_non_null(strstr(doc, "idle_timeout"));
+	assert_non_null(strstr(doc, "<script>alert(\"x\")</script>"));
+	assert_non_null(strstr(doc, ".[31mred"));
+	assert_null(strstr(doc, "hunter2"));
+	free(doc);
+	/* Colour is ftpstall's own escapes only, around the verdicts. */
+	doc = report(&n, FST_REPORT_TEXT, true);
+	assert_non_null(strstr(doc, "\x1b[1;31m"));
+	assert_null(strstr(doc, "\x1b[2J"));
+	assert_null(strstr(doc, "\x1b]0;"));
+	free(doc);
+	net_free(&n);
+}
+
+/* HTML: network text never opens a tag or an entity, nor breaks out of
+ * an attribute. */
+static void test_html_report(void **state)
+{
+	struct net n;
+	char *doc;
+
+	(void)state;
+	net_init(&n);
+	run_sessions(&n);
+	doc = report(&n, FST_REPORT_HTML, false);
+	assert_null(strstr(doc, "<script"));
+	/* The page's own markup has <b>; the server's never gets there. */
+	assert_null(strstr(doc, "<b>&"));
+	assert_null(strstr(doc, "<i>"));
+	assert_non_null(strstr(doc, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
+	assert_non_null(strstr(doc, "&lt;b&gt;&amp;amp;&lt;/b&gt;"));
+	assert_non_null(strstr(doc, "&#39;q&#39;"));
+	assert_non_null(strstr(doc, "caf&#195;&#169;"));
+	assert_null(strchr(doc, '\x1b'));
+	assert_true(strncmp(doc, "<!DOCTYPE html>", 15) == 0);
+	free(doc);
+	net_free(&n);
+}
+
+/* The live event stream as JSON Lines (watch --no-tui -f jsonl). */
+static void test_stream_jsonl(void **state)
+{
+	struct fst_session_result *r;
+	const struct fst_ftp_session *s;
+	struct net n;
+	char *buf = NULL;
+	size_t len = 0, lines = 0;
+	FILE *f;
+
+	(void)state;
+	net_init(&n);
+	run_sessions(&n);
+	r = fst_analysis_results(n.an);
+	assert_non_null(r);
+	s = r->session;
+	assert_true(s->reply_count > 0 && s->command_count > 0);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	for (int e = 0; e < FST_STREAM_EVENT_COUNT; e++) {
+		struct fst_stream_line line = {
+			.event = (enum fst_stream_event)e,
+			.ts_us = s->start_us,
+			.result = r,
+			.command = &s->commands[0],
+			.reply = &s->replies[0],
+			.idle_s = 12.5,
+			.waiting_on = FST_WAIT_CLIENT,
+		};
+
+		fst_report_stream_line(f, true, &line);
+	}
+	assert_int_equal(fclose(f), 0);
+	for (char *l = buf; *l; lines++) {
+		char *end = strchr(l, '\n');
+
+		assert_non_null(end);
+		if (!json_valid(l, (size_t)(end - l)))
+			fail_msg("not JSON: %.*s", (int)(end - l), l);
+		l = end + 1;
+	}
+	assert_int_equal(lines, FST_STREAM_EVENT_COUNT);
+	assert_non_null(strstr(buf, "{\"time\":\"2025-12-01T04:29:34.000000Z\",\"session\":"));
+	assert_non_null(strstr(buf, "\"text\":\"<script>alert(\\\"x\\\")</script> \\\\ "));
+	assert_non_null(strstr(buf, "\"idle_s\":12.500"));
+	free(buf);
+	net_free(&n);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_checker_checks),
+		cmocka_unit_test(test_json_report),
+		cmocka_unit_test(test_json_escapes_network_text),
+		cmocka_unit_test(test_jsonl_report),
+		cmocka_unit_test(test_text_report),
+		cmocka_unit_test(test_html_report),
+		cmocka_unit_test(test_stream_jsonl),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
