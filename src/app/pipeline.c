@@ -49,16 +49,13 @@ static void tap_or_analysis(void *opaque, const struct fst_ftp_event *ev)
 		fst_analysis_on_ftp_event(p->analysis, ev);
 }
 
-int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args, int nargs,
-		  const char *cmd)
+/* Opens the interface (the arguments are a BPF filter) or the files.
+ * Returns 0, or prints "cmd: reason" and returns -1. */
+static int open_source(struct pipeline *p, const struct pipeline_opts *o, char *const *args,
+		       int nargs, const char *cmd)
 {
 	char errbuf[FST_ERRBUF_SIZE];
-	struct fst_tcp_cfg tcp_cfg = o->tcp;
 
-	memset(p, 0, sizeof(*p));
-	p->live = o->interface != NULL;
-	p->tap = o->ftp_tap;
-	p->tap_ctx = o->tap_ctx;
 	if (p->live) {
 		struct fst_capture_live_cfg live = {
 			.interface = o->interface,
@@ -98,20 +95,41 @@ int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args
 		fprintf(stderr, "%s: %s\n", cmd, errbuf);
 		return -1;
 	}
+	return 0;
+}
+
+/* analysis <- ftp <- tcp, each the consumer of the one it is built
+ * after. Returns false when out of memory. */
+static bool build_layers(struct pipeline *p, struct pipeline_opts *o)
+{
+	struct fst_tcp_cfg tcp_cfg = o->tcp;
+
 	p->analysis = fst_analysis_new(&o->analysis);
-	if (p->analysis) {
-		o->ftp.on_event = tap_or_analysis;
-		o->ftp.ctx = p;
-		p->ftp = fst_ftp_new(&o->ftp);
-	}
-	if (p->ftp) {
-		tcp_cfg.payload_by_default = true;
-		tcp_cfg.on_flow = fst_ftp_on_tcp_flow;
-		tcp_cfg.on_event = fst_ftp_on_tcp_event;
-		tcp_cfg.ctx = p->ftp;
-		p->tcp = fst_tcp_new(&tcp_cfg);
-	}
-	if (!p->tcp) {
+	if (!p->analysis)
+		return false;
+	o->ftp.on_event = tap_or_analysis;
+	o->ftp.ctx = p;
+	p->ftp = fst_ftp_new(&o->ftp);
+	if (!p->ftp)
+		return false;
+	tcp_cfg.payload_by_default = true;
+	tcp_cfg.on_flow = fst_ftp_on_tcp_flow;
+	tcp_cfg.on_event = fst_ftp_on_tcp_event;
+	tcp_cfg.ctx = p->ftp;
+	p->tcp = fst_tcp_new(&tcp_cfg);
+	return p->tcp != NULL;
+}
+
+int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args, int nargs,
+		  const char *cmd)
+{
+	memset(p, 0, sizeof(*p));
+	p->live = o->interface != NULL;
+	p->tap = o->ftp_tap;
+	p->tap_ctx = o->tap_ctx;
+	if (open_source(p, o, args, nargs, cmd) != 0)
+		return -1;
+	if (!build_layers(p, o)) {
 		fprintf(stderr, "%s: out of memory\n", cmd);
 		pipeline_close(p);
 		return -1;
