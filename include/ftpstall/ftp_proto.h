@@ -134,7 +134,8 @@ enum fst_ftp_reply_step fst_ftp_reply_feed(struct fst_ftp_reply_asm *asm_, const
 					   size_t len);
 
 /* Copies len bytes of network text into dst (size > 0) with control
- * bytes replaced by '.', NUL-terminated; returns true if it was cut. */
+ * bytes replaced by '.' (also the two bytes of a C1 control in UTF-8),
+ * NUL-terminated; returns true if it was cut. */
 bool fst_ftp_copy_text(char *dst, size_t size, const char *src, size_t len);
 
 /* 227 reply text: six numbers h1,h2,h3,h4,p1,p2 anywhere in the text

@@ -102,6 +102,15 @@ enum fst_ftp_verb fst_ftp_verb_lookup(const char *text, size_t len)
 	return FST_VERB_UNKNOWN;
 }
 
+/* Whether src[i] starts a C1 control in UTF-8: U+0080..U+009F, C2 80
+ * to C2 9F. A terminal in UTF-8 (xterm) obeys U+009B as CSI, so these
+ * are controls as much as ESC is. */
+static bool utf8_c1_at(const char *src, size_t n, size_t i)
+{
+	return (unsigned char)src[i] == 0xc2 && i + 1 < n && (unsigned char)src[i + 1] >= 0x80 &&
+	       (unsigned char)src[i + 1] <= 0x9f;
+}
+
 bool fst_ftp_copy_text(char *dst, size_t size, const char *src, size_t len)
 {
 	size_t n = len < size - 1 ? len : size - 1;
@@ -109,6 +118,11 @@ bool fst_ftp_copy_text(char *dst, size_t size, const char *src, size_t len)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)src[i];
 
+		if (utf8_c1_at(src, n, i)) {
+			dst[i] = '.';
+			dst[++i] = '.';
+			continue;
+		}
 		dst[i] = (c < 0x20 || c == 0x7f) ? '.' : (char)c;
 	}
 	dst[n] = '\0';

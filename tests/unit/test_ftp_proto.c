@@ -1047,6 +1047,18 @@ static void test_copy_text(void **state)
 	/* Control bytes and DEL become '.'; NULs too, so the text is whole. */
 	assert_false(fst_ftp_copy_text(dst, sizeof(dst), "a\0b\r\n\x1f\x7f", 7));
 	assert_string_equal(dst, "a.b....");
+	/* C1 controls in UTF-8 (U+009B is CSI to xterm) go as well; other
+	 * UTF-8, also with continuation bytes 80..9F, stays. */
+	assert_false(fst_ftp_copy_text(dst, sizeof(dst),
+				       "\xc2\x9b"
+				       "2J\xc2\x80",
+				       6));
+	assert_string_equal(dst, "..2J..");
+	assert_false(fst_ftp_copy_text(dst, sizeof(dst), "\xc3\x84\xc2\xa0\xc2", 5));
+	assert_string_equal(dst, "\xc3\x84\xc2\xa0\xc2");
+	/* A C2 cut off from its second byte is not a control. */
+	assert_true(fst_ftp_copy_text(dst, 3, "a\xc2\x9b", 3));
+	assert_string_equal(dst, "a\xc2");
 	/* Only len bytes are read. */
 	assert_false(fst_ftp_copy_text(dst, sizeof(dst), "abcdef", 2));
 	assert_string_equal(dst, "ab");

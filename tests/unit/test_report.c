@@ -26,7 +26,8 @@
 /* A banner and a 421 a hostile server might send. */
 static const char HOSTILE_BANNER[] =
 	"220 <script>alert(\"x\")</script> \\ 'q' \x1b[2J\x1b]0;pwned\x07 caf\xc3\xa9\r\n";
-static const char HOSTILE_421[] = "421 Timeout <b>&amp;</b> \"\\\" \x1b[31mred\r\n";
+static const char HOSTILE_421[] = "421 Timeout <b>&amp;</b> \"\\\" \x1b[31mred \xc2\x9b"
+				  "2J\r\n";
 
 /* ---- the pipeline ---------------------------------------------------- */
 
@@ -383,7 +384,7 @@ static void test_json_escapes_network_text(void **state)
 	assert_non_null(strstr(doc, "\"banner\": \"<script>alert(\\\"x\\\")</script> \\\\ "
 				    "'q' .[2J.]0;pwned. caf\\u00c3\\u00a9\""));
 	assert_non_null(strstr(doc, "\"reply_text\": \"Timeout <b>&amp;</b> \\\"\\\\\\\" "
-				    ".[31mred\""));
+				    ".[31mred ..2J\""));
 	assert_non_null(strstr(doc, "\"user\": \"\\\"evil\\\" <i>\""));
 	assert_null(strchr(doc, '\x1b'));
 	assert_null(strchr(doc, '\x07'));
@@ -434,7 +435,9 @@ static void test_text_report(void **state)
 	assert_null(strchr(doc, '\x07'));
 	assert_non_null(strstr(doc, "idle_timeout"));
 	assert_non_null(strstr(doc, "<script>alert(\"x\")</script>"));
-	assert_non_null(strstr(doc, ".[31mred"));
+	/* The 8-bit CSI (U+009B in UTF-8) is a control too. */
+	assert_non_null(strstr(doc, ".[31mred ..2J"));
+	assert_null(strstr(doc, "\xc2\x9b"));
 	assert_null(strstr(doc, "hunter2"));
 	free(doc);
 	/* Colour is ftpstall's own escapes only, around the verdicts. */
