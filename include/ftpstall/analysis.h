@@ -104,6 +104,22 @@ const struct fst_server_profile *fst_server_profile_find(const char *software,
 /* Seconds stated in a reply ("Idle timeout (600 seconds)"), or -1. */
 int fst_stated_timeout_s(const char *reply_text);
 
+/* The server timer a verdict points at. */
+enum fst_timer {
+	FST_TIMER_NONE,		  /* no timer: a silence, an abort, a clean end */
+	FST_TIMER_SERVER_IDLE,	  /* the server's idle (control) timeout */
+	FST_TIMER_SERVER_DATA,	  /* the server's data connection timeout */
+	FST_TIMER_MIDDLEBOX_IDLE, /* a firewall's or NAT's idle timeout */
+	FST_TIMER_COUNT
+};
+const char *fst_timer_name(enum fst_timer timer);
+
+/* The verdict rules of docs/verdicts.md in the order they are applied:
+ * their count, and the name and verdict of rule index (NULL past the
+ * end). Names are static strings. */
+size_t fst_verdict_rule_count(void);
+const char *fst_verdict_rule_at(size_t index, enum fst_verdict *verdict);
+
 enum fst_verdict_state {
 	FST_VERDICT_PENDING,	 /* the session is running */
 	FST_VERDICT_PROVISIONAL, /* the close began (first FIN/RST) */
@@ -121,6 +137,10 @@ struct fst_session_result {
 	struct fst_close_info close;
 	enum fst_verdict verdict;
 	enum fst_stalled_side stalled_side;
+	enum fst_timer timer; /* the timer the verdict points at */
+	/* The rule of docs/verdicts.md that decided: a static string, "" until
+	 * decided. */
+	const char *verdict_rule;
 	const char *summary;	    /* one sentence; "" until decided */
 	const char *recommendation; /* what to change; "" when nothing */
 	const struct fst_server_profile *profile;

@@ -113,6 +113,19 @@ static const char *const stalled_names[] = {
 _Static_assert(sizeof(stalled_names) / sizeof(stalled_names[0]) == FST_STALLED_COUNT,
 	       "stalled-side names");
 
+static const char *const timer_names[] = {
+	[FST_TIMER_NONE] = "none",
+	[FST_TIMER_SERVER_IDLE] = "server_idle",
+	[FST_TIMER_SERVER_DATA] = "server_data",
+	[FST_TIMER_MIDDLEBOX_IDLE] = "middlebox_idle",
+};
+_Static_assert(sizeof(timer_names) / sizeof(timer_names[0]) == FST_TIMER_COUNT, "timer names");
+
+const char *fst_timer_name(enum fst_timer timer)
+{
+	return (unsigned)timer < FST_TIMER_COUNT ? timer_names[timer] : "?";
+}
+
 const char *fst_wait_name(enum fst_wait wait)
 {
 	return (unsigned)wait < FST_WAIT_COUNT ? wait_names[wait] : "?";
@@ -592,128 +605,279 @@ static bool data_timeout_reply(const struct fst_close_info *c)
 		strcasestr(c->reply_text, "stalled"));
 }
 
-/* Decides the verdict from the close and the decisive gap. */
+/* The facts the verdict rules look at, gathered once per decision. */
+struct evidence {
+	enum fst_close_by close_by;
+	bool rst;
+	int reply_code;	   /* the reply that announced the close, or 0 */
+	bool data_reply;   /* ... and it speaks of data ("Data timeout") */
+	bool server_ended; /* the server closed first, or a 421 announced it */
+	bool client_first; /* the client closed first, no 421 before it */
+	bool quit_seen, goodbye_seen;
+	bool mid_transfer;	/* a transfer ran or had no final reply */
+	bool encrypted;		/* commands unreadable after AUTH */
+	bool no_idle;		/* the close came within the threshold of activity */
+	bool server_turn;	/* the session waited on the server at the end */
+	bool server_cut_upload; /* the server closed an unfinished upload's data */
+	/* The decisive gap (see find_decisive_gap). */
+	enum fst_wait waited_on; /* FST_WAIT_NONE without one */
+	enum fst_channel gap_channel;
+	bool gap_before_close;
+	bool long_gap; /* it is at least the gap threshold */
+	/* The longest data gap, when it is at least the threshold. */
+	bool data_gap_decides;
+};
+
+/* What the data-related rules share: a transfer ran, a data connection
+ * stalled, or the closing reply speaks of data. */
+static bool data_involved(const struct evidence *e)
+{
+	return e->mid_transfer || e->data_gap_decides || e->data_reply;
+}
+
+static bool capture_ended_owed_reply(const struct evidence *e)
+{
+	return e->close_by == FST_CLOSE_BY_NONE && e->long_gap && e->waited_on == FST_WAIT_SERVER &&
+	       e->gap_before_close;
+}
+
+static bool capture_ended(const struct evidence *e)
+{
+	return e->close_by == FST_CLOSE_BY_NONE;
+}
+
+static bool reset_foreign_ttl(const struct evidence *e)
+{
+	return e->close_by == FST_CLOSE_BY_MIDDLEBOX;
+}
+
+static bool decisive_gap_lost(const struct evidence *e)
+{
+	return e->waited_on == FST_WAIT_CAPTURE && e->long_gap;
+}
+
+static bool quit_or_goodbye(const struct evidence *e)
+{
+	return e->quit_seen || (e->goodbye_seen && e->close_by == FST_CLOSE_BY_SERVER && !e->rst);
+}
+
+/* A transfer command that never got its 150: the server owed a reply
+ * and no data stalled. */
+static bool server_owed_reply_no_data(const struct evidence *e)
+{
+	return e->server_ended && e->waited_on == FST_WAIT_SERVER && e->long_gap &&
+	       !e->data_gap_decides && !e->data_reply;
+}
+
+/* A reset without a reply after a control connection that stayed
+ * silent through a long transfer: the NAT/firewall idle timeout. */
+static bool control_silent_transfer_reset(const struct evidence *e)
+{
+	return e->server_ended && data_involved(e) && e->rst && !e->reply_code &&
+	       e->gap_channel == FST_CHANNEL_CONTROL && e->long_gap &&
+	       e->waited_on == FST_WAIT_NONE;
+}
+
+static bool server_closed_data_stalled(const struct evidence *e)
+{
+	return e->server_ended && data_involved(e);
+}
+
+/* Inside TLS the turn is a guess, so no idle means a clean end there
+ * before the turn is looked at. */
+static bool server_closed_no_idle_tls(const struct evidence *e)
+{
+	return e->server_ended && e->no_idle && e->encrypted;
+}
+
+static bool server_closed_owed_reply(const struct evidence *e)
+{
+	return e->server_ended && e->waited_on == FST_WAIT_SERVER;
+}
+
+/* After a 530, or a QUIT the capture could not read. */
+static bool server_closed_no_idle(const struct evidence *e)
+{
+	return e->server_ended && e->no_idle;
+}
+
+static bool server_closed_idle_client(const struct evidence *e)
+{
+	return e->server_ended;
+}
+
+/* The server closed a stalled upload's data connection and the client
+ * gave up before the 421 arrived. */
+static bool client_closed_cut_upload(const struct evidence *e)
+{
+	return e->client_first && e->server_cut_upload && e->data_gap_decides;
+}
+
+static bool client_gave_up_owed_reply(const struct evidence *e)
+{
+	return e->client_first && e->waited_on == FST_WAIT_SERVER && e->long_gap;
+}
+
+static bool client_aborted(const struct evidence *e)
+{
+	return e->client_first && (e->rst || e->mid_transfer || e->server_turn);
+}
+
+static bool client_closed_nothing_owed(const struct evidence *e)
+{
+	return e->client_first;
+}
+
+/* Which gap a rule names as decisive. */
+enum rule_gap {
+	RULE_GAP_DECISIVE, /* the one find_decisive_gap chose */
+	RULE_GAP_NONE,	   /* nothing to decide: no decisive gap */
+	/* The longest data gap when it reaches the threshold, and then its
+	 * waiting_on is the stalled side; else as RULE_GAP_DECISIVE. */
+	RULE_GAP_DATA,
+};
+
+struct verdict_rule {
+	const char *name; /* as in docs/verdicts.md */
+	bool (*matches)(const struct evidence *e);
+	enum fst_verdict verdict;
+	enum fst_stalled_side stalled;
+	enum rule_gap gap;
+	enum fst_timer timer;
+};
+
+/* docs/verdicts.md, "Rules", row by row: the first rule that matches
+ * decides, so the order is part of the meaning. */
+static const struct verdict_rule verdict_rules[] = {
+	{ "capture_ended_owed_reply", capture_ended_owed_reply, FST_VERDICT_SERVER_UNRESPONSIVE,
+	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "capture_ended", capture_ended, FST_VERDICT_INCOMPLETE, FST_STALLED_NONE,
+	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "reset_foreign_ttl", reset_foreign_ttl, FST_VERDICT_MIDDLEBOX_RESET, FST_STALLED_NETWORK,
+	  RULE_GAP_DECISIVE, FST_TIMER_MIDDLEBOX_IDLE },
+	{ "decisive_gap_lost", decisive_gap_lost, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN,
+	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "quit_or_goodbye", quit_or_goodbye, FST_VERDICT_CLEAN, FST_STALLED_NONE, RULE_GAP_NONE,
+	  FST_TIMER_NONE },
+	{ "server_owed_reply_no_data", server_owed_reply_no_data, FST_VERDICT_SERVER_UNRESPONSIVE,
+	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "control_silent_transfer_reset", control_silent_transfer_reset,
+	  FST_VERDICT_MIDDLEBOX_RESET, FST_STALLED_NETWORK, RULE_GAP_DECISIVE,
+	  FST_TIMER_MIDDLEBOX_IDLE },
+	{ "server_closed_data_stalled", server_closed_data_stalled, FST_VERDICT_DATA_TIMEOUT,
+	  FST_STALLED_UNKNOWN, RULE_GAP_DATA, FST_TIMER_SERVER_DATA },
+	{ "server_closed_no_idle_tls", server_closed_no_idle_tls, FST_VERDICT_CLEAN,
+	  FST_STALLED_NONE, RULE_GAP_NONE, FST_TIMER_NONE },
+	{ "server_closed_owed_reply", server_closed_owed_reply, FST_VERDICT_SERVER_UNRESPONSIVE,
+	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "server_closed_no_idle", server_closed_no_idle, FST_VERDICT_CLEAN, FST_STALLED_NONE,
+	  RULE_GAP_NONE, FST_TIMER_NONE },
+	{ "server_closed_idle_client", server_closed_idle_client, FST_VERDICT_IDLE_TIMEOUT,
+	  FST_STALLED_CLIENT, RULE_GAP_DECISIVE, FST_TIMER_SERVER_IDLE },
+	{ "client_closed_cut_upload", client_closed_cut_upload, FST_VERDICT_DATA_TIMEOUT,
+	  FST_STALLED_UNKNOWN, RULE_GAP_DATA, FST_TIMER_SERVER_DATA },
+	{ "client_gave_up_owed_reply", client_gave_up_owed_reply, FST_VERDICT_SERVER_UNRESPONSIVE,
+	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "client_aborted", client_aborted, FST_VERDICT_CLIENT_ABORT, FST_STALLED_NONE,
+	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "client_closed_nothing_owed", client_closed_nothing_owed, FST_VERDICT_CLEAN,
+	  FST_STALLED_NONE, RULE_GAP_NONE, FST_TIMER_NONE },
+};
+
+#define VERDICT_RULE_COUNT (sizeof(verdict_rules) / sizeof(verdict_rules[0]))
+
+size_t fst_verdict_rule_count(void)
+{
+	return VERDICT_RULE_COUNT;
+}
+
+const char *fst_verdict_rule_at(size_t index, enum fst_verdict *verdict)
+{
+	if (index >= VERDICT_RULE_COUNT)
+		return NULL;
+	if (verdict)
+		*verdict = verdict_rules[index].verdict;
+	return verdict_rules[index].name;
+}
+
+static struct evidence gather_evidence(const struct result *r, const struct fst_gap *g,
+				       const struct fst_gap *data_gap)
+{
+	const struct fst_session_result *p = &r->pub;
+	const struct fst_close_info *c = &p->close;
+	int64_t threshold = r->an->cfg.gap_threshold_us;
+	struct evidence e = {
+		.close_by = c->by,
+		.rst = c->rst,
+		.reply_code = c->reply_code,
+		.data_reply = data_timeout_reply(c),
+		.server_ended = c->by == FST_CLOSE_BY_SERVER ||
+				(c->by == FST_CLOSE_BY_CLIENT && c->reply_code == 421),
+		.quit_seen = c->quit_seen,
+		.goodbye_seen = c->goodbye_seen,
+		.mid_transfer = c->mid_transfer,
+		.encrypted = p->session->encrypted,
+		.no_idle = c->after_idle_s * 1e6 < (double)threshold,
+		.server_turn = p->session->turn.side == FST_SIDE_SERVER,
+		.server_cut_upload = server_cut_upload(p),
+		.waited_on = g ? g->waiting_on : FST_WAIT_NONE,
+		.gap_channel = g ? g->channel : FST_CHANNEL_CONTROL,
+		.gap_before_close = g && g->before_close,
+		.long_gap = g && g->end_us - g->start_us >= threshold,
+		.data_gap_decides = data_gap && data_gap->end_us - data_gap->start_us >= threshold,
+	};
+
+	e.client_first = c->by == FST_CLOSE_BY_CLIENT && !e.server_ended;
+	return e;
+}
+
+/* The one place a verdict is set: applies rule to the result. g is the
+ * decisive gap and data_gap the longest data gap (either may be NULL). */
+static void set_verdict(struct fst_session_result *p, const struct verdict_rule *rule,
+			const struct fst_gap *g, const struct fst_gap *data_gap, bool data_decides)
+{
+	p->verdict = rule->verdict;
+	p->stalled_side = rule->stalled;
+	p->timer = rule->timer;
+	p->verdict_rule = rule->name;
+	p->decisive_gap_index = g ? (size_t)(g - p->gaps) : FST_NO_GAP;
+	switch (rule->gap) {
+	case RULE_GAP_DECISIVE:
+		break;
+	case RULE_GAP_NONE:
+		p->decisive_gap_index = FST_NO_GAP;
+		break;
+	case RULE_GAP_DATA:
+		/* The control connection was quiet because data was due: the
+		 * stalled data connection tells who stalled. */
+		if (data_decides) {
+			p->decisive_gap_index = (size_t)(data_gap - p->gaps);
+			p->stalled_side = stalled_from_wait(data_gap->waiting_on);
+		}
+		break;
+	}
+}
+
+/* Decides the verdict from the close and the decisive gap: the first
+ * rule of verdict_rules that matches. */
 static void decide(struct result *r)
 {
 	struct fst_session_result *p = &r->pub;
 	const struct fst_close_info *c = &p->close;
 	const struct fst_gap *g = find_decisive_gap(p);
-	enum fst_wait wait = g ? g->waiting_on : FST_WAIT_NONE;
-	int64_t threshold = r->an->cfg.gap_threshold_us;
-	bool long_gap = g && g->end_us - g->start_us >= threshold;
 	const struct fst_gap *data_gap = longest_data_gap(p);
-	bool data_gap_decides = data_gap && data_gap->end_us - data_gap->start_us >= threshold;
+	struct evidence e = gather_evidence(r, g, data_gap);
 
-	p->decisive_gap_index = g ? (size_t)(g - p->gaps) : FST_NO_GAP;
 	p->profile = fst_server_profile_find(p->session->software, c->reply_text);
 	p->stated_timeout_s = c->reply_code ? fst_stated_timeout_s(c->reply_text) : -1;
-
-	if (c->by == FST_CLOSE_BY_NONE) {
-		p->verdict = FST_VERDICT_INCOMPLETE;
-		p->stalled_side = FST_STALLED_NONE;
-		if (long_gap && wait == FST_WAIT_SERVER && g->before_close) {
-			p->verdict = FST_VERDICT_SERVER_UNRESPONSIVE;
-			p->stalled_side = FST_STALLED_SERVER;
-		}
-		return;
-	}
-	if (c->by == FST_CLOSE_BY_MIDDLEBOX) {
-		p->verdict = FST_VERDICT_MIDDLEBOX_RESET;
-		p->stalled_side = FST_STALLED_NETWORK;
-		return;
-	}
-	if (wait == FST_WAIT_CAPTURE && long_gap) {
-		p->verdict = FST_VERDICT_UNKNOWN;
-		p->stalled_side = FST_STALLED_UNKNOWN;
-		return;
-	}
-	if (c->quit_seen || (c->goodbye_seen && c->by == FST_CLOSE_BY_SERVER && !c->rst)) {
-		p->verdict = FST_VERDICT_CLEAN;
-		p->stalled_side = FST_STALLED_NONE;
-		p->decisive_gap_index = FST_NO_GAP; /* nothing to decide */
-		return;
-	}
-	/* A 421 just before the close means the server ended the session,
-	 * even when the client, reading it, sent its FIN first. */
-	if (c->by == FST_CLOSE_BY_SERVER ||
-	    (c->by == FST_CLOSE_BY_CLIENT && c->reply_code == 421)) {
-		/* A transfer command that never got its 150: the server owed
-		 * a reply; no data stalled. */
-		if (wait == FST_WAIT_SERVER && long_gap && !data_gap_decides &&
-		    !data_timeout_reply(c)) {
-			p->verdict = FST_VERDICT_SERVER_UNRESPONSIVE;
-			p->stalled_side = FST_STALLED_SERVER;
+	for (size_t i = 0; i < VERDICT_RULE_COUNT; i++)
+		if (verdict_rules[i].matches(&e)) {
+			set_verdict(p, &verdict_rules[i], g, data_gap, e.data_gap_decides);
 			return;
 		}
-		if (c->mid_transfer || data_gap_decides || data_timeout_reply(c)) {
-			/* A reset after a control connection that stayed silent
-			 * through a long transfer: the classic NAT/firewall
-			 * idle timeout, not the client's fault. */
-			if (c->rst && !c->reply_code && g && g->channel == FST_CHANNEL_CONTROL &&
-			    long_gap && wait == FST_WAIT_NONE) {
-				p->verdict = FST_VERDICT_MIDDLEBOX_RESET;
-				p->stalled_side = FST_STALLED_NETWORK;
-				return;
-			}
-			/* The control connection was quiet because data was
-			 * due: the stalled data connection tells who stalled. */
-			p->verdict = FST_VERDICT_DATA_TIMEOUT;
-			if (data_gap_decides)
-				p->decisive_gap_index = (size_t)(data_gap - p->gaps);
-			p->stalled_side = data_gap_decides ?
-						  stalled_from_wait(data_gap->waiting_on) :
-						  FST_STALLED_UNKNOWN;
-			return;
-		}
-		/* No real idle before it: the server ended the session on
-		 * purpose (after a 530, or a QUIT hidden by TLS). Inside TLS
-		 * the turn is a guess, so this test comes first there. */
-		bool no_idle = c->after_idle_s * 1e6 < (double)r->an->cfg.gap_threshold_us;
-
-		if (no_idle && p->session->encrypted) {
-			p->verdict = FST_VERDICT_CLEAN;
-			p->stalled_side = FST_STALLED_NONE;
-			p->decisive_gap_index = FST_NO_GAP;
-			return;
-		}
-		/* The server closed while it owed a reply: it went silent. */
-		if (wait == FST_WAIT_SERVER) {
-			p->verdict = FST_VERDICT_SERVER_UNRESPONSIVE;
-			p->stalled_side = FST_STALLED_SERVER;
-			return;
-		}
-		if (no_idle) {
-			p->verdict = FST_VERDICT_CLEAN;
-			p->stalled_side = FST_STALLED_NONE;
-			p->decisive_gap_index = FST_NO_GAP;
-			return;
-		}
-		p->verdict = FST_VERDICT_IDLE_TIMEOUT;
-		p->stalled_side = FST_STALLED_CLIENT;
-		return;
-	}
-	/* The client closed first. */
-	if (server_cut_upload(p) && data_gap_decides) {
-		/* The server closed a stalled upload's data connection and
-		 * the client gave up before its 421 arrived. */
-		p->verdict = FST_VERDICT_DATA_TIMEOUT;
-		p->decisive_gap_index = (size_t)(data_gap - p->gaps);
-		p->stalled_side = stalled_from_wait(data_gap->waiting_on);
-		return;
-	}
-	if (wait == FST_WAIT_SERVER && long_gap) {
-		p->verdict = FST_VERDICT_SERVER_UNRESPONSIVE;
-		p->stalled_side = FST_STALLED_SERVER;
-		return;
-	}
-	if (c->rst || c->mid_transfer || p->session->turn.side == FST_SIDE_SERVER) {
-		p->verdict = FST_VERDICT_CLIENT_ABORT;
-		p->stalled_side = FST_STALLED_NONE;
-		return;
-	}
-	p->verdict = FST_VERDICT_CLEAN;
-	p->stalled_side = FST_STALLED_NONE;
-	p->decisive_gap_index = FST_NO_GAP;
+	/* Not reached: each close side ends in a rule that needs nothing
+	 * more (capture_ended, reset_foreign_ttl, server_closed_idle_client,
+	 * client_closed_nothing_owed). */
 }
 
 /* Replaces a result's text with a copy of text sized to fit. */
@@ -965,6 +1129,7 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	r->pub.session = s;
 	r->pub.summary = "";
 	r->pub.recommendation = "";
+	r->pub.verdict_rule = "";
 	r->prev = an->last;
 	r->pub.stated_timeout_s = -1;
 	r->pub.decisive_gap_index = FST_NO_GAP;
