@@ -84,7 +84,8 @@ enum fst_stalled_side {
 };
 const char *fst_stalled_side_name(enum fst_stalled_side side);
 
-/* What ftpstall knows of a server product's timeouts. */
+/* What ftpstall knows of a server product's timeouts: facts only; the
+ * report puts them into words. */
 struct fst_server_profile {
 	const char *software; /* as fst_ftp_session.software */
 	const char *idle_knob;
@@ -93,8 +94,19 @@ struct fst_server_profile {
 	const char *data_knob;
 	int data_default_s;
 	const char *data_reply; /* text of its data-timeout 421, or NULL */
-	const char *idle_note;	/* worth telling with an idle timeout, or NULL */
-	const char *data_note;	/* worth telling with a data timeout, or NULL */
+	/* False when a session that sends only NOOP still times out, so
+	 * NOOP keepalives do not help (Pure-FTPd). */
+	bool noop_resets_idle;
+	bool idle_paused_by_transfer; /* the idle timer does not run during a transfer */
+	/* A timer that closes sessions sending commands but starting no
+	 * transfer, and its default; NULL if none. */
+	const char *no_transfer_knob;
+	int no_transfer_default_s;
+	/* A timer that closes a stalled transfer without a 421, or NULL. */
+	const char *silent_stall_knob;
+	/* The data timeout is checked once per period, so it fires between
+	 * one and two periods after the last byte (vsftpd). */
+	bool data_timer_per_period;
 };
 
 /* Finds the profile by software name, or by a 421 text. NULL if none. */
@@ -103,6 +115,10 @@ const struct fst_server_profile *fst_server_profile_find(const char *software,
 
 /* Seconds stated in a reply ("Idle timeout (600 seconds)"), or -1. */
 int fst_stated_timeout_s(const char *reply_text);
+
+/* True when a closing reply's text speaks of data ("Data timeout",
+ * ProFTPD's "No transfer timeout", a stalled transfer). */
+bool fst_reply_names_data_timeout(const char *reply_text);
 
 /* The server timer a verdict points at. */
 enum fst_timer {
@@ -139,10 +155,8 @@ struct fst_session_result {
 	enum fst_stalled_side stalled_side;
 	enum fst_timer timer; /* the timer the verdict points at */
 	/* The rule of docs/verdicts.md that decided: a static string, "" until
-	 * decided. */
+	 * decided. The words for it are the report's (fst_words_summary). */
 	const char *verdict_rule;
-	const char *summary;	    /* one sentence; "" until decided */
-	const char *recommendation; /* what to change; "" when nothing */
 	const struct fst_server_profile *profile;
 	int stated_timeout_s; /* from the closing reply, or -1 */
 	bool capture_loss;    /* the capture lost bytes of this session */

@@ -33,6 +33,17 @@ struct fst_report_input {
 	bool live;
 };
 
+/* The words for a result, made from its facts (verdict, close, decisive
+ * gap, server profile): the one-sentence summary, and what to change
+ * ("" when nothing). Each writes a NUL-terminated sentence into buf,
+ * cut to fit size as snprintf does, and returns the length it needed.
+ * Borrows r; reads it only during the call. */
+enum {
+	FST_WORDS_MAX = 768 /* a buffer this size holds any of these sentences */
+};
+size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size);
+size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, size_t size);
+
 /* Writes the report; returns 0, or FST_ERR_IO when out failed. */
 int fst_report_write(FILE *out, enum fst_report_format format, const struct fst_report_input *in);
 

@@ -60,8 +60,6 @@ struct result {
 
 	struct data_track *data; /* by transfer id - 1 */
 	size_t data_cap;
-	/* Texts sized to fit: a short session must not carry kilobytes. */
-	char *summary_buf, *recommendation_buf;
 	struct result *prev;	      /* in the analysis's list */
 	struct result *finished_next; /* in the order verdicts became final */
 	struct result *pair_next;     /* next session of the same client and server */
@@ -598,13 +596,6 @@ static enum fst_stalled_side stalled_from_wait(enum fst_wait wait)
 	return FST_STALLED_NONE;
 }
 
-static bool data_timeout_reply(const struct fst_close_info *c)
-{
-	return c->reply_code &&
-	       (strcasestr(c->reply_text, "data") || strcasestr(c->reply_text, "no transfer") ||
-		strcasestr(c->reply_text, "stalled"));
-}
-
 /* The facts the verdict rules look at, gathered once per decision. */
 struct evidence {
 	enum fst_close_by close_by;
@@ -810,7 +801,7 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 		.close_by = c->by,
 		.rst = c->rst,
 		.reply_code = c->reply_code,
-		.data_reply = data_timeout_reply(c),
+		.data_reply = c->reply_code && fst_reply_names_data_timeout(c->reply_text),
 		.server_ended = c->by == FST_CLOSE_BY_SERVER ||
 				(c->by == FST_CLOSE_BY_CLIENT && c->reply_code == 421),
 		.quit_seen = c->quit_seen,
@@ -880,165 +871,10 @@ static void decide(struct result *r)
 	 * client_closed_nothing_owed). */
 }
 
-/* Replaces a result's text with a copy of text sized to fit. */
-static void set_text(char **buf, const char **pub, const char *text)
-{
-	char *copy = strdup(text);
-
-	if (!copy)
-		return; /* keep the previous text */
-	free(*buf);
-	*buf = copy;
-	*pub = copy;
-}
-
-static void write_summary(struct result *r)
-{
-	struct fst_session_result *p = &r->pub;
-	const struct fst_close_info *c = &p->close;
-	const struct fst_gap *g = fst_session_decisive_gap(p);
-	double gap_s = g ? seconds(g->start_us, g->end_us) : 0;
-	char out[512];
-	size_t size = sizeof(out);
-	char reply[FST_FTP_TEXT_MAX + 8] = "";
-
-	if (c->reply_code)
-		snprintf(reply, sizeof(reply), "%d %s", c->reply_code, c->reply_text);
-	switch (p->verdict) {
-	case FST_VERDICT_IDLE_TIMEOUT:
-		snprintf(out, size,
-			 "The client was idle for %.1f s; the server %s%s%s and %s (%s)%s.",
-			 c->after_idle_s, c->reply_code ? "sent \"" : "gave no reason", reply,
-			 c->reply_code ? "\"" : "",
-			 c->by == FST_CLOSE_BY_CLIENT ? "the client closed the connection" :
-							"closed the connection",
-			 c->rst ? "reset" : "FIN",
-			 c->reset_after_write ?
-				 "; the client then wrote into the closed "
-				 "connection and was reset" :
-			 c->client_wrote_after_close ?
-				 "; the client then wrote into the closed connection" :
-				 "");
-		break;
-	case FST_VERDICT_DATA_TIMEOUT:
-		snprintf(
-			out, size,
-			"A data transfer stalled for %.1f s (waiting on %s); the server %s%s%s and closed the control connection (%s).",
-			gap_s, g ? fst_wait_name(g->waiting_on) : "unknown",
-			c->reply_code ? "sent \"" : "gave no reason", reply,
-			c->reply_code ? "\"" : "", c->rst ? "reset" : "FIN");
-		break;
-	case FST_VERDICT_SERVER_UNRESPONSIVE:
-		snprintf(out, size, "The server owed a reply and stayed silent for %.1f s; the %s.",
-			 gap_s,
-			 c->by == FST_CLOSE_BY_CLIENT ?
-				 "client gave up and closed the connection" :
-			 c->by == FST_CLOSE_BY_SERVER ?
-				 "server then closed the connection without answering" :
-				 "capture ended before anything else happened");
-		break;
-	case FST_VERDICT_MIDDLEBOX_RESET:
-		if (c->rst_ttl_mismatch)
-			snprintf(
-				out, size,
-				"A reset with TTL %u (the sender's packets had TTL %u) closed the connection after %.1f s of idle: probably sent by a firewall or NAT on the path.",
-				c->rst_ttl, c->peer_ttl, c->after_idle_s);
-		else
-			snprintf(
-				out, size,
-				"The control connection was silent for %.1f s during a transfer and was then reset: the classic NAT/firewall idle timeout on the control connection.",
-				gap_s);
-		break;
-	case FST_VERDICT_CLIENT_ABORT:
-		snprintf(out, size, "The client %s the connection without QUIT%s.",
-			 c->rst ? "reset" : "closed",
-			 c->mid_transfer ? " during a transfer" : " while a reply was due");
-		break;
-	case FST_VERDICT_CLEAN:
-		snprintf(out, size, "The session ended in order%s.", c->quit_seen ? " (QUIT)" : "");
-		break;
-	case FST_VERDICT_INCOMPLETE:
-		snprintf(out, size, "The capture ended while the session was still open.");
-		break;
-	case FST_VERDICT_UNKNOWN:
-	case FST_VERDICT_COUNT:
-		snprintf(
-			out, size,
-			"The capture lost bytes of this session during its decisive %.1f s gap, so no side can be blamed.",
-			gap_s);
-		break;
-	}
-	set_text(&r->summary_buf, &p->summary, out);
-}
-
-static void write_recommendation(struct result *r)
-{
-	struct fst_session_result *p = &r->pub;
-	const struct fst_server_profile *prof = p->profile;
-	const struct fst_close_info *c = &p->close;
-	char out[768];
-	size_t size = sizeof(out);
-	double idle = c->after_idle_s;
-	int keepalive = idle >= 4 ? (int)(idle / 2) : 1;
-
-	switch (p->verdict) {
-	case FST_VERDICT_IDLE_TIMEOUT:
-		if (prof)
-			snprintf(
-				out, size,
-				"Raise %s's %s (default %d s; this server closed after about %.0f s) above the client's longest pause, %slet the client reconnect and resume after a 421 (REST/APPE).%s%s",
-				prof->software, prof->idle_knob, prof->idle_default_s, idle,
-				strcmp(prof->software, "Pure-FTPd") == 0 ?
-					"or " :
-					"make the client send NOOP while idle, or ",
-				prof->idle_note ? " " : "", prof->idle_note ? prof->idle_note : "");
-		else
-			snprintf(
-				out, size,
-				"Raise the server's idle timeout (it closed after about %.0f s) above the client's longest pause, make the client send NOOP every %d s while idle, or let it reconnect and resume after a 421.",
-				idle, keepalive);
-		break;
-	case FST_VERDICT_DATA_TIMEOUT:
-		if (prof)
-			snprintf(
-				out, size,
-				"Find why the data sender stopped; if pauses are expected, raise %s's %s (default %d s).%s%s",
-				prof->software, prof->data_knob, prof->data_default_s,
-				prof->data_note ? " " : "", prof->data_note ? prof->data_note : "");
-		else
-			snprintf(
-				out, size,
-				"Find why the data sender stopped; if pauses are expected, raise the server's data connection timeout.");
-		break;
-	case FST_VERDICT_SERVER_UNRESPONSIVE:
-		snprintf(
-			out, size,
-			"Check the server: its logs, load and storage at that time; the client did nothing wrong.");
-		break;
-	case FST_VERDICT_MIDDLEBOX_RESET:
-		snprintf(
-			out, size,
-			"Raise the idle timeout of the firewall/NAT between client and server for FTP control connections, or have the client send NOOP (or TCP keepalives) on the control connection during long transfers.");
-		break;
-	case FST_VERDICT_CLIENT_ABORT:
-		snprintf(out, size, "Check the client's log for why it gave up.");
-		break;
-	case FST_VERDICT_CLEAN:
-	case FST_VERDICT_INCOMPLETE:
-	case FST_VERDICT_UNKNOWN:
-	case FST_VERDICT_COUNT:
-		out[0] = '\0';
-		break;
-	}
-	set_text(&r->recommendation_buf, &p->recommendation, out);
-}
-
 /* Decides (again) with what is known now, and tells live consumers. */
 static void conclude(struct result *r, enum fst_verdict_state state)
 {
 	decide(r);
-	write_summary(r);
-	write_recommendation(r);
 	r->pub.verdict_state = state;
 	notify(r, FST_UPDATE_VERDICT);
 }
@@ -1047,8 +883,6 @@ static void free_result(struct result *r)
 {
 	free(r->pub.gaps);
 	free(r->data);
-	free(r->summary_buf);
-	free(r->recommendation_buf);
 	free(r);
 }
 
@@ -1127,8 +961,6 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 		return NULL;
 	r->an = an;
 	r->pub.session = s;
-	r->pub.summary = "";
-	r->pub.recommendation = "";
 	r->pub.verdict_rule = "";
 	r->prev = an->last;
 	r->pub.stated_timeout_s = -1;

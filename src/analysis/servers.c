@@ -1,8 +1,9 @@
 /* What FTP servers do when a client goes quiet: their timeout knobs,
- * defaults and the 421 texts they send. Recommendations come from here,
- * not from generic advice. Sources: each server's documentation
- * (vsftpd.conf(5), ProFTPD mod_core Timeout* directives, pure-ftpd(8),
- * FileZilla Server settings, IIS <ftpServer><connections>). */
+ * defaults, the 421 texts they send and their quirks. The report's
+ * advice is made from these facts, not from generic advice. Sources:
+ * each server's documentation (vsftpd.conf(5), ProFTPD mod_core Timeout*
+ * directives, pure-ftpd(8), FileZilla Server settings, IIS
+ * <ftpServer><connections>). */
 #include "ftpstall/analysis.h"
 
 #include <ctype.h>
@@ -17,9 +18,8 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "data_connection_timeout",
 		.data_default_s = 300,
 		.data_reply = "Data timeout. Reconnect. Sorry.",
-		.idle_note = NULL,
-		.data_note = "vsftpd checks data_connection_timeout once per period, so it fires "
-			     "between one and two periods after the last byte.",
+		.noop_resets_idle = true,
+		.data_timer_per_period = true,
 	},
 	{
 		.software = "ProFTPD",
@@ -29,10 +29,11 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "TimeoutStalled (closes without a 421) / TimeoutNoTransfer",
 		.data_default_s = 3600,
 		.data_reply = "No transfer timeout",
-		.idle_note =
-			"TimeoutIdle does not run during a transfer; TimeoutNoTransfer "
-			"(default 300 s) closes sessions that send commands but start no transfer.",
-		.data_note = "TimeoutStalled closes a stalled transfer without a 421.",
+		.noop_resets_idle = true,
+		.idle_paused_by_transfer = true,
+		.no_transfer_knob = "TimeoutNoTransfer",
+		.no_transfer_default_s = 300,
+		.silent_stall_knob = "TimeoutStalled",
 	},
 	{
 		.software = "Pure-FTPd",
@@ -42,9 +43,8 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "-I (MaxIdleTime)",
 		.data_default_s = 900,
 		.data_reply = "Timeout (no new data for",
-		.idle_note = "Pure-FTPd also times out sessions that send only NOOP, so NOOP "
-			     "keepalives do not help against it; reconnect and resume instead.",
-		.data_note = NULL,
+		/* It counts a session that sends only NOOP as idle. */
+		.noop_resets_idle = false,
 	},
 	{
 		.software = "FileZilla Server",
@@ -54,8 +54,7 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "Login / data timeout",
 		.data_default_s = 60,
 		.data_reply = "Data connection timed out",
-		.idle_note = NULL,
-		.data_note = NULL,
+		.noop_resets_idle = true,
 	},
 	{
 		.software = "Microsoft FTP Service (IIS)",
@@ -65,8 +64,7 @@ static const struct fst_server_profile profiles[] = {
 		.data_knob = "dataChannelTimeout",
 		.data_default_s = 30,
 		.data_reply = NULL,
-		.idle_note = NULL,
-		.data_note = NULL,
+		.noop_resets_idle = true,
 	},
 };
 
@@ -115,4 +113,16 @@ int fst_stated_timeout_s(const char *text)
 		scale *= 10;
 	}
 	return value > 0 ? (int)value : -1;
+}
+
+/* Words of closing replies that name a data timeout: vsftpd's "Data
+ * timeout", ProFTPD's "No transfer timeout", a "stalled" transfer. */
+static const char *const data_timeout_words[] = { "data", "no transfer", "stalled" };
+
+bool fst_reply_names_data_timeout(const char *reply_text)
+{
+	for (size_t i = 0; i < sizeof(data_timeout_words) / sizeof(data_timeout_words[0]); i++)
+		if (strcasestr(reply_text, data_timeout_words[i]))
+			return true;
+	return false;
 }

@@ -195,7 +195,7 @@ static void write_svg(FILE *out, const struct fst_session_result *r)
 static void write_row(FILE *out, const struct fst_session_result *r)
 {
 	const struct fst_ftp_session *s = r->session;
-	char client[64], server[64], when[40];
+	char client[64], server[64], when[40], words[FST_WORDS_MAX];
 
 	fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client));
 	fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server));
@@ -208,24 +208,27 @@ static void write_row(FILE *out, const struct fst_session_result *r)
 	fputs("</td><td>", out);
 	html_text(out, s->user_name);
 	fprintf(out, "</td><td>%s</td><td>", fst_time_format_iso(s->start_us, when, sizeof(when)));
-	html_text(out, r->summary);
+	fst_words_summary(r, words, sizeof(words));
+	html_text(out, words);
 	fputs("</td></tr>\n", out);
 }
 
 static void write_incident(FILE *out, const struct fst_session_result *r)
 {
 	const struct fst_ftp_session *s = r->session;
+	char words[FST_WORDS_MAX];
 
 	fprintf(out,
 		"<section class=\"incident\" id=\"session-%llu\">\n<h2>Session %llu: %s (stalled: %s)</h2>\n",
 		(unsigned long long)s->id, (unsigned long long)s->id, fst_verdict_name(r->verdict),
 		fst_stalled_side_name(r->stalled_side));
 	fputs("<p>", out);
-	html_text(out, r->summary);
+	fst_words_summary(r, words, sizeof(words));
+	html_text(out, words);
 	fputs("</p>\n", out);
-	if (r->recommendation[0]) {
+	if (fst_words_recommendation(r, words, sizeof(words))) {
 		fputs("<p><b>What to change:</b> ", out);
-		html_text(out, r->recommendation);
+		html_text(out, words);
 		fputs("</p>\n", out);
 	}
 	if (r->recovered_by) {

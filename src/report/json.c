@@ -168,11 +168,15 @@ static void write_close(struct fst_json *j, const struct fst_session_result *r)
 
 static void write_verdict(struct fst_json *j, const struct fst_session_result *r)
 {
+	char words[FST_WORDS_MAX];
+
 	fst_json_open(j, "verdict", '{');
 	fst_json_str(j, "kind", fst_verdict_name(r->verdict));
 	fst_json_str(j, "stalled_side", fst_stalled_side_name(r->stalled_side));
-	fst_json_str(j, "summary", r->summary);
-	fst_json_str(j, "recommendation", r->recommendation[0] ? r->recommendation : NULL);
+	fst_words_summary(r, words, sizeof(words));
+	fst_json_str(j, "summary", words);
+	fst_json_str(j, "recommendation",
+		     fst_words_recommendation(r, words, sizeof(words)) ? words : NULL);
 	if (r->stated_timeout_s > 0)
 		fst_json_int(j, "stated_timeout_s", r->stated_timeout_s);
 	else

@@ -17,7 +17,7 @@ static void text_details(FILE *out, const struct fst_stream_line *l)
 	const struct fst_session_result *r = l->result;
 	const struct fst_ftp_session *s = r->session;
 	const struct fst_close_info *c = &r->close;
-	char client[64], server[64];
+	char client[64], server[64], words[FST_WORDS_MAX];
 
 	switch (l->event) {
 	case FST_STREAM_OPEN:
@@ -45,9 +45,10 @@ static void text_details(FILE *out, const struct fst_stream_line *l)
 			fprintf(out, " (%d %s)", c->reply_code, c->reply_text);
 		break;
 	case FST_STREAM_VERDICT:
+		fst_words_summary(r, words, sizeof(words));
 		fprintf(out, " %s%s stalled=%s: %s", fst_verdict_name(r->verdict),
 			r->verdict_state == FST_VERDICT_FINAL ? "" : " (provisional)",
-			fst_stalled_side_name(r->stalled_side), r->summary);
+			fst_stalled_side_name(r->stalled_side), words);
 		break;
 	case FST_STREAM_EVENT_COUNT:
 		break;
@@ -65,7 +66,7 @@ static void json_details(FILE *out, const struct fst_stream_line *l)
 	const struct fst_session_result *r = l->result;
 	const struct fst_ftp_session *s = r->session;
 	const struct fst_close_info *c = &r->close;
-	char buf[64];
+	char buf[64], words[FST_WORDS_MAX];
 
 	switch (l->event) {
 	case FST_STREAM_OPEN:
@@ -101,7 +102,8 @@ static void json_details(FILE *out, const struct fst_stream_line *l)
 		fprintf(out, ",\"final\":%s",
 			r->verdict_state == FST_VERDICT_FINAL ? "true" : "false");
 		json_member(out, "stalled_side", fst_stalled_side_name(r->stalled_side));
-		json_member(out, "summary", r->summary);
+		fst_words_summary(r, words, sizeof(words));
+		json_member(out, "summary", words);
 		break;
 	case FST_STREAM_EVENT_COUNT:
 		break;

@@ -301,7 +301,7 @@ static void print_incident(FILE *out, const struct fst_report_input *in,
 			   const struct fst_session_result *r)
 {
 	const struct fst_ftp_session *s = r->session;
-	char client[64], server[64], when[40];
+	char client[64], server[64], when[40], words[FST_WORDS_MAX];
 
 	fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client));
 	fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server));
@@ -317,10 +317,10 @@ static void print_incident(FILE *out, const struct fst_report_input *in,
 		s->encrypted ? ", encrypted after AUTH" : "");
 	if (r->verdict == FST_VERDICT_IDLE_TIMEOUT)
 		explain_idle_timeout(out, in, r);
-	else
-		fprintf(out, "  %s\n", r->summary);
-	if (r->recommendation[0])
-		fprintf(out, "  What to change: %s\n", r->recommendation);
+	else if (fst_words_summary(r, words, sizeof(words)))
+		fprintf(out, "  %s\n", words);
+	if (fst_words_recommendation(r, words, sizeof(words)))
+		fprintf(out, "  What to change: %s\n", words);
 	if (fst_session_decisive_gap(r))
 		print_gap(out, "decisive gap", s, fst_session_decisive_gap(r));
 	print_close(out, r);

@@ -3,6 +3,7 @@
  * they waited on, the close as 'X'), and its event log (commands,
  * replies, transfers, gaps, close) in time order, scrollable. */
 #include "internal.h"
+#include "ftpstall/report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -478,7 +479,7 @@ static int draw_facts(const struct fst_tui *tui, const struct fst_tui_view *view
 		      const struct fst_session_result *r, int summary_lines)
 {
 	const struct fst_ftp_session *s = r->session;
-	char client[64], server[64];
+	char client[64], server[64], words[FST_WORDS_MAX];
 	const char *why;
 	double limit = tui_timeout_for(tui, view, s, &why);
 	double idle_s = tui_result_finished(r) ? -1 : fst_analysis_idle_s(r, view->now_us);
@@ -505,7 +506,8 @@ static int draw_facts(const struct fst_tui *tui, const struct fst_tui_view *view
 	tui_putf(tui, 2, 1 + x, 0, TUI_STYLE_NORMAL, " (%s), stalled: %s",
 		 r->verdict_state == FST_VERDICT_FINAL ? "final" : "provisional: the close began",
 		 fst_stalled_side_name(r->stalled_side));
-	return 3 + draw_wrapped(tui, 3, COLS - 3, summary_lines, r->summary, TUI_STYLE_NORMAL);
+	fst_words_summary(r, words, sizeof(words));
+	return 3 + draw_wrapped(tui, 3, COLS - 3, summary_lines, words, TUI_STYLE_NORMAL);
 }
 
 void tui_draw_detail(struct fst_tui *tui, const struct fst_tui_view *view)

@@ -19,6 +19,7 @@
 
 #include "ftpstall/analysis.h"
 #include "ftpstall/ftp.h"
+#include "ftpstall/report.h"
 #include "ftpstall/tcp.h"
 #include "pktbuild.h"
 
@@ -325,6 +326,21 @@ static double gap_s(const struct fst_gap *g)
 }
 
 static char describe_buf[8192];
+static char summary_buf[FST_WORDS_MAX], recommendation_buf[FST_WORDS_MAX];
+
+/* The report's words for r (the analysis keeps facts only), so that the
+ * sentences are checked on results of real packets too. */
+static const char *summary_of(const struct fst_session_result *r)
+{
+	fst_words_summary(r, summary_buf, sizeof(summary_buf));
+	return summary_buf;
+}
+
+static const char *recommendation_of(const struct fst_session_result *r)
+{
+	fst_words_recommendation(r, recommendation_buf, sizeof(recommendation_buf));
+	return recommendation_buf;
+}
 
 /* The whole result in one string, for failure messages. */
 static const char *describe(const struct fst_session_result *r)
@@ -360,8 +376,9 @@ static const char *describe(const struct fst_session_result *r)
 			used += (size_t)len < size - used ? (size_t)len : size - used - 1;
 	}
 	if (used < size - 1)
-		snprintf(out + used, size - used, "\n  summary: %s\n  recommendation: %s",
-			 r->summary, r->recommendation);
+		snprintf(out + used, size - used,
+			 "\n  rule: %s\n  summary: %s\n  recommendation: %s", r->verdict_rule,
+			 summary_of(r), recommendation_of(r));
 	return out;
 }
 
@@ -576,11 +593,11 @@ static void test_seed_idle_timeout_write_after_close(void **state)
 
 	assert_non_null(r->profile);
 	assert_string_equal(r->profile->software, "vsftpd");
-	assert_contains(r->summary, "5.0 s");
-	assert_contains(r->summary, "Timeout.");
-	assert_contains(r->summary, "reset");
-	assert_contains(r->recommendation, "idle_session_timeout");
-	assert_contains(r->recommendation, "NOOP");
+	assert_contains(summary_of(r), "5.0 s");
+	assert_contains(summary_of(r), "Timeout.");
+	assert_contains(summary_of(r), "reset");
+	assert_contains(recommendation_of(r), "idle_session_timeout");
+	assert_contains(recommendation_of(r), "NOOP");
 	assert_int_equal(r->recovered_by, 0);
 
 	assert_int_equal(server_count(n), 1);
@@ -655,8 +672,8 @@ static void test_proftpd_idle_after_login(void **state)
 	assert_int_equal(r->stated_timeout_s, 600);
 	assert_non_null(r->profile);
 	assert_string_equal(r->profile->software, "ProFTPD");
-	assert_contains(r->recommendation, "TimeoutIdle");
-	assert_not_contains(r->recommendation, "idle_session_timeout");
+	assert_contains(recommendation_of(r), "TimeoutIdle");
+	assert_not_contains(recommendation_of(r), "idle_session_timeout");
 	assert_near(server_estimate(n, SERVER_IP)->idle_timeout_s, 600.0, 0.01);
 	net_free(n);
 }
@@ -683,8 +700,8 @@ static void test_idle_timeout_without_reply(void **state)
 	assert_int_equal(r->close.reply_code, 0);
 	assert_near(r->close.after_idle_s, 90.0, 0.01);
 	assert_null(r->profile);
-	assert_contains(r->summary, "90.0 s");
-	assert_contains(r->recommendation, "idle timeout");
+	assert_contains(summary_of(r), "90.0 s");
+	assert_contains(recommendation_of(r), "idle timeout");
 	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 1);
 	assert_near(server_estimate(n, SERVER_IP)->idle_timeout_s, 90.0, 0.01);
 	net_free(n);
@@ -713,7 +730,7 @@ static void test_profile_from_421_text(void **state)
 	assert_non_null(r->profile);
 	assert_string_equal(r->profile->software, "Microsoft FTP Service (IIS)");
 	assert_int_equal(r->stated_timeout_s, 120);
-	assert_contains(r->recommendation, "controlChannelTimeout");
+	assert_contains(recommendation_of(r), "controlChannelTimeout");
 	net_free(n);
 }
 
@@ -738,9 +755,9 @@ static void test_pureftpd_no_noop_advice(void **state)
 	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
 	assert_non_null(r->profile);
 	assert_string_equal(r->profile->software, "Pure-FTPd");
-	assert_contains(r->recommendation, "-I");
-	assert_contains(r->recommendation, "NOOP keepalives do not help");
-	assert_not_contains(r->recommendation, "make the client send NOOP");
+	assert_contains(recommendation_of(r), "-I");
+	assert_contains(recommendation_of(r), "NOOP keepalives do not help");
+	assert_not_contains(recommendation_of(r), "make the client send NOOP");
 	net_free(n);
 }
 
@@ -784,9 +801,9 @@ static void expect_upload_data_timeout(struct net *n, int64_t tlast)
 	assert_close_by(r, FST_CLOSE_BY_SERVER);
 	assert_int_equal(r->close.reply_code, 421);
 	assert_string_equal(r->close.reply_text, "Data timeout. Reconnect. Sorry.");
-	assert_contains(r->summary, "10.0 s");
-	assert_contains(r->summary, "waiting on client");
-	assert_contains(r->recommendation, "data_connection_timeout");
+	assert_contains(summary_of(r), "10.0 s");
+	assert_contains(summary_of(r), "waiting on client");
+	assert_contains(recommendation_of(r), "data_connection_timeout");
 	e = server_estimate(n, SERVER_IP);
 	assert_int_equal(e->observations, 0);
 	assert_int_equal(e->data_observations, 1);
@@ -1013,7 +1030,7 @@ static void test_zero_window_data_timeout_stalls_network(void **state)
 	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_NETWORK);
 	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_RECEIVER, tlast, 0);
 	assert_near(gap_s(decisive(r)), 10.0, 0.01);
-	assert_contains(r->summary, "receiver");
+	assert_contains(summary_of(r), "receiver");
 	net_free(n);
 }
 
@@ -1096,9 +1113,9 @@ static void test_server_unresponsive_client_gives_up(void **state)
 	assert_false(r->close.rst);
 	assert_int_equal(r->close.ts_us, tfin);
 	assert_near(r->close.after_idle_s, 8.0, 0.01);
-	assert_contains(r->summary, "8.0 s");
-	assert_contains(r->summary, "client gave up");
-	assert_contains(r->recommendation, "Check the server");
+	assert_contains(summary_of(r), "8.0 s");
+	assert_contains(summary_of(r), "client gave up");
+	assert_contains(recommendation_of(r), "Check the server");
 	net_free(n);
 }
 
@@ -1122,7 +1139,7 @@ static void test_server_unresponsive_server_closes(void **state)
 	expect_verdict(r, FST_VERDICT_SERVER_UNRESPONSIVE, FST_STALLED_SERVER);
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER, tcmd, tfin);
 	assert_close_by(r, FST_CLOSE_BY_SERVER);
-	assert_contains(r->summary, "without answering");
+	assert_contains(summary_of(r), "without answering");
 	net_free(n);
 }
 
@@ -1177,7 +1194,7 @@ static void test_server_unresponsive_capture_ends(void **state)
 	expect_verdict(r, FST_VERDICT_SERVER_UNRESPONSIVE, FST_STALLED_SERVER);
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER, tcmd, tend);
 	assert_close_by(r, FST_CLOSE_BY_NONE);
-	assert_contains(r->summary, "capture ended");
+	assert_contains(summary_of(r), "capture ended");
 	net_free(n);
 }
 
@@ -1211,10 +1228,10 @@ static void test_middlebox_reset_by_ttl(void **state)
 	assert_int_equal(r->close.reply_code, 0);
 	assert_near(r->close.after_idle_s, 30.0, 0.01);
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, t230, trst);
-	assert_contains(r->summary, "TTL 64");
-	assert_contains(r->summary, "TTL 52");
-	assert_contains(r->summary, "30.0 s");
-	assert_contains(r->recommendation, "firewall/NAT");
+	assert_contains(summary_of(r), "TTL 64");
+	assert_contains(summary_of(r), "TTL 52");
+	assert_contains(summary_of(r), "30.0 s");
+	assert_contains(recommendation_of(r), "firewall/NAT");
 	/* Not an idle-timeout observation of the server. */
 	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
 	net_free(n);
@@ -1286,11 +1303,11 @@ static void test_nat_resets_silent_control_during_retr(void **state)
 	assert_false(r->close.rst_ttl_mismatch);
 	assert_int_equal(r->close.reply_code, 0);
 	assert_true(r->close.mid_transfer);
-	assert_contains(r->summary, "NAT/firewall idle timeout");
-	assert_contains(r->summary, "20.1 s");
-	assert_not_contains(r->summary, "client was idle");
-	assert_contains(r->recommendation, "firewall/NAT");
-	assert_contains(r->recommendation, "NOOP");
+	assert_contains(summary_of(r), "NAT/firewall idle timeout");
+	assert_contains(summary_of(r), "20.1 s");
+	assert_not_contains(summary_of(r), "client was idle");
+	assert_contains(recommendation_of(r), "firewall/NAT");
+	assert_contains(recommendation_of(r), "NOOP");
 	/* No data gap: the data never paused for a second. */
 	assert_null(find_gap(r, FST_CHANNEL_DATA, FST_WAIT_SERVER));
 	net_free(n);
@@ -1330,9 +1347,9 @@ static void test_client_abort_during_retr(void **state)
 	assert_int_equal(r->close.ts_us, trst);
 	assert_true(r->close.mid_transfer);
 	assert_false(r->close.quit_seen);
-	assert_contains(r->summary, "reset");
-	assert_contains(r->summary, "during a transfer");
-	assert_contains(r->recommendation, "client's log");
+	assert_contains(summary_of(r), "reset");
+	assert_contains(summary_of(r), "during a transfer");
+	assert_contains(recommendation_of(r), "client's log");
 	net_free(n);
 }
 
@@ -1396,8 +1413,8 @@ static void test_clean_quit(void **state)
 	assert_true(r->close.goodbye_seen);
 	assert_close_by(r, FST_CLOSE_BY_SERVER);
 	assert_int_equal(r->close.reply_code, 221);
-	assert_string_equal(r->recommendation, "");
-	assert_contains(r->summary, "QUIT");
+	assert_string_equal(recommendation_of(r), "");
+	assert_contains(summary_of(r), "QUIT");
 	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
 	assert_int_equal(r->recovered_by, 0);
 	net_free(n);
@@ -1425,7 +1442,7 @@ static void test_clean_after_530(void **state)
 	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
 	assert_close_by(r, FST_CLOSE_BY_SERVER);
 	assert_false(r->close.quit_seen);
-	assert_string_equal(r->recommendation, "");
+	assert_string_equal(recommendation_of(r), "");
 	net_free(n);
 }
 
@@ -1531,8 +1548,8 @@ static void test_incomplete_capture_ends_open(void **state)
 	expect_verdict(r, FST_VERDICT_INCOMPLETE, FST_STALLED_NONE);
 	assert_false(fst_verdict_is_incident(r->verdict));
 	assert_close_by(r, FST_CLOSE_BY_NONE);
-	assert_string_equal(r->recommendation, "");
-	assert_contains(r->summary, "still open");
+	assert_string_equal(recommendation_of(r), "");
+	assert_contains(summary_of(r), "still open");
 	assert_int_equal(r->recovered_by, 0);
 	net_free(n);
 }
@@ -1568,9 +1585,9 @@ static void test_unknown_capture_loss_in_decisive_gap(void **state)
 	if (!decisive(r)->before_close)
 		fail_msg("the gap before the 421 is not marked before_close: %s", describe(r));
 	assert_int_equal(r->close.reply_code, 421);
-	assert_contains(r->summary, "lost");
-	assert_not_contains(r->summary, "client was idle");
-	assert_string_equal(r->recommendation, "");
+	assert_contains(summary_of(r), "lost");
+	assert_not_contains(summary_of(r), "client was idle");
+	assert_string_equal(recommendation_of(r), "");
 	/* Not an observation of the server's idle timeout either. */
 	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
 	net_free(n);

@@ -1,0 +1,203 @@
+/* The English of every report: the one-sentence summary of a verdict and
+ * what to change, made from the analysis's facts (verdict, close,
+ * decisive gap, server profile). The analysis keeps facts only; text,
+ * JSON, Markdown, HTML, the live stream and the TUI all say it in these
+ * words. */
+#include "ftpstall/report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* A sentence being written into a caller's buffer: like snprintf, it
+ * cuts what does not fit and counts the length it needed. */
+struct words {
+	char *buf;
+	size_t size;
+	size_t len;
+};
+
+static void say(struct words *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct words *w, const char *fmt, ...)
+{
+	size_t room = w->len < w->size ? w->size - w->len : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? w->buf + w->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		w->len += (size_t)n;
+}
+
+static size_t done(struct words *w)
+{
+	if (w->size && w->len == 0)
+		w->buf[0] = '\0';
+	return w->len;
+}
+
+static double gap_seconds(const struct fst_gap *g)
+{
+	return g ? (double)(g->end_us - g->start_us) / 1e6 : 0;
+}
+
+/* "sent \"421 Timeout.\"" or "gave no reason". */
+static void say_reply(struct words *w, const struct fst_close_info *c)
+{
+	if (c->reply_code)
+		say(w, "sent \"%d %s\"", c->reply_code, c->reply_text);
+	else
+		say(w, "gave no reason");
+}
+
+size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size)
+{
+	struct words w = { buf, size, 0 };
+	const struct fst_close_info *c = &r->close;
+	const struct fst_gap *g = fst_session_decisive_gap(r);
+	const char *how = c->rst ? "reset" : "FIN";
+
+	switch (r->verdict) {
+	case FST_VERDICT_IDLE_TIMEOUT:
+		say(&w, "The client was idle for %.1f s; the server ", c->after_idle_s);
+		say_reply(&w, c);
+		say(&w, " and %s (%s)",
+		    c->by == FST_CLOSE_BY_CLIENT ? "the client closed the connection" :
+						   "closed the connection",
+		    how);
+		if (c->reset_after_write)
+			say(&w, "; the client then wrote into the closed connection and was reset");
+		else if (c->client_wrote_after_close)
+			say(&w, "; the client then wrote into the closed connection");
+		say(&w, ".");
+		break;
+	case FST_VERDICT_DATA_TIMEOUT:
+		say(&w, "A data transfer stalled for %.1f s (waiting on %s); the server ",
+		    gap_seconds(g), g ? fst_wait_name(g->waiting_on) : "unknown");
+		say_reply(&w, c);
+		say(&w, " and closed the control connection (%s).", how);
+		break;
+	case FST_VERDICT_SERVER_UNRESPONSIVE:
+		say(&w, "The server owed a reply and stayed silent for %.1f s; the %s.",
+		    gap_seconds(g),
+		    c->by == FST_CLOSE_BY_CLIENT ?
+			    "client gave up and closed the connection" :
+		    c->by == FST_CLOSE_BY_SERVER ?
+			    "server then closed the connection without answering" :
+			    "capture ended before anything else happened");
+		break;
+	case FST_VERDICT_MIDDLEBOX_RESET:
+		if (c->rst_ttl_mismatch)
+			say(&w,
+			    "A reset with TTL %u (the sender's packets had TTL %u) closed the connection after %.1f s of idle: probably sent by a firewall or NAT on the path.",
+			    c->rst_ttl, c->peer_ttl, c->after_idle_s);
+		else
+			say(&w,
+			    "The control connection was silent for %.1f s during a transfer and was then reset: the classic NAT/firewall idle timeout on the control connection.",
+			    gap_seconds(g));
+		break;
+	case FST_VERDICT_CLIENT_ABORT:
+		say(&w, "The client %s the connection without QUIT%s.", c->rst ? "reset" : "closed",
+		    c->mid_transfer ? " during a transfer" : " while a reply was due");
+		break;
+	case FST_VERDICT_CLEAN:
+		say(&w, "The session ended in order%s.", c->quit_seen ? " (QUIT)" : "");
+		break;
+	case FST_VERDICT_INCOMPLETE:
+		say(&w, "The capture ended while the session was still open.");
+		break;
+	case FST_VERDICT_UNKNOWN:
+	case FST_VERDICT_COUNT:
+		say(&w,
+		    "The capture lost bytes of this session during its decisive %.1f s gap, so no side can be blamed.",
+		    gap_seconds(g));
+		break;
+	}
+	return done(&w);
+}
+
+/* What else a server's idle timer does that changes the advice. */
+static void say_idle_quirks(struct words *w, const struct fst_server_profile *prof)
+{
+	if (!prof->noop_resets_idle)
+		say(w,
+		    " %s also times out sessions that send only NOOP, so NOOP keepalives do not help against it; reconnect and resume instead.",
+		    prof->software);
+	if (prof->idle_paused_by_transfer || prof->no_transfer_knob) {
+		say(w, " ");
+		if (prof->idle_paused_by_transfer)
+			say(w, "%s does not run during a transfer%s", prof->idle_knob,
+			    prof->no_transfer_knob ? "; " : "");
+		if (prof->no_transfer_knob)
+			say(w,
+			    "%s (default %d s) closes sessions that send commands but start no transfer",
+			    prof->no_transfer_knob, prof->no_transfer_default_s);
+		say(w, ".");
+	}
+}
+
+/* What else a server's data timer does that changes the advice. */
+static void say_data_quirks(struct words *w, const struct fst_server_profile *prof)
+{
+	if (prof->data_timer_per_period)
+		say(w,
+		    " %s checks %s once per period, so it fires between one and two periods after the last byte.",
+		    prof->software, prof->data_knob);
+	if (prof->silent_stall_knob)
+		say(w, " %s closes a stalled transfer without a 421.", prof->silent_stall_knob);
+}
+
+size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, size_t size)
+{
+	struct words w = { buf, size, 0 };
+	const struct fst_server_profile *prof = r->profile;
+	double idle = r->close.after_idle_s;
+	int keepalive = idle >= 4 ? (int)(idle / 2) : 1;
+
+	switch (r->verdict) {
+	case FST_VERDICT_IDLE_TIMEOUT:
+		if (prof) {
+			say(&w,
+			    "Raise %s's %s (default %d s; this server closed after about %.0f s) above the client's longest pause, %slet the client reconnect and resume after a 421 (REST/APPE).",
+			    prof->software, prof->idle_knob, prof->idle_default_s, idle,
+			    prof->noop_resets_idle ? "make the client send NOOP while idle, or " :
+						     "or ");
+			say_idle_quirks(&w, prof);
+		} else {
+			say(&w,
+			    "Raise the server's idle timeout (it closed after about %.0f s) above the client's longest pause, make the client send NOOP every %d s while idle, or let it reconnect and resume after a 421.",
+			    idle, keepalive);
+		}
+		break;
+	case FST_VERDICT_DATA_TIMEOUT:
+		if (prof) {
+			say(&w,
+			    "Find why the data sender stopped; if pauses are expected, raise %s's %s (default %d s).",
+			    prof->software, prof->data_knob, prof->data_default_s);
+			say_data_quirks(&w, prof);
+		} else {
+			say(&w,
+			    "Find why the data sender stopped; if pauses are expected, raise the server's data connection timeout.");
+		}
+		break;
+	case FST_VERDICT_SERVER_UNRESPONSIVE:
+		say(&w,
+		    "Check the server: its logs, load and storage at that time; the client did nothing wrong.");
+		break;
+	case FST_VERDICT_MIDDLEBOX_RESET:
+		say(&w,
+		    "Raise the idle timeout of the firewall/NAT between client and server for FTP control connections, or have the client send NOOP (or TCP keepalives) on the control connection during long transfers.");
+		break;
+	case FST_VERDICT_CLIENT_ABORT:
+		say(&w, "Check the client's log for why it gave up.");
+		break;
+	case FST_VERDICT_CLEAN:
+	case FST_VERDICT_INCOMPLETE:
+	case FST_VERDICT_UNKNOWN:
+	case FST_VERDICT_COUNT:
+		break;
+	}
+	return done(&w);
+}

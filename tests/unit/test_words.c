@@ -1,0 +1,402 @@
+/* Unit tests for src/report/words.c: the summary and the advice of every
+ * verdict, built from hand-made results (no packets), so each sentence
+ * is checked against the facts it must say. The expected texts are the
+ * report's wording (docs/verdicts.md, docs/report-format.md). Server
+ * quirks come from the profile's fields, never from its name: a made-up
+ * server with the same fields gets the same advice. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ftpstall/report.h"
+
+#define SEC FST_US_PER_SEC
+
+static char words[FST_WORDS_MAX];
+
+/* A result with one gap of len_s seconds on channel, waiting on wait,
+ * made decisive; the session is not needed by the words. */
+struct fixture {
+	struct fst_session_result r;
+	struct fst_gap gap;
+};
+
+static void with_gap(struct fixture *f, enum fst_channel channel, double len_s, enum fst_wait wait)
+{
+	f->gap = (struct fst_gap){
+		.channel = channel,
+		.transfer_id = channel == FST_CHANNEL_DATA ? 1 : 0,
+		.start_us = 10 * SEC,
+		.end_us = 10 * SEC + (int64_t)(len_s * 1e6),
+		.waiting_on = wait,
+		.before_close = true,
+	};
+	f->r.gaps = &f->gap;
+	f->r.gap_count = 1;
+	f->r.decisive_gap_index = 0;
+}
+
+static void init(struct fixture *f, enum fst_verdict verdict, enum fst_close_by by)
+{
+	memset(f, 0, sizeof(*f));
+	f->r.verdict = verdict;
+	f->r.verdict_state = FST_VERDICT_FINAL;
+	f->r.decisive_gap_index = FST_NO_GAP;
+	f->r.stated_timeout_s = -1;
+	f->r.close.by = by;
+}
+
+static void with_reply(struct fixture *f, int code, const char *text)
+{
+	f->r.close.reply_code = code;
+	snprintf(f->r.close.reply_text, sizeof(f->r.close.reply_text), "%s", text);
+}
+
+static const char *summary(const struct fixture *f)
+{
+	size_t len = fst_words_summary(&f->r, words, sizeof(words));
+
+	assert_int_equal(len, strlen(words));
+	return words;
+}
+
+static const char *advice(const struct fixture *f)
+{
+	size_t len = fst_words_recommendation(&f->r, words, sizeof(words));
+
+	assert_int_equal(len, strlen(words));
+	return words;
+}
+
+static void test_idle_timeout_vsftpd(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	with_reply(&f, 421, "Timeout.");
+	with_gap(&f, FST_CHANNEL_CONTROL, 5.0, FST_WAIT_CLIENT);
+	f.r.close.after_idle_s = 5.0;
+	f.r.close.client_wrote_after_close = true;
+	f.r.close.reset_after_write = true;
+	f.r.profile = fst_server_profile_find("vsftpd", NULL);
+	assert_string_equal(
+		summary(&f),
+		"The client was idle for 5.0 s; the server sent \"421 Timeout.\" and closed the connection (FIN); the client then wrote into the closed connection and was reset.");
+	assert_string_equal(
+		advice(&f),
+		"Raise vsftpd's idle_session_timeout (default 300 s; this server closed after about 5 s) above the client's longest pause, make the client send NOOP while idle, or let the client reconnect and resume after a 421 (REST/APPE).");
+
+	/* The write without a reset, and no write at all. */
+	f.r.close.reset_after_write = false;
+	assert_string_equal(
+		summary(&f),
+		"The client was idle for 5.0 s; the server sent \"421 Timeout.\" and closed the connection (FIN); the client then wrote into the closed connection.");
+	f.r.close.client_wrote_after_close = false;
+	assert_string_equal(
+		summary(&f),
+		"The client was idle for 5.0 s; the server sent \"421 Timeout.\" and closed the connection (FIN).");
+}
+
+/* The client read the 421 and closed first; no reply and a reset. */
+static void test_idle_timeout_close_variants(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_CLIENT);
+	with_reply(&f, 421, "Timeout.");
+	f.r.close.after_idle_s = 3.04;
+	assert_string_equal(
+		summary(&f),
+		"The client was idle for 3.0 s; the server sent \"421 Timeout.\" and the client closed the connection (FIN).");
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	f.r.close.rst = true;
+	f.r.close.after_idle_s = 600.0;
+	assert_string_equal(
+		summary(&f),
+		"The client was idle for 600.0 s; the server gave no reason and closed the connection (reset).");
+}
+
+/* No known server: generic advice, with a NOOP period of half the idle
+ * (at least 1 s). */
+static void test_idle_timeout_unknown_server(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	f.r.close.after_idle_s = 90.0;
+	assert_string_equal(
+		advice(&f),
+		"Raise the server's idle timeout (it closed after about 90 s) above the client's longest pause, make the client send NOOP every 45 s while idle, or let it reconnect and resume after a 421.");
+	f.r.close.after_idle_s = 3.0;
+	assert_string_equal(
+		advice(&f),
+		"Raise the server's idle timeout (it closed after about 3 s) above the client's longest pause, make the client send NOOP every 1 s while idle, or let it reconnect and resume after a 421.");
+}
+
+/* Pure-FTPd counts NOOP-only sessions as idle: no NOOP advice. */
+static void test_idle_timeout_pure_ftpd(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	f.r.close.after_idle_s = 900.0;
+	f.r.profile = fst_server_profile_find("Pure-FTPd", NULL);
+	assert_non_null(f.r.profile);
+	assert_false(f.r.profile->noop_resets_idle);
+	assert_string_equal(
+		advice(&f),
+		"Raise Pure-FTPd's -I (MaxIdleTime, minutes) (default 900 s; this server closed after about 900 s) above the client's longest pause, or let the client reconnect and resume after a 421 (REST/APPE). Pure-FTPd also times out sessions that send only NOOP, so NOOP keepalives do not help against it; reconnect and resume instead.");
+}
+
+static void test_idle_timeout_proftpd(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	f.r.close.after_idle_s = 600.0;
+	f.r.profile = fst_server_profile_find("ProFTPD", NULL);
+	assert_string_equal(
+		advice(&f),
+		"Raise ProFTPD's TimeoutIdle (default 600 s; this server closed after about 600 s) above the client's longest pause, make the client send NOOP while idle, or let the client reconnect and resume after a 421 (REST/APPE). TimeoutIdle does not run during a transfer; TimeoutNoTransfer (default 300 s) closes sessions that send commands but start no transfer.");
+}
+
+/* The quirks follow the profile's fields, whatever the server's name. */
+static void test_quirks_from_fields_not_names(void **state)
+{
+	const struct fst_server_profile made_up = {
+		.software = "ExampleFTPd",
+		.idle_knob = "IdleSeconds",
+		.idle_default_s = 60,
+		.data_knob = "DataSeconds",
+		.data_default_s = 30,
+		.noop_resets_idle = false,
+		.idle_paused_by_transfer = true,
+		.data_timer_per_period = true,
+		.silent_stall_knob = "StallSeconds",
+	};
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	f.r.close.after_idle_s = 60.0;
+	f.r.profile = &made_up;
+	assert_string_equal(
+		advice(&f),
+		"Raise ExampleFTPd's IdleSeconds (default 60 s; this server closed after about 60 s) above the client's longest pause, or let the client reconnect and resume after a 421 (REST/APPE). ExampleFTPd also times out sessions that send only NOOP, so NOOP keepalives do not help against it; reconnect and resume instead. IdleSeconds does not run during a transfer.");
+	f.r.verdict = FST_VERDICT_DATA_TIMEOUT;
+	assert_string_equal(
+		advice(&f),
+		"Find why the data sender stopped; if pauses are expected, raise ExampleFTPd's DataSeconds (default 30 s). ExampleFTPd checks DataSeconds once per period, so it fires between one and two periods after the last byte. StallSeconds closes a stalled transfer without a 421.");
+}
+
+static void test_data_timeout(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_DATA_TIMEOUT, FST_CLOSE_BY_SERVER);
+	with_reply(&f, 421, "Data timeout. Reconnect. Sorry.");
+	with_gap(&f, FST_CHANNEL_DATA, 6.0, FST_WAIT_CLIENT);
+	f.r.profile = fst_server_profile_find("vsftpd", NULL);
+	assert_string_equal(
+		summary(&f),
+		"A data transfer stalled for 6.0 s (waiting on client); the server sent \"421 Data timeout. Reconnect. Sorry.\" and closed the control connection (FIN).");
+	assert_string_equal(
+		advice(&f),
+		"Find why the data sender stopped; if pauses are expected, raise vsftpd's data_connection_timeout (default 300 s). vsftpd checks data_connection_timeout once per period, so it fires between one and two periods after the last byte.");
+
+	f.r.profile = fst_server_profile_find("ProFTPD", NULL);
+	assert_string_equal(
+		advice(&f),
+		"Find why the data sender stopped; if pauses are expected, raise ProFTPD's TimeoutStalled (closes without a 421) / TimeoutNoTransfer (default 3600 s). TimeoutStalled closes a stalled transfer without a 421.");
+
+	/* No decisive gap and no reply: the words say so, not a number. */
+	init(&f, FST_VERDICT_DATA_TIMEOUT, FST_CLOSE_BY_SERVER);
+	f.r.close.rst = true;
+	assert_string_equal(
+		summary(&f),
+		"A data transfer stalled for 0.0 s (waiting on unknown); the server gave no reason and closed the control connection (reset).");
+	assert_string_equal(
+		advice(&f),
+		"Find why the data sender stopped; if pauses are expected, raise the server's data connection timeout.");
+}
+
+static void test_server_unresponsive(void **state)
+{
+	static const struct {
+		enum fst_close_by by;
+		const char *ending;
+	} cases[] = {
+		{ FST_CLOSE_BY_CLIENT, "client gave up and closed the connection" },
+		{ FST_CLOSE_BY_SERVER, "server then closed the connection without answering" },
+		{ FST_CLOSE_BY_NONE, "capture ended before anything else happened" },
+	};
+	struct fixture f;
+	char want[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		init(&f, FST_VERDICT_SERVER_UNRESPONSIVE, cases[i].by);
+		with_gap(&f, FST_CHANNEL_CONTROL, 4.003, FST_WAIT_SERVER);
+		snprintf(want, sizeof(want),
+			 "The server owed a reply and stayed silent for 4.0 s; the %s.",
+			 cases[i].ending);
+		assert_string_equal(summary(&f), want);
+		assert_string_equal(
+			advice(&f),
+			"Check the server: its logs, load and storage at that time; the client did nothing wrong.");
+	}
+}
+
+static void test_middlebox_reset(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_MIDDLEBOX_RESET, FST_CLOSE_BY_MIDDLEBOX);
+	f.r.close.rst = true;
+	f.r.close.rst_ttl_mismatch = true;
+	f.r.close.rst_ttl = 64;
+	f.r.close.peer_ttl = 52;
+	f.r.close.after_idle_s = 30.0;
+	assert_string_equal(
+		summary(&f),
+		"A reset with TTL 64 (the sender's packets had TTL 52) closed the connection after 30.0 s of idle: probably sent by a firewall or NAT on the path.");
+	assert_string_equal(
+		advice(&f),
+		"Raise the idle timeout of the firewall/NAT between client and server for FTP control connections, or have the client send NOOP (or TCP keepalives) on the control connection during long transfers.");
+
+	init(&f, FST_VERDICT_MIDDLEBOX_RESET, FST_CLOSE_BY_SERVER);
+	f.r.close.rst = true;
+	with_gap(&f, FST_CHANNEL_CONTROL, 3600.0, FST_WAIT_NONE);
+	assert_string_equal(
+		summary(&f),
+		"The control connection was silent for 3600.0 s during a transfer and was then reset: the classic NAT/firewall idle timeout on the control connection.");
+}
+
+static void test_client_abort(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_CLIENT_ABORT, FST_CLOSE_BY_CLIENT);
+	f.r.close.rst = true;
+	f.r.close.mid_transfer = true;
+	assert_string_equal(summary(&f),
+			    "The client reset the connection without QUIT during a transfer.");
+	assert_string_equal(advice(&f), "Check the client's log for why it gave up.");
+	f.r.close.rst = false;
+	f.r.close.mid_transfer = false;
+	assert_string_equal(summary(&f),
+			    "The client closed the connection without QUIT while a reply was due.");
+}
+
+/* Nothing to change: an empty sentence, length 0. */
+static void test_clean_incomplete_unknown(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_CLEAN, FST_CLOSE_BY_CLIENT);
+	f.r.close.quit_seen = true;
+	assert_string_equal(summary(&f), "The session ended in order (QUIT).");
+	snprintf(words, sizeof(words), "stale");
+	assert_int_equal(fst_words_recommendation(&f.r, words, sizeof(words)), 0);
+	assert_string_equal(words, "");
+	f.r.close.quit_seen = false;
+	assert_string_equal(summary(&f), "The session ended in order.");
+
+	init(&f, FST_VERDICT_INCOMPLETE, FST_CLOSE_BY_NONE);
+	assert_string_equal(summary(&f), "The capture ended while the session was still open.");
+	assert_string_equal(advice(&f), "");
+
+	init(&f, FST_VERDICT_UNKNOWN, FST_CLOSE_BY_SERVER);
+	with_gap(&f, FST_CHANNEL_CONTROL, 2.0, FST_WAIT_CAPTURE);
+	assert_string_equal(
+		summary(&f),
+		"The capture lost bytes of this session during its decisive 2.0 s gap, so no side can be blamed.");
+	assert_string_equal(advice(&f), "");
+}
+
+/* Cut to fit like snprintf: the needed length comes back, the buffer
+ * holds a terminated prefix, and size 0 writes nothing. */
+static void test_cut_to_fit(void **state)
+{
+	struct fixture f;
+	char full[FST_WORDS_MAX], small[16];
+	size_t need;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	with_reply(&f, 421, "Timeout.");
+	f.r.close.after_idle_s = 5.0;
+	f.r.profile = fst_server_profile_find("ProFTPD", NULL);
+	need = fst_words_recommendation(&f.r, full, sizeof(full));
+	assert_true(need > sizeof(small));
+	memset(small, 'x', sizeof(small));
+	assert_int_equal(fst_words_recommendation(&f.r, small, sizeof(small)), need);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_memory_equal(small, full, sizeof(small) - 1);
+	assert_int_equal(fst_words_summary(&f.r, NULL, 0), strlen(summary(&f)));
+}
+
+/* The longest reply text, every verdict, every known server and none:
+ * each sentence fits FST_WORDS_MAX, as report.h promises. */
+static void test_longest_fits(void **state)
+{
+	static const char *const servers[] = {
+		NULL,	     "vsftpd",		 "ProFTPD",
+		"Pure-FTPd", "FileZilla Server", "Microsoft FTP Service (IIS)",
+	};
+	struct fixture f;
+	char text[FST_FTP_TEXT_MAX + 1];
+
+	(void)state;
+	memset(text, 'W', FST_FTP_TEXT_MAX);
+	text[FST_FTP_TEXT_MAX] = '\0';
+	for (int v = 0; v < FST_VERDICT_COUNT; v++)
+		for (size_t s = 0; s < sizeof(servers) / sizeof(servers[0]); s++) {
+			init(&f, (enum fst_verdict)v, FST_CLOSE_BY_CLIENT);
+			with_reply(&f, 421, text);
+			with_gap(&f, FST_CHANNEL_DATA, 1e6, FST_WAIT_RECEIVER);
+			f.r.close.after_idle_s = 1e6;
+			f.r.close.rst_ttl_mismatch = true;
+			f.r.close.rst_ttl = f.r.close.peer_ttl = 255;
+			f.r.close.client_wrote_after_close = f.r.close.reset_after_write = true;
+			f.r.profile = servers[s] ? fst_server_profile_find(servers[s], NULL) : NULL;
+			assert_true(!servers[s] || f.r.profile);
+			assert_true(fst_words_summary(&f.r, NULL, 0) < FST_WORDS_MAX);
+			assert_true(fst_words_recommendation(&f.r, NULL, 0) < FST_WORDS_MAX);
+		}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idle_timeout_vsftpd),
+		cmocka_unit_test(test_idle_timeout_close_variants),
+		cmocka_unit_test(test_idle_timeout_unknown_server),
+		cmocka_unit_test(test_idle_timeout_pure_ftpd),
+		cmocka_unit_test(test_idle_timeout_proftpd),
+		cmocka_unit_test(test_quirks_from_fields_not_names),
+		cmocka_unit_test(test_data_timeout),
+		cmocka_unit_test(test_server_unresponsive),
+		cmocka_unit_test(test_middlebox_reset),
+		cmocka_unit_test(test_client_abort),
+		cmocka_unit_test(test_clean_incomplete_unknown),
+		cmocka_unit_test(test_cut_to_fit),
+		cmocka_unit_test(test_longest_fits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
