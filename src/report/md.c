@@ -1,82 +1,522 @@
-/* The Markdown report, for tickets: the text report, rendered into
- * memory and re-dressed. Session headings become headings, the plain
- * sentences paragraphs, the timeline a fenced code block. Markdown's
- * special characters in prose are escaped so that network text cannot
- * format (or link) anything. */
+/* The Markdown report, for tickets, written from the analysis results:
+ * the same account as the text report, dressed for Markdown. Each
+ * incident is a heading with its facts as a list and its timeline as a
+ * fenced code block; the other sessions, the servers and the capture
+ * statistics follow as paragraphs and lists. Markdown's special
+ * characters in prose are escaped so that network text cannot format
+ * (or link) anything. */
 #include "internal.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void md_escape(FILE *out, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
+/* How a line is dressed. */
+enum md_kind {
+	MD_HEADING, /* "## line" and a blank line */
+	MD_PARA,    /* a paragraph of one line */
+	MD_ITEM,    /* "- line" */
+	MD_CODE,    /* a line of the current fenced block */
+	MD_BLANK,   /* an empty line */
+};
 
-		if (strchr("\\`*_[]<>#|~&", c))
+struct md {
+	FILE *out;
+	bool in_code; /* a fenced block is open */
+};
+
+static void md_escape(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("\\`*_[]<>#|~&", *s))
 			fputc('\\', out);
-		fputc(c, out);
+		fputc(*s, out);
 	}
 }
 
 /* In a fenced block only a run of backticks could escape it. */
-static void md_code(FILE *out, const char *s, size_t len)
+static void md_code(FILE *out, const char *s)
 {
-	for (size_t i = 0; i < len; i++)
-		fputc(s[i] == '`' ? '\'' : s[i], out);
+	for (; *s; s++)
+		fputc(*s == '`' ? '\'' : *s, out);
+}
+
+static void md_put(struct md *m, enum md_kind kind, const char *line)
+{
+	if (m->in_code != (kind == MD_CODE)) {
+		fputs("```\n", m->out);
+		m->in_code = kind == MD_CODE;
+	}
+	switch (kind) {
+	case MD_HEADING:
+		fputs("## ", m->out);
+		md_escape(m->out, line);
+		fputs("\n\n", m->out);
+		break;
+	case MD_PARA:
+		md_escape(m->out, line);
+		fputs("\n\n", m->out);
+		break;
+	case MD_ITEM:
+		fputs("- ", m->out);
+		md_escape(m->out, line);
+		fputc('\n', m->out);
+		break;
+	case MD_CODE:
+		md_code(m->out, line);
+		fputc('\n', m->out);
+		break;
+	case MD_BLANK:
+		fputc('\n', m->out);
+		break;
+	}
+}
+
+/* Formats one line and dresses it as kind. */
+static void md_line(struct md *m, enum md_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void md_line(struct md *m, enum md_kind kind, const char *fmt, ...)
+{
+	char buf[1024];
+	char *line = buf;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	/* Long lines (a source of many file names) get a buffer of their own. */
+	if ((size_t)n >= sizeof(buf)) {
+		line = malloc((size_t)n + 1);
+		if (!line)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(line, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	md_put(m, kind, line);
+	if (line != buf)
+		free(line);
+}
+
+/* The reply before an idle gap: after "226 Transfer complete.". */
+static const struct fst_ftp_reply_rec *reply_at(const struct fst_ftp_session *s, int64_t ts_us)
+{
+	for (size_t i = s->reply_count; i-- > 0;)
+		if (s->replies[i].ts_us == ts_us)
+			return &s->replies[i];
+	return NULL;
+}
+
+static const struct fst_server_estimate *estimate_for(const struct fst_report_input *in,
+						      const struct fst_ftp_session *s)
+{
+	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
+	     e = e->next)
+		if (fst_addr_equal(&e->addr, &s->server_addr) && e->port == s->server_port)
+			return e;
+	return NULL;
+}
+
+/* An idle timeout told step by step, as in the text report. */
+static void explain_idle_timeout(struct md *m, const struct fst_report_input *in,
+				 const struct fst_session_result *r)
+{
+	const struct fst_close_info *c = &r->close;
+	const struct fst_ftp_session *s = r->session;
+	const struct fst_ftp_reply_rec *before = reply_at(s, c->idle_since_us);
+	const struct fst_server_estimate *e = estimate_for(in, s);
+	int64_t fired = c->reply_code ? c->reply_ts_us : c->ts_us;
+	double idle = report_seconds(c->idle_since_us, fired);
+	char after[FST_FTP_TEXT_MAX + 32] = "";
+
+	if (before)
+		snprintf(after, sizeof(after), " after \"%d %s\"", before->code, before->text);
+	md_line(m, MD_ITEM, "The client was idle for %.1f s%s.", idle, after);
+	if (c->reply_code && c->by == FST_CLOSE_BY_CLIENT)
+		md_line(m, MD_ITEM,
+			"The server sent \"%d %s\" after %.1f s of idle; the client then closed the connection (%s).",
+			c->reply_code, c->reply_text, idle, c->rst ? "reset" : "FIN");
+	else if (c->reply_code)
+		md_line(m, MD_ITEM,
+			"The server sent \"%d %s\" and closed the connection (%s) after %.1f s of idle.",
+			c->reply_code, c->reply_text, c->rst ? "reset" : "FIN", c->after_idle_s);
+	else
+		md_line(m, MD_ITEM,
+			"The server closed the connection (%s) without a reply after %.1f s of idle.",
+			c->rst ? "reset" : "FIN", c->after_idle_s);
+	if (c->client_wrote_after_close)
+		md_line(m, MD_ITEM,
+			"%.1f s later the client wrote%s%s into the closed connection%s; a client that reports only its failed write (like duplicity's BackendException) hides this.",
+			report_seconds(c->ts_us, c->client_write_ts_us),
+			c->client_write_command[0] ? " " : "", c->client_write_command,
+			c->reset_after_write ? " and was reset by the server" : "");
+	if (e && e->observations) {
+		char knob[128] = "";
+
+		if (r->profile)
+			snprintf(knob, sizeof(knob), "; %s %s", r->profile->software,
+				 r->profile->idle_knob);
+		md_line(m, MD_ITEM,
+			"The server's idle timeout is about %.0f s (%u observation%s%s).",
+			e->idle_timeout_s, e->observations, e->observations == 1 ? "" : "s", knob);
+	}
+	if (r->stated_timeout_s > 0)
+		md_line(m, MD_ITEM, "The server's reply states %d s; the observed idle was %.1f s.",
+			r->stated_timeout_s, idle);
+}
+
+struct timeline_item {
+	int64_t ts_us;
+	int rank; /* orders items of equal time */
+	char text[FST_FTP_ARG_MAX + 64];
+};
+
+enum {
+	TIMELINE_MAX = 40
+};
+
+/* Commands, replies, transfers and the close in time order, as a
+ * fenced block; long sessions show their first and last entries. */
+static void write_timeline(struct md *m, const struct fst_session_result *r)
+{
+	const struct fst_ftp_session *s = r->session;
+	const struct fst_close_info *c = &r->close;
+	size_t total = s->command_count + s->reply_count + s->transfer_count + 3;
+	struct timeline_item *items = calloc(total, sizeof(*items));
+	size_t n = 0;
+	char clock[32];
+
+	if (!items)
+		return;
+	for (size_t i = 0; i < s->command_count; i++) {
+		const struct fst_ftp_command_rec *cmd = &s->commands[i];
+
+		items[n].ts_us = cmd->ts_us;
+		snprintf(items[n++].text, sizeof(items[0].text), "client  %s%s%s%s",
+			 report_verb_text(&cmd->cmd), cmd->cmd.arg[0] ? " " : "", cmd->cmd.arg,
+			 c->client_wrote_after_close && cmd->ts_us == c->client_write_ts_us ?
+				 "   (after the server's FIN)" :
+				 "");
+	}
+	for (size_t i = 0; i < s->reply_count; i++) {
+		items[n].ts_us = s->replies[i].ts_us;
+		items[n].rank = 1;
+		snprintf(items[n++].text, sizeof(items[0].text), "server  %d %s",
+			 s->replies[i].code, s->replies[i].text);
+	}
+	for (size_t i = 0; i < s->transfer_count; i++) {
+		const struct fst_ftp_transfer *t = &s->transfers[i];
+
+		if (!t->start_us)
+			continue;
+		items[n].ts_us = t->start_us;
+		items[n].rank = 2;
+		snprintf(items[n++].text, sizeof(items[0].text),
+			 "data    %s %llu bytes until +%.3f s (%s)",
+			 fst_ftp_verb_info(t->verb)->name, (unsigned long long)t->bytes,
+			 report_seconds(s->start_us, t->end_us), fst_side_name(t->sender));
+	}
+	if (c->by != FST_CLOSE_BY_NONE) {
+		items[n].ts_us = c->ts_us;
+		items[n].rank = 3;
+		snprintf(items[n++].text, sizeof(items[0].text), "%-6s  %s",
+			 fst_close_by_name(c->by), c->rst ? "RST" : "FIN");
+	}
+	if (c->reset_after_write) {
+		items[n].ts_us = c->reset_ts_us;
+		items[n].rank = 3;
+		snprintf(items[n++].text, sizeof(items[0].text), "server  RST");
+	}
+	/* Insertion sort: the lists are each in order already. */
+	for (size_t i = 1; i < n; i++) {
+		struct timeline_item item = items[i];
+		size_t j = i;
+
+		while (j > 0 &&
+		       (items[j - 1].ts_us > item.ts_us ||
+			(items[j - 1].ts_us == item.ts_us && items[j - 1].rank > item.rank))) {
+			items[j] = items[j - 1];
+			j--;
+		}
+		items[j] = item;
+	}
+	md_line(m, MD_ITEM, "timeline (UTC, seconds from session start):");
+	for (size_t i = 0; i < n; i++) {
+		char offset[32];
+
+		if (n > TIMELINE_MAX && i == TIMELINE_MAX / 2) {
+			md_line(m, MD_CODE, "... %zu entries ...", n - TIMELINE_MAX);
+			i = n - TIMELINE_MAX / 2;
+		}
+		snprintf(offset, sizeof(offset), "+%.6f",
+			 report_seconds(s->start_us, items[i].ts_us));
+		md_line(m, MD_CODE, "%s  %11s  %s",
+			fst_time_format_clock(items[i].ts_us, clock, sizeof(clock)), offset,
+			items[i].text);
+	}
+	free(items);
+}
+
+static void write_gap(struct md *m, const char *label, const struct fst_ftp_session *s,
+		      const struct fst_gap *g)
+{
+	char transfer[48] = "";
+
+	if (g->channel == FST_CHANNEL_DATA)
+		snprintf(transfer, sizeof(transfer), " (transfer %llu)",
+			 (unsigned long long)g->transfer_id);
+	md_line(m, MD_ITEM, "%s: %s%s idle %.3f s from +%.6f to +%.6f, waiting on %s", label,
+		g->channel == FST_CHANNEL_CONTROL ? "control" : "data", transfer,
+		report_seconds(g->start_us, g->end_us), report_seconds(s->start_us, g->start_us),
+		report_seconds(s->start_us, g->end_us), fst_wait_name(g->waiting_on));
+}
+
+static void write_close(struct md *m, const struct fst_session_result *r)
+{
+	const struct fst_close_info *c = &r->close;
+	const struct fst_ftp_session *s = r->session;
+	char announced[FST_FTP_TEXT_MAX + 32] = "", ttl[80] = "";
+
+	if (c->by == FST_CLOSE_BY_NONE) {
+		md_line(m, MD_ITEM, "close: none (still open when the capture ended)");
+		return;
+	}
+	if (c->reply_code)
+		snprintf(announced, sizeof(announced), ", announced by \"%d %s\"", c->reply_code,
+			 c->reply_text);
+	if (c->rst_ttl_mismatch)
+		snprintf(ttl, sizeof(ttl), ", reset TTL %u differs from the sender's %u",
+			 c->rst_ttl, c->peer_ttl);
+	md_line(m, MD_ITEM, "close: by %s with %s at +%.6f, %.3f s after the last activity%s%s%s",
+		fst_close_by_name(c->by), c->rst ? "RST" : "FIN",
+		report_seconds(s->start_us, c->ts_us), c->after_idle_s, announced,
+		c->mid_transfer ? ", during a transfer" : "", ttl);
+}
+
+static void write_reconnect(struct md *m, const struct fst_session_result *r)
+{
+	char resumed[96] = "";
+
+	if (!r->recovered_by)
+		return;
+	if (r->resumed)
+		snprintf(resumed, sizeof(resumed), ", resumed at offset %llu with %s",
+			 (unsigned long long)r->resume_offset,
+			 fst_ftp_verb_info(r->resume_verb)->name);
+	md_line(m, MD_ITEM, "recovered: session %llu reconnected %.1f s later%s",
+		(unsigned long long)r->recovered_by, r->recovered_after_s, resumed);
+	if (r->truncated_reupload)
+		md_line(m, MD_ITEM,
+			"warning: the file was sent again from the start or with fewer bytes than the failed attempt; the server may hold a truncated file");
+}
+
+static void write_transfers(struct md *m, const struct fst_ftp_session *s)
+{
+	for (size_t i = 0; i < s->transfer_count; i++) {
+		const struct fst_ftp_transfer *t = &s->transfers[i];
+		double secs = t->start_us ? report_seconds(t->start_us, t->end_us) : 0;
+		char code[16] = "", rest[64] = "", lost[80] = "";
+
+		if (t->reply_code)
+			snprintf(code, sizeof(code), " (%d)", t->reply_code);
+		if (t->has_rest)
+			snprintf(rest, sizeof(rest), ", resumed at offset %llu",
+				 (unsigned long long)t->rest_offset);
+		if (t->gap_bytes)
+			snprintf(lost, sizeof(lost), ", %llu bytes missing from the capture",
+				 (unsigned long long)t->gap_bytes);
+		md_line(m, MD_ITEM, "transfer %llu: %s%s%s (%s), %llu bytes in %.3f s, %s%s%s%s",
+			(unsigned long long)t->id, fst_ftp_verb_info(t->verb)->name,
+			t->file[0] ? " " : "", t->file, fst_transfer_mode_name(t->mode),
+			(unsigned long long)t->bytes, secs, fst_transfer_outcome_name(t->outcome),
+			code, rest, lost);
+	}
+}
+
+static void write_incident(struct md *m, const struct fst_report_input *in,
+			   const struct fst_session_result *r)
+{
+	const struct fst_ftp_session *s = r->session;
+	char client[64], server[64], when[40], words[FST_WORDS_MAX];
+
+	fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client));
+	fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server));
+	md_line(m, MD_HEADING, "session %llu: %s (stalled: %s) %s -> %s%s%s%s%s",
+		(unsigned long long)s->id, fst_verdict_name(r->verdict),
+		fst_stalled_side_name(r->stalled_side), client, server, s->software ? ", " : "",
+		s->software ? s->software : "", s->user_name[0] ? ", user " : "", s->user_name);
+	md_line(m, MD_ITEM, "started %s UTC%s%s", fst_time_format(s->start_us, when, sizeof(when)),
+		s->mid_stream ? ", capture began mid-session" : "",
+		s->encrypted ? ", encrypted after AUTH" : "");
+	if (r->verdict == FST_VERDICT_IDLE_TIMEOUT)
+		explain_idle_timeout(m, in, r);
+	else if (fst_words_summary(r, words, sizeof(words)))
+		md_line(m, MD_ITEM, "%s", words);
+	if (fst_words_recommendation(r, words, sizeof(words)))
+		md_line(m, MD_ITEM, "What to change: %s", words);
+	if (fst_session_decisive_gap(r))
+		write_gap(m, "decisive gap", s, fst_session_decisive_gap(r));
+	write_close(m, r);
+	write_reconnect(m, r);
+	write_timeline(m, r);
+	write_transfers(m, s);
+	for (size_t i = 0; i < r->gap_count; i++)
+		if (i != r->decisive_gap_index)
+			write_gap(m, "gap", s, &r->gaps[i]);
+	if (r->capture_loss)
+		md_line(m, MD_ITEM, "note: the capture lost bytes of this session");
+	md_put(m, MD_BLANK, "");
+}
+
+static void write_other_sessions(struct md *m, const struct fst_report_input *in,
+				 const unsigned *counts)
+{
+	char line[64 + FST_VERDICT_COUNT * 48] = "other sessions:";
+	size_t used = strlen(line);
+	bool first = true;
+
+	for (int v = 0; v < FST_VERDICT_COUNT; v++)
+		if (counts[v] && !fst_verdict_is_incident((enum fst_verdict)v) &&
+		    used < sizeof(line)) {
+			int n = snprintf(line + used, sizeof(line) - used, "%s %u %s",
+					 first ? "" : ",", counts[v],
+					 fst_verdict_name((enum fst_verdict)v));
+
+			used += n > 0 ? (size_t)n : 0;
+			first = false;
+		}
+	md_put(m, MD_PARA, line);
+	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
+		char client[64], server[64];
+		const struct fst_ftp_session *s = r->session;
+
+		if (fst_verdict_is_incident(r->verdict))
+			continue;
+		md_line(m, MD_ITEM, "session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s",
+			(unsigned long long)s->id, fst_verdict_name(r->verdict),
+			fst_endpoint_format(&s->client_addr, s->client_port, client,
+					    sizeof(client)),
+			fst_endpoint_format(&s->server_addr, s->server_port, server,
+					    sizeof(server)),
+			s->command_count, s->transfer_count,
+			r->capture_loss ? "; the capture lost bytes of it (no side blamed)" : "",
+			s->mid_stream ? "; capture began mid-session" : "");
+	}
+	md_put(m, MD_BLANK, "");
+}
+
+static void write_servers(struct md *m, const struct fst_report_input *in)
+{
+	char server[64];
+
+	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
+	     e = e->next) {
+		char idle[96], survived[64] = "", data[48] = "";
+
+		if (e->observations)
+			snprintf(idle, sizeof(idle),
+				 "idle timeout about %.1f s (%u observation%s, spread %.1f s)",
+				 e->idle_timeout_s, e->observations,
+				 e->observations == 1 ? "" : "s", e->spread_s);
+		else
+			snprintf(idle, sizeof(idle), "no idle timeout observed");
+		if (e->longest_survived_s > 0)
+			snprintf(survived, sizeof(survived), "; tolerated a client idle of %.1f s",
+				 e->longest_survived_s);
+		if (e->data_observations)
+			snprintf(data, sizeof(data), "; data timeout about %.1f s",
+				 e->data_timeout_s);
+		md_line(m, MD_PARA, "server %s%s%s: %s%s%s",
+			fst_endpoint_format(&e->addr, e->port, server, sizeof(server)),
+			e->software ? " " : "", e->software ? e->software : "", idle, survived,
+			data);
+	}
+}
+
+static void write_stats(struct md *m, const struct fst_report_input *in)
+{
+	const struct fst_capture_stats *cs = in->capture;
+	const struct fst_tcp_stats *ts = in->tcp;
+	uint64_t malformed = 0;
+
+	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)
+		malformed += cs->malformed[r];
+	md_line(m, MD_PARA, "capture: %s", in->source);
+	md_line(m, MD_ITEM,
+		"frames %llu (%llu TCP, %llu not IP, %llu not TCP, %llu IP fragments, "
+		"%llu malformed, %llu cut by snaplen)",
+		(unsigned long long)cs->frames, (unsigned long long)cs->tcp_packets,
+		(unsigned long long)cs->skipped_not_ip, (unsigned long long)cs->skipped_not_tcp,
+		(unsigned long long)cs->ip_fragments, (unsigned long long)malformed,
+		(unsigned long long)cs->truncated_frames);
+	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)
+		if (cs->malformed[r])
+			md_line(m, MD_ITEM, "malformed %s: %llu",
+				fst_decode_result_name((enum fst_decode_result)r),
+				(unsigned long long)cs->malformed[r]);
+	if (cs->time_went_back)
+		md_line(m, MD_ITEM, "timestamps that went backwards (clamped): %llu",
+			(unsigned long long)cs->time_went_back);
+	if (in->live)
+		md_line(m, MD_ITEM,
+			"kernel: %llu received, %llu dropped, %llu dropped by interface",
+			(unsigned long long)cs->kernel_received,
+			(unsigned long long)cs->kernel_dropped,
+			(unsigned long long)cs->interface_dropped);
+	md_line(m, MD_ITEM,
+		"tcp flows %llu (%llu evicted), capture gaps %llu (%llu B), retransmissions %llu",
+		(unsigned long long)ts->flows_opened, (unsigned long long)ts->flows_evicted,
+		(unsigned long long)ts->gaps, (unsigned long long)ts->gap_bytes,
+		(unsigned long long)ts->retransmissions);
+	md_line(m, MD_ITEM, "ftp sessions %llu, data connections %llu",
+		(unsigned long long)in->ftp_stats->sessions,
+		(unsigned long long)in->ftp_stats->data_connections);
+	if (fst_analysis_sessions_evicted(in->analysis))
+		md_line(m, MD_ITEM,
+			"oldest ended sessions left out of this report (--max-sessions): %llu",
+			(unsigned long long)fst_analysis_sessions_evicted(in->analysis));
+	if (ts->flows_closed[FST_TCP_CLOSE_TABLE_FULL])
+		md_line(m, MD_ITEM,
+			"flows evicted because the flow table was full (--max-flows): %llu",
+			(unsigned long long)ts->flows_closed[FST_TCP_CLOSE_TABLE_FULL]);
+	if (ts->ooo_limit_hits)
+		md_line(m, MD_ITEM, "holes given up at the out-of-order buffer cap: %llu",
+			(unsigned long long)ts->ooo_limit_hits);
+	for (int a = 0; a < FST_ANOMALY_COUNT; a++)
+		if (in->ftp_stats->anomalies[a])
+			md_line(m, MD_ITEM, "ftp anomaly %s: %llu",
+				fst_ftp_anomaly_name((enum fst_ftp_anomaly)a),
+				(unsigned long long)in->ftp_stats->anomalies[a]);
 }
 
 int report_write_md(FILE *out, const struct fst_report_input *in)
 {
-	struct fst_report_input plain = *in;
-	char *text = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&text, &size);
-	bool in_code = false;
-	const char *line;
+	struct md m = { .out = out };
+	unsigned counts[FST_VERDICT_COUNT] = { 0 };
+	unsigned sessions = 0, incidents = 0;
 
-	if (!mem)
-		return FST_ERR_NOMEM;
-	plain.color = false;
-	report_write_text(mem, &plain);
-	if (fclose(mem) != 0 || !text) {
-		free(text);
-		return FST_ERR_NOMEM;
+	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
+		sessions++;
+		counts[r->verdict]++;
+		if (fst_verdict_is_incident(r->verdict))
+			incidents++;
 	}
 	fputs("# ftpstall report\n\n", out);
-	for (line = text; *line;) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		bool code_line = len >= 4 && strncmp(line, "    ", 4) == 0;
-
-		if (in_code && !code_line) {
-			fputs("```\n", out);
-			in_code = false;
-		}
-		if (code_line) {
-			if (!in_code)
-				fputs("```\n", out);
-			in_code = true;
-			md_code(out, line + 4, len - 4);
-			fputc('\n', out);
-		} else if (len >= 8 && strncmp(line, "session ", 8) == 0) {
-			fputs("## ", out);
-			md_escape(out, line, len);
-			fputs("\n\n", out);
-		} else if (len >= 2 && strncmp(line, "  ", 2) == 0) {
-			fputs("- ", out);
-			md_escape(out, line + 2, len - 2);
-			fputc('\n', out);
-		} else if (len) {
-			md_escape(out, line, len);
-			fputs("\n\n", out);
-		} else {
-			fputc('\n', out);
-		}
-		line += len + (end ? 1 : 0);
-	}
-	if (in_code)
+	md_line(&m, MD_PARA, "ftpstall: %u FTP session%s, %u incident%s in %s", sessions,
+		sessions == 1 ? "" : "s", incidents, incidents == 1 ? "" : "s", in->source);
+	md_put(&m, MD_BLANK, "");
+	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
+		if (fst_verdict_is_incident(r->verdict))
+			write_incident(&m, in, r);
+	if (sessions > incidents)
+		write_other_sessions(&m, in, counts);
+	write_servers(&m, in);
+	write_stats(&m, in);
+	if (m.in_code)
 		fputs("```\n", out);
-	free(text);
 	return ferror(out) ? FST_ERR_IO : FST_OK;
 }
