@@ -565,6 +565,8 @@ static void test_seed_idle_timeout_write_after_close(void **state)
 	r = only_result(n);
 	cl_info = &r->close;
 	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_idle_client");
+	assert_int_equal(r->timer, FST_TIMER_SERVER_IDLE);
 	assert_true(fst_verdict_is_incident(r->verdict));
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, t226, t421);
 	assert_near(gap_s(decisive(r)), 5.0, 1e-6);
@@ -794,6 +796,8 @@ static void expect_upload_data_timeout(struct net *n, int64_t tlast)
 	const struct fst_server_estimate *e;
 
 	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_data_stalled");
+	assert_int_equal(r->timer, FST_TIMER_SERVER_DATA);
 	g = decisive(r);
 	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_CLIENT, tlast, 0);
 	assert_int_equal(g->transfer_id, 1);
@@ -1137,9 +1141,39 @@ static void test_server_unresponsive_server_closes(void **state)
 
 	r = only_result(n);
 	expect_verdict(r, FST_VERDICT_SERVER_UNRESPONSIVE, FST_STALLED_SERVER);
+	assert_string_equal(r->verdict_rule, "server_owed_reply_no_data");
+	assert_int_equal(r->timer, FST_TIMER_NONE);
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER, tcmd, tfin);
 	assert_close_by(r, FST_CLOSE_BY_SERVER);
 	assert_contains(summary_of(r), "without answering");
+	net_free(n);
+}
+
+/* The server closes 0.5 s after a command it never answered: below the
+ * gap threshold, yet it owed the reply, and docs/verdicts.md applies
+ * server_closed_owed_reply before server_closed_no_idle (a quick close
+ * after a 530 is clean; one that leaves a command unanswered is not). */
+static void test_server_unresponsive_quick_close(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tcmd, tfin;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	tcmd = cl(&c, "CWD /backup\r\n");
+	at(n, tcmd + 500 * MS);
+	tfin = server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_SERVER_UNRESPONSIVE, FST_STALLED_SERVER);
+	assert_string_equal(r->verdict_rule, "server_closed_owed_reply");
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER, tcmd, tfin);
+	assert_close_by(r, FST_CLOSE_BY_SERVER);
+	assert_near(r->close.after_idle_s, 0.5, 0.01);
 	net_free(n);
 }
 
@@ -2295,6 +2329,7 @@ int main(void)
 		/* server_unresponsive */
 		T(test_server_unresponsive_client_gives_up),
 		T(test_server_unresponsive_server_closes),
+		T(test_server_unresponsive_quick_close),
 		T(test_server_unresponsive_transfer_command),
 		T(test_server_unresponsive_capture_ends),
 		/* middlebox_reset */
