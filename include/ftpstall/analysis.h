@@ -142,8 +142,10 @@ enum fst_verdict_state {
 	FST_VERDICT_FINAL,	 /* the control connection ended */
 };
 
+/* A session's result lives from its session's SESSION_OPEN until its
+ * SESSION_FREE (then it leaves the list) or fst_analysis_free. */
 struct fst_session_result {
-	struct fst_ftp_session *session;
+	struct fst_ftp_session *session; /* the ftp layer's; lives as long */
 	enum fst_verdict_state verdict_state;
 	/* Owned by the analysis; grows (realloc) with each gap, so hold an
 	 * index into it, never a pointer, across events. */
@@ -198,14 +200,12 @@ typedef void (*fst_analysis_update_fn)(void *ctx, const struct fst_session_resul
 				       enum fst_analysis_update update);
 
 /* Defaults of the settings below that the command line can change. */
-#define FST_ANALYSIS_DEFAULT_GAP_US	  FST_US_PER_SEC
-#define FST_ANALYSIS_DEFAULT_MAX_SESSIONS 20000
+#define FST_ANALYSIS_DEFAULT_GAP_US FST_US_PER_SEC
 
 struct fst_analysis_cfg {
 	int64_t gap_threshold_us;	  /* 0: FST_ANALYSIS_DEFAULT_GAP_US */
 	size_t max_gaps;		  /* per session; 0: 1000 */
 	int64_t reconnect_window_us;	  /* 0: 120 s */
-	size_t max_sessions;		  /* ended sessions kept for the report; 0: default */
 	fst_analysis_update_fn on_update; /* optional */
 	void *ctx;
 };
@@ -229,7 +229,9 @@ double fst_analysis_idle_s(const struct fst_session_result *r, int64_t now_us);
  * whenever a view needs fresh estimates (it recomputes them). */
 void fst_analysis_finish(struct fst_analysis *an);
 
-/* Ended sessions forgotten (oldest first) to stay under max_sessions. */
+/* Results dropped because the ftp layer freed their sessions (the oldest
+ * ended ones, over its max_sessions): on SESSION_FREE a result is freed
+ * with its session. */
 uint64_t fst_analysis_sessions_evicted(const struct fst_analysis *an);
 
 /* Results in session order; NULL after the last. */

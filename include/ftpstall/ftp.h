@@ -61,27 +61,47 @@ enum fst_transfer_outcome {
 };
 const char *fst_transfer_outcome_name(enum fst_transfer_outcome outcome);
 
+/* Text lifetimes. Every string a session hands out is NUL-terminated,
+ * has its control bytes replaced by '.', and is never NULL (an absent
+ * text is ""). The strings of a session and of its records live in the
+ * session's text arena, which never moves them: they are good until the
+ * session's SESSION_FREE event (or fst_ftp_free). The one exception is
+ * the text of a command or reply past the record cap, which an event
+ * carries unrecorded: it is good during that callback only. A text that
+ * was cut (at FST_FTP_ARG_MAX or FST_FTP_TEXT_MAX bytes, or because the
+ * session reached cfg.max_text) says so in its *_truncated flag. */
+
+/* A command as a session keeps it. */
+struct fst_ftp_recorded_command {
+	enum fst_ftp_verb verb;
+	bool arg_truncated;    /* arg was cut */
+	const char *verb_text; /* upper-cased as sent */
+	const char *arg;       /* PASS: FST_FTP_REDACTED */
+};
+
 struct fst_ftp_command_rec {
 	int64_t ts_us;
-	struct fst_ftp_command cmd;
-	int preliminary_code; /* a 1xx seen for it, or 0 */
-	int reply_code;	      /* final reply, or 0 when none */
 	int64_t reply_ts_us;
 	size_t reply_index; /* its final reply in replies[], or SIZE_MAX */
+	struct fst_ftp_recorded_command cmd;
+	int preliminary_code; /* a 1xx seen for it, or 0 */
+	int reply_code;	      /* final reply, or 0 when none */
 };
 
 struct fst_ftp_reply_rec {
 	int64_t ts_us;
+	const char *text; /* the first line's text, after the code */
 	int code;
 	unsigned lines;
-	bool unsolicited; /* greeting, or no command was waiting (421) */
-	char text[FST_FTP_TEXT_MAX + 1];
+	bool unsolicited;    /* greeting, or no command was waiting (421) */
+	bool text_truncated; /* text was cut */
 };
 
 struct fst_ftp_transfer {
 	uint64_t id; /* within the session, from 1 */
 	enum fst_ftp_verb verb;
-	char file[FST_FTP_ARG_MAX + 1];
+	const char *file;    /* the command's argument (see text lifetimes) */
+	bool file_truncated; /* file was cut */
 	enum fst_transfer_mode mode;
 	uint64_t rest_offset;
 	bool has_rest;
@@ -104,10 +124,13 @@ struct fst_ftp_transfer {
 	bool control_ended_first; /* control closed while this was running */
 };
 
-/* A session. Read-only for consumers except user, which is theirs. Records are capped
+/* A session. Owned by the tracker: it lives from its SESSION_OPEN event
+ * until its SESSION_FREE event (or fst_ftp_free). Read-only for
+ * consumers except user, which is theirs. Records are capped
  * (cfg.max_records); what did not fit is counted in *_dropped. The record
  * arrays grow as the session goes on: a pointer into them is good until
- * the session's next event. */
+ * the session's next event (hold an index instead); the texts they point
+ * to do not move (see text lifetimes above). */
 struct fst_ftp_session {
 	uint64_t id;
 	struct fst_addr client_addr, server_addr;
@@ -115,16 +138,19 @@ struct fst_ftp_session {
 	bool mid_stream;	   /* capture began after the session did */
 	bool detected_by_greeting; /* not on a configured port */
 	bool encrypted;
+	/* Which of the texts below were cut. */
+	bool banner_truncated, syst_truncated, user_name_truncated, type_truncated, cwd_truncated,
+		features_truncated;
 	int64_t start_us, last_us, end_us;
 	enum fst_ftp_state state;
 	struct fst_ftp_turn turn;
-	char banner[FST_FTP_TEXT_MAX + 1];
-	char syst[64];
-	const char *software; /* guessed from banner/SYST, or NULL */
-	char user_name[128];
-	char type[8];
-	char cwd[FST_FTP_ARG_MAX + 1];
-	char features[FST_FTP_TEXT_MAX + 1]; /* FEAT lines, space-separated */
+	const char *banner;
+	const char *syst;
+	const char *software; /* guessed from banner/SYST, or NULL; static */
+	const char *user_name;
+	const char *type;
+	const char *cwd;
+	const char *features; /* FEAT lines, space-separated */
 
 	struct fst_ftp_command_rec *commands;
 	size_t command_count, commands_dropped;
@@ -157,12 +183,24 @@ enum fst_ftp_event_kind {
 	FST_FTP_EV_TRANSFER_END,   /* transfer (final reply or data close) */
 	FST_FTP_EV_TCP,		   /* any tcp event on channel, DATA included */
 	FST_FTP_EV_ANOMALY,
-	FST_FTP_EV_SESSION_CLOSE, /* last event of a session */
+	FST_FTP_EV_SESSION_CLOSE, /* the session ended; only SESSION_FREE follows */
+	FST_FTP_EV_SESSION_FREE,  /* the session is freed when the callback returns */
 	FST_FTP_EV_COUNT
 };
 
 /* One event. Pointers are valid during the callback only, except
- * session, which lives until fst_ftp_free. */
+ * session, which lives until its SESSION_FREE event (or fst_ftp_free).
+ *
+ * A session's events come in this order: SESSION_OPEN, then any of
+ * COMMAND ... TCP, then SESSION_CLOSE once; then, when the tracker frees
+ * it (over cfg.max_sessions, oldest ended first), SESSION_FREE, after
+ * which nothing about it is delivered and every pointer into it (the
+ * session, its records, its texts) is dead: a consumer drops its
+ * references and frees what it hung on user there. Sessions still held
+ * at fst_ftp_free get no SESSION_FREE. From inside the callback a
+ * consumer may read any session and use fst_ftp_sessions/_next,
+ * fst_ftp_stats and fst_ftp_command_reply_text; it must not call
+ * fst_ftp_free nor feed the tracker (fst_ftp_on_tcp_event). */
 struct fst_ftp_event {
 	enum fst_ftp_event_kind kind;
 	int64_t ts_us;
@@ -183,9 +221,11 @@ enum {
 	FST_FTP_MAX_PORTS = 16
 };
 
-/* The control port always watched, and the longest line by default. */
-#define FST_FTP_DEFAULT_PORT	 21
-#define FST_FTP_DEFAULT_MAX_LINE 8192
+/* The control port always watched, the longest line and the sessions
+ * kept by default. */
+#define FST_FTP_DEFAULT_PORT	     21
+#define FST_FTP_DEFAULT_MAX_LINE     8192
+#define FST_FTP_DEFAULT_MAX_SESSIONS 20000
 
 struct fst_ftp_cfg {
 	uint16_t ports[FST_FTP_MAX_PORTS]; /* control ports; none: FST_FTP_DEFAULT_PORT */
@@ -195,6 +235,11 @@ struct fst_ftp_cfg {
 	size_t max_records;	   /* per list per session; 0: 100000 */
 	size_t max_pending;	   /* pipelined commands awaiting replies; 0: 64 */
 	int64_t expect_timeout_us; /* data connection expectations; 0: 120 s */
+	/* Sessions kept, open and ended. Past it the oldest ended ones (in
+	 * the order they ended, once their data connections are closed)
+	 * are freed with SESSION_FREE. 0: FST_FTP_DEFAULT_MAX_SESSIONS. */
+	size_t max_sessions;
+	size_t max_text; /* bytes of text one session keeps; 0: 16 MiB */
 	fst_ftp_event_fn on_event;
 	void *ctx;
 };
@@ -205,6 +250,11 @@ struct fst_ftp_stats {
 	uint64_t unmatched_flows;  /* TCP flows that are not FTP */
 	uint64_t anomalies[FST_ANOMALY_COUNT];
 	uint64_t expectations_expired;
+	uint64_t sessions_evicted; /* ended sessions freed over max_sessions */
+	uint64_t texts_cut;	   /* texts cut at max_text */
+	/* Heap bytes the sessions hold now (objects, records, texts, line
+	 * and pending buffers; not malloc's own overhead), and the most. */
+	uint64_t session_bytes, session_bytes_peak;
 };
 
 struct fst_ftp;
@@ -212,8 +262,9 @@ struct fst_ftp;
 /* Returns a new tracker, free with fst_ftp_free. Borrows cfg. */
 struct fst_ftp *fst_ftp_new(const struct fst_ftp_cfg *cfg);
 
-/* Frees sessions and tracker. Call it after fst_tcp_finish (which ends
- * every open session) so that no flow still points into it. */
+/* Frees sessions and tracker, without SESSION_FREE events: every
+ * pointer into a session dies here. Call it after fst_tcp_finish (which
+ * ends every open session) so that no flow still points into it. */
 void fst_ftp_free(struct fst_ftp *ftp);
 
 /* The TCP layer's callbacks (ctx is the tracker): set both, on_flow to
@@ -230,13 +281,8 @@ struct fst_ftp_session *fst_ftp_session_next(struct fst_ftp_session *session);
 const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp);
 
 /* The text of a command's final reply, or "" when there is none (or it
- * was past the record cap). */
+ * was past the record cap). Lives as the reply's text does. */
 const char *fst_ftp_command_reply_text(const struct fst_ftp_session *session,
 				       const struct fst_ftp_command_rec *command);
-
-/* Frees an ended session that nobody needs any more (the report keeps a
- * bounded number). Returns false, and keeps it, while its control or a
- * data connection is still open. */
-bool fst_ftp_session_forget(struct fst_ftp_session *session);
 
 #endif

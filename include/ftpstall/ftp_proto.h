@@ -116,6 +116,7 @@ bool fst_ftp_parse_command(const char *line, size_t len, struct fst_ftp_command 
 /* A multi-line reply (RFC 959 4.2) in progress: "123-first" ... "123 last". */
 struct fst_ftp_reply_asm {
 	bool open;
+	bool text_truncated; /* text was cut at FST_FTP_TEXT_MAX bytes */
 	int code;
 	unsigned lines;
 	char text[FST_FTP_TEXT_MAX + 1]; /* the first line's text */

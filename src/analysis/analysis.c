@@ -886,32 +886,41 @@ static void free_result(struct result *r)
 	free(r);
 }
 
-/* Over the cap, the ended sessions go in the order they ended (and are
- * counted): the report of a long capture keeps the newest max_sessions.
- * A session whose data connection is still open waits its turn. */
-static void evict_old_results(struct fst_analysis *an)
+/* The ftp layer frees a session (the oldest ended ones go when it holds
+ * more than its max_sessions): its result goes with it, and is counted,
+ * since the report leaves it out. */
+static void on_session_free(struct result *r)
 {
-	while (an->result_count > an->cfg.max_sessions && an->finished_first) {
-		struct result *r = an->finished_first;
-		struct result *next = (struct result *)r->pub.next;
+	struct fst_analysis *an = r->an;
+	struct result *next = (struct result *)r->pub.next;
 
-		if (!fst_ftp_session_forget(r->pub.session))
-			return;
+	if (an->finished_first == r) {
 		an->finished_first = r->finished_next;
 		if (!an->finished_first)
 			an->finished_last = NULL;
-		if (r->prev)
-			r->prev->pub.next = r->pub.next;
-		else
-			an->first = next;
-		if (next)
-			next->prev = r->prev;
-		else
-			an->last = r->prev;
-		free_result(r);
-		an->result_count--;
-		an->sessions_evicted++;
+	} else {
+		struct result *f = an->finished_first;
+
+		while (f && f->finished_next != r)
+			f = f->finished_next;
+		if (f) {
+			f->finished_next = r->finished_next;
+			if (an->finished_last == r)
+				an->finished_last = f;
+		}
 	}
+	if (r->prev)
+		r->prev->pub.next = r->pub.next;
+	else
+		an->first = next;
+	if (next)
+		next->prev = r->prev;
+	else
+		an->last = r->prev;
+	r->pub.session->user = NULL;
+	free_result(r);
+	an->result_count--;
+	an->sessions_evicted++;
 }
 
 static void on_session_close(struct result *r, int64_t ts_us)
@@ -928,8 +937,6 @@ static void on_session_close(struct result *r, int64_t ts_us)
 	else
 		r->an->finished_first = r;
 	r->an->finished_last = r;
-	if (r->an->result_count > r->an->cfg.max_sessions)
-		evict_old_results(r->an);
 }
 
 const struct fst_gap *fst_session_decisive_gap(const struct fst_session_result *r)
@@ -1024,6 +1031,9 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 		break;
 	case FST_FTP_EV_SESSION_CLOSE:
 		on_session_close(r, ev->ts_us);
+		break;
+	case FST_FTP_EV_SESSION_FREE:
+		on_session_free(r);
 		break;
 	case FST_FTP_EV_COUNT:
 		break;
@@ -1301,8 +1311,6 @@ struct fst_analysis *fst_analysis_new(const struct fst_analysis_cfg *cfg)
 		an->cfg.max_gaps = 1000;
 	if (!an->cfg.reconnect_window_us)
 		an->cfg.reconnect_window_us = 120 * FST_US_PER_SEC;
-	if (!an->cfg.max_sessions)
-		an->cfg.max_sessions = FST_ANALYSIS_DEFAULT_MAX_SESSIONS;
 	return an;
 }
 

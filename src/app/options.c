@@ -82,7 +82,7 @@ void options_pipeline_usage(FILE *out)
 		FST_CAPTURE_DEFAULT_SNAPLEN, FST_CAPTURE_DEFAULT_BUFFER_SIZE / 1024,
 		FST_FTP_DEFAULT_PORT, fst_seconds(FST_ANALYSIS_DEFAULT_GAP_US),
 		FST_TCP_DEFAULT_MAX_FLOWS, FST_TCP_DEFAULT_MAX_OOO_TOTAL >> 20,
-		FST_FTP_DEFAULT_MAX_LINE, FST_ANALYSIS_DEFAULT_MAX_SESSIONS);
+		FST_FTP_DEFAULT_MAX_LINE, FST_FTP_DEFAULT_MAX_SESSIONS);
 }
 
 void options_getopt_error(const char *subcommand, int c, char **argv)
@@ -162,7 +162,7 @@ static int store_option(struct pipeline_opts *o, int c, const char *arg, const c
 	case 'K':
 		if (!parse_long(arg, 1, MAX_SESSIONS_MAX, &v))
 			return 0;
-		o->analysis.max_sessions = (size_t)v;
+		o->ftp.max_sessions = (size_t)v;
 		return 1;
 	default:
 		return 0;

@@ -52,10 +52,23 @@ struct flow_ctx {
 	bool closed_seen;		 /* data flows: first FIN/RST already attributed */
 };
 
+/* A block of a session's text arena. Blocks are never moved or resized,
+ * so a string in one stays put until the session is freed. */
+struct text_block {
+	struct text_block *next; /* older blocks */
+	size_t used, cap;
+	char data[];
+};
+
 struct session {
 	struct fst_ftp_session pub;  /* first: the consumer's view */
 	struct session *prev, *next; /* all sessions, in order of creation */
+	struct session *ended_next;  /* ended sessions, in the order they ended */
 	struct fst_ftp *tracker;
+	struct text_block *text; /* the text arena, newest block first */
+	size_t text_bytes;	 /* of blocks, counted against cfg.max_text */
+	size_t heap_bytes;	 /* everything this session holds */
+	char *features;		 /* in the arena; NULL until a FEAT reply */
 	struct flow_ctx control;
 	bool confirmed; /* known to be FTP; events flow */
 	bool saw_greeting;
@@ -80,6 +93,9 @@ struct session {
 const struct fst_ftp_cfg *ftp_cfg(const struct fst_ftp *ftp);
 void ftp_emit(struct fst_ftp *ftp, struct fst_ftp_event *ev);
 void ftp_count_anomaly(struct fst_ftp *ftp, enum fst_ftp_anomaly anomaly);
+void ftp_count_text_cut(struct fst_ftp *ftp);
+/* A session's heap grew by add bytes and shrank by sub. */
+void ftp_account(struct fst_ftp *ftp, size_t add, size_t sub);
 void ftp_expect(struct fst_ftp *ftp, struct session *s, const struct fst_addr *listener,
 		uint16_t port, enum fst_transfer_mode mode, int64_t now_us);
 void ftp_unexpect(struct fst_ftp *ftp, struct session *s);

@@ -179,7 +179,8 @@ enum fst_ftp_reply_step fst_ftp_reply_feed(struct fst_ftp_reply_asm *a, const ch
 			return FST_REPLY_INVALID;
 		a->code = code;
 		a->lines = 1;
-		fst_ftp_copy_text(a->text, sizeof(a->text), line + text_start, len - text_start);
+		a->text_truncated = fst_ftp_copy_text(a->text, sizeof(a->text), line + text_start,
+						      len - text_start);
 		if (len > 3 && line[3] == '-') {
 			a->open = true;
 			return FST_REPLY_MORE;

@@ -19,6 +19,19 @@ enum {
 	PROBE_MAX_LINES = 4
 };
 
+/* The text arena starts with room for a short session's banner, login
+ * and replies, and doubles from there. */
+enum {
+	TEXT_BLOCK_FIRST = 128,
+	TEXT_BLOCK_MAX = 64 * 1024
+};
+
+/* FEAT lines kept, space-separated, and the bytes kept of each. */
+enum {
+	FEATURES_MAX = FST_FTP_TEXT_MAX + 1,
+	FEATURE_MAX = 64
+};
+
 static const char *const state_names[] = {
 	[FST_FTP_CONNECTED] = "connected",
 	[FST_FTP_GREETED] = "greeted",
@@ -99,6 +112,99 @@ const char *fst_transfer_mode_name(enum fst_transfer_mode mode)
 	return "unknown";
 }
 
+/* ---- memory ---------------------------------------------------------- */
+
+static void account(struct session *s, size_t add, size_t sub)
+{
+	s->heap_bytes += add;
+	s->heap_bytes -= sub;
+	ftp_account(s->tracker, add, sub);
+}
+
+/* n bytes of the session's text arena, or NULL when the session's text
+ * cap (cfg.max_text) is reached or memory is out. */
+static char *text_alloc(struct session *s, size_t n)
+{
+	size_t max = ftp_cfg(s->tracker)->max_text;
+	struct text_block *b = s->text;
+	char *p;
+
+	if (!b || b->cap - b->used < n) {
+		size_t cap = b ? b->cap * 2 : TEXT_BLOCK_FIRST;
+
+		if (cap > TEXT_BLOCK_MAX)
+			cap = TEXT_BLOCK_MAX;
+		if (cap < n)
+			cap = n;
+		if (s->text_bytes >= max || max - s->text_bytes < n)
+			return NULL;
+		if (cap > max - s->text_bytes)
+			cap = max - s->text_bytes;
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->next = s->text;
+		b->used = 0;
+		b->cap = cap;
+		s->text = b;
+		s->text_bytes += cap;
+		account(s, sizeof(*b) + cap, 0);
+	}
+	p = b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+/* Copies up to max bytes of network text into the arena (control bytes
+ * become '.'). Returns the copy, or "" for none; sets *cut when bytes
+ * were left out, at max or at the session's text cap. */
+static const char *text_copy(struct session *s, const char *src, size_t len, size_t max, bool *cut)
+{
+	size_t n = len < max ? len : max;
+	char *dst;
+
+	*cut = n < len;
+	if (!n)
+		return "";
+	dst = text_alloc(s, n + 1);
+	if (!dst) {
+		*cut = true;
+		ftp_count_text_cut(s->tracker);
+		return "";
+	}
+	fst_ftp_copy_text(dst, n + 1, src, n);
+	return dst;
+}
+
+/* A text for a session field that outlives the event: a recorded
+ * record's text already lives as long as the session; an unrecorded
+ * one is copied. Sets *cut if the copy was cut (it never clears it). */
+static const char *keep_text(struct session *s, const char *text, bool recorded, bool *cut)
+{
+	bool copy_cut;
+	const char *kept;
+
+	if (recorded)
+		return text;
+	kept = text_copy(s, text, strlen(text), SIZE_MAX, &copy_cut);
+	if (copy_cut)
+		*cut = true;
+	return kept;
+}
+
+static void text_free(struct session *s)
+{
+	struct text_block *b = s->text;
+
+	while (b) {
+		struct text_block *next = b->next;
+
+		free(b);
+		b = next;
+	}
+	s->text = NULL;
+}
+
 /* ---- records --------------------------------------------------------- */
 
 /* Makes room for one more record in a capped, growing array. Returns
@@ -126,6 +232,7 @@ static bool reserve(struct session *s, int which, void **array, size_t count, si
 		return false;
 	}
 	*array = grown;
+	account(s, (cap - s->records_cap[which]) * item_size, 0);
 	s->records_cap[which] = cap;
 	return true;
 }
@@ -270,8 +377,10 @@ static enum fst_transfer_mode last_setup_mode(struct session *s)
 	return s->expect.mode;
 }
 
-/* A transfer command starts a transfer record. */
-static size_t start_transfer(struct session *s, const struct fst_ftp_command *cmd, int64_t ts_us)
+/* A transfer command starts a transfer record; recorded says whether
+ * cmd's texts are the session's own (else they are copied). */
+static size_t start_transfer(struct session *s, const struct fst_ftp_recorded_command *cmd,
+			     bool recorded, int64_t ts_us)
 {
 	struct fst_ftp_transfer *t;
 	size_t index = s->pub.transfer_count;
@@ -283,7 +392,8 @@ static size_t start_transfer(struct session *s, const struct fst_ftp_command *cm
 	memset(t, 0, sizeof(*t));
 	t->id = index + 1;
 	t->verb = cmd->verb;
-	snprintf(t->file, sizeof(t->file), "%s", cmd->arg);
+	t->file_truncated = cmd->arg_truncated;
+	t->file = keep_text(s, cmd->arg, recorded, &t->file_truncated);
 	t->mode = last_setup_mode(s);
 	t->sender = fst_ftp_verb_info(cmd->verb)->data_role == FST_DATA_UPLOAD ? FST_SIDE_CLIENT :
 										 FST_SIDE_SERVER;
@@ -343,6 +453,7 @@ static void grow_pending(struct session *s, size_t max)
 		return;
 	for (size_t i = 0; i < s->pending_count; i++)
 		grown[i] = s->pending[(s->pending_head + i) % s->pending_cap];
+	account(s, cap * sizeof(*grown), s->pending_cap * sizeof(*grown));
 	free(s->pending);
 	s->pending = grown;
 	s->pending_cap = cap;
@@ -372,6 +483,36 @@ static void push_pending(struct session *s, enum fst_ftp_verb verb, size_t recor
 	s->pending_count++;
 }
 
+/* The texts of a command as its record keeps them: in the arena when
+ * recorded, else borrowed from cmd for the event. Known verbs sent as
+ * spelled point to the static verb table. */
+static void record_command_text(struct session *s, struct fst_ftp_recorded_command *dst,
+				const struct fst_ftp_command *cmd, bool recorded)
+{
+	const char *name = fst_ftp_verb_info(cmd->verb)->name;
+	bool cut;
+
+	dst->verb = cmd->verb;
+	dst->arg_truncated = cmd->arg_truncated;
+	if (!recorded) {
+		dst->verb_text = cmd->verb_text;
+		dst->arg = cmd->arg;
+		return;
+	}
+	if (strcmp(cmd->verb_text, name) == 0)
+		dst->verb_text = name;
+	else
+		dst->verb_text = text_copy(s, cmd->verb_text, strlen(cmd->verb_text),
+					   FST_FTP_VERB_TEXT_MAX, &cut);
+	if (cmd->verb == FST_VERB_PASS) {
+		dst->arg = FST_FTP_REDACTED;
+		return;
+	}
+	dst->arg = text_copy(s, cmd->arg, strlen(cmd->arg), FST_FTP_ARG_MAX, &cut);
+	if (cut)
+		dst->arg_truncated = true;
+}
+
 static void handle_command(struct session *s, const struct fst_ftp_command *cmd, int64_t ts_us)
 {
 	const struct fst_ftp_verb_info *info = fst_ftp_verb_info(cmd->verb);
@@ -391,12 +532,13 @@ static void handle_command(struct session *s, const struct fst_ftp_command *cmd,
 	/* Past the cap the event still carries the command. */
 	memset(rec, 0, sizeof(*rec));
 	rec->ts_us = ts_us;
-	rec->cmd = *cmd;
+	record_command_text(s, &rec->cmd, cmd, record != SIZE_MAX);
 	rec->reply_index = SIZE_MAX;
 	switch (cmd->verb) {
 	case FST_VERB_USER:
-		fst_ftp_copy_text(s->pub.user_name, sizeof(s->pub.user_name), cmd->arg,
-				  strlen(cmd->arg));
+		s->pub.user_name_truncated = rec->cmd.arg_truncated;
+		s->pub.user_name =
+			keep_text(s, rec->cmd.arg, record != SIZE_MAX, &s->pub.user_name_truncated);
 		/* fall through */
 	case FST_VERB_PASS:
 	case FST_VERB_ACCT:
@@ -415,7 +557,7 @@ static void handle_command(struct session *s, const struct fst_ftp_command *cmd,
 		break;
 	}
 	if (info->data_role == FST_DATA_UPLOAD || info->data_role == FST_DATA_DOWNLOAD)
-		transfer = start_transfer(s, cmd, ts_us);
+		transfer = start_transfer(s, &rec->cmd, record != SIZE_MAX, ts_us);
 	push_pending(s, cmd->verb, record, transfer, ts_us);
 	update_turn(s);
 	ev.command = rec;
@@ -438,21 +580,41 @@ static void end_transfer(struct session *s, size_t index, enum fst_transfer_outc
 	emit_simple(s, FST_FTP_EV_TRANSFER_END, ts_us, t);
 }
 
-/* Appends one FEAT line ("211-" body) to the features string. */
+/* Appends one FEAT line ("211-" body) to the features string, which
+ * takes FEATURES_MAX bytes of the arena at the first feature. What does
+ * not fit is flagged. */
 static void add_feature(struct session *s, const char *line, size_t len)
 {
-	size_t used = strlen(s->pub.features);
-	char feature[64];
+	char feature[FEATURE_MAX];
+	size_t used;
+	int n;
 
 	while (len && (*line == ' ' || *line == '\t')) {
 		line++;
 		len--;
 	}
-	if (!len || used + 2 >= sizeof(s->pub.features))
+	if (!len)
 		return;
-	fst_ftp_copy_text(feature, sizeof(feature), line, len);
-	snprintf(s->pub.features + used, sizeof(s->pub.features) - used, "%s%s", used ? " " : "",
-		 feature);
+	if (!s->features) {
+		s->features = text_alloc(s, FEATURES_MAX);
+		if (!s->features) {
+			s->pub.features_truncated = true;
+			ftp_count_text_cut(s->tracker);
+			return;
+		}
+		s->features[0] = '\0';
+		s->pub.features = s->features;
+	}
+	used = strlen(s->features);
+	if (used + 2 >= FEATURES_MAX) {
+		s->pub.features_truncated = true;
+		return;
+	}
+	if (fst_ftp_copy_text(feature, sizeof(feature), line, len))
+		s->pub.features_truncated = true;
+	n = snprintf(s->features + used, FEATURES_MAX - used, "%s%s", used ? " " : "", feature);
+	if (n < 0 || (size_t)n >= FEATURES_MAX - used)
+		s->pub.features_truncated = true;
 }
 
 /* Takes the path out of a 257 reply: "\"/dir\" is the current directory". */
@@ -462,8 +624,8 @@ static void take_quoted_path(struct session *s, const char *text)
 	const char *close = open ? strchr(open + 1, '"') : NULL;
 
 	if (open && close)
-		fst_ftp_copy_text(s->pub.cwd, sizeof(s->pub.cwd), open + 1,
-				  (size_t)(close - open - 1));
+		s->pub.cwd = text_copy(s, open + 1, (size_t)(close - open - 1), FST_FTP_ARG_MAX,
+				       &s->pub.cwd_truncated);
 }
 
 static void expect_passive(struct session *s, enum fst_ftp_verb verb, const char *text,
@@ -500,11 +662,16 @@ static bool abort_pending(struct session *s)
 	return false;
 }
 
-/* Applies a final reply to the command it answers. */
+/* Applies a final reply to the command it answers; rec is the command's
+ * record (NULL past the cap), reply the reply's, its texts the session's
+ * own when reply_recorded. */
 static void apply_final_reply(struct session *s, const struct pending_command *cmd,
-			      const struct fst_ftp_command_rec *rec, int code, const char *text,
+			      const struct fst_ftp_command_rec *rec,
+			      const struct fst_ftp_reply_rec *reply, bool reply_recorded,
 			      int64_t ts_us)
 {
+	int code = reply->code;
+	const char *text = reply->text;
 	bool ok = code >= 200 && code < 300;
 	enum fst_ftp_data_role role = fst_ftp_verb_info(cmd->verb)->data_role;
 
@@ -519,7 +686,8 @@ static void apply_final_reply(struct session *s, const struct pending_command *c
 		break;
 	case FST_VERB_REIN:
 		if (code == 220) {
-			s->pub.user_name[0] = '\0';
+			s->pub.user_name = "";
+			s->pub.user_name_truncated = false;
 			set_state(s, FST_FTP_GREETED, ts_us);
 		}
 		break;
@@ -544,13 +712,17 @@ static void apply_final_reply(struct session *s, const struct pending_command *c
 		}
 		break;
 	case FST_VERB_TYPE:
-		if (ok && rec)
-			fst_ftp_copy_text(s->pub.type, sizeof(s->pub.type), rec->cmd.arg,
-					  strlen(rec->cmd.arg));
+		/* rec is recorded: its argument lives as long as the session. */
+		if (ok && rec) {
+			s->pub.type = rec->cmd.arg;
+			s->pub.type_truncated = rec->cmd.arg_truncated;
+		}
 		break;
 	case FST_VERB_CWD:
-		if (ok && rec)
-			snprintf(s->pub.cwd, sizeof(s->pub.cwd), "%s", rec->cmd.arg);
+		if (ok && rec) {
+			s->pub.cwd = rec->cmd.arg;
+			s->pub.cwd_truncated = rec->cmd.arg_truncated;
+		}
 		break;
 	case FST_VERB_PWD:
 		if (code == 257)
@@ -558,7 +730,8 @@ static void apply_final_reply(struct session *s, const struct pending_command *c
 		break;
 	case FST_VERB_SYST:
 		if (ok) {
-			fst_ftp_copy_text(s->pub.syst, sizeof(s->pub.syst), text, strlen(text));
+			s->pub.syst_truncated = reply->text_truncated;
+			s->pub.syst = keep_text(s, text, reply_recorded, &s->pub.syst_truncated);
 			guess_software(s, text);
 		}
 		break;
@@ -720,15 +893,27 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 		.session = &s->pub,
 	};
 
+	bool recorded = false;
+
 	if (reserve(s, RECORDS_REPLIES, (void **)&s->pub.replies, s->pub.reply_count,
 		    sizeof(*s->pub.replies), &s->pub.replies_dropped)) {
 		rec = &s->pub.replies[s->pub.reply_count++];
+		recorded = true;
 	}
 	memset(rec, 0, sizeof(*rec));
 	rec->ts_us = ts_us;
 	rec->code = reply->code;
 	rec->lines = reply->lines;
-	snprintf(rec->text, sizeof(rec->text), "%s", reply->text);
+	rec->text_truncated = reply->text_truncated;
+	/* Past the cap the event borrows the assembler's text. */
+	rec->text = reply->text;
+	if (recorded) {
+		bool cut;
+
+		rec->text = text_copy(s, reply->text, strlen(reply->text), SIZE_MAX, &cut);
+		if (cut)
+			rec->text_truncated = true;
+	}
 	if (!greeting && head) {
 		skip_lost_replies(s, reply->code, ts_us);
 		head = pending_head(s);
@@ -740,7 +925,8 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 		 * must not get the banner as their answer. */
 		if (reply->code != 120) {
 			s->saw_greeting = true;
-			snprintf(s->pub.banner, sizeof(s->pub.banner), "%s", reply->text);
+			s->pub.banner_truncated = rec->text_truncated;
+			s->pub.banner = keep_text(s, rec->text, recorded, &s->pub.banner_truncated);
 			guess_software(s, reply->text);
 			if (reply->code != 220)
 				set_state(s, FST_FTP_CLOSING, ts_us);
@@ -773,7 +959,7 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 			paired->reply_index = rec == &unrecorded ? SIZE_MAX :
 								   (size_t)(rec - s->pub.replies);
 		}
-		apply_final_reply(s, &answered, paired, reply->code, reply->text, ts_us);
+		apply_final_reply(s, &answered, paired, rec, recorded, ts_us);
 	}
 	update_turn(s);
 	ev.reply = rec;
@@ -882,6 +1068,7 @@ static void reader_put(struct session *s, struct line_reader *r, char c, int64_t
 			r->overflow = true;
 			return;
 		}
+		account(s, cap - r->cap, 0);
 		r->buf = grown;
 		r->cap = cap;
 	}
@@ -901,10 +1088,26 @@ static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *
 			int64_t ts_us)
 {
 	struct line_reader *r = &s->lines[dir];
+	size_t max = ftp_cfg(s->tracker)->max_line;
 
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = data[i];
 
+		/* A whole line in the segment, with no Telnet command in it,
+		 * is parsed where it lies: most sessions then never need a
+		 * line buffer. */
+		if (r->len == 0 && !r->overflow && r->telnet_state == TELNET_DATA) {
+			const uint8_t *end = memchr(data + i, '\n', len - i);
+			size_t n = end ? (size_t)(end - (data + i)) : 0;
+
+			if (end && n <= max && !memchr(data + i, 255, n)) {
+				handle_line(s, dir, (const char *)data + i, n, false, ts_us);
+				i += n;
+				if (s->pub.encrypted)
+					return;
+				continue;
+			}
+		}
 		switch (r->telnet_state) {
 		case TELNET_IAC:
 			r->telnet_state = (c >= 251 && c <= 254) ? TELNET_OPTION : TELNET_DATA;
@@ -952,6 +1155,9 @@ struct session *session_new(struct fst_ftp *ftp, const struct fst_tcp_flow *flow
 	if (!s)
 		return NULL;
 	s->tracker = ftp;
+	account(s, sizeof(*s), 0);
+	s->pub.banner = s->pub.syst = s->pub.user_name = s->pub.type = s->pub.cwd = "";
+	s->pub.features = "";
 	s->pub.client_addr = flow->client_addr;
 	s->pub.server_addr = flow->server_addr;
 	s->pub.client_port = flow->client_port;
@@ -981,6 +1187,8 @@ void session_free(struct session *s)
 	free(s->pub.commands);
 	free(s->pub.replies);
 	free(s->pub.transfers);
+	text_free(s);
+	ftp_account(s->tracker, 0, s->heap_bytes);
 	free(s);
 }
 

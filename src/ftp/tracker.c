@@ -14,6 +14,9 @@ enum {
 struct fst_ftp {
 	struct fst_ftp_cfg cfg;
 	struct session *first, *last; /* every live session object */
+	/* Confirmed sessions that ended, oldest first: the eviction order. */
+	struct session *ended_first, *ended_last;
+	size_t confirmed; /* confirmed sessions held, open and ended */
 	struct expectation *expect_buckets[EXPECT_BUCKETS];
 	struct flow_ctx not_ftp;	 /* shared by every flow that is not FTP */
 	struct flow_ctx undecided;	 /* shared by flows waiting for their first bytes */
@@ -53,9 +56,23 @@ void ftp_count_anomaly(struct fst_ftp *ftp, enum fst_ftp_anomaly anomaly)
 	ftp->stats.anomalies[anomaly]++;
 }
 
+void ftp_count_text_cut(struct fst_ftp *ftp)
+{
+	ftp->stats.texts_cut++;
+}
+
+void ftp_account(struct fst_ftp *ftp, size_t add, size_t sub)
+{
+	ftp->stats.session_bytes += add;
+	ftp->stats.session_bytes -= sub;
+	if (ftp->stats.session_bytes > ftp->stats.session_bytes_peak)
+		ftp->stats.session_bytes_peak = ftp->stats.session_bytes;
+}
+
 void ftp_session_confirmed(struct fst_ftp *ftp, struct session *s)
 {
 	s->pub.id = ++ftp->stats.sessions;
+	ftp->confirmed++;
 }
 
 /* ---- data connection expectations ------------------------------------- */
@@ -191,9 +208,12 @@ static struct session *add_session(struct fst_ftp *ftp, struct fst_tcp_flow *flo
 	return s;
 }
 
+/* Unlinks and frees a session that is not on the ended list. */
 static void remove_session(struct fst_ftp *ftp, struct session *s)
 {
 	ftp_unexpect(ftp, s);
+	if (s->confirmed)
+		ftp->confirmed--;
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -203,6 +223,49 @@ static void remove_session(struct fst_ftp *ftp, struct session *s)
 	else
 		ftp->last = s->prev;
 	session_free(s);
+}
+
+/* Over max_sessions, the oldest ended sessions go, in the order they
+ * ended; one whose data connection is still open waits its turn (and
+ * holds up the younger ones). Consumers hear SESSION_FREE first. */
+static void evict_ended(struct fst_ftp *ftp)
+{
+	while (ftp->confirmed > ftp->cfg.max_sessions && ftp->ended_first &&
+	       !ftp->ended_first->open_data_flows) {
+		struct session *s = ftp->ended_first;
+		struct fst_ftp_event ev = {
+			.kind = FST_FTP_EV_SESSION_FREE,
+			.ts_us = s->pub.end_us,
+			.session = &s->pub,
+		};
+
+		ftp->ended_first = s->ended_next;
+		if (!ftp->ended_first)
+			ftp->ended_last = NULL;
+		ftp_emit(ftp, &ev);
+		ftp->stats.sessions_evicted++;
+		remove_session(ftp, s);
+	}
+}
+
+/* The control connection of a confirmed session closed: it ends (its
+ * SESSION_CLOSE), older ended sessions may be evicted, and it joins the
+ * end of the eviction order. It is not evicted in its own close, so a
+ * consumer sees its SESSION_CLOSE return before anything frees it. */
+static void end_session(struct fst_ftp *ftp, struct session *s, const struct fst_tcp_event *ev)
+{
+	bool was_closed = s->closed;
+
+	session_control_close(s, ev);
+	if (was_closed)
+		return;
+	evict_ended(ftp);
+	s->ended_next = NULL;
+	if (ftp->ended_last)
+		ftp->ended_last->ended_next = s;
+	else
+		ftp->ended_first = s;
+	ftp->ended_last = s;
 }
 
 static void mark_not_ftp(struct fst_ftp *ftp, struct fst_tcp_flow *flow)
@@ -326,7 +389,7 @@ void fst_ftp_on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
 	case FLOW_CONTROL:
 		if (ev->kind == FST_TCP_EV_CLOSE) {
 			if (ctx->session->confirmed)
-				session_control_close(ctx->session, ev);
+				end_session(ftp, ctx->session, ev);
 			else
 				remove_session(ftp, ctx->session);
 			flow->user = NULL;
@@ -372,6 +435,10 @@ struct fst_ftp *fst_ftp_new(const struct fst_ftp_cfg *cfg)
 		ftp->cfg.max_pending = 64;
 	if (!ftp->cfg.expect_timeout_us)
 		ftp->cfg.expect_timeout_us = 120 * FST_US_PER_SEC;
+	if (!ftp->cfg.max_sessions)
+		ftp->cfg.max_sessions = FST_FTP_DEFAULT_MAX_SESSIONS;
+	if (!ftp->cfg.max_text)
+		ftp->cfg.max_text = 16u << 20;
 	ftp->not_ftp.role = FLOW_NOT_FTP;
 	ftp->undecided.role = FLOW_UNDECIDED;
 	ftp->control_pending.role = FLOW_UNDECIDED;
@@ -413,16 +480,6 @@ struct fst_ftp_session *fst_ftp_session_next(struct fst_ftp_session *pub)
 	struct session *s = first_confirmed(((struct session *)pub)->next);
 
 	return s ? &s->pub : NULL;
-}
-
-bool fst_ftp_session_forget(struct fst_ftp_session *pub)
-{
-	struct session *s = (struct session *)pub;
-
-	if (!s->closed || s->open_data_flows)
-		return false;
-	remove_session(s->tracker, s);
-	return true;
 }
 
 const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp)

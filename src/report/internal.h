@@ -14,6 +14,6 @@ int report_write_html(FILE *out, const struct fst_report_input *in);
 double report_seconds(int64_t from_us, int64_t to_us);
 
 /* The verb as sent, or its table name. */
-const char *report_verb_text(const struct fst_ftp_command *cmd);
+const char *report_verb_text(const struct fst_ftp_recorded_command *cmd);
 
 #endif

@@ -47,7 +47,7 @@ double report_seconds(int64_t from_us, int64_t to_us)
 	return (double)(to_us - from_us) / 1e6;
 }
 
-const char *report_verb_text(const struct fst_ftp_command *cmd)
+const char *report_verb_text(const struct fst_ftp_recorded_command *cmd)
 {
 	return cmd->verb_text[0] ? cmd->verb_text : fst_ftp_verb_info(cmd->verb)->name;
 }

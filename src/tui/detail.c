@@ -138,7 +138,7 @@ static void collect_events(struct fst_tui *tui, const struct fst_session_result 
 static void format_command(const struct fst_session_result *r, size_t i, char *buf, size_t size)
 {
 	const struct fst_ftp_command_rec *rec = &r->session->commands[i];
-	const struct fst_ftp_command *cmd = &rec->cmd;
+	const struct fst_ftp_recorded_command *cmd = &rec->cmd;
 	bool after_fin = r->close.client_wrote_after_close &&
 			 rec->ts_us == r->close.client_write_ts_us;
 

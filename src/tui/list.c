@@ -103,7 +103,7 @@ static enum tui_style cell_state(const struct cell_ctx *c, char *buf, size_t siz
 
 static enum tui_style cell_command(const struct cell_ctx *c, char *buf, size_t size)
 {
-	const struct fst_ftp_command *cmd;
+	const struct fst_ftp_recorded_command *cmd;
 
 	if (c->s->command_count == 0) {
 		snprintf(buf, size, "-");

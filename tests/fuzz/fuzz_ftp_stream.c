@@ -223,7 +223,8 @@ static void check_event(struct harness *h, const struct fst_ftp_event *ev)
 
 	FUZZ_CHECK(s, "event %d without a session", (int)ev->kind);
 	FUZZ_CHECK((unsigned)ev->kind < FST_FTP_EV_COUNT, "event kind %d", (int)ev->kind);
-	FUZZ_CHECK(!was_closed(h, s), "event %d after the session's SESSION_CLOSE", (int)ev->kind);
+	FUZZ_CHECK(ev->kind == FST_FTP_EV_SESSION_FREE || !was_closed(h, s),
+		   "event %d after the session's SESSION_CLOSE", (int)ev->kind);
 	FUZZ_CHECK((unsigned)s->turn.side < FST_SIDE_COUNT, "turn side %d", (int)s->turn.side);
 	switch (ev->kind) {
 	case FST_FTP_EV_SESSION_OPEN:
@@ -253,6 +254,10 @@ static void check_event(struct harness *h, const struct fst_ftp_event *ev)
 			h->closed[h->n_closed].s = s;
 			h->closed[h->n_closed++].id = s->id;
 		}
+		break;
+	case FST_FTP_EV_SESSION_FREE:
+		FUZZ_CHECK(was_closed(h, s) || h->n_closed >= MAX_CLOSED,
+			   "SESSION_FREE before the session's SESSION_CLOSE");
 		break;
 	case FST_FTP_EV_COUNT:
 		break;
@@ -404,7 +409,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ftp_cfg.max_records = 8;
 		ftp_cfg.max_pending = 4;
 		an_cfg.max_gaps = 4;
-		an_cfg.max_sessions = 2;
+		ftp_cfg.max_sessions = 2;
 	}
 	if (header & 0x20)
 		an_cfg.gap_threshold_us = 10000;

@@ -41,7 +41,10 @@ struct rec_ev {
 	bool has_tcp;
 	enum fst_tcp_event_kind tcp_kind;
 	bool has_command;
-	struct fst_ftp_command cmd;
+	struct {
+		enum fst_ftp_verb verb;
+		char verb_text[FST_FTP_VERB_TEXT_MAX + 1]; /* copied: the event's may be borrowed */
+	} cmd;
 	int command_reply_code; /* of the command record, at the event */
 	bool has_reply;
 	int code;
@@ -60,7 +63,9 @@ struct recorder {
 	/* Contract checks some tests look at (not fatal by themselves). */
 	const struct fst_ftp_session *closed[MAX_CLOSED];
 	size_t n_closed;
-	size_t after_close;	    /* events for a session after its SESSION_CLOSE */
+	const struct fst_ftp_session *freed[MAX_CLOSED]; /* had SESSION_FREE */
+	size_t n_freed;
+	size_t after_close;	    /* events but FREE for a session after its SESSION_CLOSE */
 	char after_close_what[128]; /* the first of them */
 	size_t control_data_tcp;    /* TCP events with a DATA kind on control */
 	size_t null_command;	    /* COMMAND events without a command */
@@ -77,6 +82,7 @@ static const char *const kind_names[FST_FTP_EV_COUNT] = {
 	[FST_FTP_EV_TCP] = "tcp",
 	[FST_FTP_EV_ANOMALY] = "anomaly",
 	[FST_FTP_EV_SESSION_CLOSE] = "close",
+	[FST_FTP_EV_SESSION_FREE] = "free",
 };
 
 static const char *kind_name(enum fst_ftp_event_kind kind)
@@ -99,6 +105,25 @@ static bool was_closed(const struct recorder *r, const struct fst_ftp_session *s
 	return false;
 }
 
+static bool was_freed(const struct recorder *r, const struct fst_ftp_session *s)
+{
+	for (size_t i = 0; i < r->n_freed; i++)
+		if (r->freed[i] == s)
+			return true;
+	return false;
+}
+
+/* A new session may get the memory of a freed one. */
+static void forget_address(struct recorder *r, const struct fst_ftp_session *s)
+{
+	for (size_t i = 0; i < r->n_closed; i++)
+		if (r->closed[i] == s)
+			r->closed[i] = NULL;
+	for (size_t i = 0; i < r->n_freed; i++)
+		if (r->freed[i] == s)
+			r->freed[i] = NULL;
+}
+
 static void on_ftp_event(void *ctx, const struct fst_ftp_event *ev)
 {
 	struct recorder *r = ctx;
@@ -112,7 +137,13 @@ static void on_ftp_event(void *ctx, const struct fst_ftp_event *ev)
 		violate(r, "too many events", ev);
 		return;
 	}
-	if (was_closed(r, ev->session)) {
+	if (ev->kind == FST_FTP_EV_SESSION_OPEN && was_freed(r, ev->session))
+		forget_address(r, ev->session);
+	if (was_freed(r, ev->session))
+		violate(r, "event after SESSION_FREE", ev);
+	if (ev->kind == FST_FTP_EV_SESSION_FREE && !was_closed(r, ev->session))
+		violate(r, "SESSION_FREE before SESSION_CLOSE", ev);
+	if (ev->kind != FST_FTP_EV_SESSION_FREE && was_closed(r, ev->session)) {
 		if (!r->after_close++)
 			snprintf(r->after_close_what, sizeof(r->after_close_what), "%s",
 				 kind_name(ev->kind));
@@ -161,6 +192,10 @@ static void on_ftp_event(void *ctx, const struct fst_ftp_event *ev)
 		if (r->n_closed < MAX_CLOSED)
 			r->closed[r->n_closed++] = ev->session;
 		break;
+	case FST_FTP_EV_SESSION_FREE:
+		if (r->n_freed < MAX_CLOSED)
+			r->freed[r->n_freed++] = ev->session;
+		break;
 	}
 	if (ev->tcp) {
 		re->has_tcp = true;
@@ -168,7 +203,9 @@ static void on_ftp_event(void *ctx, const struct fst_ftp_event *ev)
 	}
 	if (ev->command) {
 		re->has_command = true;
-		re->cmd = ev->command->cmd;
+		re->cmd.verb = ev->command->cmd.verb;
+		snprintf(re->cmd.verb_text, sizeof(re->cmd.verb_text), "%s",
+			 ev->command->cmd.verb_text);
 		re->command_reply_code = ev->command->reply_code;
 	}
 	if (ev->reply) {
@@ -256,6 +293,7 @@ static const char *fmt_events_opt(const struct recorder *r, const struct fst_ftp
 			break;
 		case FST_FTP_EV_SESSION_OPEN:
 		case FST_FTP_EV_SESSION_CLOSE:
+		case FST_FTP_EV_SESSION_FREE:
 		case FST_FTP_EV_STATE:
 		case FST_FTP_EV_TCP:
 		case FST_FTP_EV_COUNT:
