@@ -43,10 +43,11 @@ struct fst_close_info {
 	enum fst_close_by by;
 	bool rst; /* the first close was a reset (else a FIN) */
 	int64_t ts_us;
-	int64_t idle_since_us; /* last activity before the closing sequence */
-	double after_idle_s;   /* ts_us - idle_since_us */
-	int reply_code;	       /* a 4xx/221 that announced it, or 0 */
-	char reply_text[FST_FTP_TEXT_MAX + 1];
+	int64_t idle_since_us;	   /* last activity before the closing sequence */
+	double after_idle_s;	   /* ts_us - idle_since_us */
+	int reply_code;		   /* a 4xx/221 that announced it, or 0 */
+	const char *reply_text;	   /* its text, never NULL; owned by the result */
+	bool reply_text_truncated; /* the text was cut */
 	int64_t reply_ts_us;
 	bool client_wrote_after_close; /* after the server's FIN */
 	int64_t client_write_ts_us;

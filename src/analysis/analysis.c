@@ -51,7 +51,8 @@ struct result {
 	/* The newest reply. */
 	int last_reply_code;
 	int64_t last_reply_us;
-	char last_reply_text[FST_FTP_TEXT_MAX + 1];
+	const char *last_reply_text; /* the ftp layer's: good until the next reply */
+	bool last_reply_truncated;
 
 	bool close_started; /* first FIN/RST seen on the control connection */
 	bool server_fin;
@@ -60,6 +61,8 @@ struct result {
 
 	struct data_track *data; /* by transfer id - 1 */
 	size_t data_cap;
+	/* Texts sized to fit: a short session must not carry kilobytes. */
+	char *close_reply_buf; /* close.reply_text, copied at the close */
 	struct result *prev;	      /* in the analysis's list */
 	struct result *finished_next; /* in the order verdicts became final */
 	struct result *pair_next;     /* next session of the same client and server */
@@ -426,7 +429,11 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 		if (r->last_reply_us == r->last_us && r->last_reply_code) {
 			c->reply_code = r->last_reply_code;
 			c->reply_ts_us = r->last_reply_us;
-			snprintf(c->reply_text, sizeof(c->reply_text), "%s", r->last_reply_text);
+			/* A copy: past the record cap the ftp layer reuses it. */
+			free(r->close_reply_buf);
+			r->close_reply_buf = strdup(r->last_reply_text);
+			c->reply_text = r->close_reply_buf ? r->close_reply_buf : "";
+			c->reply_text_truncated = r->last_reply_truncated || !r->close_reply_buf;
 		}
 		/* The idle that made the server announce the close. */
 		if (r->last_gap_recorded) {
@@ -883,6 +890,7 @@ static void free_result(struct result *r)
 {
 	free(r->pub.gaps);
 	free(r->data);
+	free(r->close_reply_buf);
 	free(r);
 }
 
@@ -969,6 +977,8 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	r->an = an;
 	r->pub.session = s;
 	r->pub.verdict_rule = "";
+	r->pub.close.reply_text = "";
+	r->last_reply_text = "";
 	r->prev = an->last;
 	r->pub.stated_timeout_s = -1;
 	r->pub.decisive_gap_index = FST_NO_GAP;
@@ -1019,7 +1029,8 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 			break;
 		r->last_reply_code = ev->reply->code;
 		r->last_reply_us = ev->reply->ts_us;
-		snprintf(r->last_reply_text, sizeof(r->last_reply_text), "%s", ev->reply->text);
+		r->last_reply_text = ev->reply->text;
+		r->last_reply_truncated = ev->reply->text_truncated;
 		if (ev->reply->code == 221 && !r->close_started)
 			r->pub.close.goodbye_seen = true;
 		break;

@@ -74,7 +74,8 @@ struct session {
 	bool saw_greeting;
 	unsigned probe_lines; /* lines seen while not yet confirmed */
 	struct line_reader lines[2];
-	struct fst_ftp_reply_asm reply;
+	struct fst_ftp_reply_asm *reply; /* a multi-line reply in progress, or NULL */
+	char *unrecorded_text;		 /* in the arena: the newest reply past the cap */
 	struct pending_command *pending; /* ring, grown up to cfg.max_pending */
 	size_t pending_cap, pending_head, pending_count;
 	size_t records_cap[3];
@@ -94,6 +95,8 @@ const struct fst_ftp_cfg *ftp_cfg(const struct fst_ftp *ftp);
 void ftp_emit(struct fst_ftp *ftp, struct fst_ftp_event *ev);
 void ftp_count_anomaly(struct fst_ftp *ftp, enum fst_ftp_anomaly anomaly);
 void ftp_count_text_cut(struct fst_ftp *ftp);
+/* The assembler for replies that start in the current line. */
+struct fst_ftp_reply_asm *ftp_reply_scratch(struct fst_ftp *ftp);
 /* A session's heap grew by add bytes and shrank by sub. */
 void ftp_account(struct fst_ftp *ftp, size_t add, size_t sub);
 void ftp_expect(struct fst_ftp *ftp, struct session *s, const struct fst_addr *listener,

@@ -20,9 +20,9 @@ enum {
 };
 
 /* The text arena starts with room for a short session's banner, login
- * and replies, and doubles from there. */
+ * and replies (128 bytes with the block header), and doubles from there. */
 enum {
-	TEXT_BLOCK_FIRST = 128,
+	TEXT_BLOCK_FIRST = 128 - sizeof(struct text_block),
 	TEXT_BLOCK_MAX = 64 * 1024
 };
 
@@ -222,8 +222,9 @@ static bool reserve(struct session *s, int which, void **array, size_t count, si
 		(*dropped)++;
 		return false;
 	}
-	/* Most sessions are short: start small, double as they grow. */
-	cap = cap ? cap * 2 : 4;
+	/* Most sessions are short (a login is two commands and three
+	 * replies): start small, double as they grow. */
+	cap = cap ? cap * 2 : 2;
 	if (cap > max)
 		cap = max;
 	grown = realloc(*array, cap * item_size);
@@ -439,11 +440,11 @@ static void expect_active(struct session *s, const struct fst_ftp_command *cmd, 
 	ftp_expect(s->tracker, s, &addr, port, FST_MODE_ACTIVE, ts_us);
 }
 
-/* Most sessions never pipeline: the ring starts small and doubles, in
- * order from its head, up to the configured cap. */
+/* Most sessions never pipeline: the ring starts with one slot and
+ * doubles, in order from its head, up to the configured cap. */
 static void grow_pending(struct session *s, size_t max)
 {
-	size_t cap = s->pending_cap ? s->pending_cap * 2 : 4;
+	size_t cap = s->pending_cap ? s->pending_cap * 2 : 1;
 	struct pending_command *grown;
 
 	if (cap > max)
@@ -905,14 +906,25 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 	rec->code = reply->code;
 	rec->lines = reply->lines;
 	rec->text_truncated = reply->text_truncated;
-	/* Past the cap the event borrows the assembler's text. */
-	rec->text = reply->text;
 	if (recorded) {
 		bool cut;
 
 		rec->text = text_copy(s, reply->text, strlen(reply->text), SIZE_MAX, &cut);
 		if (cut)
 			rec->text_truncated = true;
+	} else {
+		/* Past the cap the newest reply's text still lives until the
+		 * next reply, in one slot of the arena. */
+		if (!s->unrecorded_text)
+			s->unrecorded_text = text_alloc(s, FST_FTP_TEXT_MAX + 1);
+		rec->text = "";
+		if (s->unrecorded_text) {
+			snprintf(s->unrecorded_text, FST_FTP_TEXT_MAX + 1, "%s", reply->text);
+			rec->text = s->unrecorded_text;
+		} else if (reply->text[0]) {
+			rec->text_truncated = true;
+			ftp_count_text_cut(s->tracker);
+		}
 	}
 	if (!greeting && head) {
 		skip_lost_replies(s, reply->code, ts_us);
@@ -1005,10 +1017,36 @@ static void handle_client_line(struct session *s, const char *line, size_t len, 
 	handle_command(s, &cmd, ts_us);
 }
 
+/* A multi-line reply that will not be finished (lost bytes, the end). */
+static void reply_drop(struct session *s)
+{
+	if (!s->reply)
+		return;
+	free(s->reply);
+	s->reply = NULL;
+	account(s, 0, sizeof(*s->reply));
+}
+
 static void handle_server_line(struct session *s, const char *line, size_t len, int64_t ts_us)
 {
-	enum fst_ftp_reply_step step = fst_ftp_reply_feed(&s->reply, line, len);
+	struct fst_ftp_reply_asm *a = s->reply;
+	enum fst_ftp_reply_step step;
 
+	/* Most replies are one line: they are assembled in the tracker's
+	 * scratch, and only a multi-line reply in progress gets its own. */
+	if (!a) {
+		a = ftp_reply_scratch(s->tracker);
+		a->open = false;
+	}
+	step = fst_ftp_reply_feed(a, line, len);
+	if (step == FST_REPLY_MORE && !s->reply) {
+		s->reply = malloc(sizeof(*s->reply));
+		if (s->reply) {
+			*s->reply = *a;
+			account(s, sizeof(*s->reply), 0);
+			a = s->reply;
+		}
+	}
 	switch (step) {
 	case FST_REPLY_INVALID:
 		anomaly(s, FST_ANOMALY_INVALID_REPLY, ts_us);
@@ -1020,14 +1058,15 @@ static void handle_server_line(struct session *s, const char *line, size_t len, 
 		break;
 	case FST_REPLY_MORE:
 		/* FEAT lists one feature per continuation line. */
-		if (s->reply.code == 211 && s->reply.lines > 1 && pending_head(s) &&
+		if (a->code == 211 && a->lines > 1 && pending_head(s) &&
 		    pending_head(s)->verb == FST_VERB_FEAT)
 			add_feature(s, line, len);
 		break;
 	case FST_REPLY_DONE:
-		if (!s->confirmed && s->reply.code == 220 && strcasestr(s->reply.text, "FTP"))
+		if (!s->confirmed && a->code == 220 && strcasestr(a->text, "FTP"))
 			session_confirm(s, ts_us);
-		handle_reply(s, &s->reply, ts_us);
+		handle_reply(s, a, ts_us);
+		reply_drop(s);
 		break;
 	}
 }
@@ -1184,6 +1223,7 @@ void session_free(struct session *s)
 	free(s->lines[0].buf);
 	free(s->lines[1].buf);
 	free(s->pending);
+	free(s->reply);
 	free(s->pub.commands);
 	free(s->pub.replies);
 	free(s->pub.transfers);
@@ -1266,7 +1306,7 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 			reader_feed(s, ev->dir, ev->data, ev->data_caplen, ev->ts_us);
 		if (!ev->payload_present) { /* cut by the snaplen */
 			reader_reset(&s->lines[ev->dir]);
-			s->reply.open = false;
+			reply_drop(s);
 		}
 		if (s->pub.encrypted)
 			update_turn(s);
@@ -1277,7 +1317,7 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		 * the next replies are checked against what each command
 		 * can get (reply_fits) before they are paired. */
 		if (ev->dir == FST_DIR_SERVER) {
-			s->reply.open = false;
+			reply_drop(s);
 			s->replies_maybe_lost = s->pending_count > 0;
 		}
 		break;
@@ -1297,7 +1337,7 @@ void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 	if (s->closed)
 		return;
 	s->pub.end_us = ev->ts_us;
-	if (s->reply.open)
+	if (s->reply)
 		anomaly(s, FST_ANOMALY_UNTERMINATED_REPLY, ev->ts_us);
 	for (size_t i = 0; i < s->pub.transfer_count; i++) {
 		struct fst_ftp_transfer *t = &s->pub.transfers[i];

@@ -22,6 +22,7 @@ struct fst_ftp {
 	struct flow_ctx undecided;	 /* shared by flows waiting for their first bytes */
 	struct flow_ctx control_pending; /* control port, not yet established */
 	struct fst_ftp_stats stats;
+	struct fst_ftp_reply_asm reply_scratch;
 };
 
 static const char *const anomaly_names[] = {
@@ -54,6 +55,11 @@ void ftp_emit(struct fst_ftp *ftp, struct fst_ftp_event *ev)
 void ftp_count_anomaly(struct fst_ftp *ftp, enum fst_ftp_anomaly anomaly)
 {
 	ftp->stats.anomalies[anomaly]++;
+}
+
+struct fst_ftp_reply_asm *ftp_reply_scratch(struct fst_ftp *ftp)
+{
+	return &ftp->reply_scratch;
 }
 
 void ftp_count_text_cut(struct fst_ftp *ftp)

@@ -121,22 +121,27 @@ void fuzz_on_update(void *ctx, const struct fst_session_result *r, enum fst_anal
 #define CHECK_TERMINATED(field) \
 	FUZZ_CHECK(memchr((field), '\0', sizeof(field)) != NULL, "%s not terminated", #field)
 
+/* A text pointer is never NULL and holds at most its cap. */
+#define CHECK_TEXT(field, max)                                                                    \
+	FUZZ_CHECK((field) != NULL && strlen(field) <= (max), "%s NULL or over %d bytes", #field, \
+		   (int)(max))
+
 static void check_session(const struct fst_ftp_session *s)
 {
 	FUZZ_CHECK((unsigned)s->state < FST_FTP_STATE_COUNT, "state %d", (int)s->state);
-	CHECK_TERMINATED(s->banner);
-	CHECK_TERMINATED(s->syst);
-	CHECK_TERMINATED(s->user_name);
-	CHECK_TERMINATED(s->type);
-	CHECK_TERMINATED(s->cwd);
-	CHECK_TERMINATED(s->features);
+	CHECK_TEXT(s->banner, FST_FTP_TEXT_MAX);
+	CHECK_TEXT(s->syst, FST_FTP_TEXT_MAX);
+	CHECK_TEXT(s->user_name, FST_FTP_ARG_MAX);
+	CHECK_TEXT(s->type, FST_FTP_ARG_MAX);
+	CHECK_TEXT(s->cwd, FST_FTP_ARG_MAX);
+	CHECK_TEXT(s->features, FST_FTP_TEXT_MAX);
 	for (size_t i = 0; i < s->command_count; i++) {
 		const struct fst_ftp_command_rec *c = &s->commands[i];
 
 		const char *reply = fst_ftp_command_reply_text(s, c);
 
-		CHECK_TERMINATED(c->cmd.verb_text);
-		CHECK_TERMINATED(c->cmd.arg);
+		CHECK_TEXT(c->cmd.verb_text, FST_FTP_VERB_TEXT_MAX);
+		CHECK_TEXT(c->cmd.arg, FST_FTP_ARG_MAX);
 		FUZZ_CHECK(reply && strlen(reply) <= FST_FTP_TEXT_MAX, "command reply text");
 		FUZZ_CHECK(c->reply_index == SIZE_MAX || c->reply_index < s->reply_count,
 			   "reply_index %zu of %zu replies", c->reply_index, s->reply_count);
@@ -145,14 +150,14 @@ static void check_session(const struct fst_ftp_session *s)
 			   "a PASS argument was kept: '%s'", c->cmd.arg);
 	}
 	for (size_t i = 0; i < s->reply_count; i++) {
-		CHECK_TERMINATED(s->replies[i].text);
+		CHECK_TEXT(s->replies[i].text, FST_FTP_TEXT_MAX);
 		FUZZ_CHECK(s->replies[i].code >= 100 && s->replies[i].code <= 599, "reply code %d",
 			   s->replies[i].code);
 	}
 	for (size_t i = 0; i < s->transfer_count; i++) {
 		const struct fst_ftp_transfer *t = &s->transfers[i];
 
-		CHECK_TERMINATED(t->file);
+		CHECK_TEXT(t->file, FST_FTP_ARG_MAX);
 		FUZZ_CHECK(t->gap_bytes <= t->bytes, "transfer gap bytes %llu > bytes %llu",
 			   (unsigned long long)t->gap_bytes, (unsigned long long)t->bytes);
 		FUZZ_CHECK((unsigned)t->outcome < FST_OUTCOME_COUNT, "outcome %d", (int)t->outcome);
@@ -173,7 +178,7 @@ void fuzz_check_results(struct fst_analysis *an, size_t max_gaps)
 			FUZZ_CHECK(r->gaps[i].end_us >= r->gaps[i].start_us,
 				   "gap %zu ends before it starts", i);
 		FUZZ_CHECK(r->summary && r->recommendation, "summary or recommendation NULL");
-		CHECK_TERMINATED(r->close.reply_text);
+		CHECK_TEXT(r->close.reply_text, FST_FTP_TEXT_MAX);
 		CHECK_TERMINATED(r->close.client_write_command);
 		FUZZ_CHECK((unsigned)r->verdict < FST_VERDICT_COUNT, "verdict %d", (int)r->verdict);
 		FUZZ_CHECK(r->verdict_state == FST_VERDICT_FINAL,
