@@ -85,7 +85,7 @@ static double lane_y(size_t lane)
 }
 
 static void svg_tick(FILE *out, const struct scale *sc, int64_t ts_us, double y, bool up,
-		     const char *color, const char *label, const char *text)
+		     const char *color, const char *label, const char *text, bool cut)
 {
 	double x = x_of(sc, ts_us);
 
@@ -95,6 +95,7 @@ static void svg_tick(FILE *out, const struct scale *sc, int64_t ts_us, double y,
 	html_text(out, label);
 	fputc(' ', out);
 	html_text(out, text);
+	html_text(out, report_cut(cut));
 	fputs("</title></line>\n", out);
 }
 
@@ -153,7 +154,7 @@ static void write_svg(FILE *out, const struct fst_session_result *r)
 		const struct fst_ftp_command_rec *cmd = &s->commands[i];
 
 		svg_tick(out, &sc, cmd->ts_us, lane_y(0), true, "#2060c0",
-			 report_verb_text(&cmd->cmd), cmd->cmd.arg);
+			 report_verb_text(&cmd->cmd), cmd->cmd.arg, cmd->cmd.arg_truncated);
 	}
 	for (size_t i = 0; i < s->reply_count; i++) {
 		char code[8];
@@ -161,7 +162,7 @@ static void write_svg(FILE *out, const struct fst_session_result *r)
 		snprintf(code, sizeof(code), "%d", s->replies[i].code);
 		svg_tick(out, &sc, s->replies[i].ts_us, lane_y(0), false,
 			 s->replies[i].code >= 400 ? "#c02020" : "#208040", code,
-			 s->replies[i].text);
+			 s->replies[i].text, s->replies[i].text_truncated);
 	}
 	for (size_t i = 0; i < s->transfer_count; i++) {
 		const struct fst_ftp_transfer *t = &s->transfers[i];
@@ -207,6 +208,7 @@ static void write_row(FILE *out, const struct fst_session_result *r)
 	html_text(out, server);
 	fputs("</td><td>", out);
 	html_text(out, s->user_name);
+	html_text(out, report_cut(s->user_name_truncated));
 	fprintf(out, "</td><td>%s</td><td>", fst_time_format_iso(s->start_us, when, sizeof(when)));
 	fst_words_summary(r, words, sizeof(words));
 	html_text(out, words);

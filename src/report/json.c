@@ -25,6 +25,14 @@ static void json_endpoint(struct fst_json *j, const char *key, const struct fst_
 	fst_json_str(j, key, fst_endpoint_format(addr, port, buf, sizeof(buf)));
 }
 
+/* A text that was cut gets a "<key>": true after it; an uncut one
+ * nothing, so reports of uncut texts keep their shape. */
+static void json_cut(struct fst_json *j, const char *key, bool truncated)
+{
+	if (truncated)
+		fst_json_bool(j, key, true);
+}
+
 static void write_commands(struct fst_json *j, const struct fst_ftp_session *s)
 {
 	fst_json_open(j, "commands", '[');
@@ -34,12 +42,16 @@ static void write_commands(struct fst_json *j, const struct fst_ftp_session *s)
 		fst_json_open(j, NULL, '{');
 		fst_json_str(j, "verb", report_verb_text(&c->cmd));
 		fst_json_str(j, "arg", c->cmd.arg);
+		json_cut(j, "arg_truncated", c->cmd.arg_truncated);
 		fst_json_str(j, "family",
 			     fst_ftp_family_name(fst_ftp_verb_info(c->cmd.verb)->family));
 		json_time(j, "time", c->ts_us);
 		if (c->reply_code) {
 			fst_json_int(j, "reply_code", c->reply_code);
 			fst_json_str(j, "reply_text", fst_ftp_command_reply_text(s, c));
+			json_cut(j, "reply_text_truncated",
+				 c->reply_index < s->reply_count &&
+					 s->replies[c->reply_index].text_truncated);
 			fst_json_seconds(j, "response_s", report_seconds(c->ts_us, c->reply_ts_us));
 		} else {
 			fst_json_null(j, "reply_code");
@@ -60,6 +72,7 @@ static void write_replies(struct fst_json *j, const struct fst_ftp_session *s)
 		fst_json_open(j, NULL, '{');
 		fst_json_int(j, "code", r->code);
 		fst_json_str(j, "text", r->text);
+		json_cut(j, "truncated", r->text_truncated);
 		fst_json_u64(j, "lines", r->lines);
 		json_time(j, "time", r->ts_us);
 		fst_json_bool(j, "unsolicited", r->unsolicited);
@@ -77,6 +90,7 @@ static void write_transfers(struct fst_json *j, const struct fst_ftp_session *s)
 		fst_json_open(j, NULL, '{');
 		fst_json_str(j, "command", fst_ftp_verb_info(t->verb)->name);
 		fst_json_str(j, "file", t->file);
+		json_cut(j, "file_truncated", t->file_truncated);
 		fst_json_str(j, "mode", fst_transfer_mode_name(t->mode));
 		fst_json_u64(j, "rest_offset", t->rest_offset);
 		fst_json_u64(j, "bytes", t->bytes);
@@ -145,6 +159,7 @@ static void write_close(struct fst_json *j, const struct fst_session_result *r)
 	if (c->reply_code) {
 		fst_json_int(j, "reply_code", c->reply_code);
 		fst_json_str(j, "reply_text", c->reply_text);
+		json_cut(j, "reply_text_truncated", c->reply_text_truncated);
 	} else {
 		fst_json_null(j, "reply_code");
 		fst_json_null(j, "reply_text");
@@ -212,12 +227,18 @@ static void write_session(struct fst_json *j, const struct fst_session_result *r
 	json_endpoint(j, "client", &s->client_addr, s->client_port);
 	json_endpoint(j, "server", &s->server_addr, s->server_port);
 	fst_json_str(j, "user", s->user_name[0] ? s->user_name : NULL);
+	json_cut(j, "user_truncated", s->user_name_truncated);
 	fst_json_str(j, "server_software", s->software);
 	fst_json_str(j, "banner", s->banner[0] ? s->banner : NULL);
+	json_cut(j, "banner_truncated", s->banner_truncated);
 	fst_json_str(j, "syst", s->syst[0] ? s->syst : NULL);
+	json_cut(j, "syst_truncated", s->syst_truncated);
 	fst_json_str(j, "type", s->type[0] ? s->type : NULL);
+	json_cut(j, "type_truncated", s->type_truncated);
 	fst_json_str(j, "cwd", s->cwd[0] ? s->cwd : NULL);
+	json_cut(j, "cwd_truncated", s->cwd_truncated);
 	fst_json_str(j, "features", s->features[0] ? s->features : NULL);
+	json_cut(j, "features_truncated", s->features_truncated);
 	fst_json_bool(j, "mid_stream", s->mid_stream);
 	fst_json_str(j, "detected_by", s->detected_by_greeting ? "greeting" : "port");
 	fst_json_bool(j, "encrypted", s->encrypted);
@@ -295,6 +316,8 @@ static void write_stats(struct fst_json *j, const struct fst_report_input *in)
 	fst_json_u64(j, "ftp_sessions", in->ftp_stats->sessions);
 	fst_json_u64(j, "sessions_evicted", fst_analysis_sessions_evicted(in->analysis));
 	fst_json_u64(j, "data_connections", in->ftp_stats->data_connections);
+	if (in->ftp_stats->texts_cut)
+		fst_json_u64(j, "texts_cut", in->ftp_stats->texts_cut);
 	fst_json_open(j, "anomalies", '{');
 	for (int a = 0; a < FST_ANOMALY_COUNT; a++)
 		if (in->ftp_stats->anomalies[a])

@@ -29,11 +29,13 @@ static void text_details(FILE *out, const struct fst_stream_line *l)
 			s->mid_stream ? " (mid-session)" : "");
 		break;
 	case FST_STREAM_COMMAND:
-		fprintf(out, " %s%s%s", report_verb_text(&l->command->cmd),
-			l->command->cmd.arg[0] ? " " : "", l->command->cmd.arg);
+		fprintf(out, " %s%s%s%s", report_verb_text(&l->command->cmd),
+			l->command->cmd.arg[0] ? " " : "", l->command->cmd.arg,
+			report_cut(l->command->cmd.arg_truncated));
 		break;
 	case FST_STREAM_REPLY:
-		fprintf(out, " %d %s", l->reply->code, l->reply->text);
+		fprintf(out, " %d %s%s", l->reply->code, l->reply->text,
+			report_cut(l->reply->text_truncated));
 		break;
 	case FST_STREAM_IDLE:
 		fprintf(out, " %.1f s waiting on %s", l->idle_s, fst_wait_name(l->waiting_on));
@@ -42,7 +44,8 @@ static void text_details(FILE *out, const struct fst_stream_line *l)
 		fprintf(out, " by %s %s after %.1f s idle", fst_close_by_name(c->by),
 			c->rst ? "rst" : "fin", c->after_idle_s);
 		if (c->reply_code)
-			fprintf(out, " (%d %s)", c->reply_code, c->reply_text);
+			fprintf(out, " (%d %s%s)", c->reply_code, c->reply_text,
+				report_cut(c->reply_text_truncated));
 		break;
 	case FST_STREAM_VERDICT:
 		fst_words_summary(r, words, sizeof(words));
@@ -79,10 +82,14 @@ static void json_details(FILE *out, const struct fst_stream_line *l)
 	case FST_STREAM_COMMAND:
 		json_member(out, "verb", report_verb_text(&l->command->cmd));
 		json_member(out, "arg", l->command->cmd.arg);
+		if (l->command->cmd.arg_truncated)
+			fputs(",\"arg_truncated\":true", out);
 		break;
 	case FST_STREAM_REPLY:
 		fprintf(out, ",\"code\":%d", l->reply->code);
 		json_member(out, "text", l->reply->text);
+		if (l->reply->text_truncated)
+			fputs(",\"truncated\":true", out);
 		break;
 	case FST_STREAM_IDLE:
 		fprintf(out, ",\"idle_s\":%.3f", l->idle_s);
@@ -95,6 +102,8 @@ static void json_details(FILE *out, const struct fst_stream_line *l)
 		if (c->reply_code) {
 			fprintf(out, ",\"reply_code\":%d", c->reply_code);
 			json_member(out, "reply_text", c->reply_text);
+			if (c->reply_text_truncated)
+				fputs(",\"reply_text_truncated\":true", out);
 		}
 		break;
 	case FST_STREAM_VERDICT:

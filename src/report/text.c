@@ -47,6 +47,11 @@ double report_seconds(int64_t from_us, int64_t to_us)
 	return (double)(to_us - from_us) / 1e6;
 }
 
+const char *report_cut(bool truncated)
+{
+	return truncated ? "...(cut)" : "";
+}
+
 const char *report_verb_text(const struct fst_ftp_recorded_command *cmd)
 {
 	return cmd->verb_text[0] ? cmd->verb_text : fst_ftp_verb_info(cmd->verb)->name;
@@ -98,17 +103,19 @@ static void explain_idle_timeout(FILE *out, const struct fst_report_input *in,
 
 	fprintf(out, "  The client was idle for %.1f s", report_seconds(c->idle_since_us, fired));
 	if (before)
-		fprintf(out, " after \"%d %s\"", before->code, before->text);
+		fprintf(out, " after \"%d %s%s\"", before->code, before->text,
+			report_cut(before->text_truncated));
 	fprintf(out, ".\n");
 	if (c->reply_code && c->by == FST_CLOSE_BY_CLIENT)
 		fprintf(out,
-			"  The server sent \"%d %s\" after %.1f s of idle; the client then closed the connection (%s).\n",
-			c->reply_code, c->reply_text, report_seconds(c->idle_since_us, fired),
-			c->rst ? "reset" : "FIN");
+			"  The server sent \"%d %s%s\" after %.1f s of idle; the client then closed the connection (%s).\n",
+			c->reply_code, c->reply_text, report_cut(c->reply_text_truncated),
+			report_seconds(c->idle_since_us, fired), c->rst ? "reset" : "FIN");
 	else if (c->reply_code)
 		fprintf(out,
-			"  The server sent \"%d %s\" and closed the connection (%s) after %.1f s of idle.\n",
-			c->reply_code, c->reply_text, c->rst ? "reset" : "FIN", c->after_idle_s);
+			"  The server sent \"%d %s%s\" and closed the connection (%s) after %.1f s of idle.\n",
+			c->reply_code, c->reply_text, report_cut(c->reply_text_truncated),
+			c->rst ? "reset" : "FIN", c->after_idle_s);
 	else
 		fprintf(out,
 			"  The server closed the connection (%s) without a reply after %.1f s of idle.\n",
@@ -161,8 +168,9 @@ static void print_timeline(FILE *out, const struct fst_session_result *r)
 		const struct fst_ftp_command_rec *cmd = &s->commands[i];
 
 		items[n].ts_us = cmd->ts_us;
-		snprintf(items[n++].text, sizeof(items[0].text), "client  %s%s%s%s",
+		snprintf(items[n++].text, sizeof(items[0].text), "client  %s%s%s%s%s",
 			 report_verb_text(&cmd->cmd), cmd->cmd.arg[0] ? " " : "", cmd->cmd.arg,
+			 report_cut(cmd->cmd.arg_truncated),
 			 c->client_wrote_after_close && cmd->ts_us == c->client_write_ts_us ?
 				 "   (after the server's FIN)" :
 				 "");
@@ -170,8 +178,9 @@ static void print_timeline(FILE *out, const struct fst_session_result *r)
 	for (size_t i = 0; i < s->reply_count; i++) {
 		items[n].ts_us = s->replies[i].ts_us;
 		items[n].rank = 1;
-		snprintf(items[n++].text, sizeof(items[0].text), "server  %d %s",
-			 s->replies[i].code, s->replies[i].text);
+		snprintf(items[n++].text, sizeof(items[0].text), "server  %d %s%s",
+			 s->replies[i].code, s->replies[i].text,
+			 report_cut(s->replies[i].text_truncated));
 	}
 	for (size_t i = 0; i < s->transfer_count; i++) {
 		const struct fst_ftp_transfer *t = &s->transfers[i];
@@ -250,7 +259,8 @@ static void print_close(FILE *out, const struct fst_session_result *r)
 		fst_close_by_name(c->by), c->rst ? "RST" : "FIN",
 		report_seconds(s->start_us, c->ts_us), c->after_idle_s);
 	if (c->reply_code)
-		fprintf(out, ", announced by \"%d %s\"", c->reply_code, c->reply_text);
+		fprintf(out, ", announced by \"%d %s%s\"", c->reply_code, c->reply_text,
+			report_cut(c->reply_text_truncated));
 	if (c->mid_transfer)
 		fprintf(out, ", during a transfer");
 	if (c->rst_ttl_mismatch)
@@ -281,10 +291,11 @@ static void print_transfers(FILE *out, const struct fst_ftp_session *s)
 		const struct fst_ftp_transfer *t = &s->transfers[i];
 		double secs = t->start_us ? report_seconds(t->start_us, t->end_us) : 0;
 
-		fprintf(out, "  transfer %llu: %s%s%s (%s), %llu bytes in %.3f s, %s",
+		fprintf(out, "  transfer %llu: %s%s%s%s (%s), %llu bytes in %.3f s, %s",
 			(unsigned long long)t->id, fst_ftp_verb_info(t->verb)->name,
-			t->file[0] ? " " : "", t->file, fst_transfer_mode_name(t->mode),
-			(unsigned long long)t->bytes, secs, fst_transfer_outcome_name(t->outcome));
+			t->file[0] ? " " : "", t->file, report_cut(t->file_truncated),
+			fst_transfer_mode_name(t->mode), (unsigned long long)t->bytes, secs,
+			fst_transfer_outcome_name(t->outcome));
 		if (t->reply_code)
 			fprintf(out, " (%d)", t->reply_code);
 		if (t->has_rest)
@@ -311,7 +322,7 @@ static void print_incident(FILE *out, const struct fst_report_input *in,
 	if (s->software)
 		fprintf(out, ", %s", s->software);
 	if (s->user_name[0])
-		fprintf(out, ", user %s", s->user_name);
+		fprintf(out, ", user %s%s", s->user_name, report_cut(s->user_name_truncated));
 	fprintf(out, "\n  started %s UTC%s%s\n", fst_time_format(s->start_us, when, sizeof(when)),
 		s->mid_stream ? ", capture began mid-session" : "",
 		s->encrypted ? ", encrypted after AUTH" : "");

@@ -192,8 +192,9 @@ static void format_event(const struct fst_session_result *r, const struct tui_ev
 		format_command(r, ev->index, buf, size);
 		break;
 	case EV_REPLY:
-		snprintf(buf, size, "server  %d %s%s", s->replies[ev->index].code,
+		snprintf(buf, size, "server  %d %s%s%s", s->replies[ev->index].code,
 			 s->replies[ev->index].text,
+			 s->replies[ev->index].text_truncated ? "..." : "",
 			 s->replies[ev->index].lines > 1 ? " (multi-line)" : "");
 		break;
 	case EV_TRANSFER:

@@ -52,7 +52,8 @@ struct net {
  * assertion jumped out of the test (keeps sanitizer builds leak-free). */
 static struct net *live_net;
 
-static struct net *net_new(const struct fst_analysis_cfg *acfg_in)
+static struct net *net_new_ftp(const struct fst_analysis_cfg *acfg_in,
+			       const struct fst_ftp_cfg *fcfg_in)
 {
 	struct net *n = calloc(1, sizeof(*n));
 	struct fst_analysis_cfg acfg = { 0 };
@@ -62,6 +63,8 @@ static struct net *net_new(const struct fst_analysis_cfg *acfg_in)
 	assert_non_null(n);
 	if (acfg_in)
 		acfg = *acfg_in;
+	if (fcfg_in)
+		fcfg = *fcfg_in;
 	n->an = fst_analysis_new(&acfg);
 	assert_non_null(n->an);
 	fcfg.on_event = fst_analysis_on_ftp_event;
@@ -77,6 +80,11 @@ static struct net *net_new(const struct fst_analysis_cfg *acfg_in)
 	n->now = INT64_C(1700000000) * SEC;
 	live_net = n;
 	return n;
+}
+
+static struct net *net_new(const struct fst_analysis_cfg *acfg_in)
+{
+	return net_new_ftp(acfg_in, NULL);
 }
 
 /* End of input: open flows close (END_OF_INPUT), then the analysis
@@ -2307,11 +2315,58 @@ static int setup_fill(void **state)
 
 #define T(f) cmocka_unit_test_teardown(f, teardown_net)
 
+/* ------------------------------------------------------------------ */
+/* session lifetime: results go with the sessions the ftp layer frees */
+
+static void test_results_follow_session_free(void **state)
+{
+	struct fst_ftp_cfg fcfg = { .max_sessions = 3 };
+	struct net *n = net_new_ftp(NULL, &fcfg);
+	struct conn c;
+	size_t kept = 0;
+
+	(void)state;
+	for (uint16_t i = 0; i < 7; i++) {
+		conn_open(&c, n, CLIENT_IP, (uint16_t)(42000 + i), SERVER_IP, 21);
+		login(&c, VSFTPD_BANNER);
+		if (i % 2) {
+			/* every other one: an idle timeout */
+			idle(n, 300 * SEC);
+			sv(&c, "421 Timeout.\r\n");
+			server_closes(&c);
+		} else {
+			cl(&c, "QUIT\r\n");
+			sv(&c, "221 Goodbye.\r\n");
+			close_both(&c, FST_DIR_CLIENT);
+		}
+	}
+	net_finish(n);
+	/* The newest three stay, each with its own session; four went. */
+	assert_int_equal(result_count(n), 3);
+	assert_int_equal(fst_analysis_sessions_evicted(n->an), 4);
+	assert_int_equal(fst_ftp_stats(n->ftp)->sessions_evicted, 4);
+	for (struct fst_ftp_session *s = fst_ftp_sessions(n->ftp); s; s = fst_ftp_session_next(s)) {
+		const struct fst_session_result *r = result_at(n, kept++);
+
+		assert_ptr_equal(r->session, s);
+		assert_ptr_equal(s->user, r);
+		assert_int_equal(s->id, 4 + kept);
+		assert_int_equal(r->verdict,
+				 s->id % 2 ? FST_VERDICT_CLEAN : FST_VERDICT_IDLE_TIMEOUT);
+	}
+	assert_int_equal(kept, 3);
+	/* The kept idle timeout's announcing reply was copied whole. */
+	assert_string_equal(result_at(n, 1)->close.reply_text, "Timeout.");
+	assert_false(result_at(n, 1)->close.reply_text_truncated);
+	net_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		/* idle_timeout */
 		T(test_seed_idle_timeout_write_after_close),
+		T(test_results_follow_session_free),
 		T(test_quit_after_server_fin_is_not_clean),
 		T(test_proftpd_idle_after_login),
 		T(test_idle_timeout_without_reply),

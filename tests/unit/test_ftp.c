@@ -47,6 +47,7 @@ struct rec_ev {
 	} cmd;
 	int command_reply_code; /* of the command record, at the event */
 	bool has_reply;
+	const char *reply_text; /* the event's pointer, not a copy */
 	int code;
 	bool unsolicited;
 	enum fst_ftp_state old_state, new_state;
@@ -211,6 +212,7 @@ static void on_ftp_event(void *ctx, const struct fst_ftp_event *ev)
 	if (ev->reply) {
 		re->has_reply = true;
 		re->code = ev->reply->code;
+		re->reply_text = ev->reply->text;
 		re->unsolicited = ev->reply->unsolicited;
 	}
 	if (ev->transfer) {
@@ -2128,6 +2130,345 @@ static void test_max_pending_anomaly(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* texts: cut and flagged, kept in the session's arena */
+
+/* n copies of c, NUL-terminated, into buf (size > n). */
+static char *repeat(char *buf, char c, size_t n)
+{
+	memset(buf, c, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void test_long_reply_truncated_flagged(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	char text[300], line[400];
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	snprintf(line, sizeof(line), "220 FTP %s\r\n", repeat(text, 'b', 250));
+	sv(&c, line);
+	cl(&c, "USER alice\r\n");
+	sv(&c, "331 Password required for alice\r\n");
+	assert_int_equal(s->reply_count, 2);
+	assert_int_equal(strlen(s->replies[0].text), FST_FTP_TEXT_MAX);
+	assert_true(s->replies[0].text_truncated);
+	assert_memory_equal(s->replies[0].text, "FTP bbb", 7);
+	assert_false(s->replies[1].text_truncated);
+	assert_string_equal(s->replies[1].text, "Password required for alice");
+	/* The banner is the greeting's text, and says it was cut too. */
+	assert_string_equal(s->banner, s->replies[0].text);
+	assert_true(s->banner_truncated);
+	/* The command record's view of its reply. */
+	assert_string_equal(fst_ftp_command_reply_text(s, find_cmd(s, FST_VERB_USER, 0)),
+			    "Password required for alice");
+
+	cl(&c, "PASS x\r\n");
+	sv(&c, "230 ok\r\n");
+	cl(&c, "SYST\r\n");
+	snprintf(line, sizeof(line), "215 UNIX %s\r\n", repeat(text, 's', 200));
+	sv(&c, line);
+	assert_int_equal(strlen(s->syst), FST_FTP_TEXT_MAX);
+	assert_true(s->syst_truncated);
+	assert_true(s->replies[s->reply_count - 1].text_truncated);
+
+	/* FEAT: the features that do not fit are left out, and flagged. */
+	assert_string_equal(s->features, "");
+	cl(&c, "FEAT\r\n");
+	sv(&c, "211-Features:\r\n");
+	for (int i = 0; i < 30; i++) {
+		snprintf(line, sizeof(line), " FEATURE%02d\r\n", i);
+		sv(&c, line);
+	}
+	sv(&c, "211 End\r\n");
+	assert_true(strlen(s->features) <= FST_FTP_TEXT_MAX);
+	assert_memory_equal(s->features, "FEATURE00 FEATURE01", 19);
+	assert_true(s->features_truncated);
+	net_free(n);
+}
+
+static void test_long_argument_truncated_flagged(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	const struct fst_ftp_command_rec *user;
+	char arg[400], line[500];
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	sv(&c, "220 FTP server ready\r\n");
+	snprintf(line, sizeof(line), "USER %s\r\n", repeat(arg, 'u', 300));
+	cl(&c, line);
+	user = find_cmd(s, FST_VERB_USER, 0);
+	assert_true(user->cmd.arg_truncated);
+	assert_int_equal(strlen(user->cmd.arg), FST_FTP_ARG_MAX);
+	assert_int_equal(strlen(s->user_name), FST_FTP_ARG_MAX);
+	assert_true(s->user_name_truncated);
+	sv(&c, "331 Password required\r\n");
+	cl(&c, "PASS hunter2\r\n");
+	sv(&c, "230 ok\r\n");
+	assert_false(find_cmd(s, FST_VERB_PASS, 0)->cmd.arg_truncated);
+
+	snprintf(line, sizeof(line), "CWD /%s\r\n", repeat(arg, 'd', 280));
+	cl(&c, line);
+	sv(&c, "250 ok\r\n");
+	assert_int_equal(strlen(s->cwd), FST_FTP_ARG_MAX);
+	assert_true(s->cwd_truncated);
+	/* A path from a 257 is whole again. */
+	cl(&c, "PWD\r\n");
+	sv(&c, "257 \"/home/alice\" is the current directory\r\n");
+	assert_string_equal(s->cwd, "/home/alice");
+	assert_false(s->cwd_truncated);
+
+	cl(&c, "TYPE I\r\n");
+	sv(&c, "200 ok\r\n");
+	assert_string_equal(s->type, "I");
+	assert_false(s->type_truncated);
+
+	snprintf(line, sizeof(line), "RETR %s\r\n", repeat(arg, 'f', 260));
+	cl(&c, line);
+	assert_int_equal(s->transfer_count, 1);
+	assert_int_equal(strlen(s->transfers[0].file), FST_FTP_ARG_MAX);
+	assert_true(s->transfers[0].file_truncated);
+	sv(&c, "550 no\r\n");
+	cl(&c, "RETR short.txt\r\n");
+	assert_string_equal(s->transfers[1].file, "short.txt");
+	assert_false(s->transfers[1].file_truncated);
+	net_free(n);
+}
+
+/* Texts live in blocks that never move: a pointer taken early still reads
+ * the same text after the arena has grown many times. */
+static void test_text_arena_grows_in_place(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	const char *first_arg, *first_reply;
+	char line[128], want[128];
+	uint64_t bytes_before;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	cl(&c, "MKD /dir/0-padding-padding-padding-padding\r\n");
+	sv(&c, "257 created 0\r\n");
+	first_arg = find_cmd(s, FST_VERB_MKD, 0)->cmd.arg;
+	first_reply = s->replies[s->reply_count - 1].text;
+	bytes_before = fst_ftp_stats(n->ftp)->session_bytes;
+	for (int i = 1; i < 300; i++) {
+		snprintf(line, sizeof(line), "MKD /dir/%d-padding-padding-padding-padding\r\n", i);
+		cl(&c, line);
+		snprintf(line, sizeof(line), "257 created %d\r\n", i);
+		sv(&c, line);
+	}
+	assert_ptr_equal(find_cmd(s, FST_VERB_MKD, 0)->cmd.arg, first_arg);
+	assert_string_equal(first_arg, "/dir/0-padding-padding-padding-padding");
+	assert_string_equal(first_reply, "created 0");
+	for (int i = 0; i < 300; i++) {
+		snprintf(want, sizeof(want), "/dir/%d-padding-padding-padding-padding", i);
+		assert_string_equal(find_cmd(s, FST_VERB_MKD, (size_t)i)->cmd.arg, want);
+		assert_false(find_cmd(s, FST_VERB_MKD, (size_t)i)->cmd.arg_truncated);
+	}
+	/* About 14 KB of text and records more than before. */
+	assert_true(fst_ftp_stats(n->ftp)->session_bytes > bytes_before + 300 * 40);
+	assert_int_equal(fst_ftp_stats(n->ftp)->texts_cut, 0);
+	net_free(n);
+}
+
+/* At the session's text cap, texts are cut (to nothing) and flagged. */
+static void test_text_cap_cuts_and_flags(void **state)
+{
+	struct fst_ftp_cfg cfg = { .max_text = 512 };
+	struct net *n = net_new(&cfg);
+	struct fst_ftp_session *s;
+	const struct fst_ftp_command_rec *last;
+	char line[128];
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	for (int i = 0; i < 40; i++) {
+		snprintf(line, sizeof(line), "DELE file-%d-padding-padding-padding\r\n", i);
+		cl(&c, line);
+		sv(&c, "250 deleted\r\n");
+	}
+	assert_true(fst_ftp_stats(n->ftp)->texts_cut > 0);
+	last = &s->commands[s->command_count - 1];
+	assert_string_equal(last->cmd.arg, "");
+	assert_true(last->cmd.arg_truncated);
+	assert_string_equal(s->replies[s->reply_count - 1].text, "");
+	assert_true(s->replies[s->reply_count - 1].text_truncated);
+	/* What came first is whole. */
+	assert_string_equal(find_cmd(s, FST_VERB_DELE, 0)->cmd.arg,
+			    "file-0-padding-padding-padding");
+	net_free(n);
+}
+
+/* Past the record cap a reply is not recorded, but its text, as the
+ * event gave it, still reads the same until the next reply. */
+static void test_unrecorded_reply_text_lives_until_next_reply(void **state)
+{
+	struct fst_ftp_cfg cfg = { .max_records = 2 };
+	struct net *n = net_new(&cfg);
+	const struct rec_ev *e;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c); /* the third reply, 230, is past the cap */
+	e = last_of(n->rec, FST_FTP_EV_REPLY);
+	assert_int_equal(e->code, 230);
+	assert_int_equal(only_session(n)->reply_count, 2);
+	assert_string_equal(e->reply_text, "User alice logged in");
+	net_free(n);
+}
+
+/* What an idle logged-in session costs, as the tracker counts it, and
+ * the record sizes behind it: these fail if fixed text arrays come back. */
+static void test_idle_session_memory_bounded(void **state)
+{
+	struct net *n = net_new(NULL);
+	const struct fst_ftp_stats *st = fst_ftp_stats(n->ftp);
+	struct conn c[50];
+
+	(void)state;
+	assert_true(sizeof(struct fst_ftp_command_rec) <= 64);
+	assert_true(sizeof(struct fst_ftp_reply_rec) <= 32);
+	assert_true(sizeof(struct fst_ftp_transfer) <= 160);
+	assert_true(sizeof(struct fst_ftp_session) <= 256);
+	assert_int_equal(st->session_bytes, 0);
+	for (uint16_t i = 0; i < ARRAY_SIZE(c); i++) {
+		conn_open(&c[i], n, CLIENT_IP, (uint16_t)(40000 + i), SERVER_IP, 21);
+		login(&c[i]);
+	}
+	/* About 1.1 KB each today; the fixed arrays took 3.4 KB. */
+	assert_true(st->session_bytes <= ARRAY_SIZE(c) * 1400);
+	assert_true(st->session_bytes >= ARRAY_SIZE(c) * 600);
+	assert_true(st->session_bytes_peak >= st->session_bytes);
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++)
+		close_both(&c[i], FST_DIR_CLIENT);
+	net_free(n);
+}
+
+/* ------------------------------------------------------------------ */
+/* session lifetime: the tracker frees ended sessions over max_sessions */
+
+static size_t event_index(const struct recorder *r, enum fst_ftp_event_kind kind,
+			  const struct fst_ftp_session *s)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->ev[i].kind == kind && r->ev[i].session == s)
+			return i;
+	return SIZE_MAX;
+}
+
+static size_t session_count(struct net *n)
+{
+	size_t count = 0;
+
+	for (struct fst_ftp_session *s = fst_ftp_sessions(n->ftp); s; s = fst_ftp_session_next(s))
+		count++;
+	return count;
+}
+
+/* A short session from its own client port, closed by the client. */
+static const struct fst_ftp_session *short_session(struct net *n, uint16_t cport)
+{
+	const struct fst_ftp_session *s;
+	struct conn c;
+
+	conn_open(&c, n, CLIENT_IP, cport, SERVER_IP, 21);
+	login(&c);
+	s = n->rec->ev[n->rec->n - 1].session;
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye\r\n");
+	close_both(&c, FST_DIR_CLIENT);
+	return s;
+}
+
+static void test_session_free_over_cap(void **state)
+{
+	struct fst_ftp_cfg cfg = { .max_sessions = 2 };
+	struct net *n = net_new(&cfg);
+	const struct fst_ftp_session *s[5];
+	struct fst_ftp_session *kept;
+
+	(void)state;
+	s[0] = short_session(n, 40000);
+	s[1] = short_session(n, 40001);
+	assert_int_equal(count_kind(n->rec, FST_FTP_EV_SESSION_FREE), 0);
+	s[2] = short_session(n, 40002);
+	/* The oldest ended session goes, after the newest one's close. */
+	assert_int_equal(count_kind(n->rec, FST_FTP_EV_SESSION_FREE), 1);
+	assert_ptr_equal(last_of(n->rec, FST_FTP_EV_SESSION_FREE)->session, s[0]);
+	assert_true(event_index(n->rec, FST_FTP_EV_SESSION_CLOSE, s[2]) <
+		    event_index(n->rec, FST_FTP_EV_SESSION_FREE, s[0]));
+	assert_int_equal(fst_ftp_stats(n->ftp)->sessions_evicted, 1);
+	s[3] = short_session(n, 40003);
+	s[4] = short_session(n, 40004);
+	assert_int_equal(count_kind(n->rec, FST_FTP_EV_SESSION_FREE), 3);
+	assert_int_equal(fst_ftp_stats(n->ftp)->sessions_evicted, 3);
+	assert_int_equal(session_count(n), 2);
+	kept = fst_ftp_sessions(n->ftp);
+	assert_int_equal(kept->id, 4);
+	assert_int_equal(fst_ftp_session_next(kept)->id, 5);
+	/* Each FREE follows its session's CLOSE (the recorder fails the test
+	 * on any event after a FREE). */
+	for (size_t i = 0; i < n->rec->n; i++) {
+		const struct rec_ev *e = &n->rec->ev[i];
+
+		if (e->kind == FST_FTP_EV_SESSION_FREE)
+			assert_true(event_index(n->rec, FST_FTP_EV_SESSION_CLOSE, e->session) < i);
+	}
+	assert_int_equal(n->rec->after_close, 0);
+	net_finish(n);
+	assert_int_equal(count_kind(n->rec, FST_FTP_EV_SESSION_FREE), 3);
+	net_free(n);
+}
+
+/* Open sessions count against the cap but are never freed; an ended
+ * session whose data connection is open waits, and holds up the rest. */
+static void test_session_free_waits_for_open_connections(void **state)
+{
+	struct fst_ftp_cfg cfg = { .max_sessions = 1 };
+	struct net *n = net_new(&cfg);
+	const struct fst_ftp_session *a;
+	struct conn c, d;
+
+	(void)state;
+	conn_open(&c, n, CLIENT_IP, 41000, SERVER_IP, 21);
+	login(&c);
+	a = only_session(n);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (198,51,100,20,195,80).\r\n");
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	close_both(&c, FST_DIR_SERVER); /* the control closes, data stays open */
+	short_session(n, 41001);
+	short_session(n, 41002);
+	assert_int_equal(count_kind(n->rec, FST_FTP_EV_SESSION_FREE), 0);
+	assert_int_equal(session_count(n), 3);
+	close_both(&d, FST_DIR_CLIENT);
+	short_session(n, 41003);
+	/* a, then the next two, in the order they ended; not the newest. */
+	assert_int_equal(count_kind(n->rec, FST_FTP_EV_SESSION_FREE), 3);
+	assert_ptr_equal(n->rec->ev[event_index(n->rec, FST_FTP_EV_SESSION_FREE, a)].session, a);
+	assert_int_equal(session_count(n), 1);
+	assert_int_equal(fst_ftp_sessions(n->ftp)->id, 4);
+	assert_int_equal(fst_ftp_stats(n->ftp)->sessions_evicted, 3);
+	net_free(n);
+}
+
+/* ------------------------------------------------------------------ */
 
 static int teardown_net(void **state)
 {
@@ -2212,6 +2553,16 @@ int main(void)
 		T(test_max_records_drops),
 		T(test_events_carry_records_when_caps_hit),
 		T(test_max_pending_anomaly),
+		/* texts */
+		T(test_long_reply_truncated_flagged),
+		T(test_long_argument_truncated_flagged),
+		T(test_text_arena_grows_in_place),
+		T(test_text_cap_cuts_and_flags),
+		T(test_unrecorded_reply_text_lives_until_next_reply),
+		T(test_idle_session_memory_bounded),
+		/* session lifetime */
+		T(test_session_free_over_cap),
+		T(test_session_free_waits_for_open_connections),
 	};
 
 	return cmocka_run_group_tests(tests, setup_fill, NULL);
