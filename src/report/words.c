@@ -43,11 +43,13 @@ static double gap_seconds(const struct fst_gap *g)
 	return g ? (double)(g->end_us - g->start_us) / 1e6 : 0;
 }
 
-/* "sent \"421 Timeout.\"" or "gave no reason". */
+/* "sent \"421 Timeout.\"" or "gave no reason"; a cut reply says so, as
+ * the reports mark it. */
 static void say_reply(struct words *w, const struct fst_close_info *c)
 {
 	if (c->reply_code)
-		say(w, "sent \"%d %s\"", c->reply_code, c->reply_text);
+		say(w, "sent \"%d %s%s\"", c->reply_code, c->reply_text,
+		    c->reply_text_truncated ? "...(cut)" : "");
 	else
 		say(w, "gave no reason");
 }
