@@ -65,9 +65,10 @@ const char *fst_transfer_outcome_name(enum fst_transfer_outcome outcome);
  * has its control bytes replaced by '.', and is never NULL (an absent
  * text is ""). The strings of a session and of its records live in the
  * session's text arena, which never moves them: they are good until the
- * session's SESSION_FREE event (or fst_ftp_free). The one exception is
- * the text of a command or reply past the record cap, which an event
- * carries unrecorded: it is good during that callback only. A text that
+ * session's SESSION_FREE event (or fst_ftp_free). The exceptions are
+ * the texts an event carries for a record past the record cap: a
+ * command's are good during that callback only, a reply's until the
+ * session's next reply (its one slot is then reused). A text that
  * was cut (at FST_FTP_ARG_MAX or FST_FTP_TEXT_MAX bytes, or because the
  * session reached cfg.max_text) says so in its *_truncated flag. */
 
