@@ -1,6 +1,6 @@
 #!/bin/bash
 # Network texts cut at their caps are flagged in every report: a capture
-# (written here with make_malformed.py's packet helpers) holds one session
+# (written here with make_malformed.py's packet builders) holds one session
 # with an overlong greeting, user name, file name and closing 421 (after
 # an idle: an incident), and short texts between them. The JSON report must carry a *_truncated
 # member after each cut text and none after the whole ones; the text and
