@@ -134,16 +134,19 @@ static void explain_idle_timeout(struct md *m, const struct fst_report_input *in
 	char after[FST_FTP_TEXT_MAX + 32] = "";
 
 	if (before)
-		snprintf(after, sizeof(after), " after \"%d %s\"", before->code, before->text);
+		snprintf(after, sizeof(after), " after \"%d %s%s\"", before->code, before->text,
+			 report_cut(before->text_truncated));
 	md_line(m, MD_ITEM, "The client was idle for %.1f s%s.", idle, after);
 	if (c->reply_code && c->by == FST_CLOSE_BY_CLIENT)
 		md_line(m, MD_ITEM,
-			"The server sent \"%d %s\" after %.1f s of idle; the client then closed the connection (%s).",
-			c->reply_code, c->reply_text, idle, c->rst ? "reset" : "FIN");
+			"The server sent \"%d %s%s\" after %.1f s of idle; the client then closed the connection (%s).",
+			c->reply_code, c->reply_text, report_cut(c->reply_text_truncated), idle,
+			c->rst ? "reset" : "FIN");
 	else if (c->reply_code)
 		md_line(m, MD_ITEM,
-			"The server sent \"%d %s\" and closed the connection (%s) after %.1f s of idle.",
-			c->reply_code, c->reply_text, c->rst ? "reset" : "FIN", c->after_idle_s);
+			"The server sent \"%d %s%s\" and closed the connection (%s) after %.1f s of idle.",
+			c->reply_code, c->reply_text, report_cut(c->reply_text_truncated),
+			c->rst ? "reset" : "FIN", c->after_idle_s);
 	else
 		md_line(m, MD_ITEM,
 			"The server closed the connection (%s) without a reply after %.1f s of idle.",
@@ -196,8 +199,9 @@ static void write_timeline(struct md *m, const struct fst_session_result *r)
 		const struct fst_ftp_command_rec *cmd = &s->commands[i];
 
 		items[n].ts_us = cmd->ts_us;
-		snprintf(items[n++].text, sizeof(items[0].text), "client  %s%s%s%s",
+		snprintf(items[n++].text, sizeof(items[0].text), "client  %s%s%s%s%s",
 			 report_verb_text(&cmd->cmd), cmd->cmd.arg[0] ? " " : "", cmd->cmd.arg,
+			 report_cut(cmd->cmd.arg_truncated),
 			 c->client_wrote_after_close && cmd->ts_us == c->client_write_ts_us ?
 				 "   (after the server's FIN)" :
 				 "");
@@ -205,8 +209,9 @@ static void write_timeline(struct md *m, const struct fst_session_result *r)
 	for (size_t i = 0; i < s->reply_count; i++) {
 		items[n].ts_us = s->replies[i].ts_us;
 		items[n].rank = 1;
-		snprintf(items[n++].text, sizeof(items[0].text), "server  %d %s",
-			 s->replies[i].code, s->replies[i].text);
+		snprintf(items[n++].text, sizeof(items[0].text), "server  %d %s%s",
+			 s->replies[i].code, s->replies[i].text,
+			 report_cut(s->replies[i].text_truncated));
 	}
 	for (size_t i = 0; i < s->transfer_count; i++) {
 		const struct fst_ftp_transfer *t = &s->transfers[i];
@@ -286,8 +291,8 @@ static void write_close(struct md *m, const struct fst_session_result *r)
 		return;
 	}
 	if (c->reply_code)
-		snprintf(announced, sizeof(announced), ", announced by \"%d %s\"", c->reply_code,
-			 c->reply_text);
+		snprintf(announced, sizeof(announced), ", announced by \"%d %s%s\"", c->reply_code,
+			 c->reply_text, report_cut(c->reply_text_truncated));
 	if (c->rst_ttl_mismatch)
 		snprintf(ttl, sizeof(ttl), ", reset TTL %u differs from the sender's %u",
 			 c->rst_ttl, c->peer_ttl);
@@ -329,11 +334,11 @@ static void write_transfers(struct md *m, const struct fst_ftp_session *s)
 		if (t->gap_bytes)
 			snprintf(lost, sizeof(lost), ", %llu bytes missing from the capture",
 				 (unsigned long long)t->gap_bytes);
-		md_line(m, MD_ITEM, "transfer %llu: %s%s%s (%s), %llu bytes in %.3f s, %s%s%s%s",
+		md_line(m, MD_ITEM, "transfer %llu: %s%s%s%s (%s), %llu bytes in %.3f s, %s%s%s%s",
 			(unsigned long long)t->id, fst_ftp_verb_info(t->verb)->name,
-			t->file[0] ? " " : "", t->file, fst_transfer_mode_name(t->mode),
-			(unsigned long long)t->bytes, secs, fst_transfer_outcome_name(t->outcome),
-			code, rest, lost);
+			t->file[0] ? " " : "", t->file, report_cut(t->file_truncated),
+			fst_transfer_mode_name(t->mode), (unsigned long long)t->bytes, secs,
+			fst_transfer_outcome_name(t->outcome), code, rest, lost);
 	}
 }
 
@@ -345,10 +350,11 @@ static void write_incident(struct md *m, const struct fst_report_input *in,
 
 	fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client));
 	fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server));
-	md_line(m, MD_HEADING, "session %llu: %s (stalled: %s) %s -> %s%s%s%s%s",
+	md_line(m, MD_HEADING, "session %llu: %s (stalled: %s) %s -> %s%s%s%s%s%s",
 		(unsigned long long)s->id, fst_verdict_name(r->verdict),
 		fst_stalled_side_name(r->stalled_side), client, server, s->software ? ", " : "",
-		s->software ? s->software : "", s->user_name[0] ? ", user " : "", s->user_name);
+		s->software ? s->software : "", s->user_name[0] ? ", user " : "", s->user_name,
+		report_cut(s->user_name_truncated));
 	md_line(m, MD_ITEM, "started %s UTC%s%s", fst_time_format(s->start_us, when, sizeof(when)),
 		s->mid_stream ? ", capture began mid-session" : "",
 		s->encrypted ? ", encrypted after AUTH" : "");

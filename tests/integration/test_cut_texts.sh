@@ -56,6 +56,8 @@ EOF
 	fail "analyze -f text: $(cat "$work/err")"
 "$ftpstall" analyze -f html -o "$work/cut.html" "$work/cut.pcap" 2>"$work/err" ||
 	fail "analyze -f html: $(cat "$work/err")"
+"$ftpstall" analyze -f md -o "$work/cut.md" "$work/cut.pcap" 2>"$work/err" ||
+	fail "analyze -f md: $(cat "$work/err")"
 
 while IFS= read -r line; do
 	fail "json: $line"
@@ -99,8 +101,13 @@ grep -q "server  550 No such file$" "$work/cut.txt" || fail "text: a whole reply
 grep -q "announced by \"421 T\{159\}\.\.\.(cut)\"" "$work/cut.txt" ||
 	fail "text: the close's reply is not marked cut"
 grep -q "\.\.\.(cut)" "$work/cut.html" || fail "html: no cut marker"
+# Markdown is written from the same results as the text report: every
+# mark the text report makes, it makes too.
+text_cuts=$(grep -o "\.\.\.(cut)" "$work/cut.txt" | wc -l)
+md_cuts=$(grep -o "\.\.\.(cut)" "$work/cut.md" | wc -l)
+((md_cuts == text_cuts)) || fail "md: $md_cuts cut marks, the text report $text_cuts"
 
 if ((failures)); then
 	exit 1
 fi
-echo "ok: cut texts flagged in json, text and html"
+echo "ok: cut texts flagged in json, text, md and html"
