@@ -160,26 +160,28 @@ struct fst_session_result {
 	/* The rule of docs/verdicts.md that decided: a static string, "" until
 	 * decided. The words for it are the report's (fst_words_summary). */
 	const char *verdict_rule;
-	const struct fst_server_profile *profile;
-	int stated_timeout_s; /* from the closing reply, or -1 */
-	bool capture_loss;    /* the capture lost bytes of this session */
+	const struct fst_server_profile *profile; /* a static table row, or NULL */
+	int stated_timeout_s;			  /* from the closing reply, or -1 */
+	bool capture_loss;			  /* the capture lost bytes of this session */
 	/* Reconnect: the next session of the same client to the server. */
 	uint64_t recovered_by; /* its session id, or 0 */
 	double recovered_after_s;
 	bool resumed;
 	enum fst_ftp_verb resume_verb; /* REST (+STOR/RETR) or APPE */
 	uint64_t resume_offset;
-	bool truncated_reupload; /* re-sent from 0, or fewer bytes than before */
-	struct fst_session_result *next;
+	bool truncated_reupload;	 /* re-sent from 0, or fewer bytes than before */
+	struct fst_session_result *next; /* the list changes with each event */
 };
 
 /* The decisive gap of r, or NULL. Borrowed: valid until r's next event. */
 const struct fst_gap *fst_session_decisive_gap(const struct fst_session_result *r);
 
+/* Owned by the analysis; the whole list is rebuilt (freed and made anew)
+ * by each fst_analysis_finish, so hold none of it across that call. */
 struct fst_server_estimate {
 	struct fst_addr addr;
 	uint16_t port;
-	const char *software;
+	const char *software;	   /* static (the ftp layer's product names), or NULL */
 	unsigned observations;	   /* idle durations that ended in a server close */
 	double idle_timeout_s;	   /* their median, or -1 */
 	double spread_s;	   /* (max - min) / 2 of them */
@@ -197,6 +199,11 @@ enum fst_analysis_update {
 	FST_UPDATE_COUNT
 };
 
+/* Called from inside fst_analysis_on_ftp_event, so inside fst_tcp_input:
+ * r is borrowed for the call (it lives on until its SESSION_FREE, but
+ * gaps[] may move with the next event). The consumer may read any
+ * result and write reports; it must not feed the pipeline nor call
+ * fst_analysis_finish or fst_analysis_free. */
 typedef void (*fst_analysis_update_fn)(void *ctx, const struct fst_session_result *r,
 				       enum fst_analysis_update update);
 
@@ -235,7 +242,8 @@ void fst_analysis_finish(struct fst_analysis *an);
  * with its session. */
 uint64_t fst_analysis_sessions_evicted(const struct fst_analysis *an);
 
-/* Results in session order; NULL after the last. */
+/* Results in session order; NULL after the last. Owned by the analysis:
+ * each lives until its session's SESSION_FREE or fst_analysis_free. */
 struct fst_session_result *fst_analysis_results(struct fst_analysis *an);
 struct fst_server_estimate *fst_analysis_servers(struct fst_analysis *an);
 
