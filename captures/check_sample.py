@@ -4,9 +4,10 @@ sequence of sample capture NAME (see make-samples.sh and README.md).
 
 For each control connection (TCP port 21) it compares the FTP commands and
 reply codes, in order, with the scenario's, and then checks the facts the
-scenario is about: who closed with FIN and when, that nothing was reset,
-the length of the silence before the close, the data bytes moved, the
-deleted segment of capture-loss, the REST offset of reconnect-resume.
+scenario is about: who closed with FIN and when, that nothing was reset
+(or who reset, and with which TTL), the length of the silence before the
+close, the data bytes moved, the deleted segments of capture-loss and
+idle-gap-lost, the REST offset of reconnect-resume.
 
 Prints the FTP frames and every FIN and RST with their time since the
 first packet (the figures README.md quotes), then "ok" or each failed
@@ -21,7 +22,7 @@ FIELDS = [
     "frame.number", "frame.time_relative", "tcp.stream", "tcp.srcport", "tcp.dstport",
     "tcp.flags", "tcp.len", "tcp.seq", "tcp.ack", "tcp.analysis.lost_segment",
     "tcp.analysis.ack_lost_segment", "ftp.request.command", "ftp.request.arg",
-    "ftp.response.code", "ftp.response.arg",
+    "ftp.response.code", "ftp.response.arg", "ip.ttl",
 ]
 FIN, SYN, RST = 0x01, 0x02, 0x04
 PASSWORD = "sample-secret@example.org"
@@ -45,6 +46,7 @@ class Frame:
         self.cmd_arg = v["ftp.request.arg"]
         self.codes = [int(c) for c in v["ftp.response.code"].split(",") if c.isdigit()]
         self.reply_arg = v["ftp.response.arg"]
+        self.ttl = int(v["ip.ttl"] or 0)
 
     def side(self, server_port):
         return "server" if self.sport == server_port else "client"
@@ -234,6 +236,69 @@ def reconnect_resume(c):
     c.between(c.fin(a, "server"), syn_b, 0.2, 1.5, "session A's server FIN -> session B's SYN")
 
 
+def capture_stopped(c):
+    s = c.ctrl[0]
+    c.dialogue(s, ["USER", "PASS", "PWD"], [220, 331, 230, 257])
+    c.expect(c.fin(s, "server") is None and c.fin(s, "client") is None,
+             "the control connection was closed before the capture stopped")
+    c.expect(not c.data, f"data streams {c.data}, want none")
+
+
+def client_abort_retr(c):
+    s = c.ctrl[0]
+    c.dialogue(s, ["USER", "PASS", "TYPE", "PASV", "RETR"], [220, 331, 230, 200, 227, 150])
+    c.expect(len(c.data) == 1, f"{len(c.data)} data connections, want 1")
+    rst = c.first(s, lambda f: f.flags & (RST | FIN))
+    if c.expect(rst is not None, "the control connection was not closed"):
+        c.expect(rst.flags & RST and rst.side(21) == "client",
+                 f"the first close on control is frame {rst.no} ({rst.side(21)} {rst.what()}), "
+                 "want the client's RST")
+    if c.data:
+        got = c.data_bytes(c.data[0], "server")
+        # The client read 65,536 bytes; no more than its small receive
+        # window can have followed them, and far from the 1 MiB file.
+        c.expect(65536 <= got < 65536 + 131072, f"RETR carried {got} bytes, want 65536 + a window")
+        c.expect(c.fin(c.data[0], "server") is None, "the server finished the download")
+    c.expect(c.reply(s, 226) is None, "the RETR got a 226")
+
+
+def idle_gap_lost(c):
+    s = c.ctrl[0]
+    c.dialogue(s, ["USER", "PASS"], [220, 331, 230, 421])
+    r421 = c.reply(s, 421)
+    # The 421 comes 4.5 s after the 230 in the file: the NOOP at 1.5 s
+    # (deleted) restarted vsftpd's 3 s idle timer.
+    c.between(c.reply(s, 230), r421, 4.3, 5.0, "230 -> 421 (NOOP at +1.5 s, idle_session_timeout=3)")
+    c.expect(r421 is not None and r421.lost, "the 421 is not marked 'previous segment not captured'")
+    r230 = c.reply(s, 230)
+    if r230 and r421:
+        hole = r421.seq - (r230.seq + r230.len)
+        c.expect(hole == len("200 NOOP ok.\r\n"), f"server bytes missing: {hole}, want 14 (200 NOOP ok.)")
+        last = c.last(s, lambda f: f.side(21) == "client" and f.len and f.no < r421.no)
+        if c.expect(last is not None, "no client bytes before the 421"):
+            hole = r421.ack - (last.seq + last.len)
+            c.expect(hole == len("NOOP\r\n"), f"client bytes missing: {hole}, want 6 (NOOP)")
+    c.between(r421, c.fin(s, "server"), 0, 0.1, "421 -> server FIN")
+
+
+def firewall_idle_reset(c):
+    s = c.ctrl[0]
+    c.dialogue(s, ["USER", "PASS", "NOOP"], [220, 331, 230])
+    noop = c.first(s, lambda f: "NOOP" in f.cmds)
+    c.between(c.reply(s, 230), noop, 4.8, 6.0, "230 -> NOOP (the client's 5 s pause)")
+    rst = c.first(s, lambda f: f.flags & RST)
+    c.between(noop, rst, 0, 0.1, "NOOP -> RST")
+    c.expect(c.fin(s, "server") is None and c.fin(s, "client") is None, "a FIN on the control connection")
+    if rst:
+        c.expect(rst.side(21) == "server", "the reset does not claim to come from the server")
+        # The server is one hop away (TTL 64 - 1); the router that made
+        # up the reset is the client's neighbour (64).
+        ttls = sorted({f.ttl for f in c.of(s) if f.side(21) == "server" and f.no != rst.no})
+        c.expect(ttls == [63], f"server TTLs {ttls}, want [63]")
+        c.expect(rst.ttl == 64, f"the reset's TTL is {rst.ttl}, want 64")
+    c.expect(not any(f.flags & RST for f in c.frames if rst and f.no != rst.no), "more than one RST")
+
+
 SCENARIOS = {
     "login-idle-timeout": login_idle_timeout,
     "upload-stall-data-timeout": upload_stall_data_timeout,
@@ -242,7 +307,13 @@ SCENARIOS = {
     "mid-stream": mid_stream,
     "capture-loss": capture_loss,
     "reconnect-resume": reconnect_resume,
+    "capture-stopped": capture_stopped,
+    "client-abort-retr": client_abort_retr,
+    "idle-gap-lost": idle_gap_lost,
+    "firewall-idle-reset": firewall_idle_reset,
 }
+# The captures whose story is a reset; every other one must have none.
+RESETS = {"client-abort-retr", "firewall-idle-reset"}
 
 
 def main():
@@ -257,7 +328,8 @@ def main():
         c.failed.append("no control connection (port 21)")
     else:
         SCENARIOS[name](c)
-        c.no_rst()
+        if name not in RESETS:
+            c.no_rst()
     with open(pcap, "rb") as f:
         raw = f.read()
     # Classic libpcap, microsecond timestamps, like tcpdump -w writes

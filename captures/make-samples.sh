@@ -13,6 +13,17 @@
 #                              deleted from the capture
 #   reconnect-resume           an upload killed by the data timeout, then a
 #                              new session that resumes it with SIZE + REST
+#   capture-stopped            the capture stops while the client, logged
+#                              in, sends nothing (before any timeout)
+#   client-abort-retr          the client resets the control connection in
+#                              the middle of a RETR
+#   idle-gap-lost              NOOP after 1.5 s, then idle until the 421,
+#                              with the NOOP and its reply deleted from the
+#                              capture
+#   firewall-idle-reset        client, router and server in three
+#                              namespaces; the router's firewall forgets
+#                              the idle control connection and answers the
+#                              client's next command with a reset
 #
 # NAME is one of those (a trailing .pcap is fine); no NAME makes all of
 # them. An existing capture is left alone unless --force is given. Each
@@ -20,9 +31,12 @@
 # a failed run never replaces a good file.
 #
 # Everything runs in a private network namespace per capture, on its
-# loopback (tests/integration/lib.sh); nothing leaves the machine. Needs
-# root and Debian's vsftpd, tcpdump, tshark (editcap), python3, iproute2.
-# Each capture takes 1-10 s; all seven about 40 s.
+# loopback (tests/integration/lib.sh); firewall-idle-reset adds two more
+# namespaces joined to it by veth pairs with private addresses that exist
+# only inside them. Nothing leaves the machine. Needs root and Debian's
+# vsftpd, tcpdump, tshark (editcap), python3, iproute2; firewall-idle-reset
+# also nftables and the kernel's nf_conntrack. Each capture takes 1-10 s;
+# all eleven about 60 s.
 #
 # Exit 0 when every requested capture exists afterwards, 1 when one could
 # not be made, 2 on bad usage.
@@ -35,7 +49,8 @@ client=$here/sample_client.py
 checker=$here/check_sample.py
 max_bytes=300000    # every sample stays below this
 all=(login-idle-timeout upload-stall-data-timeout server-unresponsive
-	clean-session mid-stream capture-loss reconnect-resume)
+	clean-session mid-stream capture-loss reconnect-resume
+	capture-stopped client-abort-retr idle-gap-lost firewall-idle-reset)
 
 # Fixed client ports, so a remake reads the same in tshark: control
 # 40021 (a second session 40023), data connections 40030, 40031, ...
@@ -76,6 +91,17 @@ say() { echo "make-samples: $*"; }
 # client SCENARIO ARGS... — runs sample_client.py in the namespace, bounded.
 client() {
 	fst_ns timeout 30 python3 "$client" "$1" "${ports[@]}" "${@:2}"
+}
+
+# wait_ready FILE — waits up to 10 s for FILE (a client's ready file).
+wait_ready() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $1 ]] && return 0
+		sleep 0.1
+	done
+	say "the client did not become ready within 10 s" >&2
+	return 1
 }
 
 # tshark_q ARGS... — tshark without its "Running as user root" warning.
@@ -198,6 +224,139 @@ make_reconnect_resume() {
 	fst_capture_stop
 	cmp -s "$w/root/upload/backup.vol2" \
 		<(python3 -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import sample_client as c; sys.stdout.buffer.write(c.payload(98304, "upload/backup.vol2"))' "$here")
+	cp "$w/raw.pcap" "$w/out.pcap"
+}
+
+make_capture_stopped() {
+	local w=$1 cpid rc=0
+	fst_vsftpd_start "$w" idle_session_timeout=30 data_connection_timeout=30
+	fst_capture_start lo "$w/raw.pcap" tcp
+	# ip netns exec execs, so $! is the client's timeout wrapper.
+	ip netns exec "$FST_NS" timeout 30 python3 "$client" hold "${ports[@]}" \
+		--ready-file "$w/ready" --go-file "$w/go" &
+	cpid=$!
+	wait_ready "$w/ready"
+	# The client is logged in and sends nothing; the server's timeouts
+	# are 30 s away when the capture stops.
+	sleep 2
+	fst_capture_stop
+	# Only now may the client QUIT: the capture must end mid-session.
+	: >"$w/go"
+	wait "$cpid" || rc=$?
+	((rc == 0))
+	cp "$w/raw.pcap" "$w/out.pcap"
+}
+
+make_client_abort_retr() {
+	local w=$1 size=1048576
+	fst_vsftpd_start "$w" idle_session_timeout=30 data_connection_timeout=30
+	python3 -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import sample_client as c; sys.stdout.buffer.write(c.payload(int(sys.argv[2]), "big.bin"))' \
+		"$here" "$size" >"$w/root/big.bin"
+	chmod 644 "$w/root/big.bin"
+	fst_capture_start lo "$w/raw.pcap" tcp
+	client abort-retr --name big.bin --size "$size" --partial 65536 --rcvbuf 16384
+	fst_capture_stop
+	cp "$w/raw.pcap" "$w/out.pcap"
+}
+
+make_idle_gap_lost() {
+	local w=$1 frames
+	fst_vsftpd_start "$w" idle_session_timeout=3 data_connection_timeout=30
+	fst_capture_start lo "$w/raw.pcap" tcp
+	client noop-idle --pause 1.5 --wait 10
+	fst_capture_stop
+	# Delete the NOOP and its 200: the segments of the one exchange
+	# inside the idle gap.
+	frames=$(tshark_q -r "$w/raw.pcap" \
+		-Y 'ftp.request.command == "NOOP" || ftp.response.code == 200' \
+		-T fields -e frame.number)
+	if [[ $(wc -w <<<"$frames") != 2 ]]; then
+		say "expected two segments (NOOP, 200), found: $frames" >&2
+		return 1
+	fi
+	say "deleting frames ${frames//$'\n'/ } (NOOP, 200) from the raw capture"
+	# shellcheck disable=SC2086
+	editcap -F pcap "$w/raw.pcap" "$w/out.pcap" $frames
+}
+
+# netns_del NAME — kills what runs in namespace NAME, then deletes it
+# (for the extra namespaces of firewall-idle-reset; registered only once
+# this script has created NAME).
+netns_del() {
+	local pids pid
+	pids=$(ip netns pids "$1" 2>/dev/null | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	[[ -n ${pids// /} ]] && kill -TERM $pids 2>/dev/null
+	for pid in $pids; do
+		_fst_wait_gone "$pid" "$FST_KILL_WAIT_S" || kill -KILL "$pid" 2>/dev/null
+	done
+	ip netns del "$1" 2>/dev/null || say "could not delete namespace $1" >&2
+}
+
+# router_ruleset — the router's firewall: a stateful forward chain as
+# many firewalls have one. A TCP packet of a connection it does not know
+# (or has forgotten) that is not a SYN is answered with a reset, which
+# the router makes up itself, with its own TTL.
+router_ruleset() {
+	cat <<'EOF'
+table inet fst_sample {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ct state established,related accept
+		tcp flags & (syn | ack | fin | rst) == syn ct state new accept
+		meta l4proto tcp counter reject with tcp reset
+	}
+}
+EOF
+}
+
+make_firewall_idle_reset() {
+	local w=$1 missing cns=$FST_NS rns=$FST_NS-router sns=$FST_NS-server resets
+	if ! missing=$(fst_need_cmds nft sysctl); then
+		say "missing: $missing (Debian: apt-get install nftables procps)" >&2
+		return 1
+	fi
+	# client 10.77.1.2 -- 10.77.1.1 router 10.77.2.1 -- 10.77.2.2 server
+	ip netns add "$rns"
+	fst_on_exit netns_del "$rns"
+	ip netns add "$sns"
+	fst_on_exit netns_del "$sns"
+	ip -n "$cns" link add c0 type veth peer name r0 netns "$rns"
+	ip -n "$sns" link add s0 type veth peer name r1 netns "$rns"
+	ip -n "$cns" addr add 10.77.1.2/24 dev c0
+	ip -n "$rns" addr add 10.77.1.1/24 dev r0
+	ip -n "$rns" addr add 10.77.2.1/24 dev r1
+	ip -n "$sns" addr add 10.77.2.2/24 dev s0
+	ip -n "$rns" link set lo up
+	ip -n "$sns" link set lo up
+	ip -n "$cns" link set c0 up
+	ip -n "$rns" link set r0 up
+	ip -n "$rns" link set r1 up
+	ip -n "$sns" link set s0 up
+	ip -n "$cns" route add default via 10.77.1.1
+	ip -n "$sns" route add default via 10.77.2.1
+	ip netns exec "$rns" sysctl -qw net.ipv4.ip_forward=1
+	router_ruleset | ip netns exec "$rns" nft -f -
+	# The firewall forgets an established connection after 3 s without a
+	# packet (Linux's default is 5 days; firewalls and NATs often use
+	# minutes). The sysctl exists once the ruleset uses conntrack.
+	ip netns exec "$rns" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=3
+	# vsftpd in the server's namespace, on its own address.
+	fst_vsftpd_root "$w"
+	_fst_vsftpd_conf "$w" vsftpd listen_address=10.77.2.2 \
+		idle_session_timeout=30 data_connection_timeout=30
+	FST_NS=$sns _fst_vsftpd_launch "$w" vsftpd 10.77.2.2:21
+	# tcpdump on the client's side of the link.
+	fst_capture_start c0 "$w/raw.pcap" tcp
+	client firewall-idle --host 10.77.2.2 --source-host 10.77.1.2 --pause 5 --wait 3
+	fst_capture_stop
+	# The reset came from the router's reject rule, once.
+	resets=$(ip netns exec "$rns" nft list chain inet fst_sample forward |
+		sed -n 's/.*counter packets \([0-9]*\) .*reject.*/\1/p')
+	if [[ $resets != 1 ]]; then
+		say "the router's reject rule matched '$resets' times, want 1" >&2
+		return 1
+	fi
 	cp "$w/raw.pcap" "$w/out.pcap"
 }
 

@@ -25,13 +25,26 @@ sample-secret@example.org and then:
                     server's data timeout (421); session B, --reconnect s
                     later: SIZE --name2, REST <that size>, STOR of the rest,
                     QUIT
+  hold              PWD, writes its control port to --ready-file, sends
+                    nothing until --go-file appears (meanwhile the capture
+                    is stopped), then QUIT
+  abort-retr        TYPE I, PASV RETR of --name (--size bytes) with a
+                    small receive buffer; after --partial bytes it resets
+                    the control connection (SO_LINGER 0) and closes the
+                    data connection with data unread
+  noop-idle         pauses --pause s, NOOP, then sends nothing and waits
+                    for the server's idle 421 and end-of-file
+  firewall-idle     pauses --pause s, NOOP, expects a reset and no reply
+                    (the router has forgotten the connection)
 
 Source ports are fixed (--source-port, --source-port2 for a second
 session, --data-source-port for the first data connection and one more for
-each next one) so a remade capture reads the same in tshark.
+each next one) so a remade capture reads the same in tshark. They are bound
+on --host, or on --source-host when the client has an address of its own
+(firewall-idle, where a router lies between client and server).
 
 Python 3 standard library only. It talks only to --host (127.0.0.1 in the
-namespace). Every socket has a timeout and every wait has a bound, so it
+namespace, or the server's private address behind the namespaced router). Every socket has a timeout and every wait has a bound, so it
 always ends.
 
 Exit status: 0 when the scenario went as planned, 1 otherwise, 2 on bad
@@ -43,6 +56,7 @@ import ftplib
 import hashlib
 import os
 import socket
+import struct
 import sys
 import time
 
@@ -73,9 +87,12 @@ class Client:
         self.args = args
         self.next_data_port = args.data_source_port
         self.ftp = ftplib.FTP(timeout=args.timeout)
-        src = (args.host, source_port) if source_port else None
+        src = (self.source_host(), source_port) if source_port else None
         welcome = self.ftp.connect(args.host, args.port, source_address=src)
         log(f"connected from port {self.ftp.sock.getsockname()[1]} -> {welcome}")
+
+    def source_host(self):
+        return self.args.source_host or self.args.host
 
     def login(self):
         log(f"login -> {self.ftp.login(self.args.user, self.args.password)}")
@@ -85,15 +102,24 @@ class Client:
         log(f"{line} -> {resp}")
         return resp
 
-    def data_conn(self):
+    def data_conn(self, rcvbuf=0):
         """PASV, then a data connection from our next source port (ftplib
-        would bind the control connection's source address)."""
+        would bind the control connection's source address), with a
+        receive buffer of RCVBUF bytes if not 0."""
         host, port = self.ftp.makepasv()
-        src = None
-        if self.next_data_port:
-            src = (self.args.host, self.next_data_port)
-            self.next_data_port += 1
-        conn = socket.create_connection((host, port), self.args.timeout, source_address=src)
+        conn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            conn.settimeout(self.args.timeout)
+            if rcvbuf:
+                # Before connect, so the window it advertises is small.
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            if self.next_data_port:
+                conn.bind((self.source_host(), self.next_data_port))
+                self.next_data_port += 1
+            conn.connect((host, port))
+        except BaseException:
+            conn.close()
+            raise
         log(f"PASV -> {host}:{port}, data from port {conn.getsockname()[1]}")
         return conn
 
@@ -160,6 +186,14 @@ class Client:
         self.ftp.sock.close()
         log("closed the control connection")
 
+    def reset(self):
+        """Closes the control connection with a reset: SO_LINGER on with a
+        zero timeout makes close() send RST instead of FIN."""
+        self.ftp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.ftp.file.close()
+        self.ftp.sock.close()
+        log("reset the control connection")
+
 
 def got_421(lines, end):
     return any(x.startswith("421") for x in lines) and end in ("eof", "reset")
@@ -208,12 +242,9 @@ def sc_upload_stall(args):
     return any(x.startswith("421") for x in lines) and end in ("eof", "reset")
 
 
-def sc_unresponsive(args):
-    if not args.ready_file or not args.go_file:
-        log("unresponsive needs --ready-file and --go-file")
-        return False
-    c = Client(args, args.source_port)
-    c.login()
+def wait_go(args, c):
+    """Writes the control port to --ready-file, then waits up to 10 s for
+    --go-file. Returns False (and closes) if it does not come."""
     with open(args.ready_file + ".tmp", "w") as f:
         f.write(f"{c.ftp.sock.getsockname()[1]}\n")
     os.rename(args.ready_file + ".tmp", args.ready_file)
@@ -225,6 +256,17 @@ def sc_unresponsive(args):
             c.close()
             return False
         time.sleep(0.05)
+    return True
+
+
+def sc_unresponsive(args):
+    if not args.ready_file or not args.go_file:
+        log("unresponsive needs --ready-file and --go-file")
+        return False
+    c = Client(args, args.source_port)
+    c.login()
+    if not wait_go(args, c):
+        return False
     c.ftp.sock.sendall(args.command.encode("ascii") + b"\r\n")
     log(f"sent {args.command!r}; waiting {args.wait:.1f} s for its reply")
     lines, end = c.wait_end(args.wait)
@@ -295,6 +337,66 @@ def sc_reconnect_resume(args):
     return have == args.partial
 
 
+def sc_hold(args):
+    if not args.ready_file or not args.go_file:
+        log("hold needs --ready-file and --go-file")
+        return False
+    c = Client(args, args.source_port)
+    c.login()
+    c.cmd("PWD")
+    if not wait_go(args, c):
+        return False
+    log(f"QUIT -> {c.ftp.quit()}")
+    return True
+
+
+def sc_abort_retr(args):
+    c = Client(args, args.source_port)
+    c.login()
+    c.cmd("TYPE I")
+    conn = c.data_conn(rcvbuf=args.rcvbuf)
+    got = 0
+    try:
+        c.transfer_cmd(f"RETR {args.name}")
+        while got < args.partial:
+            chunk = conn.recv(min(65536, args.partial - got))
+            if not chunk:
+                break
+            got += len(chunk)
+        log(f"read {got} of {args.size} bytes; giving up")
+        c.reset()
+    finally:
+        # Unread bytes are waiting, so the kernel resets this one too.
+        conn.close()
+        log("closed the data connection")
+    return got == args.partial < args.size
+
+
+def sc_noop_idle(args):
+    c = Client(args, args.source_port)
+    c.login()
+    log(f"pausing {args.pause:.1f} s")
+    time.sleep(args.pause)
+    c.cmd("NOOP")
+    log("sending nothing")
+    lines, end = c.wait_end(args.wait)
+    c.close()
+    return got_421(lines, end)
+
+
+def sc_firewall_idle(args):
+    c = Client(args, args.source_port)
+    c.login()
+    log(f"pausing {args.pause:.1f} s")
+    time.sleep(args.pause)
+    c.ftp.sock.sendall(b"NOOP\r\n")
+    log("sent 'NOOP'")
+    lines, end = c.wait_end(args.wait)
+    c.ftp.file.close()
+    c.ftp.sock.close()
+    return not lines and end == "reset"
+
+
 SCENARIOS = {
     "login-idle": sc_login_idle,
     "upload-stall": sc_upload_stall,
@@ -303,6 +405,10 @@ SCENARIOS = {
     "mid-stream": sc_mid_stream,
     "commands": sc_commands,
     "reconnect-resume": sc_reconnect_resume,
+    "hold": sc_hold,
+    "abort-retr": sc_abort_retr,
+    "noop-idle": sc_noop_idle,
+    "firewall-idle": sc_firewall_idle,
 }
 
 
@@ -318,14 +424,20 @@ def main():
     ap.add_argument("--name2", default="upload/sample2.bin", help="reconnect-resume: resumed file")
     ap.add_argument("--size2", type=int, default=96 * 1024, help="reconnect-resume: its size")
     ap.add_argument("--partial", type=int, default=40 * 1024,
-                    help="reconnect-resume: bytes sent before the stall")
-    ap.add_argument("--pause", type=float, default=2.0, help="mid-stream, commands: pause (s)")
+                    help="reconnect-resume: bytes sent before the stall; "
+                    "abort-retr: bytes read before the reset")
+    ap.add_argument("--rcvbuf", type=int, default=16 * 1024,
+                    help="abort-retr: the data connection's SO_RCVBUF")
+    ap.add_argument("--pause", type=float, default=2.0,
+                    help="mid-stream, commands, noop-idle, firewall-idle: pause (s)")
     ap.add_argument("--wait", type=float, default=10.0,
                     help="longest wait for the server to end the session / for a reply (s)")
     ap.add_argument("--reconnect", type=float, default=0.5, help="delay before session B (s)")
     ap.add_argument("--command", default="PWD", help="unresponsive: the unanswered command")
-    ap.add_argument("--ready-file", help="unresponsive: written (control port) after login")
-    ap.add_argument("--go-file", help="unresponsive: waited for before the command")
+    ap.add_argument("--ready-file", help="unresponsive, hold: written (control port) after login")
+    ap.add_argument("--go-file", help="unresponsive: waited for before the command; "
+                    "hold: before QUIT")
+    ap.add_argument("--source-host", help="address the client binds (default: --host)")
     ap.add_argument("--source-port", type=int, default=0, help="control source port (0: any)")
     ap.add_argument("--source-port2", type=int, default=0, help="second session's (0: any)")
     ap.add_argument("--data-source-port", type=int, default=0,
@@ -334,7 +446,7 @@ def main():
     args = ap.parse_args()
     if min(args.wait, args.timeout) <= 0 or min(args.pause, args.reconnect) < 0:
         ap.error("--wait and --timeout must be > 0, --pause and --reconnect >= 0")
-    if min(args.size, args.size2, args.partial) < 0 or args.partial > args.size2:
+    if min(args.size, args.size2, args.partial, args.rcvbuf) < 0 or args.partial > args.size2:
         ap.error("sizes must be >= 0 and --partial <= --size2")
     ok = SCENARIOS[args.scenario](args)
     log("result: " + ("as planned" if ok else "unexpected outcome"))
