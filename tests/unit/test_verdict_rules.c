@@ -1,11 +1,10 @@
 /* docs/verdicts.md against the code: its rule list is verdict_rules[]
  * row by row (names, verdicts, order); every verdict kind has a rule, a
- * row in the verdict table and an example; and every example capture
- * named there has an expected report (captures/expected/NAME.json) that
- * shows that verdict, while a verdict said to have no bundled capture is
- * shown by none of them (so the page is updated when one is added).
+ * row in the verdict table and an example; and every example is a
+ * bundled capture (captures/NAME.pcap) whose expected report
+ * (captures/expected/NAME.json) shows that verdict, so no verdict is
+ * without a real capture that exercises it.
  * FST_SOURCE_DIR is the source tree, set by tests/CMakeLists.txt. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,37 +197,6 @@ static void test_every_verdict_documented(void **state)
 	free(doc);
 }
 
-/* True when a report in captures/expected shows verdict kind. */
-static bool any_expected_shows(const char *kind, char *which, size_t size)
-{
-	const char *dir_path = FST_SOURCE_DIR "/captures/expected";
-	DIR *dir = opendir(dir_path);
-	struct dirent *de;
-	char needle[NAME_MAX_LEN + 16];
-	bool found = false;
-
-	if (!dir)
-		fail_msg("cannot open %s", dir_path);
-	snprintf(needle, sizeof(needle), "\"kind\": \"%s\"", kind);
-	while (!found && (de = readdir(dir))) {
-		char path[4096];
-		char *text;
-		size_t len = strlen(de->d_name);
-
-		if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir_path, de->d_name);
-		text = read_file(path);
-		if (text && strstr(text, needle)) {
-			found = true;
-			snprintf(which, size, "%s", de->d_name);
-		}
-		free(text);
-	}
-	closedir(dir);
-	return found;
-}
-
 static void test_every_verdict_has_example(void **state)
 {
 	char *doc = read_doc();
@@ -237,29 +205,20 @@ static void test_every_verdict_has_example(void **state)
 	(void)state;
 	for (int v = 0; v < FST_VERDICT_COUNT; v++) {
 		const char *kind = fst_verdict_name((enum fst_verdict)v);
-		char item[NAME_MAX_LEN + 16], which[256] = "";
+		char item[NAME_MAX_LEN + 16], name[NAME_MAX_LEN * 2], path[4096];
+		char needle[NAME_MAX_LEN + 16];
 		const char *p;
+		char *text;
 
 		snprintf(item, sizeof(item), "\n- `%s` — ", kind);
 		p = strstr(examples, item);
 		if (!p)
 			fail_msg("docs/verdicts.md gives no example for %s", kind);
 		p += strlen(item);
-		if (strncmp(p, "(no bundled capture yet)", 24) == 0) {
-			if (any_expected_shows(kind, which, sizeof(which)))
-				fail_msg("%s: docs/verdicts.md says no capture, but "
-					 "captures/expected/%s shows it",
-					 kind, which);
-			continue;
-		}
-		char name[NAME_MAX_LEN * 2], path[4096], needle[NAME_MAX_LEN + 16];
-		char *text;
-
+		/* A capture, nothing else: "captures/" + a name + ".pcap". */
 		if (!quoted(p, name, sizeof(name)) || strncmp(name, "captures/", 9) != 0 ||
-		    strlen(name) < 14 || strcmp(name + strlen(name) - 5, ".pcap") != 0)
-			fail_msg("%s: the example is neither a `captures/NAME.pcap` nor "
-				 "\"(no bundled capture yet)\"",
-				 kind);
+		    strlen(name) <= 14 || strcmp(name + strlen(name) - 5, ".pcap") != 0)
+			fail_msg("%s: the example is not a `captures/NAME.pcap`", kind);
 		snprintf(path, sizeof(path), "%s/%s", FST_SOURCE_DIR, name);
 		text = read_file(path);
 		if (!text)
