@@ -36,7 +36,7 @@
 # only inside them. Nothing leaves the machine. Needs root and Debian's
 # vsftpd, tcpdump, tshark (editcap), python3, iproute2; firewall-idle-reset
 # also nftables and the kernel's nf_conntrack. Each capture takes 1-10 s;
-# all eleven about 60 s.
+# all eleven about 70 s.
 #
 # Exit 0 when every requested capture exists afterwards, 1 when one could
 # not be made, 2 on bad usage.
