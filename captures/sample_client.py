@@ -44,8 +44,8 @@ on --host, or on --source-host when the client has an address of its own
 (firewall-idle, where a router lies between client and server).
 
 Python 3 standard library only. It talks only to --host (127.0.0.1 in the
-namespace, or the server's private address behind the namespaced router). Every socket has a timeout and every wait has a bound, so it
-always ends.
+namespace, or the server's private address behind the namespaced router).
+Every socket has a timeout and every wait has a bound, so it always ends.
 
 Exit status: 0 when the scenario went as planned, 1 otherwise, 2 on bad
 usage.
