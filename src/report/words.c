@@ -91,10 +91,14 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 			    "capture ended before anything else happened");
 		break;
 	case FST_VERDICT_MIDDLEBOX_RESET:
+		/* A firewall that forgot the connection resets the first packet
+		 * after the idle (often the client's NOOP): the idle is the gap
+		 * before that packet, not the instant between it and the reset. */
 		if (c->rst_ttl_mismatch)
 			say(&w,
 			    "A reset with TTL %u (the sender's packets had TTL %u) closed the connection after %.1f s of idle: probably sent by a firewall or NAT on the path.",
-			    c->rst_ttl, c->peer_ttl, c->after_idle_s);
+			    c->rst_ttl, c->peer_ttl,
+			    gap_seconds(g) > c->after_idle_s ? gap_seconds(g) : c->after_idle_s);
 		else
 			say(&w,
 			    "The control connection was silent for %.1f s during a transfer and was then reset: the classic NAT/firewall idle timeout on the control connection.",

@@ -274,6 +274,13 @@ static void test_middlebox_reset(void **state)
 	assert_string_equal(
 		summary(&f),
 		"A reset with TTL 64 (the sender's packets had TTL 52) closed the connection after 30.0 s of idle: probably sent by a firewall or NAT on the path.");
+	/* The firewall reset the client's first write after the idle: the
+	 * idle is the gap before that write, not the instant after it. */
+	f.r.close.after_idle_s = 0.0;
+	with_gap(&f, FST_CHANNEL_CONTROL, 5.0, FST_WAIT_CLIENT);
+	assert_string_equal(
+		summary(&f),
+		"A reset with TTL 64 (the sender's packets had TTL 52) closed the connection after 5.0 s of idle: probably sent by a firewall or NAT on the path.");
 	assert_string_equal(
 		advice(&f),
 		"Raise the idle timeout of the firewall/NAT between client and server for FTP control connections, or have the client send NOOP (or TCP keepalives) on the control connection during long transfers.");
