@@ -4,7 +4,15 @@
  * lives in a memfd opened by path (/proc/self/fd/N), since the capture
  * module opens files by name. An input of odd length is opened twice,
  * as two "rotated" files, to exercise the time-ordered merge; the
- * incident extract (analyze --write-incidents) is run over it too. */
+ * incident extract (analyze --write-incidents) is run over it too.
+ *
+ * While packets still arrive the harness also does what `watch -r` does
+ * (fuzz_checkpoint: fst_analysis_finish, every report format, the event
+ * stream, then more packets): whenever packet time passes the next 2 s
+ * refresh, as watch's timer does in a replay at speed 1, and after a
+ * packet with the URG bit, standing for the 'w' key pressed at a moment
+ * the input picks. The on_update callback reads every result it is
+ * handed, as watch's does. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +27,12 @@
 #include "fuzz_support.h"
 
 enum {
-	MAX_GAPS = 1000
+	MAX_GAPS = 1000,
+	/* Bounds the cost of an input of many packets far apart. */
+	MAX_CHECKPOINTS = 64
 };
+
+static size_t max_gaps = MAX_GAPS;
 
 static int memfd = -1;
 static char memfd_path[64];
@@ -71,7 +83,9 @@ static void check_capture_stats(const struct fst_capture_stats *cs, uint64_t pac
 static bool run_pipeline(const char *const *paths, size_t count)
 {
 	char errbuf[FST_ERRBUF_SIZE];
-	struct fst_analysis_cfg an_cfg = { .on_update = fuzz_on_update, .max_gaps = MAX_GAPS };
+	struct fst_analysis_cfg an_cfg = { .on_update = fuzz_on_update,
+					   .ctx = &max_gaps,
+					   .max_gaps = MAX_GAPS };
 	struct fst_ftp_cfg ftp_cfg = { .ports = { 21 }, .port_count = 1 };
 	struct fst_tcp_cfg tcp_cfg = { .payload_by_default = true,
 				       .on_flow = fst_ftp_on_tcp_flow,
@@ -83,7 +97,8 @@ static bool run_pipeline(const char *const *paths, size_t count)
 	struct fst_packet pkt;
 	struct fst_report_input in;
 	uint64_t packets = 0;
-	int64_t last_ts = INT64_MIN;
+	int64_t last_ts = INT64_MIN, next_refresh = INT64_MIN;
+	unsigned checkpoints = 0;
 
 	errbuf[0] = '\0';
 	cap = fst_capture_open_files(paths, count, errbuf);
@@ -100,21 +115,6 @@ static bool run_pipeline(const char *const *paths, size_t count)
 	tcp_cfg.ctx = ftp;
 	tcp = fst_tcp_new(&tcp_cfg);
 	FUZZ_CHECK(tcp, "fst_tcp_new");
-
-	while (fst_capture_next(cap, &pkt) == 1) {
-		FUZZ_CHECK(pkt.payload_caplen <= pkt.payload_len, "payload caplen %u > len %u",
-			   pkt.payload_caplen, pkt.payload_len);
-		FUZZ_CHECK(pkt.src.family == 4 || pkt.src.family == 6, "family %u", pkt.src.family);
-		FUZZ_CHECK(pkt.ts_us >= last_ts, "packet time went backwards");
-		last_ts = pkt.ts_us;
-		packets++;
-		fst_tcp_input(tcp, &pkt);
-	}
-	fst_tcp_finish(tcp);
-	fst_analysis_finish(an);
-	check_capture_stats(fst_capture_stats(cap), packets);
-	fuzz_check_results(an, MAX_GAPS);
-
 	in = (struct fst_report_input){
 		.version = "fuzz",
 		.source = fst_capture_source_name(cap),
@@ -124,6 +124,27 @@ static bool run_pipeline(const char *const *paths, size_t count)
 		.tcp = fst_tcp_stats(tcp),
 		.ftp_stats = fst_ftp_stats(ftp),
 	};
+
+	while (fst_capture_next(cap, &pkt) == 1) {
+		FUZZ_CHECK(pkt.payload_caplen <= pkt.payload_len, "payload caplen %u > len %u",
+			   pkt.payload_caplen, pkt.payload_len);
+		FUZZ_CHECK(pkt.src.family == 4 || pkt.src.family == 6, "family %u", pkt.src.family);
+		FUZZ_CHECK(pkt.ts_us >= last_ts, "packet time went backwards");
+		last_ts = pkt.ts_us;
+		packets++;
+		fst_tcp_input(tcp, &pkt);
+		if (checkpoints < MAX_CHECKPOINTS &&
+		    (pkt.ts_us >= next_refresh || (pkt.flags & FST_TCP_URG))) {
+			fuzz_checkpoint(&in, pkt.ts_us, MAX_GAPS);
+			checkpoints++;
+			/* Clamped packet time leaves room for the period. */
+			next_refresh = pkt.ts_us + FUZZ_REFRESH_US;
+		}
+	}
+	fst_tcp_finish(tcp);
+	fst_analysis_finish(an);
+	check_capture_stats(fst_capture_stats(cap), packets);
+	fuzz_check_results(an, MAX_GAPS);
 	fuzz_write_reports(&in);
 	for (struct fst_session_result *r = fst_analysis_results(an); r; r = r->next)
 		fuzz_stream_result(r, last_ts);

@@ -13,6 +13,8 @@
  *          bit 5  gap threshold 10 ms instead of 1 s
  *          bit 6  write every report format at the end (slow, so left to
  *                 the inputs that ask; fuzz_capture_file always does)
+ *          bit 7  a checkpoint whenever the clock passes the next 2 s,
+ *                 as watch refreshes its estimates
  *   ctl    bit 0  direction: 0 client -> server, 1 server -> client
  *          bit 1  channel: 0 control, 1 data
  *          bit 2  FIN after the bytes
@@ -22,7 +24,12 @@
  *          bits 5-7  time since the previous record (1 ms ... 3700 s)
  *   len    payload bytes taken from the input (control); on the data
  *          channel len * 64 bytes of sequence space, none taken.
- * Every segment carries an ACK of everything the other side sent. */
+ * Every segment carries an ACK of everything the other side sent.
+ * A control record of length 0 with bit 4 set (nothing to lose) is a
+ * checkpoint after its FIN or RST: the 'w' key of watch. A checkpoint
+ * does what watch does while packets still arrive (fuzz_checkpoint:
+ * fst_analysis_finish, every report format, the event stream), and the
+ * records after it go on. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -70,6 +77,9 @@ struct harness {
 	struct fst_tcp *tcp;
 	struct fst_ftp *ftp;
 	struct fst_analysis *an;
+	struct fst_report_input in; /* for checkpoints */
+	struct fst_capture_stats cap_stats;
+	size_t max_gaps;
 	int64_t now;
 	struct conn control, data;
 	uint16_t next_client_port;
@@ -368,6 +378,8 @@ static void control_record(struct harness *h, uint8_t header, uint8_t ctl, const
 	if (!lost)
 		scan_bytes(h, dir, p, len);
 	finish_segment(h, &h->control, dir, ctl);
+	if (lost && len == 0)
+		fuzz_checkpoint(&h->in, h->now, h->max_gaps);
 }
 
 static void data_record(struct harness *h, uint8_t ctl, size_t len)
@@ -393,10 +405,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       .on_flow = fst_ftp_on_tcp_flow,
 				       .on_event = fst_ftp_on_tcp_event };
 	struct fst_analysis_cfg an_cfg = { .on_update = fuzz_on_update };
-	struct fst_capture_stats cap_stats = { 0 };
-	struct fst_report_input in;
 	uint8_t header;
 	size_t pos = 1;
+	int64_t next_refresh;
 
 	if (size < 1)
 		return 0;
@@ -413,6 +424,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (header & 0x20)
 		an_cfg.gap_threshold_us = 10000;
+	h->max_gaps = an_cfg.max_gaps ? an_cfg.max_gaps : 1000;
+	an_cfg.ctx = &h->max_gaps;
 	h->an = fst_analysis_new(&an_cfg);
 	FUZZ_CHECK(h->an, "fst_analysis_new");
 	ftp_cfg.on_event = on_ftp_event;
@@ -425,6 +438,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h->now = INT64_C(1700000000) * FST_US_PER_SEC;
 	h->next_client_port = 50000;
 	h->next_data_port = 40000;
+	h->in = (struct fst_report_input){
+		.version = "fuzz",
+		.source = "fuzz_ftp_stream",
+		.ftp = h->ftp,
+		.analysis = h->an,
+		.capture = &h->cap_stats,
+		.tcp = fst_tcp_stats(h->tcp),
+		.ftp_stats = fst_ftp_stats(h->ftp),
+	};
+	next_refresh = h->now + FUZZ_REFRESH_US;
 
 	open_control(h, header);
 	while (pos + 2 <= size) {
@@ -435,30 +458,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		h->now += time_steps_us[ctl >> 5];
 		if (ctl & 0x02) {
 			data_record(h, ctl, len);
-			continue;
+		} else {
+			if (len > size - pos)
+				len = size - pos;
+			control_record(h, header, ctl, data + pos, len);
+			pos += len;
 		}
-		if (len > size - pos)
-			len = size - pos;
-		control_record(h, header, ctl, data + pos, len);
-		pos += len;
+		if ((header & 0x80) && h->now >= next_refresh) {
+			fuzz_checkpoint(&h->in, h->now, h->max_gaps);
+			next_refresh = h->now + FUZZ_REFRESH_US;
+		}
 	}
 	fst_tcp_finish(h->tcp);
 	fst_analysis_finish(h->an);
-	fuzz_check_results(h->an, an_cfg.max_gaps ? an_cfg.max_gaps : 1000);
+	fuzz_check_results(h->an, h->max_gaps);
 	FUZZ_CHECK(fst_tcp_stats(h->tcp)->ooo_bytes_buffered == 0, "bytes held after finish");
 
 	if (!(header & 0x40))
 		goto out_free;
-	in = (struct fst_report_input){
-		.version = "fuzz",
-		.source = "fuzz_ftp_stream",
-		.ftp = h->ftp,
-		.analysis = h->an,
-		.capture = &cap_stats,
-		.tcp = fst_tcp_stats(h->tcp),
-		.ftp_stats = fst_ftp_stats(h->ftp),
-	};
-	fuzz_write_reports(&in);
+	fuzz_write_reports(&h->in);
 	for (struct fst_session_result *r = fst_analysis_results(h->an); r; r = r->next)
 		fuzz_stream_result(r, h->now);
 out_free:

@@ -89,12 +89,72 @@ void fuzz_stream_result(const struct fst_session_result *r, int64_t now_us)
 	}
 }
 
+/* A fixed-size text field must hold a NUL. */
+#define CHECK_TERMINATED(field) \
+	FUZZ_CHECK(memchr((field), '\0', sizeof(field)) != NULL, "%s not terminated", #field)
+
+/* A text pointer is never NULL and holds at most its cap. */
+#define CHECK_TEXT(field, max)                                                                    \
+	FUZZ_CHECK((field) != NULL && strlen(field) <= (max), "%s NULL or over %d bytes", #field, \
+		   (int)(max))
+
+/* Reads a gap the way the views do; checks what holds of any gap. */
+static void check_gap(const struct fst_gap *g)
+{
+	FUZZ_CHECK(g->end_us >= g->start_us, "gap ends before it starts");
+	FUZZ_CHECK(g->channel == FST_CHANNEL_CONTROL || g->channel == FST_CHANNEL_DATA,
+		   "gap channel %d", (int)g->channel);
+	FUZZ_CHECK((unsigned)g->waiting_on < FST_WAIT_COUNT, "gap waiting_on %d",
+		   (int)g->waiting_on);
+	FUZZ_CHECK(g->channel == FST_CHANNEL_DATA || g->transfer_id == 0,
+		   "control gap with transfer %llu", (unsigned long long)g->transfer_id);
+}
+
+/* Everything a live view reads of a result at any moment: its gaps, the
+ * decisive one through the accessor views use, the close and the texts. */
+static void check_live_result(const struct fst_session_result *r, size_t max_gaps)
+{
+	const struct fst_gap *decisive = fst_session_decisive_gap(r);
+
+	FUZZ_CHECK(r->session != NULL, "result without a session");
+	FUZZ_CHECK(r->gap_count <= max_gaps, "gap_count %zu > cap %zu", r->gap_count, max_gaps);
+	FUZZ_CHECK(r->gap_count == 0 || r->gaps, "%zu gaps, no array", r->gap_count);
+	FUZZ_CHECK(r->decisive_gap_index == FST_NO_GAP || r->decisive_gap_index < r->gap_count,
+		   "decisive gap %zu outside gaps[%zu]", r->decisive_gap_index, r->gap_count);
+	FUZZ_CHECK(!decisive || decisive == &r->gaps[r->decisive_gap_index],
+		   "decisive gap accessor disagrees with the index");
+	for (size_t i = 0; i < r->gap_count; i++)
+		check_gap(&r->gaps[i]);
+	if (decisive)
+		check_gap(decisive);
+	FUZZ_CHECK((unsigned)r->verdict_state <= FST_VERDICT_FINAL, "verdict state %d",
+		   (int)r->verdict_state);
+	FUZZ_CHECK((unsigned)r->verdict < FST_VERDICT_COUNT, "verdict %d", (int)r->verdict);
+	FUZZ_CHECK((unsigned)r->stalled_side < FST_STALLED_COUNT, "stalled side %d",
+		   (int)r->stalled_side);
+	FUZZ_CHECK((unsigned)r->close.by < FST_CLOSE_BY_COUNT, "close by %d", (int)r->close.by);
+	{
+		char words[FST_WORDS_MAX];
+		size_t len = fst_words_summary(r, words, sizeof(words));
+
+		FUZZ_CHECK(len < sizeof(words) && strlen(words) == len, "summary %zu bytes", len);
+		len = fst_words_recommendation(r, words, sizeof(words));
+		FUZZ_CHECK(len < sizeof(words) && strlen(words) == len, "advice %zu bytes", len);
+	}
+	CHECK_TEXT(r->close.reply_text, FST_FTP_TEXT_MAX);
+	CHECK_TERMINATED(r->close.client_write_command);
+	if (r->profile)
+		FUZZ_CHECK(r->profile->software && strlen(r->profile->software) > 0,
+			   "profile without a name");
+}
+
 void fuzz_on_update(void *ctx, const struct fst_session_result *r, enum fst_analysis_update update)
 {
+	const size_t *max_gaps = ctx;
 	struct fst_stream_line line = { .result = r };
 
-	(void)ctx;
 	FUZZ_CHECK(r && r->session, "update without a result or session");
+	check_live_result(r, max_gaps ? *max_gaps : SIZE_MAX);
 	switch (update) {
 	case FST_UPDATE_SESSION_OPEN:
 		line.event = FST_STREAM_OPEN;
@@ -103,6 +163,12 @@ void fuzz_on_update(void *ctx, const struct fst_session_result *r, enum fst_anal
 		break;
 	case FST_UPDATE_GAP:
 		FUZZ_CHECK(r->gap_count > 0, "GAP update without a gap");
+		/* watch's idle line at the moment the newest gap ended. */
+		line.event = FST_STREAM_IDLE;
+		line.ts_us = r->gaps[r->gap_count - 1].end_us;
+		line.idle_s = fst_analysis_idle_s(r, line.ts_us);
+		line.waiting_on = r->gaps[r->gap_count - 1].waiting_on;
+		stream_both(&line);
 		break;
 	case FST_UPDATE_VERDICT:
 		FUZZ_CHECK(r->verdict_state != FST_VERDICT_PENDING, "VERDICT update while pending");
@@ -116,15 +182,6 @@ void fuzz_on_update(void *ctx, const struct fst_session_result *r, enum fst_anal
 		fuzz_fail(__FILE__, __LINE__, "update kind COUNT");
 	}
 }
-
-/* A fixed-size text field must hold a NUL. */
-#define CHECK_TERMINATED(field) \
-	FUZZ_CHECK(memchr((field), '\0', sizeof(field)) != NULL, "%s not terminated", #field)
-
-/* A text pointer is never NULL and holds at most its cap. */
-#define CHECK_TEXT(field, max)                                                                    \
-	FUZZ_CHECK((field) != NULL && strlen(field) <= (max), "%s NULL or over %d bytes", #field, \
-		   (int)(max))
 
 static void check_session(const struct fst_ftp_session *s)
 {
@@ -164,24 +221,46 @@ static void check_session(const struct fst_ftp_session *s)
 	}
 }
 
+static void check_estimates(struct fst_analysis *an)
+{
+	size_t results = 0, servers = 0;
+
+	for (struct fst_session_result *r = fst_analysis_results(an); r; r = r->next)
+		results++;
+	for (const struct fst_server_estimate *e = fst_analysis_servers(an); e; e = e->next) {
+		servers++;
+		FUZZ_CHECK(e->addr.family == 4 || e->addr.family == 6, "estimate family %u",
+			   e->addr.family);
+		FUZZ_CHECK(!e->software || strlen(e->software) < 4096, "estimate software");
+		FUZZ_CHECK(e->observations || e->idle_timeout_s == -1,
+			   "idle timeout %g from no observation", e->idle_timeout_s);
+		FUZZ_CHECK(e->data_observations || e->data_timeout_s == -1,
+			   "data timeout %g from no observation", e->data_timeout_s);
+		FUZZ_CHECK(!(e->spread_s < 0), "negative spread %g", e->spread_s);
+	}
+	FUZZ_CHECK(servers <= results, "%zu server estimates from %zu sessions", servers, results);
+}
+
 void fuzz_check_results(struct fst_analysis *an, size_t max_gaps)
 {
 	for (struct fst_session_result *r = fst_analysis_results(an); r; r = r->next) {
-		FUZZ_CHECK(r->session != NULL, "result without a session");
+		check_live_result(r, max_gaps);
 		check_session(r->session);
-		FUZZ_CHECK(r->gap_count <= max_gaps, "gap_count %zu > cap %zu", r->gap_count,
-			   max_gaps);
-		FUZZ_CHECK(r->decisive_gap_index == FST_NO_GAP ||
-				   r->decisive_gap_index < r->gap_count,
-			   "decisive gap outside gaps[]");
-		for (size_t i = 0; i < r->gap_count; i++)
-			FUZZ_CHECK(r->gaps[i].end_us >= r->gaps[i].start_us,
-				   "gap %zu ends before it starts", i);
-		FUZZ_CHECK(r->summary && r->recommendation, "summary or recommendation NULL");
-		CHECK_TEXT(r->close.reply_text, FST_FTP_TEXT_MAX);
-		CHECK_TERMINATED(r->close.client_write_command);
-		FUZZ_CHECK((unsigned)r->verdict < FST_VERDICT_COUNT, "verdict %d", (int)r->verdict);
 		FUZZ_CHECK(r->verdict_state == FST_VERDICT_FINAL,
 			   "verdict not final after the end of input");
 	}
+	check_estimates(an);
+}
+
+void fuzz_checkpoint(const struct fst_report_input *in, int64_t now_us, size_t max_gaps)
+{
+	fst_analysis_finish(in->analysis);
+	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
+		check_live_result(r, max_gaps);
+		check_session(r->session);
+	}
+	check_estimates(in->analysis);
+	fuzz_write_reports(in);
+	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
+		fuzz_stream_result(r, now_us);
 }

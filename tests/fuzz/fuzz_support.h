@@ -55,11 +55,26 @@ void fuzz_write_reports(const struct fst_report_input *in);
  * packet clock for the idle line. */
 void fuzz_stream_result(const struct fst_session_result *r, int64_t now_us);
 
-/* An fst_analysis_update_fn that writes the lines watch writes. */
+/* An fst_analysis_update_fn that reads the result it is handed the way
+ * watch and its views do (every gap, the decisive one, the close, the
+ * texts) and writes the lines watch writes. ctx: NULL, or a size_t *
+ * holding the cap on gaps per session. */
 void fuzz_on_update(void *ctx, const struct fst_session_result *r, enum fst_analysis_update update);
 
 /* Checks what every session result must satisfy whatever the input:
- * strings terminated, decisive gap inside gaps[], counts within caps. */
+ * strings terminated, decisive gap inside gaps[], counts within caps,
+ * and (after the end of input) every verdict final. */
 void fuzz_check_results(struct fst_analysis *an, size_t max_gaps);
+
+/* What watch does while packets still arrive: it refreshes the reconnect
+ * links and server estimates (fst_analysis_finish, every 2 s, and before
+ * its 'w' key writes a report), then views the results. So: finish, the
+ * invariants that hold while sessions still run, the estimates read,
+ * every report format written, and each session's event-stream lines as
+ * of now_us. The caller then goes on feeding packets. Borrows in. */
+void fuzz_checkpoint(const struct fst_report_input *in, int64_t now_us, size_t max_gaps);
+
+/* watch's refresh period of the estimates (ESTIMATE_REFRESH_US). */
+#define FUZZ_REFRESH_US (2 * FST_US_PER_SEC)
 
 #endif
