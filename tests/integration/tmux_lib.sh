@@ -39,6 +39,14 @@ fst_tmux_start() {
 		printf 'fst: fst_tmux_start: server %s already running\n' "$FST_TMUX_SOCK" >&2
 		return 1
 	fi
+	# tmux's server daemonizes, and glibc's daemon() fails (ENODEV) when
+	# /dev/null is not the character device, which tmux reports only as
+	# "server exited unexpectedly". A program that renamed a file over
+	# /dev/null leaves it so for every later test.
+	if [[ ! -c /dev/null ]]; then
+		printf 'fst: /dev/null is not a character device (a file was renamed over it); tmux cannot start\n' >&2
+		return 1
+	fi
 	FST_TMUX_SOCK="fst-$(basename "$0" .sh)-$$"
 	# A test run from inside tmux must not talk to the outer server.
 	unset TMUX TMUX_PANE
