@@ -317,6 +317,11 @@ class Stream:
         self.b += bytes([0x0c | (STEP[step] << 5), 0])
         return self
 
+    def checkpoint(self, step="1ms"):
+        """watch's 'w' key: finish and every report, then go on."""
+        self.b += bytes([0x10 | (STEP[step] << 5), 0])
+        return self
+
     def bytes(self):
         return bytes(self.b)
 
@@ -409,6 +414,18 @@ def stream_corpus():
     st = Stream()
     st.s("220 ok\n").c("USER x\n").s("530 Login incorrect.\n").c("USER y\rPASS z\n").s("230 ok\n")
     write(d, "bare-lf-and-cr", st.bytes())
+
+    # As watch sees it: checkpoints every 2 s (header bit 7) and on
+    # request, while data still flows after the server's 421 and FIN.
+    st = login(Stream(0x01 | 0x40 | 0x80)).c("PASV\r\n")
+    st.s("227 Entering Passive Mode (192,0,2,20,195,80).\r\n").c("STOR f\r\n")
+    st.s("150 Ok to send data.\r\n").data(False, 16)
+    for _ in range(6):
+        st.data(False, 16, step="1.5s")
+    st.checkpoint()
+    st.s("421 Data timeout. Reconnect. Sorry.\r\n", step="1.5s", fin=True)
+    st.data(False, 16, step="1.5s").checkpoint().data(False, 16, step="12s")
+    write(d, "watch-checkpoints-data-after-421", st.bytes())
 
 
 # --------------------------------------------------------- fuzz_reassembly
