@@ -62,7 +62,7 @@ struct result {
 	struct data_track *data; /* by transfer id - 1 */
 	size_t data_cap;
 	/* Texts sized to fit: a short session must not carry kilobytes. */
-	char *close_reply_buf; /* close.reply_text, copied at the close */
+	char *close_reply_buf;	      /* close.reply_text, copied at the close */
 	struct result *prev;	      /* in the analysis's list */
 	struct result *finished_next; /* in the order verdicts became final */
 	struct result *pair_next;     /* next session of the same client and server */
