@@ -19,4 +19,12 @@ const char *report_verb_text(const struct fst_ftp_recorded_command *cmd);
  * when truncated, else "". Static. */
 const char *report_cut(bool truncated);
 
+/* Calls emit with each line of r's timeline ("HH:MM:SS.ffffff  +offset
+ * what"): commands, replies, transfers and the close in time order; a
+ * long one shows its first and last entries around "... N entries ...".
+ * line is borrowed for the call. False, with nothing emitted, when out
+ * of memory. */
+typedef void (*report_line_fn)(void *ctx, const char *line);
+bool report_timeline(const struct fst_session_result *r, report_line_fn emit, void *ctx);
+
 #endif

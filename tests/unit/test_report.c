@@ -523,6 +523,51 @@ static void test_stream_jsonl(void **state)
 	net_free(&n);
 }
 
+/* A long session's timeline shows its first and last 20 entries around
+ * one "... N entries ..." line, the same in the text and Markdown
+ * reports (both come from report_timeline). */
+static void test_long_timeline_elided(void **state)
+{
+	struct net n;
+	struct conn c;
+	char *text, *md;
+
+	(void)state;
+	net_init(&n);
+	conn_open(&c, &n, 40003);
+	say(&c, FST_DIR_SERVER, "220 ready\r\n");
+	say(&c, FST_DIR_CLIENT, "USER alice\r\n");
+	say(&c, FST_DIR_SERVER, "331 Password?\r\n");
+	say(&c, FST_DIR_CLIENT, "PASS hunter2\r\n");
+	say(&c, FST_DIR_SERVER, "230 Logged in.\r\n");
+	for (int i = 0; i < 30; i++) {
+		say(&c, FST_DIR_CLIENT, "NOOP\r\n");
+		say(&c, FST_DIR_SERVER, "200 NOOP ok.\r\n");
+	}
+	n.now += 300 * SEC;
+	say(&c, FST_DIR_SERVER, "421 Timeout.\r\n");
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK, NULL, 0);
+	fst_tcp_finish(n.tcp);
+	fst_analysis_finish(n.an);
+
+	/* 5 login entries, 60 NOOP/200, the 421 and the FIN: 67 entries.
+	 * Shown: entries 1-20 (8 NOOPs among 6-20) and 48-67 (9 among 48-65). */
+	text = report(&n, FST_REPORT_TEXT, false);
+	md = report(&n, FST_REPORT_MD, false);
+	for (const char *doc = text; doc; doc = doc == text ? md : NULL) {
+		assert_int_equal(count(doc, "... 27 entries ..."), 1);
+		assert_int_equal(count(doc, "server  220 ready"), 1);
+		assert_int_equal(count(doc, "server  421 Timeout."), 1);
+		assert_int_equal(count(doc, "server  FIN"), 1);
+		assert_int_equal(count(doc, "client  NOOP"), 8 + 9);
+	}
+	free(text);
+	free(md);
+	net_free(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_text_report),
 		cmocka_unit_test(test_html_report),
 		cmocka_unit_test(test_stream_jsonl),
+		cmocka_unit_test(test_long_timeline_elided),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
