@@ -44,7 +44,8 @@ enum {
 size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size);
 size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, size_t size);
 
-/* Writes the report; returns 0, or FST_ERR_IO when out failed. */
+/* Writes the report; returns 0, or FST_ERR_IO when out failed. Borrows
+ * out and in during the call. */
 int fst_report_write(FILE *out, enum fst_report_format format, const struct fst_report_input *in);
 
 /* One line of the live event stream (watch --no-tui), as text or as a
@@ -59,6 +60,7 @@ enum fst_stream_event {
 	FST_STREAM_EVENT_COUNT
 };
 
+/* All borrowed, read only during fst_report_stream_line. */
 struct fst_stream_line {
 	enum fst_stream_event event;
 	int64_t ts_us;
