@@ -1,8 +1,8 @@
 /* The JSON writer every ftpstall document goes through (the analysis
- * report, JSON Lines, the upload and probe summaries). Part of common:
- * libc only. Strings are escaped so that any bytes from the network
- * leave a valid UTF-8 document: '"' and '\' with a backslash, control
- * bytes and bytes above 0x7e as \u00XX. */
+ * report, JSON Lines, watch's event lines, the upload and probe
+ * summaries). Part of common: libc only. Strings are escaped so that
+ * any bytes from the network leave a valid UTF-8 document: '"' and '\'
+ * with a backslash, control bytes and bytes above 0x7e as \u00XX. */
 #ifndef FTPSTALL_JSON_H
 #define FTPSTALL_JSON_H
 
@@ -15,6 +15,7 @@ enum fst_json_style {
 	FST_JSON_PRETTY,  /* one member per line, two spaces per level */
 	FST_JSON_COMPACT, /* one line, "," between members (JSON Lines) */
 	FST_JSON_SPACED,  /* one line, ", " between members */
+	FST_JSON_TIGHT,	  /* one line, no spaces at all (watch's event lines) */
 };
 
 /* A document being written. Every call writes to out at once; nothing is
@@ -50,6 +51,9 @@ void fst_json_null(struct fst_json *j, const char *key);
 /* Seconds with microsecond digits ("%.6f"); null for NaN or infinity,
  * which JSON cannot spell. */
 void fst_json_seconds(struct fst_json *j, const char *key, double value);
+
+/* A number with that many decimals ("%.*f"); null for NaN or infinity. */
+void fst_json_fixed(struct fst_json *j, const char *key, double value, int decimals);
 
 /* Packet or wall-clock time as ISO 8601 (fst_time_format_iso). */
 void fst_json_time(struct fst_json *j, const char *key, int64_t ts_us);

@@ -55,7 +55,7 @@ static void member(struct fst_json *j, const char *key)
 	if (key) {
 		fputc('"', j->out);
 		fputs(key, j->out);
-		fputs("\": ", j->out);
+		fputs(j->style == FST_JSON_TIGHT ? "\":" : "\": ", j->out);
 	}
 	j->need_comma = true;
 }
@@ -109,14 +109,19 @@ void fst_json_null(struct fst_json *j, const char *key)
 	fputs("null", j->out);
 }
 
-void fst_json_seconds(struct fst_json *j, const char *key, double value)
+void fst_json_fixed(struct fst_json *j, const char *key, double value, int decimals)
 {
 	member(j, key);
 	/* printf would write "nan" or "inf": not JSON. */
 	if (isfinite(value))
-		fprintf(j->out, "%.6f", value);
+		fprintf(j->out, "%.*f", decimals, value);
 	else
 		fputs("null", j->out);
+}
+
+void fst_json_seconds(struct fst_json *j, const char *key, double value)
+{
+	fst_json_fixed(j, key, value, 6);
 }
 
 void fst_json_time(struct fst_json *j, const char *key, int64_t ts_us)

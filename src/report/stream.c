@@ -58,13 +58,14 @@ static void text_details(FILE *out, const struct fst_stream_line *l)
 	}
 }
 
-static void json_member(FILE *out, const char *key, const char *value)
+/* A cut text gets "<key>": true after it, as in the report. */
+static void json_cut(struct fst_json *j, const char *key, bool truncated)
 {
-	fprintf(out, ",\"%s\":", key);
-	fst_json_string(out, value);
+	if (truncated)
+		fst_json_bool(j, key, true);
 }
 
-static void json_details(FILE *out, const struct fst_stream_line *l)
+static void json_details(struct fst_json *j, const struct fst_stream_line *l)
 {
 	const struct fst_session_result *r = l->result;
 	const struct fst_ftp_session *s = r->session;
@@ -73,46 +74,44 @@ static void json_details(FILE *out, const struct fst_stream_line *l)
 
 	switch (l->event) {
 	case FST_STREAM_OPEN:
-		json_member(out, "client",
-			    fst_endpoint_format(&s->client_addr, s->client_port, buf, sizeof(buf)));
-		json_member(out, "server",
-			    fst_endpoint_format(&s->server_addr, s->server_port, buf, sizeof(buf)));
-		fprintf(out, ",\"mid_stream\":%s", s->mid_stream ? "true" : "false");
+		fst_json_str(j, "client",
+			     fst_endpoint_format(&s->client_addr, s->client_port, buf,
+						 sizeof(buf)));
+		fst_json_str(j, "server",
+			     fst_endpoint_format(&s->server_addr, s->server_port, buf,
+						 sizeof(buf)));
+		fst_json_bool(j, "mid_stream", s->mid_stream);
 		break;
 	case FST_STREAM_COMMAND:
-		json_member(out, "verb", report_verb_text(&l->command->cmd));
-		json_member(out, "arg", l->command->cmd.arg);
-		if (l->command->cmd.arg_truncated)
-			fputs(",\"arg_truncated\":true", out);
+		fst_json_str(j, "verb", report_verb_text(&l->command->cmd));
+		fst_json_str(j, "arg", l->command->cmd.arg);
+		json_cut(j, "arg_truncated", l->command->cmd.arg_truncated);
 		break;
 	case FST_STREAM_REPLY:
-		fprintf(out, ",\"code\":%d", l->reply->code);
-		json_member(out, "text", l->reply->text);
-		if (l->reply->text_truncated)
-			fputs(",\"truncated\":true", out);
+		fst_json_int(j, "code", l->reply->code);
+		fst_json_str(j, "text", l->reply->text);
+		json_cut(j, "truncated", l->reply->text_truncated);
 		break;
 	case FST_STREAM_IDLE:
-		fprintf(out, ",\"idle_s\":%.3f", l->idle_s);
-		json_member(out, "waiting_on", fst_wait_name(l->waiting_on));
+		fst_json_fixed(j, "idle_s", l->idle_s, 3);
+		fst_json_str(j, "waiting_on", fst_wait_name(l->waiting_on));
 		break;
 	case FST_STREAM_CLOSE:
-		json_member(out, "by", fst_close_by_name(c->by));
-		json_member(out, "how", c->rst ? "rst" : "fin");
-		fprintf(out, ",\"after_idle_s\":%.6f", c->after_idle_s);
+		fst_json_str(j, "by", fst_close_by_name(c->by));
+		fst_json_str(j, "how", c->rst ? "rst" : "fin");
+		fst_json_seconds(j, "after_idle_s", c->after_idle_s);
 		if (c->reply_code) {
-			fprintf(out, ",\"reply_code\":%d", c->reply_code);
-			json_member(out, "reply_text", c->reply_text);
-			if (c->reply_text_truncated)
-				fputs(",\"reply_text_truncated\":true", out);
+			fst_json_int(j, "reply_code", c->reply_code);
+			fst_json_str(j, "reply_text", c->reply_text);
+			json_cut(j, "reply_text_truncated", c->reply_text_truncated);
 		}
 		break;
 	case FST_STREAM_VERDICT:
-		json_member(out, "kind", fst_verdict_name(r->verdict));
-		fprintf(out, ",\"final\":%s",
-			r->verdict_state == FST_VERDICT_FINAL ? "true" : "false");
-		json_member(out, "stalled_side", fst_stalled_side_name(r->stalled_side));
+		fst_json_str(j, "kind", fst_verdict_name(r->verdict));
+		fst_json_bool(j, "final", r->verdict_state == FST_VERDICT_FINAL);
+		fst_json_str(j, "stalled_side", fst_stalled_side_name(r->stalled_side));
 		fst_words_summary(r, words, sizeof(words));
-		json_member(out, "summary", words);
+		fst_json_str(j, "summary", words);
 		break;
 	case FST_STREAM_EVENT_COUNT:
 		break;
@@ -125,10 +124,15 @@ void fst_report_stream_line(FILE *out, bool jsonl, const struct fst_stream_line 
 
 	fst_time_format_iso(l->ts_us, when, sizeof(when));
 	if (jsonl) {
-		fprintf(out, "{\"time\":\"%s\",\"session\":%llu,\"event\":\"%s\"", when,
-			(unsigned long long)l->result->session->id, event_names[l->event]);
-		json_details(out, l);
-		fputs("}\n", out);
+		struct fst_json j = fst_json_make(out, FST_JSON_TIGHT);
+
+		fst_json_open(&j, NULL, '{');
+		fst_json_str(&j, "time", when);
+		fst_json_u64(&j, "session", l->result->session->id);
+		fst_json_str(&j, "event", event_names[l->event]);
+		json_details(&j, l);
+		fst_json_close(&j, '}');
+		fputc('\n', out);
 	} else {
 		fprintf(out, "%s session %llu %s", when, (unsigned long long)l->result->session->id,
 			event_names[l->event]);

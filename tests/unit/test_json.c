@@ -149,6 +149,18 @@ static void test_nesting_and_commas_compact(void **state)
 	free(got);
 }
 
+/* Tight: watch's event lines, no space anywhere. */
+static void test_nesting_and_commas_tight(void **state)
+{
+	char *got = document(FST_JSON_TIGHT);
+
+	(void)state;
+	assert_string_equal(got, "{\"name\":\"x\\\"y\",\"none\":null,"
+				 "\"big\":18446744073709551615,\"neg\":-421,\"yes\":true,"
+				 "\"no\":false,\"nil\":null,\"list\":[1.500000,{},[]]}");
+	free(got);
+}
+
 /* Pretty: a member per line, two spaces a level; an empty container
  * still closes on its own line (as the report has always written it). */
 static void test_nesting_and_commas_pretty(void **state)
@@ -229,6 +241,26 @@ static void test_seconds_digits_and_non_finite(void **state)
 	free(got);
 }
 
+static void test_fixed_decimals(void **state)
+{
+	struct sink k;
+	struct fst_json j;
+	char *got;
+
+	(void)state;
+	sink_open(&k);
+	j = fst_json_make(k.f, FST_JSON_TIGHT);
+	fst_json_open(&j, NULL, '[');
+	fst_json_fixed(&j, NULL, 12.5, 3);
+	fst_json_fixed(&j, NULL, 0.0004, 3);
+	fst_json_fixed(&j, NULL, 2.0, 0);
+	fst_json_fixed(&j, NULL, NAN, 3);
+	fst_json_close(&j, ']');
+	got = sink_text(&k);
+	assert_string_equal(got, "[12.500,0.000,2,null]");
+	free(got);
+}
+
 static void test_time_member(void **state)
 {
 	struct sink k;
@@ -293,6 +325,8 @@ int main(void)
 		cmocka_unit_test(test_string_high_bytes),
 		cmocka_unit_test(test_nesting_and_commas_spaced),
 		cmocka_unit_test(test_nesting_and_commas_compact),
+		cmocka_unit_test(test_nesting_and_commas_tight),
+		cmocka_unit_test(test_fixed_decimals),
 		cmocka_unit_test(test_nesting_and_commas_pretty),
 		cmocka_unit_test(test_pretty_deep_nesting_balances),
 		cmocka_unit_test(test_seconds_digits_and_non_finite),
