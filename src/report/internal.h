@@ -19,6 +19,12 @@ const char *report_verb_text(const struct fst_ftp_recorded_command *cmd);
  * when truncated, else "". Static. */
 const char *report_cut(bool truncated);
 
+/* The reply sent at ts_us (the one an idle gap began with), or NULL. */
+const struct fst_ftp_reply_rec *report_reply_at(const struct fst_ftp_session *s, int64_t ts_us);
+/* The estimate of s's server, or NULL. Borrowed from the analysis. */
+const struct fst_server_estimate *report_estimate_for(const struct fst_report_input *in,
+						      const struct fst_ftp_session *s);
+
 /* Calls emit with each line of r's timeline ("HH:MM:SS.ffffff  +offset
  * what"): commands, replies, transfers and the close in time order; a
  * long one shows its first and last entries around "... N entries ...".

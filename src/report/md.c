@@ -102,33 +102,14 @@ static void md_line(struct md *m, enum md_kind kind, const char *fmt, ...)
 		free(line);
 }
 
-/* The reply before an idle gap: after "226 Transfer complete.". */
-static const struct fst_ftp_reply_rec *reply_at(const struct fst_ftp_session *s, int64_t ts_us)
-{
-	for (size_t i = s->reply_count; i-- > 0;)
-		if (s->replies[i].ts_us == ts_us)
-			return &s->replies[i];
-	return NULL;
-}
-
-static const struct fst_server_estimate *estimate_for(const struct fst_report_input *in,
-						      const struct fst_ftp_session *s)
-{
-	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
-	     e = e->next)
-		if (fst_addr_equal(&e->addr, &s->server_addr) && e->port == s->server_port)
-			return e;
-	return NULL;
-}
-
 /* An idle timeout told step by step, as in the text report. */
 static void explain_idle_timeout(struct md *m, const struct fst_report_input *in,
 				 const struct fst_session_result *r)
 {
 	const struct fst_close_info *c = &r->close;
 	const struct fst_ftp_session *s = r->session;
-	const struct fst_ftp_reply_rec *before = reply_at(s, c->idle_since_us);
-	const struct fst_server_estimate *e = estimate_for(in, s);
+	const struct fst_ftp_reply_rec *before = report_reply_at(s, c->idle_since_us);
+	const struct fst_server_estimate *e = report_estimate_for(in, s);
 	int64_t fired = c->reply_code ? c->reply_ts_us : c->ts_us;
 	double idle = report_seconds(c->idle_since_us, fired);
 	char after[FST_FTP_TEXT_MAX + 32] = "";

@@ -70,8 +70,7 @@ static const char *color_off(const struct fst_report_input *in)
 	return in->color ? "\033[0m" : "";
 }
 
-/* The reply before an idle gap, in words: after "226 Transfer complete.". */
-static const struct fst_ftp_reply_rec *reply_at(const struct fst_ftp_session *s, int64_t ts_us)
+const struct fst_ftp_reply_rec *report_reply_at(const struct fst_ftp_session *s, int64_t ts_us)
 {
 	for (size_t i = s->reply_count; i-- > 0;)
 		if (s->replies[i].ts_us == ts_us)
@@ -79,7 +78,7 @@ static const struct fst_ftp_reply_rec *reply_at(const struct fst_ftp_session *s,
 	return NULL;
 }
 
-static const struct fst_server_estimate *estimate_for(const struct fst_report_input *in,
+const struct fst_server_estimate *report_estimate_for(const struct fst_report_input *in,
 						      const struct fst_ftp_session *s)
 {
 	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
@@ -97,8 +96,8 @@ static void explain_idle_timeout(FILE *out, const struct fst_report_input *in,
 {
 	const struct fst_close_info *c = &r->close;
 	const struct fst_ftp_session *s = r->session;
-	const struct fst_ftp_reply_rec *before = reply_at(s, c->idle_since_us);
-	const struct fst_server_estimate *e = estimate_for(in, s);
+	const struct fst_ftp_reply_rec *before = report_reply_at(s, c->idle_since_us);
+	const struct fst_server_estimate *e = report_estimate_for(in, s);
 	int64_t fired = c->reply_code ? c->reply_ts_us : c->ts_us;
 
 	fprintf(out, "  The client was idle for %.1f s", report_seconds(c->idle_since_us, fired));
