@@ -242,7 +242,9 @@ if [ -n "$BENCH_BASELINE" ]; then
 fi
 if ! skipped tcpdump && have tcpdump; then
 	tools+=(tcpdump)
-	cmd_of[tcpdump]="tcpdump -r $main -w /dev/null"
+	# As root, tcpdump hands its -w file to the user it drops to (chown):
+	# -Z root keeps /dev/null root's.
+	cmd_of[tcpdump]="tcpdump -Z root -r $main -w /dev/null"
 	runs_of[tcpdump]=$BENCH_RUNS
 fi
 if ! skipped tshark && have tshark; then
