@@ -48,6 +48,10 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 1
 
+# CMake's own make runs inside this one: without this, every step of the
+# build says "Entering directory".
+MAKEFLAGS += --no-print-directory
+
 .DEFAULT_GOAL := build
 # Targets run one after another; each CMake build is parallel inside.
 .NOTPARALLEL:
@@ -70,7 +74,8 @@ test-default:
 	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
 		-DFTPSTALL_WERROR=ON -DFTPSTALL_SANITIZE=OFF
 	$(CMAKE) --build $(BUILD_DIR) --parallel $(JOBS)
-	$(CTEST) --test-dir $(BUILD_DIR) $(CTEST_FLAGS)
+	@status=0; $(CTEST) --test-dir $(BUILD_DIR) $(CTEST_FLAGS) || status=$$?; \
+		sh tests/show-skipped.sh $(BUILD_DIR); exit $$status
 
 # The compiler is given as a cache variable rather than through CC, because
 # CC is only read when a build directory is first configured.
@@ -80,7 +85,8 @@ test-asan:
 		-DCMAKE_BUILD_TYPE=$(ASAN_BUILD_TYPE) \
 		-DFTPSTALL_SANITIZE=ON -DFTPSTALL_WERROR=ON
 	$(CMAKE) --build $(ASAN_DIR) --parallel $(JOBS)
-	$(ASAN_ENV) $(CTEST) --test-dir $(ASAN_DIR) $(CTEST_FLAGS)
+	@status=0; $(ASAN_ENV) $(CTEST) --test-dir $(ASAN_DIR) $(CTEST_FLAGS) || status=$$?; \
+		sh tests/show-skipped.sh $(ASAN_DIR); exit $$status
 
 check-gcc-clang:
 	@set -e; for cc in gcc clang; do \
