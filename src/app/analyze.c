@@ -20,11 +20,12 @@ struct analyze_opts {
 	const char *incidents_pcap;
 	const char *drop_user;
 	bool exit_code;
+	bool read_files; /* -r: tcpdump's habit; the arguments are files either way */
 };
 
 void usage_analyze(FILE *out)
 {
-	fprintf(out, "usage: ftpstall analyze [options] FILE...\n"
+	fprintf(out, "usage: ftpstall analyze [options] [-r] FILE...\n"
 		     "       ftpstall analyze [options] -i IFACE [BPF FILTER...]\n\n"
 		     "Reads pcap or pcapng files (several rotated files are read as one\n"
 		     "stream in timestamp order; '-' is standard input) or captures live\n"
@@ -32,7 +33,9 @@ void usage_analyze(FILE *out)
 		     "for how long, how the connection closed, and the server's timeouts.\n\n"
 		     "Options:\n");
 	options_pipeline_usage(out);
-	fprintf(out, "      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
+	fprintf(out, "  -r, --read               the arguments are capture files (the default\n"
+		     "                           without -i; as tcpdump -r and watch -r)\n"
+		     "      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
 		     "  -Z, --user USER          live: drop root privileges to USER once the\n"
 		     "                           capture device is open\n"
 		     "  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
@@ -52,6 +55,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 {
 	static const struct option long_options[] = {
 		OPTIONS_PIPELINE_LONG,
+		{ "read", no_argument, NULL, 'r' },
 		{ "duration", required_argument, NULL, 'D' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -65,7 +69,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" OPTIONS_PIPELINE_SHORT "f:o:Z:h", long_options,
+	while ((c = getopt_long(argc, argv, ":" OPTIONS_PIPELINE_SHORT "rf:o:Z:h", long_options,
 				NULL)) != -1) {
 		int shared = options_pipeline(&opts->pipe, c, optarg, "ftpstall analyze");
 
@@ -74,6 +78,9 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		if (shared > 0)
 			continue;
 		switch (c) {
+		case 'r':
+			opts->read_files = true;
+			break;
 		case 'D':
 			if (!parse_long(optarg, 1, 86400 * 365, &value))
 				goto bad_value;
@@ -102,6 +109,10 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			options_getopt_error("analyze", c, argv);
 			return -1;
 		}
+	}
+	if (opts->read_files && opts->pipe.interface) {
+		fprintf(stderr, "ftpstall analyze: -i and -r exclude each other\n");
+		return -1;
 	}
 	return 0;
 
