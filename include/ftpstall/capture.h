@@ -144,6 +144,20 @@ const struct fst_capture_stats *fst_capture_stats(struct fst_capture *cap);
  * cap, valid until fst_capture_free (later reads may append). */
 const char *fst_capture_warnings(const struct fst_capture *cap);
 
+/* What a capture reads: the DLT link type, libpcap's name and description
+ * of it ("EN10MB", "Ethernet"), and the snapshot length. The strings are
+ * static (libpcap's), never NULL. */
+struct fst_capture_link {
+	int linktype;
+	const char *name;
+	const char *description;
+	int snaplen;
+};
+
+/* Fills *out for a live capture (the first file's for files). Borrows
+ * cap. */
+void fst_capture_link_info(const struct fst_capture *cap, struct fst_capture_link *out);
+
 /* Describes the source: file names or "interface lo". Owned by cap,
  * valid until fst_capture_free. */
 const char *fst_capture_source_name(const struct fst_capture *cap);

@@ -236,6 +236,7 @@ int cmd_analyze(int argc, char **argv)
 		pipeline_close(&p);
 		return EXIT_STATUS_USAGE;
 	}
+	pipeline_say_listening(&p, opts.pipe.interface, "ftpstall analyze");
 	runtime_catch_signals();
 	pump.duration_us = opts.duration_s * FST_US_PER_SEC;
 	pipeline_pump(&p, &pump);

@@ -137,6 +137,18 @@ int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args
 	return 0;
 }
 
+void pipeline_say_listening(const struct pipeline *p, const char *interface, const char *cmd)
+{
+	struct fst_capture_link link;
+
+	if (!p->live)
+		return;
+	fst_capture_link_info(p->cap, &link);
+	fprintf(stderr, "%s: listening on %s, link-type %s (%s), snapshot length %d bytes\n", cmd,
+		interface, link.name, link.description, link.snaplen);
+	fflush(stderr);
+}
+
 void pipeline_finish(struct pipeline *p)
 {
 	if (p->finished)

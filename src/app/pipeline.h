@@ -73,6 +73,11 @@ struct pipeline_pump_cfg {
 int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args, int nargs,
 		  const char *cmd);
 
+/* Live: prints tcpdump's start line to stderr, "cmd: listening on lo,
+ * link-type EN10MB (Ethernet), snapshot length 262144 bytes", so the
+ * user sees the capture has begun and on what. Nothing for files. */
+void pipeline_say_listening(const struct pipeline *p, const char *interface, const char *cmd);
+
 /* Feeds packets through the layers until a stop signal, the end of the
  * input (with stop_at_end), the live duration, or on_round says so. At
  * the end of capture files it runs pipeline_finish, so every session has

@@ -404,6 +404,8 @@ int cmd_watch(int argc, char **argv)
 			goto out_close;
 		}
 	}
+	if (!w.tui) /* the screen would cover it */
+		pipeline_say_listening(&w.p, opts.pipe.interface, "ftpstall watch");
 	runtime_catch_signals();
 	run(&w);
 	fst_tui_free(w.tui);

@@ -333,6 +333,19 @@ out_free_cap:
 	return NULL;
 }
 
+void fst_capture_link_info(const struct fst_capture *cap, struct fst_capture_link *out)
+{
+	pcap_t *pcap = cap->live ? cap->live : cap->file_count ? cap->files[0].pcap : NULL;
+	const char *name, *description;
+
+	out->linktype = pcap ? pcap_datalink(pcap) : -1;
+	out->snaplen = pcap ? pcap_snapshot(pcap) : 0;
+	name = pcap_datalink_val_to_name(out->linktype);
+	description = pcap_datalink_val_to_description(out->linktype);
+	out->name = name ? name : "unknown";
+	out->description = description ? description : "unknown";
+}
+
 void fst_capture_free(struct fst_capture *cap)
 {
 	if (!cap)
