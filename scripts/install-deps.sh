@@ -8,7 +8,7 @@
 # Works as root, or as a user with non-interactive sudo; never reads stdin.
 set -eu
 
-BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka-dev"
+BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka-dev zlib1g-dev"
 # chromium renders the HTML report in test_html_render.sh; apt skips its
 # recommended fonts (--no-install-recommends), so name one font explicitly.
 TEST_PKGS="vsftpd tcpdump tshark python3 iproute2 tmux valgrind lftp chromium fonts-dejavu-core"

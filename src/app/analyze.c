@@ -28,7 +28,8 @@ void usage_analyze(FILE *out)
 	fprintf(out, "usage: ftpstall analyze [options] [-r] FILE...\n"
 		     "       ftpstall analyze [options] -i IFACE [BPF FILTER...]\n\n"
 		     "Reads pcap or pcapng files (several rotated files are read as one\n"
-		     "stream in timestamp order; '-' is standard input) or captures live\n"
+		     "stream in timestamp order; '-' is standard input; gzip-compressed\n"
+		     "files too, as tcpdump -z gzip leaves them) or captures live\n"
 		     "on an interface, and reports every FTP session: which side stalled,\n"
 		     "for how long, how the connection closed, and the server's timeouts.\n\n"
 		     "Options:\n");

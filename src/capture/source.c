@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "gzread.h"
+
 enum {
 	WARNINGS_SIZE = 4096,
 	SOURCE_NAME_SIZE = 512
@@ -27,8 +29,9 @@ enum {
 
 struct capture_file {
 	pcap_t *pcap;
-	char *read_buffer; /* stdio buffer of pcap's FILE; freed after it */
-	const char *path;  /* borrowed from the caller of open_files */
+	char *read_buffer;    /* stdio buffer of pcap's FILE; freed after it */
+	const char *path;     /* borrowed from the caller of open_files */
+	struct gz_stream *gz; /* gzip input: owned by pcap's FILE, until pcap_close */
 	int linktype;
 	struct pcap_pkthdr *pending_hdr; /* read ahead, not yet returned */
 	const u_char *pending_data;
@@ -133,30 +136,53 @@ static size_t read_buffer_size(size_t file_count)
 	return share < READ_BUFFER_MIN ? 0 : share;
 }
 
-/* Opens file->path ("-": standard input, left as libpcap sets it up) with
- * a read buffer of buffer_size bytes (0: stdio's default). */
+/* Opens file->path ("-": standard input) with a read buffer of
+ * buffer_size bytes (0: stdio's default). A gzip file (by its first byte,
+ * not its name) is read through gz_stream_open. */
 static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char *pcap_err)
 {
+	bool is_stdin = strcmp(file->path, "-") == 0;
 	pcap_t *pcap;
 	FILE *stream;
+	int first;
 
-	if (strcmp(file->path, "-") == 0 || buffer_size == 0)
-		return pcap_open_offline_with_tstamp_precision(
-			file->path, PCAP_TSTAMP_PRECISION_MICRO, pcap_err);
-	stream = fopen(file->path, "rb");
+	stream = is_stdin ? stdin : fopen(file->path, "rb");
 	if (!stream) {
 		snprintf(pcap_err, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
 		return NULL;
 	}
-	file->read_buffer = malloc(buffer_size);
-	if (file->read_buffer && setvbuf(stream, file->read_buffer, _IOFBF, buffer_size) != 0) {
-		free(file->read_buffer);
-		file->read_buffer = NULL;
+	if (!is_stdin && buffer_size > 0) {
+		file->read_buffer = malloc(buffer_size);
+		if (file->read_buffer &&
+		    setvbuf(stream, file->read_buffer, _IOFBF, buffer_size) != 0) {
+			free(file->read_buffer);
+			file->read_buffer = NULL;
+		}
+	}
+	first = getc(stream);
+	if (first != EOF)
+		ungetc(first, stream);
+	if (first == GZ_MAGIC0) {
+		FILE *plain = gz_stream_open(stream, &file->gz);
+
+		if (!plain) {
+			snprintf(pcap_err, PCAP_ERRBUF_SIZE, "out of memory");
+			if (!is_stdin)
+				fclose(stream);
+			return NULL;
+		}
+		stream = plain;
 	}
 	pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO,
 							pcap_err);
-	if (!pcap)
-		fclose(stream); /* libpcap leaves it open when it fails */
+	if (!pcap) {
+		/* libpcap leaves the stream open when it fails. */
+		if (file->gz && gz_stream_error(file->gz)[0])
+			snprintf(pcap_err, PCAP_ERRBUF_SIZE, "%s", gz_stream_error(file->gz));
+		file->gz = NULL;
+		if (stream != stdin)
+			fclose(stream);
+	}
 	return pcap;
 }
 
@@ -179,7 +205,9 @@ static bool read_ahead(struct fst_capture *cap, struct capture_file *file)
 	}
 	if (rc == PCAP_ERROR)
 		add_warning(cap, "%s: %s; stopped after %llu records", file->path,
-			    pcap_geterr(file->pcap), (unsigned long long)file->records);
+			    file->gz && gz_stream_error(file->gz)[0] ? gz_stream_error(file->gz) :
+								       pcap_geterr(file->pcap),
+			    (unsigned long long)file->records);
 	return false;
 }
 

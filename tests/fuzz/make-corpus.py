@@ -10,6 +10,7 @@ TCP segment sequences, and reply/command text.
 
 usage: tests/fuzz/make-corpus.py [REPO_ROOT]
 """
+import gzip
 import os
 import shutil
 import struct
@@ -258,6 +259,14 @@ def capture_corpus():
     write(d, "cut-record-header.pcap", good[:24 + 16 + len(eth(dia[0])) + 9])
     write(d, "bad-magic.pcap", b"\xde\xad\xbe\xef" + good[4:200])
     write(d, "unsupported-linktype.pcap", pcap_file(147, [eth(p) for p in dia[:3]]))
+
+    # Gzip-compressed (tcpdump -z gzip), whole, cut and with a wrong CRC;
+    # mtime 0 keeps the bytes the same from run to run.
+    gz = gzip.compress(good, mtime=0)
+    write(d, "synthetic.pcap.gz", gz)
+    write(d, "synthetic.pcapng.gz", gzip.compress(pcapng_file(1, [eth(p) for p in dia]), mtime=0))
+    write(d, "gzip-cut.pcap.gz", gz[:len(gz) * 2 // 3])
+    write(d, "gzip-bad-crc.pcap.gz", gz[:-8] + bytes(b ^ 0xFF for b in gz[-8:-4]) + gz[-4:])
     write(d, "caplen-huge.pcap", pcap_header(1) + struct.pack("<IIII", 1, 0, 0xFFFFFFF0, 60) + b"\0" * 60)
     write(d, "caplen-over-snaplen.pcap", pcap_header(1, snaplen=64) + pcap_record(0, eth(dia[3])))
     write(d, "wirelen-lt-caplen.pcap", pcap_header(1) + pcap_record(0, eth(dia[3]), wirelen=20))

@@ -1438,6 +1438,234 @@ static void assert_open_fails(const char *path)
 		fail_msg("errbuf '%s' does not name '%s'", errbuf, path);
 }
 
+/* ---- gzip-compressed files (tcpdump -z gzip) ---------------------- */
+
+/* gzip -c src > dst, with the shell: the way the files are made. */
+static void gzip_file(const char *src, const char *dst)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "gzip -c '%s' > '%s'", src, dst);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Keeps the first keep bytes of path. */
+static void cut_file(const char *path, off_t keep)
+{
+	assert_int_equal(truncate(path, keep), 0);
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/* Writes frames 1..count, time n s for frame n. */
+static void write_seq_file(const char *path, uint32_t count)
+{
+	struct pcapw *w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+
+	assert_non_null(w);
+	for (uint32_t n = 1; n <= count; n++)
+		write_seq_frame(w, PB_DLT_EN10MB, n);
+	assert_int_equal(pcapw_close(w), 0);
+}
+
+/* A gzipped capture, recognised by its magic (the name says .pcap), gives
+ * the plain file's packets, one by one, across many refills of both the
+ * compressed input and the decompressed stream. */
+static void test_file_gzip_same_packets(void **state)
+{
+	enum {
+		FRAMES = 15000
+	};
+	char plain[128], zipped[128], errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *a, *b;
+	struct fst_packet pa, pb;
+	uint32_t count = 0;
+
+	(void)state;
+	tmp_path(plain, sizeof(plain), "plain.pcap");
+	tmp_path(zipped, sizeof(zipped), "zipped-no-suffix.pcap");
+	write_seq_file(plain, FRAMES);
+	gzip_file(plain, zipped);
+	assert_true(file_size(zipped) < file_size(plain));
+
+	a = open_one(plain, errbuf);
+	if (!a)
+		fail_msg("open failed: %s", errbuf);
+	b = open_one(zipped, errbuf);
+	if (!b)
+		fail_msg("open of the gzip file failed: %s", errbuf);
+	for (;;) {
+		int ra = fst_capture_next(a, &pa), rb = fst_capture_next(b, &pb);
+
+		assert_int_equal(ra, rb);
+		if (ra != 1)
+			break;
+		count++;
+		assert_int_equal(pa.seq, pb.seq);
+		assert_int_equal(pa.ts_us, pb.ts_us);
+		assert_int_equal(pa.payload_len, pb.payload_len);
+		assert_memory_equal(pa.payload, pb.payload, pa.payload_caplen);
+	}
+	assert_int_equal(count, FRAMES);
+	assert_string_equal(fst_capture_warnings(b), "");
+	assert_int_equal(fst_capture_stats(b)->frames, FRAMES);
+	fst_capture_free(a);
+	fst_capture_free(b);
+}
+
+/* A rotated set with one file gzipped (tcpdump -z gzip has done the old
+ * one) and one not: merged in time order as if both were plain. */
+static void test_file_gzip_in_rotated_set(void **state)
+{
+	char a[128], agz[128], b[128], errbuf[FST_ERRBUF_SIZE];
+	const char *paths[2];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	uint32_t n, expect = 1;
+
+	(void)state;
+	tmp_path(a, sizeof(a), "rot-odd.pcap");
+	tmp_path(agz, sizeof(agz), "rot-odd.pcap.gz");
+	tmp_path(b, sizeof(b), "rot-even.pcap");
+	w = pcapw_open(a, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	for (n = 1; n <= 9; n += 2)
+		write_seq_frame(w, PB_DLT_EN10MB, n);
+	assert_int_equal(pcapw_close(w), 0);
+	gzip_file(a, agz);
+	w = pcapw_open(b, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	for (n = 2; n <= 10; n += 2)
+		write_seq_frame(w, PB_DLT_EN10MB, n);
+	assert_int_equal(pcapw_close(w), 0);
+
+	paths[0] = b;
+	paths[1] = agz;
+	cap = fst_capture_open_files(paths, 2, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	while (fst_capture_next(cap, &pkt) == 1)
+		assert_int_equal(pkt.seq, expect++);
+	assert_int_equal(expect, 11);
+	assert_string_equal(fst_capture_warnings(cap), "");
+	fst_capture_free(cap);
+}
+
+/* A .gz cut short: the packets before the cut, then the end of input with
+ * a warning naming the file and the reason, as for a cut plain file. */
+static void test_file_gzip_truncated(void **state)
+{
+	char plain[128], zipped[128], errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	uint32_t expect = 1;
+	const char *warn;
+
+	(void)state;
+	tmp_path(plain, sizeof(plain), "cut-src.pcap");
+	tmp_path(zipped, sizeof(zipped), "cut.pcap.gz");
+	write_seq_file(plain, 5000);
+	gzip_file(plain, zipped);
+	cut_file(zipped, file_size(zipped) / 2);
+
+	cap = open_one(zipped, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	while (fst_capture_next(cap, &pkt) == 1)
+		assert_int_equal(pkt.seq, expect++);
+	assert_true(expect > 100);
+	assert_true(expect < 5000);
+	assert_int_equal(fst_capture_next(cap, &pkt), -1);
+	warn = fst_capture_warnings(cap);
+	assert_non_null(strstr(warn, zipped));
+	if (!strstr(warn, "gzip data is truncated; stopped after"))
+		fail_msg("warning: %s", warn);
+	fst_capture_free(cap);
+}
+
+/* Damaged compressed data: the packets before it, then a warning that
+ * says the gzip data is corrupt. A damaged gzip header: open fails with
+ * the file and the reason. Only the gzip magic: the same. */
+static void test_file_gzip_corrupt(void **state)
+{
+	char plain[128], zipped[128], errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	const char *warn;
+	uint32_t expect = 1;
+	off_t size;
+	int crc0;
+	FILE *f;
+
+	(void)state;
+	tmp_path(plain, sizeof(plain), "bad-src.pcap");
+	tmp_path(zipped, sizeof(zipped), "bad.pcap.gz");
+	write_seq_file(plain, 5000);
+	gzip_file(plain, zipped);
+	size = file_size(zipped);
+	/* A wrong CRC-32 in the trailer: every record is read, then the
+	 * check fails. */
+	f = fopen(zipped, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseeko(f, size - 8, SEEK_SET), 0);
+	crc0 = fgetc(f);
+	assert_true(crc0 != EOF);
+	assert_int_equal(fseeko(f, size - 8, SEEK_SET), 0);
+	assert_int_equal(fputc(~crc0 & 0xff, f), ~crc0 & 0xff);
+	assert_int_equal(fclose(f), 0);
+	cap = open_one(zipped, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	while (fst_capture_next(cap, &pkt) == 1)
+		assert_int_equal(pkt.seq, expect++);
+	assert_int_equal(expect, 5001);
+	warn = fst_capture_warnings(cap);
+	assert_non_null(strstr(warn, zipped));
+	if (!strstr(warn, "corrupt gzip data (incorrect data check)"))
+		fail_msg("warning: %s", warn);
+	fst_capture_free(cap);
+
+	/* Garbage in the middle of the compressed data: whatever inflate or
+	 * libpcap make of it, the records before it and a warning. */
+	gzip_file(plain, zipped);
+	f = fopen(zipped, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseeko(f, size / 2, SEEK_SET), 0);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(fputc(0xff, f), 0xff);
+	assert_int_equal(fclose(f), 0);
+	cap = open_one(zipped, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	expect = 1;
+	while (fst_capture_next(cap, &pkt) == 1)
+		expect++;
+	assert_true(expect > 100);
+	assert_true(expect < 5001);
+	assert_non_null(strstr(fst_capture_warnings(cap), zipped));
+	fst_capture_free(cap);
+
+	/* The magic, then a compression method zlib does not know. */
+	assert_int_equal(
+		pcapw_write_file(zipped, "\x1f\x8b\x07\x00\x00\x00\x00\x00\x00\x03xxxx", 14), 0);
+	assert_null(open_one(zipped, errbuf));
+	assert_non_null(strstr(errbuf, zipped));
+	if (!strstr(errbuf, "corrupt gzip data"))
+		fail_msg("errbuf: %s", errbuf);
+	assert_int_equal(pcapw_write_file(zipped, "\x1f\x8b", 2), 0);
+	assert_null(open_one(zipped, errbuf));
+	assert_non_null(strstr(errbuf, zipped));
+	if (!strstr(errbuf, "gzip data is truncated"))
+		fail_msg("errbuf: %s", errbuf);
+}
+
 static void test_file_open_failures(void **state)
 {
 	static const char text[] = "220 This is not a capture\r\n"
@@ -1690,6 +1918,10 @@ int main(void)
 		cmocka_unit_test(test_file_unsupported_link_type),
 		cmocka_unit_test(test_file_stats),
 		cmocka_unit_test(test_file_no_packets),
+		cmocka_unit_test(test_file_gzip_same_packets),
+		cmocka_unit_test(test_file_gzip_in_rotated_set),
+		cmocka_unit_test(test_file_gzip_truncated),
+		cmocka_unit_test(test_file_gzip_corrupt),
 	};
 	int failed = 0;
 
