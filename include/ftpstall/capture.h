@@ -144,6 +144,12 @@ const struct fst_capture_stats *fst_capture_stats(struct fst_capture *cap);
  * cap, valid until fst_capture_free (later reads may append). */
 const char *fst_capture_warnings(const struct fst_capture *cap);
 
+/* Files: the bytes of the inputs read so far (of a gzip file, its
+ * compressed bytes) and their total size, for a progress display. *total
+ * is 0 when a size is unknown (standard input, a pipe); live, both are 0.
+ * Borrows cap. */
+void fst_capture_progress(const struct fst_capture *cap, uint64_t *done, uint64_t *total);
+
 /* What a capture reads: the DLT link type, libpcap's name and description
  * of it ("EN10MB", "Ethernet"), and the snapshot length. The strings are
  * static (libpcap's), never NULL. */

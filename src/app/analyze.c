@@ -10,6 +10,7 @@
 #include "options.h"
 #include "output.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "runtime.h"
 
 struct analyze_opts {
@@ -21,6 +22,7 @@ struct analyze_opts {
 	const char *drop_user;
 	bool exit_code;
 	bool read_files; /* -r: tcpdump's habit; the arguments are files either way */
+	bool no_progress;
 };
 
 void usage_analyze(FILE *out)
@@ -45,6 +47,7 @@ void usage_analyze(FILE *out)
 		     "      --exit-code          exit 1 when an incident was found, else 0\n"
 		     "      --write-incidents FILE  write the packets of the incident sessions\n"
 		     "                           (control and data connections) to FILE as pcap\n"
+		     "      --no-progress        no progress line (it shows only on a terminal)\n"
 		     "  -h, --help               show this help\n\n"
 		     "Exit status: 0 success (also when a file ends in a damaged record: the\n"
 		     "records before it are reported and a warning is printed), 1 incidents\n"
@@ -63,6 +66,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{ "exit-code", no_argument, NULL, 'E' },
 		{ "write-incidents", required_argument, NULL, 'W' },
 		{ "user", required_argument, NULL, 'Z' },
+		{ "no-progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -102,6 +106,9 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			break;
 		case 'Z':
 			opts->drop_user = optarg;
+			break;
+		case 'P':
+			opts->no_progress = true;
 			break;
 		case 'h':
 			usage_analyze(stdout);
@@ -214,11 +221,25 @@ static int write_incidents(const char *path, char **files, int file_count,
 	return EXIT_STATUS_OK;
 }
 
+struct analyze_round {
+	struct pipeline *p;
+	struct progress progress;
+};
+
+static bool show_progress(void *ctx)
+{
+	struct analyze_round *round = ctx;
+
+	progress_update(&round->progress, round->p);
+	return true;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	struct analyze_opts opts = { 0 };
 	struct pipeline_pump_cfg pump = { .stop_at_end = true, .wake_fd = -1 };
 	struct pipeline p;
+	struct analyze_round round = { .p = &p };
 	int status = EXIT_STATUS_OK;
 	int rc;
 
@@ -240,7 +261,12 @@ int cmd_analyze(int argc, char **argv)
 	pipeline_say_listening(&p, opts.pipe.interface, "ftpstall analyze");
 	runtime_catch_signals();
 	pump.duration_us = opts.duration_s * FST_US_PER_SEC;
+	if (!p.live && !opts.no_progress && isatty(STDERR_FILENO)) {
+		pump.on_round = show_progress;
+		pump.ctx = &round;
+	}
 	pipeline_pump(&p, &pump);
+	progress_clear(&round.progress);
 	pipeline_finish(&p);
 	if (pipeline_write_report(&p, opts.format, opts.output,
 				  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),

@@ -32,6 +32,7 @@ struct capture_file {
 	char *read_buffer;    /* stdio buffer of pcap's FILE; freed after it */
 	const char *path;     /* borrowed from the caller of open_files */
 	struct gz_stream *gz; /* gzip input: owned by pcap's FILE, until pcap_close */
+	uint64_t size;	      /* of the file as stored; 0: unknown */
 	int linktype;
 	struct pcap_pkthdr *pending_hdr; /* read ahead, not yet returned */
 	const u_char *pending_data;
@@ -142,6 +143,7 @@ static size_t read_buffer_size(size_t file_count)
 static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char *pcap_err)
 {
 	bool is_stdin = strcmp(file->path, "-") == 0;
+	struct stat st;
 	pcap_t *pcap;
 	FILE *stream;
 	int first;
@@ -159,6 +161,8 @@ static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char 
 			file->read_buffer = NULL;
 		}
 	}
+	if (!is_stdin && fstat(fileno(stream), &st) == 0 && S_ISREG(st.st_mode))
+		file->size = (uint64_t)st.st_size;
 	first = getc(stream);
 	if (first != EOF)
 		ungetc(first, stream);
@@ -359,6 +363,33 @@ struct fst_capture *fst_capture_open_live(const struct fst_capture_live_cfg *cfg
 out_free_cap:
 	fst_capture_free(cap);
 	return NULL;
+}
+
+void fst_capture_progress(const struct fst_capture *cap, uint64_t *done, uint64_t *total)
+{
+	bool unknown = false;
+
+	*done = 0;
+	*total = 0;
+	for (size_t i = 0; i < cap->file_count; i++) {
+		const struct capture_file *file = &cap->files[i];
+		uint64_t at = 0;
+
+		if (file->gz) {
+			at = gz_stream_consumed(file->gz);
+		} else if (file->pcap) {
+			off_t pos = ftello(pcap_file(file->pcap));
+
+			at = pos > 0 ? (uint64_t)pos : 0;
+		}
+		if (file->size && at > file->size)
+			at = file->size;
+		*done += at;
+		*total += file->size;
+		unknown = unknown || !file->size;
+	}
+	if (unknown)
+		*total = 0;
 }
 
 void fst_capture_link_info(const struct fst_capture *cap, struct fst_capture_link *out)

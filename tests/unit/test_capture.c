@@ -1666,6 +1666,45 @@ static void test_file_gzip_corrupt(void **state)
 		fail_msg("errbuf: %s", errbuf);
 }
 
+/* Progress over a rotated set, one file gzipped: the total is the files'
+ * stored sizes (compressed, for the .gz), done grows with the packets read
+ * and reaches the total at the end. */
+static void test_file_progress(void **state)
+{
+	char plain[128], zipped[128], other[128], errbuf[FST_ERRBUF_SIZE];
+	const char *paths[2];
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	uint64_t done, total, last = 0;
+	unsigned steps = 0;
+
+	(void)state;
+	tmp_path(plain, sizeof(plain), "prog-src.pcap");
+	tmp_path(zipped, sizeof(zipped), "prog.pcap.gz");
+	tmp_path(other, sizeof(other), "prog-other.pcap");
+	write_seq_file(plain, 20000);
+	gzip_file(plain, zipped);
+	write_seq_file(other, 20000);
+	paths[0] = zipped;
+	paths[1] = other;
+	cap = fst_capture_open_files(paths, 2, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	fst_capture_progress(cap, &done, &total);
+	assert_int_equal(total, (uint64_t)(file_size(zipped) + file_size(other)));
+	assert_true(done < total / 2);
+	while (fst_capture_next(cap, &pkt) == 1) {
+		fst_capture_progress(cap, &done, &total);
+		assert_true(done >= last);
+		steps += done > last;
+		last = done;
+	}
+	fst_capture_progress(cap, &done, &total);
+	assert_int_equal(done, total);
+	assert_true(steps > 4);
+	fst_capture_free(cap);
+}
+
 static void test_file_open_failures(void **state)
 {
 	static const char text[] = "220 This is not a capture\r\n"
@@ -1922,6 +1961,7 @@ int main(void)
 		cmocka_unit_test(test_file_gzip_in_rotated_set),
 		cmocka_unit_test(test_file_gzip_truncated),
 		cmocka_unit_test(test_file_gzip_corrupt),
+		cmocka_unit_test(test_file_progress),
 	};
 	int failed = 0;
 
