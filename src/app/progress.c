@@ -2,6 +2,8 @@
 #include "progress.h"
 
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "runtime.h"
 
@@ -36,6 +38,9 @@ void progress_update(struct progress *pr, const struct pipeline *p)
 	int64_t now = runtime_mono_us();
 	char done_text[32], total_text[32], rate_text[32], left_text[32] = "";
 	uint64_t done, total, sessions, incidents;
+	struct winsize ws;
+	char line[256];
+	int n;
 	double rate;
 
 	if (pr->start_us == 0) {
@@ -57,13 +62,21 @@ void progress_update(struct progress *pr, const struct pipeline *p)
 		if (rate > 0)
 			snprintf(left_text, sizeof(left_text), ", %.0f s left",
 				 (double)(total - done) / rate + 0.5);
-		fprintf(stderr, "\r%5.1f%% %s of %s, %s/s%s", 100.0 * (double)done / (double)total,
-			done_text, total_text, rate_text, left_text);
+		n = snprintf(line, sizeof(line), "%5.1f%% %s of %s, %s/s%s",
+			     100.0 * (double)done / (double)total, done_text, total_text, rate_text,
+			     left_text);
 	} else {
-		fprintf(stderr, "\r%s read, %s/s", done_text, rate_text);
+		n = snprintf(line, sizeof(line), "%s read, %s/s", done_text, rate_text);
 	}
-	fprintf(stderr, ", %llu session%s, %llu incident%s\033[K", (unsigned long long)sessions,
-		sessions == 1 ? "" : "s", (unsigned long long)incidents, incidents == 1 ? "" : "s");
+	if (n > 0 && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, ", %llu session%s, %llu incident%s",
+			 (unsigned long long)sessions, sessions == 1 ? "" : "s",
+			 (unsigned long long)incidents, incidents == 1 ? "" : "s");
+	/* A line that wraps could not be redrawn in place by "\r". */
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 &&
+	    ws.ws_col <= sizeof(line))
+		line[ws.ws_col - 1] = '\0';
+	fprintf(stderr, "\r%s\033[K", line);
 	fflush(stderr);
 	pr->drawn = true;
 }
