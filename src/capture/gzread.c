@@ -105,7 +105,7 @@ static int gz_close(void *cookie)
 	return rc;
 }
 
-FILE *gz_stream_open(FILE *in, struct gz_stream **state)
+FILE *fst_capture_gz_open(FILE *in, struct gz_stream **state)
 {
 	static const cookie_io_functions_t io = { .read = gz_read, .close = gz_close };
 	struct gz_stream *gz = calloc(1, sizeof(*gz));
@@ -130,12 +130,12 @@ out_free_gz:
 	return NULL;
 }
 
-const char *gz_stream_error(const struct gz_stream *gz)
+const char *fst_capture_gz_error(const struct gz_stream *gz)
 {
 	return gz->error;
 }
 
-uint64_t gz_stream_consumed(const struct gz_stream *gz)
+uint64_t fst_capture_gz_consumed(const struct gz_stream *gz)
 {
 	return gz->consumed;
 }

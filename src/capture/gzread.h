@@ -16,15 +16,15 @@ struct gz_stream;
 /* Returns a new read-only stream of the decompressed bytes of in (one or
  * more gzip members), free with fclose. Takes in: that fclose closes it
  * too, unless it is stdin. *state (owned by the stream, valid until its
- * fclose) answers gz_stream_error and gz_stream_consumed. NULL when out
+ * fclose) answers fst_capture_gz_error and fst_capture_gz_consumed. NULL when out
  * of memory; in is then left open. */
-FILE *gz_stream_open(FILE *in, struct gz_stream **state);
+FILE *fst_capture_gz_open(FILE *in, struct gz_stream **state);
 
 /* Why reading stopped early ("gzip data is truncated", "corrupt gzip
  * data (invalid distance too far back)", ...), or "" when it has not. */
-const char *gz_stream_error(const struct gz_stream *gz);
+const char *fst_capture_gz_error(const struct gz_stream *gz);
 
 /* Compressed bytes read from in so far. */
-uint64_t gz_stream_consumed(const struct gz_stream *gz);
+uint64_t fst_capture_gz_consumed(const struct gz_stream *gz);
 
 #endif

@@ -139,7 +139,7 @@ static size_t read_buffer_size(size_t file_count)
 
 /* Opens file->path ("-": standard input) with a read buffer of
  * buffer_size bytes (0: stdio's default). A gzip file (by its first byte,
- * not its name) is read through gz_stream_open. */
+ * not its name) is read through fst_capture_gz_open. */
 static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char *pcap_err)
 {
 	bool is_stdin = strcmp(file->path, "-") == 0;
@@ -167,7 +167,7 @@ static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char 
 	if (first != EOF)
 		ungetc(first, stream);
 	if (first == GZ_MAGIC0) {
-		FILE *plain = gz_stream_open(stream, &file->gz);
+		FILE *plain = fst_capture_gz_open(stream, &file->gz);
 
 		if (!plain) {
 			snprintf(pcap_err, PCAP_ERRBUF_SIZE, "out of memory");
@@ -181,8 +181,8 @@ static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char 
 							pcap_err);
 	if (!pcap) {
 		/* libpcap leaves the stream open when it fails. */
-		if (file->gz && gz_stream_error(file->gz)[0])
-			snprintf(pcap_err, PCAP_ERRBUF_SIZE, "%s", gz_stream_error(file->gz));
+		if (file->gz && fst_capture_gz_error(file->gz)[0])
+			snprintf(pcap_err, PCAP_ERRBUF_SIZE, "%s", fst_capture_gz_error(file->gz));
 		file->gz = NULL;
 		if (stream != stdin)
 			fclose(stream);
@@ -209,8 +209,9 @@ static bool read_ahead(struct fst_capture *cap, struct capture_file *file)
 	}
 	if (rc == PCAP_ERROR)
 		add_warning(cap, "%s: %s; stopped after %llu records", file->path,
-			    file->gz && gz_stream_error(file->gz)[0] ? gz_stream_error(file->gz) :
-								       pcap_geterr(file->pcap),
+			    file->gz && fst_capture_gz_error(file->gz)[0] ?
+				    fst_capture_gz_error(file->gz) :
+				    pcap_geterr(file->pcap),
 			    (unsigned long long)file->records);
 	return false;
 }
@@ -376,7 +377,7 @@ void fst_capture_progress(const struct fst_capture *cap, uint64_t *done, uint64_
 		uint64_t at = 0;
 
 		if (file->gz) {
-			at = gz_stream_consumed(file->gz);
+			at = fst_capture_gz_consumed(file->gz);
 		} else if (file->pcap) {
 			off_t pos = ftello(pcap_file(file->pcap));
 
