@@ -16,8 +16,8 @@ struct gz_stream;
 /* Returns a new read-only stream of the decompressed bytes of in (one or
  * more gzip members), free with fclose. Takes in: that fclose closes it
  * too, unless it is stdin. *state (owned by the stream, valid until its
- * fclose) answers fst_capture_gz_error and fst_capture_gz_consumed. NULL when out
- * of memory; in is then left open. */
+ * fclose) answers fst_capture_gz_error and fst_capture_gz_consumed.
+ * NULL when out of memory; in is then left open. */
 FILE *fst_capture_gz_open(FILE *in, struct gz_stream **state);
 
 /* Why reading stopped early ("gzip data is truncated", "corrupt gzip
