@@ -117,9 +117,15 @@ void fst_capture_free(struct fst_capture *cap);
  * fst_capture_warning); it is not an error. */
 int fst_capture_next(struct fst_capture *cap, struct fst_packet *pkt);
 
-/* Saves every frame read from now on to path as a pcap file (watch -w),
- * as captured, TCP or not. Returns FST_OK or an error with errbuf. */
-int fst_capture_save_to(struct fst_capture *cap, const char *path, char *errbuf);
+/* Saves every frame read from now on to out as a pcap file (watch and
+ * analyze -w), as captured, TCP or not. Takes out (closed by
+ * fst_capture_save_end or fst_capture_free, or here on failure); name
+ * is for messages. Returns FST_OK or an error with errbuf. */
+int fst_capture_save_to(struct fst_capture *cap, FILE *out, const char *name, char *errbuf);
+
+/* Flushes and closes the save file, if any. Returns FST_OK, or
+ * FST_ERR_IO with errbuf when a write failed. */
+int fst_capture_save_end(struct fst_capture *cap, char *errbuf);
 
 /* Decides whether a packet goes into an extract. */
 typedef bool (*fst_capture_keep_fn)(void *ctx, const struct fst_packet *pkt);

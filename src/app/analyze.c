@@ -19,6 +19,7 @@ struct analyze_opts {
 	enum fst_report_format format;
 	const char *output;
 	const char *incidents_pcap;
+	const char *save_path;
 	const char *drop_user;
 	bool exit_code;
 	bool read_files; /* -r: tcpdump's habit; the arguments are files either way */
@@ -42,17 +43,22 @@ void usage_analyze(FILE *out)
 		     "  -Z, --user USER          live: drop root privileges to USER once the\n"
 		     "                           capture device is open\n"
 		     "  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
-		     "  -o, --output FILE        write the report to FILE (atomically) instead of\n"
-		     "                           standard output\n"
+		     "  -o, --output FILE        write the report to FILE instead of standard\n"
+		     "                           output: a regular file (or a symlink's target)\n"
+		     "                           is replaced atomically, a device or FIFO\n"
+		     "                           written in place; the same for -w and\n"
+		     "                           --write-incidents\n"
 		     "      --exit-code          exit 1 when an incident was found, else 0\n"
 		     "      --write-incidents FILE  write the packets of the incident sessions\n"
 		     "                           (control and data connections) to FILE as pcap\n"
+		     "  -w, --write FILE         also save every frame read (live: captured) to\n"
+		     "                           FILE as pcap, as tcpdump -w\n"
 		     "      --no-progress        no progress line (it shows only on a terminal)\n"
 		     "  -h, --help               show this help\n\n"
 		     "Exit status: 0 success (also when a file ends in a damaged record: the\n"
 		     "records before it are reported and a warning is printed), 1 incidents\n"
 		     "found (with --exit-code only), 2 usage error, unreadable input, or a\n"
-		     "report or --write-incidents file that cannot be written.\n");
+		     "report, -w or --write-incidents file that cannot be written.\n");
 }
 
 static int parse_options(int argc, char **argv, struct analyze_opts *opts)
@@ -65,6 +71,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{ "output", required_argument, NULL, 'o' },
 		{ "exit-code", no_argument, NULL, 'E' },
 		{ "write-incidents", required_argument, NULL, 'W' },
+		{ "write", required_argument, NULL, 'w' },
 		{ "user", required_argument, NULL, 'Z' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -74,7 +81,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" OPTIONS_PIPELINE_SHORT "rf:o:Z:h", long_options,
+	while ((c = getopt_long(argc, argv, ":" OPTIONS_PIPELINE_SHORT "rf:o:w:Z:h", long_options,
 				NULL)) != -1) {
 		int shared = options_pipeline(&opts->pipe, c, optarg, "ftpstall analyze");
 
@@ -103,6 +110,9 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			break;
 		case 'W':
 			opts->incidents_pcap = optarg;
+			break;
+		case 'w':
+			opts->save_path = optarg;
 			break;
 		case 'Z':
 			opts->drop_user = optarg;
@@ -258,6 +268,10 @@ int cmd_analyze(int argc, char **argv)
 		pipeline_close(&p);
 		return EXIT_STATUS_USAGE;
 	}
+	if (opts.save_path && pipeline_save_begin(&p, opts.save_path, "ftpstall analyze") != 0) {
+		pipeline_close(&p);
+		return EXIT_STATUS_USAGE;
+	}
 	pipeline_say_listening(&p, opts.pipe.interface, "ftpstall analyze");
 	runtime_catch_signals();
 	pump.duration_us = opts.duration_s * FST_US_PER_SEC;
@@ -268,6 +282,8 @@ int cmd_analyze(int argc, char **argv)
 	pipeline_pump(&p, &pump);
 	progress_clear(&round.progress);
 	pipeline_finish(&p);
+	if (pipeline_save_end(&p, "ftpstall analyze") != 0)
+		status = EXIT_STATUS_USAGE;
 	if (pipeline_write_report(&p, opts.format, opts.output,
 				  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 				  "ftpstall analyze") != 0)

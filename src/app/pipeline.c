@@ -284,6 +284,10 @@ void pipeline_close(struct pipeline *p)
 	fst_ftp_free(p->ftp);
 	fst_analysis_free(p->analysis);
 	fst_capture_free(p->cap);
+	if (p->saving) {
+		p->save.file = NULL; /* closed with the capture */
+		output_abort(&p->save);
+	}
 	memset(p, 0, sizeof(*p));
 }
 
@@ -328,6 +332,45 @@ int pipeline_write_report(struct pipeline *p, enum fst_report_format format, con
 	    output_commit(&out, false, errbuf) != FST_OK) {
 		output_abort(&out);
 		fprintf(stderr, "%s: %s: writing the report failed\n", cmd, path);
+		return -1;
+	}
+	return 0;
+}
+
+int pipeline_save_begin(struct pipeline *p, const char *path, const char *cmd)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	FILE *f = output_open(&p->save, path, (const char *const *)p->files, p->file_count, errbuf);
+
+	if (!f) {
+		fprintf(stderr, "%s: -w %s\n", cmd, errbuf);
+		return -1;
+	}
+	if (fst_capture_save_to(p->cap, f, path, errbuf) != FST_OK) {
+		p->save.file = NULL; /* closed by the capture */
+		output_abort(&p->save);
+		fprintf(stderr, "%s: -w %s\n", cmd, errbuf);
+		return -1;
+	}
+	p->save.file = NULL; /* the capture owns the stream now */
+	p->saving = true;
+	return 0;
+}
+
+int pipeline_save_end(struct pipeline *p, const char *cmd)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+
+	if (!p->saving)
+		return 0;
+	p->saving = false;
+	if (fst_capture_save_end(p->cap, errbuf) != FST_OK) {
+		output_abort(&p->save);
+		fprintf(stderr, "%s: -w %s: %s\n", cmd, p->save.path, errbuf);
+		return -1;
+	}
+	if (output_commit(&p->save, true, errbuf) != FST_OK) {
+		fprintf(stderr, "%s: -w %s\n", cmd, errbuf);
 		return -1;
 	}
 	return 0;

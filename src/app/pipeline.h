@@ -11,6 +11,7 @@
 #include "ftpstall/ftp.h"
 #include "ftpstall/report.h"
 #include "ftpstall/tcp.h"
+#include "output.h"
 
 /* Live: how often idle flows are checked (and the caller's on_tick runs)
  * when no packet arrives. Screen refreshes and idle checks a few times a
@@ -51,6 +52,8 @@ struct pipeline {
 	bool finished;		/* pipeline_finish ran */
 	bool have_held;
 	struct fst_packet held; /* replay: the next packet, not yet due */
+	bool saving;		/* -w: the capture writes every frame to save */
+	struct output save;
 };
 
 /* The caller's part of pipeline_pump. */
@@ -90,7 +93,18 @@ void pipeline_ftp_event(void *pipeline, const struct fst_ftp_event *ev);
 /* Ends every flow (end of input) and settles the analysis; once. */
 void pipeline_finish(struct pipeline *p);
 
+/* Closes everything; a -w file not yet ended by pipeline_save_end is
+ * discarded (a device or FIFO just closed). */
 void pipeline_close(struct pipeline *p);
+
+/* -w: from now on every frame read is also written to path as pcap,
+ * through output_open's rules. Returns 0, or prints "cmd: -w reason" and
+ * returns -1. */
+int pipeline_save_begin(struct pipeline *p, const char *path, const char *cmd);
+
+/* Completes the -w file (renamed into place if it replaces one). Returns
+ * 0 (also without -w), or prints why and returns -1. */
+int pipeline_save_end(struct pipeline *p, const char *cmd);
 
 /* The report input for the pipeline's current state. */
 void pipeline_report_input(struct pipeline *p, struct fst_report_input *in, bool color);

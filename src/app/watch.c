@@ -73,8 +73,9 @@ void usage_watch(FILE *out)
 		"  -f, --format FORMAT      event lines as text (default) or jsonl\n"
 		"  -v, --verbose            event lines include commands and replies\n"
 		"  -w, --write FILE         also save the captured packets to FILE (pcap)\n"
+		"                           (files, devices, FIFOs, links: as analyze -o)\n"
 		"  -Z, --user USER          drop root privileges to USER once the capture\n"
-		"                           device (and -w file) are open\n"
+		"                           device is open (the -w file is opened after)\n"
 		"  -h, --help               show this help\n\n"
 		"Keys: arrows or j/k select, Enter details, Esc back, q quit, s sort,\n"
 		"/ filter, p pause the display, w write the report, ? help.\n\n"
@@ -381,12 +382,13 @@ int cmd_watch(int argc, char **argv)
 	opts.pipe.tap_ctx = &w;
 	if (pipeline_open(&w.p, &opts.pipe, argv + optind, argc - optind, "ftpstall watch") != 0)
 		return EXIT_STATUS_USAGE;
-	if (opts.save_path && fst_capture_save_to(w.p.cap, opts.save_path, errbuf) != FST_OK) {
-		fprintf(stderr, "ftpstall watch: -w %s\n", errbuf);
+	if (opts.drop_user && runtime_drop_privileges(opts.drop_user, "ftpstall watch") != 0) {
 		status = EXIT_STATUS_USAGE;
 		goto out_close;
 	}
-	if (opts.drop_user && runtime_drop_privileges(opts.drop_user, "ftpstall watch") != 0) {
+	/* After -Z, as tcpdump does: the file is the user's, and the rename
+	 * at the end needs no more rights than the start had. */
+	if (opts.save_path && pipeline_save_begin(&w.p, opts.save_path, "ftpstall watch") != 0) {
 		status = EXIT_STATUS_USAGE;
 		goto out_close;
 	}
@@ -417,6 +419,8 @@ int cmd_watch(int argc, char **argv)
 		    0)
 			status = EXIT_STATUS_USAGE;
 	}
+	if (pipeline_save_end(&w.p, "ftpstall watch") != 0)
+		status = EXIT_STATUS_USAGE;
 	if (fst_capture_warnings(w.p.cap)[0])
 		fprintf(stderr, "ftpstall watch: warning: %s", fst_capture_warnings(w.p.cap));
 out_close:

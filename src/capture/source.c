@@ -581,7 +581,7 @@ const char *fst_capture_source_name(const struct fst_capture *cap)
 	return cap->source_name;
 }
 
-int fst_capture_save_to(struct fst_capture *cap, const char *path, char *errbuf)
+int fst_capture_save_to(struct fst_capture *cap, FILE *out, const char *name, char *errbuf)
 {
 	pcap_t *handle = cap->live ? cap->live : cap->files[0].pcap;
 
@@ -591,12 +591,30 @@ int fst_capture_save_to(struct fst_capture *cap, const char *path, char *errbuf)
 				fst_errbuf_set(
 					errbuf,
 					"%s: link types of the inputs differ; cannot save one pcap",
-					path);
+					name);
+				fclose(out);
 				return FST_ERR_UNSUPPORTED;
 			}
-	cap->saver = pcap_dump_open(handle, path);
+	cap->saver = pcap_dump_fopen(handle, out);
 	if (!cap->saver) {
-		fst_errbuf_set(errbuf, "%s: %s", path, pcap_geterr(handle));
+		fst_errbuf_set(errbuf, "%s: %s", name, pcap_geterr(handle));
+		fclose(out);
+		return FST_ERR_IO;
+	}
+	return FST_OK;
+}
+
+int fst_capture_save_end(struct fst_capture *cap, char *errbuf)
+{
+	bool failed;
+
+	if (!cap || !cap->saver)
+		return FST_OK;
+	failed = pcap_dump_flush(cap->saver) != 0 || ferror(pcap_dump_file(cap->saver));
+	pcap_dump_close(cap->saver);
+	cap->saver = NULL;
+	if (failed) {
+		fst_errbuf_set(errbuf, "writing the saved packets failed");
 		return FST_ERR_IO;
 	}
 	return FST_OK;
