@@ -319,7 +319,9 @@ int fst_client_netrc_find(const char *path, const char *host, const char *user, 
 	bool matched = false;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO without a writer must not block the open; the
+	 * fstat below refuses it. Regular files read the same either way. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;

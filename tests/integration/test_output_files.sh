@@ -16,7 +16,10 @@
 #   - a symlink to the input capture: exit 2, "one of the input captures";
 #   - no temporary file is left behind.
 # Once (analyze -o): a FIFO nobody reads is refused with exit 2 after a
-# bounded wait instead of blocking for ever.
+# bounded wait instead of blocking for ever. upload only reads local
+# files: a FIFO or a device as FILE or as --netrc-file is refused at once
+# with exit 2 and one line naming it (a FIFO used to block the netrc
+# read for ever).
 #
 # Exit 0 pass, 1 fail, 77 skipped (not root: mknod needs it). About 10 s.
 
@@ -154,3 +157,24 @@ t0=$SECONDS
 expect_refused analyze-o "$work/lonely" "FIFO has no reader"
 ((SECONDS - t0 < 15)) || fail "waited $((SECONDS - t0)) s for a FIFO reader"
 echo "ok: a FIFO without a reader is refused"
+
+# upload's local inputs: refused before any connection (port 1 is never
+# reached), without waiting for a FIFO's writer.
+null=$work/analyze-o/null
+for args in "$work/lonely /etc/hostname" "$null /etc/hostname" "- $work/lonely" "- $null"; do
+	read -r netrc file <<<"$args"
+	opts=()
+	[[ $netrc != - ]] && opts=(--netrc-file "$netrc")
+	rc=0
+	t0=$SECONDS
+	timeout 10 "$ftpstall" upload "${opts[@]}" "$file" ftp://user@127.0.0.1:1/ >/dev/null \
+		2>"$work/err" || rc=$?
+	named=$file
+	[[ $netrc != - ]] && named=$netrc
+	((rc == 2)) || fail "upload with $named: exit $rc, expected 2: $(cat "$work/err")"
+	((SECONDS - t0 < 3)) || fail "upload with $named took $((SECONDS - t0)) s"
+	(($(wc -l <"$work/err") == 1)) && grep -qF -- "$named" "$work/err" &&
+		grep -q "not a regular file" "$work/err" ||
+		fail "upload with $named: $(cat "$work/err")"
+done
+echo "ok: upload refuses a FIFO or a device as FILE or --netrc-file"
