@@ -131,6 +131,16 @@ static int open_through(struct output *o, const struct stat *st, char *errbuf)
 	return fd;
 }
 
+/* Gives the new file st's owner, or at least its group. Best effort:
+ * without the right, the file stays ours, as any new file would be. */
+static void keep_owner(int fd, const struct stat *st)
+{
+	if (fchown(fd, st->st_uid, st->st_gid) == 0)
+		return;
+	if (fchown(fd, (uid_t)-1, st->st_gid) != 0)
+		return; /* the group is not ours to give either */
+}
+
 static int open_replace(struct output *o, const struct stat *st, char *errbuf)
 {
 	mode_t mode;
@@ -154,8 +164,11 @@ static int open_replace(struct output *o, const struct stat *st, char *errbuf)
 		return -1;
 	}
 	if (st) {
-		/* Replacing keeps the file's permissions. */
+		/* Replacing keeps the file's permissions, and its owner where we
+		 * may (root): a report refreshed by root stays the user's. */
 		mode = st->st_mode & 07777;
+		if (st->st_uid != geteuid() || st->st_gid != getegid())
+			keep_owner(fd, st);
 	} else {
 		/* mkstemp makes 0600; a new report is as readable as any new file. */
 		mode_t mask = umask(0);

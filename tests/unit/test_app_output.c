@@ -141,6 +141,16 @@ static void test_regular_keeps_mode(void **state)
 	assert_int_equal(stat(at("reg"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
 	assert_int_equal(entries(), 1);
+
+	/* Root keeps another user's file theirs. */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(at("reg"), 4321, 4322), 0);
+		assert_int_equal(write_out(at("reg"), "newer", NULL, 0, errbuf), FST_OK);
+		assert_int_equal(stat(at("reg"), &st), 0);
+		assert_int_equal(st.st_uid, 4321);
+		assert_int_equal(st.st_gid, 4322);
+		assert_int_equal(st.st_mode & 07777, 0640);
+	}
 }
 
 static void test_new_file_gets_umask_mode(void **state)
