@@ -664,7 +664,7 @@ int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_c
 		pcap_dump((u_char *)dumper, file->pending_hdr, file->pending_data);
 		(*written)++;
 	}
-	if (pcap_dump_flush(dumper) != 0) {
+	if (pcap_dump_flush(dumper) != 0 || ferror(pcap_dump_file(dumper))) {
 		fst_errbuf_set(errbuf, "writing the extract failed");
 		rc = FST_ERR_IO;
 	}

@@ -5,6 +5,7 @@
 # four writers:
 #   - a character device made with mknod (a private /dev/null twin):
 #     written through, exit 0, still a character device 1,3 afterwards;
+#   - a /dev/full twin: the write fails, exit 2 with one line naming it;
 #   - a FIFO with a background `cat` reading it: the reader gets exactly
 #     what a new file gets, exit 0, still a FIFO;
 #   - a symlink to a regular file: the target holds the new output, the
@@ -98,6 +99,12 @@ for writer in analyze-o incidents analyze-w watch-w; do
 	((rc == 0)) || fail "$writer to a device: exit $rc: $(cat "$work/err")"
 	[[ -c $d/null && $(stat -c %t,%T "$d/null") == 1,3 ]] ||
 		fail "$writer replaced the device node: $(ls -l "$d/null")"
+
+	# A device that refuses writes (a /dev/full twin): a failure, exit 2.
+	mknod "$d/full" c 1 7
+	expect_refused "$writer" "$d/full" "failed"
+	[[ -c $d/full && $(stat -c %t,%T "$d/full") == 1,7 ]] ||
+		fail "$writer replaced the /dev/full twin: $(ls -l "$d/full")"
 
 	# A FIFO with a reader: the reader gets the output.
 	mkfifo "$d/fifo"
