@@ -5,6 +5,7 @@
 #ifndef FTPSTALL_CAPTURE_H
 #define FTPSTALL_CAPTURE_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "ftpstall/common.h"
@@ -133,10 +134,18 @@ typedef bool (*fst_capture_keep_fn)(void *ctx, const struct fst_packet *pkt);
 /* Reads the files again (merged in time order, like fst_capture_open_files)
  * and writes every frame whose TCP packet keep() accepts to out as a
  * pcap file, unchanged. Takes out and closes it. Standard input cannot
- * be read twice. Returns FST_OK and the frame count in *written, or an
- * error with errbuf. */
+ * be read twice. cancel (borrowed, may be NULL) is polled between frames:
+ * once it is set the extract stops and returns FST_ERR_CANCELLED, what
+ * was written being incomplete. Returns FST_OK and the frame count in
+ * *written, or an error with errbuf. */
 int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
-			void *ctx, uint64_t *written, char *errbuf);
+			void *ctx, const volatile sig_atomic_t *cancel, uint64_t *written,
+			char *errbuf);
+
+/* Files: how far reading has got, in bytes of the capture files (*read)
+ * and their total size (*total; 0 when a file's size is unknown, as for
+ * standard input). Live: both 0. */
+void fst_capture_progress(const struct fst_capture *cap, uint64_t *read, uint64_t *total);
 
 /* The pcap handle's selectable fd for live captures, else -1. */
 int fst_capture_fd(const struct fst_capture *cap);

@@ -26,6 +26,7 @@ enum fst_err {
 	FST_ERR_UNSUPPORTED = -4,
 	FST_ERR_ARG = -5,
 	FST_ERR_LIMIT = -6,
+	FST_ERR_CANCELLED = -7, /* the caller's cancel flag was set */
 };
 
 #define FST_ERRBUF_SIZE 512

@@ -31,7 +31,16 @@ struct fst_report_input {
 	const struct fst_ftp_stats *ftp_stats;
 	const char *capture_warnings; /* lines, or "" */
 	bool live;
+	/* Stopped by the user before the end of the files (analyze
+	 * --partial): the report covers bytes_read of the files'
+	 * bytes_total (0 when unknown). */
+	bool interrupted;
+	uint64_t bytes_read, bytes_total;
 };
+
+/* "interrupted after N of M bytes" (or "after N bytes" when M is
+ * unknown) into buf, as snprintf does. */
+void fst_report_interrupted_words(const struct fst_report_input *in, char *buf, size_t size);
 
 /* The words for a result, made from its facts (verdict, close, decisive
  * gap, server profile): the one-sentence summary, and what to change

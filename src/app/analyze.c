@@ -24,6 +24,7 @@ struct analyze_opts {
 	bool exit_code;
 	bool read_files; /* -r: tcpdump's habit; the arguments are files either way */
 	bool no_progress;
+	bool partial;
 };
 
 void usage_analyze(FILE *out)
@@ -37,28 +38,35 @@ void usage_analyze(FILE *out)
 		     "for how long, how the connection closed, and the server's timeouts.\n\n"
 		     "Options:\n");
 	options_pipeline_usage(out);
-	fprintf(out, "  -r, --read               the arguments are capture files (the default\n"
-		     "                           without -i; as tcpdump -r and watch -r)\n"
-		     "      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
-		     "  -Z, --user USER          live: drop root privileges to USER once the\n"
-		     "                           capture device is open\n"
-		     "  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
-		     "  -o, --output FILE        write the report to FILE instead of standard\n"
-		     "                           output: a regular file (or a symlink's target)\n"
-		     "                           is replaced atomically, a device or FIFO\n"
-		     "                           written in place; the same for -w and\n"
-		     "                           --write-incidents\n"
-		     "      --exit-code          exit 1 when an incident was found, else 0\n"
-		     "      --write-incidents FILE  write the packets of the incident sessions\n"
-		     "                           (control and data connections) to FILE as pcap\n"
-		     "  -w, --write FILE         also save every frame read (live: captured) to\n"
-		     "                           FILE as pcap, as tcpdump -w\n"
-		     "      --no-progress        no progress line (it shows only on a terminal)\n"
-		     "  -h, --help               show this help\n\n"
-		     "Exit status: 0 success (also when a file ends in a damaged record: the\n"
-		     "records before it are reported and a warning is printed), 1 incidents\n"
-		     "found (with --exit-code only), 2 usage error, unreadable input, or a\n"
-		     "report, -w or --write-incidents file that cannot be written.\n");
+	fprintf(out,
+		"  -r, --read               the arguments are capture files (the default\n"
+		"                           without -i; as tcpdump -r and watch -r)\n"
+		"      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
+		"  -Z, --user USER          live: drop root privileges to USER once the\n"
+		"                           capture device is open\n"
+		"  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
+		"  -o, --output FILE        write the report to FILE instead of standard\n"
+		"                           output: a regular file (or a symlink's target)\n"
+		"                           is replaced atomically, a device or FIFO\n"
+		"                           written in place; the same for -w and\n"
+		"                           --write-incidents\n"
+		"      --exit-code          exit 1 when an incident was found, 4 when the\n"
+		"                           input held no FTP session at all, else 0\n"
+		"      --partial            files: on Ctrl-C, still write the report of what\n"
+		"                           was read, marked as interrupted\n"
+		"      --write-incidents FILE  write the packets of the incident sessions\n"
+		"                           (control and data connections) to FILE as pcap\n"
+		"  -w, --write FILE         also save every frame read (live: captured) to\n"
+		"                           FILE as pcap, as tcpdump -w\n"
+		"      --no-progress        no progress line (it shows only on a terminal)\n"
+		"  -h, --help               show this help\n\n"
+		"Exit status: 0 success (also when a file ends in a damaged record: the\n"
+		"records before it are reported and a warning is printed; live, also\n"
+		"when Ctrl-C ends the capture), 1 incidents found (with --exit-code\n"
+		"only), 2 usage error, unreadable input, or a report, -w or\n"
+		"--write-incidents file that cannot be written, 4 no FTP session in the input (with\n"
+		"--exit-code only), 130 files: interrupted by Ctrl-C (SIGINT) or\n"
+		"SIGTERM; no file is written, except the report with --partial.\n");
 }
 
 static int parse_options(int argc, char **argv, struct analyze_opts *opts)
@@ -70,6 +78,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "exit-code", no_argument, NULL, 'E' },
+		{ "partial", no_argument, NULL, 'P' },
 		{ "write-incidents", required_argument, NULL, 'W' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "user", required_argument, NULL, 'Z' },
@@ -107,6 +116,9 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			break;
 		case 'E':
 			opts->exit_code = true;
+			break;
+		case 'P':
+			opts->partial = true;
 			break;
 		case 'W':
 			opts->incidents_pcap = optarg;
@@ -183,14 +195,14 @@ static bool keep_incident_packet(void *ctx, const struct fst_packet *pkt)
 	return false;
 }
 
-/* Writes the packets of every incident session to path. Returns an exit
- * status. */
-static int write_incidents(const char *path, char **files, int file_count,
+/* Writes the packets of every incident session into a temporary file
+ * beside path (out), left for the caller to commit or abort. Stops when
+ * a signal asks to. Returns an exit status. */
+static int write_incidents(struct output *out, const char *path, char **files, int file_count,
 			   struct fst_analysis *analysis)
 {
 	struct incident_tuples tuples = { 0 };
 	char errbuf[FST_ERRBUF_SIZE];
-	struct output out;
 	uint64_t written = 0;
 	FILE *f;
 	int rc;
@@ -209,22 +221,70 @@ static int write_incidents(const char *path, char **files, int file_count,
 					  &s->transfers[i].data_server_addr,
 					  s->transfers[i].data_server_port);
 	}
-	f = output_open(&out, path, (const char *const *)files, (size_t)file_count, errbuf);
+	f = output_open(out, path, (const char *const *)files, (size_t)file_count, errbuf);
 	if (!f) {
 		fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
+		memset(out, 0, sizeof(*out)); /* nothing for output_abort to remove */
 		free(tuples.items);
 		return EXIT_STATUS_USAGE;
 	}
 	rc = fst_capture_extract((const char *const *)files, (size_t)file_count, f,
-				 keep_incident_packet, &tuples, &written, errbuf);
+				 keep_incident_packet, &tuples, &runtime_stop_requested, &written,
+				 errbuf);
 	free(tuples.items);
+	out->file = NULL; /* closed by the extract */
+	if (rc == FST_ERR_CANCELLED)
+		return EXIT_STATUS_INTERRUPTED;
 	if (rc != FST_OK) {
-		out.file = NULL; /* closed by the extract */
-		output_abort(&out);
 		fprintf(stderr, "ftpstall analyze: --write-incidents %s: %s\n", path, errbuf);
 		return EXIT_STATUS_USAGE;
 	}
-	if (output_commit(&out, true, errbuf) != FST_OK) {
+	return EXIT_STATUS_OK;
+}
+
+/* Writes the report to stdout, or into a temporary file beside path
+ * (out) for the caller to commit. Returns an exit status. */
+static int write_report(struct pipeline *p, const struct analyze_opts *opts, bool interrupted,
+			struct output *out)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	struct fst_report_input in;
+	FILE *f = stdout;
+
+	pipeline_report_input(p, &in,
+			      !opts->output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+	if (interrupted) {
+		in.interrupted = true;
+		fst_capture_progress(p->cap, &in.bytes_read, &in.bytes_total);
+	}
+	if (opts->output) {
+		f = output_open(out, opts->output, (const char *const *)p->files, p->file_count,
+				errbuf);
+		if (!f) {
+			fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
+			memset(out, 0, sizeof(*out)); /* nothing for output_abort to remove */
+			return EXIT_STATUS_USAGE;
+		}
+	}
+	if (fst_report_write(f, opts->format, &in) != FST_OK || fflush(f) != 0 || ferror(f)) {
+		fprintf(stderr, "ftpstall analyze: %s: writing the report failed\n",
+			opts->output ? opts->output : "standard output");
+		return EXIT_STATUS_USAGE;
+	}
+	return EXIT_STATUS_OK;
+}
+
+/* Renames a finished file into place; nothing when out was not used. */
+static int commit(struct output *out)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	int rc;
+
+	if (!out->path)
+		return EXIT_STATUS_OK;
+	rc = output_commit(out, out->file == NULL, errbuf);
+	memset(out, 0, sizeof(*out)); /* renamed or removed: nothing left to abort */
+	if (rc != FST_OK) {
 		fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
 		return EXIT_STATUS_USAGE;
 	}
@@ -244,13 +304,28 @@ static bool show_progress(void *ctx)
 	return true;
 }
 
+/* The --exit-code status of a complete run. */
+static int findings_status(struct pipeline *p)
+{
+	struct fst_session_result *r = fst_analysis_results(p->analysis);
+
+	if (!r)
+		return EXIT_STATUS_NO_FTP;
+	for (; r; r = r->next)
+		if (fst_verdict_is_incident(r->verdict))
+			return EXIT_STATUS_FINDINGS;
+	return EXIT_STATUS_OK;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	struct analyze_opts opts = { 0 };
 	struct pipeline_pump_cfg pump = { .stop_at_end = true, .wake_fd = -1 };
+	struct output report = { 0 }, incidents = { 0 };
 	struct pipeline p;
 	struct analyze_round round = { .p = &p };
 	int status = EXIT_STATUS_OK;
+	bool interrupted;
 	int rc;
 
 	options_pipeline_init(&opts.pipe);
@@ -281,23 +356,51 @@ int cmd_analyze(int argc, char **argv)
 	}
 	pipeline_pump(&p, &pump);
 	progress_clear(&round.progress);
+	/* Live, Ctrl-C is how a capture ends and the report follows; files
+	 * stopped early would give a report that looks complete and is not. */
+	interrupted = !p.live && runtime_stop_requested;
+	if (interrupted && !opts.partial) {
+		status = EXIT_STATUS_INTERRUPTED;
+		goto out_close;
+	}
 	pipeline_finish(&p);
-	if (pipeline_save_end(&p, "ftpstall analyze") != 0)
+	/* An interrupted run keeps no -w file: pipeline_close drops it. */
+	if (!interrupted && pipeline_save_end(&p, "ftpstall analyze") != 0)
 		status = EXIT_STATUS_USAGE;
-	if (pipeline_write_report(&p, opts.format, opts.output,
-				  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
-				  "ftpstall analyze") != 0)
-		status = EXIT_STATUS_USAGE;
+	rc = write_report(&p, &opts, interrupted, &report);
+	if (status == EXIT_STATUS_OK)
+		status = rc;
 	if (fst_capture_warnings(p.cap)[0])
 		fprintf(stderr, "ftpstall analyze: warning: %s", fst_capture_warnings(p.cap));
-	if (status == EXIT_STATUS_OK && opts.incidents_pcap)
-		status = write_incidents(opts.incidents_pcap, argv + optind, argc - optind,
-					 p.analysis);
+	if (status == EXIT_STATUS_OK && opts.incidents_pcap && !interrupted)
+		status = write_incidents(&incidents, opts.incidents_pcap, argv + optind,
+					 argc - optind, p.analysis);
+	/* A signal while writing counts too. The files are renamed into
+	 * place only here: none when interrupted, the report alone with
+	 * --partial. */
+	if (!p.live && runtime_stop_requested) {
+		if (status == EXIT_STATUS_OK || status == EXIT_STATUS_INTERRUPTED) {
+			status = EXIT_STATUS_INTERRUPTED;
+			if (opts.partial && commit(&report) != EXIT_STATUS_OK)
+				status = EXIT_STATUS_USAGE;
+		}
+		if (opts.partial && opts.incidents_pcap)
+			fprintf(stderr, "ftpstall analyze: interrupted; %s not written\n",
+				opts.incidents_pcap);
+		goto out_close;
+	}
+	if (status == EXIT_STATUS_OK && commit(&report) != EXIT_STATUS_OK)
+		status = EXIT_STATUS_USAGE;
+	if (status == EXIT_STATUS_OK && commit(&incidents) != EXIT_STATUS_OK)
+		status = EXIT_STATUS_USAGE;
 	if (status == EXIT_STATUS_OK && opts.exit_code)
-		for (struct fst_session_result *r = fst_analysis_results(p.analysis); r;
-		     r = r->next)
-			if (fst_verdict_is_incident(r->verdict))
-				status = EXIT_STATUS_FINDINGS;
+		status = findings_status(&p);
+
+out_close:
+	output_abort(&report);
+	output_abort(&incidents);
+	if (status == EXIT_STATUS_INTERRUPTED)
+		fprintf(stderr, "ftpstall analyze: interrupted\n");
 	pipeline_close(&p);
 	return status;
 }

@@ -12,6 +12,10 @@ enum {
 	EXIT_STATUS_FINDINGS = 1, /* analyze --exit-code: incidents found */
 	EXIT_STATUS_FAILED = 1,	  /* upload, probe: the job failed */
 	EXIT_STATUS_USAGE = 2,	  /* bad usage or unreadable input */
+	EXIT_STATUS_NO_FTP = 4,	  /* analyze --exit-code: no FTP session at all */
+	/* Stopped by SIGINT/SIGTERM before the work was done: 128 + SIGINT,
+	 * as a shell reports a command killed by Ctrl-C. */
+	EXIT_STATUS_INTERRUPTED = 130,
 };
 
 /* upload and probe: --connect-timeout and --timeout defaults, seconds. */

@@ -621,7 +621,8 @@ int fst_capture_save_end(struct fst_capture *cap, char *errbuf)
 }
 
 int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
-			void *ctx, uint64_t *written, char *errbuf)
+			void *ctx, const volatile sig_atomic_t *cancel, uint64_t *written,
+			char *errbuf)
 {
 	struct fst_capture *cap;
 	pcap_dumper_t *dumper;
@@ -659,12 +660,17 @@ int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_c
 	while (next_from_files(cap, &pkt) == 1) {
 		struct capture_file *file = cap->consumed;
 
+		if (cancel && *cancel) {
+			fst_errbuf_set(errbuf, "interrupted");
+			rc = FST_ERR_CANCELLED;
+			break;
+		}
 		if (!keep(ctx, &pkt))
 			continue;
 		pcap_dump((u_char *)dumper, file->pending_hdr, file->pending_data);
 		(*written)++;
 	}
-	if (pcap_dump_flush(dumper) != 0 || ferror(pcap_dump_file(dumper))) {
+	if ((pcap_dump_flush(dumper) != 0 || ferror(pcap_dump_file(dumper))) && rc == FST_OK) {
 		fst_errbuf_set(errbuf, "writing the extract failed");
 		rc = FST_ERR_IO;
 	}
@@ -675,4 +681,31 @@ out_free_capture:
 		rc = FST_ERR_IO;
 	fst_capture_free(cap);
 	return rc;
+}
+
+void fst_capture_progress(const struct fst_capture *cap, uint64_t *read, uint64_t *total)
+{
+	bool size_known = true;
+
+	*read = 0;
+	*total = 0;
+	for (size_t i = 0; i < cap->file_count; i++) {
+		FILE *stream = cap->files[i].pcap ? pcap_file(cap->files[i].pcap) : NULL;
+		struct stat st;
+		off_t pos;
+
+		if (!stream)
+			continue;
+		/* The stream's position is what libpcap has consumed, not what
+		 * stdio has read ahead; a pipe has none. */
+		pos = ftello(stream);
+		if (pos > 0)
+			*read += (uint64_t)pos;
+		if (fstat(fileno(stream), &st) == 0 && S_ISREG(st.st_mode))
+			*total += (uint64_t)st.st_size;
+		else
+			size_known = false;
+	}
+	if (!size_known)
+		*total = 0;
 }

@@ -264,6 +264,15 @@ int report_write_html(FILE *out, const struct fst_report_input *in)
 	      ".legend span{padding:0 4px}</style></head><body>\n<h1>ftpstall report</h1>\n<p>Source: ",
 	      out);
 	html_text(out, in->source);
+	if (in->interrupted) {
+		char words[128];
+
+		fst_report_interrupted_words(in, words, sizeof(words));
+		fprintf(out,
+			"</p>\n<p><strong>INCOMPLETE</strong>: %s; later packets are not in "
+			"this report",
+			words);
+	}
 	fprintf(out,
 		" &middot; ftpstall %s</p>\n<table><tr><th>session</th><th>verdict</th><th>client</th>"
 		"<th>server</th><th>user</th><th>start (UTC)</th><th>summary</th></tr>\n",

@@ -349,6 +349,12 @@ int report_write_json(FILE *out, const struct fst_report_input *in)
 	fst_json_open(&j, NULL, '{');
 	fst_json_str(&j, "version", in->version);
 	fst_json_str(&j, "source", in->source);
+	if (in->interrupted) {
+		fst_json_open(&j, "interrupted", '{');
+		fst_json_u64(&j, "bytes_read", in->bytes_read);
+		fst_json_u64(&j, "bytes_total", in->bytes_total);
+		fst_json_close(&j, '}');
+	}
 	fst_json_open(&j, "sessions", '[');
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
 		write_session(&j, r, NULL);
@@ -366,6 +372,19 @@ int report_write_jsonl(FILE *out, const struct fst_report_input *in)
 		struct fst_json j = fst_json_make(out, FST_JSON_COMPACT);
 
 		write_session(&j, r, in->source);
+		fputc('\n', out);
+	}
+	/* A last line says the sessions above are not all there were. */
+	if (in->interrupted) {
+		struct fst_json j = fst_json_make(out, FST_JSON_COMPACT);
+
+		fst_json_open(&j, NULL, '{');
+		fst_json_str(&j, "source", in->source);
+		fst_json_open(&j, "interrupted", '{');
+		fst_json_u64(&j, "bytes_read", in->bytes_read);
+		fst_json_u64(&j, "bytes_total", in->bytes_total);
+		fst_json_close(&j, '}');
+		fst_json_close(&j, '}');
 		fputc('\n', out);
 	}
 	return ferror(out) ? FST_ERR_IO : FST_OK;

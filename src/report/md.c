@@ -405,6 +405,13 @@ int report_write_md(FILE *out, const struct fst_report_input *in)
 			incidents++;
 	}
 	fputs("# ftpstall report\n\n", out);
+	if (in->interrupted) {
+		char words[128];
+
+		fst_report_interrupted_words(in, words, sizeof(words));
+		md_line(&m, MD_PARA, "**INCOMPLETE**: %s; later packets are not in this report",
+			words);
+	}
 	md_line(&m, MD_PARA, "ftpstall: %u FTP session%s, %u incident%s in %s", sessions,
 		sessions == 1 ? "" : "s", incidents, incidents == 1 ? "" : "s", in->source);
 	md_put(&m, MD_BLANK, "");

@@ -42,6 +42,16 @@ int fst_report_write(FILE *out, enum fst_report_format format, const struct fst_
 	return report_write_json(out, in);
 }
 
+void fst_report_interrupted_words(const struct fst_report_input *in, char *buf, size_t size)
+{
+	if (in->bytes_total)
+		snprintf(buf, size, "interrupted after %llu of %llu bytes",
+			 (unsigned long long)in->bytes_read, (unsigned long long)in->bytes_total);
+	else
+		snprintf(buf, size, "interrupted after %llu bytes",
+			 (unsigned long long)in->bytes_read);
+}
+
 double report_seconds(int64_t from_us, int64_t to_us)
 {
 	return (double)(to_us - from_us) / 1e6;
@@ -346,6 +356,12 @@ int report_write_text(FILE *out, const struct fst_report_input *in)
 		counts[r->verdict]++;
 		if (fst_verdict_is_incident(r->verdict))
 			incidents++;
+	}
+	if (in->interrupted) {
+		char words[128];
+
+		fst_report_interrupted_words(in, words, sizeof(words));
+		fprintf(out, "INCOMPLETE: %s; later packets are not in this report\n", words);
 	}
 	fprintf(out, "ftpstall: %u FTP session%s, %u incident%s in %s\n\n", sessions,
 		sessions == 1 ? "" : "s", incidents, incidents == 1 ? "" : "s", in->source);
