@@ -52,7 +52,9 @@ void usage_probe(FILE *out)
 		"  -h, --help               show this help\n\n"
 		"Exit status: 0 measured (a --max-wait without a timeout counts), 1 the\n"
 		"server could not be reached, refused the login or a measurement failed,\n"
-		"2 usage error or credentials that cannot be used.\n",
+		"2 usage error or credentials that cannot be used, 130 interrupted by\n"
+		"Ctrl-C (SIGINT) or SIGTERM (after a QUIT to the server; what was\n"
+		"measured is still reported).\n",
 		DEFAULT_MAX_WAIT_S, APP_CONNECT_TIMEOUT_S, APP_REPLY_TIMEOUT_S);
 }
 
@@ -198,7 +200,7 @@ int cmd_probe(int argc, char **argv)
 	status = EXIT_STATUS_OK;
 	if (rc != FST_OK) {
 		fprintf(stderr, CMD ": %s\n", errbuf);
-		status = EXIT_STATUS_FAILED;
+		status = runtime_stop_requested ? EXIT_STATUS_INTERRUPTED : EXIT_STATUS_FAILED;
 		/* Nothing measured: the error line says it all. */
 		if (!res.greeting[0])
 			return status;
@@ -206,7 +208,8 @@ int cmd_probe(int argc, char **argv)
 	if (fst_client_probe_report(stdout, o.json, FTPSTALL_VERSION, &o.cfg, &res) != FST_OK ||
 	    fflush(stdout) != 0) {
 		fprintf(stderr, CMD ": writing the report failed\n");
-		status = EXIT_STATUS_FAILED;
+		if (status == EXIT_STATUS_OK)
+			status = EXIT_STATUS_FAILED;
 	}
 	return status;
 }

@@ -80,7 +80,8 @@ void usage_upload(FILE *out)
 		"Exit status: 0 all files verified, 1 a file failed after all retries (or\n"
 		"the server could not be reached or refused the login), 2 usage error,\n"
 		"an unreadable FILE, or credentials that cannot be used (a ~/.netrc\n"
-		"others can read, no password for the URL's user).\n",
+		"others can read, no password for the URL's user), 130 interrupted by\n"
+		"Ctrl-C (SIGINT) or SIGTERM (after a QUIT to the server).\n",
 		DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_S, DEFAULT_RETRY_MAX_DELAY_S,
 		APP_CONNECT_TIMEOUT_S, APP_REPLY_TIMEOUT_S);
 }
@@ -447,6 +448,10 @@ int cmd_upload(int argc, char **argv)
 		fprintf(stderr, CMD ": writing the summary failed\n");
 		status = EXIT_STATUS_FAILED;
 	}
+	/* Stopped by a signal, not failed; a signal that came after the
+	 * last file was verified changes nothing. */
+	if (rc != FST_OK && runtime_stop_requested)
+		status = EXIT_STATUS_INTERRUPTED;
 	fst_client_upload_free(up);
 out_wipe:
 	explicit_bzero(password, sizeof(password));

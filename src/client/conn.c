@@ -109,7 +109,7 @@ bool client_conn_open(const struct client_conn *c)
 
 static bool cancelled(const struct client_conn *c)
 {
-	return c->cfg->cancel && *c->cfg->cancel;
+	return !c->quitting && c->cfg->cancel && *c->cfg->cancel;
 }
 
 /* ---- failures ---- */
@@ -984,4 +984,21 @@ void client_conn_set_transfer(struct client_conn *c, bool on)
 {
 	if (c->fd >= 0)
 		set_state(c, on ? CS_TRANSFER : CS_READY);
+}
+
+void client_quit(struct client_conn *c, int64_t wait_us)
+{
+	int64_t deadline = client_mono_us() + wait_us;
+	char errbuf[FST_ERRBUF_SIZE];
+	struct client_reply r;
+
+	if (client_conn_open(c)) {
+		c->quitting = true;
+		if (client_send(c, errbuf, "QUIT") == FST_OK)
+			while (client_reply(c, deadline, &r, NULL, NULL, errbuf) == FST_OK &&
+			       r.code != 221)
+				continue; /* a reply due before QUIT's, such as a 226 */
+		c->quitting = false;
+	}
+	client_conn_close(c);
 }

@@ -78,7 +78,8 @@ struct client_conn {
 	int fail_code;	/* CF_REPLY: the reply code */
 	int fail_errno; /* CF_RESET/CF_SOCKET: errno */
 	char fail_text[FST_CLIENT_TEXT_MAX + 1];
-	bool fatal; /* retrying cannot help: login refused, no such dir */
+	bool fatal;    /* retrying cannot help: login refused, no such dir */
+	bool quitting; /* client_quit: the cancel flag is not looked at */
 	/* Learned from the server; kept across reconnects. */
 	struct client_feat feat;
 	bool epsv_refused, eprt_refused, rest_refused;
@@ -109,6 +110,13 @@ void client_conn_init(struct client_conn *c, const struct fst_client_cfg *cfg);
 /* Closes the socket (if open) and forgets buffered bytes; keeps what was
  * learned about the server. */
 void client_conn_close(struct client_conn *c);
+
+/* Sends QUIT and reads replies until its 221 (or wait_us), then closes;
+ * also after a cancel, which it ignores meanwhile, so that a Ctrl-C
+ * still says goodbye and leaves no unread reply for close() to answer
+ * with a reset. Closes the data connection first: the server answers
+ * nothing on the control connection while a transfer is open. */
+void client_quit(struct client_conn *c, int64_t wait_us);
 bool client_conn_open(const struct client_conn *c);
 /* READY <-> TRANSFER, for the log. */
 void client_conn_set_transfer(struct client_conn *c, bool on);

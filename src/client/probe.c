@@ -18,6 +18,8 @@
  * 421's FIN, or the 421 after a data close). */
 #define GRACE_US	(5 * FST_US_PER_SEC)
 #define CLEANUP_WAIT_US (5 * FST_US_PER_SEC)
+/* Interrupted: how long QUIT may wait for its 221 before we close. */
+#define QUIT_WAIT_US (FST_US_PER_SEC / 2)
 
 static const char *const end_names[] = {
 	[FST_END_NONE] = "none",	 [FST_END_REPLY] = "reply",
@@ -133,6 +135,16 @@ static int login(struct client_conn *c, char *errbuf)
 	return rc == FST_OK ? client_login(c, errbuf) : rc;
 }
 
+/* Closes the session; interrupted, with a QUIT first (a measurement
+ * ends with the server's close, so there is nothing to say then). */
+static void end_session(struct client_conn *c)
+{
+	if (c->fail == CF_CANCELLED)
+		client_quit(c, QUIT_WAIT_US);
+	else
+		client_conn_close(c);
+}
+
 /* Ends the scratch upload and deletes the file, on this session if it
  * still lives, else on a new one. Best effort. */
 static bool remove_scratch(struct client_conn *c, struct client_data *d, const char *name)
@@ -215,7 +227,7 @@ out:
 	if (c->fail != CF_CANCELLED && out->data_file[0] && d.fd >= 0)
 		out->data_file_removed = remove_scratch(c, &d, out->data_file);
 	client_data_close(&d);
-	client_conn_close(c);
+	end_session(c);
 	return rc;
 }
 
@@ -237,13 +249,15 @@ int fst_client_probe_run(const struct fst_client_probe_cfg *cfg,
 	}
 	client_conn_init(&c, &cfg->conn);
 	rc = login(&c, errbuf);
-	if (rc != FST_OK)
+	if (rc != FST_OK) {
+		end_session(&c);
 		return rc;
+	}
 	snprintf(out->greeting, sizeof(out->greeting), "%s", c.greeting);
 	client_log(&cfg->conn, "logged in; now silent (up to %.0f s)",
 		   (double)cfg->max_wait_us / 1e6);
 	rc = wait_for_close(&c, -1, c.last_rx_us, cfg->max_wait_us, &out->idle, errbuf);
-	client_conn_close(&c);
+	end_session(&c);
 	if (rc == FST_OK && out->idle.end == FST_END_ERROR) {
 		fst_errbuf_set(errbuf, "%s", out->idle.error);
 		rc = FST_ERR_IO;

@@ -970,15 +970,12 @@ out:
 int fst_client_upload_run(struct fst_client_upload *u)
 {
 	struct client_conn *c = &u->conn;
-	struct client_reply r;
 
 	u->start_mono_us = client_mono_us();
 	u->res.started_at_us = client_real_us();
 	for (size_t i = 0; i < u->cfg->file_count && !u->res.fatal; i++)
 		upload_file(u, i);
-	if (client_conn_open(c) && client_send(c, u->errbuf, "QUIT") == FST_OK)
-		client_reply(c, client_mono_us() + QUIT_WAIT_US, &r, NULL, NULL, u->errbuf);
-	client_conn_close(c);
+	client_quit(c, QUIT_WAIT_US);
 	u->res.duration_us = client_mono_us() - u->start_mono_us;
 	snprintf(u->res.data_mode, sizeof(u->res.data_mode), "%s", c->data_cmd);
 	for (size_t i = 0; i < u->res.file_count; i++) {

@@ -250,7 +250,7 @@ while read -r sub; do
 
 	# "Exit status: 0 success, 1 ..., 2 usage error." — the numbers.
 	sed -n '/^Exit status:/,$p' "$work/help-$sub" | tr '\n' ' ' |
-		grep -oE '(: |, )[0-9] [a-z]' | grep -oE '[0-9]' | sort -u >"$work/$sub.help-exit"
+		grep -oE '(: |, )[0-9]+ [a-z]' | grep -oE '[0-9]+' | sort -u >"$work/$sub.help-exit"
 	awk -v want="$sub" '
 		/^\.SH / { in_exit = ($0 ~ /^\.SH "?EXIT STATUS"?$/); on = 0; next }
 		in_exit && /^\.SS / { h = $0; sub(/^\.SS +/, "", h); gsub(/"/, "", h); on = (h == want); next }
