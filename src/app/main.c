@@ -40,7 +40,8 @@ static void usage_main(FILE *out)
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(out, "\nExit status: 0 success, 1 incidents found (analyze --exit-code) or a\n"
-		     "failed upload/probe, 2 usage error or unreadable input.\n");
+		     "failed upload/probe, 2 usage error or unreadable input, 4 no FTP\n"
+		     "session at all (analyze --exit-code), 130 interrupted by Ctrl-C.\n");
 }
 
 const char *app_netrc_path(const char *explicit_path, bool no_netrc, char *buf, size_t size)
