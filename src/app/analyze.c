@@ -337,8 +337,10 @@ int cmd_analyze(int argc, char **argv)
 			"ftpstall analyze: --write-incidents needs capture files, not a live interface\n");
 		return EXIT_STATUS_USAGE;
 	}
+	/* Before the open, which may already wait on a pipe (standard input). */
+	runtime_catch_signals();
 	if (pipeline_open(&p, &opts.pipe, argv + optind, argc - optind, "ftpstall analyze") != 0)
-		return EXIT_STATUS_USAGE;
+		return runtime_stop_requested ? EXIT_STATUS_INTERRUPTED : EXIT_STATUS_USAGE;
 	if (opts.drop_user && runtime_drop_privileges(opts.drop_user, "ftpstall analyze") != 0) {
 		pipeline_close(&p);
 		return EXIT_STATUS_USAGE;
@@ -348,7 +350,6 @@ int cmd_analyze(int argc, char **argv)
 		return EXIT_STATUS_USAGE;
 	}
 	pipeline_say_listening(&p, opts.pipe.interface, "ftpstall analyze");
-	runtime_catch_signals();
 	pump.duration_us = opts.duration_s * FST_US_PER_SEC;
 	if (!p.live && !opts.no_progress && isatty(STDERR_FILENO)) {
 		pump.on_round = show_progress;
