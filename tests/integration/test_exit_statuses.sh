@@ -131,7 +131,7 @@ run_sigint() {
 	deadline=$((SECONDS + 20))
 	# It has read the header once it waits again: then the handlers are
 	# in place (they are set before the first packet is read).
-	while ((SECONDS < deadline)) && ! [[ $(cat "/proc/$pid/wchan" 2>/dev/null) == pipe_read* ]]; do
+	while ((SECONDS < deadline)) && ! [[ $(cat "/proc/$pid/wchan" 2>/dev/null) == *pipe_read* ]]; do
 		sleep 0.01
 	done
 	kill -INT "$pid"
