@@ -152,7 +152,7 @@ wait_bounded() {
 }
 
 while IFS='|' read -r name want args; do
-	name=$(echo "$name" | sed 's/ *$//')
+	name=${name%"${name##*[! ]}"}
 	[[ -n $name ]] || continue
 	want=${want// /}
 	# shellcheck disable=SC2086 # ARGS are words
