@@ -1122,6 +1122,87 @@ static void test_file_larger_than_read_buffer(void **state)
 	fst_capture_free(cap);
 }
 
+/* fst_capture_progress counts what was consumed of the file, not what
+ * stdio read ahead; at the end it is the whole file. */
+static void test_file_progress(void **state)
+{
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	uint64_t read = 0, total = 0, half_read;
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	struct stat st;
+	uint32_t n;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "progress.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	for (n = 1; n <= 10000; n++)
+		write_seq_frame(w, PB_DLT_EN10MB, n);
+	assert_int_equal(pcapw_close(w), 0);
+	assert_int_equal(stat(path, &st), 0);
+	cap = open_one(path, errbuf);
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	for (n = 0; n < 5000; n++)
+		assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	fst_capture_progress(cap, &half_read, &total);
+	assert_int_equal(total, (uint64_t)st.st_size);
+	/* About half, within one read-ahead record. */
+	assert_true(half_read > (uint64_t)st.st_size / 2 - 200);
+	assert_true(half_read < (uint64_t)st.st_size / 2 + 200);
+	while (fst_capture_next(cap, &pkt) == 1)
+		continue;
+	fst_capture_progress(cap, &read, &total);
+	assert_int_equal(read, (uint64_t)st.st_size);
+	fst_capture_free(cap);
+}
+
+static bool keep_all(void *ctx, const struct fst_packet *pkt)
+{
+	(void)pkt;
+	return ++*(unsigned *)ctx > 0;
+}
+
+/* A set cancel flag stops an extract before it writes a frame. */
+static void test_extract_cancel(void **state)
+{
+	char path[128], out_path[128], errbuf[FST_ERRBUF_SIZE];
+	const char *paths[1];
+	volatile sig_atomic_t cancel = 0;
+	uint64_t written = 99;
+	unsigned kept = 0;
+	struct pcapw *w;
+	FILE *out;
+
+	(void)state;
+	paths[0] = tmp_path(path, sizeof(path), "extract.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	for (uint32_t n = 1; n <= 100; n++)
+		write_seq_frame(w, PB_DLT_EN10MB, n);
+	assert_int_equal(pcapw_close(w), 0);
+
+	out = fopen(tmp_path(out_path, sizeof(out_path), "extract.out"), "wb");
+	assert_non_null(out);
+	assert_int_equal(fst_capture_extract(paths, 1, out, keep_all, &kept, &cancel, &written,
+					     errbuf),
+			 FST_OK);
+	assert_int_equal(written, 100);
+
+	cancel = 1;
+	kept = 0;
+	out = fopen(out_path, "wb");
+	assert_non_null(out);
+	assert_int_equal(fst_capture_extract(paths, 1, out, keep_all, &kept, &cancel, &written,
+					     errbuf),
+			 FST_ERR_CANCELLED);
+	assert_int_equal(written, 0);
+	assert_int_equal(kept, 0);
+	assert_string_equal(errbuf, "interrupted");
+}
+
 /* The read buffers of files read at once share a fixed total; past a
  * few hundred files each is read with stdio's default buffer instead.
  * Both ways must merge the same. */
@@ -1945,6 +2026,8 @@ int main(void)
 	const struct CMUnitTest file_tests[] = {
 		cmocka_unit_test(test_file_link_types),
 		cmocka_unit_test(test_file_larger_than_read_buffer),
+		cmocka_unit_test(test_file_progress),
+		cmocka_unit_test(test_extract_cancel),
 		cmocka_unit_test(test_many_files_share_read_buffers),
 		cmocka_unit_test(test_files_merge_in_time_order),
 		cmocka_unit_test(test_file_time_going_back_is_clamped),
