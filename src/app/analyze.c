@@ -307,11 +307,10 @@ static bool show_progress(void *ctx)
 /* The --exit-code status of a complete run. */
 static int findings_status(struct pipeline *p)
 {
-	struct fst_session_result *r = fst_analysis_results(p->analysis);
-
-	if (!r)
+	/* The ftp layer's count: results may have been evicted. */
+	if (fst_ftp_stats(p->ftp)->sessions == 0)
 		return EXIT_STATUS_NO_FTP;
-	for (; r; r = r->next)
+	for (struct fst_session_result *r = fst_analysis_results(p->analysis); r; r = r->next)
 		if (fst_verdict_is_incident(r->verdict))
 			return EXIT_STATUS_FINDINGS;
 	return EXIT_STATUS_OK;
