@@ -142,11 +142,6 @@ int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_c
 			void *ctx, const volatile sig_atomic_t *cancel, uint64_t *written,
 			char *errbuf);
 
-/* Files: how far reading has got, in bytes of the capture files (*read)
- * and their total size (*total; 0 when a file's size is unknown, as for
- * standard input). Live: both 0. */
-void fst_capture_progress(const struct fst_capture *cap, uint64_t *read, uint64_t *total);
-
 /* The pcap handle's selectable fd for live captures, else -1. */
 int fst_capture_fd(const struct fst_capture *cap);
 

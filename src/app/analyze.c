@@ -38,35 +38,34 @@ void usage_analyze(FILE *out)
 		     "for how long, how the connection closed, and the server's timeouts.\n\n"
 		     "Options:\n");
 	options_pipeline_usage(out);
-	fprintf(out,
-		"  -r, --read               the arguments are capture files (the default\n"
-		"                           without -i; as tcpdump -r and watch -r)\n"
-		"      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
-		"  -Z, --user USER          live: drop root privileges to USER once the\n"
-		"                           capture device is open\n"
-		"  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
-		"  -o, --output FILE        write the report to FILE instead of standard\n"
-		"                           output: a regular file (or a symlink's target)\n"
-		"                           is replaced atomically, a device or FIFO\n"
-		"                           written in place; the same for -w and\n"
-		"                           --write-incidents\n"
-		"      --exit-code          exit 1 when an incident was found, 4 when the\n"
-		"                           input held no FTP session at all, else 0\n"
-		"      --partial            files: on Ctrl-C, still write the report of what\n"
-		"                           was read, marked as interrupted\n"
-		"      --write-incidents FILE  write the packets of the incident sessions\n"
-		"                           (control and data connections) to FILE as pcap\n"
-		"  -w, --write FILE         also save every frame read (live: captured) to\n"
-		"                           FILE as pcap, as tcpdump -w\n"
-		"      --no-progress        no progress line (it shows only on a terminal)\n"
-		"  -h, --help               show this help\n\n"
-		"Exit status: 0 success (also when a file ends in a damaged record: the\n"
-		"records before it are reported and a warning is printed; live, also\n"
-		"when Ctrl-C ends the capture), 1 incidents found (with --exit-code\n"
-		"only), 2 usage error, unreadable input, or a report, -w or\n"
-		"--write-incidents file that cannot be written, 4 no FTP session in the input (with\n"
-		"--exit-code only), 130 files: interrupted by Ctrl-C (SIGINT) or\n"
-		"SIGTERM; no file is written, except the report with --partial.\n");
+	fprintf(out, "  -r, --read               the arguments are capture files (the default\n"
+		     "                           without -i; as tcpdump -r and watch -r)\n"
+		     "      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
+		     "  -Z, --user USER          live: drop root privileges to USER once the\n"
+		     "                           capture device is open\n"
+		     "  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
+		     "  -o, --output FILE        write the report to FILE instead of standard\n"
+		     "                           output: a regular file (or a symlink's target)\n"
+		     "                           is replaced atomically, a device or FIFO\n"
+		     "                           written in place; the same for -w and\n"
+		     "                           --write-incidents\n"
+		     "      --exit-code          exit 1 when an incident was found, 4 when the\n"
+		     "                           input held no FTP session at all, else 0\n"
+		     "      --partial            files: on Ctrl-C, still write the report of what\n"
+		     "                           was read, marked as interrupted\n"
+		     "      --write-incidents FILE  write the packets of the incident sessions\n"
+		     "                           (control and data connections) to FILE as pcap\n"
+		     "  -w, --write FILE         also save every frame read (live: captured) to\n"
+		     "                           FILE as pcap, as tcpdump -w\n"
+		     "      --no-progress        no progress line (it shows only on a terminal)\n"
+		     "  -h, --help               show this help\n\n"
+		     "Exit status: 0 success (also when a file ends in a damaged record: the\n"
+		     "records before it are reported and a warning is printed; live, also\n"
+		     "when Ctrl-C ends the capture), 1 incidents found (with --exit-code\n"
+		     "only), 2 usage error, unreadable input, or a report, -w or\n"
+		     "--write-incidents file that cannot be written, 4 no FTP session in the\n"
+		     "input (with --exit-code only), 130 files: interrupted by Ctrl-C (SIGINT)\n"
+		     "or SIGTERM; no file is written, except the report with --partial.\n");
 }
 
 static int parse_options(int argc, char **argv, struct analyze_opts *opts)
@@ -82,7 +81,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{ "write-incidents", required_argument, NULL, 'W' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "user", required_argument, NULL, 'Z' },
-		{ "no-progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -129,7 +128,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		case 'Z':
 			opts->drop_user = optarg;
 			break;
-		case 'P':
+		case 'N':
 			opts->no_progress = true;
 			break;
 		case 'h':

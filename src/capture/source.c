@@ -682,30 +682,3 @@ out_free_capture:
 	fst_capture_free(cap);
 	return rc;
 }
-
-void fst_capture_progress(const struct fst_capture *cap, uint64_t *read, uint64_t *total)
-{
-	bool size_known = true;
-
-	*read = 0;
-	*total = 0;
-	for (size_t i = 0; i < cap->file_count; i++) {
-		FILE *stream = cap->files[i].pcap ? pcap_file(cap->files[i].pcap) : NULL;
-		struct stat st;
-		off_t pos;
-
-		if (!stream)
-			continue;
-		/* The stream's position is what libpcap has consumed, not what
-		 * stdio has read ahead; a pipe has none. */
-		pos = ftello(stream);
-		if (pos > 0)
-			*read += (uint64_t)pos;
-		if (fstat(fileno(stream), &st) == 0 && S_ISREG(st.st_mode))
-			*total += (uint64_t)st.st_size;
-		else
-			size_known = false;
-	}
-	if (!size_known)
-		*total = 0;
-}

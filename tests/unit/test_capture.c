@@ -1124,7 +1124,7 @@ static void test_file_larger_than_read_buffer(void **state)
 
 /* fst_capture_progress counts what was consumed of the file, not what
  * stdio read ahead; at the end it is the whole file. */
-static void test_file_progress(void **state)
+static void test_file_progress_half_way(void **state)
 {
 	char path[128], errbuf[FST_ERRBUF_SIZE];
 	uint64_t read = 0, total = 0, half_read;
@@ -2026,7 +2026,7 @@ int main(void)
 	const struct CMUnitTest file_tests[] = {
 		cmocka_unit_test(test_file_link_types),
 		cmocka_unit_test(test_file_larger_than_read_buffer),
-		cmocka_unit_test(test_file_progress),
+		cmocka_unit_test(test_file_progress_half_way),
 		cmocka_unit_test(test_extract_cancel),
 		cmocka_unit_test(test_many_files_share_read_buffers),
 		cmocka_unit_test(test_files_merge_in_time_order),
