@@ -177,9 +177,12 @@ struct fst_client_reconnect {
 	int reply_code;			      /* the server's reply, or 0 */
 	char reason[FST_CLIENT_TEXT_MAX + 1]; /* reply text or socket error */
 	uint64_t sent_offset;		      /* file offset the client had reached */
-	int64_t delay_us;		      /* backoff slept before reconnecting */
-	bool resumed;			      /* false: the file failed before resuming */
-	uint64_t resumed_from;		      /* remote size found after reconnecting */
+	/* From the loss (the moment the connection was found lost) to the
+	 * next successful login; 0 while none followed. */
+	int64_t delay_us;
+	int64_t backoff_us;    /* of that, the backoff slept */
+	bool resumed;	       /* false: the file failed before resuming */
+	uint64_t resumed_from; /* remote size found after reconnecting */
 	enum fst_client_resume method;
 };
 
@@ -209,7 +212,8 @@ struct fst_client_upload_result {
 	size_t reconnect_count;	     /* kept */
 	uint64_t reconnects_dropped; /* beyond FST_CLIENT_RECONNECTS_MAX */
 	uint64_t noops;		     /* keepalive NOOPs sent */
-	uint64_t logins;
+	uint64_t logins;	     /* successful logins, the first one included */
+	uint64_t connect_failures;   /* connection or login attempts that failed */
 	size_t verified, failed;
 	bool fatal;		     /* the run stopped early */
 	char error[FST_ERRBUF_SIZE]; /* why, when fatal */

@@ -194,6 +194,7 @@ bool parse_u64(const char *text, uint64_t *out);
 bool find_hex(const char *text, size_t hex_len, char *out, size_t size);
 bool resume_method(uint64_t remote, uint64_t local, bool rest_refused,
 		   enum fst_client_resume *method);
+const char *retries_word(unsigned n);
 #endif
 
 #endif

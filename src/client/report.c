@@ -89,23 +89,31 @@ static void upload_text(FILE *out, const char *version, const struct fst_client_
 			r->files[e->file_index].remote_name, fst_client_phase_name(e->phase),
 			e->sent_offset);
 		text_net(out, e->reason);
+		/* The delay runs from the loss to the new login; the backoff
+		 * is the part of it spent waiting on purpose. */
+		if (e->delay_us > 0 || e->resumed)
+			fprintf(out, "\n      -> reconnected after %.3f s (backoff %.3f s), ",
+				fst_seconds(e->delay_us), fst_seconds(e->backoff_us));
+		else
+			fputs("\n      -> ", out);
 		if (e->resumed)
-			fprintf(out,
-				"\n      -> reconnected after %.3f s, resumed from %" PRIu64
-				" (%s)\n",
-				fst_seconds(e->delay_us), e->resumed_from,
+			fprintf(out, "resumed from %" PRIu64 " (%s)\n", e->resumed_from,
 				fst_client_resume_name(e->method));
 		else
-			fputs("\n      -> not resumed\n", out);
+			fputs("not resumed\n", out);
 	}
-	fprintf(out, "keepalive NOOPs: %" PRIu64 "; logins: %" PRIu64 "\n", r->noops, r->logins);
+	fprintf(out,
+		"failed connection attempts: %" PRIu64 "\nkeepalive NOOPs: %" PRIu64
+		"; logins: %" PRIu64 "\n",
+		r->connect_failures, r->noops, r->logins);
 	if (r->fatal && r->error[0]) {
 		fputs("stopped: ", out);
 		text_net(out, r->error);
 		fputc('\n', out);
 	}
-	fprintf(out, "result: %zu of %zu files verified, %zu failed, in %.3f s\n", r->verified,
-		r->file_count, r->failed, fst_seconds(r->duration_us));
+	fprintf(out, "result: %zu of %zu %s verified, %zu failed, in %.3f s\n", r->verified,
+		r->file_count, r->file_count == 1 ? "file" : "files", r->failed,
+		fst_seconds(r->duration_us));
 }
 
 static void upload_file_json(struct fst_json *j, const struct fst_client_file_result *f)
@@ -147,6 +155,7 @@ static void upload_reconnect_json(struct fst_json *j, const struct fst_client_up
 	fst_json_str(j, "reason", e->reason);
 	fst_json_u64(j, "sent_offset", e->sent_offset);
 	fst_json_seconds(j, "delay_s", fst_seconds(e->delay_us));
+	fst_json_seconds(j, "backoff_s", fst_seconds(e->backoff_us));
 	fst_json_bool(j, "resumed", e->resumed);
 	if (e->resumed) {
 		fst_json_u64(j, "resumed_from", e->resumed_from);
@@ -195,6 +204,7 @@ static void upload_json(FILE *out, const char *version, const struct fst_client_
 	fst_json_u64(&j, "reconnects_dropped", r->reconnects_dropped);
 	fst_json_u64(&j, "noops", r->noops);
 	fst_json_u64(&j, "logins", r->logins);
+	fst_json_u64(&j, "connect_failures", r->connect_failures);
 	fst_json_u64(&j, "verified", r->verified);
 	fst_json_u64(&j, "failed", r->failed);
 	fst_json_bool(&j, "ok", r->verified == r->file_count);

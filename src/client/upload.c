@@ -864,43 +864,74 @@ static void fail_run(struct fst_client_upload *u, struct file_job *job, const ch
 	snprintf(u->res.error, sizeof(u->res.error), "%s", detail);
 }
 
-/* Connects and logs in, retrying transient failures with backoff.
- * Connection refused, an unknown host, a refused login or a missing
- * directory on the very first connection end the run at once: those say
- * the settings are wrong, and should say so without a minute of retries.
+/* "retry" or "retries": the summary and messages say "1 retry". */
+FST_TESTABLE const char *retries_word(unsigned n)
+{
+	return n == 1 ? "retry" : "retries";
+}
+
+/* A connection attempt failed before a login: counted apart from the
+ * reconnects (a reconnect is a session lost, not an attempt refused). */
+static void record_connect_failure(struct fst_client_upload *u)
+{
+	u->res.connect_failures++;
+	client_log(&u->cfg->conn, "connection attempt failed: %s", u->errbuf);
+}
+
+/* A failure that says the settings are wrong ends the run at once: an
+ * unknown host, a refused login, a missing directory. A refused
+ * connection is retried, even the first: a server that is restarting
+ * refuses connections for a few seconds. */
+static bool connect_fatal(const struct client_conn *c)
+{
+	if (c->fail == CF_CANCELLED || !client_fail_transient(c))
+		return true;
+	return c->fail == CF_SOCKET && c->fail_errno != ECONNREFUSED;
+}
+
+/* Connects and logs in, retrying transient failures with backoff, as
+ * many times as --retries allows. The open reconnect record gets the
+ * time from the loss to this login and the backoff slept on the way.
  * Returns FST_OK, or FST_ERR_IO after fail_run. */
 static int ensure_session(struct fst_client_upload *u, struct file_job *job)
 {
 	const struct fst_client_upload_cfg *cfg = u->cfg;
 	struct client_conn *c = &u->conn;
+	int64_t slept = 0;
 
 	while (!client_conn_open(c)) {
-		struct fst_client_reconnect *ev = open_record(u);
+		struct fst_client_reconnect *ev;
 		/* No failure of this file yet (the session closed while idle,
 		 * or with an earlier file): reconnect at once. */
 		int64_t delay = job->failures ? backoff_us(u, job->failures) : 0;
 		char msg[FST_ERRBUF_SIZE];
 
-		if (ev)
-			ev->delay_us = delay;
 		if (delay > 0) {
-			client_log(&cfg->conn, "reconnecting in %.3f s", (double)delay / 1e6);
+			client_log(&cfg->conn, "%s in %.3f s",
+				   u->res.logins ? "reconnecting" : "connecting again",
+				   (double)delay / 1e6);
 			if (client_sleep_until(c, client_mono_us() + delay, u->errbuf) != FST_OK) {
 				fail_run(u, job, "interrupted");
 				return FST_ERR_IO;
 			}
+			slept += delay;
 		}
-		if (connect_session(u) == FST_OK)
+		if (connect_session(u) == FST_OK) {
+			ev = open_record(u);
+			if (ev) {
+				ev->delay_us = client_mono_us() - u->start_mono_us - ev->elapsed_us;
+				ev->backoff_us = slept;
+			}
 			return FST_OK;
-		if (c->fail == CF_CANCELLED || !client_fail_transient(c) ||
-		    (c->fail == CF_SOCKET && u->res.logins == 0)) {
+		}
+		if (connect_fatal(c)) {
 			fail_run(u, job, c->fail == CF_CANCELLED ? "interrupted" : u->errbuf);
 			return FST_ERR_IO;
 		}
-		record_failure(u, job, FST_PHASE_CONNECT);
+		record_connect_failure(u);
 		if (++job->failures > cfg->retries) {
-			client_textf(msg, sizeof(msg), "gave up after %u retries: %s", cfg->retries,
-				     u->errbuf);
+			client_textf(msg, sizeof(msg), "gave up after %u %s: %s", cfg->retries,
+				     retries_word(cfg->retries), u->errbuf);
 			fail_run(u, job, msg);
 			return FST_ERR_IO;
 		}
@@ -955,8 +986,8 @@ static void upload_file(struct fst_client_upload *u, size_t index)
 		client_conn_close(c);
 		job.resume = true;
 		if (++job.failures > cfg->retries) {
-			client_textf(msg, sizeof(msg), "gave up after %u retries: %s", cfg->retries,
-				     u->errbuf);
+			client_textf(msg, sizeof(msg), "gave up after %u %s: %s", cfg->retries,
+				     retries_word(cfg->retries), u->errbuf);
 			fail_file(&job, msg);
 			break;
 		}

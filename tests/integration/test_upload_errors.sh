@@ -11,7 +11,9 @@
 # and exactly one line on stderr naming the cause, quickly (no retries for
 # settings that are wrong), and touch no local file (size, mtime, inode,
 # SHA-256 and the directory listing compared before and after):
-#   - a port with no server: "cannot connect ... Connection refused";
+#   - a port with no server, with -r 0 (a refused connection is retried
+#     like a lost one, test_upload_connect_retry.sh): "gave up after 0
+#     retries: cannot connect ... Connection refused";
 #   - the wrong password: "login as USER refused: 530 Login incorrect.";
 #   - a read-only directory: "STOR refused: 553 Could not create file.";
 #     nothing appears in that directory;
@@ -91,8 +93,8 @@ expect_failure() {
 # ---- no server ----
 
 echo "== a port with no server"
-run noserver "$WORK/local/a.bin" ftp://127.0.0.1:2199/upload/
-expect_failure noserver 1 "cannot connect to 127.0.0.1 port 2199: Connection refused"
+run noserver -r 0 "$WORK/local/a.bin" ftp://127.0.0.1:2199/upload/
+expect_failure noserver 1 "gave up after 0 retries: cannot connect to 127.0.0.1 port 2199: Connection refused"
 fst_expect "noserver: no retries (under 2 s, took $SECS s)" awk -v s="$SECS" 'BEGIN { exit !(s < 2) }'
 
 # ---- the wrong password ----

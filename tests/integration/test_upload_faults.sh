@@ -33,7 +33,10 @@
 # client, which does not read its data connection, learns of the cut only
 # from the server's 226, sent after the server wrote them). Over all runs,
 # REST+STOR resumes from a non-zero offset must have happened, and the
-# local file is unchanged.
+# local file is unchanged. Every resumed reconnect's delay (from the loss
+# to the new login) is above 0 and close to its backoff: at least the
+# backoff, at most 3 s more (a connect and a login, or a failed attempt
+# that waited out --connect-timeout 1).
 #
 # One relay serves every run (re-armed through a FIFO); the client's
 # settings keep it fast: -t 1, --connect-timeout 1, --retry-delay 0.05
@@ -135,7 +138,7 @@ CUTS=0
 RESUMED_REST=0
 # upload_with NAME SPEC... — one upload through a relay armed with SPECs.
 upload_with() {
-	local name=$1 rc=0 fired t0 t1 why="" off kind facts ok nrec nrest first
+	local name=$1 rc=0 fired t0 t1 why="" off kind facts ok nrec nrest first delays_ok delays
 	shift
 	RUNS=$((RUNS + 1))
 	CUTS=$((CUTS + $#))
@@ -158,8 +161,12 @@ upload_with() {
 		'len(j["reconnects"])' \
 		'sum(1 for r in j["reconnects"] if r["method"] == "REST+STOR" and r["resumed_from"] > 0)' \
 		'j["reconnects"][0]["resumed_from"] if j["reconnects"] and j["reconnects"][0]["resumed"] else -1' \
+		'all(0 < r["backoff_s"] <= r["delay_s"] < r["backoff_s"] + 3 for r in j["reconnects"] if r["resumed"])' \
+		'" ".join("%.3f/%.3f" % (r["delay_s"], r["backoff_s"]) for r in j["reconnects"] if r["resumed"]) or "-"' \
 		2>&1 | tr '\n' ' ')
-	read -r ok nrec nrest first <<<"$facts"
+	read -r ok nrec nrest first delays_ok delays <<<"$facts"
+	echo "$delays" >>"$WORK/delays.txt"
+	[[ $delays_ok == true ]] || why+=" a reconnect's delay is not close to its backoff ($delays);"
 	if [[ $ok != true ]]; then
 		why+=" summary not ok ($facts);"
 		nrec='?' nrest=0 first=-1
@@ -291,6 +298,9 @@ echo "== totals"
 fst_expect "at least 50 cut points ($CUTS in $((RUNS - 1)) runs)" test "$CUTS" -ge 50
 fst_expect "resumed with REST+STOR from a non-zero offset ($RESUMED_REST times)" \
 	test "$RESUMED_REST" -ge 10
+echo "  reconnect delay minus backoff over all runs (s): $(tr ' ' '\n' <"$WORK/delays.txt" |
+	awk -F/ 'NF == 2 { d = $1 - $2; n++; s += d; if (d > m) m = d }
+		END { printf "n=%d mean=%.3f max=%.3f", n, n ? s / n : 0, m }')"
 fst_expect "the uploads of the cut loop took under 80 s ($upload_s s; the loop with its checks $loop_s s)" \
 	awk -v s="$upload_s" 'BEGIN { exit !(s < 80) }'
 fst_expect "the local file is unchanged (size, mtime, inode, SHA-256)" \

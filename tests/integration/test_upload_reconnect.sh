@@ -9,10 +9,12 @@
 # --idle-before 3, so the server says "421 Timeout." before every file:
 #   - exit 0, all three verified;
 #   - the JSON summary lists three reconnects, one per file, each in the
-#     idle phase with reply 421 and reason "421 Timeout.", reconnected at
-#     once (the first failure of a file is not backed off) and resumed
-#     from 0 with STOR (the file had not been started); each file counts
-#     one reconnect and one attempt; four logins;
+#     idle phase with reply 421 and reason "421 Timeout.", reconnected
+#     without a backoff (the first failure of a file is not backed off)
+#     once the idle second left after the 421 was over (the delay runs
+#     from the loss to the new login: about 1 s, not 0) and resumed from 0
+#     with STOR (the file had not been started); each file counts one
+#     reconnect and one attempt; four logins, no failed connection attempt;
 #   - the files in the server's anon_root are byte-identical (SHA-256).
 # Then the same with --keepalive 1: NOOPs keep the session alive, so no
 # reconnect, one login, and NOOPs counted; files identical again.
@@ -68,8 +70,13 @@ else
 		test "$(fst_jq "$WORK/idle.json" '[r["file"] for r in j["reconnects"]]')" = '["f1.bin","f2.bin","f3.bin"]'
 	fst_expect "every reconnect: phase idle, reply 421, reason '421 Timeout.'" \
 		test "$(fst_jq "$WORK/idle.json" 'all(r["phase"] == "idle" and r["reply_code"] == 421 and r["reason"] == "421 Timeout." for r in j["reconnects"])')" = true
-	fst_expect "every reconnect resumed from 0 with STOR, at once (delay 0)" \
-		test "$(fst_jq "$WORK/idle.json" 'all(r["resumed"] and r["resumed_from"] == 0 and r["method"] == "STOR" and r["delay_s"] == 0 and r["sent_offset"] == 0 for r in j["reconnects"])')" = true
+	fst_expect "every reconnect resumed from 0 with STOR, without a backoff" \
+		test "$(fst_jq "$WORK/idle.json" 'all(r["resumed"] and r["resumed_from"] == 0 and r["method"] == "STOR" and r["backoff_s"] == 0 and r["sent_offset"] == 0 for r in j["reconnects"])')" = true
+	# The 421 comes 2 s into the 3 s idle; the login follows its end.
+	delays=$(fst_jq "$WORK/idle.json" '[r["delay_s"] for r in j["reconnects"]]')
+	echo "  delays from the 421 to the new login: $delays"
+	fst_expect "each reconnect's delay is the idle left after the 421: 0.3 to 1.8 s" \
+		test "$(fst_jq "$WORK/idle.json" 'all(0.3 < r["delay_s"] < 1.8 for r in j["reconnects"])')" = true
 	# The 421 comes idle_session_timeout (2 s) after the last command:
 	# the first 2 s after the run starts, the next 2 s after the previous
 	# file ended (and after the 3 s idle), so about 2, 5 and 8 s.
@@ -77,8 +84,8 @@ else
 		test "$(fst_jq "$WORK/idle.json" 'all(abs(r["elapsed_s"] - e) < 0.8 for r, e in zip(j["reconnects"], (2, 5, 8)))')" = true
 	fst_expect "each file: verified, 1 reconnect, 1 attempt, all bytes sent once" \
 		test "$(fst_jq "$WORK/idle.json" 'all(f["status"] == "verified" and f["reconnects"] == 1 and f["attempts"] == 1 and f["bytes_sent"] == f["size"] == f["remote_size"] for f in j["files"])')" = true
-	fst_expect "4 logins, no NOOP" \
-		test "$(fst_jq "$WORK/idle.json" 'j["logins"]' 'j["noops"]' | tr '\n' ' ')" = "4 0 "
+	fst_expect "4 logins, no NOOP, no failed connection attempt" \
+		test "$(fst_jq "$WORK/idle.json" 'j["logins"]' 'j["noops"]' 'j["connect_failures"]' | tr '\n' ' ')" = "4 0 0 "
 fi
 fst_expect "the -v log shows the 421 while idle" grep -q '<- 421 Timeout.' "$WORK/idle.err"
 for i in 1 2 3; do

@@ -595,7 +595,7 @@ static char *report_text(bool json, const struct fst_client_upload_cfg *ucfg,
 struct upload_fixture {
 	const char *paths[2];
 	struct fst_client_file_result files[2];
-	struct fst_client_reconnect rec[1];
+	struct fst_client_reconnect rec[2];
 	struct fst_client_upload_cfg cfg;
 	struct fst_client_upload_result res;
 };
@@ -616,6 +616,7 @@ static void upload_fixture(struct upload_fixture *x)
 		.reconnects = x->rec,
 		.reconnect_count = 1,
 		.logins = 2,
+		.connect_failures = 3,
 		.verified = 1,
 		.failed = 1,
 		.started_at_us = INT64_C(1764563374321142),
@@ -653,7 +654,8 @@ static void upload_fixture(struct upload_fixture *x)
 		.phase = FST_PHASE_DATA,
 		.reply_code = 421,
 		.sent_offset = 4096,
-		.delay_us = 1000000,
+		.delay_us = 7250000,
+		.backoff_us = 1000000,
 		.resumed = true,
 		.resumed_from = 4000,
 		.method = FST_RESUME_REST_STOR,
@@ -690,9 +692,11 @@ static void test_upload_report_json(void **state)
 		"\"checksum\": null, \"duration_s\": 0.000000}], "
 		"\"reconnects\": [{\"at\": \"2025-12-01T04:29:35.000001Z\", \"elapsed_s\": 2.000000, "
 		"\"file\": \"vol1.tar\", \"phase\": \"data\", \"reply_code\": 421, "
-		"\"reason\": \"Timeout\\u007f.\", \"sent_offset\": 4096, \"delay_s\": 1.000000, "
+		"\"reason\": \"Timeout\\u007f.\", \"sent_offset\": 4096, \"delay_s\": 7.250000, "
+		"\"backoff_s\": 1.000000, "
 		"\"resumed\": true, \"resumed_from\": 4000, \"method\": \"REST+STOR\"}], "
-		"\"reconnects_dropped\": 0, \"noops\": 0, \"logins\": 2, \"verified\": 1, "
+		"\"reconnects_dropped\": 0, \"noops\": 0, \"logins\": 2, \"connect_failures\": 3, "
+		"\"verified\": 1, "
 		"\"failed\": 1, \"ok\": false, \"error\": null}\n");
 	free(got);
 }
@@ -711,14 +715,58 @@ static void test_upload_report_text(void **state)
 		strstr(got, "ftpstall 9.9 upload to ftp://[2001:db8::1]:2121/backups/ as bob\n"));
 	assert_non_null(strstr(got, "server: 220 <script>\\x1b[31m\"hi\"\\\\xc3\\xa9\n"));
 	assert_non_null(strstr(got, "    error: STOR: 553 no\\x0d\\x0a\n"));
-	assert_non_null(
-		strstr(got, "  2025-12-01 04:29:35.000001 (+2.000 s)  vol1.tar, data at "
-			    "offset 4096: Timeout\\x7f.\n"
-			    "      -> reconnected after 1.000 s, resumed from 4000 (REST+STOR)\n"));
+	assert_non_null(strstr(
+		got, "  2025-12-01 04:29:35.000001 (+2.000 s)  vol1.tar, data at "
+		     "offset 4096: Timeout\\x7f.\n"
+		     "      -> reconnected after 7.250 s (backoff 1.000 s), resumed from 4000 "
+		     "(REST+STOR)\n"));
+	assert_non_null(strstr(got, "failed connection attempts: 3\n"
+				    "keepalive NOOPs: 0; logins: 2\n"));
 	assert_non_null(strstr(got, "result: 1 of 2 files verified, 1 failed, in 12.346 s\n"));
 	assert_null(strchr(got, '\x1b'));
 	assert_null(strchr(got, '\r'));
 	free(got);
+}
+
+/* A reconnect that never led to a login, one that logged in but did not
+ * resume, and one file: the words agree with the numbers. */
+static void test_upload_report_text_counts(void **state)
+{
+	struct upload_fixture x;
+	char *got;
+
+	(void)state;
+	upload_fixture(&x);
+	x.res.file_count = 1;
+	x.res.failed = 0;
+	x.res.reconnect_count = 2;
+	x.rec[1] = x.rec[0];
+	x.rec[0].resumed = false;
+	x.rec[0].delay_us = 2500000;
+	x.rec[0].backoff_us = 0;
+	x.rec[1].resumed = false;
+	x.rec[1].delay_us = 0;
+	x.res.connect_failures = 1;
+	got = report_text(false, &x.cfg, &x.res, NULL, NULL);
+	assert_non_null(strstr(got,
+			       "offset 4096: Timeout\\x7f.\n"
+			       "      -> reconnected after 2.500 s (backoff 0.000 s), not resumed\n"
+			       "  2025-12-01 04:29:35.000001 (+2.000 s)  vol1.tar, data at "
+			       "offset 4096: Timeout\\x7f.\n"
+			       "      -> not resumed\n"
+			       "failed connection attempts: 1\n"));
+	assert_non_null(strstr(got, "result: 1 of 1 file verified, 0 failed, in 12.346 s\n"));
+	assert_null(strstr(got, "1 files"));
+	free(got);
+}
+
+/* "gave up after 1 retry", never "1 retries". */
+static void test_upload_retries_word(void **state)
+{
+	(void)state;
+	assert_string_equal(retries_word(0), "retries");
+	assert_string_equal(retries_word(1), "retry");
+	assert_string_equal(retries_word(2), "retries");
 }
 
 static void probe_fixture(struct fst_client_probe_cfg *cfg, struct fst_client_probe_result *r)
@@ -821,6 +869,8 @@ int main(void)
 		cmocka_unit_test(test_resume_decision),
 		cmocka_unit_test(test_upload_report_json),
 		cmocka_unit_test(test_upload_report_text),
+		cmocka_unit_test(test_upload_report_text_counts),
+		cmocka_unit_test(test_upload_retries_word),
 		cmocka_unit_test(test_probe_report_json),
 		cmocka_unit_test(test_probe_report_text),
 	};
