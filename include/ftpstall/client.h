@@ -81,6 +81,7 @@ struct fst_client_cfg {
 	const char *user;     /* "anonymous" when NULL */
 	const char *password; /* sent only in PASS, never reported */
 	const char *dir;      /* CWD after login; NULL or "" = stay */
+	bool create_dirs;     /* MKD the missing components of dir (upload) */
 	int family;	      /* 0 any, 4 or 6 */
 	enum fst_client_data_mode data_mode;
 	int64_t connect_timeout_us; /* per address tried */
@@ -162,6 +163,9 @@ struct fst_client_upload_cfg {
 	uint64_t pause_at; /* stall once per file when this many bytes are sent */
 	int64_t pause_us;
 	uint64_t limit_rate; /* bytes per second; 0 = unlimited */
+	/* -C -: a remote file an earlier run left partial is resumed from
+	 * its SIZE (REST + STOR, or APPE) instead of written from 0. */
+	bool resume_existing;
 	/* Progress of the current file; called at most every 100 ms and at
 	 * the end of each transfer. May be NULL. */
 	void (*on_progress)(void *ctx, size_t file_index, uint64_t offset, uint64_t size);

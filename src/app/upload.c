@@ -66,6 +66,9 @@ void usage_upload(FILE *out)
 		"      --pause-at BYTES     stall once per file when BYTES are sent ...\n"
 		"      --pause SECONDS      ... for SECONDS (both needed)\n"
 		"      --limit-rate RATE    bytes per second (suffixes k, M, G: 1024-based)\n"
+		"  -C, --continue-at -      resume remote files an earlier run left partial\n"
+		"                           (SIZE, then REST + STOR or APPE)\n"
+		"      --ftp-create-dirs    create the URL's missing directories (MKD)\n"
 		"  -a, --active             active mode (EPRT, PORT) instead of EPSV/PASV\n"
 		"  -4, -6                   IPv4 or IPv6 only\n"
 		"      --connect-timeout SECONDS  per connection attempt (default %d)\n"
@@ -187,6 +190,7 @@ static int parse_options(int argc, char **argv, struct upload_opts *o)
 		OPT_NETRC_FILE,
 		OPT_NO_NETRC,
 		OPT_NO_PROGRESS,
+		OPT_FTP_CREATE_DIRS,
 	};
 	static const struct option long_options[] = {
 		{ "retries", required_argument, NULL, 'r' },
@@ -197,6 +201,8 @@ static int parse_options(int argc, char **argv, struct upload_opts *o)
 		{ "pause-at", required_argument, NULL, OPT_PAUSE_AT },
 		{ "pause", required_argument, NULL, OPT_PAUSE },
 		{ "limit-rate", required_argument, NULL, OPT_LIMIT_RATE },
+		{ "continue-at", required_argument, NULL, 'C' },
+		{ "ftp-create-dirs", no_argument, NULL, OPT_FTP_CREATE_DIRS },
 		{ "active", no_argument, NULL, 'a' },
 		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 		{ "timeout", required_argument, NULL, 't' },
@@ -214,7 +220,7 @@ static int parse_options(int argc, char **argv, struct upload_opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:at:f:vh46", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:at:f:vh46C:", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (!parse_long(optarg, 0, 1000, &value))
@@ -250,6 +256,15 @@ static int parse_options(int argc, char **argv, struct upload_opts *o)
 		case OPT_LIMIT_RATE:
 			if (!parse_bytes(optarg, &cfg->limit_rate) || cfg->limit_rate == 0)
 				goto bad_value;
+			break;
+		case 'C':
+			/* curl's -C - only: the offset is the remote file's size. */
+			if (strcmp(optarg, "-") != 0)
+				goto bad_value;
+			cfg->resume_existing = true;
+			break;
+		case OPT_FTP_CREATE_DIRS:
+			cfg->conn.create_dirs = true;
 			break;
 		case 'a':
 			cfg->conn.data_mode = FST_CLIENT_ACTIVE;

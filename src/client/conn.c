@@ -701,6 +701,74 @@ static void feat_line(void *ctx, const char *line, size_t len)
 		feat_hash_algos(f, line + i + 1, len - i - 1);
 }
 
+/* One component of the directory path: CWD into it, else MKD it and CWD
+ * into it. A 550 or 521 to MKD may mean it exists now (made by someone
+ * else since our CWD): the CWD after it decides. Returns FST_OK, or the
+ * failure with c->fatal set for a 5xx (the settings are wrong). */
+static int enter_or_make(struct client_conn *c, const char *name, const char *path, char *errbuf)
+{
+	struct client_reply r;
+	char what[FST_CLIENT_PATH_MAX + 48];
+	int rc = client_cmd(c, &r, errbuf, "CWD %s", name);
+
+	if (rc != FST_OK || r.code / 100 == 2)
+		return rc;
+	rc = client_cmd(c, &r, errbuf, "MKD %s", name);
+	if (rc != FST_OK)
+		return rc;
+	if (r.code / 100 == 2 || r.code == 550 || r.code == 521) {
+		struct client_reply mkd = r;
+
+		rc = client_cmd(c, &r, errbuf, "CWD %s", name);
+		if (rc != FST_OK || r.code / 100 == 2)
+			return rc;
+		/* Still no directory: MKD's reply says why. */
+		if (mkd.code / 100 != 2)
+			r = mkd;
+	}
+	c->fatal = r.code / 100 == 5;
+	client_textf(what, sizeof(what), "cannot create the directory '%s'", path);
+	return client_fail_reply(c, &r, errbuf, what);
+}
+
+/* --ftp-create-dirs: walks cfg->dir from the login directory one
+ * component at a time, making the missing ones (RFC 959 MKD). */
+static int create_dirs(struct client_conn *c, char *errbuf)
+{
+	char path[FST_CLIENT_PATH_MAX + 1];
+	size_t len = strlen(c->cfg->dir), start = 0;
+	int rc = FST_OK;
+
+	if (len >= sizeof(path))
+		return client_fail_text(c, CF_LOCAL, errbuf, "the directory path is too long");
+	memcpy(path, c->cfg->dir, len + 1);
+	client_log(c->cfg, "creating the missing directories of '%s'", path);
+	if (path[0] == '/') {
+		struct client_reply r;
+
+		rc = client_cmd(c, &r, errbuf, "CWD /");
+		if (rc == FST_OK && r.code / 100 != 2)
+			rc = client_fail_reply(c, &r, errbuf, "cannot change to '/'");
+		start = 1;
+	}
+	while (rc == FST_OK && start < len) {
+		size_t end = start;
+
+		while (end < len && path[end] != '/')
+			end++;
+		if (end > start) {
+			char saved = path[end];
+
+			/* The component alone, then the path up to it for errors. */
+			path[end] = '\0';
+			rc = enter_or_make(c, path + start, path, errbuf);
+			path[end] = saved;
+		}
+		start = end + 1;
+	}
+	return rc;
+}
+
 int client_login(struct client_conn *c, char *errbuf)
 {
 	const char *user = c->cfg->user ? c->cfg->user : "anonymous";
@@ -757,6 +825,13 @@ int client_login(struct client_conn *c, char *errbuf)
 		rc = client_cmd(c, &r, errbuf, "CWD %s", c->cfg->dir);
 		if (rc != FST_OK)
 			goto out_close;
+		/* A failed CWD leaves us where we were: build the path. */
+		if (r.code / 100 == 5 && c->cfg->create_dirs) {
+			rc = create_dirs(c, errbuf);
+			if (rc != FST_OK)
+				goto out_close;
+			r.code = 250;
+		}
 		if (r.code / 100 != 2) {
 			char what[FST_CLIENT_PATH_MAX + 48];
 

@@ -943,9 +943,11 @@ static void upload_file(struct fst_client_upload *u, size_t index)
 {
 	const struct fst_client_upload_cfg *cfg = u->cfg;
 	struct client_conn *c = &u->conn;
-	struct file_job job = {
-		.index = index, .fr = &u->res.files[index], .fd = -1, .local_alg = FST_DIGEST_NONE
-	};
+	struct file_job job = { .index = index,
+				.fr = &u->res.files[index],
+				.fd = -1,
+				.resume = cfg->resume_existing,
+				.local_alg = FST_DIGEST_NONE };
 	int64_t t0 = client_mono_us();
 
 	u->last_progress_cb_us = 0;
