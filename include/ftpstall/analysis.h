@@ -163,8 +163,11 @@ struct fst_session_result {
 	const struct fst_server_profile *profile; /* a static table row, or NULL */
 	int stated_timeout_s;			  /* from the closing reply, or -1 */
 	bool capture_loss;			  /* the capture lost bytes of this session */
-	/* Reconnect: the next session of the same client to the server. */
+	/* Reconnect: the next session of the same client to the server not
+	 * logged in as another user; recovered_probable unless the same user
+	 * carried on in it (a REST, the same file or the next of its series). */
 	uint64_t recovered_by; /* its session id, or 0 */
+	bool recovered_probable;
 	double recovered_after_s;
 	bool resumed;
 	enum fst_ftp_verb resume_verb; /* REST (+STOR/RETR) or APPE */

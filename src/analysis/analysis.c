@@ -1060,51 +1060,124 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* Two names of one series, like vol1.tar and vol2.tar: equal once each
+ * run of digits is taken as one, with at least one such run, and not the
+ * same name. */
+static bool same_series(const char *a, const char *b)
+{
+	bool digits = false;
+
+	if (strcmp(a, b) == 0)
+		return false;
+	while (*a && *b) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			digits = true;
+			while (*a >= '0' && *a <= '9')
+				a++;
+			while (*b >= '0' && *b <= '9')
+				b++;
+			continue;
+		}
+		if (*a++ != *b++)
+			return false;
+	}
+	return digits && !*a && !*b;
+}
+
+enum link_kind {
+	LINK_NONE,     /* another job: another user */
+	LINK_PROBABLE, /* the same host again, nothing shows it carried on */
+	LINK_SURE,     /* the same user carrying on the work */
+};
+
+/* How the next session ns of the same client and server relates to the
+ * incident's session s, whose unfinished (or else last) transfer is ref.
+ * One host often runs several jobs: only the same user carrying on (a
+ * REST, the same file, or the next file of its series) is sure. */
+static enum link_kind link_kind(const struct fst_ftp_session *s, const struct fst_ftp_transfer *ref,
+				const struct fst_ftp_session *ns)
+{
+	if (!s->user_name || !ns->user_name)
+		return LINK_PROBABLE;
+	if (strcmp(s->user_name, ns->user_name) != 0)
+		return LINK_NONE;
+	for (size_t i = 0; i < ns->transfer_count; i++) {
+		const struct fst_ftp_transfer *t = &ns->transfers[i];
+
+		if (t->has_rest)
+			return LINK_SURE;
+		if (ref && (strcmp(base_name(t->file), base_name(ref->file)) == 0 ||
+			    same_series(base_name(t->file), base_name(ref->file))))
+			return LINK_SURE;
+	}
+	return LINK_PROBABLE;
+}
+
 /* Links an incident to the next session of the same client to the same
- * server, and checks how that session carried on. */
+ * server within the window that is not another user's, marked
+ * recovered_probable unless it shows the same user carrying on, and
+ * checks how that session carried on. */
 static void link_reconnect(struct fst_analysis *an, struct result *r)
 {
 	struct fst_session_result *p = &r->pub;
 	const struct fst_ftp_session *s = p->session;
-	const struct fst_ftp_transfer *failed = NULL;
+	const struct fst_ftp_transfer *failed = NULL, *ref = NULL;
+	const struct fst_ftp_session *ns = NULL;
+	enum link_kind kind = LINK_NONE;
 
 	for (size_t i = s->transfer_count; i-- > 0;)
 		if (s->transfers[i].outcome != FST_OUTCOME_COMPLETE) {
 			failed = &s->transfers[i];
 			break;
 		}
+	ref = failed ? failed : s->transfer_count ? &s->transfers[s->transfer_count - 1] : NULL;
+	/* watch finishes again and again: a later session may be the sure link. */
+	p->recovered_by = 0;
+	p->recovered_probable = false;
+	p->recovered_after_s = 0;
+	p->resumed = false;
+	p->resume_offset = 0;
+	p->truncated_reupload = false;
 	for (struct result *n = r->pair_next; n; n = n->pair_next) {
-		const struct fst_ftp_session *ns = n->pub.session;
-		int64_t after = ns->start_us - p->close.ts_us;
+		const struct fst_ftp_session *cand = n->pub.session;
+		int64_t after = cand->start_us - p->close.ts_us;
 
 		/* Sessions are in start order: past the window, none can be. */
 		if (after > an->cfg.reconnect_window_us)
-			return;
+			break;
 		if (after < 0)
 			continue;
-		p->recovered_by = ns->id;
-		p->recovered_after_s = seconds(p->close.ts_us, ns->start_us);
-		for (size_t i = 0; i < ns->transfer_count; i++) {
-			const struct fst_ftp_transfer *t = &ns->transfers[i];
-			bool same_file = failed &&
-					 strcmp(base_name(t->file), base_name(failed->file)) == 0;
-
-			if (t->has_rest) {
-				p->resumed = true;
-				p->resume_verb = FST_VERB_REST;
-				p->resume_offset = t->rest_offset;
-			} else if (t->verb == FST_VERB_APPE && same_file) {
-				p->resumed = true;
-				p->resume_verb = FST_VERB_APPE;
-				p->resume_offset = failed->bytes;
-			} else if (same_file && t->verb == failed->verb && failed->bytes > 0 &&
-				   (t->bytes < failed->bytes || !t->has_rest)) {
-				p->truncated_reupload = true;
-			}
-			if (p->resumed || p->truncated_reupload)
-				break;
+		/* The first not another user's: a later session with a REST
+		 * may well be another run of the job, not this one's recovery. */
+		kind = link_kind(s, ref, cand);
+		if (kind != LINK_NONE) {
+			ns = cand;
+			break;
 		}
+	}
+	if (!ns)
 		return;
+	p->recovered_by = ns->id;
+	p->recovered_probable = kind != LINK_SURE;
+	p->recovered_after_s = seconds(p->close.ts_us, ns->start_us);
+	for (size_t i = 0; i < ns->transfer_count; i++) {
+		const struct fst_ftp_transfer *t = &ns->transfers[i];
+		bool same_file = failed && strcmp(base_name(t->file), base_name(failed->file)) == 0;
+
+		if (t->has_rest) {
+			p->resumed = true;
+			p->resume_verb = FST_VERB_REST;
+			p->resume_offset = t->rest_offset;
+		} else if (t->verb == FST_VERB_APPE && same_file) {
+			p->resumed = true;
+			p->resume_verb = FST_VERB_APPE;
+			p->resume_offset = failed->bytes;
+		} else if (same_file && t->verb == failed->verb && failed->bytes > 0 &&
+			   (t->bytes < failed->bytes || !t->has_rest)) {
+			p->truncated_reupload = true;
+		}
+		if (p->resumed || p->truncated_reupload)
+			break;
 	}
 }
 

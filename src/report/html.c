@@ -234,7 +234,10 @@ static void write_incident(FILE *out, const struct fst_session_result *r)
 		fputs("</p>\n", out);
 	}
 	if (r->recovered_by) {
-		fprintf(out, "<p>Recovered: session %llu reconnected %.1f s later",
+		fprintf(out,
+			r->recovered_probable ?
+				"<p>Probably recovered by session %llu, reconnected %.1f s later" :
+				"<p>Recovered: session %llu reconnected %.1f s later",
 			(unsigned long long)r->recovered_by, r->recovered_after_s);
 		if (r->resumed)
 			fprintf(out, " and resumed at offset %llu with %s",

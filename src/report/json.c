@@ -202,6 +202,9 @@ static void write_verdict(struct fst_json *j, const struct fst_session_result *r
 		fst_json_open(j, "reconnect", '{');
 		fst_json_u64(j, "session", r->recovered_by);
 		fst_json_seconds(j, "after_s", r->recovered_after_s);
+		/* Only when true: a sure link's document is as before. */
+		if (r->recovered_probable)
+			fst_json_bool(j, "probable", true);
 		fst_json_bool(j, "resumed", r->resumed);
 		if (r->resumed) {
 			fst_json_str(j, "resumed_with", fst_ftp_verb_info(r->resume_verb)->name);

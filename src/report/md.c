@@ -204,8 +204,13 @@ static void write_reconnect(struct md *m, const struct fst_session_result *r)
 		snprintf(resumed, sizeof(resumed), ", resumed at offset %llu with %s",
 			 (unsigned long long)r->resume_offset,
 			 fst_ftp_verb_info(r->resume_verb)->name);
-	md_line(m, MD_ITEM, "recovered: session %llu reconnected %.1f s later%s",
-		(unsigned long long)r->recovered_by, r->recovered_after_s, resumed);
+	if (r->recovered_probable)
+		md_line(m, MD_ITEM,
+			"probably recovered by session %llu, reconnected %.1f s later%s",
+			(unsigned long long)r->recovered_by, r->recovered_after_s, resumed);
+	else
+		md_line(m, MD_ITEM, "recovered: session %llu reconnected %.1f s later%s",
+			(unsigned long long)r->recovered_by, r->recovered_after_s, resumed);
 	if (r->truncated_reupload)
 		md_line(m, MD_ITEM,
 			"warning: the file was sent again from the start or with fewer bytes than the failed attempt; the server may hold a truncated file");

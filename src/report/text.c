@@ -193,7 +193,11 @@ static void print_reconnect(FILE *out, const struct fst_session_result *r)
 {
 	if (!r->recovered_by)
 		return;
-	fprintf(out, "  recovered: session %llu reconnected %.1f s later",
+	/* Probable: the same host again, nothing shows it carried on. */
+	fprintf(out,
+		r->recovered_probable ?
+			"  probably recovered by session %llu, reconnected %.1f s later" :
+			"  recovered: session %llu reconnected %.1f s later",
 		(unsigned long long)r->recovered_by, r->recovered_after_s);
 	if (r->resumed)
 		fprintf(out, ", resumed at offset %llu with %s",

@@ -155,6 +155,11 @@ for id in 1 2 3; do
 		test "$(an "[(t['command'], t['file'], t['rest_offset'], t['bytes'], t['outcome'], t.get('reply_code')) for t in ${n}['transfers']]")" = \
 		"[[\"STOR\",\"g$id.bin\",0,$size,\"complete\",226]]"
 done
+# Session 1 lost its connection before any transfer: nothing shows that
+# session 2 carried its work on. 2 and 3 stored g1 and g2; 3 and 4 the next
+# files, g2 and g3.
+fst_expect "A: session 1's link is probable, 2's and 3's sure (the next file) (got $(an '[s["reconnect"].get("probable", False) for s in j["sessions"][:3]]'))" \
+	test "$(an '[s["reconnect"].get("probable", False) for s in j["sessions"][:3]]')" = '[true,false,false]'
 fst_expect "A: session 4 ends clean after QUIT and 221" \
 	test "$(an "(j['sessions'][3]['verdict']['kind'], j['sessions'][3]['close']['quit_sent'], j['sessions'][3]['close']['reply_code'])")" = '["clean",true,221]'
 fst_expect "the server's idle timeout is estimated at 2 s +- 0.3 from 3 observations (got $(an "[(s['idle_timeout_estimate_s'], s['observations']) for s in j['servers']]"))" \
@@ -170,6 +175,8 @@ fst_expect "B: session 5 verdict data_timeout, stalled side client (got $(an "($
 	test "$(an "(${s}['verdict']['kind'], ${s}['verdict']['stalled_side'])")" = '["data_timeout","client"]'
 fst_expect "B: session 5 linked to session 6, resumed with REST at the client's offset $resumed_from (got $(an "${s}['reconnect']"))" \
 	test "$(an "${s}['reconnect'] is not None and ${s}['reconnect']['session'] == 6 and ${s}['reconnect']['resumed'] and ${s}['reconnect']['resumed_with'] == 'REST' and ${s}['reconnect']['offset'] == $resumed_from and not ${s}['reconnect']['truncated_reupload']")" = true
+fst_expect "B: session 5's link is sure (REST)" \
+	test "$(an "'probable' not in ${s}['reconnect']")" = true
 fst_expect "B: session 6 STORs h.bin from REST $resumed_from: the other bytes, complete" \
 	test "$(an "[(t['command'], t['file'], t['rest_offset'], t['bytes'], t['outcome']) for t in ${n}['transfers']]")" = \
 	"[[\"STOR\",\"h.bin\",$resumed_from,$((1000000 - resumed_from)),\"complete\"]]"

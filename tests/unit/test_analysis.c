@@ -1789,6 +1789,7 @@ static void test_reconnect_resumes_with_rest(void **state)
 	assert_int_equal(a->recovered_by, b->session->id);
 	assert_true(a->recovered_by != other_r->session->id);
 	assert_near(a->recovered_after_s, 1.5, 1e-6);
+	assert_false(a->recovered_probable);
 	assert_true(a->resumed);
 	assert_int_equal(a->resume_verb, FST_VERB_REST);
 	assert_int_equal(a->resume_offset, 1000);
@@ -1921,6 +1922,138 @@ static void test_reconnect_outside_window_not_linked(void **state)
 	a = result_at(n, 0);
 	expect_verdict(a, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
 	assert_int_equal(a->recovered_by, 0);
+	assert_false(a->resumed);
+	net_free(n);
+}
+
+/* A logs in as user, stores file, then the server's idle timeout ends it
+ * at tfin (returned). */
+static int64_t job_idle_timeout(struct net *n, struct conn *c, uint16_t cport, const char *user,
+				const char *file)
+{
+	char line[128];
+	int64_t t226;
+
+	conn_open(c, n, CLIENT_IP, cport, SERVER_IP, 21);
+	sv(c, VSFTPD_BANNER);
+	snprintf(line, sizeof(line), "USER %s\r\n", user);
+	cl(c, line);
+	sv(c, "331 Please specify the password.\r\n");
+	cl(c, "PASS hunter2\r\n");
+	sv(c, "230 Login successful.\r\n");
+	t226 = upload_complete(c, (uint16_t)(cport + 1000), (uint16_t)(cport + 2000), file, 1);
+	at(n, t226 + 5 * SEC);
+	sv(c, "421 Timeout.\r\n");
+	return server_closes(c);
+}
+
+/* A session that logs in as user and stores file, cleanly. */
+static void job_store(struct net *n, struct conn *c, uint16_t cport, const char *user,
+		      const char *file)
+{
+	char line[128];
+
+	conn_open(c, n, CLIENT_IP, cport, SERVER_IP, 21);
+	sv(c, VSFTPD_BANNER);
+	snprintf(line, sizeof(line), "USER %s\r\n", user);
+	cl(c, line);
+	sv(c, "331 Please specify the password.\r\n");
+	cl(c, "PASS hunter2\r\n");
+	sv(c, "230 Login successful.\r\n");
+	upload_complete(c, (uint16_t)(cport + 1000), (uint16_t)(cport + 2000), file, 1);
+	cl(c, "QUIT\r\n");
+	sv(c, "221 Goodbye.\r\n");
+	server_closes(c);
+}
+
+/* Two jobs of one host: alice's session times out; bob's, 1 s later,
+ * stores the same file name: another user, never alice's recovery. */
+static void test_reconnect_other_user_not_linked(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *a;
+	struct conn ca, cb;
+	int64_t tfin;
+
+	(void)state;
+	tfin = job_idle_timeout(n, &ca, 50001, "alice", "vol1.tar");
+	at(n, tfin + 1 * SEC);
+	job_store(n, &cb, 50003, "bob", "vol1.tar");
+	net_finish(n);
+
+	assert_int_equal(result_count(n), 2);
+	a = result_at(n, 0);
+	expect_verdict(a, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_int_equal(a->recovered_by, 0);
+	assert_false(a->recovered_probable);
+	assert_false(a->resumed);
+	assert_false(a->truncated_reupload);
+	net_free(n);
+}
+
+/* bob's session comes first, alice's own continuation (the next volume
+ * of her series) after it: alice's is the link, and a sure one. */
+static void test_reconnect_skips_other_user_takes_next_file(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *a;
+	struct conn ca, cb, cc;
+	int64_t tfin;
+
+	(void)state;
+	tfin = job_idle_timeout(n, &ca, 50001, "alice", "duplicity-full.vol1.difftar.gz");
+	at(n, tfin + 1 * SEC);
+	job_store(n, &cb, 50003, "bob", "report.txt");
+	at(n, tfin + 3 * SEC);
+	job_store(n, &cc, 50005, "alice", "duplicity-full.vol2.difftar.gz");
+	net_finish(n);
+
+	assert_int_equal(result_count(n), 3);
+	a = result_at(n, 0);
+	assert_int_equal(a->recovered_by, result_at(n, 2)->session->id);
+	assert_false(a->recovered_probable);
+	assert_near(a->recovered_after_s, 3.0, 0.01);
+	net_free(n);
+}
+
+/* The same user stores the same file again: a sure link. */
+static void test_reconnect_same_user_same_file(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *a;
+	struct conn ca, cb;
+	int64_t tfin;
+
+	(void)state;
+	tfin = job_idle_timeout(n, &ca, 50001, "alice", "vol1.tar");
+	at(n, tfin + 2 * SEC);
+	job_store(n, &cb, 50003, "alice", "upload/vol1.tar");
+	net_finish(n);
+
+	a = result_at(n, 0);
+	assert_int_equal(a->recovered_by, result_at(n, 1)->session->id);
+	assert_false(a->recovered_probable);
+	net_free(n);
+}
+
+/* The same user, but an unrelated file: linked, only probably; and the
+ * text and JSON reports say so. */
+static void test_reconnect_same_user_other_work_probable(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *a;
+	struct conn ca, cb;
+	int64_t tfin;
+
+	(void)state;
+	tfin = job_idle_timeout(n, &ca, 50001, "alice", "vol1.tar");
+	at(n, tfin + 2 * SEC);
+	job_store(n, &cb, 50003, "alice", "notes.txt");
+	net_finish(n);
+
+	a = result_at(n, 0);
+	assert_int_equal(a->recovered_by, result_at(n, 1)->session->id);
+	assert_true(a->recovered_probable);
 	assert_false(a->resumed);
 	net_free(n);
 }
@@ -2410,6 +2543,10 @@ int main(void)
 		T(test_reconnect_truncated_reupload),
 		T(test_reconnect_resumes_with_appe),
 		T(test_reconnect_outside_window_not_linked),
+		T(test_reconnect_other_user_not_linked),
+		T(test_reconnect_skips_other_user_takes_next_file),
+		T(test_reconnect_same_user_same_file),
+		T(test_reconnect_same_user_other_work_probable),
 		/* estimates */
 		T(test_server_estimate_median_spread),
 		T(test_server_estimate_even_count),

@@ -449,6 +449,52 @@ static void test_text_report(void **state)
 	net_free(&n);
 }
 
+/* alice's session times out; her next session from the same host, 2 s
+ * later, transfers nothing: linked, but only probably, and every format
+ * says so. */
+static void test_probable_reconnect(void **state)
+{
+	static const struct {
+		enum fst_report_format format;
+		const char *want;
+	} cases[] = {
+		{ FST_REPORT_TEXT, "  probably recovered by session 2, reconnected 2.0 s later\n" },
+		{ FST_REPORT_MD, "probably recovered by session 2, reconnected 2.0 s later" },
+		{ FST_REPORT_HTML, "<p>Probably recovered by session 2, reconnected 2.0 s later" },
+		{ FST_REPORT_JSON, "\"probable\": true," },
+	};
+	struct net n;
+	struct conn c;
+
+	(void)state;
+	net_init(&n);
+	for (uint16_t port = 40001; port <= 40002; port++) {
+		conn_open(&c, &n, port);
+		say(&c, FST_DIR_SERVER, "220 (vsFTPd 3.0.3)\r\n");
+		say(&c, FST_DIR_CLIENT, "USER alice\r\n");
+		say(&c, FST_DIR_SERVER, "331 Password?\r\n");
+		say(&c, FST_DIR_CLIENT, "PASS hunter2\r\n");
+		say(&c, FST_DIR_SERVER, "230 Logged in.\r\n");
+		n.now += 300 * SEC;
+		say(&c, FST_DIR_SERVER, "421 Timeout.\r\n");
+		seg(&c, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+		seg(&c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+		seg(&c, FST_DIR_SERVER, FST_TCP_ACK, NULL, 0);
+		n.now += 2 * SEC;
+	}
+	fst_tcp_finish(n.tcp);
+	fst_analysis_finish(n.an);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *doc = report(&n, cases[i].format, false);
+
+		if (!strstr(doc, cases[i].want))
+			fail_msg("format %d lacks \"%s\":\n%s", (int)cases[i].format, cases[i].want,
+				 doc);
+		free(doc);
+	}
+	net_free(&n);
+}
+
 /* HTML: network text never opens a tag or an entity, nor breaks out of
  * an attribute. */
 static void test_html_report(void **state)
@@ -576,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_json_escapes_network_text),
 		cmocka_unit_test(test_jsonl_report),
 		cmocka_unit_test(test_text_report),
+		cmocka_unit_test(test_probable_reconnect),
 		cmocka_unit_test(test_html_report),
 		cmocka_unit_test(test_stream_jsonl),
 		cmocka_unit_test(test_long_timeline_elided),
