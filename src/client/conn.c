@@ -602,7 +602,10 @@ int client_connect(struct client_conn *c, char *errbuf)
 	c->local_len = sizeof(c->local);
 	if (getpeername(c->fd, (struct sockaddr *)&c->peer, &c->peer_len) != 0 ||
 	    getsockname(c->fd, (struct sockaddr *)&c->local, &c->local_len) != 0) {
-		rc = client_fail_errno(c, CF_SOCKET, errno, errbuf, "connection");
+		/* ENOTCONN: reset the moment it was made, like a reset
+		 * while connecting (worth a retry). */
+		rc = client_fail_errno(c, errno == ENOTCONN ? CF_RESET : CF_SOCKET, errno, errbuf,
+				       "connection");
 		goto out_close;
 	}
 	set_state(c, CS_GREETING);
