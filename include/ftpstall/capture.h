@@ -38,6 +38,8 @@ struct fst_packet {
 	/* The captured part of the payload: payload_caplen <= payload_len. */
 	const uint8_t *payload;
 	uint32_t payload_caplen;
+	/* The TCP header (with options) is this long and ends at payload. */
+	uint8_t tcp_header_len;
 };
 
 /* Why a frame was not turned into a TCP packet. */
@@ -131,16 +133,32 @@ int fst_capture_save_end(struct fst_capture *cap, char *errbuf);
 /* Decides whether a packet goes into an extract. */
 typedef bool (*fst_capture_keep_fn)(void *ctx, const struct fst_packet *pkt);
 
+/* May change a packet's payload before it is written out. payload is a
+ * writable copy of pkt->payload's payload_caplen bytes (pkt borrows the
+ * original, both valid during the call only). Returns how many bytes it
+ * changed (lengths never change). */
+typedef size_t (*fst_capture_rewrite_fn)(void *ctx, const struct fst_packet *pkt, uint8_t *payload);
+
+/* Copies the caplen bytes of frame into out and, if it is a TCP segment,
+ * lets rewrite change the copy's payload, then updates the TCP checksum
+ * for the changed bytes (RFC 1624: exact even when snaplen cut the
+ * segment; a zero checksum, as left by offload, stays zero). Borrows
+ * both buffers. Returns the number of payload bytes changed. */
+size_t fst_capture_rewrite_frame(int linktype, const uint8_t *frame, uint32_t caplen,
+				 uint32_t wirelen, uint8_t *out, fst_capture_rewrite_fn rewrite,
+				 void *ctx);
+
 /* Reads the files again (merged in time order, like fst_capture_open_files)
  * and writes every frame whose TCP packet keep() accepts to out as a
- * pcap file, unchanged. Takes out and closes it. Standard input cannot
+ * pcap file, unchanged, or changed by rewrite (fst_capture_rewrite_frame)
+ * when it is not NULL. Takes out and closes it. Standard input cannot
  * be read twice. cancel (borrowed, may be NULL) is polled between frames:
  * once it is set the extract stops and returns FST_ERR_CANCELLED, what
  * was written being incomplete. Returns FST_OK and the frame count in
  * *written, or an error with errbuf. */
 int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
-			void *ctx, const volatile sig_atomic_t *cancel, uint64_t *written,
-			char *errbuf);
+			fst_capture_rewrite_fn rewrite, void *ctx,
+			const volatile sig_atomic_t *cancel, uint64_t *written, char *errbuf);
 
 /* The pcap handle's selectable fd for live captures, else -1. */
 int fst_capture_fd(const struct fst_capture *cap);

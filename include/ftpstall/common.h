@@ -194,4 +194,22 @@ static inline bool fst_addr_equal(const struct fst_addr *a, const struct fst_add
 /* "ip:port" or "[ip6]:port" into buf (size >= 64 suffices); returns buf. */
 char *fst_endpoint_format(const struct fst_addr *addr, uint16_t port, char *buf, size_t size);
 
+/* The Internet checksum (RFC 1071) in pieces. A sum is the ones'
+ * complement sum of big-endian 16-bit words, folded to 16 bits; the
+ * checksum field holds its complement. */
+
+/* Adds len bytes at p to sum. p must start at an even offset of the
+ * checksummed data; an odd last byte counts as its high half. */
+uint16_t fst_csum_add(uint16_t sum, const uint8_t *p, size_t len);
+
+/* The sum of the TCP/UDP pseudo-header (RFC 9293 3.1 for IPv4, RFC 8200
+ * 8.1 for IPv6) for a segment of len bytes of protocol proto. */
+uint16_t fst_csum_pseudo(const struct fst_addr *src, const struct fst_addr *dst, uint8_t proto,
+			 uint32_t len);
+
+/* The checksum field after len bytes at an even offset changed from old
+ * to new, without reading the rest (RFC 1624 eqn. 3), so it also works
+ * when a capture holds only part of the segment. */
+uint16_t fst_csum_replace(uint16_t check, const uint8_t *old, const uint8_t *new, size_t len);
+
 #endif

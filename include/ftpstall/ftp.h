@@ -286,4 +286,34 @@ const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp);
 const char *fst_ftp_command_reply_text(const struct fst_ftp_session *session,
 				       const struct fst_ftp_command_rec *command);
 
+/* Password masking for packets written back out (analyze
+ * --write-incidents). The caller hands over, in capture order, the
+ * client-to-server segments of control connections; the masker follows
+ * each such flow's byte stream and overwrites the argument of every PASS
+ * line with '*', the same length, so that sequence numbers and lengths
+ * stay valid. A PASS split over segments is masked in each; a segment
+ * sent again (also cut differently) is masked where it overlaps a PASS
+ * argument already seen; after bytes the capture lost, an argument in
+ * progress is masked up to the next line end. */
+struct fst_ftp_masker;
+
+/* At most this many flows are followed; a segment of a flow beyond them
+ * is masked by itself alone (a line that starts PASS in it). */
+#define FST_FTP_MASKER_MAX_FLOWS 65536
+
+/* Returns new, free with fst_ftp_masker_free; NULL when out of memory. */
+struct fst_ftp_masker *fst_ftp_masker_new(void);
+/* NULL is a no-op. */
+void fst_ftp_masker_free(struct fst_ftp_masker *m);
+
+/* Masks, in payload (a writable copy of pkt's payload_caplen captured
+ * bytes), what pkt carries of PASS arguments. pkt must be a client-to-
+ * server segment of a control connection. Borrows both for the call.
+ * Returns the number of bytes masked. */
+size_t fst_ftp_masker_mask(struct fst_ftp_masker *m, const struct fst_packet *pkt,
+			   uint8_t *payload);
+
+/* Flows that found the table full (see FST_FTP_MASKER_MAX_FLOWS). */
+uint64_t fst_ftp_masker_flows_refused(const struct fst_ftp_masker *m);
+
 #endif

@@ -25,6 +25,7 @@ struct analyze_opts {
 	bool read_files; /* -r: tcpdump's habit; the arguments are files either way */
 	bool no_progress;
 	bool partial;
+	bool keep_passwords;
 };
 
 void usage_analyze(FILE *out)
@@ -55,6 +56,8 @@ void usage_analyze(FILE *out)
 		     "                           was read, marked as interrupted\n"
 		     "      --write-incidents FILE  write the packets of the incident sessions\n"
 		     "                           (control and data connections) to FILE as pcap\n"
+		     "                           with each PASS argument masked by '*'\n"
+		     "      --keep-passwords     --write-incidents: keep PASS as captured\n"
 		     "  -w, --write FILE         also save every frame read (live: captured) to\n"
 		     "                           FILE as pcap, as tcpdump -w\n"
 		     "      --no-progress        no progress line (it shows only on a terminal)\n"
@@ -68,6 +71,11 @@ void usage_analyze(FILE *out)
 		     "or SIGTERM; no file is written, except the report with --partial.\n");
 }
 
+/* Long-only options, out of the range of the letters. */
+enum {
+	OPT_KEEP_PASSWORDS = 0x100
+};
+
 static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 {
 	static const struct option long_options[] = {
@@ -80,6 +88,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{ "partial", no_argument, NULL, 'P' },
 		{ "write-incidents", required_argument, NULL, 'W' },
 		{ "write", required_argument, NULL, 'w' },
+		{ "keep-passwords", no_argument, NULL, OPT_KEEP_PASSWORDS },
 		{ "user", required_argument, NULL, 'Z' },
 		{ "no-progress", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
@@ -124,6 +133,8 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			break;
 		case 'w':
 			opts->save_path = optarg;
+		case OPT_KEEP_PASSWORDS:
+			opts->keep_passwords = true;
 			break;
 		case 'Z':
 			opts->drop_user = optarg;
@@ -153,14 +164,16 @@ bad_value:
 /* The connections of incident sessions, for --write-incidents. */
 struct incident_tuples {
 	struct {
-		struct fst_addr a, b;
+		struct fst_addr a, b; /* a: the client */
 		uint16_t a_port, b_port;
+		bool control;
 	} * items;
 	size_t count;
+	struct fst_ftp_masker *masker; /* NULL: --keep-passwords */
 };
 
 static void add_tuple(struct incident_tuples *t, const struct fst_addr *a, uint16_t a_port,
-		      const struct fst_addr *b, uint16_t b_port)
+		      const struct fst_addr *b, uint16_t b_port, bool control)
 {
 	void *grown = realloc(t->items, (t->count + 1) * sizeof(*t->items));
 
@@ -171,6 +184,7 @@ static void add_tuple(struct incident_tuples *t, const struct fst_addr *a, uint1
 	t->items[t->count].b = *b;
 	t->items[t->count].a_port = a_port;
 	t->items[t->count].b_port = b_port;
+	t->items[t->count].control = control;
 	t->count++;
 }
 
@@ -194,11 +208,27 @@ static bool keep_incident_packet(void *ctx, const struct fst_packet *pkt)
 	return false;
 }
 
+/* Masks the PASS arguments in what a client sends on a control
+ * connection of the extract. */
+static size_t mask_incident_packet(void *ctx, const struct fst_packet *pkt, uint8_t *payload)
+{
+	const struct incident_tuples *t = ctx;
+
+	for (size_t i = 0; i < t->count; i++)
+		if (t->items[i].control && pkt->src_port == t->items[i].a_port &&
+		    pkt->dst_port == t->items[i].b_port &&
+		    fst_addr_equal(&pkt->src, &t->items[i].a) &&
+		    fst_addr_equal(&pkt->dst, &t->items[i].b))
+			return fst_ftp_masker_mask(t->masker, pkt, payload);
+	return 0;
+}
+
 /* Writes the packets of every incident session into a temporary file
- * beside path (out), left for the caller to commit or abort. Stops when
- * a signal asks to. Returns an exit status. */
+ * beside path (out), left for the caller to commit or abort; PASS
+ * arguments masked unless keep_passwords. Stops when a signal asks to.
+ * Returns an exit status. */
 static int write_incidents(struct output *out, const char *path, char **files, int file_count,
-			   struct fst_analysis *analysis)
+			   struct fst_analysis *analysis, bool keep_passwords)
 {
 	struct incident_tuples tuples = { 0 };
 	char errbuf[FST_ERRBUF_SIZE];
@@ -211,25 +241,41 @@ static int write_incidents(struct output *out, const char *path, char **files, i
 
 		if (!fst_verdict_is_incident(r->verdict))
 			continue;
-		add_tuple(&tuples, &s->client_addr, s->client_port, &s->server_addr,
-			  s->server_port);
+		add_tuple(&tuples, &s->client_addr, s->client_port, &s->server_addr, s->server_port,
+			  true);
 		for (size_t i = 0; i < s->transfer_count; i++)
 			if (s->transfers[i].data_seen)
 				add_tuple(&tuples, &s->transfers[i].data_client_addr,
 					  s->transfers[i].data_client_port,
 					  &s->transfers[i].data_server_addr,
-					  s->transfers[i].data_server_port);
+					  s->transfers[i].data_server_port, false);
+	}
+	if (!keep_passwords) {
+		tuples.masker = fst_ftp_masker_new();
+		if (!tuples.masker) {
+			fprintf(stderr, "ftpstall analyze: --write-incidents: out of memory\n");
+			free(tuples.items);
+			return EXIT_STATUS_USAGE;
+		}
 	}
 	f = output_open(out, path, (const char *const *)files, (size_t)file_count, errbuf);
 	if (!f) {
 		fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
+		fst_ftp_masker_free(tuples.masker);
 		memset(out, 0, sizeof(*out)); /* nothing for output_abort to remove */
 		free(tuples.items);
 		return EXIT_STATUS_USAGE;
 	}
 	rc = fst_capture_extract((const char *const *)files, (size_t)file_count, f,
-				 keep_incident_packet, &tuples, &runtime_stop_requested, &written,
-				 errbuf);
+				 keep_incident_packet, tuples.masker ? mask_incident_packet : NULL,
+				 &tuples, &runtime_stop_requested, &written, errbuf);
+	if (tuples.masker && fst_ftp_masker_flows_refused(tuples.masker) > 0)
+		fprintf(stderr,
+			"ftpstall analyze: --write-incidents: %llu segments of control connections "
+			"beyond the first %d were masked one by one\n",
+			(unsigned long long)fst_ftp_masker_flows_refused(tuples.masker),
+			FST_FTP_MASKER_MAX_FLOWS);
+	fst_ftp_masker_free(tuples.masker);
 	free(tuples.items);
 	out->file = NULL; /* closed by the extract */
 	if (rc == FST_ERR_CANCELLED)
@@ -373,7 +419,7 @@ int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "ftpstall analyze: warning: %s", fst_capture_warnings(p.cap));
 	if (status == EXIT_STATUS_OK && opts.incidents_pcap && !interrupted)
 		status = write_incidents(&incidents, opts.incidents_pcap, argv + optind,
-					 argc - optind, p.analysis);
+					 argc - optind, p.analysis, opts.keep_passwords);
 	/* A signal while writing counts too. The files are renamed into
 	 * place only here: none when interrupted, the report alone with
 	 * --partial. */

@@ -270,6 +270,7 @@ static enum fst_decode_result decode_tcp(struct fst_rd rd, uint32_t seg_wire_len
 	out->payload_len = seg_wire_len - header_len;
 	out->payload = rd.p;
 	out->payload_caplen = rd.len < out->payload_len ? (uint32_t)rd.len : out->payload_len;
+	out->tcp_header_len = (uint8_t)header_len;
 	return FST_DECODE_TCP;
 }
 

@@ -620,10 +620,40 @@ int fst_capture_save_end(struct fst_capture *cap, char *errbuf)
 	return FST_OK;
 }
 
-int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
-			void *ctx, const volatile sig_atomic_t *cancel, uint64_t *written,
-			char *errbuf)
+size_t fst_capture_rewrite_frame(int linktype, const uint8_t *frame, uint32_t caplen,
+				 uint32_t wirelen, uint8_t *out, fst_capture_rewrite_fn rewrite,
+				 void *ctx)
 {
+	struct fst_packet pkt;
+	size_t payload_off, check_off, changed;
+	uint16_t check;
+
+	memcpy(out, frame, caplen);
+	if (fst_decode_frame(linktype, frame, caplen, wirelen, &pkt) != FST_DECODE_TCP)
+		return 0;
+	payload_off = (size_t)(pkt.payload - frame);
+	changed = rewrite(ctx, &pkt, out + payload_off);
+	if (changed == 0)
+		return 0;
+	/* The decoder checked that the whole TCP header was captured. */
+	check_off = payload_off - pkt.tcp_header_len + 16;
+	check = fst_load_be16(frame + check_off);
+	if (check == 0)
+		return changed;
+	/* The payload starts a multiple of 4 bytes into the segment, so its
+	 * words are the checksum's words. */
+	check = fst_csum_replace(check, pkt.payload, out + payload_off, pkt.payload_caplen);
+	out[check_off] = (uint8_t)(check >> 8);
+	out[check_off + 1] = (uint8_t)check;
+	return changed;
+}
+
+int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
+			fst_capture_rewrite_fn rewrite, void *ctx,
+			const volatile sig_atomic_t *cancel, uint64_t *written, char *errbuf)
+{
+	uint8_t *copy = NULL;
+	size_t copy_size = 0;
 	struct fst_capture *cap;
 	pcap_dumper_t *dumper;
 	struct fst_packet pkt;
@@ -660,6 +690,8 @@ int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_c
 	while (next_from_files(cap, &pkt) == 1) {
 		struct capture_file *file = cap->consumed;
 
+		const uint8_t *data = file->pending_data;
+
 		if (cancel && *cancel) {
 			fst_errbuf_set(errbuf, "interrupted");
 			rc = FST_ERR_CANCELLED;
@@ -667,7 +699,25 @@ int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_c
 		}
 		if (!keep(ctx, &pkt))
 			continue;
-		pcap_dump((u_char *)dumper, file->pending_hdr, file->pending_data);
+		if (rewrite) {
+			uint32_t caplen = file->pending_hdr->caplen;
+
+			if (caplen > copy_size) {
+				uint8_t *grown = realloc(copy, caplen);
+
+				if (!grown) {
+					fst_errbuf_set(errbuf, "out of memory");
+					rc = FST_ERR_NOMEM;
+					break;
+				}
+				copy = grown;
+				copy_size = caplen;
+			}
+			fst_capture_rewrite_frame(linktype, data, caplen, file->pending_hdr->len,
+						  copy, rewrite, ctx);
+			data = copy;
+		}
+		pcap_dump((u_char *)dumper, file->pending_hdr, data);
 		(*written)++;
 	}
 	if ((pcap_dump_flush(dumper) != 0 || ferror(pcap_dump_file(dumper))) && rc == FST_OK) {
@@ -680,5 +730,6 @@ out_free_capture:
 	if (out && fclose(out) != 0 && rc == FST_OK)
 		rc = FST_ERR_IO;
 	fst_capture_free(cap);
+	free(copy);
 	return rc;
 }

@@ -117,3 +117,49 @@ char *fst_endpoint_format(const struct fst_addr *addr, uint16_t port, char *buf,
 	}
 	return buf;
 }
+
+static uint16_t csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+uint16_t fst_csum_add(uint16_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t acc = sum;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		acc += (uint64_t)fst_load_be16(p + i);
+	if (i < len)
+		acc += (uint64_t)p[i] << 8;
+	return csum_fold(acc);
+}
+
+uint16_t fst_csum_pseudo(const struct fst_addr *src, const struct fst_addr *dst, uint8_t proto,
+			 uint32_t len)
+{
+	size_t alen = src->family == 4 ? 4 : 16;
+	uint64_t acc;
+
+	acc = fst_csum_add(0, src->bytes, alen);
+	acc += fst_csum_add(0, dst->bytes, alen);
+	/* IPv4: zero, protocol, 16-bit length; IPv6: 32-bit length, zeros,
+	 * next header. Summed as words, both come to the same terms. */
+	acc += proto;
+	acc += len >> 16;
+	acc += len & 0xffff;
+	return csum_fold(acc);
+}
+
+uint16_t fst_csum_replace(uint16_t check, const uint8_t *old, const uint8_t *new, size_t len)
+{
+	uint64_t acc;
+
+	/* HC' = ~(~HC + ~m + m') */
+	acc = (uint16_t)~check;
+	acc += (uint16_t)~fst_csum_add(0, old, len);
+	acc += fst_csum_add(0, new, len);
+	return (uint16_t)~csum_fold(acc);
+}

@@ -172,7 +172,8 @@ static void run_extract(const char *const *paths, size_t count)
 	/* Takes out and closes it, on success and failure alike. glibc keeps
 	 * every FILE on a list, so LeakSanitizer cannot see a stream that
 	 * was not closed: the descriptor tells. */
-	rc = fst_capture_extract(paths, count, out, keep_alternate, &n, NULL, &written, errbuf);
+	rc = fst_capture_extract(paths, count, out, keep_alternate, NULL, &n, NULL, &written,
+				 errbuf);
 	FUZZ_CHECK(fcntl(fd, F_GETFD) == -1,
 		   "fst_capture_extract returned %d and left its output open", rc);
 	FUZZ_CHECK(written <= n, "extract wrote %llu of %u packets", (unsigned long long)written,
