@@ -239,6 +239,113 @@ static void test_errbuf_set(void **state)
 	assert_int_equal(strlen(errbuf), FST_ERRBUF_SIZE - 1);
 }
 
+/* RFC 1071 section 3's example: the sum of 00 01 f2 03 f4 f5 f6 f7. */
+static void test_csum_rfc1071_vector(void **state)
+{
+	static const uint8_t b[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+
+	(void)state;
+	assert_int_equal(fst_csum_add(0, b, sizeof(b)), 0xddf2);
+	/* In pieces of even length the sum is the same. */
+	assert_int_equal(fst_csum_add(fst_csum_add(0, b, 2), b + 2, 6), 0xddf2);
+}
+
+/* An IPv4 header whose checksum is known to be 0xb861. */
+static void test_csum_ipv4_header_vector(void **state)
+{
+	uint8_t h[] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+			0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+
+	(void)state;
+	assert_int_equal((uint16_t)~fst_csum_add(0, h, sizeof(h)), 0xb861);
+	h[10] = 0xb8;
+	h[11] = 0x61;
+	assert_int_equal(fst_csum_add(0, h, sizeof(h)), 0xffff);
+}
+
+/* An odd last byte counts as the high half of a word padded with zero. */
+static void test_csum_odd_length(void **state)
+{
+	static const uint8_t b[] = { 0x12, 0x34, 0xab, 0x00 };
+
+	(void)state;
+	assert_int_equal(fst_csum_add(0, b + 2, 1), 0xab00);
+	assert_int_equal(fst_csum_add(0, b, 3), fst_csum_add(0, b, 4));
+	assert_int_equal(fst_csum_add(0, b, 3), 0xbd34);
+	assert_int_equal(fst_csum_add(0, b, 0), 0);
+	/* Carries wrap around: 0xffff + 0x0001 is 0x0001 in ones' complement. */
+	assert_int_equal(fst_csum_add(0xffff, (const uint8_t *)"\x00\x01", 2), 0x0001);
+}
+
+/* A TCP segment as pktbuild makes it (its own checksum code) sums to
+ * 0xffff with our pseudo-header, over IPv4 and IPv6, odd and even. */
+static void check_segment_sums(const char *src, const char *dst, size_t payload_len)
+{
+	static const uint8_t text[] = "PASS secret-of-odd-length\r\n";
+	struct pb_frame f;
+	struct pb_seg seg;
+	uint16_t sum;
+	size_t seg_len;
+
+	pb_seg_init(&seg, src, 40000, dst, 21);
+	seg.seq = 1000;
+	seg.flags = 0x18; /* ACK PSH */
+	seg.timestamps = true;
+	seg.payload = text;
+	seg.payload_len = payload_len;
+	assert_int_equal(pb_build_ip(&f, &seg), 0);
+	seg_len = f.len - f.l4_off;
+	sum = fst_csum_pseudo(&seg.src, &seg.dst, 6, (uint32_t)seg_len);
+	assert_int_equal(fst_csum_add(sum, f.b + f.l4_off, seg_len), 0xffff);
+	/* One flipped bit is seen. */
+	f.b[f.len - 1] ^= 0x01;
+	assert_int_not_equal(fst_csum_add(sum, f.b + f.l4_off, seg_len), 0xffff);
+}
+
+static void test_csum_pseudo_header_v4_v6(void **state)
+{
+	(void)state;
+	check_segment_sums("192.0.2.1", "198.51.100.7", 27);
+	check_segment_sums("192.0.2.1", "198.51.100.7", 26);
+	check_segment_sums("2001:db8::1", "2001:db8:ffff::21", 27);
+	check_segment_sums("2001:db8::1", "2001:db8:ffff::21", 26);
+}
+
+/* Replacing bytes updates the checksum to what a full recompute gives,
+ * reading only the changed bytes (RFC 1624). */
+static void test_csum_replace_matches_recompute(void **state)
+{
+	static const uint8_t before[] = "PASS hunter2-odd\r\n";
+	static const uint8_t after[] = "PASS ********odd\r\n";
+	_Static_assert(sizeof(before) == sizeof(after), "masking keeps the length");
+	const char *addrs[][2] = { { "192.0.2.1", "198.51.100.7" }, { "2001:db8::1", "::1" } };
+
+	(void)state;
+	for (size_t a = 0; a < 2; a++) {
+		struct pb_frame f, g;
+		struct pb_seg seg;
+		uint16_t check;
+
+		pb_seg_init(&seg, addrs[a][0], 40000, addrs[a][1], 21);
+		seg.flags = 0x10; /* ACK */
+		seg.payload = before;
+		seg.payload_len = sizeof(before) - 1;
+		assert_int_equal(pb_build_ip(&f, &seg), 0);
+		seg.payload = after;
+		assert_int_equal(pb_build_ip(&g, &seg), 0);
+		check = fst_load_be16(f.b + f.l4_off + 16);
+		/* Over the whole payload (odd length), and over just the
+		 * changed part, which starts at an even offset. */
+		assert_int_equal(fst_csum_replace(check, before, after, sizeof(before) - 1),
+				 fst_load_be16(g.b + g.l4_off + 16));
+		assert_int_equal(fst_csum_replace(check, before + 4, after + 4, 10),
+				 fst_load_be16(g.b + g.l4_off + 16));
+		/* Nothing changed, nothing to update. */
+		assert_int_equal(fst_csum_replace(check, before, before, sizeof(before) - 1),
+				 check);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +361,11 @@ int main(void)
 		cmocka_unit_test(test_time_format),
 		cmocka_unit_test(test_time_format_truncates_safely),
 		cmocka_unit_test(test_errbuf_set),
+		cmocka_unit_test(test_csum_rfc1071_vector),
+		cmocka_unit_test(test_csum_ipv4_header_vector),
+		cmocka_unit_test(test_csum_odd_length),
+		cmocka_unit_test(test_csum_pseudo_header_v4_v6),
+		cmocka_unit_test(test_csum_replace_matches_recompute),
 	};
 
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
