@@ -56,13 +56,35 @@ static void load_input(const uint8_t *data, size_t size)
 	}
 }
 
+struct extract_ctx {
+	unsigned n;
+	struct fst_ftp_masker *masker;
+};
+
 /* Keeps every other TCP packet in the extract. */
 static bool keep_alternate(void *ctx, const struct fst_packet *pkt)
 {
-	unsigned *n = ctx;
+	struct extract_ctx *x = ctx;
 
 	(void)pkt;
-	return (*n)++ % 2 == 0;
+	return x->n++ % 2 == 0;
+}
+
+/* Masks every kept packet as if a client sent it on a control
+ * connection: bytes only ever become '*', never more than were captured. */
+static size_t mask_all(void *ctx, const struct fst_packet *pkt, uint8_t *payload)
+{
+	struct extract_ctx *x = ctx;
+	size_t masked = fst_ftp_masker_mask(x->masker, pkt, payload);
+	size_t changed = 0;
+
+	for (uint32_t i = 0; i < pkt->payload_caplen; i++)
+		if (payload[i] != pkt->payload[i]) {
+			FUZZ_CHECK(payload[i] == '*', "the masker wrote %#x", payload[i]);
+			changed++;
+		}
+	FUZZ_CHECK(masked == changed, "the masker says %zu bytes, changed %zu", masked, changed);
+	return masked;
 }
 
 static void check_capture_stats(const struct fst_capture_stats *cs, uint64_t packets)
@@ -163,21 +185,23 @@ static void run_extract(const char *const *paths, size_t count)
 {
 	char errbuf[FST_ERRBUF_SIZE];
 	FILE *out = fopen("/dev/null", "w");
+	struct extract_ctx x = { .masker = fst_ftp_masker_new() };
 	uint64_t written = 0;
-	unsigned n = 0;
 	int fd, rc;
 
 	FUZZ_CHECK(out, "fopen /dev/null");
+	FUZZ_CHECK(x.masker, "fst_ftp_masker_new");
 	fd = fileno(out);
 	/* Takes out and closes it, on success and failure alike. glibc keeps
 	 * every FILE on a list, so LeakSanitizer cannot see a stream that
 	 * was not closed: the descriptor tells. */
-	rc = fst_capture_extract(paths, count, out, keep_alternate, NULL, &n, NULL, &written,
+	rc = fst_capture_extract(paths, count, out, keep_alternate, mask_all, &x, NULL, &written,
 				 errbuf);
+	fst_ftp_masker_free(x.masker);
 	FUZZ_CHECK(fcntl(fd, F_GETFD) == -1,
 		   "fst_capture_extract returned %d and left its output open", rc);
-	FUZZ_CHECK(written <= n, "extract wrote %llu of %u packets", (unsigned long long)written,
-		   n);
+	FUZZ_CHECK(written <= x.n, "extract wrote %llu of %u packets", (unsigned long long)written,
+		   x.n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
