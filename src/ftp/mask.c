@@ -178,7 +178,7 @@ size_t fst_ftp_masker_mask(struct fst_ftp_masker *m, const struct fst_packet *pk
 	size_t masked;
 	size_t from = 0;
 
-	if (len == 0)
+	if (len == 0 && !(pkt->flags & FST_TCP_SYN))
 		return 0;
 	f = find_flow(m, pkt, data_seq);
 	if (!f) {
@@ -186,6 +186,14 @@ size_t fst_ftp_masker_mask(struct fst_ftp_masker *m, const struct fst_packet *pk
 		memset(&alone, 0, sizeof(alone));
 		f = &alone;
 		f->next_seq = data_seq;
+	}
+	if (pkt->flags & FST_TCP_SYN) {
+		/* A new connection on the same ports: its sequence numbers
+		 * have nothing to do with the old one's. */
+		f->next_seq = data_seq;
+		f->line_pos = 0;
+		f->in_pass = false;
+		f->range_count = f->range_next = 0;
 	}
 	masked = mask_known(f, data_seq, payload, len);
 	if (SEQ_LT(f->next_seq, data_seq)) {

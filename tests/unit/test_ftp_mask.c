@@ -26,6 +26,7 @@ struct seg_spec {
 	const char *text;
 	uint32_t caplen_cut; /* bytes of payload left out of the capture */
 	bool zero_checksum;
+	bool syn;
 };
 
 /* True when the frame's TCP checksum is right over the whole segment. */
@@ -55,7 +56,7 @@ static size_t run_seg(struct fst_ftp_masker *m, const struct seg_spec *spec, str
 		    spec->dst ? spec->dst : "192.0.2.21", 21);
 	seg.seq = spec->seq;
 	seg.ack = 1;
-	seg.flags = FST_TCP_ACK | FST_TCP_PSH;
+	seg.flags = spec->syn ? FST_TCP_SYN : FST_TCP_ACK | FST_TCP_PSH;
 	seg.timestamps = true;
 	seg.payload = (const uint8_t *)spec->text;
 	seg.payload_len = plen;
@@ -201,6 +202,21 @@ static void test_retransmissions(void **state)
 	run_flow(segs, 4, want);
 }
 
+/* The same ports again, a new connection whose sequence numbers are
+ * behind the old one's: its PASS is not taken for a retransmission. */
+static void test_new_connection_same_ports(void **state)
+{
+	const struct seg_spec segs[] = {
+		{ .seq = 90000, .text = "PASS first\r\n" },
+		{ .seq = 500, .text = "", .syn = true },
+		{ .seq = 501, .text = "PASS second\r\n" },
+	};
+	const char *const want[] = { "PASS *****\r\n", "", "PASS ******\r\n" };
+
+	(void)state;
+	run_flow(segs, 3, want);
+}
+
 /* Bytes the capture lost inside an argument: the rest is masked up to
  * the line end, the next line is looked at again. */
 static void test_capture_hole_inside_argument(void **state)
@@ -262,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_zero_checksum_left),
 		cmocka_unit_test(test_split_across_segments),
 		cmocka_unit_test(test_retransmissions),
+		cmocka_unit_test(test_new_connection_same_ports),
 		cmocka_unit_test(test_capture_hole_inside_argument),
 		cmocka_unit_test(test_snaplen_cut),
 	};
