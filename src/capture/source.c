@@ -689,7 +689,6 @@ int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_c
 	}
 	while (next_from_files(cap, &pkt) == 1) {
 		struct capture_file *file = cap->consumed;
-
 		const uint8_t *data = file->pending_data;
 
 		if (cancel && *cancel) {
