@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""masked_pcap.py - pcap helpers for test_incident_passwords.sh.
+"""masked_pcap.py - the pcap checks of test_incident_passwords.sh.
 
     masked_pcap.py fix-checksums IN.pcap OUT.pcap
         Writes IN with every TCP checksum recomputed (IPv4 and IPv6 over
