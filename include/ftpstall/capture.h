@@ -151,10 +151,11 @@ size_t fst_capture_rewrite_frame(int linktype, const uint8_t *frame, uint32_t ca
 /* Reads the files again (merged in time order, like fst_capture_open_files)
  * and writes every frame whose TCP packet keep() accepts to out as a
  * pcap file, unchanged, or changed by rewrite (fst_capture_rewrite_frame)
- * when it is not NULL. Takes out and closes it. Standard input cannot
- * be read twice. cancel (borrowed, may be NULL) is polled between frames:
- * once it is set the extract stops and returns FST_ERR_CANCELLED, what
- * was written being incomplete. Returns FST_OK and the frame count in
+ * when it is not NULL, which is called right after keep() accepted the
+ * same packet. Takes out and closes it. Standard input cannot be read
+ * twice. cancel (borrowed, may be NULL) is polled between frames: once
+ * it is set the extract stops and returns FST_ERR_CANCELLED, what was
+ * written being incomplete. Returns FST_OK and the frame count in
  * *written, or an error with errbuf. */
 int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
 			fst_capture_rewrite_fn rewrite, void *ctx,

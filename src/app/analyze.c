@@ -170,6 +170,7 @@ struct incident_tuples {
 	} * items;
 	size_t count;
 	struct fst_ftp_masker *masker; /* NULL: --keep-passwords */
+	bool client_control;	       /* the packet kept last: client to server, control */
 };
 
 static void add_tuple(struct incident_tuples *t, const struct fst_addr *a, uint16_t a_port,
@@ -190,7 +191,7 @@ static void add_tuple(struct incident_tuples *t, const struct fst_addr *a, uint1
 
 static bool keep_incident_packet(void *ctx, const struct fst_packet *pkt)
 {
-	const struct incident_tuples *t = ctx;
+	struct incident_tuples *t = ctx;
 
 	for (size_t i = 0; i < t->count; i++) {
 		bool forward = pkt->src_port == t->items[i].a_port &&
@@ -202,25 +203,22 @@ static bool keep_incident_packet(void *ctx, const struct fst_packet *pkt)
 			       fst_addr_equal(&pkt->src, &t->items[i].b) &&
 			       fst_addr_equal(&pkt->dst, &t->items[i].a);
 
-		if (forward || reverse)
+		if (forward || reverse) {
+			t->client_control = forward && t->items[i].control;
 			return true;
+		}
 	}
 	return false;
 }
 
 /* Masks the PASS arguments in what a client sends on a control
- * connection of the extract. */
+ * connection of the extract. The extract calls it right after
+ * keep_incident_packet accepted the same packet. */
 static size_t mask_incident_packet(void *ctx, const struct fst_packet *pkt, uint8_t *payload)
 {
 	const struct incident_tuples *t = ctx;
 
-	for (size_t i = 0; i < t->count; i++)
-		if (t->items[i].control && pkt->src_port == t->items[i].a_port &&
-		    pkt->dst_port == t->items[i].b_port &&
-		    fst_addr_equal(&pkt->src, &t->items[i].a) &&
-		    fst_addr_equal(&pkt->dst, &t->items[i].b))
-			return fst_ftp_masker_mask(t->masker, pkt, payload);
-	return 0;
+	return t->client_control ? fst_ftp_masker_mask(t->masker, pkt, payload) : 0;
 }
 
 /* Writes the packets of every incident session into a temporary file
