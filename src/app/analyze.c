@@ -133,6 +133,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			break;
 		case 'w':
 			opts->save_path = optarg;
+			break;
 		case OPT_KEEP_PASSWORDS:
 			opts->keep_passwords = true;
 			break;

@@ -1186,8 +1186,8 @@ static void test_extract_cancel(void **state)
 
 	out = fopen(tmp_path(out_path, sizeof(out_path), "extract.out"), "wb");
 	assert_non_null(out);
-	assert_int_equal(fst_capture_extract(paths, 1, out, keep_all, &kept, &cancel, &written,
-					     errbuf),
+	assert_int_equal(fst_capture_extract(paths, 1, out, keep_all, NULL, &kept, &cancel,
+					     &written, errbuf),
 			 FST_OK);
 	assert_int_equal(written, 100);
 
@@ -1195,8 +1195,8 @@ static void test_extract_cancel(void **state)
 	kept = 0;
 	out = fopen(out_path, "wb");
 	assert_non_null(out);
-	assert_int_equal(fst_capture_extract(paths, 1, out, keep_all, &kept, &cancel, &written,
-					     errbuf),
+	assert_int_equal(fst_capture_extract(paths, 1, out, keep_all, NULL, &kept, &cancel,
+					     &written, errbuf),
 			 FST_ERR_CANCELLED);
 	assert_int_equal(written, 0);
 	assert_int_equal(kept, 0);
