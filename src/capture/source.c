@@ -620,32 +620,42 @@ int fst_capture_save_end(struct fst_capture *cap, char *errbuf)
 	return FST_OK;
 }
 
-size_t fst_capture_rewrite_frame(int linktype, const uint8_t *frame, uint32_t caplen,
-				 uint32_t wirelen, uint8_t *out, fst_capture_rewrite_fn rewrite,
-				 void *ctx)
+/* The rewrite of a frame already decoded into pkt (whose payload points
+ * into frame): out gets the frame, rewritten and its checksum updated. */
+static size_t rewrite_decoded(const uint8_t *frame, uint32_t caplen, const struct fst_packet *pkt,
+			      uint8_t *out, fst_capture_rewrite_fn rewrite, void *ctx)
 {
-	struct fst_packet pkt;
-	size_t payload_off, check_off, changed;
+	size_t payload_off = (size_t)(pkt->payload - frame), check_off, changed;
 	uint16_t check;
 
 	memcpy(out, frame, caplen);
-	if (fst_decode_frame(linktype, frame, caplen, wirelen, &pkt) != FST_DECODE_TCP)
-		return 0;
-	payload_off = (size_t)(pkt.payload - frame);
-	changed = rewrite(ctx, &pkt, out + payload_off);
+	changed = rewrite(ctx, pkt, out + payload_off);
 	if (changed == 0)
 		return 0;
 	/* The decoder checked that the whole TCP header was captured. */
-	check_off = payload_off - pkt.tcp_header_len + 16;
+	check_off = payload_off - pkt->tcp_header_len + 16;
 	check = fst_load_be16(frame + check_off);
 	if (check == 0)
 		return changed;
 	/* The payload starts a multiple of 4 bytes into the segment, so its
 	 * words are the checksum's words. */
-	check = fst_csum_replace(check, pkt.payload, out + payload_off, pkt.payload_caplen);
+	check = fst_csum_replace(check, pkt->payload, out + payload_off, pkt->payload_caplen);
 	out[check_off] = (uint8_t)(check >> 8);
 	out[check_off + 1] = (uint8_t)check;
 	return changed;
+}
+
+size_t fst_capture_rewrite_frame(int linktype, const uint8_t *frame, uint32_t caplen,
+				 uint32_t wirelen, uint8_t *out, fst_capture_rewrite_fn rewrite,
+				 void *ctx)
+{
+	struct fst_packet pkt;
+
+	if (fst_decode_frame(linktype, frame, caplen, wirelen, &pkt) != FST_DECODE_TCP) {
+		memcpy(out, frame, caplen);
+		return 0;
+	}
+	return rewrite_decoded(frame, caplen, &pkt, out, rewrite, ctx);
 }
 
 int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
@@ -712,8 +722,8 @@ int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_c
 				copy = grown;
 				copy_size = caplen;
 			}
-			fst_capture_rewrite_frame(linktype, data, caplen, file->pending_hdr->len,
-						  copy, rewrite, ctx);
+			/* pkt was decoded from this very frame: no second decode. */
+			rewrite_decoded(data, caplen, &pkt, copy, rewrite, ctx);
 			data = copy;
 		}
 		pcap_dump((u_char *)dumper, file->pending_hdr, data);
