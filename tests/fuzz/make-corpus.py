@@ -531,12 +531,59 @@ def client_corpus():
     write(d, "control-bytes", "\x00220 \x1b[31mred\x07\x00\r\n331 \xff\xfe\r\n230 ok\r\n")
 
 
+# ----------------------------------------------------------- regressions
+
+REGRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "regressions")
+
+
+def decisive_gap_realloc_uaf():
+    """The capture of the decisive-gap use-after-free (see regressions/README.md):
+    STOR, seven 1000-byte data segments 2 s apart, 421 and FIN on control,
+    one more segment 2 s later, then 6 s of quiet before the server's ACK, so
+    that watch's 2 s refreshes run while the provisional verdict stands."""
+    c = Conv(cport=54321)
+    d = Conv(cport=54400, sport=50000)
+    t = 1700000000000000
+    recs = []
+
+    def add(frame, pause_s=0):
+        nonlocal t
+        t += pause_s * 1000000
+        recs.append((t, frame))
+        t += 1000
+
+    for f in c.handshake():
+        add(f)
+    for dirn, text in [(1, "220 (vsFTPd 3.0.3)\r\n"), (0, "USER anonymous\r\n"),
+                       (1, "331 Please specify the password.\r\n"),
+                       (0, "PASS anonymous@\r\n"), (1, "230 Login successful.\r\n"),
+                       (0, "PASV\r\n"),
+                       (1, "227 Entering Passive Mode (198,51,100,20,195,80).\r\n")]:
+        add(c.seg(dirn, PSH | ACK, text.encode()))
+    for f in d.handshake():
+        add(f)
+    add(c.seg(0, PSH | ACK, b"STOR f\r\n"))
+    add(c.seg(1, PSH | ACK, b"150 Ok to send data.\r\n"))
+    add(d.seg(0, PSH | ACK, b"x" * 1000))
+    for _ in range(6):
+        add(d.seg(0, PSH | ACK, b"x" * 1000), pause_s=2)
+    add(c.seg(1, PSH | ACK, b"421 Data timeout. Reconnect. Sorry.\r\n"), pause_s=2)
+    add(c.seg(1, FIN | ACK))
+    add(d.seg(0, PSH | ACK, b"x" * 1000), pause_s=2)
+    add(d.seg(1, ACK), pause_s=6)
+    data = pcap_header(101)  # LINKTYPE_RAW: bare IPv4
+    for ts, frame in recs:
+        data += pcap_record(ts, frame)
+    write(os.path.join(REGRESSIONS, "fuzz_capture_file"), "decisive-gap-realloc-uaf.pcap", data)
+
+
 def main():
     capture_corpus()
     client_corpus()
     stream_corpus()
     reassembly_corpus()
     reply_corpus()
+    decisive_gap_realloc_uaf()
     total = 0
     for dirpath, _, files in os.walk(CORPUS):
         for f in files:
