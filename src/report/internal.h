@@ -33,4 +33,24 @@ const struct fst_server_estimate *report_estimate_for(const struct fst_report_in
 typedef void (*report_line_fn)(void *ctx, const char *line);
 bool report_timeline(const struct fst_session_result *r, report_line_fn emit, void *ctx);
 
+/* The account the text and Markdown reports give, as lines of a kind
+ * that each report dresses its own way (put borrows line for the call). */
+enum report_line {
+	REPORT_HEADING, /* an incident's first line */
+	REPORT_PARA,	/* a line of its own: the headline, a server, ... */
+	REPORT_ALERT,	/* a warning above everything: INCOMPLETE: ... */
+	REPORT_ITEM,	/* a fact under a heading or paragraph */
+	REPORT_CODE,	/* a line of an incident's timeline */
+	REPORT_BLANK,	/* an empty line */
+};
+
+struct report_account {
+	void (*put)(void *ctx, enum report_line kind, const char *line);
+	void *ctx;
+	bool color; /* ANSI colour around verdicts (text on a terminal) */
+};
+
+/* Gives the whole account of in, line by line, to a->put. */
+void report_account(struct report_account *a, const struct fst_report_input *in);
+
 #endif

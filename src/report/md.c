@@ -7,18 +7,7 @@
  * (or link) anything. */
 #include "internal.h"
 
-#include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
-
-/* How a line is dressed. */
-enum md_kind {
-	MD_HEADING, /* "## line" and a blank line */
-	MD_PARA,    /* a paragraph of one line */
-	MD_ITEM,    /* "- line" */
-	MD_CODE,    /* a line of the current fenced block */
-	MD_BLANK,   /* an empty line */
-};
 
 struct md {
 	FILE *out;
@@ -41,392 +30,53 @@ static void md_code(FILE *out, const char *s)
 		fputc(*s == '`' ? '\'' : *s, out);
 }
 
-static void md_put(struct md *m, enum md_kind kind, const char *line)
+/* Dresses one line of the account (report_account) for Markdown:
+ * headings "## ", items "- ", the timeline in a fenced block. */
+static void md_put(void *ctx, enum report_line kind, const char *line)
 {
-	if (m->in_code != (kind == MD_CODE)) {
+	struct md *m = ctx;
+
+	if (m->in_code != (kind == REPORT_CODE)) {
 		fputs("```\n", m->out);
-		m->in_code = kind == MD_CODE;
+		m->in_code = kind == REPORT_CODE;
 	}
 	switch (kind) {
-	case MD_HEADING:
+	case REPORT_HEADING:
 		fputs("## ", m->out);
 		md_escape(m->out, line);
 		fputs("\n\n", m->out);
 		break;
-	case MD_PARA:
+	case REPORT_PARA:
 		md_escape(m->out, line);
 		fputs("\n\n", m->out);
 		break;
-	case MD_ITEM:
+	case REPORT_ALERT:
+		fputs("**", m->out);
+		md_escape(m->out, line);
+		fputs("**\n\n", m->out);
+		break;
+	case REPORT_ITEM:
 		fputs("- ", m->out);
 		md_escape(m->out, line);
 		fputc('\n', m->out);
 		break;
-	case MD_CODE:
+	case REPORT_CODE:
 		md_code(m->out, line);
 		fputc('\n', m->out);
 		break;
-	case MD_BLANK:
+	case REPORT_BLANK:
 		fputc('\n', m->out);
 		break;
 	}
-}
-
-/* Formats one line and dresses it as kind. */
-static void md_line(struct md *m, enum md_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void md_line(struct md *m, enum md_kind kind, const char *fmt, ...)
-{
-	char buf[1024];
-	char *line = buf;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	/* Long lines (a source of many file names) get a buffer of their own. */
-	if ((size_t)n >= sizeof(buf)) {
-		line = malloc((size_t)n + 1);
-		if (!line)
-			return;
-		va_start(ap, fmt);
-		vsnprintf(line, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	md_put(m, kind, line);
-	if (line != buf)
-		free(line);
-}
-
-/* An idle timeout told step by step, as in the text report. */
-static void explain_idle_timeout(struct md *m, const struct fst_report_input *in,
-				 const struct fst_session_result *r)
-{
-	const struct fst_close_info *c = &r->close;
-	const struct fst_ftp_session *s = r->session;
-	const struct fst_ftp_reply_rec *before = report_reply_at(s, c->idle_since_us);
-	const struct fst_server_estimate *e = report_estimate_for(in, s);
-	int64_t fired = c->reply_code ? c->reply_ts_us : c->ts_us;
-	double idle = report_seconds(c->idle_since_us, fired);
-	char after[FST_FTP_TEXT_MAX + 32] = "";
-
-	if (before)
-		snprintf(after, sizeof(after), " after \"%d %s%s\"", before->code, before->text,
-			 report_cut(before->text_truncated));
-	md_line(m, MD_ITEM, "The client was idle for %.1f s%s.", idle, after);
-	if (c->reply_code && c->by == FST_CLOSE_BY_CLIENT)
-		md_line(m, MD_ITEM,
-			"The server sent \"%d %s%s\" after %.1f s of idle; the client then closed the connection (%s).",
-			c->reply_code, c->reply_text, report_cut(c->reply_text_truncated), idle,
-			c->rst ? "reset" : "FIN");
-	else if (c->reply_code)
-		md_line(m, MD_ITEM,
-			"The server sent \"%d %s%s\" and closed the connection (%s) after %.1f s of idle.",
-			c->reply_code, c->reply_text, report_cut(c->reply_text_truncated),
-			c->rst ? "reset" : "FIN", c->after_idle_s);
-	else
-		md_line(m, MD_ITEM,
-			"The server closed the connection (%s) without a reply after %.1f s of idle.",
-			c->rst ? "reset" : "FIN", c->after_idle_s);
-	if (c->client_wrote_after_close)
-		md_line(m, MD_ITEM,
-			"%.1f s later the client wrote%s%s into the closed connection%s; a client that reports only its failed write (like duplicity's BackendException) hides this.",
-			report_seconds(c->ts_us, c->client_write_ts_us),
-			c->client_write_command[0] ? " " : "", c->client_write_command,
-			c->reset_after_write ? " and was reset by the server" : "");
-	if (e && e->observations) {
-		char knob[128] = "";
-
-		if (r->profile)
-			snprintf(knob, sizeof(knob), "; %s %s", r->profile->software,
-				 r->profile->idle_knob);
-		md_line(m, MD_ITEM,
-			"The server's idle timeout is about %.0f s (%u observation%s%s).",
-			e->idle_timeout_s, e->observations, e->observations == 1 ? "" : "s", knob);
-	}
-	if (r->stated_timeout_s > 0)
-		md_line(m, MD_ITEM, "The server's reply states %d s; the observed idle was %.1f s.",
-			r->stated_timeout_s, idle);
-}
-
-static void write_timeline_line(void *m, const char *line)
-{
-	md_line(m, MD_CODE, "%s", line);
-}
-
-static void write_gap(struct md *m, const char *label, const struct fst_ftp_session *s,
-		      const struct fst_gap *g)
-{
-	char transfer[48] = "";
-
-	if (g->channel == FST_CHANNEL_DATA)
-		snprintf(transfer, sizeof(transfer), " (transfer %llu)",
-			 (unsigned long long)g->transfer_id);
-	md_line(m, MD_ITEM, "%s: %s%s idle %.3f s from +%.6f to +%.6f, waiting on %s", label,
-		g->channel == FST_CHANNEL_CONTROL ? "control" : "data", transfer,
-		report_seconds(g->start_us, g->end_us), report_seconds(s->start_us, g->start_us),
-		report_seconds(s->start_us, g->end_us), fst_wait_name(g->waiting_on));
-}
-
-static void write_close(struct md *m, const struct fst_session_result *r)
-{
-	const struct fst_close_info *c = &r->close;
-	const struct fst_ftp_session *s = r->session;
-	char announced[FST_FTP_TEXT_MAX + 32] = "", ttl[80] = "";
-
-	if (c->by == FST_CLOSE_BY_NONE) {
-		md_line(m, MD_ITEM, "close: none (still open when the capture ended)");
-		return;
-	}
-	if (c->reply_code)
-		snprintf(announced, sizeof(announced), ", announced by \"%d %s%s\"", c->reply_code,
-			 c->reply_text, report_cut(c->reply_text_truncated));
-	if (c->rst_ttl_mismatch)
-		snprintf(ttl, sizeof(ttl), ", reset TTL %u differs from the sender's %u",
-			 c->rst_ttl, c->peer_ttl);
-	md_line(m, MD_ITEM, "close: by %s with %s at +%.6f, %.3f s after the last activity%s%s%s",
-		fst_close_by_name(c->by), c->rst ? "RST" : "FIN",
-		report_seconds(s->start_us, c->ts_us), c->after_idle_s, announced,
-		c->mid_transfer ? ", during a transfer" : "", ttl);
-}
-
-static void write_reconnect(struct md *m, const struct fst_session_result *r)
-{
-	char resumed[96] = "";
-
-	if (!r->recovered_by)
-		return;
-	if (r->resumed)
-		snprintf(resumed, sizeof(resumed), ", resumed at offset %llu with %s",
-			 (unsigned long long)r->resume_offset,
-			 fst_ftp_verb_info(r->resume_verb)->name);
-	if (r->recovered_probable)
-		md_line(m, MD_ITEM,
-			"probably recovered by session %llu, reconnected %.1f s later%s",
-			(unsigned long long)r->recovered_by, r->recovered_after_s, resumed);
-	else
-		md_line(m, MD_ITEM, "recovered: session %llu reconnected %.1f s later%s",
-			(unsigned long long)r->recovered_by, r->recovered_after_s, resumed);
-	if (r->truncated_reupload)
-		md_line(m, MD_ITEM,
-			"warning: the file was sent again from the start or with fewer bytes than the failed attempt; the server may hold a truncated file");
-}
-
-static void write_transfers(struct md *m, const struct fst_ftp_session *s)
-{
-	for (size_t i = 0; i < s->transfer_count; i++) {
-		const struct fst_ftp_transfer *t = &s->transfers[i];
-		double secs = t->start_us ? report_seconds(t->start_us, t->end_us) : 0;
-		char code[16] = "", rest[64] = "", lost[80] = "";
-
-		if (t->reply_code)
-			snprintf(code, sizeof(code), " (%d)", t->reply_code);
-		if (t->has_rest)
-			snprintf(rest, sizeof(rest), ", resumed at offset %llu",
-				 (unsigned long long)t->rest_offset);
-		if (t->gap_bytes)
-			snprintf(lost, sizeof(lost), ", %llu bytes missing from the capture",
-				 (unsigned long long)t->gap_bytes);
-		md_line(m, MD_ITEM, "transfer %llu: %s%s%s%s (%s), %llu bytes in %.3f s, %s%s%s%s",
-			(unsigned long long)t->id, fst_ftp_verb_info(t->verb)->name,
-			t->file[0] ? " " : "", t->file, report_cut(t->file_truncated),
-			fst_transfer_mode_name(t->mode), (unsigned long long)t->bytes, secs,
-			fst_transfer_outcome_name(t->outcome), code, rest, lost);
-	}
-}
-
-static void write_incident(struct md *m, const struct fst_report_input *in,
-			   const struct fst_session_result *r)
-{
-	const struct fst_ftp_session *s = r->session;
-	char client[64], server[64], when[40], words[FST_WORDS_MAX];
-
-	fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client));
-	fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server));
-	md_line(m, MD_HEADING, "session %llu: %s (stalled: %s) %s -> %s%s%s%s%s%s",
-		(unsigned long long)s->id, fst_verdict_name(r->verdict),
-		fst_stalled_side_name(r->stalled_side), client, server, s->software ? ", " : "",
-		s->software ? s->software : "", s->user_name[0] ? ", user " : "", s->user_name,
-		report_cut(s->user_name_truncated));
-	md_line(m, MD_ITEM, "started %s UTC%s%s", fst_time_format(s->start_us, when, sizeof(when)),
-		s->mid_stream ? ", capture began mid-session" : "",
-		s->encrypted ? ", encrypted after AUTH" : "");
-	if (r->verdict == FST_VERDICT_IDLE_TIMEOUT)
-		explain_idle_timeout(m, in, r);
-	else if (fst_words_summary(r, words, sizeof(words)))
-		md_line(m, MD_ITEM, "%s", words);
-	if (fst_words_recommendation(r, words, sizeof(words)))
-		md_line(m, MD_ITEM, "What to change: %s", words);
-	if (fst_session_decisive_gap(r))
-		write_gap(m, "decisive gap", s, fst_session_decisive_gap(r));
-	write_close(m, r);
-	write_reconnect(m, r);
-	md_line(m, MD_ITEM, "timeline (UTC, seconds from session start):");
-	report_timeline(r, write_timeline_line, m);
-	write_transfers(m, s);
-	for (size_t i = 0; i < r->gap_count; i++)
-		if (i != r->decisive_gap_index)
-			write_gap(m, "gap", s, &r->gaps[i]);
-	if (r->capture_loss)
-		md_line(m, MD_ITEM, "note: the capture lost bytes of this session");
-	md_put(m, MD_BLANK, "");
-}
-
-static void write_other_sessions(struct md *m, const struct fst_report_input *in,
-				 const unsigned *counts)
-{
-	char line[64 + FST_VERDICT_COUNT * 48] = "other sessions:";
-	size_t used = strlen(line);
-	bool first = true;
-
-	for (int v = 0; v < FST_VERDICT_COUNT; v++)
-		if (counts[v] && !fst_verdict_is_incident((enum fst_verdict)v) &&
-		    used < sizeof(line)) {
-			int n = snprintf(line + used, sizeof(line) - used, "%s %u %s",
-					 first ? "" : ",", counts[v],
-					 fst_verdict_name((enum fst_verdict)v));
-
-			used += n > 0 ? (size_t)n : 0;
-			first = false;
-		}
-	md_put(m, MD_PARA, line);
-	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
-		char client[64], server[64];
-		const struct fst_ftp_session *s = r->session;
-
-		if (fst_verdict_is_incident(r->verdict))
-			continue;
-		md_line(m, MD_ITEM, "session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s",
-			(unsigned long long)s->id, fst_verdict_name(r->verdict),
-			fst_endpoint_format(&s->client_addr, s->client_port, client,
-					    sizeof(client)),
-			fst_endpoint_format(&s->server_addr, s->server_port, server,
-					    sizeof(server)),
-			s->command_count, s->transfer_count,
-			r->capture_loss ? "; the capture lost bytes of it (no side blamed)" : "",
-			s->mid_stream ? "; capture began mid-session" : "");
-	}
-	md_put(m, MD_BLANK, "");
-}
-
-static void write_servers(struct md *m, const struct fst_report_input *in)
-{
-	char server[64];
-
-	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
-	     e = e->next) {
-		char idle[96], survived[64] = "", data[48] = "";
-
-		if (e->observations)
-			snprintf(idle, sizeof(idle),
-				 "idle timeout about %.1f s (%u observation%s, spread %.1f s)",
-				 e->idle_timeout_s, e->observations,
-				 e->observations == 1 ? "" : "s", e->spread_s);
-		else
-			snprintf(idle, sizeof(idle), "no idle timeout observed");
-		if (e->longest_survived_s > 0)
-			snprintf(survived, sizeof(survived), "; tolerated a client idle of %.1f s",
-				 e->longest_survived_s);
-		if (e->data_observations)
-			snprintf(data, sizeof(data), "; data timeout about %.1f s",
-				 e->data_timeout_s);
-		md_line(m, MD_PARA, "server %s%s%s: %s%s%s",
-			fst_endpoint_format(&e->addr, e->port, server, sizeof(server)),
-			e->software ? " " : "", e->software ? e->software : "", idle, survived,
-			data);
-	}
-}
-
-static void write_stats(struct md *m, const struct fst_report_input *in)
-{
-	const struct fst_capture_stats *cs = in->capture;
-	const struct fst_tcp_stats *ts = in->tcp;
-	uint64_t malformed = 0;
-
-	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)
-		malformed += cs->malformed[r];
-	md_line(m, MD_PARA, "capture: %s", in->source);
-	md_line(m, MD_ITEM,
-		"frames %llu (%llu TCP, %llu not IP, %llu not TCP, %llu IP fragments, "
-		"%llu malformed, %llu cut by snaplen)",
-		(unsigned long long)cs->frames, (unsigned long long)cs->tcp_packets,
-		(unsigned long long)cs->skipped_not_ip, (unsigned long long)cs->skipped_not_tcp,
-		(unsigned long long)cs->ip_fragments, (unsigned long long)malformed,
-		(unsigned long long)cs->truncated_frames);
-	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)
-		if (cs->malformed[r])
-			md_line(m, MD_ITEM, "malformed %s: %llu",
-				fst_decode_result_name((enum fst_decode_result)r),
-				(unsigned long long)cs->malformed[r]);
-	if (cs->time_went_back)
-		md_line(m, MD_ITEM, "timestamps that went backwards (clamped): %llu",
-			(unsigned long long)cs->time_went_back);
-	if (in->live)
-		md_line(m, MD_ITEM,
-			"kernel: %llu received, %llu dropped, %llu dropped by interface",
-			(unsigned long long)cs->kernel_received,
-			(unsigned long long)cs->kernel_dropped,
-			(unsigned long long)cs->interface_dropped);
-	md_line(m, MD_ITEM,
-		"tcp flows %llu (%llu evicted), capture gaps %llu (%llu B), retransmissions %llu",
-		(unsigned long long)ts->flows_opened, (unsigned long long)ts->flows_evicted,
-		(unsigned long long)ts->gaps, (unsigned long long)ts->gap_bytes,
-		(unsigned long long)ts->retransmissions);
-	md_line(m, MD_ITEM, "ftp sessions %llu, data connections %llu",
-		(unsigned long long)in->ftp_stats->sessions,
-		(unsigned long long)in->ftp_stats->data_connections);
-	if (fst_analysis_sessions_evicted(in->analysis))
-		md_line(m, MD_ITEM,
-			"oldest ended sessions left out of this report (--max-sessions): %llu",
-			(unsigned long long)fst_analysis_sessions_evicted(in->analysis));
-	if (ts->flows_closed[FST_TCP_CLOSE_TABLE_FULL])
-		md_line(m, MD_ITEM,
-			"flows evicted because the flow table was full (--max-flows): %llu",
-			(unsigned long long)ts->flows_closed[FST_TCP_CLOSE_TABLE_FULL]);
-	if (ts->ooo_limit_hits)
-		md_line(m, MD_ITEM, "holes given up at the out-of-order buffer cap: %llu",
-			(unsigned long long)ts->ooo_limit_hits);
-	for (int a = 0; a < FST_ANOMALY_COUNT; a++)
-		if (in->ftp_stats->anomalies[a])
-			md_line(m, MD_ITEM, "ftp anomaly %s: %llu",
-				fst_ftp_anomaly_name((enum fst_ftp_anomaly)a),
-				(unsigned long long)in->ftp_stats->anomalies[a]);
 }
 
 int report_write_md(FILE *out, const struct fst_report_input *in)
 {
 	struct md m = { .out = out };
-	unsigned counts[FST_VERDICT_COUNT] = { 0 };
-	unsigned sessions = 0, incidents = 0;
+	struct report_account a = { .put = md_put, .ctx = &m };
 
-	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
-		sessions++;
-		counts[r->verdict]++;
-		if (fst_verdict_is_incident(r->verdict))
-			incidents++;
-	}
 	fputs("# ftpstall report\n\n", out);
-	if (in->interrupted) {
-		char words[128];
-
-		fst_report_interrupted_words(in, words, sizeof(words));
-		md_line(&m, MD_PARA, "**INCOMPLETE**: %s; later packets are not in this report",
-			words);
-	}
-	md_line(&m, MD_PARA, "ftpstall: %u FTP session%s, %u incident%s in %s", sessions,
-		sessions == 1 ? "" : "s", incidents, incidents == 1 ? "" : "s", in->source);
-	md_put(&m, MD_BLANK, "");
-	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
-		if (fst_verdict_is_incident(r->verdict))
-			write_incident(&m, in, r);
-	if (sessions > incidents)
-		write_other_sessions(&m, in, counts);
-	write_servers(&m, in);
-	write_stats(&m, in);
+	report_account(&a, in);
 	if (m.in_code)
 		fputs("```\n", out);
 	return ferror(out) ? FST_ERR_IO : FST_OK;

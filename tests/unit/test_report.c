@@ -157,9 +157,12 @@ static void run_sessions(struct net *n)
 }
 
 /* The report of n in format (free with free()). */
-static char *report(struct net *n, enum fst_report_format format, bool color)
+static char *report_of(struct net *n, enum fst_report_format format, bool color, bool interrupted)
 {
 	struct fst_report_input in = {
+		.interrupted = interrupted,
+		.bytes_read = 1000,
+		.bytes_total = 4000,
 		.version = "9.9",
 		.source = "hostile \"capture\".pcap",
 		.ftp = n->ftp,
@@ -179,6 +182,11 @@ static char *report(struct net *n, enum fst_report_format format, bool color)
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(strlen(buf), len);
 	return buf;
+}
+
+static char *report(struct net *n, enum fst_report_format format, bool color)
+{
+	return report_of(n, format, color, false);
 }
 
 /* ---- a JSON checker (RFC 8259), strict about what ftpstall writes ---- */
@@ -614,6 +622,33 @@ static void test_long_timeline_elided(void **state)
 	net_free(&n);
 }
 
+/* A report of an interrupted run says so first: plain in the text
+ * report, in bold (not escaped into "\\*\\*") in Markdown. */
+static void test_interrupted_report(void **state)
+{
+	struct net n;
+	char *text, *md;
+
+	(void)state;
+	net_init(&n);
+	run_sessions(&n);
+	text = report_of(&n, FST_REPORT_TEXT, false, true);
+	md = report_of(&n, FST_REPORT_MD, false, true);
+	assert_int_equal(
+		strncmp(text,
+			"INCOMPLETE: interrupted after 1000 of 4000 bytes; later packets "
+			"are not in this report\nftpstall: 2 FTP sessions",
+			strlen("INCOMPLETE: interrupted after 1000 of 4000 bytes; later "
+			       "packets are not in this report\nftpstall: 2 FTP sessions")),
+		0);
+	assert_non_null(strstr(md, "\n**INCOMPLETE: interrupted after 1000 of 4000 bytes; later "
+				   "packets are not in this report**\n\n"));
+	assert_null(strstr(md, "\\*"));
+	free(text);
+	free(md);
+	net_free(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_html_report),
 		cmocka_unit_test(test_stream_jsonl),
 		cmocka_unit_test(test_long_timeline_elided),
+		cmocka_unit_test(test_interrupted_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
