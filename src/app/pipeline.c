@@ -307,31 +307,14 @@ void pipeline_report_input(struct pipeline *p, struct fst_report_input *in, bool
 	};
 }
 
-int pipeline_write_report(struct pipeline *p, enum fst_report_format format, const char *path,
-			  bool color, const char *cmd)
+int pipeline_print_report(struct pipeline *p, enum fst_report_format format, bool color,
+			  const char *cmd)
 {
-	char errbuf[FST_ERRBUF_SIZE];
 	struct fst_report_input report;
-	struct output out;
-	FILE *f;
 
-	pipeline_report_input(p, &report, color && !path);
-	if (!path) {
-		if (fst_report_write(stdout, format, &report) != FST_OK || fflush(stdout) != 0) {
-			fprintf(stderr, "%s: writing the report failed\n", cmd);
-			return -1;
-		}
-		return 0;
-	}
-	f = output_open(&out, path, (const char *const *)p->files, p->file_count, errbuf);
-	if (!f) {
-		fprintf(stderr, "%s: %s\n", cmd, errbuf);
-		return -1;
-	}
-	if (fst_report_write(f, format, &report) != FST_OK ||
-	    output_commit(&out, false, errbuf) != FST_OK) {
-		output_abort(&out);
-		fprintf(stderr, "%s: %s: writing the report failed\n", cmd, path);
+	pipeline_report_input(p, &report, color);
+	if (fst_report_write(stdout, format, &report) != FST_OK || fflush(stdout) != 0) {
+		fprintf(stderr, "%s: writing the report failed\n", cmd);
 		return -1;
 	}
 	return 0;

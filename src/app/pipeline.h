@@ -109,9 +109,10 @@ int pipeline_save_end(struct pipeline *p, const char *cmd);
 /* The report input for the pipeline's current state. */
 void pipeline_report_input(struct pipeline *p, struct fst_report_input *in, bool color);
 
-/* Writes the report to path atomically, or to stdout when path is NULL.
- * Returns 0, or prints why and returns -1. */
-int pipeline_write_report(struct pipeline *p, enum fst_report_format format, const char *path,
-			  bool color, const char *cmd);
+/* Prints the report on standard output. Returns 0, or prints why and
+ * returns -1. (Report files go through output.c: analyze's -o, watch's
+ * w key.) */
+int pipeline_print_report(struct pipeline *p, enum fst_report_format format, bool color,
+			  const char *cmd);
 
 #endif

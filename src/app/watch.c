@@ -415,8 +415,7 @@ int cmd_watch(int argc, char **argv)
 		pipeline_finish(&w.p);
 		fst_analysis_finish(w.p.analysis);
 		fputc('\n', stdout);
-		if (pipeline_write_report(&w.p, FST_REPORT_TEXT, NULL, false, "ftpstall watch") !=
-		    0)
+		if (pipeline_print_report(&w.p, FST_REPORT_TEXT, false, "ftpstall watch") != 0)
 			status = EXIT_STATUS_USAGE;
 	}
 	if (pipeline_save_end(&w.p, "ftpstall watch") != 0)
