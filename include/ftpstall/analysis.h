@@ -121,15 +121,33 @@ int fst_stated_timeout_s(const char *reply_text);
  * ProFTPD's "No transfer timeout", a stalled transfer). */
 bool fst_reply_names_data_timeout(const char *reply_text);
 
-/* The server timer a verdict points at. */
+/* The timer a verdict points at: the server's, or for middlebox_reset
+ * the firewall's or NAT's (always an idle timer). */
 enum fst_timer {
-	FST_TIMER_NONE,		  /* no timer: a silence, an abort, a clean end */
-	FST_TIMER_SERVER_IDLE,	  /* the server's idle (control) timeout */
-	FST_TIMER_SERVER_DATA,	  /* the server's data connection timeout */
-	FST_TIMER_MIDDLEBOX_IDLE, /* a firewall's or NAT's idle timeout */
+	FST_TIMER_NONE,	       /* no timer: a silence, an abort, a clean end */
+	FST_TIMER_IDLE,	       /* no command for too long */
+	FST_TIMER_NO_TRANSFER, /* commands, but no transfer for too long */
+	FST_TIMER_DATA,	       /* a data connection silent for too long */
+	FST_TIMER_LOGIN,       /* no successful login in time */
+	FST_TIMER_STALLED,     /* a transfer that moved too little */
+	FST_TIMER_UNKNOWN,     /* a timer fired, but which one the capture cannot tell */
 	FST_TIMER_COUNT
 };
 const char *fst_timer_name(enum fst_timer timer);
+
+/* What a capture could not show of a session: bits of
+ * fst_session_result.capture_notes, each said in words by the report. */
+enum fst_capture_note {
+	FST_NOTE_DATA_CONNECTIONS_MISSING, /* transfers ran, no data connection captured */
+	FST_NOTE_CAPTURE_LOSS,		   /* bytes of the session are missing */
+	FST_NOTE_ONE_SIDED,		   /* only one direction was captured */
+	FST_NOTE_DUPLICATES_REMOVED,	   /* packets seen twice were dropped */
+	FST_NOTE_MID_STREAM,		   /* the capture began after the session did */
+	FST_NOTE_KERNEL_DROPS,		   /* the capturing kernel dropped packets */
+	FST_NOTE_COUNT
+};
+const char *fst_capture_note_name(enum fst_capture_note note);
+#define FST_NOTE_BIT(note) (1u << (note))
 
 /* The verdict rules of docs/verdicts.md in the order they are applied:
  * their count, and the name and verdict of rule index (NULL past the
@@ -163,6 +181,7 @@ struct fst_session_result {
 	const struct fst_server_profile *profile; /* a static table row, or NULL */
 	int stated_timeout_s;			  /* from the closing reply, or -1 */
 	bool capture_loss;			  /* the capture lost bytes of this session */
+	unsigned capture_notes;			  /* FST_NOTE_BIT(enum fst_capture_note)s */
 	/* Reconnect: the next session of the same client to the server not
 	 * logged in as another user; recovered_probable unless the same user
 	 * carried on in it (a REST, the same file or the next of its series). */

@@ -52,6 +52,8 @@ enum {
 };
 size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size);
 size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, size_t size);
+/* What a capture note means for the reader, in a static sentence. */
+const char *fst_words_capture_note(enum fst_capture_note note);
 
 /* Writes the report; returns 0, or FST_ERR_IO when out failed. Borrows
  * out and in during the call. */

@@ -116,15 +116,34 @@ _Static_assert(sizeof(stalled_names) / sizeof(stalled_names[0]) == FST_STALLED_C
 
 static const char *const timer_names[] = {
 	[FST_TIMER_NONE] = "none",
-	[FST_TIMER_SERVER_IDLE] = "server_idle",
-	[FST_TIMER_SERVER_DATA] = "server_data",
-	[FST_TIMER_MIDDLEBOX_IDLE] = "middlebox_idle",
+	[FST_TIMER_IDLE] = "idle",
+	[FST_TIMER_NO_TRANSFER] = "no_transfer",
+	[FST_TIMER_DATA] = "data",
+	[FST_TIMER_LOGIN] = "login",
+	[FST_TIMER_STALLED] = "stalled",
+	[FST_TIMER_UNKNOWN] = "unknown",
 };
 _Static_assert(sizeof(timer_names) / sizeof(timer_names[0]) == FST_TIMER_COUNT, "timer names");
 
 const char *fst_timer_name(enum fst_timer timer)
 {
 	return (unsigned)timer < FST_TIMER_COUNT ? timer_names[timer] : "?";
+}
+
+static const char *const capture_note_names[] = {
+	[FST_NOTE_DATA_CONNECTIONS_MISSING] = "data_connections_missing",
+	[FST_NOTE_CAPTURE_LOSS] = "capture_loss",
+	[FST_NOTE_ONE_SIDED] = "one_sided",
+	[FST_NOTE_DUPLICATES_REMOVED] = "duplicates_removed",
+	[FST_NOTE_MID_STREAM] = "mid_stream",
+	[FST_NOTE_KERNEL_DROPS] = "kernel_drops",
+};
+_Static_assert(sizeof(capture_note_names) / sizeof(capture_note_names[0]) == FST_NOTE_COUNT,
+	       "capture note names");
+
+const char *fst_capture_note_name(enum fst_capture_note note)
+{
+	return (unsigned)note < FST_NOTE_COUNT ? capture_note_names[note] : "?";
 }
 
 const char *fst_wait_name(enum fst_wait wait)
@@ -752,7 +771,7 @@ static const struct verdict_rule verdict_rules[] = {
 	{ "capture_ended", capture_ended, FST_VERDICT_INCOMPLETE, FST_STALLED_NONE,
 	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "reset_foreign_ttl", reset_foreign_ttl, FST_VERDICT_MIDDLEBOX_RESET, FST_STALLED_NETWORK,
-	  RULE_GAP_DECISIVE, FST_TIMER_MIDDLEBOX_IDLE },
+	  RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "decisive_gap_lost", decisive_gap_lost, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN,
 	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "quit_or_goodbye", quit_or_goodbye, FST_VERDICT_CLEAN, FST_STALLED_NONE, RULE_GAP_NONE,
@@ -760,10 +779,9 @@ static const struct verdict_rule verdict_rules[] = {
 	{ "server_owed_reply_no_data", server_owed_reply_no_data, FST_VERDICT_SERVER_UNRESPONSIVE,
 	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "control_silent_transfer_reset", control_silent_transfer_reset,
-	  FST_VERDICT_MIDDLEBOX_RESET, FST_STALLED_NETWORK, RULE_GAP_DECISIVE,
-	  FST_TIMER_MIDDLEBOX_IDLE },
+	  FST_VERDICT_MIDDLEBOX_RESET, FST_STALLED_NETWORK, RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "server_closed_data_stalled", server_closed_data_stalled, FST_VERDICT_DATA_TIMEOUT,
-	  FST_STALLED_UNKNOWN, RULE_GAP_DATA, FST_TIMER_SERVER_DATA },
+	  FST_STALLED_UNKNOWN, RULE_GAP_DATA, FST_TIMER_DATA },
 	{ "server_closed_no_idle_tls", server_closed_no_idle_tls, FST_VERDICT_CLEAN,
 	  FST_STALLED_NONE, RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "server_closed_owed_reply", server_closed_owed_reply, FST_VERDICT_SERVER_UNRESPONSIVE,
@@ -771,9 +789,9 @@ static const struct verdict_rule verdict_rules[] = {
 	{ "server_closed_no_idle", server_closed_no_idle, FST_VERDICT_CLEAN, FST_STALLED_NONE,
 	  RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "server_closed_idle_client", server_closed_idle_client, FST_VERDICT_IDLE_TIMEOUT,
-	  FST_STALLED_CLIENT, RULE_GAP_DECISIVE, FST_TIMER_SERVER_IDLE },
+	  FST_STALLED_CLIENT, RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "client_closed_cut_upload", client_closed_cut_upload, FST_VERDICT_DATA_TIMEOUT,
-	  FST_STALLED_UNKNOWN, RULE_GAP_DATA, FST_TIMER_SERVER_DATA },
+	  FST_STALLED_UNKNOWN, RULE_GAP_DATA, FST_TIMER_DATA },
 	{ "client_gave_up_owed_reply", client_gave_up_owed_reply, FST_VERDICT_SERVER_UNRESPONSIVE,
 	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "client_aborted", client_aborted, FST_VERDICT_CLIENT_ABORT, FST_STALLED_NONE,
@@ -856,6 +874,16 @@ static void set_verdict(struct fst_session_result *p, const struct verdict_rule 
 	}
 }
 
+/* Notes what the capture could not show of the session (the notes the
+ * other layers' facts give; the rest are set where they are seen). */
+static void note_capture(struct fst_session_result *p)
+{
+	if (p->capture_loss)
+		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_CAPTURE_LOSS);
+	if (p->session->mid_stream)
+		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_MID_STREAM);
+}
+
 /* Decides the verdict from the close and the decisive gap: the first
  * rule of verdict_rules that matches. */
 static void decide(struct result *r)
@@ -866,6 +894,7 @@ static void decide(struct result *r)
 	const struct fst_gap *data_gap = longest_data_gap(p);
 	struct evidence e = gather_evidence(r, g, data_gap);
 
+	note_capture(p);
 	p->profile = fst_server_profile_find(p->session->software, c->reply_text);
 	p->stated_timeout_s = c->reply_code ? fst_stated_timeout_s(c->reply_text) : -1;
 	for (size_t i = 0; i < VERDICT_RULE_COUNT; i++)

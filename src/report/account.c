@@ -235,8 +235,10 @@ static void write_incident(struct report_account *a, const struct fst_report_inp
 	for (size_t i = 0; i < r->gap_count; i++)
 		if (i != r->decisive_gap_index)
 			write_gap(a, "gap", s, &r->gaps[i]);
-	if (r->capture_loss)
-		account_line(a, REPORT_ITEM, "note: the capture lost bytes of this session");
+	for (int note = 0; note < FST_NOTE_COUNT; note++)
+		if (r->capture_notes & FST_NOTE_BIT(note))
+			account_line(a, REPORT_ITEM, "note: %s",
+				     fst_words_capture_note((enum fst_capture_note)note));
 	a->put(a->ctx, REPORT_BLANK, "");
 }
 

@@ -233,6 +233,12 @@ static void write_incident(FILE *out, const struct fst_session_result *r)
 		html_text(out, words);
 		fputs("</p>\n", out);
 	}
+	for (int note = 0; note < FST_NOTE_COUNT; note++)
+		if (r->capture_notes & FST_NOTE_BIT(note)) {
+			fputs("<p class=\"note\">Note: ", out);
+			html_text(out, fst_words_capture_note((enum fst_capture_note)note));
+			fputs("</p>\n", out);
+		}
 	if (r->recovered_by) {
 		fprintf(out,
 			r->recovered_probable ?

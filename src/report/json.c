@@ -188,6 +188,7 @@ static void write_verdict(struct fst_json *j, const struct fst_session_result *r
 	fst_json_open(j, "verdict", '{');
 	fst_json_str(j, "kind", fst_verdict_name(r->verdict));
 	fst_json_str(j, "stalled_side", fst_stalled_side_name(r->stalled_side));
+	fst_json_str(j, "timer", fst_timer_name(r->timer));
 	fst_words_summary(r, words, sizeof(words));
 	fst_json_str(j, "summary", words);
 	fst_json_str(j, "recommendation",
@@ -254,6 +255,11 @@ static void write_session(struct fst_json *j, const struct fst_session_result *r
 	write_gaps(j, r);
 	write_close(j, r);
 	write_verdict(j, r);
+	fst_json_open(j, "capture_notes", '[');
+	for (int note = 0; note < FST_NOTE_COUNT; note++)
+		if (r->capture_notes & FST_NOTE_BIT(note))
+			fst_json_str(j, NULL, fst_capture_note_name((enum fst_capture_note)note));
+	fst_json_close(j, ']');
 	fst_json_open(j, "dropped", '{');
 	fst_json_u64(j, "commands", s->commands_dropped);
 	fst_json_u64(j, "replies", s->replies_dropped);

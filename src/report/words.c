@@ -207,3 +207,27 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 	}
 	return done(&w);
 }
+
+const char *fst_words_capture_note(enum fst_capture_note note)
+{
+	switch (note) {
+	case FST_NOTE_DATA_CONNECTIONS_MISSING:
+		return "the capture holds no data connection of this session's transfers "
+		       "(capture `host SERVER`, not `port 21`)";
+	case FST_NOTE_CAPTURE_LOSS:
+		return "the capture lost bytes of this session (no side is blamed for a gap "
+		       "that lost bytes)";
+	case FST_NOTE_ONE_SIDED:
+		return "the capture holds only one direction of this session (one side's "
+		       "silence cannot be told from the capture's)";
+	case FST_NOTE_DUPLICATES_REMOVED:
+		return "packets of this session were captured twice; the copies were removed";
+	case FST_NOTE_MID_STREAM:
+		return "the capture began after this session did";
+	case FST_NOTE_KERNEL_DROPS:
+		return "the capturing kernel dropped packets while this session ran";
+	case FST_NOTE_COUNT:
+		break;
+	}
+	return "?";
+}

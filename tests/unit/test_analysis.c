@@ -574,7 +574,7 @@ static void test_seed_idle_timeout_write_after_close(void **state)
 	cl_info = &r->close;
 	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
 	assert_string_equal(r->verdict_rule, "server_closed_idle_client");
-	assert_int_equal(r->timer, FST_TIMER_SERVER_IDLE);
+	assert_int_equal(r->timer, FST_TIMER_IDLE);
 	assert_true(fst_verdict_is_incident(r->verdict));
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, t226, t421);
 	assert_near(gap_s(decisive(r)), 5.0, 1e-6);
@@ -805,7 +805,7 @@ static void expect_upload_data_timeout(struct net *n, int64_t tlast)
 
 	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_CLIENT);
 	assert_string_equal(r->verdict_rule, "server_closed_data_stalled");
-	assert_int_equal(r->timer, FST_TIMER_SERVER_DATA);
+	assert_int_equal(r->timer, FST_TIMER_DATA);
 	g = decisive(r);
 	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_CLIENT, tlast, 0);
 	assert_int_equal(g->transfer_id, 1);

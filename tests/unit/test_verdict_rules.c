@@ -1,8 +1,8 @@
 /* docs/verdicts.md against the code: its rule list is verdict_rules[]
  * row by row (names, verdicts, order); every verdict kind has a rule, a
  * row in the verdict table and an example; and every example is a
- * bundled capture (captures/NAME.pcap) whose expected report
- * (captures/expected/NAME.json) shows that verdict, so no verdict is
+ * bundled capture (captures/NAME.pcap or captures/field/NAME.pcap) whose
+ * expected report (expected/NAME.json beside it) shows that verdict, so no verdict is
  * without a real capture that exercises it.
  * FST_SOURCE_DIR is the source tree, set by tests/CMakeLists.txt. */
 #include <setjmp.h>
@@ -207,7 +207,7 @@ static void test_every_verdict_has_example(void **state)
 		const char *kind = fst_verdict_name((enum fst_verdict)v);
 		char item[NAME_MAX_LEN + 16], name[NAME_MAX_LEN * 2], path[4096];
 		char needle[NAME_MAX_LEN + 16];
-		const char *p;
+		const char *p, *base;
 		char *text;
 
 		snprintf(item, sizeof(item), "\n- `%s` — ", kind);
@@ -215,7 +215,8 @@ static void test_every_verdict_has_example(void **state)
 		if (!p)
 			fail_msg("docs/verdicts.md gives no example for %s", kind);
 		p += strlen(item);
-		/* A capture, nothing else: "captures/" + a name + ".pcap". */
+		/* A capture, nothing else: "captures/" (or "captures/field/")
+		 * + a name + ".pcap". */
 		if (!quoted(p, name, sizeof(name)) || strncmp(name, "captures/", 9) != 0 ||
 		    strlen(name) <= 14 || strcmp(name + strlen(name) - 5, ".pcap") != 0)
 			fail_msg("%s: the example is not a `captures/NAME.pcap`", kind);
@@ -224,9 +225,11 @@ static void test_every_verdict_has_example(void **state)
 		if (!text)
 			fail_msg("%s: %s does not exist", kind, name);
 		free(text);
+		/* captures/[field/]NAME.pcap has captures/[field/]expected/NAME.json. */
 		name[strlen(name) - 5] = '\0';
-		snprintf(path, sizeof(path), "%s/captures/expected/%s.json", FST_SOURCE_DIR,
-			 name + 9);
+		base = strrchr(name, '/') + 1;
+		snprintf(path, sizeof(path), "%s/%.*sexpected/%s.json", FST_SOURCE_DIR,
+			 (int)(base - name), name, base);
 		text = read_file(path);
 		if (!text)
 			fail_msg("%s: no expected report %s", kind, path);
