@@ -25,7 +25,12 @@ enum fst_tcp_event_kind {
 	FST_TCP_EV_WINDOW_OPEN, /* that side's window is non-zero again */
 	FST_TCP_EV_KEEPALIVE,
 	FST_TCP_EV_RETRANSMIT,
-	FST_TCP_EV_CLOSE, /* last event of a flow */
+	/* Last event of a flow. After a reset, and after both FINs that
+	 * follow a write into a half-closed connection, it waits for the
+	 * flow's next packet (delivered first: the peer's bytes that crossed
+	 * the reset, the reset that answers the write), or for
+	 * FST_TCP_CLOSING_WAIT_US of packet time, or the end of input. */
+	FST_TCP_EV_CLOSE,
 	FST_TCP_EV_COUNT
 };
 
@@ -95,6 +100,10 @@ typedef void (*fst_tcp_flow_fn)(void *ctx, struct fst_tcp_flow *flow, int64_t ts
 /* Defaults of the caps below that the command line can change. */
 #define FST_TCP_DEFAULT_MAX_FLOWS     262144
 #define FST_TCP_DEFAULT_MAX_OOO_TOTAL (64 << 20)
+/* After a reset (or both FINs following a write into a half-closed
+ * connection) a flow waits this long, in packet time, for one more
+ * packet before its CLOSE. */
+#define FST_TCP_CLOSING_WAIT_US (1000 * 1000)
 
 struct fst_tcp_cfg {
 	size_t max_flows;		  /* 0: FST_TCP_DEFAULT_MAX_FLOWS */

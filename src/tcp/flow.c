@@ -37,6 +37,7 @@ struct half {
 	uint32_t next_seq; /* first byte not yet delivered */
 	uint32_t fin_seq;
 	uint8_t fin_ttl;
+	bool wrote_after_peer_fin; /* delivered bytes after the other side's FIN */
 	struct held_segment *held; /* sorted by seq */
 	size_t held_bytes;
 	size_t held_count;
@@ -55,7 +56,12 @@ struct flow {
 	bool roles_settled;
 	bool roles_swapped; /* by cfg.on_flow */
 	bool scaling;	    /* both SYNs offered window scaling */
-	bool closed;	    /* lingering to absorb stragglers */
+	/* The close is known but not yet emitted: the flow waits for one
+	 * more packet (see begin_closing). */
+	bool closing;
+	bool closing_rst;	    /* ... after a reset (else after both FINs) */
+	enum fst_tcp_dir reset_dir; /* closing_rst: the side that reset */
+	bool closed;		    /* lingering to absorb stragglers */
 };
 
 struct flow_list {
@@ -71,7 +77,7 @@ struct fst_tcp {
 	struct flow **buckets;
 	size_t bucket_mask;
 	size_t flow_count; /* open + closed */
-	struct flow_list open, closed;
+	struct flow_list open, closing, closed;
 	uint64_t next_id;
 	int64_t now_us;	  /* packet time: the latest packet's timestamp */
 	int64_t clock_us; /* packet time or a later live clock tick */
@@ -157,6 +163,8 @@ static void emit_data(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir d
 		ev.data_caplen = caplen;
 		ev.payload_present = caplen == len;
 	}
+	if (flow->half[!dir].fin_emitted)
+		flow->half[dir].wrote_after_peer_fin = true;
 	flow->pub.bytes[dir] += len;
 	emit(tcp, &ev);
 }
@@ -206,7 +214,9 @@ static void list_append(struct flow_list *list, struct flow *flow)
 
 static struct flow_list *list_of(struct fst_tcp *tcp, struct flow *flow)
 {
-	return flow->closed ? &tcp->closed : &tcp->open;
+	if (flow->closed)
+		return &tcp->closed;
+	return flow->closing ? &tcp->closing : &tcp->open;
 }
 
 /* Mixes one endpoint, a word at a time; combining two with ^ makes the
@@ -503,8 +513,15 @@ static void segment_data(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_di
 	}
 }
 
+/* The flow's close is known (a reset, or both FINs after a write into a
+ * half-closed connection) but the flow waits for its next packet before
+ * its CLOSE: the peer's bytes that crossed the reset, or the reset that
+ * answers the write. See closing_input. */
+static void begin_closing(struct fst_tcp *tcp, struct flow *flow, bool rst, enum fst_tcp_dir dir);
+
 /* Emits a side's FIN once the stream has reached it, and closes the
- * flow when both sides have. Returns true if the flow was closed. */
+ * flow when both sides have. Returns true if the flow was closed (or
+ * is closing). */
 static bool maybe_fin(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir, bool may_close);
 
 /* The other side acknowledged bytes of dir's stream that the capture
@@ -580,7 +597,8 @@ static void close_flow(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_clos
 	if (reason == FST_TCP_CLOSE_IDLE || reason == FST_TCP_CLOSE_TABLE_FULL)
 		tcp->stats.flows_evicted++;
 	if (reason == FST_TCP_CLOSE_FIN || reason == FST_TCP_CLOSE_RST) {
-		list_remove(&tcp->open, flow);
+		list_remove(list_of(tcp, flow), flow);
+		flow->closing = false;
 		flow->closed = true;
 		tcp->stats.flows_active--;
 		list_append(&tcp->closed, flow);
@@ -605,14 +623,70 @@ static bool maybe_fin(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir d
 	h->fin_emitted = true;
 	emit(tcp, &ev);
 	if (may_close && flow->half[!dir].fin_emitted) {
-		close_flow(tcp, flow, FST_TCP_CLOSE_FIN);
+		/* This side wrote after the other's FIN: the other side,
+		 * closed for good, answers that write with a reset, which
+		 * may come after this FIN. */
+		if (h->wrote_after_peer_fin)
+			begin_closing(tcp, flow, false, dir);
+		else
+			close_flow(tcp, flow, FST_TCP_CLOSE_FIN);
 		return true;
 	}
 	return false;
 }
 
+static void handle_fin(struct flow *flow, enum fst_tcp_dir dir, const struct fst_packet *pkt);
+static void emit_rst(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+		     const struct fst_packet *pkt);
+
+static void begin_closing(struct fst_tcp *tcp, struct flow *flow, bool rst, enum fst_tcp_dir dir)
+{
+	list_remove(&tcp->open, flow);
+	flow->closing = true;
+	flow->closing_rst = rst;
+	flow->reset_dir = dir;
+	list_append(&tcp->closing, flow);
+}
+
+static enum fst_tcp_close_reason closing_reason(const struct flow *flow)
+{
+	return flow->closing_rst ? FST_TCP_CLOSE_RST : FST_TCP_CLOSE_FIN;
+}
+
+/* Emits the CLOSE of a closing flow, at the time of its last packet. */
+static void finish_closing(struct fst_tcp *tcp, struct flow *flow)
+{
+	int64_t packet_us = tcp->now_us;
+
+	tcp->now_us = flow->pub.last_ts_us;
+	close_flow(tcp, flow, closing_reason(flow));
+	tcp->now_us = packet_us;
+}
+
+/* The one packet a closing flow waits for, then its CLOSE. After a
+ * reset, bytes from the side that did not reset were sent before the
+ * reset reached it (vsftpd's "500 OOPS" after a client's reset): they
+ * are delivered. After both FINs, a reset answers the write into the
+ * half-closed connection. */
+static void closing_input(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+			  const struct fst_packet *pkt)
+{
+	if (pkt->flags & FST_TCP_RST) {
+		if (!flow->closing_rst) {
+			flow->closing_rst = true;
+			emit_rst(tcp, flow, dir, pkt);
+		}
+	} else if (flow->closing_rst && dir != flow->reset_dir) {
+		if (pkt->flags & FST_TCP_FIN)
+			handle_fin(flow, dir, pkt);
+		segment_data(tcp, flow, dir, pkt);
+		maybe_fin(tcp, flow, dir, false);
+	}
+	close_flow(tcp, flow, closing_reason(flow));
+}
+
 /* Evicts flows idle past the limit and forgets closed flows whose
- * linger is over. Both lists are in order of last activity. */
+ * linger is over. The lists are in order of last activity. */
 static void expire(struct fst_tcp *tcp)
 {
 	int64_t packet_us = tcp->now_us;
@@ -620,6 +694,9 @@ static void expire(struct fst_tcp *tcp)
 	while (tcp->closed.head &&
 	       tcp->clock_us > expiry_after(tcp->closed.head->pub.last_ts_us, tcp->closed.limit_us))
 		destroy_flow(tcp, tcp->closed.head);
+	while (tcp->closing.head && tcp->clock_us > expiry_after(tcp->closing.head->pub.last_ts_us,
+								 tcp->closing.limit_us))
+		finish_closing(tcp, tcp->closing.head);
 	/* An eviction happens at the clock's time, not the last packet's. */
 	tcp->now_us = tcp->clock_us;
 	while (tcp->open.head &&
@@ -632,12 +709,16 @@ static void expire(struct fst_tcp *tcp)
 	tcp->open.due_us =
 		tcp->open.head ? expiry_after(tcp->open.head->pub.last_ts_us, tcp->open.limit_us) :
 				 INT64_MAX;
+	tcp->closing.due_us = tcp->closing.head ? expiry_after(tcp->closing.head->pub.last_ts_us,
+							       tcp->closing.limit_us) :
+						  INT64_MAX;
 }
 
 /* Most packets expire nothing: two compares decide that. */
 static bool expiry_due(const struct fst_tcp *tcp)
 {
-	return tcp->clock_us > tcp->open.due_us || tcp->clock_us > tcp->closed.due_us;
+	return tcp->clock_us > tcp->open.due_us || tcp->clock_us > tcp->closed.due_us ||
+	       tcp->clock_us > tcp->closing.due_us;
 }
 
 static bool fin_pending(const struct half *h)
@@ -652,6 +733,8 @@ static void make_room(struct fst_tcp *tcp)
 		return;
 	if (tcp->closed.head)
 		destroy_flow(tcp, tcp->closed.head);
+	else if (tcp->closing.head)
+		finish_closing(tcp, tcp->closing.head);
 	else if (tcp->open.head)
 		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_TABLE_FULL);
 }
@@ -737,8 +820,8 @@ static void handle_fin(struct flow *flow, enum fst_tcp_dir dir, const struct fst
 	h->fin_seq = pkt->seq + ((pkt->flags & FST_TCP_SYN) ? 1 : 0) + pkt->payload_len;
 }
 
-static void handle_rst(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
-		       const struct fst_packet *pkt)
+static void emit_rst(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+		     const struct fst_packet *pkt)
 {
 	struct fst_tcp_event ev = {
 		.kind = FST_TCP_EV_RST,
@@ -749,7 +832,15 @@ static void handle_rst(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir 
 	};
 
 	emit(tcp, &ev);
-	close_flow(tcp, flow, FST_TCP_CLOSE_RST);
+}
+
+/* A reset ends the flow, but the peer may have sent bytes before it
+ * arrived there: the flow waits for one more packet. */
+static void handle_rst(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+		       const struct fst_packet *pkt)
+{
+	emit_rst(tcp, flow, dir, pkt);
+	begin_closing(tcp, flow, true, dir);
 }
 
 void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
@@ -767,6 +858,17 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		expire(tcp);
 
 	flow = lookup(tcp, pkt, hash, &dir);
+	if (flow && flow->closing) {
+		bool new_connection = (pkt->flags & (FST_TCP_SYN | FST_TCP_ACK)) == FST_TCP_SYN;
+
+		if (!new_connection) {
+			flow->pub.last_ts_us = tcp->now_us;
+			flow->pub.packets[dir]++;
+			closing_input(tcp, flow, dir, pkt);
+			return;
+		}
+		finish_closing(tcp, flow);
+	}
 	if (flow && flow->closed) {
 		bool new_connection = (pkt->flags & (FST_TCP_SYN | FST_TCP_ACK)) == FST_TCP_SYN;
 
@@ -861,7 +963,8 @@ struct fst_tcp *fst_tcp_new(const struct fst_tcp_cfg *cfg)
 	tcp->bucket_mask = buckets - 1;
 	tcp->open.limit_us = tcp->cfg.idle_timeout_us;
 	tcp->closed.limit_us = tcp->cfg.closed_linger_us;
-	tcp->open.due_us = tcp->closed.due_us = INT64_MAX;
+	tcp->closing.limit_us = FST_TCP_CLOSING_WAIT_US;
+	tcp->open.due_us = tcp->closed.due_us = tcp->closing.due_us = INT64_MAX;
 	tcp->now_us = INT64_MIN;
 	tcp->clock_us = INT64_MIN;
 	return tcp;
@@ -869,6 +972,8 @@ struct fst_tcp *fst_tcp_new(const struct fst_tcp_cfg *cfg)
 
 void fst_tcp_finish(struct fst_tcp *tcp)
 {
+	while (tcp->closing.head)
+		finish_closing(tcp, tcp->closing.head);
 	while (tcp->open.head)
 		close_flow(tcp, tcp->open.head, FST_TCP_CLOSE_END_OF_INPUT);
 	while (tcp->closed.head)

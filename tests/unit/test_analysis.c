@@ -224,9 +224,20 @@ static int64_t send_fin(struct conn *c, enum fst_tcp_dir dir)
 	return seg(c, dir, FST_TCP_ACK | FST_TCP_FIN, seq, c->nxt[other(dir)], NULL, 0, 0);
 }
 
-static int64_t send_rst(struct conn *c, enum fst_tcp_dir dir)
+/* A reset alone: the flow then waits for one more packet (tcp.h). */
+static int64_t send_rst_only(struct conn *c, enum fst_tcp_dir dir)
 {
 	return seg(c, dir, FST_TCP_RST | FST_TCP_ACK, c->nxt[dir], c->nxt[other(dir)], NULL, 0, 0);
+}
+
+/* A reset and nothing more on its connection: it closes once the wait
+ * for a last packet is over (the clock is moved past it). */
+static int64_t send_rst(struct conn *c, enum fst_tcp_dir dir)
+{
+	int64_t ts = send_rst_only(c, dir);
+
+	fst_tcp_advance(c->net->tcp, ts + FST_TCP_CLOSING_WAIT_US + 1);
+	return ts;
 }
 
 /* A reset that claims to come from dir but carries another TTL. */

@@ -548,9 +548,18 @@ static void send_fin(struct conn *c, enum fst_tcp_dir dir)
 	seg(c, dir, FST_TCP_ACK | FST_TCP_FIN, seq, c->nxt[other(dir)], NULL, 0, 0);
 }
 
-static void send_rst(struct conn *c, enum fst_tcp_dir dir)
+/* A reset alone: the flow then waits for one more packet (tcp.h). */
+static void send_rst_only(struct conn *c, enum fst_tcp_dir dir)
 {
 	seg(c, dir, FST_TCP_RST | FST_TCP_ACK, c->nxt[dir], c->nxt[other(dir)], NULL, 0, 0);
+}
+
+/* A reset and nothing more on its connection: it closes once the wait
+ * for a last packet is over (the clock is moved past it). */
+static void send_rst(struct conn *c, enum fst_tcp_dir dir)
+{
+	send_rst_only(c, dir);
+	fst_tcp_advance(c->net->tcp, c->net->now + FST_TCP_CLOSING_WAIT_US + 1);
 }
 
 static void handshake(struct conn *c)

@@ -1091,15 +1091,21 @@ static void test_fin_close(void **state)
 	send_data(&fx->c, FST_DIR_SERVER, "220 ready\r\n");
 	send_fin(&fx->c, FST_DIR_CLIENT, "QUIT\r\n");
 	send_fin(&fx->c, FST_DIR_SERVER, "221 bye\r\n");
+	/* The server wrote after the client's FIN: the close waits for the
+	 * packet that answers that write (an ACK here). */
+	assert_events(fx->rec, "OPEN:C OPEN:S DATA:S:11 DATA:C:6 FIN:C "
+			       "DATA:S:9 FIN:S");
+	send_ack(&fx->c, FST_DIR_CLIENT);
 	assert_events(fx->rec, "OPEN:C OPEN:S DATA:S:11 DATA:C:6 FIN:C "
 			       "DATA:S:9 FIN:S CLOSE:fin");
 	assert_int_equal(fx->rec->ev[4].ev.ttl, 128);
 	assert_int_equal(fx->rec->ev[6].ev.ttl, 47);
 	e = &fx->rec->ev[7];
 	assert_int_equal(e->ev.close_reason, FST_TCP_CLOSE_FIN);
+	assert_int_equal(e->ev.ts_us, fx->c.ts - 1000); /* the ACK's time */
 	assert_int_equal(st(fx)->flows_closed[FST_TCP_CLOSE_FIN], 1);
 	assert_int_equal(st(fx)->flows_active, 0);
-	/* The last ACK arrives after the close: absorbed, no events. */
+	/* A packet after the close: absorbed, no events. */
 	n = fx->rec->n;
 	send_ack(&fx->c, FST_DIR_CLIENT);
 	fst_tcp_finish(fx->tcp);
@@ -1138,6 +1144,7 @@ static void test_rst_after_server_fin(void **state)
 	send_data(&fx->c, FST_DIR_CLIENT, "STOR file.bin\r\n");
 	/* ...and the server's stack answers with a reset. */
 	seg(&fx->c, FST_DIR_SERVER, FST_TCP_RST, fx->c.nxt[FST_DIR_SERVER], 0, NULL);
+	fst_tcp_finish(fx->tcp);
 	assert_events(fx->rec, "OPEN:C OPEN:S DATA:S:11 DATA:S:14 FIN:S "
 			       "DATA:C:15 RST:S CLOSE:rst");
 	assert_stream(fx->rec, 1, FST_DIR_CLIENT, "STOR file.bin\r\n");
@@ -1159,8 +1166,95 @@ static void test_rst_from_client(void **state)
 	send_data(&fx->c, FST_DIR_SERVER, "220 ready\r\n");
 	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_RST | FST_TCP_ACK, fx->c.nxt[FST_DIR_CLIENT],
 	    fx->c.nxt[FST_DIR_SERVER], NULL);
+	fst_tcp_finish(fx->tcp);
 	assert_events(fx->rec, "OPEN:C OPEN:S DATA:S:11 RST:C CLOSE:rst");
 	assert_int_equal(last_of(fx->rec, FST_TCP_EV_RST)->ev.ttl, 1);
+	fx_free(fx);
+}
+
+static void open_flow(struct conn *c, struct fst_tcp *tcp, int i, int64_t ts);
+
+/* The server's bytes that crossed the client's reset (vsftpd's "500
+ * OOPS" after the client reset) are on the wire: delivered, then the
+ * flow closes. */
+static void test_peer_data_after_rst(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	const struct rec_ev *e;
+	uint32_t server_seq;
+	int64_t rst_us;
+
+	(void)state;
+	handshake(&fx->c);
+	send_data(&fx->c, FST_DIR_SERVER, "220 ready\r\n");
+	server_seq = fx->c.nxt[FST_DIR_SERVER];
+	rst_us = fx->c.ts;
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_RST | FST_TCP_ACK, fx->c.nxt[FST_DIR_CLIENT],
+	    server_seq, NULL);
+	send_data(&fx->c, FST_DIR_SERVER, "500 OOPS: child died\r\n");
+	/* The client's own bytes after its reset are not stream. */
+	assert_events(fx->rec, "OPEN:C OPEN:S DATA:S:11 RST:C DATA:S:22 CLOSE:rst");
+	assert_stream(fx->rec, 1, FST_DIR_SERVER, "220 ready\r\n500 OOPS: child died\r\n");
+	e = last_of(fx->rec, FST_TCP_EV_CLOSE);
+	assert_true(e->ev.ts_us > rst_us);
+	assert_int_equal(st(fx)->flows_closed[FST_TCP_CLOSE_RST], 1);
+	fx_free(fx);
+}
+
+/* After a reset, bytes from the side that reset are not delivered. */
+static void test_own_data_after_rst_dropped(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+
+	(void)state;
+	handshake(&fx->c);
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_RST | FST_TCP_ACK, fx->c.nxt[FST_DIR_CLIENT],
+	    fx->c.nxt[FST_DIR_SERVER], NULL);
+	send_data(&fx->c, FST_DIR_CLIENT, "NOOP\r\n");
+	assert_events(fx->rec, "OPEN:C OPEN:S RST:C CLOSE:rst");
+	fx_free(fx);
+}
+
+/* The client writes into the half-closed connection and FINs at once;
+ * the server's reset answers the write after that FIN: it is an event
+ * of the flow, before its CLOSE. */
+static void test_rst_after_write_and_fins(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+
+	(void)state;
+	handshake(&fx->c);
+	send_fin(&fx->c, FST_DIR_SERVER, "421 Timeout.\r\n");
+	send_ack(&fx->c, FST_DIR_CLIENT);
+	send_fin(&fx->c, FST_DIR_CLIENT, "NOOP\r\n");
+	seg(&fx->c, FST_DIR_SERVER, FST_TCP_RST, fx->c.nxt[FST_DIR_SERVER], 0, NULL);
+	assert_events(fx->rec, "OPEN:C OPEN:S DATA:S:14 FIN:S DATA:C:6 FIN:C RST:S CLOSE:rst");
+	fx_free(fx);
+}
+
+/* A closing flow that gets no further packet closes once
+ * FST_TCP_CLOSING_WAIT_US of packet time has passed, at the time of its
+ * own last packet. */
+static void test_closing_wait_bounded(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	struct conn other;
+	int64_t rst_us;
+	size_t n;
+
+	(void)state;
+	handshake(&fx->c);
+	rst_us = fx->c.ts;
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_RST | FST_TCP_ACK, fx->c.nxt[FST_DIR_CLIENT],
+	    fx->c.nxt[FST_DIR_SERVER], NULL);
+	n = fx->rec->n;
+	open_flow(&other, fx->tcp, 1, rst_us + FST_TCP_CLOSING_WAIT_US / 2);
+	assert_null(last_of(fx->rec, FST_TCP_EV_CLOSE));
+	send_ack(&other, FST_DIR_CLIENT);
+	other.ts = rst_us + FST_TCP_CLOSING_WAIT_US + 1000;
+	send_ack(&other, FST_DIR_CLIENT);
+	assert_events_from(fx->rec, n, FMT_FLOW, "2/OPEN:C 2/OPEN:S 1/CLOSE:rst");
+	assert_int_equal(last_of(fx->rec, FST_TCP_EV_CLOSE)->ev.ts_us, rst_us);
 	fx_free(fx);
 }
 
@@ -1172,6 +1266,7 @@ static void test_rst_to_syn(void **state)
 	/* Connection refused. */
 	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_SYN, CISN, 0, NULL);
 	seg(&fx->c, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, CISN + 1, NULL);
+	fst_tcp_finish(fx->tcp);
 	assert_events(fx->rec, "OPEN:C RST:S CLOSE:rst");
 	fx_free(fx);
 }
@@ -1234,6 +1329,7 @@ static void test_zero_window_not_on_syn_or_rst(void **state)
 	fx->c.window[FST_DIR_CLIENT] = 0;
 	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_SYN, CISN, 0, NULL);
 	seg(&fx->c, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, CISN + 1, NULL);
+	fst_tcp_finish(fx->tcp);
 	assert_events(fx->rec, "OPEN:C RST:S CLOSE:rst");
 	fx_free(fx);
 }
@@ -1756,6 +1852,10 @@ int main(void)
 		cmocka_unit_test(test_fin_server_first),
 		cmocka_unit_test(test_rst_after_server_fin),
 		cmocka_unit_test(test_rst_from_client),
+		cmocka_unit_test(test_peer_data_after_rst),
+		cmocka_unit_test(test_own_data_after_rst_dropped),
+		cmocka_unit_test(test_rst_after_write_and_fins),
+		cmocka_unit_test(test_closing_wait_bounded),
 		cmocka_unit_test(test_rst_to_syn),
 		cmocka_unit_test(test_zero_window_scaled),
 		cmocka_unit_test(test_zero_window_unscaled_when_one_sided),
