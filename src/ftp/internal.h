@@ -88,6 +88,7 @@ struct session {
 	bool closed;
 	bool replies_maybe_lost;  /* the capture lost server bytes while commands waited */
 	unsigned open_data_flows; /* data connections still pointing here */
+	int64_t last_packet_us;	  /* newest packet of the control or a data connection */
 };
 
 /* Tracker internals the session code uses. */

@@ -878,6 +878,18 @@ static int64_t announced_size(const char *text)
 	return (int64_t)value;
 }
 
+/* A session picked up without its handshake takes the login to be
+ * behind it, but its first reply may still be the 220 greeting (the
+ * capture began between the SYN and the banner): a 220 that is the
+ * first reply and answers no REIN. */
+static bool mid_stream_greeting(const struct session *s, int code)
+{
+	const struct pending_command *head = s->pending_count ? &s->pending[s->pending_head] : NULL;
+
+	return s->pub.mid_stream && code == 220 && s->pub.reply_count == 0 &&
+	       s->pub.replies_dropped == 0 && !(head && head->verb == FST_VERB_REIN);
+}
+
 static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *reply, int64_t ts_us)
 {
 	struct fst_ftp_reply_rec unrecorded, *rec = &unrecorded;
@@ -886,7 +898,7 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 	struct pending_command answered;
 	/* The first reply is the greeting, even when the client has already
 	 * sent commands (pipelining before the banner is seen in the wild). */
-	bool greeting = !s->saw_greeting;
+	bool greeting = !s->saw_greeting || mid_stream_greeting(s, reply->code);
 	bool final = reply->code >= 200;
 	struct fst_ftp_event ev = {
 		.kind = FST_FTP_EV_REPLY,
@@ -942,8 +954,9 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 			guess_software(s, reply->text);
 			if (reply->code != 220)
 				set_state(s, FST_FTP_CLOSING, ts_us);
-			else if (s->pub.state == FST_FTP_CONNECTED)
-				set_state(s, FST_FTP_GREETED, ts_us);
+			else if (s->pub.state == FST_FTP_CONNECTED ||
+				 (s->pub.mid_stream && !s->pub.command_count))
+				set_state(s, FST_FTP_GREETED, ts_us); /* the login is ahead */
 		}
 		rec->unsolicited = true;
 	} else if (!head) {
@@ -1289,11 +1302,22 @@ static bool probe_failed(const struct session *s)
 				 s->lines[0].overflow || s->lines[1].overflow);
 }
 
+/* Notes the newest packet of one of the session's connections; after
+ * the session ended, a data connection still open moves its end. */
+static void note_packet(struct session *s, const struct fst_tcp_flow *flow)
+{
+	if (flow->last_ts_us > s->last_packet_us)
+		s->last_packet_us = flow->last_ts_us;
+	if (s->closed && s->last_packet_us > s->pub.end_us)
+		s->pub.end_us = s->last_packet_us;
+}
+
 void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 {
 	enum fst_side sender = control_side(ev->dir);
 
 	s->pub.last_us = ev->ts_us;
+	note_packet(s, ev->flow);
 	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
 	switch (ev->kind) {
 	case FST_TCP_EV_DATA:
@@ -1336,7 +1360,10 @@ void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
 	if (s->closed)
 		return;
-	s->pub.end_us = ev->ts_us;
+	/* The session's last packet, not the end of the capture (a flow
+	 * still open then is closed at the capture's last packet). */
+	note_packet(s, ev->flow);
+	s->pub.end_us = s->last_packet_us;
 	if (s->reply)
 		anomaly(s, FST_ANOMALY_UNTERMINATED_REPLY, ev->ts_us);
 	for (size_t i = 0; i < s->pub.transfer_count; i++) {
@@ -1384,6 +1411,7 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
 	enum fst_side side = data->side_of_dir[ev->dir];
 
+	note_packet(s, ev->flow);
 	if (ev->kind == FST_TCP_EV_CLOSE && s->waiting_data == data)
 		s->waiting_data = NULL;
 	if (!t) {

@@ -1995,6 +1995,144 @@ static void test_mid_stream_server_speaks_first(void **state)
 	net_free(n);
 }
 
+/* The capture lost only the handshake: the 220 it holds is the
+ * greeting, with its banner and software, and the login is ahead. */
+static void test_mid_stream_greeting(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c;
+
+	(void)state;
+	conn_init(&c, n, CLIENT_IP, 54321, SERVER_IP, 21);
+	sv(&c, "220 (vsFTPd 3.0.3)\r\n");
+	s = only_session(n);
+	assert_true(s->mid_stream);
+	assert_string_equal(s->banner, "(vsFTPd 3.0.3)");
+	assert_non_null(s->software);
+	assert_string_equal(s->software, "vsftpd");
+	assert_state(s, FST_FTP_GREETED);
+	assert_true(s->replies[0].unsolicited);
+	cl(&c, "USER alice\r\n");
+	sv(&c, "331 Password required for alice\r\n");
+	cl(&c, "PASS hunter2\r\n");
+	sv(&c, "230 User alice logged in\r\n");
+	assert_state(s, FST_FTP_READY);
+	assert_int_equal(find_cmd(s, FST_VERB_USER, 0)->reply_code, 331);
+	net_free(n);
+}
+
+/* Mid-stream, a 220 that answers a REIN, or that is not the first
+ * reply, is no greeting. */
+static void test_mid_stream_220_not_greeting(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c, c2;
+
+	(void)state;
+	conn_init(&c, n, CLIENT_IP, 54321, SERVER_IP, 21);
+	cl(&c, "REIN\r\n");
+	sv(&c, "220 (vsFTPd 3.0.3)\r\n");
+	s = only_session(n);
+	assert_string_equal(s->banner, "");
+	assert_null(s->software);
+	assert_int_equal(find_cmd(s, FST_VERB_REIN, 0)->reply_code, 220);
+
+	conn_init(&c2, n, CLIENT_IP, 54322, SERVER_IP, 21);
+	sv(&c2, "200 NOOP ok.\r\n");
+	sv(&c2, "220 (vsFTPd 3.0.3)\r\n");
+	s = fst_ftp_session_next(s);
+	assert_non_null(s);
+	assert_string_equal(s->banner, "");
+	net_free(n);
+}
+
+/* session.end is the session's last packet: a data connection that
+ * outlives the control connection moves it, and a session still open
+ * when the capture ends ends at its own last packet, not the capture's. */
+static void test_session_end_last_packet(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c, d, other;
+	int64_t data_last;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (198,51,100,20,195,80).\r\n");
+	conn_open(&d, n, CLIENT_IP, 54407, SERVER_IP, 50000);
+	cl(&c, "RETR big.iso\r\n");
+	sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	send_fill(&d, FST_DIR_SERVER, 1000);
+	sv(&c, "226 Transfer complete.\r\n");
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye.\r\n");
+	close_both(&c, FST_DIR_SERVER);
+	/* The second FIN closed the control connection. */
+	assert_int_equal(s->end_us, n->now - 2 * STEP_US);
+	/* The tail of the data and the data FIN, after the control close. */
+	send_fill(&d, FST_DIR_SERVER, 500);
+	send_fin(&d, FST_DIR_SERVER);
+	send_fin(&d, FST_DIR_CLIENT);
+	send_ack(&d, FST_DIR_SERVER);
+	data_last = n->now - 2 * STEP_US; /* its second FIN */
+	/* Another connection's packets later still are not the session's. */
+	conn_open(&other, n, "192.0.2.99", 40000, "203.0.113.9", 80);
+	send_ack(&other, FST_DIR_CLIENT);
+	net_finish(n);
+	assert_int_equal(s->end_us, data_last);
+	assert_int_equal(only_transfer(s)->bytes, 1500);
+	net_free(n);
+}
+
+static void test_session_end_open_at_capture_end(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c, other;
+	int64_t last;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	last = n->now - STEP_US;
+	conn_open(&other, n, "192.0.2.99", 40000, "203.0.113.9", 80);
+	n->now += 5 * FST_US_PER_SEC;
+	send_ack(&other, FST_DIR_CLIENT);
+	net_finish(n);
+	assert_state(s, FST_FTP_READY);
+	assert_int_equal(s->end_us, last);
+	net_free(n);
+}
+
+/* vsftpd's "500 OOPS" crossed the client's reset: the bytes are on the
+ * wire, the reply is recorded. */
+static void test_reply_after_client_rst(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	cl(&c, "LIST\r\n");
+	send_rst_only(&c, FST_DIR_CLIENT);
+	sv(&c, "500 OOPS: vsf_sysutil_recv_peek: no data\r\n");
+	assert_state(s, FST_FTP_CLOSED);
+	assert_int_equal(s->reply_count, 4);
+	assert_int_equal(s->replies[3].code, 500);
+	assert_string_equal(s->replies[3].text, "OOPS: vsf_sysutil_recv_peek: no data");
+	assert_int_equal(find_cmd(s, FST_VERB_LIST, 0)->reply_code, 500);
+	net_free(n);
+}
+
 static void test_software_from_banner(void **state)
 {
 	static const struct {
@@ -2556,6 +2694,11 @@ int main(void)
 		T(test_http_is_not_ftp),
 		T(test_mid_stream_control),
 		T(test_mid_stream_server_speaks_first),
+		T(test_mid_stream_greeting),
+		T(test_mid_stream_220_not_greeting),
+		T(test_session_end_last_packet),
+		T(test_session_end_open_at_capture_end),
+		T(test_reply_after_client_rst),
 		T(test_software_from_banner),
 		T(test_software_from_syst),
 		/* caps */
