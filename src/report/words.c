@@ -54,6 +54,23 @@ static void say_reply(struct words *w, const struct fst_close_info *c)
 		say(w, "gave no reason");
 }
 
+/* Who closed, as the close line says it: "the client", "the server",
+ * "a middlebox". */
+static const char *closer(const struct fst_close_info *c)
+{
+	switch (c->by) {
+	case FST_CLOSE_BY_CLIENT:
+		return "the client";
+	case FST_CLOSE_BY_MIDDLEBOX:
+		return "a middlebox";
+	case FST_CLOSE_BY_SERVER:
+	case FST_CLOSE_BY_NONE:
+	case FST_CLOSE_BY_COUNT:
+		break;
+	}
+	return "the server";
+}
+
 size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size)
 {
 	struct words w = { buf, size, 0 };
@@ -79,16 +96,24 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 		say(&w, "A data transfer stalled for %.1f s (waiting on %s); the server ",
 		    gap_seconds(g), g ? fst_wait_name(g->waiting_on) : "unknown");
 		say_reply(&w, c);
-		say(&w, " and closed the control connection (%s).", how);
+		if (c->by == FST_CLOSE_BY_SERVER)
+			say(&w, " and closed the control connection (%s).", how);
+		else
+			say(&w, ", and %s closed the control connection (%s).", closer(c), how);
 		break;
 	case FST_VERDICT_SERVER_UNRESPONSIVE:
-		say(&w, "The server owed a reply and stayed silent for %.1f s; the %s.",
-		    gap_seconds(g),
-		    c->by == FST_CLOSE_BY_CLIENT ?
-			    "client gave up and closed the connection" :
-		    c->by == FST_CLOSE_BY_SERVER ?
-			    "server then closed the connection without answering" :
-			    "capture ended before anything else happened");
+		say(&w, "The server owed a reply and stayed silent for %.1f s; ", gap_seconds(g));
+		if (c->by == FST_CLOSE_BY_NONE) {
+			say(&w, "the capture ended before anything else happened.");
+		} else if (c->reply_code) {
+			say(&w, "the server then ");
+			say_reply(&w, c);
+			say(&w, " and %s closed the connection (%s).", closer(c), how);
+		} else if (c->by == FST_CLOSE_BY_CLIENT) {
+			say(&w, "the client gave up and closed the connection.");
+		} else {
+			say(&w, "%s then closed the connection without answering.", closer(c));
+		}
 		break;
 	case FST_VERDICT_MIDDLEBOX_RESET:
 		/* A firewall that forgot the connection resets the first packet

@@ -6,6 +6,7 @@
  * server with the same fields gets the same advice. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -389,6 +390,103 @@ static void test_longest_fits(void **state)
 		}
 }
 
+/* What a summary says about the close, read back from its words. */
+static bool says(const char *text, const char *const *phrases)
+{
+	for (; *phrases; phrases++)
+		if (strstr(text, *phrases))
+			return true;
+	return false;
+}
+
+static const char *const client_closed[] = {
+	"the client closed",
+	"The client closed",
+	"The client reset",
+	"client gave up and closed",
+	NULL,
+};
+static const char *const server_closed[] = {
+	"the server closed",
+	"the server then closed",
+	"and closed the connection",
+	"and closed the control connection",
+	NULL,
+};
+static const char *const no_reply[] = { "gave no reason", "without answering", NULL };
+
+/* Whether the verdict rules can give verdict v with a close by by. */
+static bool reachable(enum fst_verdict v, enum fst_close_by by)
+{
+	switch (v) {
+	case FST_VERDICT_INCOMPLETE:
+		return by == FST_CLOSE_BY_NONE;
+	case FST_VERDICT_MIDDLEBOX_RESET:
+		return by == FST_CLOSE_BY_MIDDLEBOX || by == FST_CLOSE_BY_SERVER;
+	case FST_VERDICT_CLIENT_ABORT:
+		return by == FST_CLOSE_BY_CLIENT;
+	case FST_VERDICT_IDLE_TIMEOUT:
+	case FST_VERDICT_DATA_TIMEOUT:
+	case FST_VERDICT_CLEAN:
+		return by == FST_CLOSE_BY_CLIENT || by == FST_CLOSE_BY_SERVER;
+	case FST_VERDICT_SERVER_UNRESPONSIVE:
+	case FST_VERDICT_UNKNOWN:
+	case FST_VERDICT_COUNT:
+		break;
+	}
+	return by != FST_CLOSE_BY_MIDDLEBOX;
+}
+
+/* The summary never contradicts the close line: every verdict, with
+ * every closer, with and without a 421, with a FIN and with a reset.
+ * "the server sent 421" needs close.reply_code 421; "the client closed"
+ * needs close.by client; "the server closed" needs close.by server. */
+static void test_summary_agrees_with_close(void **state)
+{
+	static const enum fst_close_by bys[] = { FST_CLOSE_BY_NONE, FST_CLOSE_BY_CLIENT,
+						 FST_CLOSE_BY_SERVER, FST_CLOSE_BY_MIDDLEBOX };
+	static const int codes[] = { 0, 421, 221, 530 };
+	struct fixture f;
+
+	(void)state;
+	for (int v = 0; v < FST_VERDICT_COUNT; v++)
+		for (size_t b = 0; b < sizeof(bys) / sizeof(bys[0]); b++)
+			for (size_t k = 0; k < sizeof(codes) / sizeof(codes[0]); k++)
+				for (int rst = 0; rst < 2; rst++)
+					for (int mid = 0; mid < 2; mid++) {
+						const char *text;
+
+						if (!reachable((enum fst_verdict)v, bys[b]))
+							continue;
+						init(&f, (enum fst_verdict)v, bys[b]);
+						with_gap(&f, FST_CHANNEL_DATA, 31.0,
+							 FST_WAIT_CLIENT);
+						if (codes[k])
+							with_reply(&f, codes[k], "Timeout.");
+						f.r.close.rst = rst;
+						f.r.close.mid_transfer = mid;
+						f.r.close.after_idle_s = 5.0;
+						text = summary(&f);
+						if (strstr(text, "\"421 "))
+							assert_int_equal(f.r.close.reply_code, 421);
+						if (says(text, no_reply))
+							assert_int_equal(f.r.close.reply_code, 0);
+						if (says(text, client_closed))
+							assert_int_equal(f.r.close.by,
+									 FST_CLOSE_BY_CLIENT);
+						else if (says(text, server_closed))
+							assert_int_equal(f.r.close.by,
+									 FST_CLOSE_BY_SERVER);
+						if (f.r.close.reply_code == 421 &&
+						    fst_verdict_is_incident(f.r.verdict) &&
+						    f.r.verdict != FST_VERDICT_MIDDLEBOX_RESET &&
+						    f.r.verdict != FST_VERDICT_CLIENT_ABORT &&
+						    f.r.verdict != FST_VERDICT_UNKNOWN &&
+						    f.r.close.by != FST_CLOSE_BY_NONE)
+							assert_non_null(strstr(text, "421"));
+					}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_clean_incomplete_unknown),
 		cmocka_unit_test(test_cut_to_fit),
 		cmocka_unit_test(test_longest_fits),
+		cmocka_unit_test(test_summary_agrees_with_close),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
