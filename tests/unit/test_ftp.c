@@ -2110,6 +2110,38 @@ static void test_session_end_open_at_capture_end(void **state)
 	net_free(n);
 }
 
+/* A data connection whose handshake the capture lacks: its bytes count
+ * from the first one seen, with the hole it shows, not 0. */
+static void test_data_without_handshake_counts(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	const struct fst_ftp_transfer *t;
+	struct conn c, d;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (198,51,100,20,195,80).\r\n");
+	cl(&c, "RETR big.iso\r\n");
+	sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	conn_init(&d, n, CLIENT_IP, 54408, SERVER_IP, 50000);
+	send_fill(&d, FST_DIR_SERVER, 1000);
+	d.nxt[FST_DIR_SERVER] += 500; /* lost by the capture, ACKed */
+	send_fill(&d, FST_DIR_SERVER, 1000);
+	send_ack(&d, FST_DIR_CLIENT);
+	send_fin(&d, FST_DIR_SERVER);
+	sv(&c, "226 Transfer complete.\r\n");
+	t = only_transfer(s);
+	assert_true(t->data_seen);
+	assert_int_equal(t->bytes, 2500);
+	assert_int_equal(t->gap_bytes, 500);
+	assert_outcome(t, FST_OUTCOME_COMPLETE);
+	net_free(n);
+}
+
 /* vsftpd's "500 OOPS" crossed the client's reset: the bytes are on the
  * wire, the reply is recorded. */
 static void test_reply_after_client_rst(void **state)
@@ -2699,6 +2731,7 @@ int main(void)
 		T(test_session_end_last_packet),
 		T(test_session_end_open_at_capture_end),
 		T(test_reply_after_client_rst),
+		T(test_data_without_handshake_counts),
 		T(test_software_from_banner),
 		T(test_software_from_syst),
 		/* caps */
