@@ -38,7 +38,32 @@ enum flow_role {
 	FLOW_UNDECIDED,
 	FLOW_CONTROL,
 	FLOW_DATA,
+	FLOW_ORPHAN, /* mid-stream, announced by nothing seen: a data connection? */
 	FLOW_NOT_FTP
+};
+
+/* A flow picked up without its handshake that no announcement matched
+ * and that is no control connection: the data connection of a transfer
+ * whose PASV/PORT and command came before the capture, perhaps. What
+ * TCP showed of it is kept (also after its CLOSE) until a mid-stream
+ * session between the same hosts reports a transfer's end and claims
+ * it, or it is pushed out (FTP_MAX_ORPHANS). Per TCP direction. */
+struct orphan {
+	struct orphan *next, *prev; /* the tracker's list, oldest first */
+	struct flow_ctx *ctx;	    /* while the flow is open, else NULL */
+	struct fst_tcp_flow *flow;  /* likewise */
+	struct fst_addr client_addr, server_addr;
+	uint16_t client_port, server_port;
+	uint64_t bytes[2], gap_bytes[2];
+	int64_t first_data_us[2], last_data_us[2];
+	int64_t last_ts_us;
+	bool closed_seen; /* a FIN or RST came */
+	enum fst_tcp_dir closed_dir;
+	bool closed_rst;
+};
+
+enum {
+	FTP_MAX_ORPHANS = 64
 };
 
 /* What the tracker hangs on a TCP flow's user pointer. */
@@ -50,6 +75,7 @@ struct flow_ctx {
 	bool nat_address;
 	const struct fst_tcp_flow *flow; /* data flows: valid until its CLOSE */
 	bool closed_seen;		 /* data flows: first FIN/RST already attributed */
+	struct orphan *orphan;		 /* orphan flows: their record */
 };
 
 /* A block of a session's text arena. Blocks are never moved or resized,
@@ -103,6 +129,11 @@ void ftp_account(struct fst_ftp *ftp, size_t add, size_t sub);
 void ftp_expect(struct fst_ftp *ftp, struct session *s, const struct fst_addr *listener,
 		uint16_t port, enum fst_transfer_mode mode, int64_t now_us);
 void ftp_unexpect(struct fst_ftp *ftp, struct session *s);
+/* The orphan flow (see struct orphan) between the session's two hosts
+ * seen last, for a transfer whose command the capture lacks; NULL if
+ * none. Unlinked from the tracker: the caller takes it and frees it
+ * with free() (its flow, if still open, is the caller's to re-role). */
+struct orphan *ftp_claim_orphan(struct fst_ftp *ftp, const struct session *s, int64_t now_us);
 /* Numbers a session that has just proved to be FTP. */
 void ftp_session_confirmed(struct fst_ftp *ftp, struct session *s);
 
@@ -113,6 +144,8 @@ void session_free(struct session *s);
 void session_control_data(struct session *s, const struct fst_tcp_event *ev);
 void session_control_close(struct session *s, const struct fst_tcp_event *ev);
 void session_attach_data(struct session *s, struct flow_ctx *data);
+/* Makes a claimed orphan the session's transfer that code ended. */
+void session_adopt_orphan(struct session *s, struct orphan *o, int code, int64_t ts_us);
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev);
 /* Whether a session on probation has shown it is not FTP. */
 bool session_rejected(const struct session *s);

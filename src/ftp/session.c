@@ -890,6 +890,24 @@ static bool mid_stream_greeting(const struct session *s, int code)
 	       s->pub.replies_dropped == 0 && !(head && head->verb == FST_VERB_REIN);
 }
 
+/* A mid-stream session's unsolicited final reply to a transfer (its
+ * command came before the capture) while no transfer it saw is open. */
+static bool ends_unseen_transfer(const struct session *s, int code)
+{
+	return s->pub.mid_stream && s->open_transfer == SIZE_MAX &&
+	       (code == 226 || code == 426 || code == 451);
+}
+
+/* Takes the data connection that transfer ran on, if the tracker kept
+ * one (an orphan between the session's hosts). */
+static void adopt_orphan(struct session *s, int code, int64_t ts_us)
+{
+	struct orphan *o = ftp_claim_orphan(s->tracker, s, ts_us);
+
+	if (o)
+		session_adopt_orphan(s, o, code, ts_us);
+}
+
 static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *reply, int64_t ts_us)
 {
 	struct fst_ftp_reply_rec unrecorded, *rec = &unrecorded;
@@ -963,6 +981,8 @@ static void handle_reply(struct session *s, const struct fst_ftp_reply_asm *repl
 		rec->unsolicited = true;
 		if (reply->code == 421 || reply->code == 221)
 			set_state(s, FST_FTP_CLOSING, ts_us);
+		else if (ends_unseen_transfer(s, reply->code))
+			adopt_orphan(s, reply->code, ts_us);
 	} else if (!final) {
 		struct fst_ftp_transfer *t = transfer_at(s, head->transfer);
 
@@ -1404,6 +1424,76 @@ void session_attach_data(struct session *s, struct flow_ctx *data)
 	t->data_server_addr = data->flow->server_addr;
 	t->data_server_port = data->flow->server_port;
 	data->transfer = index;
+}
+
+/* The transfer a claimed orphan carried: its bytes are the sequence
+ * span TCP saw from the sender (the handshake and the first bytes may
+ * be missing), its command unknown. Which end is the FTP server: the one
+ * with the server's address; on one host (both addresses the same) the
+ * TCP server, as in passive mode. Takes o (frees it); its flow, if still
+ * open, becomes a data connection of the transfer. */
+void session_adopt_orphan(struct session *s, struct orphan *o, int code, int64_t ts_us)
+{
+	bool passive = fst_addr_equal(&o->server_addr, &s->pub.server_addr);
+	enum fst_side side_of_dir[2] = {
+		[FST_DIR_CLIENT] = passive ? FST_SIDE_CLIENT : FST_SIDE_SERVER,
+		[FST_DIR_SERVER] = passive ? FST_SIDE_SERVER : FST_SIDE_CLIENT,
+	};
+	enum fst_tcp_dir sdir = o->bytes[FST_DIR_SERVER] >= o->bytes[FST_DIR_CLIENT] ?
+					FST_DIR_SERVER :
+					FST_DIR_CLIENT;
+	size_t index = s->pub.transfer_count;
+	struct fst_ftp_transfer *t;
+
+	if (o->last_ts_us > s->last_packet_us)
+		s->last_packet_us = o->last_ts_us;
+	if (!reserve(s, RECORDS_TRANSFERS, (void **)&s->pub.transfers, s->pub.transfer_count,
+		     sizeof(*s->pub.transfers), &s->pub.transfers_dropped)) {
+		index = SIZE_MAX; /* past the cap: the flow is the session's all the same */
+		goto out_take_flow;
+	}
+	t = &s->pub.transfers[index];
+	memset(t, 0, sizeof(*t));
+	t->id = index + 1;
+	t->verb = FST_VERB_UNKNOWN;
+	t->file = "";
+	t->mode = FST_MODE_UNKNOWN;
+	t->sender = side_of_dir[sdir];
+	t->bytes = o->bytes[sdir];
+	t->gap_bytes = o->gap_bytes[sdir];
+	t->announced_bytes = -1;
+	t->start_us = o->first_data_us[sdir];
+	t->end_us = o->last_data_us[sdir];
+	t->outcome = code < 300 ? FST_OUTCOME_COMPLETE : FST_OUTCOME_FAILED;
+	t->reply_code = code;
+	if (o->closed_seen) {
+		t->closed_by = side_of_dir[o->closed_dir];
+		t->closed_by_rst = o->closed_rst;
+	}
+	t->data_seen = true;
+	t->data_done = !o->ctx || o->closed_seen;
+	t->data_client_addr = o->client_addr;
+	t->data_client_port = o->client_port;
+	t->data_server_addr = o->server_addr;
+	t->data_server_port = o->server_port;
+	s->pub.transfer_count++;
+	if (t->start_us)
+		emit_simple(s, FST_FTP_EV_TRANSFER_START, ts_us, t);
+	emit_simple(s, FST_FTP_EV_TRANSFER_END, ts_us, t);
+out_take_flow:
+	if (o->ctx) {
+		struct flow_ctx *data = o->ctx;
+
+		data->role = FLOW_DATA;
+		data->session = s;
+		data->transfer = index;
+		data->side_of_dir[FST_DIR_CLIENT] = side_of_dir[FST_DIR_CLIENT];
+		data->side_of_dir[FST_DIR_SERVER] = side_of_dir[FST_DIR_SERVER];
+		data->closed_seen = o->closed_seen;
+		data->orphan = NULL;
+		s->open_data_flows++;
+	}
+	free(o);
 }
 
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)

@@ -23,6 +23,8 @@ struct fst_ftp {
 	struct flow_ctx control_pending; /* control port, not yet established */
 	struct fst_ftp_stats stats;
 	struct fst_ftp_reply_asm reply_scratch;
+	struct orphan *orphans_first, *orphans_last; /* oldest first */
+	size_t orphan_count;
 };
 
 static const char *const anomaly_names[] = {
@@ -281,6 +283,134 @@ static void mark_not_ftp(struct fst_ftp *ftp, struct fst_tcp_flow *flow)
 	ftp->stats.unmatched_flows++;
 }
 
+/* ---- orphans: data connections announced before the capture ------------ */
+
+static void orphan_unlink(struct fst_ftp *ftp, struct orphan *o)
+{
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		ftp->orphans_first = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	else
+		ftp->orphans_last = o->prev;
+	o->next = o->prev = NULL;
+	ftp->orphan_count--;
+}
+
+/* Forgets the oldest orphan; its flow, if still open, is plain not FTP. */
+static void orphan_drop_oldest(struct fst_ftp *ftp)
+{
+	struct orphan *o = ftp->orphans_first;
+
+	orphan_unlink(ftp, o);
+	if (o->ctx) {
+		o->flow->user = &ftp->not_ftp;
+		free(o->ctx);
+	}
+	free(o);
+}
+
+/* A mid-stream flow that no announcement matched and that is no control
+ * connection: kept as an orphan, counted as unmatched until a session
+ * claims it. */
+static void mark_orphan(struct fst_ftp *ftp, struct fst_tcp_flow *flow)
+{
+	struct flow_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct orphan *o = calloc(1, sizeof(*o));
+
+	if (!ctx || !o) {
+		free(ctx);
+		free(o);
+		mark_not_ftp(ftp, flow);
+		return;
+	}
+	if (ftp->orphan_count >= FTP_MAX_ORPHANS)
+		orphan_drop_oldest(ftp);
+	ctx->role = FLOW_ORPHAN;
+	ctx->transfer = SIZE_MAX;
+	ctx->flow = flow;
+	ctx->orphan = o;
+	o->ctx = ctx;
+	o->flow = flow;
+	o->client_addr = flow->client_addr;
+	o->server_addr = flow->server_addr;
+	o->client_port = flow->client_port;
+	o->server_port = flow->server_port;
+	o->prev = ftp->orphans_last;
+	if (ftp->orphans_last)
+		ftp->orphans_last->next = o;
+	else
+		ftp->orphans_first = o;
+	ftp->orphans_last = o;
+	ftp->orphan_count++;
+	flow->user = ctx;
+	fst_tcp_flow_set_payload(flow, false);
+	ftp->stats.unmatched_flows++;
+}
+
+/* What TCP shows of an orphan flow, kept past its CLOSE. */
+static void orphan_event(struct fst_ftp *ftp, struct flow_ctx *ctx, const struct fst_tcp_event *ev)
+{
+	struct orphan *o = ctx->orphan;
+	const struct fst_tcp_flow *flow = ev->flow;
+
+	o->last_ts_us = flow->last_ts_us;
+	for (int dir = 0; dir < 2; dir++) {
+		o->bytes[dir] = flow->bytes[dir];
+		o->gap_bytes[dir] = flow->gap_bytes[dir];
+	}
+	switch (ev->kind) {
+	case FST_TCP_EV_DATA:
+	case FST_TCP_EV_GAP:
+		if (!o->first_data_us[ev->dir])
+			o->first_data_us[ev->dir] = ev->ts_us;
+		o->last_data_us[ev->dir] = ev->ts_us;
+		break;
+	case FST_TCP_EV_FIN:
+	case FST_TCP_EV_RST:
+		if (!o->closed_seen) {
+			o->closed_seen = true;
+			o->closed_dir = ev->dir;
+			o->closed_rst = ev->kind == FST_TCP_EV_RST;
+		}
+		break;
+	case FST_TCP_EV_CLOSE:
+		o->ctx = NULL;
+		o->flow = NULL;
+		ev->flow->user = NULL;
+		free(ctx);
+		break;
+	default:
+		break;
+	}
+	(void)ftp;
+}
+
+static bool same_hosts(const struct orphan *o, const struct fst_ftp_session *s)
+{
+	return (fst_addr_equal(&o->client_addr, &s->client_addr) &&
+		fst_addr_equal(&o->server_addr, &s->server_addr)) ||
+	       (fst_addr_equal(&o->client_addr, &s->server_addr) &&
+		fst_addr_equal(&o->server_addr, &s->client_addr));
+}
+
+struct orphan *ftp_claim_orphan(struct fst_ftp *ftp, const struct session *s, int64_t now_us)
+{
+	for (struct orphan *o = ftp->orphans_last; o; o = o->prev) {
+		if (!same_hosts(o, &s->pub) || !(o->bytes[0] + o->bytes[1]))
+			continue;
+		if (now_us - o->last_ts_us > ftp->cfg.expect_timeout_us)
+			break; /* older ones are older still */
+		orphan_unlink(ftp, o);
+		ftp->stats.unmatched_flows--;
+		ftp->stats.data_connections++;
+		return o;
+	}
+	return NULL;
+}
+
 /* A reply line start: three digits and a space, hyphen or line end. */
 static bool looks_like_reply(const uint8_t *p, size_t len)
 {
@@ -309,7 +439,12 @@ static void decide_by_first_bytes(struct fst_ftp *ftp, const struct fst_tcp_even
 		candidate = looks_like_reply(ev->data, ev->data_caplen);
 	else if (flow->mid_stream)
 		candidate = looks_like_ftp_command(ev->data, ev->data_caplen);
-	if (!candidate || !add_session(ftp, flow, true))
+	if (candidate && add_session(ftp, flow, true))
+		return;
+	if (flow->mid_stream && !is_control_port(ftp, flow->server_port) &&
+	    !is_control_port(ftp, flow->client_port))
+		mark_orphan(ftp, flow);
+	else
 		mark_not_ftp(ftp, flow);
 }
 
@@ -385,12 +520,15 @@ void fst_ftp_on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
 		else if (ev->kind == FST_TCP_EV_CLOSE)
 			flow->user = NULL;
 		ctx = flow->user;
-		if (!ctx || ctx->role != FLOW_CONTROL)
+		if (!ctx || (ctx->role != FLOW_CONTROL && ctx->role != FLOW_ORPHAN))
 			return;
 	}
 	switch (ctx->role) {
 	case FLOW_NOT_FTP:
 	case FLOW_UNDECIDED:
+		break;
+	case FLOW_ORPHAN:
+		orphan_event(ftp, ctx, ev);
 		break;
 	case FLOW_CONTROL:
 		if (ev->kind == FST_TCP_EV_CLOSE) {
@@ -464,6 +602,8 @@ void fst_ftp_free(struct fst_ftp *ftp)
 		session_free(s);
 		s = next;
 	}
+	while (ftp->orphans_first)
+		orphan_drop_oldest(ftp);
 	free(ftp);
 }
 

@@ -2142,6 +2142,70 @@ static void test_data_without_handshake_counts(void **state)
 	net_free(n);
 }
 
+/* The capture began during a download: the data connection (no
+ * handshake, its PASV and RETR unseen) is kept until the mid-stream
+ * session's 226 claims it; its bytes are the span seen, and bytes that
+ * come after the 226 still count. Other hosts' flows are not taken. */
+static void test_mid_stream_transfer_claims_data(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	const struct fst_ftp_transfer *t;
+	struct conn c, d, stranger;
+
+	(void)state;
+	conn_init(&stranger, n, "192.0.2.77", 40001, SERVER_IP, 50001);
+	send_fill(&stranger, FST_DIR_SERVER, 700);
+	conn_init(&d, n, CLIENT_IP, 54410, SERVER_IP, 50000);
+	send_fill(&d, FST_DIR_SERVER, 1000);
+	d.nxt[FST_DIR_SERVER] += 300; /* lost by the capture, ACKed */
+	send_fill(&d, FST_DIR_SERVER, 1000);
+	send_ack(&d, FST_DIR_CLIENT);
+	assert_null(fst_ftp_sessions(n->ftp));
+	conn_init(&c, n, CLIENT_IP, 54321, SERVER_IP, 21);
+	sv(&c, "226 Transfer complete.\r\n");
+	s = only_session(n);
+	t = only_transfer(s);
+	assert_int_equal(t->verb, FST_VERB_UNKNOWN);
+	assert_int_equal(t->sender, FST_SIDE_SERVER);
+	assert_true(t->data_seen);
+	assert_int_equal(t->data_server_port, 50000);
+	assert_int_equal(t->bytes, 2300);
+	assert_int_equal(t->gap_bytes, 300);
+	assert_outcome(t, FST_OUTCOME_COMPLETE);
+	assert_int_equal(t->reply_code, 226);
+	/* The tail of the data and the FINs, captured after the 226. */
+	send_fill(&d, FST_DIR_SERVER, 500);
+	send_fin(&d, FST_DIR_SERVER);
+	send_fin(&d, FST_DIR_CLIENT);
+	assert_int_equal(t->bytes, 2800);
+	assert_int_equal(t->closed_by, FST_SIDE_SERVER);
+	assert_int_equal(fst_ftp_stats(n->ftp)->data_connections, 1);
+	net_finish(n);
+	/* The session ends with the data connection, at the client's FIN. */
+	assert_int_equal(s->end_us, t->end_us + 2 * STEP_US);
+	net_free(n);
+}
+
+/* A session that saw its handshake claims no orphan: a 226 without a
+ * command there is a capture's loss, not a transfer begun before it. */
+static void test_orphan_not_claimed_by_full_session(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c, d;
+
+	(void)state;
+	conn_init(&d, n, CLIENT_IP, 54411, SERVER_IP, 50000);
+	send_fill(&d, FST_DIR_SERVER, 1000);
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	sv(&c, "226 Transfer complete.\r\n");
+	assert_int_equal(s->transfer_count, 0);
+	net_free(n);
+}
+
 /* vsftpd's "500 OOPS" crossed the client's reset: the bytes are on the
  * wire, the reply is recorded. */
 static void test_reply_after_client_rst(void **state)
@@ -2732,6 +2796,8 @@ int main(void)
 		T(test_session_end_open_at_capture_end),
 		T(test_reply_after_client_rst),
 		T(test_data_without_handshake_counts),
+		T(test_mid_stream_transfer_claims_data),
+		T(test_orphan_not_claimed_by_full_session),
 		T(test_software_from_banner),
 		T(test_software_from_syst),
 		/* caps */
