@@ -25,11 +25,12 @@ enum fst_tcp_event_kind {
 	FST_TCP_EV_WINDOW_OPEN, /* that side's window is non-zero again */
 	FST_TCP_EV_KEEPALIVE,
 	FST_TCP_EV_RETRANSMIT,
-	/* Last event of a flow. After a reset, and after both FINs that
-	 * follow a write into a half-closed connection, it waits for the
-	 * flow's next packet (delivered first: the peer's bytes that crossed
-	 * the reset, the reset that answers the write), or for
-	 * FST_TCP_CLOSING_WAIT_US of packet time, or the end of input. */
+	/* Last event of a flow. After both FINs that follow a write into a
+	 * half-closed connection it waits for the flow's next packet (a
+	 * reset that answers the write is delivered first); after a reset,
+	 * for the other side's bytes that crossed it, up to that side's FIN
+	 * or reset. Either wait also ends after FST_TCP_CLOSING_WAIT_US of
+	 * packet time without a packet of the flow, or at the end of input. */
 	FST_TCP_EV_CLOSE,
 	FST_TCP_EV_COUNT
 };

@@ -663,26 +663,40 @@ static void finish_closing(struct fst_tcp *tcp, struct flow *flow)
 	tcp->now_us = packet_us;
 }
 
-/* The one packet a closing flow waits for, then its CLOSE. After a
- * reset, bytes from the side that did not reset were sent before the
- * reset reached it (vsftpd's "500 OOPS" after a client's reset): they
- * are delivered. After both FINs, a reset answers the write into the
- * half-closed connection. */
-static void closing_input(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
+/* What a closing flow waits for. After both FINs (a write into a
+ * half-closed connection) its next packet, then its CLOSE: the reset
+ * that answers the write is delivered first. After a reset, the bytes
+ * the other side sent before the reset reached it (vsftpd's "500 OOPS"
+ * after a client's reset, often in pieces, each answered by another
+ * reset): they are delivered until that side's FIN or reset; further
+ * resets from the side that reset add nothing. Returns true when the
+ * flow closed. */
+static bool closing_input(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
 			  const struct fst_packet *pkt)
 {
-	if (pkt->flags & FST_TCP_RST) {
-		if (!flow->closing_rst) {
+	if (!flow->closing_rst) {
+		if (pkt->flags & FST_TCP_RST) {
 			flow->closing_rst = true;
 			emit_rst(tcp, flow, dir, pkt);
 		}
-	} else if (flow->closing_rst && dir != flow->reset_dir) {
-		if (pkt->flags & FST_TCP_FIN)
-			handle_fin(flow, dir, pkt);
-		segment_data(tcp, flow, dir, pkt);
-		maybe_fin(tcp, flow, dir, false);
+		close_flow(tcp, flow, closing_reason(flow));
+		return true;
 	}
-	close_flow(tcp, flow, closing_reason(flow));
+	if (dir == flow->reset_dir)
+		return false;
+	if (pkt->flags & FST_TCP_RST) {
+		close_flow(tcp, flow, FST_TCP_CLOSE_RST);
+		return true;
+	}
+	if (pkt->flags & FST_TCP_FIN)
+		handle_fin(flow, dir, pkt);
+	segment_data(tcp, flow, dir, pkt);
+	maybe_fin(tcp, flow, dir, false);
+	if (flow->half[dir].fin_emitted) {
+		close_flow(tcp, flow, FST_TCP_CLOSE_RST);
+		return true;
+	}
+	return false;
 }
 
 /* Evicts flows idle past the limit and forgets closed flows whose
@@ -864,7 +878,10 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		if (!new_connection) {
 			flow->pub.last_ts_us = tcp->now_us;
 			flow->pub.packets[dir]++;
-			closing_input(tcp, flow, dir, pkt);
+			if (!closing_input(tcp, flow, dir, pkt)) { /* still waiting */
+				list_remove(&tcp->closing, flow);
+				list_append(&tcp->closing, flow);
+			}
 			return;
 		}
 		finish_closing(tcp, flow);

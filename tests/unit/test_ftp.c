@@ -2221,6 +2221,7 @@ static void test_reply_after_client_rst(void **state)
 	cl(&c, "LIST\r\n");
 	send_rst_only(&c, FST_DIR_CLIENT);
 	sv(&c, "500 OOPS: vsf_sysutil_recv_peek: no data\r\n");
+	send_fin(&c, FST_DIR_SERVER);
 	assert_state(s, FST_FTP_CLOSED);
 	assert_int_equal(s->reply_count, 4);
 	assert_int_equal(s->replies[3].code, 500);
