@@ -321,21 +321,7 @@ make_firewall_idle_reset() {
 	fst_on_exit netns_del "$rns"
 	ip netns add "$sns"
 	fst_on_exit netns_del "$sns"
-	ip -n "$cns" link add c0 type veth peer name r0 netns "$rns"
-	ip -n "$sns" link add s0 type veth peer name r1 netns "$rns"
-	ip -n "$cns" addr add 10.77.1.2/24 dev c0
-	ip -n "$rns" addr add 10.77.1.1/24 dev r0
-	ip -n "$rns" addr add 10.77.2.1/24 dev r1
-	ip -n "$sns" addr add 10.77.2.2/24 dev s0
-	ip -n "$rns" link set lo up
-	ip -n "$sns" link set lo up
-	ip -n "$cns" link set c0 up
-	ip -n "$rns" link set r0 up
-	ip -n "$rns" link set r1 up
-	ip -n "$sns" link set s0 up
-	ip -n "$cns" route add default via 10.77.1.1
-	ip -n "$sns" route add default via 10.77.2.1
-	ip netns exec "$rns" sysctl -qw net.ipv4.ip_forward=1
+	fst_netns_routed "$cns" "$rns" "$sns" 10.77
 	router_ruleset | ip netns exec "$rns" nft -f -
 	# The firewall forgets an established connection after 3 s without a
 	# packet (Linux's default is 5 days; firewalls and NATs often use

@@ -386,3 +386,27 @@ fst_tcp_pids() {
 	[[ -n $out ]] || return 1
 	printf '%s\n' "$out"
 }
+
+# fst_netns_routed CNS RNS SNS NET — joins namespace CNS (the client's)
+# to RNS (a router) and SNS (the server's), all three made by the caller,
+# by veth pairs: client NET.1.2 (c0) -- NET.1.1 (r0) router NET.2.1 (r1)
+# -- NET.2.2 (s0) server, NET being the first two octets ("10.77"), with
+# default routes through the router and forwarding on.
+fst_netns_routed() {
+	local cns=$1 rns=$2 sns=$3 net=$4
+	ip -n "$cns" link add c0 type veth peer name r0 netns "$rns" &&
+		ip -n "$sns" link add s0 type veth peer name r1 netns "$rns" &&
+		ip -n "$cns" addr add "$net.1.2/24" dev c0 &&
+		ip -n "$rns" addr add "$net.1.1/24" dev r0 &&
+		ip -n "$rns" addr add "$net.2.1/24" dev r1 &&
+		ip -n "$sns" addr add "$net.2.2/24" dev s0 &&
+		ip -n "$rns" link set lo up &&
+		ip -n "$sns" link set lo up &&
+		ip -n "$cns" link set c0 up &&
+		ip -n "$rns" link set r0 up &&
+		ip -n "$rns" link set r1 up &&
+		ip -n "$sns" link set s0 up &&
+		ip -n "$cns" route add default via "$net.1.1" &&
+		ip -n "$sns" route add default via "$net.2.1" &&
+		ip netns exec "$rns" sysctl -qw net.ipv4.ip_forward=1
+}

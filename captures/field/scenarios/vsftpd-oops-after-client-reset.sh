@@ -27,23 +27,9 @@ make_vsftpd_oops_after_client_reset() {
 	fst_on_exit oops_netns_del "$rns"
 	ip netns add "$sns"
 	fst_on_exit oops_netns_del "$sns"
-	ip -n "$cns" link add c0 type veth peer name r0 netns "$rns"
-	ip -n "$sns" link add s0 type veth peer name r1 netns "$rns"
-	ip -n "$cns" addr add 10.78.1.2/24 dev c0
-	ip -n "$rns" addr add 10.78.1.1/24 dev r0
-	ip -n "$rns" addr add 10.78.2.1/24 dev r1
-	ip -n "$sns" addr add 10.78.2.2/24 dev s0
-	ip -n "$rns" link set lo up
-	ip -n "$sns" link set lo up
-	ip -n "$cns" link set c0 up
-	ip -n "$rns" link set r0 up
-	ip -n "$rns" link set r1 up
-	ip -n "$sns" link set s0 up
-	ip -n "$cns" route add default via 10.78.1.1
-	ip -n "$sns" route add default via 10.78.2.1
-	ip netns exec "$rns" sysctl -qw net.ipv4.ip_forward=1
+	fst_netns_routed "$cns" "$rns" "$sns" 10.78
 	# The slow uplink: the router sends towards the server at 16 kbit/s.
-	ip netns exec "$rns" tc qdisc add dev r1 root handle 1: htb default 10
+	ip netns exec "$rns" tc qdisc add dev r1 root handle 1: htb default 10 r2q 1
 	ip netns exec "$rns" tc class add dev r1 parent 1: classid 1:10 htb \
 		rate 16kbit burst 100 cburst 100
 	fst_vsftpd_root "$w"
