@@ -56,8 +56,8 @@ struct orphan {
 	uint16_t client_port, server_port;
 	uint64_t bytes[2], gap_bytes[2];
 	int64_t first_data_us[2], last_data_us[2];
-	int64_t last_ts_us;
-	bool closed_seen; /* a FIN or RST came */
+	int64_t first_ts_us, last_ts_us; /* the flow's first and last packets */
+	bool closed_seen;		 /* a FIN or RST came */
 	enum fst_tcp_dir closed_dir;
 	bool closed_rst;
 };

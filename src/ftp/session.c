@@ -1447,6 +1447,10 @@ void session_adopt_orphan(struct session *s, struct orphan *o, int code, int64_t
 
 	if (o->last_ts_us > s->last_packet_us)
 		s->last_packet_us = o->last_ts_us;
+	/* The session began with its data connection, before the capture
+	 * showed anything of its control connection. */
+	if (o->first_ts_us < s->pub.start_us)
+		s->pub.start_us = o->first_ts_us;
 	if (!reserve(s, RECORDS_TRANSFERS, (void **)&s->pub.transfers, s->pub.transfer_count,
 		     sizeof(*s->pub.transfers), &s->pub.transfers_dropped)) {
 		index = SIZE_MAX; /* past the cap: the flow is the session's all the same */

@@ -338,6 +338,7 @@ static void mark_orphan(struct fst_ftp *ftp, struct fst_tcp_flow *flow)
 	o->server_addr = flow->server_addr;
 	o->client_port = flow->client_port;
 	o->server_port = flow->server_port;
+	o->first_ts_us = flow->first_ts_us;
 	o->prev = ftp->orphans_last;
 	if (ftp->orphans_last)
 		ftp->orphans_last->next = o;

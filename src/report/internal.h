@@ -15,6 +15,9 @@ double report_seconds(int64_t from_us, int64_t to_us);
 
 /* The verb as sent, or its table name. */
 const char *report_verb_text(const struct fst_ftp_recorded_command *cmd);
+/* The command of a transfer, or words for one the capture lacks (a
+ * transfer begun before the capture). Static. */
+const char *report_transfer_command(const struct fst_ftp_transfer *t);
 /* What the text views append to a network text that was cut: "...(cut)"
  * when truncated, else "". Static. */
 const char *report_cut(bool truncated);

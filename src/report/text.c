@@ -67,6 +67,13 @@ const char *report_verb_text(const struct fst_ftp_recorded_command *cmd)
 	return cmd->verb_text[0] ? cmd->verb_text : fst_ftp_verb_info(cmd->verb)->name;
 }
 
+const char *report_transfer_command(const struct fst_ftp_transfer *t)
+{
+	const char *name = fst_ftp_verb_info(t->verb)->name;
+
+	return name[0] ? name : "(command before the capture)";
+}
+
 const struct fst_ftp_reply_rec *report_reply_at(const struct fst_ftp_session *s, int64_t ts_us)
 {
 	for (size_t i = s->reply_count; i-- > 0;)

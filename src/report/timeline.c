@@ -52,9 +52,9 @@ bool report_timeline(const struct fst_session_result *r, report_line_fn emit, vo
 		items[n].ts_us = t->start_us;
 		items[n].rank = 2;
 		snprintf(items[n++].text, sizeof(items[0].text),
-			 "data    %s %llu bytes until +%.3f s (%s)",
-			 fst_ftp_verb_info(t->verb)->name, (unsigned long long)t->bytes,
-			 report_seconds(s->start_us, t->end_us), fst_side_name(t->sender));
+			 "data    %s %llu bytes until +%.3f s (%s)", report_transfer_command(t),
+			 (unsigned long long)t->bytes, report_seconds(s->start_us, t->end_us),
+			 fst_side_name(t->sender));
 	}
 	if (c->by != FST_CLOSE_BY_NONE) {
 		items[n].ts_us = c->ts_us;

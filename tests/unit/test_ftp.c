@@ -2152,11 +2152,13 @@ static void test_mid_stream_transfer_claims_data(void **state)
 	struct fst_ftp_session *s;
 	const struct fst_ftp_transfer *t;
 	struct conn c, d, stranger;
+	int64_t data_first;
 
 	(void)state;
 	conn_init(&stranger, n, "192.0.2.77", 40001, SERVER_IP, 50001);
 	send_fill(&stranger, FST_DIR_SERVER, 700);
 	conn_init(&d, n, CLIENT_IP, 54410, SERVER_IP, 50000);
+	data_first = n->now;
 	send_fill(&d, FST_DIR_SERVER, 1000);
 	d.nxt[FST_DIR_SERVER] += 300; /* lost by the capture, ACKed */
 	send_fill(&d, FST_DIR_SERVER, 1000);
@@ -2174,6 +2176,8 @@ static void test_mid_stream_transfer_claims_data(void **state)
 	assert_int_equal(t->gap_bytes, 300);
 	assert_outcome(t, FST_OUTCOME_COMPLETE);
 	assert_int_equal(t->reply_code, 226);
+	/* The session began with its data connection. */
+	assert_int_equal(s->start_us, data_first);
 	/* The tail of the data and the FINs, captured after the 226. */
 	send_fill(&d, FST_DIR_SERVER, 500);
 	send_fin(&d, FST_DIR_SERVER);
