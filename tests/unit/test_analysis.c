@@ -558,6 +558,78 @@ static int64_t server_closes(struct conn *c)
 /* ------------------------------------------------------------------ */
 /* 1. the seed story: idle_timeout, write after close, reset */
 
+/* The seed story with a client that shuts its side down right after
+ * its write: NOOP and the client's FIN, then the server's reset. The
+ * reset still answers the write. */
+static void test_reset_after_write_across_client_fin(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230, tfin, tnoop, trst;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	at(n, t230 + 3 * SEC);
+	sv(&c, "421 Timeout.\r\n");
+	tfin = send_fin(&c, FST_DIR_SERVER);
+	send_ack(&c, FST_DIR_CLIENT);
+	at(n, tfin + 2 * SEC);
+	tnoop = cl(&c, "NOOP\r\n");
+	send_fin(&c, FST_DIR_CLIENT);
+	trst = send_rst_only(&c, FST_DIR_SERVER);
+	r = only_result(n);
+	assert_int_equal(r->verdict_state, FST_VERDICT_FINAL);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_close_by(r, FST_CLOSE_BY_SERVER);
+	assert_false(r->close.rst);
+	assert_true(r->close.client_wrote_after_close);
+	assert_int_equal(r->close.client_write_ts_us, tnoop);
+	assert_string_equal(r->close.client_write_command, "NOOP");
+	assert_true(r->close.reset_after_write);
+	assert_int_equal(r->close.reset_ts_us, trst);
+	assert_int_equal(r->session->end_us, trst);
+	net_finish(n);
+	net_free(n);
+}
+
+/* vsftpd's "500 OOPS" that crossed the client's reset is recorded, and
+ * the close stays the client's reset: no closing reply. */
+static void test_reply_after_client_reset(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t trst;
+
+	(void)state;
+	control_open(&c, n);
+	sv(&c, VSFTPD_BANNER);
+	cl(&c, "USER anonymous\r\n");
+	sv(&c, "331 Please specify the password.\r\n");
+	cl(&c, "PASS field@example.org\r\n");
+	trst = send_rst_only(&c, FST_DIR_CLIENT);
+	sv(&c, "500 OOPS: ");
+	send_rst_only(&c, FST_DIR_CLIENT);
+	sv(&c, "vsftpd: refusing to run with writable root inside chroot()\r\n");
+	send_rst_only(&c, FST_DIR_CLIENT);
+	send_fin(&c, FST_DIR_SERVER);
+	r = only_result(n);
+	assert_int_equal(r->verdict_state, FST_VERDICT_FINAL);
+	expect_verdict(r, FST_VERDICT_CLIENT_ABORT, FST_STALLED_NONE);
+	assert_close_by(r, FST_CLOSE_BY_CLIENT);
+	assert_true(r->close.rst);
+	assert_int_equal(r->close.ts_us, trst);
+	assert_int_equal(r->close.reply_code, 0);
+	assert_int_equal(r->session->reply_count, 3);
+	assert_int_equal(r->session->replies[2].code, 500);
+	assert_string_equal(r->session->replies[2].text,
+			    "OOPS: vsftpd: refusing to run with writable root inside chroot()");
+	net_finish(n);
+	net_free(n);
+}
+
 static void test_seed_idle_timeout_write_after_close(void **state)
 {
 	struct net *n = net_new(NULL);
@@ -2510,6 +2582,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		/* idle_timeout */
 		T(test_seed_idle_timeout_write_after_close),
+		T(test_reset_after_write_across_client_fin),
+		T(test_reply_after_client_reset),
 		T(test_results_follow_session_free),
 		T(test_quit_after_server_fin_is_not_clean),
 		T(test_proftpd_idle_after_login),
