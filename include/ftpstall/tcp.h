@@ -166,6 +166,11 @@ void fst_tcp_flow_set_payload(struct fst_tcp_flow *flow, bool want_payload);
  * cfg.on_flow; elsewhere it changes nothing and returns false. */
 bool fst_tcp_flow_swap_roles(struct fst_tcp_flow *flow);
 
+/* Sequence-space bytes of dir's stream (its FIN counting one) that the
+ * capture delivered and the other side has not ACKed, or -1 when no ACK
+ * of the other side for that stream was seen (no evidence either way). */
+int64_t fst_tcp_flow_unacked(const struct fst_tcp_flow *flow, enum fst_tcp_dir dir);
+
 const struct fst_tcp_stats *fst_tcp_stats(const struct fst_tcp *tcp);
 
 #endif

@@ -38,6 +38,8 @@ struct half {
 	uint32_t fin_seq;
 	uint8_t fin_ttl;
 	bool wrote_after_peer_fin; /* delivered bytes after the other side's FIN */
+	bool ack_known;		   /* the other side has ACKed some of this stream */
+	uint32_t acked;		   /* ... up to here (its highest ACK) */
 	struct held_segment *held; /* sorted by seq */
 	size_t held_bytes;
 	size_t held_count;
@@ -541,6 +543,19 @@ static void check_acked_hole(struct fst_tcp *tcp, struct flow *flow, enum fst_tc
 		skip_to(tcp, flow, dir, limit);
 }
 
+/* Records how far the other side has ACKed dir's stream. */
+static void note_ack(struct flow *flow, enum fst_tcp_dir dir, uint32_t ack)
+{
+	struct half *h = &flow->half[dir];
+
+	if (!h->seq_known)
+		return;
+	if (!h->ack_known || SEQ_GT(ack, h->acked)) {
+		h->ack_known = true;
+		h->acked = ack;
+	}
+}
+
 static void check_window(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir dir,
 			 const struct fst_packet *pkt)
 {
@@ -921,8 +936,10 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	}
 	if (pkt->flags & FST_TCP_SYN)
 		handle_syn(tcp, flow, dir, pkt);
-	if (pkt->flags & FST_TCP_ACK)
+	if (pkt->flags & FST_TCP_ACK) {
+		note_ack(flow, (enum fst_tcp_dir) !dir, pkt->ack);
 		check_acked_hole(tcp, flow, (enum fst_tcp_dir) !dir, pkt->ack);
+	}
 	check_window(tcp, flow, dir, pkt);
 	/* The FIN's place is known before the data: held segments beyond it
 	 * must not be drained as stream. */
@@ -1046,6 +1063,16 @@ bool fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 	}
 #undef SWAP_PAIR
 	return true;
+}
+
+int64_t fst_tcp_flow_unacked(const struct fst_tcp_flow *pub, enum fst_tcp_dir dir)
+{
+	const struct half *h = &((const struct flow *)pub)->half[dir];
+	uint32_t end = h->next_seq + (h->fin_emitted ? 1 : 0);
+
+	if (!h->seq_known || !h->ack_known)
+		return -1;
+	return SEQ_GT(end, h->acked) ? (int64_t)(end - h->acked) : 0;
 }
 
 const struct fst_tcp_stats *fst_tcp_stats(const struct fst_tcp *tcp)

@@ -684,6 +684,44 @@ static void test_keepalive(void **state)
 	fx_free(fx);
 }
 
+/* How much of each side's stream the other side has not ACKed: unknown
+ * before any ACK, then the delivered bytes (and a FIN) past the highest
+ * ACK; a retransmission adds nothing, a keep-alive neither. */
+static void test_unacked(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	struct fst_tcp_flow *flow;
+	uint32_t noop;
+
+	(void)state;
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_SYN, fx->c.nxt[FST_DIR_CLIENT]++, 0, NULL);
+	flow = fx->rec->flow[1];
+	assert_non_null(flow);
+	assert_int_equal(fst_tcp_flow_unacked(flow, FST_DIR_SERVER), -1);
+	seg(&fx->c, FST_DIR_SERVER, FST_TCP_SYN | FST_TCP_ACK, fx->c.nxt[FST_DIR_SERVER]++,
+	    fx->c.nxt[FST_DIR_CLIENT], NULL);
+	assert_int_equal(fst_tcp_flow_unacked(flow, FST_DIR_CLIENT), 0);
+	assert_int_equal(fst_tcp_flow_unacked(flow, FST_DIR_SERVER), -1);
+	send_ack(&fx->c, FST_DIR_CLIENT);
+	send_data(&fx->c, FST_DIR_SERVER, "220 ready\r\n");
+	assert_int_equal(fst_tcp_flow_unacked(flow, FST_DIR_SERVER), 11);
+	send_ack(&fx->c, FST_DIR_CLIENT);
+	assert_int_equal(fst_tcp_flow_unacked(flow, FST_DIR_SERVER), 0);
+	noop = fx->c.nxt[FST_DIR_CLIENT];
+	send_data(&fx->c, FST_DIR_CLIENT, "NOOP\r\n");
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_PSH, noop, fx->c.nxt[FST_DIR_SERVER],
+	    "NOOP\r\n");
+	assert_int_equal(fst_tcp_flow_unacked(flow, FST_DIR_CLIENT), 6);
+	/* A keep-alive ACKed up to the NOOP: the NOOP still is not. */
+	seg(&fx->c, FST_DIR_SERVER, FST_TCP_ACK, fx->c.nxt[FST_DIR_SERVER] - 1, noop, NULL);
+	assert_int_equal(fst_tcp_flow_unacked(flow, FST_DIR_CLIENT), 6);
+	send_fin(&fx->c, FST_DIR_CLIENT, NULL);
+	assert_int_equal(fst_tcp_flow_unacked(flow, FST_DIR_CLIENT), 7);
+	send_ack(&fx->c, FST_DIR_SERVER);
+	assert_int_equal(fst_tcp_flow_unacked(flow, FST_DIR_CLIENT), 0);
+	fx_free(fx);
+}
+
 static void test_keepalive_not_when_flagged(void **state)
 {
 	struct fixture *fx = fx_new(NULL);
@@ -1834,6 +1872,7 @@ int main(void)
 		cmocka_unit_test(test_overlap_first_copy_wins),
 		cmocka_unit_test(test_overlap_with_held_segment),
 		cmocka_unit_test(test_keepalive),
+		cmocka_unit_test(test_unacked),
 		cmocka_unit_test(test_keepalive_not_when_flagged),
 		cmocka_unit_test(test_sequence_wraparound),
 		cmocka_unit_test(test_gap_by_ack_with_held_data),
