@@ -155,6 +155,20 @@ fst_cleanup() {
 	exit "$rc"
 }
 
+# fst_netns_del NAME — kills what runs in namespace NAME (one the caller
+# made, next to FST_NS: a router's, a server's), then deletes it. For
+# fst_on_exit.
+fst_netns_del() {
+	local pids pid
+	pids=$(ip netns pids "$1" 2>/dev/null | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	[[ -n ${pids// /} ]] && kill -TERM $pids 2>/dev/null
+	for pid in $pids; do
+		_fst_wait_gone "$pid" "$FST_KILL_WAIT_S" || kill -KILL "$pid" 2>/dev/null
+	done
+	ip netns del "$1" 2>/dev/null || fst_log "could not delete namespace $1"
+}
+
 # Waits until something in the namespace listens on TCP ADDR:PORT ("ss"
 # spelling: 127.0.0.1:21 or [::1]:21), or pid PID has died, or the bound.
 _fst_wait_listen() {

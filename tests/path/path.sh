@@ -54,18 +54,6 @@ path_skip_reason() {
 	return 0
 }
 
-# path_netns_del NAME — kills what runs in namespace NAME, then deletes it.
-path_netns_del() {
-	local pids pid
-	pids=$(ip netns pids "$1" 2>/dev/null | tr '\n' ' ')
-	# shellcheck disable=SC2086
-	[[ -n ${pids// /} ]] && kill -TERM $pids 2>/dev/null
-	for pid in $pids; do
-		_fst_wait_gone "$pid" "$FST_KILL_WAIT_S" || kill -KILL "$pid" 2>/dev/null
-	done
-	ip netns del "$1" 2>/dev/null || fst_log "could not delete namespace $1"
-}
-
 # path_ruleset MODE — the router's nftables ruleset: conntrack-based
 # forwarding, masquerade toward the server, and the fate of a packet of a
 # connection conntrack forgot (drop or reject with tcp reset), both for
@@ -127,9 +115,9 @@ path_build() {
 	PATH_RNS=$FST_NS-router
 	PATH_SNS=$FST_NS-server
 	ip netns add "$PATH_RNS" || return 1
-	fst_on_exit path_netns_del "$PATH_RNS"
+	fst_on_exit fst_netns_del "$PATH_RNS"
 	ip netns add "$PATH_SNS" || return 1
-	fst_on_exit path_netns_del "$PATH_SNS"
+	fst_on_exit fst_netns_del "$PATH_SNS"
 	fst_netns_routed "$FST_NS" "$PATH_RNS" "$PATH_SNS" "$PATH_NET" || return 1
 	for ns in "$FST_NS:c0" "$PATH_RNS:r0" "$PATH_RNS:r1" "$PATH_SNS:s0"; do
 		dev=${ns#*:}
