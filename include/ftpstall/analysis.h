@@ -65,6 +65,7 @@ enum fst_verdict {
 	FST_VERDICT_DATA_TIMEOUT,
 	FST_VERDICT_SERVER_UNRESPONSIVE,
 	FST_VERDICT_MIDDLEBOX_RESET,
+	FST_VERDICT_MIDDLEBOX_DROP,
 	FST_VERDICT_CLIENT_ABORT,
 	FST_VERDICT_CLEAN,
 	FST_VERDICT_INCOMPLETE,
@@ -149,6 +150,32 @@ enum fst_capture_note {
 const char *fst_capture_note_name(enum fst_capture_note note);
 #define FST_NOTE_BIT(note) (1u << (note))
 
+/* What showed that the path stopped delivering a connection after it had
+ * been idle (middlebox_drop). */
+enum fst_path_evidence {
+	FST_PATH_NONE,
+	/* A write after an idle, retransmitted and never ACKed. */
+	FST_PATH_WRITE_UNACKED,
+	/* A data connection ended and was ACKed to its end, but the final
+	 * reply never came while the control connection sat idle. */
+	FST_PATH_REPLY_MISSING,
+	FST_PATH_COUNT
+};
+
+/* The facts of a middlebox_drop, for the report's words. */
+struct fst_path_fault {
+	enum fst_path_evidence evidence;
+	enum fst_side writer;			 /* WRITE_UNACKED: whose write was not ACKed */
+	int64_t write_us;			 /* ... when it was first sent */
+	unsigned retransmissions;		 /* ... and how often it was sent again */
+	int reply_code;				 /* the server's write: its reply, or 0 */
+	char command[FST_FTP_VERB_TEXT_MAX + 1]; /* the client's write: its verb, or "" */
+	bool data_acked;     /* a data connection was ACKed to its end meanwhile */
+	uint64_t data_bytes; /* ... that many bytes */
+	int64_t data_end_us; /* ... its sender's FIN */
+	bool client_gave_up; /* the client closed afterwards */
+};
+
 /* The verdict rules of docs/verdicts.md in the order they are applied:
  * their count, and the name and verdict of rule index (NULL past the
  * end). Names are static strings. */
@@ -178,6 +205,11 @@ struct fst_session_result {
 	/* The rule of docs/verdicts.md that decided: a static string, "" until
 	 * decided. The words for it are the report's (fst_words_summary). */
 	const char *verdict_rule;
+	/* middlebox_*: how long the connection had been idle before the path
+	 * failed (the idle before the dropped or reset write, or the control
+	 * idle until the reply that never came); -1 for other verdicts. */
+	double path_idle_s;
+	struct fst_path_fault path;		  /* middlebox_drop's evidence */
 	const struct fst_server_profile *profile; /* a static table row, or NULL */
 	int stated_timeout_s;			  /* from the closing reply, or -1 */
 	bool capture_loss;			  /* the capture lost bytes of this session */

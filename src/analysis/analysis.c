@@ -32,6 +32,32 @@ struct data_track {
 	int64_t last_us;
 	struct marks marks;
 	bool closed;
+	/* Path evidence: the sender's FIN, and whether the receiver ACKed
+	 * every byte and that FIN (known at the connection's CLOSE). */
+	int64_t sender_fin_us;
+	enum fst_tcp_dir sender_dir;
+	bool acked_to_end;
+};
+
+/* What the control connection shows of a path that stops delivering
+ * (middlebox_drop): the newest write after an idle, whether it was sent
+ * again, and whether it was ever ACKed. */
+struct path_watch {
+	int64_t last_packet_us;	   /* newest control bytes or keepalive */
+	enum fst_side writer;	   /* of the write after an idle; NONE: none */
+	enum fst_tcp_dir dir;	   /* ... its direction in the flow */
+	int64_t write_us, idle_us; /* ... when, and the idle before it */
+	unsigned retransmissions;
+	int reply_code;				 /* the server's write: its reply */
+	char command[FST_FTP_VERB_TEXT_MAX + 1]; /* the client's write: its verb */
+	bool client_closed;			 /* the client's FIN or reset after it */
+	bool flow_ended;			 /* the control flow's CLOSE came */
+	int64_t end_us;				 /* ... at this time */
+	int64_t unacked;			 /* the write's stream then (-1: unknown) */
+	/* A middlebox_* verdict names the middlebox as the closer; the
+	 * closer the packets showed is kept for the next decision. */
+	bool closer_replaced;
+	enum fst_close_by closer_seen;
 };
 
 struct result {
@@ -59,6 +85,7 @@ struct result {
 	bool want_write_command; /* the next command is the write after close */
 	enum fst_tcp_close_reason tcp_close;
 
+	struct path_watch path;
 	struct data_track *data; /* by transfer id - 1 */
 	size_t data_cap;
 	/* Texts sized to fit: a short session must not carry kilobytes. */
@@ -98,6 +125,7 @@ static const char *const verdict_names[] = {
 	[FST_VERDICT_DATA_TIMEOUT] = "data_timeout",
 	[FST_VERDICT_SERVER_UNRESPONSIVE] = "server_unresponsive",
 	[FST_VERDICT_MIDDLEBOX_RESET] = "middlebox_reset",
+	[FST_VERDICT_MIDDLEBOX_DROP] = "middlebox_drop",
 	[FST_VERDICT_CLIENT_ABORT] = "client_abort",
 	[FST_VERDICT_CLEAN] = "clean",
 	[FST_VERDICT_INCOMPLETE] = "incomplete",
@@ -348,6 +376,8 @@ static void data_gap(struct result *r, struct data_track *d, const struct fst_ft
 			attribute(&d->marks, side_wait(t->sender)), before_close);
 }
 
+static void path_on_data_end(struct data_track *d, const struct fst_ftp_event *ev);
+
 static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 {
 	const struct fst_ftp_transfer *t = ev->transfer;
@@ -383,16 +413,225 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 		break;
 	case FST_TCP_EV_FIN:
 	case FST_TCP_EV_RST:
+		path_on_data_end(d, ev);
 		if (!d->closed) {
 			d->closed = true;
 			data_gap(r, d, t, tcp->ts_us, tcp->kind == FST_TCP_EV_RST);
 		}
 		break;
+	case FST_TCP_EV_CLOSE:
+		path_on_data_end(d, ev);
+		break;
 	case FST_TCP_EV_WINDOW_OPEN:
 	case FST_TCP_EV_KEEPALIVE:
-	case FST_TCP_EV_CLOSE:
 	case FST_TCP_EV_COUNT:
 		break;
+	}
+}
+
+/* ---- path faults ---------------------------------------------------------- */
+
+/* The end of a data connection: the sender's FIN, then at the CLOSE
+ * whether the receiver had ACKed all of it. Both sides were alive and the
+ * path carried the data connection up to then. */
+static void path_on_data_end(struct data_track *d, const struct fst_ftp_event *ev)
+{
+	const struct fst_tcp_event *tcp = ev->tcp;
+
+	if (tcp->kind == FST_TCP_EV_FIN && ev->side == ev->transfer->sender && !d->sender_fin_us) {
+		d->sender_fin_us = tcp->ts_us;
+		d->sender_dir = tcp->dir;
+	}
+	if (tcp->kind == FST_TCP_EV_CLOSE && d->sender_fin_us)
+		d->acked_to_end = fst_tcp_flow_unacked(tcp->flow, d->sender_dir) == 0;
+}
+
+/* Watches the control connection for a write after an idle: whether it
+ * is sent again, answered, or never ACKed. Called for every TCP event of
+ * the control connection, before the gaps see it. */
+static void path_on_control(struct result *r, const struct fst_ftp_event *ev)
+{
+	struct path_watch *w = &r->path;
+	const struct fst_tcp_event *tcp = ev->tcp;
+
+	switch (tcp->kind) {
+	case FST_TCP_EV_DATA:
+		/* The other side's bytes: the path delivers again. */
+		if (ev->side != w->writer)
+			w->writer = FST_SIDE_NONE;
+		if (w->writer == FST_SIDE_NONE &&
+		    tcp->ts_us - w->last_packet_us >= r->an->cfg.gap_threshold_us) {
+			w->writer = ev->side;
+			w->dir = tcp->dir;
+			w->write_us = tcp->ts_us;
+			w->idle_us = tcp->ts_us - w->last_packet_us;
+			w->retransmissions = 0;
+			w->reply_code = 0;
+			w->command[0] = '\0';
+		}
+		w->last_packet_us = tcp->ts_us;
+		break;
+	case FST_TCP_EV_KEEPALIVE:
+		w->last_packet_us = tcp->ts_us;
+		break;
+	case FST_TCP_EV_RETRANSMIT:
+		if (ev->side == w->writer)
+			w->retransmissions++;
+		break;
+	case FST_TCP_EV_FIN:
+	case FST_TCP_EV_RST:
+		if (ev->side == FST_SIDE_CLIENT)
+			w->client_closed = true;
+		break;
+	case FST_TCP_EV_CLOSE:
+		w->flow_ended = true;
+		w->end_us = tcp->ts_us;
+		w->unacked = w->writer != FST_SIDE_NONE ? fst_tcp_flow_unacked(tcp->flow, w->dir) :
+							  -1;
+		break;
+	case FST_TCP_EV_OPEN:
+	case FST_TCP_EV_GAP:
+	case FST_TCP_EV_ZERO_WINDOW:
+	case FST_TCP_EV_WINDOW_OPEN:
+	case FST_TCP_EV_COUNT:
+		break;
+	}
+}
+
+/* Names the write being watched: the command or reply it carried. */
+static void path_on_ftp(struct result *r, const struct fst_ftp_event *ev)
+{
+	struct path_watch *w = &r->path;
+
+	if (ev->kind == FST_FTP_EV_REPLY && ev->reply && w->writer == FST_SIDE_SERVER &&
+	    !w->reply_code && ev->reply->ts_us == w->write_us)
+		w->reply_code = ev->reply->code;
+	if (ev->kind == FST_FTP_EV_COMMAND && ev->command && w->writer == FST_SIDE_CLIENT &&
+	    !w->command[0] && ev->command->ts_us == w->write_us)
+		snprintf(w->command, sizeof(w->command), "%s", ev->command->cmd.verb_text);
+}
+
+/* The newest data connection that ended between from_us and to_us and
+ * whose receiver ACKed it to its end, or NULL. */
+static const struct data_track *path_acked_data(const struct result *r, int64_t from_us,
+						int64_t to_us, size_t *index)
+{
+	const struct fst_ftp_session *s = r->pub.session;
+	const struct data_track *best = NULL;
+
+	for (size_t i = 0; i < s->transfer_count && i < r->data_cap; i++) {
+		const struct data_track *d = &r->data[i];
+
+		if (d->acked_to_end && d->sender_fin_us >= from_us && d->sender_fin_us <= to_us &&
+		    (!best || d->sender_fin_us > best->sender_fin_us)) {
+			best = d;
+			*index = i;
+		}
+	}
+	return best;
+}
+
+/* A write after an idle, sent again and never ACKed to the end of the
+ * connection. A server's write counts only while the client showed it
+ * was alive: it ACKed a data connection to its end during that idle. */
+static bool path_write_unacked(const struct result *r)
+{
+	const struct path_watch *w = &r->path;
+	size_t index;
+
+	if (w->writer == FST_SIDE_NONE || !w->flow_ended || w->unacked <= 0 || !w->retransmissions)
+		return false;
+	return w->writer == FST_SIDE_CLIENT ||
+	       path_acked_data(r, w->write_us - w->idle_us, w->write_us, &index);
+}
+
+/* A data connection ended, ACKed to its end, with no final reply after
+ * it, while the control connection had been idle for at least the
+ * threshold before that end and stayed silent for at least the threshold
+ * after it. Sets *index to its transfer. */
+static bool path_reply_missing(const struct result *r, size_t *index)
+{
+	const struct fst_ftp_session *s = r->pub.session;
+	const struct path_watch *w = &r->path;
+	int64_t threshold = r->an->cfg.gap_threshold_us;
+	int64_t end_us = w->client_closed ? r->pub.close.ts_us : w->end_us;
+	const struct data_track *d;
+
+	if (!w->flow_ended)
+		return false;
+	d = path_acked_data(r, r->last_us + threshold, end_us - threshold, index);
+	return d &&
+	       (s->transfers[*index].outcome == FST_OUTCOME_PENDING ||
+		s->transfers[*index].outcome == FST_OUTCOME_UNKNOWN) &&
+	       !s->transfers[*index].reply_code;
+}
+
+/* The path stopped delivering the control connection after it had been
+ * idle (see docs/verdicts.md, path_stopped_delivering). */
+static bool path_dropped(const struct result *r)
+{
+	size_t index;
+
+	return path_write_unacked(r) || path_reply_missing(r, &index);
+}
+
+/* A new decision starts from the closer the packets showed. */
+static void path_restore_closer(struct result *r)
+{
+	if (r->path.closer_replaced && !r->pub.close.rst_ttl_mismatch)
+		r->pub.close.by = r->path.closer_seen;
+	r->path.closer_replaced = false;
+}
+
+/* After a verdict: a middlebox_* verdict names the middlebox as the
+ * closer and says how long the connection had been idle before the path
+ * failed; middlebox_drop also keeps its evidence for the report. */
+static void path_conclude(struct result *r)
+{
+	struct fst_session_result *p = &r->pub;
+	const struct path_watch *w = &r->path;
+	const struct fst_gap *g = fst_session_decisive_gap(p);
+	struct fst_path_fault *f = &p->path;
+	size_t index = 0;
+	const struct data_track *d;
+
+	p->path_idle_s = -1;
+	memset(f, 0, sizeof(*f));
+	if (p->verdict != FST_VERDICT_MIDDLEBOX_RESET && p->verdict != FST_VERDICT_MIDDLEBOX_DROP)
+		return;
+	r->path.closer_replaced = true;
+	r->path.closer_seen = p->close.by;
+	p->close.by = FST_CLOSE_BY_MIDDLEBOX;
+	if (p->verdict == FST_VERDICT_MIDDLEBOX_RESET) {
+		/* The idle before the write the reset answered, if one did. */
+		if (w->writer != FST_SIDE_NONE && p->close.ts_us >= w->write_us &&
+		    p->close.ts_us - w->write_us <= ANNOUNCE_WINDOW_US)
+			p->path_idle_s = seconds(0, w->idle_us);
+		else if (g)
+			p->path_idle_s = seconds(g->start_us, g->end_us);
+		return;
+	}
+	f->client_gave_up = w->client_closed;
+	if (path_write_unacked(r)) {
+		f->evidence = FST_PATH_WRITE_UNACKED;
+		f->writer = w->writer;
+		f->write_us = w->write_us;
+		f->retransmissions = w->retransmissions;
+		f->reply_code = w->reply_code;
+		snprintf(f->command, sizeof(f->command), "%s", w->command);
+		p->path_idle_s = seconds(0, w->idle_us);
+		d = path_acked_data(r, w->write_us - w->idle_us, w->write_us, &index);
+	} else {
+		if (!path_reply_missing(r, &index))
+			return;
+		f->evidence = FST_PATH_REPLY_MISSING;
+		d = &r->data[index];
+		p->path_idle_s = seconds(r->last_us, d->sender_fin_us);
+	}
+	if (d) {
+		f->data_acked = true;
+		f->data_bytes = p->session->transfers[index].bytes;
+		f->data_end_us = d->sender_fin_us;
 	}
 }
 
@@ -481,6 +720,7 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 	struct fst_close_info *c = &r->pub.close;
 	struct fst_tcp_flow *flow = tcp->flow;
 
+	path_on_control(r, ev);
 	switch (tcp->kind) {
 	case FST_TCP_EV_OPEN:
 		break;
@@ -643,6 +883,7 @@ struct evidence {
 	bool long_gap; /* it is at least the gap threshold */
 	/* The longest data gap, when it is at least the threshold. */
 	bool data_gap_decides;
+	bool path_dropped; /* the path stopped delivering after an idle */
 };
 
 /* What the data-related rules share: a transfer ran, a data connection
@@ -656,6 +897,13 @@ static bool capture_ended_owed_reply(const struct evidence *e)
 {
 	return e->close_by == FST_CLOSE_BY_NONE && e->long_gap && e->waited_on == FST_WAIT_SERVER &&
 	       e->gap_before_close;
+}
+
+/* A write after an idle never ACKed, or a final reply that never came
+ * after an idle control connection, and no real close but the client's. */
+static bool path_stopped_delivering(const struct evidence *e)
+{
+	return e->path_dropped && (e->close_by == FST_CLOSE_BY_NONE || e->client_first);
 }
 
 static bool capture_ended(const struct evidence *e)
@@ -768,6 +1016,8 @@ struct verdict_rule {
 static const struct verdict_rule verdict_rules[] = {
 	{ "capture_ended_owed_reply", capture_ended_owed_reply, FST_VERDICT_SERVER_UNRESPONSIVE,
 	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "path_stopped_delivering", path_stopped_delivering, FST_VERDICT_MIDDLEBOX_DROP,
+	  FST_STALLED_NETWORK, RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "capture_ended", capture_ended, FST_VERDICT_INCOMPLETE, FST_STALLED_NONE,
 	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "reset_foreign_ttl", reset_foreign_ttl, FST_VERDICT_MIDDLEBOX_RESET, FST_STALLED_NETWORK,
@@ -841,6 +1091,7 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 		.gap_before_close = g && g->before_close,
 		.long_gap = g && g->end_us - g->start_us >= threshold,
 		.data_gap_decides = data_gap && data_gap->end_us - data_gap->start_us >= threshold,
+		.path_dropped = path_dropped(r),
 	};
 
 	e.client_first = c->by == FST_CLOSE_BY_CLIENT && !e.server_ended;
@@ -890,16 +1141,20 @@ static void decide(struct result *r)
 {
 	struct fst_session_result *p = &r->pub;
 	const struct fst_close_info *c = &p->close;
-	const struct fst_gap *g = find_decisive_gap(p);
-	const struct fst_gap *data_gap = longest_data_gap(p);
-	struct evidence e = gather_evidence(r, g, data_gap);
+	const struct fst_gap *g, *data_gap;
+	struct evidence e;
 
+	path_restore_closer(r);
+	g = find_decisive_gap(p);
+	data_gap = longest_data_gap(p);
+	e = gather_evidence(r, g, data_gap);
 	note_capture(p);
 	p->profile = fst_server_profile_find(p->session->software, c->reply_text);
 	p->stated_timeout_s = c->reply_code ? fst_stated_timeout_s(c->reply_text) : -1;
 	for (size_t i = 0; i < VERDICT_RULE_COUNT; i++)
 		if (verdict_rules[i].matches(&e)) {
 			set_verdict(p, &verdict_rules[i], g, data_gap, e.data_gap_decides);
+			path_conclude(r);
 			return;
 		}
 	/* Not reached: each close side ends in a rule that needs nothing
@@ -1012,6 +1267,9 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	r->pub.stated_timeout_s = -1;
 	r->pub.decisive_gap_index = FST_NO_GAP;
 	r->last_us = r->prev_us = s->start_us;
+	r->path.last_packet_us = s->start_us;
+	r->path.unacked = -1;
+	r->pub.path_idle_s = -1;
 	if (an->last)
 		an->last->pub.next = &r->pub;
 	else
@@ -1042,6 +1300,7 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 	case FST_FTP_EV_ANOMALY:
 		break;
 	case FST_FTP_EV_COMMAND:
+		path_on_ftp(r, ev);
 		/* A QUIT after the close began is a write into a dead
 		 * connection, not an orderly goodbye. */
 		if (ev->command && ev->command->cmd.verb == FST_VERB_QUIT && !r->close_started)
@@ -1054,6 +1313,7 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 		}
 		break;
 	case FST_FTP_EV_REPLY:
+		path_on_ftp(r, ev);
 		if (!ev->reply)
 			break;
 		r->last_reply_code = ev->reply->code;

@@ -198,6 +198,9 @@ static void write_verdict(struct fst_json *j, const struct fst_session_result *r
 	else
 		fst_json_null(j, "stated_timeout_s");
 	fst_json_bool(j, "capture_loss", r->capture_loss);
+	/* Only for middlebox_* verdicts: other documents are as before. */
+	if (r->path_idle_s >= 0)
+		fst_json_seconds(j, "path_idle_s", r->path_idle_s);
 	fst_json_close(j, '}');
 	if (r->recovered_by) {
 		fst_json_open(j, "reconnect", '{');

@@ -5,6 +5,7 @@
  * words. */
 #include "ftpstall/report.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -71,6 +72,52 @@ static const char *closer(const struct fst_close_info *c)
 	return "the server";
 }
 
+/* middlebox_drop: what showed that the path stopped delivering, how long
+ * the connection had been idle, and what a capture at the other end
+ * would settle (from one point a dead peer looks the same). */
+static void say_path_drop(struct words *w, const struct fst_session_result *r)
+{
+	const struct fst_path_fault *f = &r->path;
+	const struct fst_close_info *c = &r->close;
+
+	switch (f->evidence) {
+	case FST_PATH_WRITE_UNACKED:
+		if (f->writer == FST_SIDE_SERVER) {
+			say(w, "The server's ");
+			if (f->reply_code)
+				say(w, "%d ", f->reply_code);
+			say(w,
+			    "reply after %.1f s of idle on the control connection was retransmitted %u times and never ACKed, while the client ACKed the data connection to its end: the path stopped delivering the control connection, as a NAT or firewall does once it has forgotten an idle connection. A capture at the client settles it (the reply never reaching it).",
+			    r->path_idle_s, f->retransmissions);
+			return;
+		}
+		say(w,
+		    "The client's %s after %.1f s of idle was retransmitted %u times and never ACKed: the path stopped delivering the connection, as a NAT or firewall does once it has forgotten an idle connection",
+		    f->command[0] ? f->command : "request", r->path_idle_s, f->retransmissions);
+		if (f->client_gave_up)
+			say(w, "; the client then gave up");
+		say(w,
+		    ". A server that went down would look the same from here; a capture at the server settles it (the %s never reaching it).",
+		    f->command[0] ? f->command : "request");
+		return;
+	case FST_PATH_REPLY_MISSING:
+		say(w,
+		    "The data connection ended with all %" PRIu64
+		    " bytes ACKed, but the final reply never came: the control connection had been idle for %.1f s through the transfer, and a NAT or firewall that forgot it in that time drops the reply",
+		    f->data_bytes, r->path_idle_s);
+		if (f->client_gave_up)
+			say(w, "; the client gave up %.1f s after the data ended",
+			    (double)(c->ts_us - f->data_end_us) / 1e6);
+		say(w,
+		    ". A server that never sent the reply would look the same from here; a capture at the server settles it (the reply sent there and retransmitted).");
+		return;
+	case FST_PATH_NONE:
+	case FST_PATH_COUNT:
+		break;
+	}
+	say(w, "The path stopped delivering the connection after %.1f s of idle.", r->path_idle_s);
+}
+
 size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size)
 {
 	struct words w = { buf, size, 0 };
@@ -128,6 +175,9 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 			say(&w,
 			    "The control connection was silent for %.1f s during a transfer and was then reset: the classic NAT/firewall idle timeout on the control connection.",
 			    gap_seconds(g));
+		break;
+	case FST_VERDICT_MIDDLEBOX_DROP:
+		say_path_drop(&w, r);
 		break;
 	case FST_VERDICT_CLIENT_ABORT:
 		say(&w, "The client %s the connection without QUIT%s.", c->rst ? "reset" : "closed",
@@ -220,6 +270,11 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 	case FST_VERDICT_MIDDLEBOX_RESET:
 		say(&w,
 		    "Raise the idle timeout of the firewall/NAT between client and server for FTP control connections, or have the client send NOOP (or TCP keepalives) on the control connection during long transfers.");
+		break;
+	case FST_VERDICT_MIDDLEBOX_DROP:
+		say(&w,
+		    "The path failed after %.1f s of idle: keep the control connection busy during long transfers and pauses with TCP keepalives (SO_KEEPALIVE, TCP_KEEPIDLE well below the NAT/firewall idle timeout) or NOOP, or raise the idle timeout of the NAT/firewall between client and server.",
+		    r->path_idle_s);
 		break;
 	case FST_VERDICT_CLIENT_ABORT:
 		say(&w, "Check the client's log for why it gave up.");

@@ -1424,6 +1424,9 @@ static void test_nat_resets_silent_control_during_retr(void **state)
 	r = only_result(n);
 	expect_verdict(r, FST_VERDICT_MIDDLEBOX_RESET, FST_STALLED_NETWORK);
 	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_NONE, t150, trst);
+	/* A middlebox_* verdict names the middlebox as the closer. */
+	assert_close_by(r, FST_CLOSE_BY_MIDDLEBOX);
+	assert_near(r->path_idle_s, 20.1, 0.01);
 	assert_true(r->close.rst);
 	assert_false(r->close.rst_ttl_mismatch);
 	assert_int_equal(r->close.reply_code, 0);
@@ -1435,6 +1438,262 @@ static void test_nat_resets_silent_control_during_retr(void **state)
 	assert_contains(recommendation_of(r), "NOOP");
 	/* No data gap: the data never paused for a second. */
 	assert_null(find_gap(r, FST_CHANNEL_DATA, FST_WAIT_SERVER));
+	net_free(n);
+}
+
+/* ------------------------------------------------------------------ */
+/* 8b. a path that stops delivering (middlebox_drop) */
+
+static double seconds_between(int64_t from_us, int64_t to_us)
+{
+	return (double)(to_us - from_us) / 1e6;
+}
+
+/* The segment of dir that began at seq, sent again (a retransmission). */
+static int64_t resend(struct conn *c, enum fst_tcp_dir dir, uint32_t seq, const char *text)
+{
+	return seg(c, dir, FST_TCP_ACK | FST_TCP_PSH, seq, c->nxt[other(dir)], text,
+		   (uint32_t)strlen(text), (uint32_t)strlen(text));
+}
+
+/* After 300 s of idle the client's NOOP is retransmitted, never ACKed,
+ * and the capture ends: the NAT forgot the connection. */
+static void test_path_drops_noop_after_idle(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230, tnoop;
+	uint32_t seq;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	send_ack(&c, FST_DIR_CLIENT);
+	at(n, t230 + 300 * SEC);
+	seq = c.nxt[FST_DIR_CLIENT];
+	tnoop = cl(&c, "NOOP\r\n");
+	for (int i = 0; i < 4; i++) {
+		at(n, tnoop + (200 << i) * MS);
+		resend(&c, FST_DIR_CLIENT, seq, "NOOP\r\n");
+	}
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_MIDDLEBOX_DROP, FST_STALLED_NETWORK);
+	assert_string_equal(r->verdict_rule, "path_stopped_delivering");
+	assert_int_equal(r->timer, FST_TIMER_IDLE);
+	assert_close_by(r, FST_CLOSE_BY_MIDDLEBOX);
+	assert_near(r->path_idle_s, 300.0, 0.01);
+	assert_int_equal(r->path.evidence, FST_PATH_WRITE_UNACKED);
+	assert_int_equal(r->path.writer, FST_SIDE_CLIENT);
+	assert_int_equal(r->path.retransmissions, 4);
+	assert_string_equal(r->path.command, "NOOP");
+	assert_contains(summary_of(r), "NOOP after 300.0 s of idle");
+	assert_contains(summary_of(r), "capture at the server");
+	assert_contains(recommendation_of(r), "TCP keepalives");
+	net_free(n);
+}
+
+/* The server ACKs the NOOP and stays silent: the path delivered it, so
+ * the server is to blame, not the path. */
+static void test_server_acked_request_is_not_the_path(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230, tnoop;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	at(n, t230 + 300 * SEC);
+	tnoop = cl(&c, "NOOP\r\n");
+	send_ack(&c, FST_DIR_SERVER);
+	at(n, tnoop + 20 * SEC);
+	send_ack(&c, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_SERVER_UNRESPONSIVE, FST_STALLED_SERVER);
+	assert_true(r->path_idle_s < 0);
+	net_free(n);
+}
+
+/* A NOOP after an idle retransmitted once, then ACKed and answered: a
+ * lost segment, not a path that forgot the connection. */
+static void test_retransmitted_then_acked_is_not_the_path(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230, tnoop;
+	uint32_t seq;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	at(n, t230 + 300 * SEC);
+	seq = c.nxt[FST_DIR_CLIENT];
+	tnoop = cl(&c, "NOOP\r\n");
+	at(n, tnoop + 200 * MS);
+	resend(&c, FST_DIR_CLIENT, seq, "NOOP\r\n");
+	sv(&c, "200 NOOP ok.\r\n");
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye.\r\n");
+	close_both(&c, FST_DIR_SERVER);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	net_free(n);
+}
+
+/* A slow RETR, seen at the server: the data flows for 10 s while the
+ * control connection is silent, the client ACKs it to its end (FIN
+ * included); then the server's 226 is retransmitted and never ACKed. */
+static int64_t retr_at_server(struct net *n, struct conn *c, struct conn *d, bool client_acks)
+{
+	int64_t t150;
+
+	control_open(c, n);
+	login(c, VSFTPD_BANNER);
+	pasv(c, 50000);
+	conn_init(d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	handshake(d);
+	cl(c, "RETR big.iso\r\n");
+	t150 = sv(c, "150 Opening BINARY mode data connection for big.iso.\r\n");
+	send_ack(c, FST_DIR_CLIENT);
+	for (int i = 0; i < 20; i++) {
+		at(n, t150 + (i + 1) * 500 * MS);
+		send_fill(d, FST_DIR_SERVER, 1460);
+		if (client_acks)
+			send_ack(d, FST_DIR_CLIENT);
+	}
+	send_fin(d, FST_DIR_SERVER);
+	if (client_acks) {
+		send_fin(d, FST_DIR_CLIENT);
+		send_ack(d, FST_DIR_SERVER);
+	}
+	return t150;
+}
+
+static void test_path_drops_226_seen_at_server(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t t150, t226;
+	uint32_t seq;
+
+	(void)state;
+	t150 = retr_at_server(n, &c, &d, true);
+	seq = c.nxt[FST_DIR_SERVER];
+	t226 = sv(&c, "226 Transfer complete.\r\n");
+	for (int i = 0; i < 5; i++) {
+		at(n, t226 + (200 << i) * MS);
+		resend(&c, FST_DIR_SERVER, seq, "226 Transfer complete.\r\n");
+	}
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_MIDDLEBOX_DROP, FST_STALLED_NETWORK);
+	assert_close_by(r, FST_CLOSE_BY_MIDDLEBOX);
+	assert_int_equal(r->path.evidence, FST_PATH_WRITE_UNACKED);
+	assert_int_equal(r->path.writer, FST_SIDE_SERVER);
+	assert_int_equal(r->path.reply_code, 226);
+	assert_true(r->path.data_acked);
+	assert_near(r->path_idle_s, seconds_between(t150, t226), 0.01);
+	assert_contains(summary_of(r), "226 reply after 10.0 s of idle");
+	assert_contains(summary_of(r), "ACKed the data connection to its end");
+	assert_contains(summary_of(r), "capture at the client");
+	net_free(n);
+}
+
+/* The same 226 unACKed, but the client never ACKed the data either: it
+ * may have died; nothing shows the path failed. */
+static void test_226_unacked_without_live_client_is_not_the_path(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t t226;
+	uint32_t seq;
+
+	(void)state;
+	retr_at_server(n, &c, &d, false);
+	seq = c.nxt[FST_DIR_SERVER];
+	t226 = sv(&c, "226 Transfer complete.\r\n");
+	for (int i = 0; i < 5; i++) {
+		at(n, t226 + (200 << i) * MS);
+		resend(&c, FST_DIR_SERVER, seq, "226 Transfer complete.\r\n");
+	}
+	net_finish(n);
+
+	r = only_result(n);
+	assert_int_not_equal(r->verdict, FST_VERDICT_MIDDLEBOX_DROP);
+	net_free(n);
+}
+
+/* The same RETR seen at the client: the data ends, ACKed to its end, no
+ * 226 comes; the client gives up after 6 s and its FIN is retransmitted. */
+static void test_path_drops_226_seen_at_client(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t t150, tfin;
+
+	(void)state;
+	t150 = retr_at_server(n, &c, &d, true);
+	tfin = n->now - 3 * STEP_US; /* the server's data FIN */
+	at(n, tfin + 6 * SEC);
+	send_fin(&c, FST_DIR_CLIENT);
+	at(n, tfin + 6 * SEC + 200 * MS);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, c.nxt[FST_DIR_CLIENT] - 1,
+	    c.nxt[FST_DIR_SERVER], NULL, 0, 0);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_MIDDLEBOX_DROP, FST_STALLED_NETWORK);
+	assert_close_by(r, FST_CLOSE_BY_MIDDLEBOX);
+	assert_int_equal(r->path.evidence, FST_PATH_REPLY_MISSING);
+	assert_true(r->path.client_gave_up);
+	assert_near(r->path_idle_s, seconds_between(t150, tfin), 0.01);
+	assert_contains(summary_of(r), "final reply never came");
+	assert_contains(summary_of(r), "idle for 10.0 s through the transfer");
+	assert_contains(summary_of(r), "gave up 6.0 s after the data ended");
+	assert_contains(summary_of(r), "capture at the server");
+	assert_not_contains(summary_of(r), "closed");
+	net_free(n);
+}
+
+/* A short transfer: the control connection was not idle before the
+ * data ended, so a missing 226 is no sign of the path. */
+static void test_reply_missing_after_short_transfer_is_not_the_path(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t t150;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	handshake(&d);
+	cl(&c, "RETR small.txt\r\n");
+	t150 = sv(&c, "150 Opening BINARY mode data connection for small.txt.\r\n");
+	send_fill(&d, FST_DIR_SERVER, 1460);
+	send_ack(&d, FST_DIR_CLIENT);
+	close_both(&d, FST_DIR_SERVER);
+	at(n, t150 + 10 * SEC);
+	send_ack(&c, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	assert_int_not_equal(r->verdict, FST_VERDICT_MIDDLEBOX_DROP);
 	net_free(n);
 }
 
@@ -2609,6 +2868,13 @@ int main(void)
 		T(test_middlebox_reset_by_ttl),
 		T(test_middlebox_reset_toward_server),
 		T(test_nat_resets_silent_control_during_retr),
+		T(test_path_drops_noop_after_idle),
+		T(test_server_acked_request_is_not_the_path),
+		T(test_retransmitted_then_acked_is_not_the_path),
+		T(test_path_drops_226_seen_at_server),
+		T(test_226_unacked_without_live_client_is_not_the_path),
+		T(test_path_drops_226_seen_at_client),
+		T(test_reply_missing_after_short_transfer_is_not_the_path),
 		/* client_abort, clean, incomplete */
 		T(test_client_abort_during_retr),
 		T(test_client_reset_right_after_download),

@@ -1,7 +1,8 @@
 /* docs/verdicts.md against the code: its rule list is verdict_rules[]
  * row by row (names, verdicts, order); every verdict kind has a rule, a
  * row in the verdict table and an example; and every example is a
- * bundled capture (captures/NAME.pcap or captures/field/NAME.pcap) whose
+ * bundled capture (captures/NAME.pcap, captures/field/NAME.pcap or
+ * captures/path/NAME.POINT.pcap) whose
  * expected report (expected/NAME.json beside it) shows that verdict, so no verdict is
  * without a real capture that exercises it.
  * FST_SOURCE_DIR is the source tree, set by tests/CMakeLists.txt. */

@@ -422,7 +422,8 @@ static bool reachable(enum fst_verdict v, enum fst_close_by by)
 	case FST_VERDICT_INCOMPLETE:
 		return by == FST_CLOSE_BY_NONE;
 	case FST_VERDICT_MIDDLEBOX_RESET:
-		return by == FST_CLOSE_BY_MIDDLEBOX || by == FST_CLOSE_BY_SERVER;
+	case FST_VERDICT_MIDDLEBOX_DROP:
+		return by == FST_CLOSE_BY_MIDDLEBOX;
 	case FST_VERDICT_CLIENT_ABORT:
 		return by == FST_CLOSE_BY_CLIENT;
 	case FST_VERDICT_IDLE_TIMEOUT:
@@ -480,6 +481,7 @@ static void test_summary_agrees_with_close(void **state)
 						if (f.r.close.reply_code == 421 &&
 						    fst_verdict_is_incident(f.r.verdict) &&
 						    f.r.verdict != FST_VERDICT_MIDDLEBOX_RESET &&
+						    f.r.verdict != FST_VERDICT_MIDDLEBOX_DROP &&
 						    f.r.verdict != FST_VERDICT_CLIENT_ABORT &&
 						    f.r.verdict != FST_VERDICT_UNKNOWN &&
 						    f.r.close.by != FST_CLOSE_BY_NONE)
