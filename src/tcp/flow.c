@@ -38,6 +38,7 @@ struct half {
 	uint32_t fin_seq;
 	uint8_t fin_ttl;
 	bool wrote_after_peer_fin; /* delivered bytes after the other side's FIN */
+	bool probe_unanswered;	   /* sent a keep-alive the other side has not ACKed */
 	bool ack_known;		   /* the other side has ACKed some of this stream */
 	uint32_t acked;		   /* ... up to here (its highest ACK) */
 	struct held_segment *held; /* sorted by seq */
@@ -457,6 +458,8 @@ static void segment_data(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_di
 	}
 	if (p.len <= 1 && p.seq == h->next_seq - 1 &&
 	    !(pkt->flags & (FST_TCP_SYN | FST_TCP_FIN | FST_TCP_RST))) {
+		flow->pub.keepalives[dir]++;
+		h->probe_unanswered = true;
 		emit_simple(tcp, flow, FST_TCP_EV_KEEPALIVE, dir, p.len);
 		return;
 	}
@@ -543,10 +546,18 @@ static void check_acked_hole(struct fst_tcp *tcp, struct flow *flow, enum fst_tc
 		skip_to(tcp, flow, dir, limit);
 }
 
-/* Records how far the other side has ACKed dir's stream. */
-static void note_ack(struct flow *flow, enum fst_tcp_dir dir, uint32_t ack)
+/* Records how far the other side has ACKed dir's stream, and counts the
+ * other side's pure ACK that answers dir's keep-alive probe. */
+static void note_ack(struct flow *flow, enum fst_tcp_dir dir, const struct fst_packet *pkt)
 {
 	struct half *h = &flow->half[dir];
+	uint32_t ack = pkt->ack;
+
+	if (h->probe_unanswered && ack == h->next_seq && pkt->payload_len == 0 &&
+	    !(pkt->flags & (FST_TCP_SYN | FST_TCP_FIN | FST_TCP_RST))) {
+		h->probe_unanswered = false;
+		flow->pub.keepalive_acks[!dir]++;
+	}
 
 	if (!h->seq_known)
 		return;
@@ -937,7 +948,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	if (pkt->flags & FST_TCP_SYN)
 		handle_syn(tcp, flow, dir, pkt);
 	if (pkt->flags & FST_TCP_ACK) {
-		note_ack(flow, (enum fst_tcp_dir) !dir, pkt->ack);
+		note_ack(flow, (enum fst_tcp_dir) !dir, pkt);
 		check_acked_hole(tcp, flow, (enum fst_tcp_dir) !dir, pkt->ack);
 	}
 	check_window(tcp, flow, dir, pkt);
@@ -1055,6 +1066,8 @@ bool fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 	SWAP_PAIR(pub->packets);
 	SWAP_PAIR(pub->retransmissions);
 	SWAP_PAIR(pub->out_of_order);
+	SWAP_PAIR(pub->keepalives);
+	SWAP_PAIR(pub->keepalive_acks);
 	{
 		uint8_t ttl = pub->first_ttl[0];
 
