@@ -42,6 +42,9 @@ const char *fst_close_by_name(enum fst_close_by by);
 struct fst_close_info {
 	enum fst_close_by by;
 	bool rst; /* the first close was a reset (else a FIN) */
+	/* middlebox_drop without a real close: the path went silent; ts_us
+	 * is when that showed (the write it dropped, or the data's end). */
+	bool dropped;
 	int64_t ts_us;
 	int64_t idle_since_us;	   /* last activity before the closing sequence */
 	double after_idle_s;	   /* ts_us - idle_since_us */
@@ -174,7 +177,25 @@ struct fst_path_fault {
 	uint64_t data_bytes; /* ... that many bytes */
 	int64_t data_end_us; /* ... its sender's FIN */
 	bool client_gave_up; /* the client closed afterwards */
+	int64_t gave_up_us;  /* ... its FIN or reset */
 };
+
+/* TCP keep-alives on a session's control connection. */
+struct fst_keepalive_info {
+	enum fst_side sender; /* the side whose probes were seen first; NONE: none */
+	unsigned probes;      /* that side's probes */
+	unsigned answered;    /* ... the other side ACKed */
+	double interval_s;    /* mean time between them, or -1 with fewer than two */
+};
+
+/* A well-known default idle timeout of a NAT, firewall or load balancer
+ * (docs/verdicts.md gives the sources). Static. */
+struct fst_middlebox_default {
+	const char *name;
+	int idle_timeout_s;
+};
+size_t fst_middlebox_default_count(void);
+const struct fst_middlebox_default *fst_middlebox_default_at(size_t index);
 
 /* The verdict rules of docs/verdicts.md in the order they are applied:
  * their count, and the name and verdict of rule index (NULL past the
@@ -209,7 +230,12 @@ struct fst_session_result {
 	 * failed (the idle before the dropped or reset write, or the control
 	 * idle until the reply that never came); -1 for other verdicts. */
 	double path_idle_s;
-	struct fst_path_fault path;		  /* middlebox_drop's evidence */
+	struct fst_path_fault path; /* middlebox_drop's evidence */
+	/* The longest idle of the control connection that the path carried:
+	 * an idle ended by a packet the other side then answered (data, or
+	 * the ACK of a keep-alive); 0 if none. */
+	double path_survived_s;
+	struct fst_keepalive_info keepalive;
 	const struct fst_server_profile *profile; /* a static table row, or NULL */
 	int stated_timeout_s;			  /* from the closing reply, or -1 */
 	bool capture_loss;			  /* the capture lost bytes of this session */
@@ -243,6 +269,23 @@ struct fst_server_estimate {
 	unsigned data_observations;
 	double data_timeout_s; /* median stalled-data durations closed, or -1 */
 	struct fst_server_estimate *next;
+};
+
+/* Bounds on the idle timeout of the middlebox on one path (client
+ * network to server), from the sessions that crossed it; kept only for
+ * paths that showed a middlebox (a middlebox_* verdict) or TCP
+ * keep-alives. Owned by the analysis and rebuilt by each
+ * fst_analysis_finish, like the server estimates. */
+struct fst_path_estimate {
+	struct fst_addr client_net; /* the client's address, host bits zero */
+	unsigned prefix_len;	    /* 24 (IPv4) or 64 (IPv6) */
+	struct fst_addr server_addr;
+	unsigned sessions;
+	unsigned failures;	     /* middlebox_* verdicts */
+	double longest_survived_s;   /* longest idle the path carried, or -1 */
+	double shortest_failed_s;    /* shortest idle before it failed, or -1 */
+	double keepalive_interval_s; /* shortest keep-alive interval, or -1 */
+	struct fst_path_estimate *next;
 };
 
 /* What changed in a result, for live consumers (watch). */
@@ -300,5 +343,6 @@ uint64_t fst_analysis_sessions_evicted(const struct fst_analysis *an);
  * each lives until its session's SESSION_FREE or fst_analysis_free. */
 struct fst_session_result *fst_analysis_results(struct fst_analysis *an);
 struct fst_server_estimate *fst_analysis_servers(struct fst_analysis *an);
+struct fst_path_estimate *fst_analysis_paths(struct fst_analysis *an);
 
 #endif

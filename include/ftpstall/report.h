@@ -52,6 +52,17 @@ enum {
 };
 size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size);
 size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, size_t size);
+/* "TCP keepalives from the client every 1.0 s kept the path open (6
+ * probes, all answered)"; "" (returning 0) when the session had none. */
+size_t fst_words_keepalive(const struct fst_session_result *r, char *buf, size_t size);
+/* "10.88.1.0/24 -> 10.88.2.2": the path's name. */
+size_t fst_words_path_name(const struct fst_path_estimate *e, char *buf, size_t size);
+/* What a path's sessions bound of its middlebox's idle timeout, and
+ * which well-known defaults those bounds allow. */
+size_t fst_words_path(const struct fst_path_estimate *e, char *buf, size_t size);
+/* Whether a well-known default idle timeout fits the bounds of e. */
+bool fst_path_default_fits(const struct fst_path_estimate *e,
+			   const struct fst_middlebox_default *d);
 /* What a capture note means for the reader, in a static sentence. */
 const char *fst_words_capture_note(enum fst_capture_note note);
 

@@ -54,10 +54,23 @@ struct path_watch {
 	bool flow_ended;			 /* the control flow's CLOSE came */
 	int64_t end_us;				 /* ... at this time */
 	int64_t unacked;			 /* the write's stream then (-1: unknown) */
+	/* The longest idle ended by each side's packet (by enum fst_side)
+	 * that the other side has not answered yet, and the longest one that
+	 * it did answer: the path carried it. */
+	int64_t pending_idle_us[FST_SIDE_COUNT];
+	int64_t survived_us;
+	/* Keep-alive probes: the first side seen probing, its count, and
+	 * the first and last probe's time. */
+	enum fst_side probe_side;
+	enum fst_tcp_dir probe_dir;
+	unsigned probes;
+	int64_t first_probe_us, last_probe_us;
 	/* A middlebox_* verdict names the middlebox as the closer; the
 	 * closer the packets showed is kept for the next decision. */
 	bool closer_replaced;
 	enum fst_close_by closer_seen;
+	int64_t close_ts_seen, idle_since_seen; /* ... and its time and idle */
+	double after_idle_seen;
 };
 
 struct result {
@@ -102,6 +115,7 @@ struct fst_analysis {
 	size_t result_count;
 	uint64_t sessions_evicted;
 	struct fst_server_estimate *servers;
+	struct fst_path_estimate *paths;
 };
 
 static const char *const wait_names[] = {
@@ -446,6 +460,45 @@ static void path_on_data_end(struct data_track *d, const struct fst_ftp_event *e
 		d->acked_to_end = fst_tcp_flow_unacked(tcp->flow, d->sender_dir) == 0;
 }
 
+/* The idle a control packet (bytes or a keep-alive) of one side ends:
+ * kept as pending until the other side's bytes show the path carried
+ * it. */
+static void path_note_idle(struct path_watch *w, const struct fst_ftp_event *ev)
+{
+	enum fst_side side = ev->side, peer;
+	int64_t idle = ev->tcp->ts_us - w->last_packet_us;
+
+	if ((unsigned)side >= FST_SIDE_COUNT || side == FST_SIDE_NONE)
+		return;
+	peer = side == FST_SIDE_CLIENT ? FST_SIDE_SERVER : FST_SIDE_CLIENT;
+	if (ev->tcp->kind == FST_TCP_EV_DATA && w->pending_idle_us[peer] > w->survived_us)
+		w->survived_us = w->pending_idle_us[peer];
+	if (ev->tcp->kind == FST_TCP_EV_DATA)
+		w->pending_idle_us[peer] = 0;
+	if (idle > w->pending_idle_us[side])
+		w->pending_idle_us[side] = idle;
+}
+
+/* At the control flow's end: the keep-alives, and the idles before them
+ * when the other side answered every probe. */
+static void path_note_keepalives(struct result *r, const struct fst_tcp_flow *flow)
+{
+	struct path_watch *w = &r->path;
+	struct fst_keepalive_info *k = &r->pub.keepalive;
+	enum fst_tcp_dir dir = w->probe_dir;
+
+	if (w->probe_side == FST_SIDE_NONE)
+		return;
+	k->sender = w->probe_side;
+	k->probes = w->probes;
+	k->answered = (unsigned)flow->keepalive_acks[!dir];
+	k->interval_s = w->probes > 1 ? (double)(w->last_probe_us - w->first_probe_us) / 1e6 /
+						(w->probes - 1) :
+					-1;
+	if (k->answered >= k->probes && w->pending_idle_us[w->probe_side] > w->survived_us)
+		w->survived_us = w->pending_idle_us[w->probe_side];
+}
+
 /* Watches the control connection for a write after an idle: whether it
  * is sent again, answered, or never ACKed. Called for every TCP event of
  * the control connection, before the gaps see it. */
@@ -454,6 +507,8 @@ static void path_on_control(struct result *r, const struct fst_ftp_event *ev)
 	struct path_watch *w = &r->path;
 	const struct fst_tcp_event *tcp = ev->tcp;
 
+	if (tcp->kind == FST_TCP_EV_DATA || tcp->kind == FST_TCP_EV_KEEPALIVE)
+		path_note_idle(w, ev);
 	switch (tcp->kind) {
 	case FST_TCP_EV_DATA:
 		/* The other side's bytes: the path delivers again. */
@@ -472,6 +527,15 @@ static void path_on_control(struct result *r, const struct fst_ftp_event *ev)
 		w->last_packet_us = tcp->ts_us;
 		break;
 	case FST_TCP_EV_KEEPALIVE:
+		if (w->probe_side == FST_SIDE_NONE) {
+			w->probe_side = ev->side;
+			w->probe_dir = tcp->dir;
+		}
+		if (ev->side == w->probe_side) {
+			if (!w->probes++)
+				w->first_probe_us = tcp->ts_us;
+			w->last_probe_us = tcp->ts_us;
+		}
 		w->last_packet_us = tcp->ts_us;
 		break;
 	case FST_TCP_EV_RETRANSMIT:
@@ -488,6 +552,7 @@ static void path_on_control(struct result *r, const struct fst_ftp_event *ev)
 		w->end_us = tcp->ts_us;
 		w->unacked = w->writer != FST_SIDE_NONE ? fst_tcp_flow_unacked(tcp->flow, w->dir) :
 							  -1;
+		path_note_keepalives(r, tcp->flow);
 		break;
 	case FST_TCP_EV_OPEN:
 	case FST_TCP_EV_GAP:
@@ -578,8 +643,16 @@ static bool path_dropped(const struct result *r)
 /* A new decision starts from the closer the packets showed. */
 static void path_restore_closer(struct result *r)
 {
-	if (r->path.closer_replaced && !r->pub.close.rst_ttl_mismatch)
-		r->pub.close.by = r->path.closer_seen;
+	struct fst_close_info *c = &r->pub.close;
+
+	if (r->path.closer_replaced && !c->rst_ttl_mismatch)
+		c->by = r->path.closer_seen;
+	if (c->dropped) {
+		c->dropped = false;
+		c->ts_us = r->path.close_ts_seen;
+		c->idle_since_us = r->path.idle_since_seen;
+		c->after_idle_s = r->path.after_idle_seen;
+	}
 	r->path.closer_replaced = false;
 }
 
@@ -596,6 +669,7 @@ static void path_conclude(struct result *r)
 	const struct data_track *d;
 
 	p->path_idle_s = -1;
+	p->path_survived_s = seconds(0, w->survived_us);
 	memset(f, 0, sizeof(*f));
 	if (p->verdict != FST_VERDICT_MIDDLEBOX_RESET && p->verdict != FST_VERDICT_MIDDLEBOX_DROP)
 		return;
@@ -612,6 +686,8 @@ static void path_conclude(struct result *r)
 		return;
 	}
 	f->client_gave_up = w->client_closed;
+	if (f->client_gave_up)
+		f->gave_up_us = p->close.ts_us;
 	if (path_write_unacked(r)) {
 		f->evidence = FST_PATH_WRITE_UNACKED;
 		f->writer = w->writer;
@@ -632,6 +708,19 @@ static void path_conclude(struct result *r)
 		f->data_acked = true;
 		f->data_bytes = p->session->transfers[index].bytes;
 		f->data_end_us = d->sender_fin_us;
+	}
+	/* The path's silence is the close, from when it showed (the dropped
+	 * write, or the end of the data); a FIN the client sent when it gave
+	 * up came later, into that silence. */
+	{
+		r->path.close_ts_seen = p->close.ts_us;
+		r->path.idle_since_seen = p->close.idle_since_us;
+		r->path.after_idle_seen = p->close.after_idle_s;
+		p->close.dropped = true;
+		p->close.ts_us = f->evidence == FST_PATH_WRITE_UNACKED ? f->write_us :
+									 f->data_end_us;
+		p->close.after_idle_s = p->path_idle_s;
+		p->close.idle_since_us = p->close.ts_us - (int64_t)(p->path_idle_s * 1e6);
 	}
 }
 
@@ -1268,6 +1357,7 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	r->pub.decisive_gap_index = FST_NO_GAP;
 	r->last_us = r->prev_us = s->start_us;
 	r->path.last_packet_us = s->start_us;
+	r->pub.keepalive.interval_s = -1;
 	r->path.unacked = -1;
 	r->pub.path_idle_s = -1;
 	if (an->last)
@@ -1654,6 +1744,8 @@ static void chain_pairs(struct fst_analysis *an)
 	free(last_of);
 }
 
+static void estimate_paths(struct fst_analysis *an);
+
 void fst_analysis_finish(struct fst_analysis *an)
 {
 	while (an->servers) {
@@ -1667,6 +1759,99 @@ void fst_analysis_finish(struct fst_analysis *an)
 		if (fst_verdict_is_incident(r->pub.verdict))
 			link_reconnect(an, r);
 	estimate_servers(an);
+	estimate_paths(an);
+}
+
+/* ---- paths ------------------------------------------------------------------ */
+
+/* The client's network: its address with the host bits of a /24 (IPv4)
+ * or /64 (IPv6) cleared; NATs and firewalls sit in front of networks. */
+static void client_network(const struct fst_addr *addr, struct fst_addr *net, unsigned *prefix)
+{
+	*net = *addr;
+	if (addr->family == 4) {
+		net->bytes[3] = 0;
+		*prefix = 24;
+	} else {
+		memset(net->bytes + 8, 0, 8);
+		*prefix = 64;
+	}
+}
+
+static void free_paths(struct fst_analysis *an)
+{
+	while (an->paths) {
+		struct fst_path_estimate *next = an->paths->next;
+
+		free(an->paths);
+		an->paths = next;
+	}
+}
+
+/* The estimate of the path of p's session, made if new; NULL without
+ * memory. Paths are few: a list is enough. */
+static struct fst_path_estimate *path_of(struct fst_analysis *an,
+					 const struct fst_session_result *p)
+{
+	struct fst_path_estimate *e, **tail = &an->paths;
+	struct fst_addr net;
+	unsigned prefix;
+
+	client_network(&p->session->client_addr, &net, &prefix);
+	for (e = an->paths; e; e = e->next) {
+		if (fst_addr_equal(&e->client_net, &net) &&
+		    fst_addr_equal(&e->server_addr, &p->session->server_addr))
+			return e;
+		tail = &e->next;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->client_net = net;
+	e->prefix_len = prefix;
+	e->server_addr = p->session->server_addr;
+	e->longest_survived_s = e->shortest_failed_s = e->keepalive_interval_s = -1;
+	*tail = e;
+	return e;
+}
+
+/* Bounds on each path's middlebox idle timeout: the longest idle the
+ * path carried and the shortest one before it failed; then drops the
+ * paths that showed neither a middlebox nor keep-alives. */
+static void estimate_paths(struct fst_analysis *an)
+{
+	free_paths(an);
+	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
+		const struct fst_session_result *p = &r->pub;
+		struct fst_path_estimate *e = path_of(an, p);
+		double interval = p->keepalive.interval_s;
+
+		if (!e)
+			continue;
+		e->sessions++;
+		/* Idles shorter than half the gap threshold bound nothing. */
+		if (p->path_survived_s * 2e6 >= (double)an->cfg.gap_threshold_us &&
+		    p->path_survived_s > e->longest_survived_s)
+			e->longest_survived_s = p->path_survived_s;
+		if (p->path_idle_s >= 0) {
+			e->failures++;
+			if (e->shortest_failed_s < 0 || p->path_idle_s < e->shortest_failed_s)
+				e->shortest_failed_s = p->path_idle_s;
+		}
+		if (interval > 0 &&
+		    (e->keepalive_interval_s < 0 || interval < e->keepalive_interval_s))
+			e->keepalive_interval_s = interval;
+	}
+	for (struct fst_path_estimate **pp = &an->paths; *pp;) {
+		struct fst_path_estimate *e = *pp;
+
+		if (e->failures || e->keepalive_interval_s > 0) {
+			pp = &e->next;
+			continue;
+		}
+		*pp = e->next;
+		free(e);
+	}
 }
 
 /* ---- life cycle ------------------------------------------------------------- */
@@ -1708,6 +1893,7 @@ void fst_analysis_free(struct fst_analysis *an)
 		free(e);
 		e = next;
 	}
+	free_paths(an);
 	free(an);
 }
 
@@ -1724,4 +1910,9 @@ struct fst_session_result *fst_analysis_results(struct fst_analysis *an)
 struct fst_server_estimate *fst_analysis_servers(struct fst_analysis *an)
 {
 	return an->servers;
+}
+
+struct fst_path_estimate *fst_analysis_paths(struct fst_analysis *an)
+{
+	return an->paths;
 }

@@ -126,3 +126,22 @@ bool fst_reply_names_data_timeout(const char *reply_text)
 			return true;
 	return false;
 }
+
+/* Default idle timeouts of common NATs, firewalls and load balancers;
+ * docs/verdicts.md ("Path bounds") cites where each comes from. */
+static const struct fst_middlebox_default middlebox_defaults[] = {
+	/* net.netfilter.nf_conntrack_tcp_timeout_established */
+	{ "Linux conntrack (established)", 432000 },
+	{ "Azure Load Balancer", 240 },
+	{ "AWS NAT gateway", 350 },
+};
+
+size_t fst_middlebox_default_count(void)
+{
+	return sizeof(middlebox_defaults) / sizeof(middlebox_defaults[0]);
+}
+
+const struct fst_middlebox_default *fst_middlebox_default_at(size_t index)
+{
+	return index < fst_middlebox_default_count() ? &middlebox_defaults[index] : NULL;
+}

@@ -148,7 +148,7 @@ static void write_close(struct report_account *a, const struct fst_session_resul
 			 c->rst_ttl, c->peer_ttl);
 	account_line(a, REPORT_ITEM,
 		     "close: by %s with %s at +%.6f, %.3f s after the last activity%s%s%s",
-		     fst_close_by_name(c->by), c->rst ? "RST" : "FIN",
+		     fst_close_by_name(c->by), report_close_how(c),
 		     report_seconds(s->start_us, c->ts_us), c->after_idle_s, announced,
 		     c->mid_transfer ? ", during a transfer" : "", ttl);
 }
@@ -235,6 +235,8 @@ static void write_incident(struct report_account *a, const struct fst_report_inp
 	for (size_t i = 0; i < r->gap_count; i++)
 		if (i != r->decisive_gap_index)
 			write_gap(a, "gap", s, &r->gaps[i]);
+	if (fst_words_keepalive(r, words, sizeof(words)))
+		account_line(a, REPORT_ITEM, "%s", words);
 	for (int note = 0; note < FST_NOTE_COUNT; note++)
 		if (r->capture_notes & FST_NOTE_BIT(note))
 			account_line(a, REPORT_ITEM, "note: %s",
@@ -261,13 +263,15 @@ static void write_other_sessions(struct report_account *a, const struct fst_repo
 		}
 	a->put(a->ctx, REPORT_PARA, line);
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
-		char client[64], server[64];
+		char client[64], server[64], keepalive[FST_WORDS_MAX] = "";
 		const struct fst_ftp_session *s = r->session;
 
 		if (fst_verdict_is_incident(r->verdict))
 			continue;
+		if (fst_words_keepalive(r, keepalive + 2, sizeof(keepalive) - 2))
+			memcpy(keepalive, "; ", 2);
 		account_line(a, REPORT_ITEM,
-			     "session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s",
+			     "session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s%s",
 			     (unsigned long long)s->id, fst_verdict_name(r->verdict),
 			     fst_endpoint_format(&s->client_addr, s->client_port, client,
 						 sizeof(client)),
@@ -276,7 +280,7 @@ static void write_other_sessions(struct report_account *a, const struct fst_repo
 			     s->command_count, s->transfer_count,
 			     r->capture_loss ? "; the capture lost bytes of it (no side blamed)" :
 					       "",
-			     s->mid_stream ? "; capture began mid-session" : "");
+			     s->mid_stream ? "; capture began mid-session" : "", keepalive);
 	}
 	a->put(a->ctx, REPORT_BLANK, "");
 }
@@ -306,6 +310,19 @@ static void write_servers(struct report_account *a, const struct fst_report_inpu
 			     fst_endpoint_format(&e->addr, e->port, server, sizeof(server)),
 			     e->software ? " " : "", e->software ? e->software : "", idle, survived,
 			     data);
+	}
+}
+
+/* Each path that showed a middlebox or keep-alives: the bounds on its
+ * middlebox's idle timeout. */
+static void write_paths(struct report_account *a, const struct fst_report_input *in)
+{
+	char name[2 * 64], words[FST_WORDS_MAX];
+
+	for (const struct fst_path_estimate *e = fst_analysis_paths(in->analysis); e; e = e->next) {
+		fst_words_path_name(e, name, sizeof(name));
+		fst_words_path(e, words, sizeof(words));
+		account_line(a, REPORT_PARA, "path %s: %s", name, words);
 	}
 }
 
@@ -393,5 +410,6 @@ void report_account(struct report_account *a, const struct fst_report_input *in)
 	if (sessions > incidents)
 		write_other_sessions(a, in, counts);
 	write_servers(a, in);
+	write_paths(a, in);
 	write_stats(a, in);
 }

@@ -136,7 +136,7 @@ static void write_svg(FILE *out, const struct fst_session_result *r)
 			x, SVG_TOP - 20, x, height - 10);
 		fprintf(out,
 			"<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#c00000\" text-anchor=\"end\">%s %s</text>\n",
-			x - 3, SVG_TOP - 12, fst_close_by_name(c->by), c->rst ? "RST" : "FIN");
+			x - 3, SVG_TOP - 12, fst_close_by_name(c->by), report_close_how(c));
 	}
 	for (size_t lane = 0; lane < lanes; lane++) {
 		if (lane == 0)

@@ -22,6 +22,10 @@ const char *report_transfer_command(const struct fst_ftp_transfer *t);
  * when truncated, else "". Static. */
 const char *report_cut(bool truncated);
 
+/* How the close came, for the text views: "RST", "FIN", or "DROP" (a
+ * path that went silent). Static. */
+const char *report_close_how(const struct fst_close_info *c);
+
 /* The reply sent at ts_us (the one an idle gap began with), or NULL. */
 const struct fst_ftp_reply_rec *report_reply_at(const struct fst_ftp_session *s, int64_t ts_us);
 /* The estimate of s's server, or NULL. Borrowed from the analysis. */

@@ -148,7 +148,11 @@ static void write_close(struct fst_json *j, const struct fst_session_result *r)
 
 	fst_json_open(j, "close", '{');
 	fst_json_str(j, "by", fst_close_by_name(c->by));
-	fst_json_str(j, "how", c->by == FST_CLOSE_BY_NONE ? "none" : c->rst ? "rst" : "fin");
+	fst_json_str(j, "how",
+		     c->by == FST_CLOSE_BY_NONE ? "none" :
+		     c->dropped			? "drop" :
+		     c->rst			? "rst" :
+						  "fin");
 	if (c->by == FST_CLOSE_BY_NONE) {
 		fst_json_null(j, "time");
 		fst_json_null(j, "after_idle_s");
@@ -221,6 +225,8 @@ static void write_verdict(struct fst_json *j, const struct fst_session_result *r
 	}
 }
 
+static void write_keepalives(struct fst_json *j, const struct fst_session_result *r);
+
 /* One session object; source (JSON Lines only) names the capture. */
 static void write_session(struct fst_json *j, const struct fst_session_result *r,
 			  const char *source)
@@ -263,6 +269,7 @@ static void write_session(struct fst_json *j, const struct fst_session_result *r
 		if (r->capture_notes & FST_NOTE_BIT(note))
 			fst_json_str(j, NULL, fst_capture_note_name((enum fst_capture_note)note));
 	fst_json_close(j, ']');
+	write_keepalives(j, r);
 	fst_json_open(j, "dropped", '{');
 	fst_json_u64(j, "commands", s->commands_dropped);
 	fst_json_u64(j, "replies", s->replies_dropped);
@@ -271,6 +278,77 @@ static void write_session(struct fst_json *j, const struct fst_session_result *r
 	fst_json_close(j, '}');
 	fst_json_u64(j, "anomalies", s->anomalies);
 	fst_json_close(j, '}');
+}
+
+/* Only for a session with keep-alives: other documents are as before. */
+static void write_keepalives(struct fst_json *j, const struct fst_session_result *r)
+{
+	const struct fst_keepalive_info *k = &r->keepalive;
+
+	if (!k->probes)
+		return;
+	fst_json_open(j, "tcp_keepalives", '{');
+	fst_json_str(j, "sender", k->sender == FST_SIDE_SERVER ? "server" : "client");
+	fst_json_u64(j, "probes", k->probes);
+	fst_json_u64(j, "answered", k->answered);
+	if (k->interval_s > 0)
+		fst_json_seconds(j, "interval_s", k->interval_s);
+	else
+		fst_json_null(j, "interval_s");
+	fst_json_close(j, '}');
+}
+
+/* Only when a path showed a middlebox or keep-alives: other documents
+ * are as before. */
+static void write_paths(struct fst_json *j, const struct fst_report_input *in)
+{
+	char text[FST_WORDS_MAX];
+	const struct fst_path_estimate *e = fst_analysis_paths(in->analysis);
+
+	if (!e)
+		return;
+	fst_json_open(j, "paths", '[');
+	for (; e; e = e->next) {
+		char *arrow;
+
+		fst_json_open(j, NULL, '{');
+		fst_words_path_name(e, text, sizeof(text));
+		arrow = strstr(text, " -> ");
+		if (arrow) {
+			*arrow = '\0';
+			fst_json_str(j, "client_network", text);
+			fst_json_str(j, "server", arrow + 4);
+		}
+		fst_json_u64(j, "sessions", e->sessions);
+		fst_json_u64(j, "middlebox_failures", e->failures);
+		if (e->longest_survived_s > 0)
+			fst_json_seconds(j, "longest_survived_idle_s", e->longest_survived_s);
+		else
+			fst_json_null(j, "longest_survived_idle_s");
+		if (e->shortest_failed_s >= 0)
+			fst_json_seconds(j, "shortest_failed_idle_s", e->shortest_failed_s);
+		else
+			fst_json_null(j, "shortest_failed_idle_s");
+		if (e->keepalive_interval_s > 0)
+			fst_json_seconds(j, "keepalive_interval_s", e->keepalive_interval_s);
+		else
+			fst_json_null(j, "keepalive_interval_s");
+		fst_json_open(j, "known_defaults", '[');
+		for (size_t i = 0; i < fst_middlebox_default_count(); i++) {
+			const struct fst_middlebox_default *d = fst_middlebox_default_at(i);
+
+			fst_json_open(j, NULL, '{');
+			fst_json_str(j, "name", d->name);
+			fst_json_int(j, "idle_timeout_s", d->idle_timeout_s);
+			fst_json_bool(j, "fits", fst_path_default_fits(e, d));
+			fst_json_close(j, '}');
+		}
+		fst_json_close(j, ']');
+		fst_words_path(e, text, sizeof(text));
+		fst_json_str(j, "summary", text);
+		fst_json_close(j, '}');
+	}
+	fst_json_close(j, ']');
 }
 
 static void write_servers(struct fst_json *j, const struct fst_report_input *in)
@@ -372,6 +450,7 @@ int report_write_json(FILE *out, const struct fst_report_input *in)
 		write_session(&j, r, NULL);
 	fst_json_close(&j, ']');
 	write_servers(&j, in);
+	write_paths(&j, in);
 	write_stats(&j, in);
 	fst_json_close(&j, '}');
 	fputc('\n', out);

@@ -60,7 +60,7 @@ bool report_timeline(const struct fst_session_result *r, report_line_fn emit, vo
 		items[n].ts_us = c->ts_us;
 		items[n].rank = 3;
 		snprintf(items[n++].text, sizeof(items[0].text), "%-6s  %s",
-			 fst_close_by_name(c->by), c->rst ? "RST" : "FIN");
+			 fst_close_by_name(c->by), report_close_how(c));
 	}
 	if (c->reset_after_write) {
 		items[n].ts_us = c->reset_ts_us;
@@ -97,4 +97,8 @@ bool report_timeline(const struct fst_session_result *r, report_line_fn emit, vo
 	}
 	free(items);
 	return true;
+}
+const char *report_close_how(const struct fst_close_info *c)
+{
+	return c->dropped ? "DROP" : c->rst ? "RST" : "FIN";
 }

@@ -5,6 +5,7 @@
  * words. */
 #include "ftpstall/report.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,7 +79,6 @@ static const char *closer(const struct fst_close_info *c)
 static void say_path_drop(struct words *w, const struct fst_session_result *r)
 {
 	const struct fst_path_fault *f = &r->path;
-	const struct fst_close_info *c = &r->close;
 
 	switch (f->evidence) {
 	case FST_PATH_WRITE_UNACKED:
@@ -107,7 +107,7 @@ static void say_path_drop(struct words *w, const struct fst_session_result *r)
 		    f->data_bytes, r->path_idle_s);
 		if (f->client_gave_up)
 			say(w, "; the client gave up %.1f s after the data ended",
-			    (double)(c->ts_us - f->data_end_us) / 1e6);
+			    (double)(f->gave_up_us - f->data_end_us) / 1e6);
 		say(w,
 		    ". A server that never sent the reply would look the same from here; a capture at the server settles it (the reply sent there and retransmitted).");
 		return;
@@ -285,6 +285,90 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 	case FST_VERDICT_COUNT:
 		break;
 	}
+	return done(&w);
+}
+
+size_t fst_words_keepalive(const struct fst_session_result *r, char *buf, size_t size)
+{
+	struct words w = { buf, size, 0 };
+	const struct fst_keepalive_info *k = &r->keepalive;
+	bool all = k->answered >= k->probes;
+
+	if (!k->probes)
+		return done(&w);
+	say(&w, "TCP keepalives from the %s", k->sender == FST_SIDE_SERVER ? "server" : "client");
+	if (k->interval_s > 0)
+		say(&w, " every %.1f s", k->interval_s);
+	if (all && r->verdict != FST_VERDICT_MIDDLEBOX_RESET &&
+	    r->verdict != FST_VERDICT_MIDDLEBOX_DROP)
+		say(&w, " kept the path open");
+	say(&w, " (%u probe%s, ", k->probes, k->probes == 1 ? "" : "s");
+	if (all)
+		say(&w, "%s answered)", k->probes == 1 ? "" : "all");
+	else
+		say(&w, "%u answered)", k->answered);
+	return done(&w);
+}
+
+size_t fst_words_path_name(const struct fst_path_estimate *e, char *buf, size_t size)
+{
+	struct words w = { buf, size, 0 };
+	char net[INET6_ADDRSTRLEN] = "?", server[INET6_ADDRSTRLEN] = "?";
+	int family = e->server_addr.family == 4 ? AF_INET : AF_INET6;
+
+	inet_ntop(e->client_net.family == 4 ? AF_INET : AF_INET6, e->client_net.bytes, net,
+		  sizeof(net));
+	inet_ntop(family, e->server_addr.bytes, server, sizeof(server));
+	say(&w, "%s/%u -> %s", net, e->prefix_len, server);
+	return done(&w);
+}
+
+bool fst_path_default_fits(const struct fst_path_estimate *e, const struct fst_middlebox_default *d)
+{
+	return (e->longest_survived_s < 0 || d->idle_timeout_s > e->longest_survived_s) &&
+	       (e->shortest_failed_s < 0 || d->idle_timeout_s <= e->shortest_failed_s);
+}
+
+size_t fst_words_path(const struct fst_path_estimate *e, char *buf, size_t size)
+{
+	struct words w = { buf, size, 0 };
+	double survived = e->longest_survived_s, failed = e->shortest_failed_s;
+	const char *sep = "";
+
+	if (survived > 0 && failed >= 0)
+		say(&w,
+		    "the middlebox's idle timeout lies between %.1f s (the longest idle it carried) and %.1f s (the shortest idle after which it failed)",
+		    survived, failed);
+	else if (failed >= 0)
+		say(&w,
+		    "the middlebox's idle timeout is at most %.1f s (the shortest idle after which it failed)",
+		    failed);
+	else if (survived > 0)
+		say(&w, "the middlebox carried idles of up to %.1f s", survived);
+	else
+		say(&w, "no idle bounds the middlebox's timeout");
+	if (e->keepalive_interval_s > 0)
+		say(&w, "; TCP keepalives every %.1f s kept connections open",
+		    e->keepalive_interval_s);
+	say(&w, "; well-known defaults it ");
+	for (int fits = 1; fits >= 0; fits--) {
+		bool any = false;
+
+		for (size_t i = 0; i < fst_middlebox_default_count(); i++) {
+			const struct fst_middlebox_default *d = fst_middlebox_default_at(i);
+
+			if (fst_path_default_fits(e, d) != (bool)fits)
+				continue;
+			say(&w, "%s%s%s (%d s)", any ? ", " : sep,
+			    any	 ? "" :
+			    fits ? "fits: " :
+				   "rules out: ",
+			    d->name, d->idle_timeout_s);
+			any = true;
+			sep = "; ";
+		}
+	}
+	say(&w, ".");
 	return done(&w);
 }
 

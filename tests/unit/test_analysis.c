@@ -1697,6 +1697,111 @@ static void test_reply_missing_after_short_transfer_is_not_the_path(void **state
 	net_free(n);
 }
 
+/* TCP keepalives every second through a 6 s pause: counted, their
+ * interval measured, not FTP activity (the FTP gap stays), and the path
+ * that carried them listed with its bounds. */
+static void test_keepalives_keep_path_open(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	const struct fst_path_estimate *e;
+	struct conn c;
+	int64_t t230;
+	char words[FST_WORDS_MAX];
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	for (int i = 1; i <= 6; i++) {
+		at(n, t230 + i * SEC);
+		seg(&c, FST_DIR_CLIENT, FST_TCP_ACK, c.nxt[FST_DIR_CLIENT] - 1,
+		    c.nxt[FST_DIR_SERVER], NULL, 0, 0);
+		send_ack(&c, FST_DIR_SERVER);
+	}
+	at(n, t230 + 6500 * MS);
+	cl(&c, "NOOP\r\n");
+	sv(&c, "200 NOOP ok.\r\n");
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye.\r\n");
+	close_both(&c, FST_DIR_SERVER);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	assert_int_equal(r->keepalive.sender, FST_SIDE_CLIENT);
+	assert_int_equal(r->keepalive.probes, 6);
+	assert_int_equal(r->keepalive.answered, 6);
+	assert_near(r->keepalive.interval_s, 1.0, 0.01);
+	/* For FTP the client was idle all along. */
+	must_find_gap(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT);
+	assert_near(r->path_survived_s, 1.0, 0.01);
+	fst_words_keepalive(r, words, sizeof(words));
+	assert_string_equal(
+		words,
+		"TCP keepalives from the client every 1.0 s kept the path open (6 probes, all answered)");
+	e = fst_analysis_paths(n->an);
+	assert_non_null(e);
+	assert_null(e->next);
+	assert_int_equal(e->failures, 0);
+	assert_near(e->keepalive_interval_s, 1.0, 0.01);
+	assert_near(e->longest_survived_s, 1.0, 0.01);
+	net_free(n);
+}
+
+/* Two clients of one /24 to one server: one idles 60 s and its NOOP is
+ * answered, the other idles 300 s and its NOOP is dropped. The path's
+ * middlebox forgets idle connections after 60 to 300 s: Azure's 240 s
+ * default fits, AWS's 350 s and Linux's 5 days do not. */
+static void test_path_bounds_from_two_sessions(void **state)
+{
+	struct net *n = net_new(NULL);
+	const struct fst_path_estimate *e;
+	struct conn a, b;
+	int64_t ta, tb, tnoop;
+	uint32_t seq;
+	char words[FST_WORDS_MAX];
+
+	(void)state;
+	conn_open(&a, n, CLIENT_IP, 40001, SERVER_IP, 21);
+	ta = login(&a, VSFTPD_BANNER);
+	at(n, ta + 60 * SEC);
+	cl(&a, "NOOP\r\n");
+	sv(&a, "200 NOOP ok.\r\n");
+	cl(&a, "QUIT\r\n");
+	sv(&a, "221 Goodbye.\r\n");
+	close_both(&a, FST_DIR_SERVER);
+	conn_open(&b, n, CLIENT2_IP, 40002, SERVER_IP, 21);
+	tb = login(&b, VSFTPD_BANNER);
+	at(n, tb + 300 * SEC);
+	seq = b.nxt[FST_DIR_CLIENT];
+	tnoop = cl(&b, "NOOP\r\n");
+	for (int i = 0; i < 3; i++) {
+		at(n, tnoop + (200 << i) * MS);
+		resend(&b, FST_DIR_CLIENT, seq, "NOOP\r\n");
+	}
+	net_finish(n);
+
+	expect_verdict(result_at(n, 1), FST_VERDICT_MIDDLEBOX_DROP, FST_STALLED_NETWORK);
+	e = fst_analysis_paths(n->an);
+	assert_non_null(e);
+	assert_null(e->next);
+	assert_int_equal(e->sessions, 2);
+	assert_int_equal(e->failures, 1);
+	assert_int_equal(e->prefix_len, 24);
+	assert_near(e->longest_survived_s, 60.0, 0.01);
+	assert_near(e->shortest_failed_s, 300.0, 0.01);
+	fst_words_path_name(e, words, sizeof(words));
+	assert_string_equal(words, "192.0.2.0/24 -> 198.51.100.20");
+	fst_words_path(e, words, sizeof(words));
+	assert_contains(words, "lies between 60.0 s");
+	assert_contains(words, "and 300.0 s");
+	assert_contains(words, "fits: Azure Load Balancer (240 s)");
+	assert_contains(
+		words,
+		"rules out: Linux conntrack (established) (432000 s), AWS NAT gateway (350 s)");
+	net_free(n);
+}
+
 /* ------------------------------------------------------------------ */
 /* 9. client_abort */
 
@@ -2875,6 +2980,8 @@ int main(void)
 		T(test_226_unacked_without_live_client_is_not_the_path),
 		T(test_path_drops_226_seen_at_client),
 		T(test_reply_missing_after_short_transfer_is_not_the_path),
+		T(test_keepalives_keep_path_open),
+		T(test_path_bounds_from_two_sessions),
 		/* client_abort, clean, incomplete */
 		T(test_client_abort_during_retr),
 		T(test_client_reset_right_after_download),
