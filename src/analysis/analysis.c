@@ -33,10 +33,13 @@ struct data_track {
 	struct marks marks;
 	bool closed;
 	/* Path evidence: the sender's FIN, and whether the receiver ACKed
-	 * every byte and that FIN (known at the connection's CLOSE). */
+	 * every byte and that FIN. */
 	int64_t sender_fin_us;
 	enum fst_tcp_dir sender_dir;
 	bool acked_to_end;
+	/* The tcp layer's, from the sender's FIN until the CLOSE (it lives
+	 * until then): the control connection may end first. */
+	const struct fst_tcp_flow *flow;
 };
 
 /* What the control connection shows of a path that stops delivering
@@ -391,6 +394,7 @@ static void data_gap(struct result *r, struct data_track *d, const struct fst_ft
 }
 
 static void path_on_data_end(struct data_track *d, const struct fst_ftp_event *ev);
+static void path_forget_flow(struct result *r, const struct fst_tcp_event *tcp);
 
 static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 {
@@ -398,8 +402,10 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 	struct data_track *d = track_of(r, t);
 	const struct fst_tcp_event *tcp = ev->tcp;
 
-	if (!d)
+	if (!d) {
+		path_forget_flow(r, tcp);
 		return;
+	}
 	switch (tcp->kind) {
 	case FST_TCP_EV_OPEN:
 		if (!d->last_us)
@@ -445,8 +451,8 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 
 /* ---- path faults ---------------------------------------------------------- */
 
-/* The end of a data connection: the sender's FIN, then at the CLOSE
- * whether the receiver had ACKed all of it. Both sides were alive and the
+/* The end of a data connection: the sender's FIN, then whether the
+ * receiver had ACKed all of it. Both sides were alive and the
  * path carried the data connection up to then. */
 static void path_on_data_end(struct data_track *d, const struct fst_ftp_event *ev)
 {
@@ -455,9 +461,38 @@ static void path_on_data_end(struct data_track *d, const struct fst_ftp_event *e
 	if (tcp->kind == FST_TCP_EV_FIN && ev->side == ev->transfer->sender && !d->sender_fin_us) {
 		d->sender_fin_us = tcp->ts_us;
 		d->sender_dir = tcp->dir;
+		d->flow = tcp->flow;
 	}
-	if (tcp->kind == FST_TCP_EV_CLOSE && d->sender_fin_us)
+	/* Checked again at each later FIN, reset and the CLOSE: the
+	 * receiver's FIN carries its last ACK, and the CLOSE may come only
+	 * at the end of the capture, after the control connection's. */
+	if (d->sender_fin_us)
 		d->acked_to_end = fst_tcp_flow_unacked(tcp->flow, d->sender_dir) == 0;
+	if (tcp->kind == FST_TCP_EV_CLOSE)
+		d->flow = NULL;
+}
+
+/* A data connection's CLOSE that came without its transfer: no track
+ * may keep its flow, which is freed after this event. */
+static void path_forget_flow(struct result *r, const struct fst_tcp_event *tcp)
+{
+	if (tcp->kind != FST_TCP_EV_CLOSE)
+		return;
+	for (size_t i = 0; i < r->data_cap; i++)
+		if (r->data[i].flow == tcp->flow)
+			r->data[i].flow = NULL;
+}
+
+/* The control connection ends: data connections still open say now how
+ * far their receivers ACKed them. */
+static void path_check_open_data(struct result *r)
+{
+	for (size_t i = 0; i < r->data_cap; i++) {
+		struct data_track *d = &r->data[i];
+
+		if (d->flow)
+			d->acked_to_end = fst_tcp_flow_unacked(d->flow, d->sender_dir) == 0;
+	}
 }
 
 /* The idle a control packet (bytes or a keep-alive) of one side ends:
@@ -552,6 +587,7 @@ static void path_on_control(struct result *r, const struct fst_ftp_event *ev)
 		w->end_us = tcp->ts_us;
 		w->unacked = w->writer != FST_SIDE_NONE ? fst_tcp_flow_unacked(tcp->flow, w->dir) :
 							  -1;
+		path_check_open_data(r);
 		path_note_keepalives(r, tcp->flow);
 		break;
 	case FST_TCP_EV_OPEN:

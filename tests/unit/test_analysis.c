@@ -1668,6 +1668,35 @@ static void test_path_drops_226_seen_at_client(void **state)
 	net_free(n);
 }
 
+/* The same, but the client keeps its side of the data connection open
+ * (it ACKs the server's FIN, sends none) and the capture ends 8 s later
+ * with nothing more: the data connection closes only at the end of the
+ * capture, after the control connection. */
+static void test_path_drops_226_client_keeps_data_open(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t t150, tfin;
+
+	(void)state;
+	t150 = retr_at_server(n, &c, &d, false);
+	tfin = n->now - STEP_US; /* the server's data FIN */
+	send_ack(&d, FST_DIR_CLIENT);
+	at(n, tfin + 8 * SEC);
+	send_ack(&d, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_MIDDLEBOX_DROP, FST_STALLED_NETWORK);
+	assert_int_equal(r->path.evidence, FST_PATH_REPLY_MISSING);
+	assert_false(r->path.client_gave_up);
+	assert_true(r->close.dropped);
+	assert_int_equal(r->close.ts_us, tfin);
+	assert_near(r->path_idle_s, seconds_between(t150, tfin), 0.01);
+	net_free(n);
+}
+
 /* A short transfer: the control connection was not idle before the
  * data ended, so a missing 226 is no sign of the path. */
 static void test_reply_missing_after_short_transfer_is_not_the_path(void **state)
@@ -2979,6 +3008,7 @@ int main(void)
 		T(test_path_drops_226_seen_at_server),
 		T(test_226_unacked_without_live_client_is_not_the_path),
 		T(test_path_drops_226_seen_at_client),
+		T(test_path_drops_226_client_keeps_data_open),
 		T(test_reply_missing_after_short_transfer_is_not_the_path),
 		T(test_keepalives_keep_path_open),
 		T(test_path_bounds_from_two_sessions),
