@@ -294,6 +294,43 @@ static void test_middlebox_reset(void **state)
 		"The control connection was silent for 3600.0 s during a transfer and was then reset: the classic NAT/firewall idle timeout on the control connection.");
 }
 
+static void test_middlebox_drop(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_MIDDLEBOX_DROP, FST_CLOSE_BY_MIDDLEBOX);
+	f.r.path_idle_s = 300.0;
+	f.r.path.evidence = FST_PATH_WRITE_UNACKED;
+	f.r.path.writer = FST_SIDE_CLIENT;
+	f.r.path.retransmissions = 5;
+	snprintf(f.r.path.command, sizeof(f.r.path.command), "NOOP");
+	assert_string_equal(
+		summary(&f),
+		"The client's NOOP after 300.0 s of idle was retransmitted 5 times and never ACKed: the path stopped delivering the connection, as a NAT or firewall does once it has forgotten an idle connection. A server that went down would look the same from here; a capture at the server settles it (the NOOP never reaching it).");
+	assert_string_equal(
+		advice(&f),
+		"The path failed after 300.0 s of idle: keep the control connection busy during long transfers and pauses with TCP keepalives (SO_KEEPALIVE, TCP_KEEPIDLE well below the NAT/firewall idle timeout) or NOOP, or raise the idle timeout of the NAT/firewall between client and server.");
+
+	f.r.path.writer = FST_SIDE_SERVER;
+	f.r.path.reply_code = 226;
+	f.r.path.retransmissions = 6;
+	f.r.path.data_acked = true;
+	assert_string_equal(
+		summary(&f),
+		"The server's 226 reply after 300.0 s of idle on the control connection was retransmitted 6 times and never ACKed, while the client ACKed the data connection to its end: the path stopped delivering the control connection, as a NAT or firewall does once it has forgotten an idle connection. A capture at the client settles it (the reply never reaching it).");
+
+	f.r.path.evidence = FST_PATH_REPLY_MISSING;
+	f.r.path.data_bytes = 196608;
+	f.r.path.client_gave_up = true;
+	f.r.path.data_end_us = 10 * SEC;
+	f.r.path.gave_up_us = 16 * SEC;
+	f.r.path_idle_s = 4.4;
+	assert_string_equal(
+		summary(&f),
+		"The data connection ended with all 196608 bytes ACKed, but the final reply never came: the control connection had been idle for 4.4 s through the transfer, and a NAT or firewall that forgot it in that time drops the reply; the client gave up 6.0 s after the data ended. A server that never sent the reply would look the same from here; a capture at the server settles it (the reply sent there and retransmitted).");
+}
+
 static void test_client_abort(void **state)
 {
 	struct fixture f;
@@ -501,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_data_timeout),
 		cmocka_unit_test(test_server_unresponsive),
 		cmocka_unit_test(test_middlebox_reset),
+		cmocka_unit_test(test_middlebox_drop),
 		cmocka_unit_test(test_client_abort),
 		cmocka_unit_test(test_clean_incomplete_unknown),
 		cmocka_unit_test(test_cut_to_fit),
