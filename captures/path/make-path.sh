@@ -38,6 +38,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 max_bytes=300000 # every capture stays below this
 client_py=$top/tests/path/client.py
+# ftpstall's own client, for the scenarios that use `ftpstall upload`.
+path_ftpstall=${FTPSTALL:-$top/build/ftpstall}
 
 # shellcheck source=SCRIPTDIR/../../tests/integration/lib.sh
 . "$top/tests/integration/lib.sh"

@@ -173,11 +173,12 @@ struct fst_path_fault {
 	unsigned retransmissions;		 /* ... and how often it was sent again */
 	int reply_code;				 /* the server's write: its reply, or 0 */
 	char command[FST_FTP_VERB_TEXT_MAX + 1]; /* the client's write: its verb, or "" */
-	bool data_acked;     /* a data connection was ACKed to its end meanwhile */
-	uint64_t data_bytes; /* ... that many bytes */
-	int64_t data_end_us; /* ... its sender's FIN */
-	bool client_gave_up; /* the client closed afterwards */
-	int64_t gave_up_us;  /* ... its FIN or reset */
+	bool data_acked;	   /* a data connection was ACKed to its end meanwhile */
+	uint64_t data_bytes;	   /* ... that many bytes */
+	enum fst_side data_sender; /* ... sent by */
+	int64_t data_end_us;	   /* ... its sender's FIN */
+	bool client_gave_up;	   /* the client closed afterwards */
+	int64_t gave_up_us;	   /* ... its FIN or reset */
 };
 
 /* TCP keep-alives on a session's control connection. */

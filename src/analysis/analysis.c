@@ -743,6 +743,7 @@ static void path_conclude(struct result *r)
 	if (d) {
 		f->data_acked = true;
 		f->data_bytes = p->session->transfers[index].bytes;
+		f->data_sender = p->session->transfers[index].sender;
 		f->data_end_us = d->sender_fin_us;
 	}
 	/* The path's silence is the close, from when it showed (the dropped

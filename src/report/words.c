@@ -87,8 +87,11 @@ static void say_path_drop(struct words *w, const struct fst_session_result *r)
 			if (f->reply_code)
 				say(w, "%d ", f->reply_code);
 			say(w,
-			    "reply after %.1f s of idle on the control connection was retransmitted %u times and never ACKed, while the client ACKed the data connection to its end: the path stopped delivering the control connection, as a NAT or firewall does once it has forgotten an idle connection. A capture at the client settles it (the reply never reaching it).",
-			    r->path_idle_s, f->retransmissions);
+			    "reply after %.1f s of idle on the control connection was retransmitted %u times and never ACKed, while the client %s: the path stopped delivering the control connection, as a NAT or firewall does once it has forgotten an idle connection. A capture at the client settles it (the reply never reaching it).",
+			    r->path_idle_s, f->retransmissions,
+			    f->data_sender == FST_SIDE_CLIENT ?
+				    "sent its upload to the end" :
+				    "ACKed the data connection to its end");
 			return;
 		}
 		say(w,

@@ -19,7 +19,7 @@ expected=$top/captures/path/expected
 work=$(mktemp -d /tmp/ftpstall-pathtest.XXXXXX) || exit 1
 trap 'rm -rf "$work"' EXIT
 
-"$top/captures/path/make-path.sh" --out "$work" >"$work/make.log" 2>&1
+FTPSTALL=$ftpstall "$top/captures/path/make-path.sh" --out "$work" >"$work/make.log" 2>&1
 rc=$?
 if ((rc == 77)); then
 	grep 'cannot build the path' "$work/make.log" | sed 's/^make-path: /SKIP: /'

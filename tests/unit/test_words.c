@@ -316,6 +316,7 @@ static void test_middlebox_drop(void **state)
 	f.r.path.reply_code = 226;
 	f.r.path.retransmissions = 6;
 	f.r.path.data_acked = true;
+	f.r.path.data_sender = FST_SIDE_SERVER;
 	assert_string_equal(
 		summary(&f),
 		"The server's 226 reply after 300.0 s of idle on the control connection was retransmitted 6 times and never ACKed, while the client ACKed the data connection to its end: the path stopped delivering the control connection, as a NAT or firewall does once it has forgotten an idle connection. A capture at the client settles it (the reply never reaching it).");
