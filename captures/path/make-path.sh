@@ -39,6 +39,7 @@ top=$(cd "$here/../.." && pwd)
 max_bytes=300000 # every capture stays below this
 client_py=$top/tests/path/client.py
 # ftpstall's own client, for the scenarios that use `ftpstall upload`.
+# shellcheck disable=SC2034 # read by scenario files
 path_ftpstall=${FTPSTALL:-$top/build/ftpstall}
 
 # shellcheck source=SCRIPTDIR/../../tests/integration/lib.sh

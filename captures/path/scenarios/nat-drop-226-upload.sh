@@ -9,6 +9,8 @@
 path_scenario nat-drop-226-upload \
 	"NAT forgets the idle control connection during a slow STOR; ftpstall upload reconnects"
 
+# path_ftpstall: set by make-path.sh.
+# shellcheck disable=SC2154
 make_nat_drop_226_upload() {
 	local w=$1 rc=0
 	if [[ ! -x $path_ftpstall ]]; then
