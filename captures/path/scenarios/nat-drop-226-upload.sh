@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # nat-drop-226-upload: the upload variant, with ftpstall's own client.
-# `ftpstall upload --limit-rate 32k --timeout 5` sends 128 KiB in about
+# `ftpstall upload --limit-rate 16k --timeout 5` sends 64 KiB in about
 # 4 s while the control connection sits idle; the router's conntrack
 # forgets it after 3 s, so vsftpd's 226 is dropped (and retransmitted).
 # The client, its data sent and ACKed to the end, waits 5 s for the
@@ -19,9 +19,9 @@ make_nat_drop_226_upload() {
 	fi
 	path_build drop 3
 	path_vsftpd_start "$w"
-	python3 -c "import sys; sys.stdout.write(('ftpstall path upload\\n' * 9000)[:131072])" >"$w/vol1.dat"
+	python3 -c "import sys; sys.stdout.write(('ftpstall path upload\\n' * 9000)[:65536])" >"$w/vol1.dat"
 	path_capture_start "$w/client.pcap" "$w/server.pcap"
-	fst_ns timeout -k 2 40 "$path_ftpstall" upload --no-progress --no-netrc --limit-rate 32k \
+	fst_ns timeout -k 2 40 "$path_ftpstall" upload --no-progress --no-netrc --limit-rate 16k \
 		--timeout 5 --retry-delay 1 "$w/vol1.dat" "ftp://$PATH_NET.2.2/upload/" \
 		>"$w/upload.out" 2>&1 || rc=$?
 	sleep 1
