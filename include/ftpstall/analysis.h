@@ -69,6 +69,7 @@ enum fst_verdict {
 	FST_VERDICT_CLEAN,
 	FST_VERDICT_INCOMPLETE,
 	FST_VERDICT_UNKNOWN,
+	FST_VERDICT_LOGIN_FAILED,
 	FST_VERDICT_COUNT
 };
 const char *fst_verdict_name(enum fst_verdict verdict);
@@ -108,6 +109,17 @@ struct fst_server_profile {
 	/* The data timeout is checked once per period, so it fires between
 	 * one and two periods after the last byte (vsftpd). */
 	bool data_timer_per_period;
+	/* The pause a server makes on purpose before it answers a failed
+	 * login: the knob that sets it and its default, or, when no setting
+	 * changes it (login_delay_knob NULL), the built-in pause. 0: none
+	 * known. */
+	const char *login_delay_knob;
+	int login_delay_s;
+	bool login_delay_grows; /* longer after each failure of the session */
+	/* Failed logins after which the server ends the session; NULL knob
+	 * when built in; 0: none known. */
+	const char *max_login_fails_knob;
+	int max_login_fails;
 };
 
 /* Finds the profile by software name, or by a 421 text. NULL if none. */
@@ -161,6 +173,37 @@ enum fst_verdict_state {
 	FST_VERDICT_FINAL,	 /* the control connection ended */
 };
 
+/* What a session's login came to, from the final replies to USER, PASS
+ * and ACCT (RFC 959 5.4): 230 or 202 logs in; any other 4xx or 5xx but
+ * 421 (the server ending the session) refuses the login. */
+struct fst_login_info {
+	bool succeeded;	   /* a 230 or 202 */
+	unsigned failures; /* refusals */
+	/* The last refusal: its command, reply code and times (0 when none),
+	 * and the reply's text: the session's (see ftp.h), "" when the reply
+	 * was past the record cap; never NULL once failures > 0. */
+	enum fst_ftp_verb failed_verb;
+	int failed_code;
+	int64_t failed_command_us, failed_reply_us;
+	const char *failed_reply_text;
+	bool failed_reply_truncated;
+	/* The refusal came at least the gap threshold after its command:
+	 * the server held it back (a deliberate delay, as vsftpd's). */
+	bool failed_delayed;
+};
+
+/* A command whose first reply came at least the gap threshold after it
+ * (a slow reply: a finding, not a verdict; an unanswered command is a
+ * gap, and perhaps server_unresponsive). */
+struct fst_slow_reply {
+	/* Into session->commands, or SIZE_MAX when the command was past the
+	 * record cap. */
+	size_t command_index;
+	char verb_text[FST_FTP_VERB_TEXT_MAX + 1]; /* as sent, upper-cased */
+	int code;				   /* the first reply (1xx for transfers) */
+	int64_t command_us, reply_us;
+};
+
 /* A session's result lives from its session's SESSION_OPEN until its
  * SESSION_FREE (then it leaves the list) or fst_analysis_free. */
 struct fst_session_result {
@@ -191,7 +234,13 @@ struct fst_session_result {
 	bool resumed;
 	enum fst_ftp_verb resume_verb; /* REST (+STOR/RETR) or APPE */
 	uint64_t resume_offset;
-	bool truncated_reupload;	 /* re-sent from 0, or fewer bytes than before */
+	bool truncated_reupload; /* re-sent from 0, or fewer bytes than before */
+	struct fst_login_info login;
+	/* Owned by the analysis; grows (realloc) as replies come, at most
+	 * cfg.max_gaps of them (then counted in slow_replies_dropped): hold
+	 * an index, never a pointer, across events. */
+	struct fst_slow_reply *slow_replies;
+	size_t slow_reply_count, slow_replies_dropped;
 	struct fst_session_result *next; /* the list changes with each event */
 };
 
@@ -234,7 +283,7 @@ typedef void (*fst_analysis_update_fn)(void *ctx, const struct fst_session_resul
 
 struct fst_analysis_cfg {
 	int64_t gap_threshold_us;	  /* 0: FST_ANALYSIS_DEFAULT_GAP_US */
-	size_t max_gaps;		  /* per session; 0: 1000 */
+	size_t max_gaps;		  /* and slow replies, per session; 0: 1000 */
 	int64_t reconnect_window_us;	  /* 0: 120 s */
 	fst_analysis_update_fn on_update; /* optional */
 	void *ctx;

@@ -37,7 +37,7 @@ struct data_track {
 struct result {
 	struct fst_session_result pub; /* first: the consumer's view */
 	struct fst_analysis *an;
-	size_t gaps_cap;
+	size_t gaps_cap, slow_replies_cap;
 
 	/* Control channel activity. */
 	int64_t last_us, prev_us;
@@ -53,6 +53,9 @@ struct result {
 	int64_t last_reply_us;
 	const char *last_reply_text; /* the ftp layer's: good until the next reply */
 	bool last_reply_truncated;
+	/* The command whose preliminary reply was its first reply (so its
+	 * final one is not), or SIZE_MAX. */
+	size_t preliminary_index;
 
 	bool close_started; /* first FIN/RST seen on the control connection */
 	bool server_fin;
@@ -102,6 +105,7 @@ static const char *const verdict_names[] = {
 	[FST_VERDICT_CLEAN] = "clean",
 	[FST_VERDICT_INCOMPLETE] = "incomplete",
 	[FST_VERDICT_UNKNOWN] = "unknown",
+	[FST_VERDICT_LOGIN_FAILED] = "login_failed",
 };
 _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == FST_VERDICT_COUNT,
 	       "verdict names");
@@ -174,6 +178,12 @@ bool fst_verdict_is_incident(enum fst_verdict verdict)
 static double seconds(int64_t from_us, int64_t to_us)
 {
 	return (double)(to_us - from_us) / 1e6;
+}
+
+/* A login that was refused and never succeeded. */
+static bool login_refused(const struct fst_login_info *l)
+{
+	return l->failures && !l->succeeded;
 }
 
 static void notify(struct result *r, enum fst_analysis_update update)
@@ -543,18 +553,73 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 
 /* ---- verdicts ------------------------------------------------------------- */
 
+/* The command a server-owed gap g waited on: for a data gap its
+ * transfer's command, else the last command sent before g began; NULL
+ * when there is none (before any command, the greeting was owed). */
+static const struct fst_ftp_command_rec *awaited_command(const struct fst_ftp_session *s,
+							 const struct fst_gap *g)
+{
+	if (g->channel == FST_CHANNEL_DATA) {
+		const struct fst_ftp_transfer *t;
+
+		if (!g->transfer_id || g->transfer_id > s->transfer_count)
+			return NULL;
+		t = &s->transfers[g->transfer_id - 1];
+		for (size_t i = s->command_count; i-- > 0;)
+			if (s->commands[i].ts_us == t->command_ts_us &&
+			    s->commands[i].cmd.verb == t->verb)
+				return &s->commands[i];
+		return NULL;
+	}
+	for (size_t i = s->command_count; i-- > 0;)
+		if (s->commands[i].ts_us <= g->start_us)
+			return &s->commands[i];
+	return NULL;
+}
+
+/* Whether the reply that the server-owed gap g waited on was still owed
+ * at the close, or with the session still open at the end of the
+ * capture: the awaited command's final reply, or before any command the
+ * greeting (any reply after g began). */
+static bool reply_still_owed(const struct fst_session_result *p, const struct fst_gap *g)
+{
+	const struct fst_ftp_session *s = p->session;
+	int64_t until = p->close.by != FST_CLOSE_BY_NONE ? p->close.ts_us : INT64_MAX;
+	const struct fst_ftp_command_rec *cmd;
+
+	if (!g || g->waiting_on != FST_WAIT_SERVER)
+		return false;
+	cmd = awaited_command(s, g);
+	/* Past the record cap the newest commands are not recorded: the
+	 * last recorded one tells nothing; trust the turn. */
+	if (s->commands_dropped && (!cmd || cmd == &s->commands[s->command_count - 1]))
+		return true;
+	if (cmd)
+		return !cmd->reply_code || cmd->reply_ts_us > until;
+	if (g->channel == FST_CHANNEL_DATA)
+		return true;
+	for (size_t i = 0; i < s->reply_count; i++)
+		if (s->replies[i].ts_us > g->start_us && s->replies[i].ts_us <= until)
+			return false;
+	return true;
+}
+
 static const struct fst_gap *find_decisive_gap(const struct fst_session_result *p)
 {
 	const struct fst_gap *best = NULL;
 	int64_t close_us = p->close.by != FST_CLOSE_BY_NONE ? p->close.ts_us : 0;
 
 	/* The longest gap that led to the close (marked so, or ending just
-	 * before it); else the longest gap that somebody owed. */
+	 * before it, unless the reply it waited for came: what came after
+	 * that reply led to the close); else the longest gap that somebody
+	 * owed. */
 	for (size_t i = 0; i < p->gap_count; i++) {
 		const struct fst_gap *g = &p->gaps[i];
+		bool near_close = close_us && g->end_us <= close_us &&
+				  close_us - g->end_us <= ANNOUNCE_WINDOW_US;
 		bool leads_to_close = g->before_close ||
-				      (close_us && g->end_us <= close_us &&
-				       close_us - g->end_us <= ANNOUNCE_WINDOW_US);
+				      (near_close && (g->waiting_on != FST_WAIT_SERVER ||
+						      reply_still_owed(p, g)));
 
 		if (leads_to_close &&
 		    (!best || g->end_us - g->start_us > best->end_us - best->start_us))
@@ -641,6 +706,12 @@ struct evidence {
 	enum fst_channel gap_channel;
 	bool gap_before_close;
 	bool long_gap; /* it is at least the gap threshold */
+	/* The decisive gap waited on the server, and the reply it waited for
+	 * had not come at the close (or, still open, by the end of the
+	 * capture): a slow reply that came is not unresponsiveness. */
+	bool reply_owed;
+	/* The login was refused and never succeeded. */
+	bool login_failed;
 	/* The longest data gap, when it is at least the threshold. */
 	bool data_gap_decides;
 };
@@ -655,7 +726,7 @@ static bool data_involved(const struct evidence *e)
 static bool capture_ended_owed_reply(const struct evidence *e)
 {
 	return e->close_by == FST_CLOSE_BY_NONE && e->long_gap && e->waited_on == FST_WAIT_SERVER &&
-	       e->gap_before_close;
+	       e->gap_before_close && e->reply_owed;
 }
 
 static bool capture_ended(const struct evidence *e)
@@ -673,6 +744,16 @@ static bool decisive_gap_lost(const struct evidence *e)
 	return e->waited_on == FST_WAIT_CAPTURE && e->long_gap;
 }
 
+/* The login was refused and the session ended on that: not by a server
+ * timer after a long idle of the client's without QUIT (an idle_timeout
+ * after the 530 stays one), and with no reply owed. */
+static bool failed_login_closed(const struct evidence *e)
+{
+	return e->login_failed && !e->reply_owed &&
+	       !(e->server_ended && !e->quit_seen && e->waited_on == FST_WAIT_CLIENT &&
+		 e->long_gap);
+}
+
 static bool quit_or_goodbye(const struct evidence *e)
 {
 	return e->quit_seen || (e->goodbye_seen && e->close_by == FST_CLOSE_BY_SERVER && !e->rst);
@@ -682,7 +763,7 @@ static bool quit_or_goodbye(const struct evidence *e)
  * and no data stalled. */
 static bool server_owed_reply_no_data(const struct evidence *e)
 {
-	return e->server_ended && e->waited_on == FST_WAIT_SERVER && e->long_gap &&
+	return e->server_ended && e->waited_on == FST_WAIT_SERVER && e->reply_owed && e->long_gap &&
 	       !e->data_gap_decides && !e->data_reply;
 }
 
@@ -709,7 +790,7 @@ static bool server_closed_no_idle_tls(const struct evidence *e)
 
 static bool server_closed_owed_reply(const struct evidence *e)
 {
-	return e->server_ended && e->waited_on == FST_WAIT_SERVER;
+	return e->server_ended && e->waited_on == FST_WAIT_SERVER && e->reply_owed;
 }
 
 /* After a 530, or a QUIT the capture could not read. */
@@ -732,7 +813,7 @@ static bool client_closed_cut_upload(const struct evidence *e)
 
 static bool client_gave_up_owed_reply(const struct evidence *e)
 {
-	return e->client_first && e->waited_on == FST_WAIT_SERVER && e->long_gap;
+	return e->client_first && e->waited_on == FST_WAIT_SERVER && e->reply_owed && e->long_gap;
 }
 
 static bool client_aborted(const struct evidence *e)
@@ -774,6 +855,8 @@ static const struct verdict_rule verdict_rules[] = {
 	  RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "decisive_gap_lost", decisive_gap_lost, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN,
 	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "failed_login_closed", failed_login_closed, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE,
+	  RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "quit_or_goodbye", quit_or_goodbye, FST_VERDICT_CLEAN, FST_STALLED_NONE, RULE_GAP_NONE,
 	  FST_TIMER_NONE },
 	{ "server_owed_reply_no_data", server_owed_reply_no_data, FST_VERDICT_SERVER_UNRESPONSIVE,
@@ -840,6 +923,8 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 		.gap_channel = g ? g->channel : FST_CHANNEL_CONTROL,
 		.gap_before_close = g && g->before_close,
 		.long_gap = g && g->end_us - g->start_us >= threshold,
+		.reply_owed = reply_still_owed(p, g),
+		.login_failed = login_refused(&p->login),
 		.data_gap_decides = data_gap && data_gap->end_us - data_gap->start_us >= threshold,
 	};
 
@@ -918,6 +1003,7 @@ static void conclude(struct result *r, enum fst_verdict_state state)
 static void free_result(struct result *r)
 {
 	free(r->pub.gaps);
+	free(r->pub.slow_replies);
 	free(r->data);
 	free(r->close_reply_buf);
 	free(r);
@@ -995,6 +1081,120 @@ double fst_analysis_idle_s(const struct fst_session_result *pub, int64_t now_us)
 	return now_us > since ? seconds(since, now_us) : 0;
 }
 
+/* ---- replies ---------------------------------------------------------------- */
+
+/* A preliminary reply's command is not in its event: it is the newest
+ * recorded command with that 1xx and no final reply yet (the ftp layer
+ * has just marked it), among the last few (commands waiting on replies
+ * are few: the ftp layer's max_pending). */
+#define PRELIMINARY_LOOKBACK 64
+
+static size_t preliminary_command(const struct fst_ftp_session *s, int code)
+{
+	size_t stop = s->command_count > PRELIMINARY_LOOKBACK ?
+			      s->command_count - PRELIMINARY_LOOKBACK :
+			      0;
+
+	for (size_t i = s->command_count; i-- > stop;)
+		if (s->commands[i].preliminary_code == code && !s->commands[i].reply_code)
+			return i;
+	return SIZE_MAX;
+}
+
+/* Notes command index's first reply, code at reply_us, when it came at
+ * least the gap threshold after the command. */
+static void note_first_reply(struct result *r, size_t index, int code, int64_t reply_us)
+{
+	struct fst_session_result *p = &r->pub;
+	const struct fst_ftp_command_rec *c = &p->session->commands[index];
+	struct fst_slow_reply *slow;
+
+	if (reply_us - c->ts_us < r->an->cfg.gap_threshold_us)
+		return;
+	if (p->slow_reply_count >= r->an->cfg.max_gaps) {
+		p->slow_replies_dropped++;
+		return;
+	}
+	if (p->slow_reply_count == r->slow_replies_cap) {
+		size_t cap = r->slow_replies_cap ? r->slow_replies_cap * 2 : 4;
+		struct fst_slow_reply *grown;
+
+		if (cap > r->an->cfg.max_gaps)
+			cap = r->an->cfg.max_gaps;
+		grown = realloc(p->slow_replies, cap * sizeof(*grown));
+		if (!grown) {
+			p->slow_replies_dropped++;
+			return;
+		}
+		p->slow_replies = grown;
+		r->slow_replies_cap = cap;
+	}
+	slow = &p->slow_replies[p->slow_reply_count++];
+	*slow = (struct fst_slow_reply){
+		.command_index = index,
+		.code = code,
+		.command_us = c->ts_us,
+		.reply_us = reply_us,
+	};
+	snprintf(slow->verb_text, sizeof(slow->verb_text), "%s",
+		 c->cmd.verb_text[0] ? c->cmd.verb_text : fst_ftp_verb_info(c->cmd.verb)->name);
+}
+
+/* A final reply to USER, PASS or ACCT: the login succeeded (230, 202)
+ * or was refused (4xx, 5xx; but a 421 is the server ending the session,
+ * which the close tells). */
+static void note_login_reply(struct result *r, const struct fst_ftp_command_rec *c,
+			     const struct fst_ftp_reply_rec *reply)
+{
+	struct fst_login_info *l = &r->pub.login;
+
+	switch (c->cmd.verb) {
+	case FST_VERB_USER:
+	case FST_VERB_PASS:
+	case FST_VERB_ACCT:
+		break;
+	default:
+		return;
+	}
+	if (reply->code == 230 || reply->code == 202) {
+		l->succeeded = true;
+	} else if (reply->code >= 400 && reply->code != 421) {
+		l->failures++;
+		l->failed_verb = c->cmd.verb;
+		l->failed_code = reply->code;
+		l->failed_command_us = c->ts_us;
+		l->failed_reply_us = reply->ts_us;
+		/* A recorded reply's text lives as long as the session; one
+		 * past the cap only until the next reply. */
+		l->failed_reply_text = c->reply_index != SIZE_MAX ? reply->text : "";
+		l->failed_reply_truncated = c->reply_index != SIZE_MAX && reply->text_truncated;
+		l->failed_delayed = reply->ts_us - c->ts_us >= r->an->cfg.gap_threshold_us;
+	}
+}
+
+/* A reply: the login's progress, and how long its command waited for
+ * its first reply. */
+static void on_reply(struct result *r, const struct fst_ftp_event *ev)
+{
+	const struct fst_ftp_session *s = r->pub.session;
+	const struct fst_ftp_reply_rec *reply = ev->reply;
+
+	if (ev->command) {
+		size_t index = (size_t)(ev->command - s->commands);
+
+		note_login_reply(r, ev->command, reply);
+		if (!ev->command->preliminary_code)
+			note_first_reply(r, index, reply->code, reply->ts_us);
+	} else if (reply->code < 200 && !reply->unsolicited) {
+		size_t index = preliminary_command(s, reply->code);
+
+		if (index != SIZE_MAX && index != r->preliminary_index) {
+			r->preliminary_index = index;
+			note_first_reply(r, index, reply->code, reply->ts_us);
+		}
+	}
+}
+
 /* ---- events ----------------------------------------------------------------- */
 
 static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session *s)
@@ -1012,6 +1212,8 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	r->pub.stated_timeout_s = -1;
 	r->pub.decisive_gap_index = FST_NO_GAP;
 	r->last_us = r->prev_us = s->start_us;
+	r->preliminary_index = SIZE_MAX;
+	r->pub.login.failed_reply_text = "";
 	if (an->last)
 		an->last->pub.next = &r->pub;
 	else
@@ -1062,6 +1264,7 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 		r->last_reply_truncated = ev->reply->text_truncated;
 		if (ev->reply->code == 221 && !r->close_started)
 			r->pub.close.goodbye_seen = true;
+		on_reply(r, ev);
 		break;
 	case FST_FTP_EV_TCP:
 		if (ev->channel == FST_CHANNEL_CONTROL)

@@ -2,7 +2,8 @@
  * defaults, the 421 texts they send and their quirks. The report's
  * advice is made from these facts, not from generic advice. Sources:
  * each server's documentation (vsftpd.conf(5), ProFTPD mod_core Timeout*
- * directives, pure-ftpd(8), FileZilla Server settings, IIS
+ * and MaxLoginAttempts directives, pure-ftpd(8) and its src/ftpd.h
+ * (the failed-login pause is built in there), FileZilla Server settings, IIS
  * <ftpServer><connections>). */
 #include "ftpstall/analysis.h"
 
@@ -20,6 +21,10 @@ static const struct fst_server_profile profiles[] = {
 		.data_reply = "Data timeout. Reconnect. Sorry.",
 		.noop_resets_idle = true,
 		.data_timer_per_period = true,
+		.login_delay_knob = "delay_failed_login",
+		.login_delay_s = 1,
+		.max_login_fails_knob = "max_login_fails",
+		.max_login_fails = 3,
 	},
 	{
 		.software = "ProFTPD",
@@ -34,6 +39,8 @@ static const struct fst_server_profile profiles[] = {
 		.no_transfer_knob = "TimeoutNoTransfer",
 		.no_transfer_default_s = 300,
 		.silent_stall_knob = "TimeoutStalled",
+		.max_login_fails_knob = "MaxLoginAttempts",
+		.max_login_fails = 3,
 	},
 	{
 		.software = "Pure-FTPd",
@@ -45,6 +52,12 @@ static const struct fst_server_profile profiles[] = {
 		.data_reply = "Timeout (no new data for",
 		/* It counts a session that sends only NOOP as idle. */
 		.noop_resets_idle = false,
+		/* Built in (PASSWD_FAILURE_DELAY, MAX_PASSWD_TRIES): a random
+		 * pause of up to 3 s, 3 s more for each earlier failure of the
+		 * session, and the session ends after 5 failures. */
+		.login_delay_s = 3,
+		.login_delay_grows = true,
+		.max_login_fails = 5,
 	},
 	{
 		.software = "FileZilla Server",

@@ -153,6 +153,24 @@ static void write_close(struct report_account *a, const struct fst_session_resul
 		     c->mid_transfer ? ", during a transfer" : "", ttl);
 }
 
+/* Each command answered at least the gap threshold late: a finding,
+ * whatever the verdict. */
+static void write_slow_replies(struct report_account *a, const struct fst_session_result *r)
+{
+	const struct fst_ftp_session *s = r->session;
+
+	for (size_t i = 0; i < r->slow_reply_count; i++) {
+		const struct fst_slow_reply *sr = &r->slow_replies[i];
+
+		account_line(a, REPORT_ITEM, "slow reply: %s at +%.6f got its %d after %.3f s",
+			     sr->verb_text, report_seconds(s->start_us, sr->command_us), sr->code,
+			     report_seconds(sr->command_us, sr->reply_us));
+	}
+	if (r->slow_replies_dropped)
+		account_line(a, REPORT_ITEM, "slow replies not kept (over the cap): %zu",
+			     r->slow_replies_dropped);
+}
+
 static void write_reconnect(struct report_account *a, const struct fst_session_result *r)
 {
 	char resumed[96] = "";
@@ -228,6 +246,7 @@ static void write_incident(struct report_account *a, const struct fst_report_inp
 	if (fst_session_decisive_gap(r))
 		write_gap(a, "decisive gap", s, fst_session_decisive_gap(r));
 	write_close(a, r);
+	write_slow_replies(a, r);
 	write_reconnect(a, r);
 	account_line(a, REPORT_ITEM, "timeline (UTC, seconds from session start):");
 	report_timeline(r, write_timeline_line, a);
@@ -261,19 +280,22 @@ static void write_other_sessions(struct report_account *a, const struct fst_repo
 		}
 	a->put(a->ctx, REPORT_PARA, line);
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
-		char client[64], server[64];
+		char client[64], server[64], slow[64] = "";
 		const struct fst_ftp_session *s = r->session;
 
 		if (fst_verdict_is_incident(r->verdict))
 			continue;
+		if (r->slow_reply_count)
+			snprintf(slow, sizeof(slow), ", %zu slow repl%s", r->slow_reply_count,
+				 r->slow_reply_count == 1 ? "y" : "ies");
 		account_line(a, REPORT_ITEM,
-			     "session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s",
+			     "session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s%s",
 			     (unsigned long long)s->id, fst_verdict_name(r->verdict),
 			     fst_endpoint_format(&s->client_addr, s->client_port, client,
 						 sizeof(client)),
 			     fst_endpoint_format(&s->server_addr, s->server_port, server,
 						 sizeof(server)),
-			     s->command_count, s->transfer_count,
+			     s->command_count, s->transfer_count, slow,
 			     r->capture_loss ? "; the capture lost bytes of it (no side blamed)" :
 					       "",
 			     s->mid_stream ? "; capture began mid-session" : "");

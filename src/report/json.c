@@ -142,6 +142,30 @@ static void write_gaps(struct fst_json *j, const struct fst_session_result *r)
 	fst_json_close(j, ']');
 }
 
+/* Commands answered at least the gap threshold late; only when there is
+ * one, so reports without them keep their shape. */
+static void write_slow_replies(struct fst_json *j, const struct fst_session_result *r)
+{
+	if (r->slow_reply_count) {
+		fst_json_open(j, "slow_replies", '[');
+		for (size_t i = 0; i < r->slow_reply_count; i++) {
+			const struct fst_slow_reply *sr = &r->slow_replies[i];
+
+			fst_json_open(j, NULL, '{');
+			fst_json_str(j, "verb", sr->verb_text);
+			json_time(j, "time", sr->command_us);
+			fst_json_int(j, "reply_code", sr->code);
+			json_time(j, "reply_time", sr->reply_us);
+			fst_json_seconds(j, "response_s",
+					 report_seconds(sr->command_us, sr->reply_us));
+			fst_json_close(j, '}');
+		}
+		fst_json_close(j, ']');
+	}
+	if (r->slow_replies_dropped)
+		fst_json_u64(j, "slow_replies_dropped", r->slow_replies_dropped);
+}
+
 static void write_close(struct fst_json *j, const struct fst_session_result *r)
 {
 	const struct fst_close_info *c = &r->close;
@@ -253,6 +277,7 @@ static void write_session(struct fst_json *j, const struct fst_session_result *r
 	write_replies(j, s);
 	write_transfers(j, s);
 	write_gaps(j, r);
+	write_slow_replies(j, r);
 	write_close(j, r);
 	write_verdict(j, r);
 	fst_json_open(j, "capture_notes", '[');

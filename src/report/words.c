@@ -71,6 +71,41 @@ static const char *closer(const struct fst_close_info *c)
 	return "the server";
 }
 
+/* "\"530 Login incorrect.\"" for the reply that refused the login, or
+ * "530" when its text was not kept. */
+static void say_login_reply(struct words *w, const struct fst_login_info *l)
+{
+	if (l->failed_reply_text && l->failed_reply_text[0])
+		say(w, "\"%d %s%s\"", l->failed_code, l->failed_reply_text,
+		    l->failed_reply_truncated ? "...(cut)" : "");
+	else
+		say(w, "%d", l->failed_code);
+}
+
+/* The refused login, told from its reply to the end of the session. */
+static void say_login_failed(struct words *w, const struct fst_session_result *r)
+{
+	const struct fst_login_info *l = &r->login;
+	const struct fst_close_info *c = &r->close;
+	const char *how = c->rst ? "reset" : "FIN";
+
+	say(w, "The server refused the login with ");
+	say_login_reply(w, l);
+	say(w, " to %s", fst_ftp_verb_info(l->failed_verb)->name);
+	if (l->failed_delayed)
+		say(w, ", %.1f s after it (a delay servers make on purpose before a refusal)",
+		    (double)(l->failed_reply_us - l->failed_command_us) / 1e6);
+	if (l->failures > 1)
+		say(w, " (%u refused attempts)", l->failures);
+	if (c->quit_seen)
+		say(w, "; the client then sent QUIT");
+	else if (c->by == FST_CLOSE_BY_SERVER)
+		say(w, "; the server then closed the connection (%s)", how);
+	else
+		say(w, "; the client then closed the connection (%s)", how);
+	say(w, ".");
+}
+
 size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size)
 {
 	struct words w = { buf, size, 0 };
@@ -139,6 +174,9 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 	case FST_VERDICT_INCOMPLETE:
 		say(&w, "The capture ended while the session was still open.");
 		break;
+	case FST_VERDICT_LOGIN_FAILED:
+		say_login_failed(&w, r);
+		break;
 	case FST_VERDICT_UNKNOWN:
 	case FST_VERDICT_COUNT:
 		say(&w,
@@ -178,6 +216,37 @@ static void say_data_quirks(struct words *w, const struct fst_server_profile *pr
 		    prof->software, prof->data_knob);
 	if (prof->silent_stall_knob)
 		say(w, " %s closes a stalled transfer without a 421.", prof->silent_stall_knob);
+}
+
+/* What a server does on purpose around a refused login: its pause
+ * before the refusal (when this one was held back) and its limit of
+ * refusals (when it closed the session). */
+static void say_login_quirks(struct words *w, const struct fst_session_result *r)
+{
+	const struct fst_server_profile *prof = r->profile;
+
+	if (r->login.failed_delayed) {
+		if (prof && prof->login_delay_knob)
+			say(w,
+			    " The wait before the refusal is not a stall: %s holds back every failed-login reply on purpose (%s, default %d s; PAM may add its own).",
+			    prof->software, prof->login_delay_knob, prof->login_delay_s);
+		else if (prof && prof->login_delay_s)
+			say(w,
+			    " The wait before the refusal is not a stall: %s holds back every failed-login reply on purpose (built in, up to %d s%s).",
+			    prof->software, prof->login_delay_s,
+			    prof->login_delay_grows ? ", longer after each failure" : "");
+		else
+			say(w,
+			    " The wait before the refusal is not a stall: servers hold back a failed-login reply on purpose (vsftpd delay_failed_login, Pure-FTPd's built-in pause).");
+	}
+	if (prof && prof->max_login_fails && r->close.by == FST_CLOSE_BY_SERVER) {
+		if (prof->max_login_fails_knob)
+			say(w, " %s ends a session after %s refused logins (default %d).",
+			    prof->software, prof->max_login_fails_knob, prof->max_login_fails);
+		else
+			say(w, " %s ends a session after %d refused logins.", prof->software,
+			    prof->max_login_fails);
+	}
 }
 
 size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, size_t size)
@@ -223,6 +292,11 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 		break;
 	case FST_VERDICT_CLIENT_ABORT:
 		say(&w, "Check the client's log for why it gave up.");
+		break;
+	case FST_VERDICT_LOGIN_FAILED:
+		say(&w,
+		    "Check the account's credentials: the user name and password the client sends, and whether the account is locked, expired or refused by the server's user list.");
+		say_login_quirks(&w, r);
 		break;
 	case FST_VERDICT_CLEAN:
 	case FST_VERDICT_INCOMPLETE:

@@ -1545,9 +1545,79 @@ static void test_clean_quit(void **state)
 	net_free(n);
 }
 
-/* The server closes right after "530 Login incorrect.": no idle, the
- * server ended the session on purpose. */
-static void test_clean_after_530(void **state)
+/* ------------------------------------------------------------------ */
+/* login_failed, and slow replies that are not unresponsiveness */
+
+/* Greeting, USER and a wrong PASS that the server refuses delay_us
+ * later (0: at once). Returns the time of the 530; *tpass gets the
+ * PASS's. */
+static int64_t refused_login(struct conn *c, const char *user, int64_t delay_us, int64_t *tpass)
+{
+	char line[128];
+	int64_t t;
+
+	sv(c, VSFTPD_BANNER);
+	snprintf(line, sizeof(line), "USER %s\r\n", user);
+	cl(c, line);
+	sv(c, "331 Please specify the password.\r\n");
+	t = cl(c, "PASS wrong\r\n");
+	if (tpass)
+		*tpass = t;
+	if (delay_us) {
+		send_ack(c, FST_DIR_SERVER);
+		at(c->net, t + delay_us);
+	}
+	return sv(c, "530 Login incorrect.\r\n");
+}
+
+/* vsftpd holds "530 Login incorrect." back 3 s (delay_failed_login);
+ * the client closes right after it, without QUIT. The reply came: not
+ * server_unresponsive (as it once was), but login_failed, with the
+ * delay said and its knob named, and the slow reply kept as a finding. */
+static void test_login_failed_delayed_530_client_closes(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tpass, t530;
+
+	(void)state;
+	control_open(&c, n);
+	t530 = refused_login(&c, "backup", 3 * SEC, &tpass);
+	close_both(&c, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE);
+	assert_true(fst_verdict_is_incident(r->verdict));
+	assert_string_equal(r->verdict_rule, "failed_login_closed");
+	assert_int_equal(r->timer, FST_TIMER_NONE);
+	assert_null(fst_session_decisive_gap(r));
+	assert_close_by(r, FST_CLOSE_BY_CLIENT);
+	assert_false(r->login.succeeded);
+	assert_int_equal(r->login.failures, 1);
+	assert_int_equal(r->login.failed_code, 530);
+	assert_int_equal(r->login.failed_verb, FST_VERB_PASS);
+	assert_true(r->login.failed_delayed);
+	assert_int_equal(r->slow_reply_count, 1);
+	assert_string_equal(r->slow_replies[0].verb_text, "PASS");
+	assert_int_equal(r->slow_replies[0].code, 530);
+	assert_int_equal(r->slow_replies[0].command_us, tpass);
+	assert_int_equal(r->slow_replies[0].reply_us, t530);
+	assert_contains(summary_of(r), "\"530 Login incorrect.\" to PASS");
+	assert_contains(summary_of(r), "3.0 s after it");
+	assert_contains(summary_of(r), "client then closed the connection (FIN)");
+	assert_contains(recommendation_of(r), "credentials");
+	assert_contains(recommendation_of(r), "delay_failed_login");
+	assert_not_contains(recommendation_of(r), "max_login_fails");
+	net_free(n);
+}
+
+/* The server closes right after its delayed 530 (vsftpd's
+ * max_login_fails): login_failed, not server_unresponsive (the gap
+ * before the 530 waited on the server, but the reply came), and not
+ * clean either. */
+static void test_login_failed_server_closes(void **state)
 {
 	struct net *n = net_new(NULL);
 	struct fst_session_result *r;
@@ -1555,19 +1625,212 @@ static void test_clean_after_530(void **state)
 
 	(void)state;
 	control_open(&c, n);
-	sv(&c, VSFTPD_BANNER);
+	refused_login(&c, "alice", 2500 * MS, NULL);
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE);
+	assert_close_by(r, FST_CLOSE_BY_SERVER);
+	assert_false(r->close.quit_seen);
+	assert_contains(summary_of(r), "server then closed the connection");
+	assert_contains(recommendation_of(r), "max_login_fails");
+	net_free(n);
+}
+
+/* A refusal at once, then QUIT and 221: still a failed login (a
+ * brute-force series is a series of these), no delay said. */
+static void test_login_failed_quit(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	refused_login(&c, "alice", 0, NULL);
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE);
+	assert_false(r->login.failed_delayed);
+	assert_int_equal(r->slow_reply_count, 0);
+	assert_contains(summary_of(r), "client then sent QUIT");
+	assert_not_contains(summary_of(r), "on purpose");
+	assert_not_contains(recommendation_of(r), "not a stall");
+	net_free(n);
+}
+
+/* After the 530 the client stays, idle, until the server's idle timer
+ * sends 421 and closes: the evidence is the long idle the client owed
+ * before the 421, so idle_timeout, not login_failed. */
+static void test_login_failed_then_idle_timeout(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t530, t421;
+
+	(void)state;
+	control_open(&c, n);
+	t530 = refused_login(&c, "alice", 0, NULL);
+	at(n, t530 + 5 * SEC);
+	t421 = sv(&c, "421 Timeout.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, t530, t421);
+	assert_int_equal(r->login.failures, 1);
+	net_free(n);
+}
+
+/* After the 530 the client tries another user and the server never
+ * answers that USER: a reply is owed at the close, so
+ * server_unresponsive before login_failed. */
+static void test_login_failed_then_unanswered_command(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tuser, tfin;
+
+	(void)state;
+	control_open(&c, n);
+	refused_login(&c, "alice", 0, NULL);
+	tuser = cl(&c, "USER bob\r\n");
+	send_ack(&c, FST_DIR_SERVER);
+	at(n, tuser + 8 * SEC);
+	tfin = send_fin(&c, FST_DIR_CLIENT);
+	send_ack(&c, FST_DIR_SERVER);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_SERVER_UNRESPONSIVE, FST_STALLED_SERVER);
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER, tuser, tfin);
+	net_free(n);
+}
+
+/* A refused login, then a good one in the same session: it logged in,
+ * so no login_failed; the QUIT makes it clean. */
+static void test_login_retry_succeeds(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	refused_login(&c, "alice", 0, NULL);
 	cl(&c, "USER alice\r\n");
 	sv(&c, "331 Please specify the password.\r\n");
-	cl(&c, "PASS wrong\r\n");
-	sv(&c, "530 Login incorrect.\r\n");
+	cl(&c, "PASS right\r\n");
+	sv(&c, "230 Login successful.\r\n");
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye.\r\n");
 	server_closes(&c);
 	net_finish(n);
 
 	r = only_result(n);
 	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
-	assert_close_by(r, FST_CLOSE_BY_SERVER);
-	assert_false(r->close.quit_seen);
-	assert_string_equal(recommendation_of(r), "");
+	assert_true(r->login.succeeded);
+	assert_int_equal(r->login.failures, 1);
+	net_free(n);
+}
+
+/* A CWD answered 3 s late, and the client closes at once: a slow reply
+ * (a finding), not server_unresponsive: nothing was owed at the close. */
+static void test_slow_reply_answered_is_not_unresponsive(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tcwd, t250;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	tcwd = cl(&c, "CWD /backup\r\n");
+	send_ack(&c, FST_DIR_SERVER);
+	at(n, tcwd + 3 * SEC);
+	t250 = sv(&c, "250 Directory successfully changed.\r\n");
+	close_both(&c, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	assert_int_equal(r->slow_reply_count, 1);
+	assert_string_equal(r->slow_replies[0].verb_text, "CWD");
+	assert_int_equal(r->slow_replies[0].code, 250);
+	assert_int_equal(r->slow_replies[0].command_us, tcwd);
+	assert_int_equal(r->slow_replies[0].reply_us, t250);
+	net_free(n);
+}
+
+/* USER answered 1.5 s late, then PASS never answered; the client closes
+ * 1.2 s after the PASS. Both gaps end within 2 s of the close, but the
+ * USER's reply came: the unanswered PASS is the decisive gap. */
+static void test_unanswered_gap_decides_over_answered(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tuser, tpass, tfin;
+
+	(void)state;
+	control_open(&c, n);
+	sv(&c, VSFTPD_BANNER);
+	tuser = cl(&c, "USER alice\r\n");
+	at(n, tuser + 1500 * MS);
+	sv(&c, "331 Please specify the password.\r\n");
+	tpass = cl(&c, "PASS hunter2\r\n");
+	at(n, tpass + 1200 * MS);
+	tfin = send_fin(&c, FST_DIR_CLIENT);
+	send_ack(&c, FST_DIR_SERVER);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_SERVER_UNRESPONSIVE, FST_STALLED_SERVER);
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER, tpass, tfin);
+	net_free(n);
+}
+
+/* A RETR whose 150 comes 2 s late, then a quick transfer: the slow
+ * reply is the 150's, timed to it, not to the 226 after the data. */
+static void test_slow_reply_preliminary(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tretr, t150;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	tretr = cl(&c, "RETR a.txt\r\n");
+	at(n, tretr + 2 * SEC);
+	t150 = sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	send_fill(&d, FST_DIR_SERVER, 1000);
+	close_both(&d, FST_DIR_SERVER);
+	idle(n, 3 * SEC);
+	sv(&c, "226 Transfer complete.\r\n");
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	assert_int_equal(r->slow_reply_count, 1);
+	assert_string_equal(r->slow_replies[0].verb_text, "RETR");
+	assert_int_equal(r->slow_replies[0].code, 150);
+	assert_int_equal(r->slow_replies[0].reply_us, t150);
 	net_free(n);
 }
 
@@ -2613,7 +2876,16 @@ int main(void)
 		T(test_client_abort_during_retr),
 		T(test_client_reset_right_after_download),
 		T(test_clean_quit),
-		T(test_clean_after_530),
+		/* login_failed, slow replies */
+		T(test_login_failed_delayed_530_client_closes),
+		T(test_login_failed_server_closes),
+		T(test_login_failed_quit),
+		T(test_login_failed_then_idle_timeout),
+		T(test_login_failed_then_unanswered_command),
+		T(test_login_retry_succeeds),
+		T(test_slow_reply_answered_is_not_unresponsive),
+		T(test_unanswered_gap_decides_over_answered),
+		T(test_slow_reply_preliminary),
 		T(test_clean_client_fin_nothing_owed),
 		T(test_clean_tls_hidden_quit),
 		T(test_tls_idle_timeout),
