@@ -1379,6 +1379,10 @@ static void link_reconnect(struct fst_analysis *an, struct result *r)
 			break;
 		if (after < 0)
 			continue;
+		/* A session whose login was refused too recovers nothing: a
+		 * client retrying a wrong password is no recovery. */
+		if (login_refused(&n->pub.login))
+			continue;
 		/* The first not another user's: a later session with a REST
 		 * may well be another run of the job, not this one's recovery. */
 		kind = link_kind(s, ref, cand);

@@ -2404,6 +2404,52 @@ static void test_reconnect_same_user_other_work_probable(void **state)
 	net_free(n);
 }
 
+/* A client retrying a wrong password (lftp reconnects and logs in
+ * again): the second session fails too and recovers nothing; a third
+ * that logs in is the (probable) recovery. */
+static void test_reconnect_failed_login_not_recovered(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *a, *b;
+	struct conn ca, cb, cc;
+	int64_t t;
+
+	(void)state;
+	conn_open(&ca, n, CLIENT_IP, 50001, SERVER_IP, 21);
+	t = refused_login(&ca, "alice", 3 * SEC, NULL);
+	close_both(&ca, FST_DIR_CLIENT);
+	at(n, t + 1 * SEC);
+	conn_open(&cb, n, CLIENT_IP, 50003, SERVER_IP, 21);
+	t = refused_login(&cb, "alice", 3 * SEC, NULL);
+	close_both(&cb, FST_DIR_CLIENT);
+	net_finish(n);
+
+	a = result_at(n, 0);
+	b = result_at(n, 1);
+	expect_verdict(a, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE);
+	expect_verdict(b, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE);
+	assert_int_equal(a->recovered_by, 0);
+	assert_int_equal(b->recovered_by, 0);
+	net_free(n);
+
+	n = net_new(NULL);
+	conn_open(&ca, n, CLIENT_IP, 50001, SERVER_IP, 21);
+	t = refused_login(&ca, "alice", 3 * SEC, NULL);
+	close_both(&ca, FST_DIR_CLIENT);
+	at(n, t + 1 * SEC);
+	conn_open(&cb, n, CLIENT_IP, 50003, SERVER_IP, 21);
+	t = refused_login(&cb, "alice", 3 * SEC, NULL);
+	close_both(&cb, FST_DIR_CLIENT);
+	at(n, t + 1 * SEC);
+	job_store(n, &cc, 50005, "alice", "notes.txt");
+	net_finish(n);
+
+	a = result_at(n, 0);
+	assert_int_equal(a->recovered_by, result_at(n, 2)->session->id);
+	assert_true(a->recovered_probable);
+	net_free(n);
+}
+
 /* ------------------------------------------------------------------ */
 /* 14. server estimates */
 
@@ -2904,6 +2950,7 @@ int main(void)
 		T(test_reconnect_skips_other_user_takes_next_file),
 		T(test_reconnect_same_user_same_file),
 		T(test_reconnect_same_user_other_work_probable),
+		T(test_reconnect_failed_login_not_recovered),
 		/* estimates */
 		T(test_server_estimate_median_spread),
 		T(test_server_estimate_even_count),
