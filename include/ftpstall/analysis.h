@@ -248,7 +248,9 @@ struct fst_session_result {
 const struct fst_gap *fst_session_decisive_gap(const struct fst_session_result *r);
 
 /* Owned by the analysis; the whole list is rebuilt (freed and made anew)
- * by each fst_analysis_finish, so hold none of it across that call. */
+ * by each fst_analysis_finish, so hold none of it across that call.
+ * longest_survived_s counts a client idle still running when the capture
+ * ended: the server tolerated at least that much. */
 struct fst_server_estimate {
 	struct fst_addr addr;
 	uint16_t port;

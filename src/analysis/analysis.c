@@ -1486,8 +1486,13 @@ static void observe(struct server_work *w, const struct fst_session_result *p)
 		const struct fst_gap *g = &p->gaps[i];
 		double len = seconds(g->start_us, g->end_us);
 
+		/* An idle that no close ended: either a later move of the
+		 * client's ended it, or the capture ended with the session
+		 * open (the server tolerated at least that much). */
+		bool survived = !g->before_close || p->close.by == FST_CLOSE_BY_NONE;
+
 		if (g->channel == FST_CHANNEL_CONTROL && g->waiting_on == FST_WAIT_CLIENT &&
-		    !g->before_close && len > e->longest_survived_s)
+		    survived && len > e->longest_survived_s)
 			e->longest_survived_s = len;
 	}
 }

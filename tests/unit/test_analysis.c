@@ -2528,6 +2528,26 @@ static void test_server_estimate_even_count(void **state)
 	net_free(n);
 }
 
+/* The capture ends while the client has idled 30 s, the session still
+ * open: the server tolerated at least 30 s, a lower bound. */
+static void test_server_estimate_running_idle(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct conn c, other_conn;
+	int64_t t230;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	at(n, t230 + 30 * SEC);
+	conn_open(&other_conn, n, CLIENT2_IP, 40000, SERVER2_IP, 443);
+	net_finish(n);
+
+	expect_verdict(only_result(n), FST_VERDICT_INCOMPLETE, FST_STALLED_NONE);
+	assert_near(server_estimate(n, SERVER_IP)->longest_survived_s, 30.0, 0.01);
+	net_free(n);
+}
+
 /* ------------------------------------------------------------------ */
 /* 15. the gap threshold */
 
@@ -2954,6 +2974,7 @@ int main(void)
 		/* estimates */
 		T(test_server_estimate_median_spread),
 		T(test_server_estimate_even_count),
+		T(test_server_estimate_running_idle),
 		/* gaps */
 		T(test_gap_threshold),
 		T(test_gap_threshold_default),
