@@ -220,7 +220,7 @@ static void say_data_quirks(struct words *w, const struct fst_server_profile *pr
 
 /* What a server does on purpose around a refused login: its pause
  * before the refusal (when this one was held back) and its limit of
- * refusals (when it closed the session). */
+ * refusals (when it closed the session without a QUIT). */
 static void say_login_quirks(struct words *w, const struct fst_session_result *r)
 {
 	const struct fst_server_profile *prof = r->profile;
@@ -239,7 +239,9 @@ static void say_login_quirks(struct words *w, const struct fst_session_result *r
 			say(w,
 			    " The wait before the refusal is not a stall: servers hold back a failed-login reply on purpose (vsftpd delay_failed_login, Pure-FTPd's built-in pause).");
 	}
-	if (prof && prof->max_login_fails && r->close.by == FST_CLOSE_BY_SERVER) {
+	/* Only when it closed on its own: after a QUIT the client chose. */
+	if (prof && prof->max_login_fails && r->close.by == FST_CLOSE_BY_SERVER &&
+	    !r->close.quit_seen) {
 		if (prof->max_login_fails_knob)
 			say(w, " %s ends a session after %s refused logins (default %d).",
 			    prof->software, prof->max_login_fails_knob, prof->max_login_fails);

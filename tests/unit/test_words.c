@@ -311,6 +311,55 @@ static void test_client_abort(void **state)
 			    "The client closed the connection without QUIT while a reply was due.");
 }
 
+/* A refused login: the refusal quoted, its delay said when it was held
+ * back, the server's knob or built-in pause named from the profile's
+ * fields, and its limit of refusals only when it closed on its own. */
+static void test_login_failed(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_LOGIN_FAILED, FST_CLOSE_BY_CLIENT);
+	f.r.login.failures = 1;
+	f.r.login.failed_verb = FST_VERB_PASS;
+	f.r.login.failed_code = 530;
+	f.r.login.failed_reply_text = "Login incorrect.";
+	f.r.login.failed_command_us = 10 * SEC;
+	f.r.login.failed_reply_us = 14 * SEC + 800000;
+	f.r.login.failed_delayed = true;
+	f.r.profile = fst_server_profile_find("vsftpd", NULL);
+	assert_string_equal(
+		summary(&f),
+		"The server refused the login with \"530 Login incorrect.\" to PASS, 4.8 s after it (a delay servers make on purpose before a refusal); the client then closed the connection (FIN).");
+	assert_string_equal(
+		advice(&f),
+		"Check the account's credentials: the user name and password the client sends, and whether the account is locked, expired or refused by the server's user list. The wait before the refusal is not a stall: vsftpd holds back every failed-login reply on purpose (delay_failed_login, default 1 s; PAM may add its own).");
+
+	/* Pure-FTPd: built in, growing; it ended the session itself. */
+	f.r.close.by = FST_CLOSE_BY_SERVER;
+	f.r.login.failures = 2;
+	f.r.profile = fst_server_profile_find("Pure-FTPd", NULL);
+	assert_string_equal(
+		summary(&f),
+		"The server refused the login with \"530 Login incorrect.\" to PASS, 4.8 s after it (a delay servers make on purpose before a refusal) (2 refused attempts); the server then closed the connection (FIN).");
+	assert_non_null(strstr(
+		advice(&f),
+		"Pure-FTPd holds back every failed-login reply on purpose (built in, up to 3 s, longer after each failure)."));
+	assert_non_null(strstr(advice(&f), "Pure-FTPd ends a session after 5 refused logins."));
+
+	/* At once, after QUIT, no server known, no text kept. */
+	f.r.close.quit_seen = true;
+	f.r.login.failures = 1;
+	f.r.login.failed_delayed = false;
+	f.r.login.failed_reply_text = "";
+	f.r.profile = NULL;
+	assert_string_equal(
+		summary(&f),
+		"The server refused the login with 530 to PASS; the client then sent QUIT.");
+	assert_null(strstr(advice(&f), "not a stall"));
+	assert_null(strstr(advice(&f), "ends a session"));
+}
+
 /* Nothing to change: an empty sentence, length 0. */
 static void test_clean_incomplete_unknown(void **state)
 {
@@ -500,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_server_unresponsive),
 		cmocka_unit_test(test_middlebox_reset),
 		cmocka_unit_test(test_client_abort),
+		cmocka_unit_test(test_login_failed),
 		cmocka_unit_test(test_clean_incomplete_unknown),
 		cmocka_unit_test(test_cut_to_fit),
 		cmocka_unit_test(test_longest_fits),
