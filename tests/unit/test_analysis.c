@@ -1548,6 +1548,21 @@ static void test_clean_quit(void **state)
 /* ------------------------------------------------------------------ */
 /* login_failed, and slow replies that are not unresponsiveness */
 
+/* r has exactly one slow reply: verb's, answered with code; times
+ * checked unless 0. */
+static void expect_one_slow_reply(const struct fst_session_result *r, const char *verb, int code,
+				  int64_t command_us, int64_t reply_us)
+{
+	if (r->slow_reply_count != 1)
+		fail_msg("%zu slow replies, expected 1: %s", r->slow_reply_count, describe(r));
+	assert_string_equal(r->slow_replies[0].verb_text, verb);
+	assert_int_equal(r->slow_replies[0].code, code);
+	if (command_us)
+		assert_int_equal(r->slow_replies[0].command_us, command_us);
+	if (reply_us)
+		assert_int_equal(r->slow_replies[0].reply_us, reply_us);
+}
+
 /* Greeting, USER and a wrong PASS that the server refuses delay_us
  * later (0: at once). Returns the time of the 530; *tpass gets the
  * PASS's. */
@@ -1599,11 +1614,7 @@ static void test_login_failed_delayed_530_client_closes(void **state)
 	assert_int_equal(r->login.failed_code, 530);
 	assert_int_equal(r->login.failed_verb, FST_VERB_PASS);
 	assert_true(r->login.failed_delayed);
-	assert_int_equal(r->slow_reply_count, 1);
-	assert_string_equal(r->slow_replies[0].verb_text, "PASS");
-	assert_int_equal(r->slow_replies[0].code, 530);
-	assert_int_equal(r->slow_replies[0].command_us, tpass);
-	assert_int_equal(r->slow_replies[0].reply_us, t530);
+	expect_one_slow_reply(r, "PASS", 530, tpass, t530);
 	assert_contains(summary_of(r), "\"530 Login incorrect.\" to PASS");
 	assert_contains(summary_of(r), "3.0 s after it");
 	assert_contains(summary_of(r), "client then closed the connection (FIN)");
@@ -1765,11 +1776,7 @@ static void test_slow_reply_answered_is_not_unresponsive(void **state)
 
 	r = only_result(n);
 	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
-	assert_int_equal(r->slow_reply_count, 1);
-	assert_string_equal(r->slow_replies[0].verb_text, "CWD");
-	assert_int_equal(r->slow_replies[0].code, 250);
-	assert_int_equal(r->slow_replies[0].command_us, tcwd);
-	assert_int_equal(r->slow_replies[0].reply_us, t250);
+	expect_one_slow_reply(r, "CWD", 250, tcwd, t250);
 	net_free(n);
 }
 
@@ -1829,10 +1836,7 @@ static void test_slow_reply_preliminary(void **state)
 
 	r = only_result(n);
 	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
-	assert_int_equal(r->slow_reply_count, 1);
-	assert_string_equal(r->slow_replies[0].verb_text, "RETR");
-	assert_int_equal(r->slow_replies[0].code, 150);
-	assert_int_equal(r->slow_replies[0].reply_us, t150);
+	expect_one_slow_reply(r, "RETR", 150, tretr, t150);
 	net_free(n);
 }
 
