@@ -793,7 +793,8 @@ static bool server_closed_owed_reply(const struct evidence *e)
 	return e->server_ended && e->waited_on == FST_WAIT_SERVER && e->reply_owed;
 }
 
-/* After a 530, or a QUIT the capture could not read. */
+/* A QUIT the capture could not read, or a close on purpose with nothing
+ * owed (a refused login is failed_login_closed's). */
 static bool server_closed_no_idle(const struct evidence *e)
 {
 	return e->server_ended && e->no_idle;
@@ -1485,10 +1486,9 @@ static void observe(struct server_work *w, const struct fst_session_result *p)
 	for (size_t i = 0; i < p->gap_count; i++) {
 		const struct fst_gap *g = &p->gaps[i];
 		double len = seconds(g->start_us, g->end_us);
-
-		/* An idle that no close ended: either a later move of the
-		 * client's ended it, or the capture ended with the session
-		 * open (the server tolerated at least that much). */
+		/* An idle that no close ended: a later move of the client's
+		 * ended it, or the capture ended with the session open (the
+		 * server tolerated at least that much). */
 		bool survived = !g->before_close || p->close.by == FST_CLOSE_BY_NONE;
 
 		if (g->channel == FST_CHANNEL_CONTROL && g->waiting_on == FST_WAIT_CLIENT &&
