@@ -1142,8 +1142,10 @@ static void note_first_reply(struct result *r, size_t index, int code, int64_t r
 }
 
 /* A final reply to USER, PASS or ACCT: the login succeeded (230, 202)
- * or was refused (4xx, 5xx; but a 421 is the server ending the session,
- * which the close tells). */
+ * or was refused (530 "Not logged in", RFC 959; 430 "Invalid username or
+ * password", RFC 2228's list). Other errors are not a refusal of the
+ * credentials: a 421 is the server ending the session (the close tells),
+ * a 500 OOPS a server that cannot run. */
 static void note_login_reply(struct result *r, const struct fst_ftp_command_rec *c,
 			     const struct fst_ftp_reply_rec *reply)
 {
@@ -1159,7 +1161,7 @@ static void note_login_reply(struct result *r, const struct fst_ftp_command_rec 
 	}
 	if (reply->code == 230 || reply->code == 202) {
 		l->succeeded = true;
-	} else if (reply->code >= 400 && reply->code != 421) {
+	} else if (reply->code == 530 || reply->code == 430) {
 		l->failures++;
 		l->failed_verb = c->cmd.verb;
 		l->failed_code = reply->code;

@@ -97,9 +97,16 @@ static void say_login_failed(struct words *w, const struct fst_session_result *r
 		    (double)(l->failed_reply_us - l->failed_command_us) / 1e6);
 	if (l->failures > 1)
 		say(w, " (%u refused attempts)", l->failures);
-	if (c->quit_seen)
+	if (c->quit_seen) {
 		say(w, "; the client then sent QUIT");
-	else if (c->by == FST_CLOSE_BY_SERVER)
+	} else if (c->reply_code == 421) {
+		say(w, "; the server then ");
+		say_reply(w, c);
+		say(w, " and %s (%s)",
+		    c->by == FST_CLOSE_BY_CLIENT ? "the client closed the connection" :
+						   "closed the connection",
+		    how);
+	} else if (c->by == FST_CLOSE_BY_SERVER)
 		say(w, "; the server then closed the connection (%s)", how);
 	else
 		say(w, "; the client then closed the connection (%s)", how);

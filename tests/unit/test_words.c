@@ -477,6 +477,7 @@ static bool reachable(enum fst_verdict v, enum fst_close_by by)
 	case FST_VERDICT_IDLE_TIMEOUT:
 	case FST_VERDICT_DATA_TIMEOUT:
 	case FST_VERDICT_CLEAN:
+	case FST_VERDICT_LOGIN_FAILED:
 		return by == FST_CLOSE_BY_CLIENT || by == FST_CLOSE_BY_SERVER;
 	case FST_VERDICT_SERVER_UNRESPONSIVE:
 	case FST_VERDICT_UNKNOWN:
