@@ -152,6 +152,7 @@ struct fst_ftp_session {
 	const char *type;
 	const char *cwd;
 	const char *features; /* FEAT lines, space-separated */
+	int banner_idle_s;    /* the idle timeout a greeting line states, or -1 */
 
 	struct fst_ftp_command_rec *commands;
 	size_t command_count, commands_dropped;

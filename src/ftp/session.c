@@ -82,6 +82,9 @@ static const struct {
 	{ "Titan FTP", "Titan FTP Server" },
 	{ "CrushFTP", "CrushFTP" },
 	{ "bftpd", "bftpd" },
+	/* SYST replies that name the server. */
+	{ "UNIX emulated by FileZilla", "FileZilla Server" },
+	{ "Windows_NT", "Microsoft FTP Service (IIS)" },
 };
 
 const char *fst_ftp_state_name(enum fst_ftp_state state)
@@ -1072,6 +1075,11 @@ static void handle_server_line(struct session *s, const char *line, size_t len, 
 		a->open = false;
 	}
 	step = fst_ftp_reply_feed(a, line, len);
+	/* A line of the greeting may state the idle timeout (Pure-FTPd's
+	 * last one does): every line is looked at, since a reply keeps
+	 * only its first line's text. */
+	if (!s->saw_greeting && step != FST_REPLY_INVALID && s->pub.banner_idle_s < 0)
+		s->pub.banner_idle_s = fst_ftp_banner_idle_s(line, len);
 	if (step == FST_REPLY_MORE && !s->reply) {
 		s->reply = malloc(sizeof(*s->reply));
 		if (s->reply) {
@@ -1229,6 +1237,7 @@ struct session *session_new(struct fst_ftp *ftp, const struct fst_tcp_flow *flow
 	s->tracker = ftp;
 	account(s, sizeof(*s), 0);
 	s->pub.banner = s->pub.syst = s->pub.user_name = s->pub.type = s->pub.cwd = "";
+	s->pub.banner_idle_s = -1;
 	s->pub.features = "";
 	s->pub.client_addr = flow->client_addr;
 	s->pub.server_addr = flow->server_addr;

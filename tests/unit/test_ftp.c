@@ -2247,6 +2247,11 @@ static void test_software_from_banner(void **state)
 		  "220 You will be disconnected after 15 minutes of inactivity.\r\n",
 		  "Pure-FTPd" },
 		{ "220 Microsoft FTP Service\r\n", "Microsoft FTP Service (IIS)" },
+		{ "220-FileZilla Server 1.8.1\r\n220 Please visit https://filezilla-project.org/\r\n",
+		  "FileZilla Server" },
+		{ "220 Serv-U FTP Server v15.4 ready...\r\n", "Serv-U" },
+		{ "220 ftp.example.org FTP server (Version wu-2.6.2(1) Mon Dec 3 2001) ready.\r\n",
+		  "wu-ftpd" },
 		{ "220 Welcome to the archive\r\n", NULL },
 	};
 	struct net *n = net_new(NULL);
@@ -2300,6 +2305,43 @@ static void test_software_from_syst(void **state)
 	assert_non_null(s2);
 	assert_string_equal(s2->software, "vsftpd");
 	assert_string_equal(s2->syst, "UNIX Type: L8 Version: Serv-U");
+	net_free(n);
+}
+
+/* SYST replies that name the server behind a neutral banner: IIS's
+ * "Windows_NT", FileZilla Server 0.9's "UNIX emulated by FileZilla". */
+static void test_software_from_syst_iis_filezilla(void **state)
+{
+	static const struct {
+		const char *syst;
+		const char *software;
+	} cases[] = {
+		{ "215 Windows_NT\r\n", "Microsoft FTP Service (IIS)" },
+		{ "215 UNIX emulated by FileZilla\r\n", "FileZilla Server" },
+		{ "215 UNIX Type: L8\r\n", NULL },
+	};
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		conn_open(&c, n, CLIENT_IP, (uint16_t)(41000 + i), SERVER_IP, 21);
+		sv(&c, "220 Welcome\r\n");
+		cl(&c, "SYST\r\n");
+		sv(&c, cases[i].syst);
+	}
+	for (i = 0, s = fst_ftp_sessions(n->ftp); s; s = fst_ftp_session_next(s), i++) {
+		assert_true(i < ARRAY_SIZE(cases));
+		if (cases[i].software) {
+			assert_non_null(s->software);
+			assert_string_equal(s->software, cases[i].software);
+		} else {
+			assert_null(s->software);
+		}
+	}
+	assert_int_equal(i, ARRAY_SIZE(cases));
 	net_free(n);
 }
 
@@ -2805,6 +2847,7 @@ int main(void)
 		T(test_orphan_not_claimed_by_full_session),
 		T(test_software_from_banner),
 		T(test_software_from_syst),
+		T(test_software_from_syst_iis_filezilla),
 		/* caps */
 		T(test_max_records_drops),
 		T(test_events_carry_records_when_caps_hit),
