@@ -58,6 +58,15 @@ struct fst_close_info {
 	bool rst_ttl_mismatch;
 	uint8_t rst_ttl, peer_ttl;    /* the reset's and the sender's usual TTL */
 	bool quit_seen, goodbye_seen; /* QUIT sent, 221 received */
+	/* The client's commands since its last other command were all
+	 * keepalives (NOOP, PWD, CWD, TYPE, SYST, ...: nothing that moves
+	 * data or changes anything): how many, and when that other command
+	 * (or, without one, the session) began. Counted up to the close. */
+	unsigned keepalives;
+	int64_t keepalives_since_us;
+	/* Keepalives came up to the close (the last less than the gap
+	 * threshold before it): the client was not idle. */
+	bool busy_to_close;
 };
 
 enum fst_verdict {
@@ -106,6 +115,13 @@ struct fst_server_profile {
 	int no_transfer_default_s;
 	/* A timer that closes a stalled transfer without a 421, or NULL. */
 	const char *silent_stall_knob;
+	/* A session that sends only NOOP (and the like) is closed after this
+	 * many idle times since the first of them (Pure-FTPd: 2); 0 if
+	 * NOOP resets the idle timer or nothing is known. */
+	int noop_idle_factor;
+	/* A timer for the login, apart from the idle one, and its default. */
+	const char *login_knob;
+	int login_default_s;
 	/* The data timeout is checked once per period, so it fires between
 	 * one and two periods after the last byte (vsftpd). */
 	bool data_timer_per_period;
@@ -146,6 +162,12 @@ enum fst_timer {
 	FST_TIMER_COUNT
 };
 const char *fst_timer_name(enum fst_timer timer);
+
+/* The timer a closing reply's text names (a table of the servers' 421
+ * texts: ProFTPD's "No transfer timeout" is FST_TIMER_NO_TRANSFER, ...),
+ * or FST_TIMER_UNKNOWN. The text only refines: the packets decide the
+ * verdict, and a timer they contradict is not taken. */
+enum fst_timer fst_reply_timer(const char *reply_text);
 
 /* What a capture could not show of a session: bits of
  * fst_session_result.capture_notes, each said in words by the report. */
@@ -261,6 +283,9 @@ struct fst_server_estimate {
 	double longest_survived_s; /* longest client idle the server tolerated */
 	unsigned data_observations;
 	double data_timeout_s; /* median stalled-data durations closed, or -1 */
+	/* The idle timeout its banner states (Pure-FTPd's), or -1. Without
+	 * observations it is the estimate: "stated in the banner". */
+	int stated_idle_s;
 	struct fst_server_estimate *next;
 };
 

@@ -57,6 +57,7 @@ struct result {
 	 * final one is not), or SIZE_MAX. */
 	size_t preliminary_index;
 
+	bool logged_in;	    /* a 230 (or 232) was seen */
 	bool close_started; /* first FIN/RST seen on the control connection */
 	bool server_fin;
 	bool want_write_command; /* the next command is the write after close */
@@ -406,6 +407,41 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 	}
 }
 
+/* ---- keepalives ------------------------------------------------------------ */
+
+/* Commands clients send to look busy: they move no data and change
+ * nothing. NOOP does not reset ProFTPD's TimeoutNoTransfer, and
+ * Pure-FTPd lets a run of these (NOOP, PWD, CWD, TYPE, MODE, SYST) keep
+ * a session only twice its idle time. */
+static const enum fst_ftp_verb keepalive_verbs[] = {
+	FST_VERB_NOOP, FST_VERB_PWD,  FST_VERB_CWD,  FST_VERB_TYPE,
+	FST_VERB_MODE, FST_VERB_STRU, FST_VERB_SYST, FST_VERB_FEAT,
+};
+
+static bool is_keepalive(enum fst_ftp_verb verb)
+{
+	for (size_t i = 0; i < sizeof(keepalive_verbs) / sizeof(keepalive_verbs[0]); i++)
+		if (keepalive_verbs[i] == verb)
+			return true;
+	return false;
+}
+
+/* A client command before the close: counts the run of keepalives since
+ * the last other command. */
+static void count_keepalive(struct result *r, const struct fst_ftp_command_rec *cmd)
+{
+	struct fst_close_info *c = &r->pub.close;
+
+	if (r->close_started)
+		return;
+	if (is_keepalive(cmd->cmd.verb)) {
+		c->keepalives++;
+	} else {
+		c->keepalives = 0;
+		c->keepalives_since_us = cmd->ts_us;
+	}
+}
+
 /* ---- close ---------------------------------------------------------------- */
 
 static bool announces_close(int code)
@@ -482,6 +518,8 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	if (r->last_data_us > c->idle_since_us && r->last_data_us < c->ts_us)
 		c->idle_since_us = r->last_data_us;
 	c->after_idle_s = seconds(c->idle_since_us, c->ts_us);
+	c->busy_to_close = c->keepalives &&
+			   c->ts_us - c->idle_since_us < r->an->cfg.gap_threshold_us;
 	conclude(r, FST_VERDICT_PROVISIONAL);
 }
 
@@ -691,8 +729,12 @@ static enum fst_stalled_side stalled_from_wait(enum fst_wait wait)
 struct evidence {
 	enum fst_close_by close_by;
 	bool rst;
-	int reply_code;	   /* the reply that announced the close, or 0 */
-	bool data_reply;   /* ... and it speaks of data ("Data timeout") */
+	int reply_code; /* the reply that announced the close, or 0 */
+	/* ... and it speaks of data ("Data timeout"), and a data connection
+	 * was open or stalled: the text alone decides nothing. */
+	bool data_reply;
+	/* The client's last commands were keepalives (NOOP, PWD, ...). */
+	bool keepalives;
 	bool server_ended; /* the server closed first, or a 421 announced it */
 	bool client_first; /* the client closed first, no 421 before it */
 	bool quit_seen, goodbye_seen;
@@ -716,8 +758,9 @@ struct evidence {
 	bool data_gap_decides;
 };
 
-/* What the data-related rules share: a transfer ran, a data connection
- * stalled, or the closing reply speaks of data. */
+/* What the data-related rules share: a transfer ran or a data
+ * connection stalled (the closing reply speaking of data counts only
+ * with one of them). */
 static bool data_involved(const struct evidence *e)
 {
 	return e->mid_transfer || e->data_gap_decides || e->data_reply;
@@ -791,6 +834,14 @@ static bool server_closed_no_idle_tls(const struct evidence *e)
 static bool server_closed_owed_reply(const struct evidence *e)
 {
 	return e->server_ended && e->waited_on == FST_WAIT_SERVER && e->reply_owed;
+}
+
+/* A 421 to a client that kept writing NOOP, PWD and the like: a timer
+ * that such commands do not reset (ProFTPD's TimeoutNoTransfer,
+ * Pure-FTPd's limit on NOOPs), not a clean end, however short the idle. */
+static bool server_closed_keepalive_client(const struct evidence *e)
+{
+	return e->server_ended && e->reply_code == 421 && e->keepalives;
 }
 
 /* A QUIT the capture could not read, or a close on purpose with nothing
@@ -870,6 +921,8 @@ static const struct verdict_rule verdict_rules[] = {
 	  FST_STALLED_NONE, RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "server_closed_owed_reply", server_closed_owed_reply, FST_VERDICT_SERVER_UNRESPONSIVE,
 	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "server_closed_keepalive_client", server_closed_keepalive_client,
+	  FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT, RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "server_closed_no_idle", server_closed_no_idle, FST_VERDICT_CLEAN, FST_STALLED_NONE,
 	  RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "server_closed_idle_client", server_closed_idle_client, FST_VERDICT_IDLE_TIMEOUT,
@@ -910,7 +963,9 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 		.close_by = c->by,
 		.rst = c->rst,
 		.reply_code = c->reply_code,
-		.data_reply = c->reply_code && fst_reply_names_data_timeout(c->reply_text),
+		.data_reply = c->reply_code && fst_reply_names_data_timeout(c->reply_text) &&
+			      (c->mid_transfer || data_gap),
+		.keepalives = c->keepalives > 0,
 		.server_ended = c->by == FST_CLOSE_BY_SERVER ||
 				(c->by == FST_CLOSE_BY_CLIENT && c->reply_code == 421),
 		.quit_seen = c->quit_seen,
@@ -960,6 +1015,53 @@ static void set_verdict(struct fst_session_result *p, const struct verdict_rule 
 	}
 }
 
+/* The timer the packets allow, refined by the closing reply's text
+ * (timer_replies in servers.c) and the timing: the rule's timer says
+ * which family (data, idle), the text which timer of it fired, when the
+ * packets do not contradict it; else the profile and the keepalives
+ * tell. */
+static enum fst_timer refine_timer(const struct result *r, enum fst_timer by_rule)
+{
+	const struct fst_session_result *p = &r->pub;
+	const struct fst_close_info *c = &p->close;
+	enum fst_timer by_text = c->reply_code ? fst_reply_timer(c->reply_text) : FST_TIMER_UNKNOWN;
+	bool kept_busy = c->busy_to_close;
+
+	if (p->verdict == FST_VERDICT_MIDDLEBOX_RESET)
+		return by_rule; /* the firewall's idle timer, whatever the server says */
+	switch (by_rule) {
+	case FST_TIMER_DATA:
+		/* A data connection was open or stalled: a data timer. */
+		return by_text == FST_TIMER_STALLED ? FST_TIMER_STALLED : FST_TIMER_DATA;
+	case FST_TIMER_IDLE:
+		if (by_text == FST_TIMER_NO_TRANSFER ||
+		    (by_text == FST_TIMER_LOGIN && !r->logged_in))
+			return by_text;
+		/* The idle timer fires on a quiet client; one that wrote
+		 * keepalives up to the close met another timer, unless NOOP
+		 * does not reset this server's idle timer. */
+		if (!kept_busy)
+			return by_text == FST_TIMER_IDLE || by_text == FST_TIMER_UNKNOWN ?
+				       FST_TIMER_IDLE :
+				       FST_TIMER_UNKNOWN;
+		if (p->profile && !p->profile->noop_resets_idle)
+			return FST_TIMER_IDLE;
+		if (by_text == FST_TIMER_IDLE && p->profile)
+			return FST_TIMER_IDLE;
+		if (p->profile && p->profile->no_transfer_knob)
+			return FST_TIMER_NO_TRANSFER;
+		return FST_TIMER_UNKNOWN;
+	case FST_TIMER_NONE:
+	case FST_TIMER_NO_TRANSFER:
+	case FST_TIMER_LOGIN:
+	case FST_TIMER_STALLED:
+	case FST_TIMER_UNKNOWN:
+	case FST_TIMER_COUNT:
+		break;
+	}
+	return by_rule;
+}
+
 /* Notes what the capture could not show of the session (the notes the
  * other layers' facts give; the rest are set where they are seen). */
 static void note_capture(struct fst_session_result *p)
@@ -986,6 +1088,7 @@ static void decide(struct result *r)
 	for (size_t i = 0; i < VERDICT_RULE_COUNT; i++)
 		if (verdict_rules[i].matches(&e)) {
 			set_verdict(p, &verdict_rules[i], g, data_gap, e.data_gap_decides);
+			p->timer = refine_timer(r, p->timer);
 			return;
 		}
 	/* Not reached: each close side ends in a rule that needs nothing
@@ -1214,6 +1317,7 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	r->prev = an->last;
 	r->pub.stated_timeout_s = -1;
 	r->pub.decisive_gap_index = FST_NO_GAP;
+	r->pub.close.keepalives_since_us = s->start_us;
 	r->last_us = r->prev_us = s->start_us;
 	r->preliminary_index = SIZE_MAX;
 	r->pub.login.failed_reply_text = "";
@@ -1251,6 +1355,8 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 		 * connection, not an orderly goodbye. */
 		if (ev->command && ev->command->cmd.verb == FST_VERB_QUIT && !r->close_started)
 			r->pub.close.quit_seen = true;
+		if (ev->command)
+			count_keepalive(r, ev->command);
 		if (r->want_write_command && ev->command) {
 			snprintf(r->pub.close.client_write_command,
 				 sizeof(r->pub.close.client_write_command), "%s",
@@ -1268,6 +1374,8 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 		if (ev->reply->code == 221 && !r->close_started)
 			r->pub.close.goodbye_seen = true;
 		on_reply(r, ev);
+		if (ev->reply->code == 230 || ev->reply->code == 232)
+			r->logged_in = true;
 		break;
 	case FST_FTP_EV_TCP:
 		if (ev->channel == FST_CHANNEL_CONTROL)
@@ -1475,7 +1583,13 @@ static void observe(struct server_work *w, const struct fst_session_result *p)
 
 	if (!e->software)
 		e->software = p->session->software;
-	if (p->verdict == FST_VERDICT_IDLE_TIMEOUT) {
+	if (e->stated_idle_s < 0 && p->session->banner_idle_s > 0)
+		e->stated_idle_s = p->session->banner_idle_s;
+	/* Only a quiet client measures the idle timer: keepalives up to the
+	 * close met another timer, or Pure-FTPd's limit on NOOPs. */
+	if (p->verdict == FST_VERDICT_IDLE_TIMEOUT && p->timer == FST_TIMER_IDLE &&
+	    !p->close.busy_to_close &&
+	    !(p->close.keepalives && p->profile && !p->profile->noop_resets_idle)) {
 		int64_t fired = p->close.reply_code ? p->close.reply_ts_us : p->close.ts_us;
 
 		sample_add(&w->idle, seconds(p->close.idle_since_us, fired));
@@ -1507,6 +1621,8 @@ static void conclude_estimate(struct server_work *w)
 	if (w->idle.count) {
 		e->idle_timeout_s = median(w->idle.values, w->idle.count);
 		e->spread_s = (w->idle.values[w->idle.count - 1] - w->idle.values[0]) / 2;
+	} else if (e->stated_idle_s > 0) {
+		e->idle_timeout_s = e->stated_idle_s; /* stated in the banner */
 	}
 	e->data_observations = w->data.count;
 	if (w->data.count)
@@ -1553,6 +1669,7 @@ static void estimate_servers(struct fst_analysis *an)
 			e->port = s->server_port;
 			e->idle_timeout_s = -1;
 			e->data_timeout_s = -1;
+			e->stated_idle_s = -1;
 			*tail = e;
 			tail = &e->next;
 			work[count].estimate = e;

@@ -1,14 +1,12 @@
 /* What FTP servers do when a client goes quiet: their timeout knobs,
  * defaults, the 421 texts they send and their quirks. The report's
  * advice is made from these facts, not from generic advice. Sources:
- * each server's documentation (vsftpd.conf(5), ProFTPD mod_core Timeout*
- * and MaxLoginAttempts directives, pure-ftpd(8) and its src/ftpd.h
- * (the failed-login pause is built in there), FileZilla Server settings, IIS
- * <ftpServer><connections>). */
+ * each server's documentation, named in a comment on its row. */
 #include "ftpstall/analysis.h"
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct fst_server_profile profiles[] = {
 	{
@@ -26,6 +24,9 @@ static const struct fst_server_profile profiles[] = {
 		.max_login_fails_knob = "max_login_fails",
 		.max_login_fails = 3,
 	},
+	/* http://www.proftpd.org/docs/directives/linked/config_ref_TimeoutIdle.html
+	 * (and TimeoutNoTransfer, TimeoutLogin, TimeoutStalled); the 421
+	 * texts are those of Debian's proftpd-core 1.3.8. */
 	{
 		.software = "ProFTPD",
 		.idle_knob = "TimeoutIdle",
@@ -41,7 +42,14 @@ static const struct fst_server_profile profiles[] = {
 		.silent_stall_knob = "TimeoutStalled",
 		.max_login_fails_knob = "MaxLoginAttempts",
 		.max_login_fails = 3,
+		.login_knob = "TimeoutLogin",
+		.login_default_s = 300,
 	},
+	/* pure-ftpd(8), https://www.pureftpd.org/project/pure-ftpd/doc/
+	 * (-I, MaxIdleTime, in minutes; SITE IDLE in seconds). A NOOP (or
+	 * PWD, CWD, TYPE, MODE, SYST) is answered 421 "Timeout (no operation
+	 * for N seconds)" once twice the idle time has passed since the
+	 * first of an unbroken run of them. */
 	{
 		.software = "Pure-FTPd",
 		.idle_knob = "-I (MaxIdleTime, minutes)",
@@ -58,7 +66,11 @@ static const struct fst_server_profile profiles[] = {
 		.login_delay_s = 3,
 		.login_delay_grows = true,
 		.max_login_fails = 5,
+		.noop_idle_factor = 2,
 	},
+	/* https://filezillapro.com/docs/server/advanced-options/how-to-set-timeout-with-filezilla-server-fpes
+	 * (1.x: Login timeout, Activity timeout); 0.9.x: Settings, General,
+	 * "Connections timeout", "No Transfer timeout", "Login timeout". */
 	{
 		.software = "FileZilla Server",
 		.idle_knob = "No transfer timeout / Connection timeout",
@@ -68,7 +80,12 @@ static const struct fst_server_profile profiles[] = {
 		.data_default_s = 60,
 		.data_reply = "Data connection timed out",
 		.noop_resets_idle = true,
+		.login_knob = "Login timeout",
+		.login_default_s = 60,
 	},
+	/* https://learn.microsoft.com/en-us/iis/configuration/system.applicationHost/sites/site/ftpServer/connections
+	 * (<connections controlChannelTimeout="120" dataChannelTimeout="30"
+	 * unauthenticatedTimeout="30">, seconds). */
 	{
 		.software = "Microsoft FTP Service (IIS)",
 		.idle_knob = "controlChannelTimeout",
@@ -76,6 +93,36 @@ static const struct fst_server_profile profiles[] = {
 		.idle_reply = "Timeout (120 seconds): closing control connection.",
 		.data_knob = "dataChannelTimeout",
 		.data_default_s = 30,
+		.data_reply = NULL,
+		.noop_resets_idle = true,
+		.login_knob = "unauthenticatedTimeout",
+		.login_default_s = 30,
+	},
+	/* https://documentation.solarwinds.com/en/success_center/servu/content/servu-domain-las-limits.htm
+	 * (Limits & Settings, Connection: "Idle time-out" and "Session
+	 * time-out", in minutes, off unless set; "Block anti-timeout
+	 * schemes" stops NOOP from resetting the idle time-out). */
+	{
+		.software = "Serv-U",
+		.idle_knob = "Idle time-out (Limits & Settings, Connection; minutes)",
+		.idle_default_s = 0,
+		.idle_reply = NULL,
+		.data_knob = "Idle time-out (Limits & Settings, Connection; minutes)",
+		.data_default_s = 0,
+		.data_reply = NULL,
+		.noop_resets_idle = true,
+	},
+	/* ftpaccess(5), "timeout idle" (default 900 s, a client's SITE IDLE
+	 * up to "timeout maxidle", 7200 s), "timeout data" (1200 s); e.g.
+	 * the HP-UX WU-FTPD 2.6.1 release notes, "Timeout Values". Its 421
+	 * is BSD ftpd's "Timeout (900 seconds): closing control connection." */
+	{
+		.software = "wu-ftpd",
+		.idle_knob = "timeout idle (ftpaccess)",
+		.idle_default_s = 900,
+		.idle_reply = "Timeout (900 seconds): closing control connection.",
+		.data_knob = "timeout data (ftpaccess)",
+		.data_default_s = 1200,
 		.data_reply = NULL,
 		.noop_resets_idle = true,
 	},
@@ -138,4 +185,43 @@ bool fst_reply_names_data_timeout(const char *reply_text)
 		if (strcasestr(reply_text, data_timeout_words[i]))
 			return true;
 	return false;
+}
+
+/* The timer each server's closing reply names, by the start of its
+ * text; first match wins, so the longer of two texts that start alike
+ * comes first. */
+static const struct {
+	const char *text;
+	enum fst_timer timer;
+} timer_replies[] = {
+	/* ProFTPD (mod_core, mod_xfer) */
+	{ "Idle timeout", FST_TIMER_IDLE },		      /* TimeoutIdle */
+	{ "No transfer timeout", FST_TIMER_NO_TRANSFER },     /* TimeoutNoTransfer */
+	{ "Login timeout", FST_TIMER_LOGIN },		      /* TimeoutLogin */
+	{ "Data transfer stall timeout", FST_TIMER_STALLED }, /* TimeoutStalled */
+	/* Pure-FTPd */
+	{ "Timeout (no operation for", FST_TIMER_IDLE },	    /* 2 x -I of NOOPs */
+	{ "Timeout (no new data for", FST_TIMER_DATA },		    /* -I during a transfer */
+	{ "Timeout - try typing a little faster", FST_TIMER_IDLE }, /* -I */
+	/* vsftpd */
+	{ "Data timeout", FST_TIMER_DATA }, /* data_connection_timeout */
+	{ "Timeout.", FST_TIMER_IDLE },	    /* idle_session_timeout */
+	/* FileZilla Server 0.9 */
+	{ "No-transfer-time exceeded", FST_TIMER_NO_TRANSFER },
+	{ "Login time exceeded", FST_TIMER_LOGIN },
+	{ "Connection timed out", FST_TIMER_IDLE },
+	/* BSD ftpd and its heirs (wu-ftpd, IIS): "Timeout (900 seconds):
+	 * closing control connection." */
+	{ "Timeout (", FST_TIMER_IDLE },
+};
+
+enum fst_timer fst_reply_timer(const char *reply_text)
+{
+	if (!reply_text)
+		return FST_TIMER_UNKNOWN;
+	for (size_t i = 0; i < sizeof(timer_replies) / sizeof(timer_replies[0]); i++)
+		if (strncasecmp(reply_text, timer_replies[i].text, strlen(timer_replies[i].text)) ==
+		    0)
+			return timer_replies[i].timer;
+	return FST_TIMER_UNKNOWN;
 }

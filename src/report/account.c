@@ -66,7 +66,13 @@ static void explain_idle_timeout(struct report_account *a, const struct fst_repo
 	if (before)
 		snprintf(after, sizeof(after), " after \"%d %s%s\"", before->code, before->text,
 			 report_cut(before->text_truncated));
-	account_line(a, REPORT_ITEM, "The client was idle for %.1f s%s.", idle, after);
+	if (c->busy_to_close)
+		account_line(
+			a, REPORT_ITEM,
+			"The client was not idle: for %.1f s after its last other command it sent only keepalives (%u NOOP, PWD or the like) and transferred nothing.",
+			report_seconds(c->keepalives_since_us, fired), c->keepalives);
+	else
+		account_line(a, REPORT_ITEM, "The client was idle for %.1f s%s.", idle, after);
 	if (c->reply_code && c->by == FST_CLOSE_BY_CLIENT)
 		account_line(
 			a, REPORT_ITEM,
@@ -102,7 +108,12 @@ static void explain_idle_timeout(struct report_account *a, const struct fst_repo
 			     e->idle_timeout_s, e->observations, e->observations == 1 ? "" : "s",
 			     knob);
 	}
-	if (r->stated_timeout_s > 0)
+	if (r->stated_timeout_s > 0 && c->busy_to_close)
+		account_line(
+			a, REPORT_ITEM,
+			"The server's reply states %d s; the client had sent only keepalives for %.1f s.",
+			r->stated_timeout_s, report_seconds(c->keepalives_since_us, fired));
+	else if (r->stated_timeout_s > 0)
 		account_line(a, REPORT_ITEM,
 			     "The server's reply states %d s; the observed idle was %.1f s.",
 			     r->stated_timeout_s, idle);
@@ -309,25 +320,31 @@ static void write_servers(struct report_account *a, const struct fst_report_inpu
 
 	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
 	     e = e->next) {
-		char idle[96], survived[64] = "", data[48] = "";
+		char idle[96], survived[64] = "", data[48] = "", stated[48] = "";
 
 		if (e->observations)
 			snprintf(idle, sizeof(idle),
 				 "idle timeout about %.1f s (%u observation%s, spread %.1f s)",
 				 e->idle_timeout_s, e->observations,
 				 e->observations == 1 ? "" : "s", e->spread_s);
+		else if (e->stated_idle_s > 0)
+			snprintf(idle, sizeof(idle), "idle timeout %d s (stated in the banner)",
+				 e->stated_idle_s);
 		else
 			snprintf(idle, sizeof(idle), "no idle timeout observed");
 		if (e->longest_survived_s > 0)
 			snprintf(survived, sizeof(survived), "; tolerated a client idle of %.1f s",
 				 e->longest_survived_s);
+		if (e->observations && e->stated_idle_s > 0)
+			snprintf(stated, sizeof(stated), "; the banner states %d s",
+				 e->stated_idle_s);
 		if (e->data_observations)
 			snprintf(data, sizeof(data), "; data timeout about %.1f s",
 				 e->data_timeout_s);
-		account_line(a, REPORT_PARA, "server %s%s%s: %s%s%s",
+		account_line(a, REPORT_PARA, "server %s%s%s: %s%s%s%s",
 			     fst_endpoint_format(&e->addr, e->port, server, sizeof(server)),
-			     e->software ? " " : "", e->software ? e->software : "", idle, survived,
-			     data);
+			     e->software ? " " : "", e->software ? e->software : "", idle, stated,
+			     survived, data);
 	}
 }
 

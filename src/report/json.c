@@ -309,9 +309,17 @@ static void write_servers(struct fst_json *j, const struct fst_report_input *in)
 		if (e->observations) {
 			fst_json_seconds(j, "idle_timeout_estimate_s", e->idle_timeout_s);
 			fst_json_seconds(j, "idle_timeout_spread_s", e->spread_s);
+		} else if (e->stated_idle_s > 0) {
+			fst_json_seconds(j, "idle_timeout_estimate_s", e->idle_timeout_s);
+			fst_json_null(j, "idle_timeout_spread_s");
 		} else {
 			fst_json_null(j, "idle_timeout_estimate_s");
 			fst_json_null(j, "idle_timeout_spread_s");
+		}
+		if (e->stated_idle_s > 0) {
+			fst_json_u64(j, "idle_timeout_stated_s", (uint64_t)e->stated_idle_s);
+			fst_json_str(j, "idle_timeout_evidence",
+				     e->observations ? "observed" : "stated in the banner");
 		}
 		fst_json_u64(j, "observations", e->observations);
 		fst_json_seconds(j, "longest_survived_idle_s", e->longest_survived_s);

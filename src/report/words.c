@@ -6,6 +6,7 @@
 #include "ftpstall/report.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 /* A sentence being written into a caller's buffer: like snprintf, it
@@ -41,6 +42,15 @@ static size_t done(struct words *w)
 static double gap_seconds(const struct fst_gap *g)
 {
 	return g ? (double)(g->end_us - g->start_us) / 1e6 : 0;
+}
+
+/* From the client's last command other than a keepalive to the closing
+ * reply (or the close). */
+static double keepalive_seconds(const struct fst_close_info *c)
+{
+	int64_t end = c->reply_code ? c->reply_ts_us : c->ts_us;
+
+	return (double)(end - c->keepalives_since_us) / 1e6;
 }
 
 /* "sent \"421 Timeout.\"" or "gave no reason"; a cut reply says so, as
@@ -122,7 +132,12 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 
 	switch (r->verdict) {
 	case FST_VERDICT_IDLE_TIMEOUT:
-		say(&w, "The client was idle for %.1f s; the server ", c->after_idle_s);
+		if (c->busy_to_close)
+			say(&w,
+			    "The client was not idle: for %.1f s since its last other command it sent only keepalives (%u NOOP, PWD or the like) and transferred nothing; the server ",
+			    keepalive_seconds(c), c->keepalives);
+		else
+			say(&w, "The client was idle for %.1f s; the server ", c->after_idle_s);
 		say_reply(&w, c);
 		say(&w, " and %s (%s)",
 		    c->by == FST_CLOSE_BY_CLIENT ? "the client closed the connection" :
@@ -194,6 +209,72 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 	return done(&w);
 }
 
+/* "default 300 s", or "off by default" for a knob without a default. */
+static void say_default(struct words *w, int default_s)
+{
+	if (default_s > 0)
+		say(w, "default %d s", default_s);
+	else
+		say(w, "off by default");
+}
+
+/* The advice when a timer other than the plain idle one closed the
+ * session; false when there is none to give. */
+static bool say_other_timer(struct words *w, const struct fst_session_result *r)
+{
+	const struct fst_server_profile *prof = r->profile;
+	const struct fst_close_info *c = &r->close;
+
+	switch (r->timer) {
+	case FST_TIMER_NO_TRANSFER:
+		say(w, "The server's no-transfer timer fired");
+		if (prof && prof->no_transfer_knob) {
+			say(w, " (%s's %s, ", prof->software, prof->no_transfer_knob);
+			say_default(w, prof->no_transfer_default_s);
+			say(w, ")");
+		}
+		say(w,
+		    ", %.0f s after the client's last command other than a keepalive. NOOP keepalives do not reset this timer; transfer something or raise %s.",
+		    keepalive_seconds(c),
+		    prof && prof->no_transfer_knob ? prof->no_transfer_knob :
+						     "the server's no-transfer timeout");
+		return true;
+	case FST_TIMER_LOGIN:
+		say(w, "The server's login timer fired before the client logged in");
+		if (prof && prof->login_knob) {
+			say(w, " (%s's %s, ", prof->software, prof->login_knob);
+			say_default(w, prof->login_default_s);
+			say(w, ")");
+		}
+		say(w, ": make the client send USER and PASS right after the banner, or raise %s.",
+		    prof && prof->login_knob ? prof->login_knob : "the server's login timeout");
+		return true;
+	case FST_TIMER_IDLE:
+		/* Pure-FTPd's limit on NOOPs, met by a client that sent only
+		 * keepalives up to the close. */
+		if (prof && prof->noop_idle_factor && c->busy_to_close) {
+			say(w,
+			    "%s's NOOPs buy at most %d times its idle time (%s): from the first of an unbroken run of NOOP (or PWD, CWD, TYPE, MODE, SYST) it answers the first such command after %d x the idle time with 421 and closes, however often they come; this session had sent only keepalives for %.0f s",
+			    prof->software, prof->noop_idle_factor, prof->idle_knob,
+			    prof->noop_idle_factor, keepalive_seconds(c));
+			if (r->stated_timeout_s > 0)
+				say(w, " (the 421 states %d s)", r->stated_timeout_s);
+			say(w,
+			    ". Transfer something (LIST, RETR, STOR), or raise %s, or let the client reconnect and resume after a 421 (REST/APPE).",
+			    prof->idle_knob);
+			return true;
+		}
+		return false;
+	case FST_TIMER_NONE:
+	case FST_TIMER_DATA:
+	case FST_TIMER_STALLED:
+	case FST_TIMER_UNKNOWN:
+	case FST_TIMER_COUNT:
+		break;
+	}
+	return false;
+}
+
 /* What else a server's idle timer does that changes the advice. */
 static void say_idle_quirks(struct words *w, const struct fst_server_profile *prof)
 {
@@ -206,10 +287,11 @@ static void say_idle_quirks(struct words *w, const struct fst_server_profile *pr
 		if (prof->idle_paused_by_transfer)
 			say(w, "%s does not run during a transfer%s", prof->idle_knob,
 			    prof->no_transfer_knob ? "; " : "");
-		if (prof->no_transfer_knob)
-			say(w,
-			    "%s (default %d s) closes sessions that send commands but start no transfer",
-			    prof->no_transfer_knob, prof->no_transfer_default_s);
+		if (prof->no_transfer_knob) {
+			say(w, "%s (", prof->no_transfer_knob);
+			say_default(w, prof->no_transfer_default_s);
+			say(w, ") closes sessions that send commands but start no transfer");
+		}
 		say(w, ".");
 	}
 }
@@ -267,10 +349,14 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 
 	switch (r->verdict) {
 	case FST_VERDICT_IDLE_TIMEOUT:
+		if (say_other_timer(&w, r))
+			break;
 		if (prof) {
+			say(&w, "Raise %s's %s (", prof->software, prof->idle_knob);
+			say_default(&w, prof->idle_default_s);
 			say(&w,
-			    "Raise %s's %s (default %d s; this server closed after about %.0f s) above the client's longest pause, %slet the client reconnect and resume after a 421 (REST/APPE).",
-			    prof->software, prof->idle_knob, prof->idle_default_s, idle,
+			    "; this server closed after about %.0f s) above the client's longest pause, %slet the client reconnect and resume after a 421 (REST/APPE).",
+			    idle,
 			    prof->noop_resets_idle ? "make the client send NOOP while idle, or " :
 						     "or ");
 			say_idle_quirks(&w, prof);
@@ -283,8 +369,13 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 	case FST_VERDICT_DATA_TIMEOUT:
 		if (prof) {
 			say(&w,
-			    "Find why the data sender stopped; if pauses are expected, raise %s's %s (default %d s).",
-			    prof->software, prof->data_knob, prof->data_default_s);
+			    "Find why the data sender stopped; if pauses are expected, raise %s's %s (",
+			    prof->software,
+			    r->timer == FST_TIMER_STALLED && prof->silent_stall_knob ?
+				    prof->silent_stall_knob :
+				    prof->data_knob);
+			say_default(&w, prof->data_default_s);
+			say(&w, ").");
 			say_data_quirks(&w, prof);
 		} else {
 			say(&w,

@@ -2767,6 +2767,297 @@ static void test_finish_twice(void **state)
 /* ------------------------------------------------------------------ */
 /* pure functions */
 
+/* ------------------------------------------------------------------ */
+/* which timer fired */
+
+#define assert_timer(r, expected) \
+	assert_string_equal(fst_timer_name((r)->timer), fst_timer_name(expected))
+
+static const char PUREFTPD_BANNER[] =
+	"220---------- Welcome to Pure-FTPd [privsep] [TLS] ----------\r\n"
+	"220-You are user number 1 of 5 allowed.\r\n"
+	"220 You will be disconnected after 60 seconds of inactivity.\r\n";
+
+/* ProFTPD's TimeoutNoTransfer fires while the client writes NOOP and PWD
+ * every second: its "No transfer timeout" is no data timeout (no data
+ * connection was ever open), and no clean end either, however short
+ * the idle before it. Once the text alone made it a data_timeout. */
+static void test_proftpd_no_transfer_keepalives(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230, t421;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, PROFTPD_BANNER);
+	idle(n, SEC);
+	cl(&c, "NOOP\r\n");
+	sv(&c, "200 NOOP command successful\r\n");
+	idle(n, SEC);
+	cl(&c, "PWD\r\n");
+	sv(&c, "257 \"/\" is the current directory\r\n");
+	idle(n, SEC);
+	cl(&c, "NOOP\r\n");
+	idle(n, 400 * MS);
+	t421 = sv(&c, "421 No transfer timeout (3 seconds): closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_keepalive_client");
+	assert_timer(r, FST_TIMER_NO_TRANSFER);
+	assert_int_equal(r->close.keepalives, 3);
+	assert_true(r->close.busy_to_close);
+	/* Since the PASS, just before its 230. */
+	assert_true(r->close.keepalives_since_us < t230);
+	assert_true(r->close.keepalives_since_us > t230 - SEC);
+	assert_int_equal(r->close.reply_ts_us, t421);
+	assert_contains(summary_of(r), "was not idle");
+	assert_contains(summary_of(r), "3 NOOP, PWD");
+	assert_contains(
+		recommendation_of(r),
+		"NOOP keepalives do not reset this timer; transfer something or raise TimeoutNoTransfer");
+	assert_not_contains(recommendation_of(r), "make the client send NOOP");
+	/* Not an idle the server's idle timer tolerated or fired at. */
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
+	net_free(n);
+}
+
+/* The same text after a real idle: still TimeoutNoTransfer, not idle. */
+static void test_proftpd_no_transfer_after_idle(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, PROFTPD_BANNER);
+	at(n, t230 + 300 * SEC);
+	sv(&c, "421 No transfer timeout (300 seconds): closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_idle_client");
+	assert_timer(r, FST_TIMER_NO_TRANSFER);
+	assert_false(r->close.busy_to_close);
+	net_free(n);
+}
+
+/* ProFTPD's plain TimeoutIdle: timer idle, and the estimate. */
+static void test_proftpd_idle_timer(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t257;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, PROFTPD_BANNER);
+	cl(&c, "PWD\r\n");
+	t257 = sv(&c, "257 \"/\" is the current directory\r\n");
+	at(n, t257 + 3 * SEC);
+	sv(&c, "421 Idle timeout (3 seconds): closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_timer(r, FST_TIMER_IDLE);
+	assert_false(r->close.busy_to_close);
+	assert_contains(recommendation_of(r), "TimeoutIdle");
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 1);
+	assert_near(server_estimate(n, SERVER_IP)->idle_timeout_s, 3.0, 0.01);
+	net_free(n);
+}
+
+/* ProFTPD's TimeoutLogin before the login; after a 230 the same text
+ * contradicts the packets and is not taken. */
+static void test_proftpd_login_timer(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t331;
+
+	(void)state;
+	control_open(&c, n);
+	sv(&c, PROFTPD_BANNER);
+	cl(&c, "USER alice\r\n");
+	t331 = sv(&c, "331 Password required for alice\r\n");
+	at(n, t331 + 300 * SEC);
+	sv(&c, "421 Login timeout (300 seconds): closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_timer(r, FST_TIMER_LOGIN);
+	assert_contains(recommendation_of(r), "TimeoutLogin, default 300 s");
+	net_free(n);
+
+	n = net_new(NULL);
+	control_open(&c, n);
+	t331 = login(&c, PROFTPD_BANNER);
+	at(n, t331 + 300 * SEC);
+	sv(&c, "421 Login timeout (300 seconds): closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_timer(r, FST_TIMER_UNKNOWN);
+	net_free(n);
+}
+
+/* Pure-FTPd answers a NOOP with 421 once twice its idle time has passed
+ * since the first of a run of NOOPs: an idle timer although the client
+ * wrote every second, the words say how NOOPs are limited, and the
+ * banner's stated idle time is the estimate. Once this was clean. */
+static void test_pureftpd_noop_only(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	const struct fst_server_estimate *e;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, PUREFTPD_BANNER);
+	cl(&c, "SITE IDLE 3\r\n");
+	sv(&c, "200 Idle time set to 3 seconds\r\n");
+	for (int i = 0; i < 7; i++) {
+		idle(n, SEC);
+		cl(&c, "NOOP\r\n");
+		sv(&c, "200 Zzz...\r\n");
+	}
+	idle(n, SEC);
+	cl(&c, "NOOP\r\n");
+	sv(&c, "421 Timeout (no operation for 6 seconds)\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_keepalive_client");
+	assert_timer(r, FST_TIMER_IDLE);
+	assert_int_equal(r->close.keepalives, 8);
+	assert_int_equal(r->stated_timeout_s, 6);
+	assert_string_equal(r->profile->software, "Pure-FTPd");
+	assert_contains(recommendation_of(r), "NOOPs buy at most 2 times its idle time");
+	assert_contains(recommendation_of(r), "only keepalives for 8 s (the 421 states 6 s)");
+	e = server_estimate(n, SERVER_IP);
+	assert_int_equal(e->observations, 0);
+	assert_int_equal(e->stated_idle_s, 60);
+	assert_near(e->idle_timeout_s, 60.0, 0.01);
+	net_free(n);
+}
+
+/* A 421 with no known text to a client that kept writing NOOP: which
+ * timer the capture cannot tell (NOOP resets an unknown server's idle
+ * timer). A 421 refusing a connection at the greeting stays clean. */
+static void test_unknown_server_keepalives_timer_unknown(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, "220 Welcome to the archive\r\n");
+	for (int i = 0; i < 3; i++) {
+		idle(n, SEC);
+		cl(&c, "NOOP\r\n");
+		sv(&c, "200 NOOP ok.\r\n");
+	}
+	idle(n, 200 * MS);
+	sv(&c, "421 Service closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_timer(r, FST_TIMER_UNKNOWN);
+	net_free(n);
+
+	n = net_new(NULL);
+	control_open(&c, n);
+	sv(&c, "421 Too many connections, try again later\r\n");
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	assert_timer(r, FST_TIMER_NONE);
+	net_free(n);
+}
+
+/* ProFTPD's TimeoutStalled during an upload: a data timeout, timer
+ * stalled, and the advice names the knob that fired. */
+static void test_proftpd_stalled_timer(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tlast = 0;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, PROFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(&c, "STOR backup.tar\r\n");
+	sv(&c, "150 Opening BINARY mode data connection for backup.tar\r\n");
+	for (int i = 0; i < 5; i++) {
+		idle(n, 100 * MS);
+		tlast = send_fill(&d, FST_DIR_CLIENT, 1460);
+		send_ack(&d, FST_DIR_SERVER);
+	}
+	at(n, tlast + 10 * SEC);
+	sv(&c, "421 Data transfer stall timeout: 10 seconds\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_CLIENT);
+	assert_timer(r, FST_TIMER_STALLED);
+	assert_contains(recommendation_of(r), "raise ProFTPD's TimeoutStalled");
+	net_free(n);
+}
+
+static void test_reply_timer_table(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		fst_reply_timer("No transfer timeout (3 seconds): closing control connection"),
+		FST_TIMER_NO_TRANSFER);
+	assert_int_equal(fst_reply_timer("Idle timeout (600 seconds): closing control connection"),
+			 FST_TIMER_IDLE);
+	assert_int_equal(fst_reply_timer("Login timeout (300 seconds): closing control connection"),
+			 FST_TIMER_LOGIN);
+	assert_int_equal(fst_reply_timer("Data transfer stall timeout: 600 seconds"),
+			 FST_TIMER_STALLED);
+	assert_int_equal(fst_reply_timer("Timeout (no operation for 1800 seconds)"),
+			 FST_TIMER_IDLE);
+	assert_int_equal(fst_reply_timer("Timeout (no new data for 900 seconds)"), FST_TIMER_DATA);
+	assert_int_equal(fst_reply_timer("Timeout - try typing a little faster next time"),
+			 FST_TIMER_IDLE);
+	assert_int_equal(fst_reply_timer("Timeout."), FST_TIMER_IDLE);
+	assert_int_equal(fst_reply_timer("Data timeout. Reconnect. Sorry."), FST_TIMER_DATA);
+	assert_int_equal(fst_reply_timer("Timeout (900 seconds): closing control connection."),
+			 FST_TIMER_IDLE);
+	assert_int_equal(fst_reply_timer("No-transfer-time exceeded. Closing control connection."),
+			 FST_TIMER_NO_TRANSFER);
+	assert_int_equal(
+		fst_reply_timer("Session Timeout (60 seconds): closing control connection"),
+		FST_TIMER_UNKNOWN);
+	assert_int_equal(fst_reply_timer(""), FST_TIMER_UNKNOWN);
+	assert_int_equal(fst_reply_timer(NULL), FST_TIMER_UNKNOWN);
+}
+
 static void test_stated_timeout(void **state)
 {
 	(void)state;
@@ -2806,7 +3097,19 @@ static void test_profile_find(void **state)
 	p = fst_server_profile_find("ProFTPD", "Timeout.");
 	assert_non_null(p);
 	assert_string_equal(p->software, "ProFTPD");
-	assert_null(fst_server_profile_find("Serv-U", "Session timed out, closing."));
+	/* Serv-U and wu-ftpd have rows; an unknown product none. */
+	p = fst_server_profile_find("Serv-U", "Session timed out, closing.");
+	assert_non_null(p);
+	assert_string_equal(p->software, "Serv-U");
+	p = fst_server_profile_find("wu-ftpd", NULL);
+	assert_non_null(p);
+	assert_string_equal(p->idle_knob, "timeout idle (ftpaccess)");
+	assert_int_equal(p->idle_default_s, 900);
+	p = fst_server_profile_find("Microsoft FTP Service (IIS)", NULL);
+	assert_non_null(p);
+	assert_int_equal(p->idle_default_s, 120);
+	assert_int_equal(p->data_default_s, 30);
+	assert_null(fst_server_profile_find("glFTPd", "Session timed out, closing."));
 	assert_null(fst_server_profile_find(NULL, NULL));
 	assert_null(fst_server_profile_find(NULL, ""));
 }
@@ -2922,6 +3225,14 @@ int main(void)
 		T(test_results_follow_session_free),
 		T(test_quit_after_server_fin_is_not_clean),
 		T(test_proftpd_idle_after_login),
+		T(test_proftpd_no_transfer_keepalives),
+		T(test_proftpd_no_transfer_after_idle),
+		T(test_proftpd_idle_timer),
+		T(test_proftpd_login_timer),
+		T(test_pureftpd_noop_only),
+		T(test_unknown_server_keepalives_timer_unknown),
+		T(test_proftpd_stalled_timer),
+		T(test_reply_timer_table),
 		T(test_idle_timeout_without_reply),
 		T(test_profile_from_421_text),
 		T(test_pureftpd_no_noop_advice),

@@ -60,6 +60,12 @@ static void with_reply(struct fixture *f, int code, const char *text)
 	f->r.close.reply_text = text;
 }
 
+#define assert_contains_text(text, needle)                                            \
+	do {                                                                          \
+		if (!strstr((text), (needle)))                                        \
+			fail_msg("\"%s\" does not mention \"%s\"", (text), (needle)); \
+	} while (0)
+
 static const char *summary(const struct fixture *f)
 {
 	size_t len = fst_words_summary(&f->r, words, sizeof(words));
@@ -171,6 +177,114 @@ static void test_idle_timeout_proftpd(void **state)
 	assert_string_equal(
 		advice(&f),
 		"Raise ProFTPD's TimeoutIdle (default 600 s; this server closed after about 600 s) above the client's longest pause, make the client send NOOP while idle, or let the client reconnect and resume after a 421 (REST/APPE). TimeoutIdle does not run during a transfer; TimeoutNoTransfer (default 300 s) closes sessions that send commands but start no transfer.");
+}
+
+/* The client wrote only keepalives up to the close: the summary says
+ * it was not idle, and how long it sent only those. */
+static void test_idle_timeout_keepalives_summary(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	with_reply(&f, 421, "No transfer timeout (3 seconds): closing control connection");
+	f.r.close.after_idle_s = 0.4;
+	f.r.close.keepalives = 3;
+	f.r.close.busy_to_close = true;
+	f.r.close.keepalives_since_us = 10 * SEC;
+	f.r.close.reply_ts_us = 13 * SEC + 400000;
+	assert_string_equal(
+		summary(&f),
+		"The client was not idle: for 3.4 s since its last other command it sent only keepalives (3 NOOP, PWD or the like) and transferred nothing; the server sent \"421 No transfer timeout (3 seconds): closing control connection\" and closed the connection (FIN).");
+}
+
+/* timer no_transfer: NOOP does not reset it; the knob from the profile. */
+static void test_no_transfer_timer(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	with_reply(&f, 421, "No transfer timeout (3 seconds): closing control connection");
+	f.r.timer = FST_TIMER_NO_TRANSFER;
+	f.r.close.keepalives = 3;
+	f.r.close.busy_to_close = true;
+	f.r.close.keepalives_since_us = 10 * SEC;
+	f.r.close.reply_ts_us = 13 * SEC;
+	f.r.profile = fst_server_profile_find("ProFTPD", NULL);
+	assert_string_equal(
+		advice(&f),
+		"The server's no-transfer timer fired (ProFTPD's TimeoutNoTransfer, default 300 s), 3 s after the client's last command other than a keepalive. NOOP keepalives do not reset this timer; transfer something or raise TimeoutNoTransfer.");
+	f.r.profile = NULL;
+	assert_string_equal(
+		advice(&f),
+		"The server's no-transfer timer fired, 3 s after the client's last command other than a keepalive. NOOP keepalives do not reset this timer; transfer something or raise the server's no-transfer timeout.");
+}
+
+/* timer login: the login knob of the profile. */
+static void test_login_timer(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	f.r.timer = FST_TIMER_LOGIN;
+	f.r.profile = fst_server_profile_find("Microsoft FTP Service (IIS)", NULL);
+	assert_string_equal(
+		advice(&f),
+		"The server's login timer fired before the client logged in (Microsoft FTP Service (IIS)'s unauthenticatedTimeout, default 30 s): make the client send USER and PASS right after the banner, or raise unauthenticatedTimeout.");
+}
+
+/* A server whose NOOPs buy a limited time (a field, not a name): said
+ * precisely when a session that sent only keepalives is closed; a quiet
+ * client of the same server gets the plain idle advice. */
+static void test_noop_limit_from_fields(void **state)
+{
+	const struct fst_server_profile made_up = {
+		.software = "ExampleFTPd",
+		.idle_knob = "IdleSeconds",
+		.idle_default_s = 60,
+		.data_knob = "DataSeconds",
+		.data_default_s = 30,
+		.noop_resets_idle = false,
+		.noop_idle_factor = 3,
+	};
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	with_reply(&f, 421, "Timeout (no operation for 180 seconds)");
+	f.r.timer = FST_TIMER_IDLE;
+	f.r.stated_timeout_s = 180;
+	f.r.close.keepalives = 180;
+	f.r.close.busy_to_close = true;
+	f.r.close.keepalives_since_us = 10 * SEC;
+	f.r.close.reply_ts_us = 191 * SEC;
+	f.r.profile = &made_up;
+	assert_string_equal(
+		advice(&f),
+		"ExampleFTPd's NOOPs buy at most 3 times its idle time (IdleSeconds): from the first of an unbroken run of NOOP (or PWD, CWD, TYPE, MODE, SYST) it answers the first such command after 3 x the idle time with 421 and closes, however often they come; this session had sent only keepalives for 181 s (the 421 states 180 s). Transfer something (LIST, RETR, STOR), or raise IdleSeconds, or let the client reconnect and resume after a 421 (REST/APPE).");
+	f.r.close.busy_to_close = false;
+	f.r.close.after_idle_s = 60.0;
+	assert_string_equal(
+		advice(&f),
+		"Raise ExampleFTPd's IdleSeconds (default 60 s; this server closed after about 60 s) above the client's longest pause, or let the client reconnect and resume after a 421 (REST/APPE). ExampleFTPd also times out sessions that send only NOOP, so NOOP keepalives do not help against it; reconnect and resume instead.");
+}
+
+/* A knob with no default (Serv-U's idle time-out) says so. */
+static void test_knob_off_by_default(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	f.r.close.after_idle_s = 600.0;
+	f.r.timer = FST_TIMER_IDLE;
+	f.r.profile = fst_server_profile_find("Serv-U", NULL);
+	assert_non_null(f.r.profile);
+	assert_contains_text(
+		advice(&f),
+		"Raise Serv-U's Idle time-out (Limits & Settings, Connection; minutes) (off by default; this server closed after about 600 s)");
 }
 
 /* The quirks follow the profile's fields, whatever the server's name. */
@@ -546,6 +660,11 @@ int main(void)
 		cmocka_unit_test(test_idle_timeout_pure_ftpd),
 		cmocka_unit_test(test_idle_timeout_proftpd),
 		cmocka_unit_test(test_quirks_from_fields_not_names),
+		cmocka_unit_test(test_idle_timeout_keepalives_summary),
+		cmocka_unit_test(test_no_transfer_timer),
+		cmocka_unit_test(test_login_timer),
+		cmocka_unit_test(test_noop_limit_from_fields),
+		cmocka_unit_test(test_knob_off_by_default),
 		cmocka_unit_test(test_data_timeout),
 		cmocka_unit_test(test_server_unresponsive),
 		cmocka_unit_test(test_middlebox_reset),
