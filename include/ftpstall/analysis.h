@@ -64,6 +64,7 @@ struct fst_close_info {
 	 * (or, without one, the session) began. Counted up to the close. */
 	unsigned keepalives;
 	int64_t keepalives_since_us;
+	int64_t first_keepalive_us; /* the first of them, when keepalives */
 	/* Keepalives came up to the close (the last less than the gap
 	 * threshold before it): the client was not idle. */
 	bool busy_to_close;

@@ -435,7 +435,8 @@ static void count_keepalive(struct result *r, const struct fst_ftp_command_rec *
 	if (r->close_started)
 		return;
 	if (is_keepalive(cmd->cmd.verb)) {
-		c->keepalives++;
+		if (c->keepalives++ == 0)
+			c->first_keepalive_us = cmd->ts_us;
 	} else {
 		c->keepalives = 0;
 		c->keepalives_since_us = cmd->ts_us;

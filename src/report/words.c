@@ -254,9 +254,12 @@ static bool say_other_timer(struct words *w, const struct fst_session_result *r)
 		 * keepalives up to the close. */
 		if (prof && prof->noop_idle_factor && c->busy_to_close) {
 			say(w,
-			    "%s's NOOPs buy at most %d times its idle time (%s): from the first of an unbroken run of NOOP (or PWD, CWD, TYPE, MODE, SYST) it answers the first such command after %d x the idle time with 421 and closes, however often they come; this session had sent only keepalives for %.0f s",
+			    "%s's NOOPs buy at most %d times its idle time (%s): from the first of an unbroken run of NOOP (or PWD, CWD, TYPE, MODE, SYST) it answers the first such command after %d x the idle time with 421 and closes, however often they come; this session's first keepalive came %.0f s before the 421",
 			    prof->software, prof->noop_idle_factor, prof->idle_knob,
-			    prof->noop_idle_factor, keepalive_seconds(c));
+			    prof->noop_idle_factor,
+			    (double)((c->reply_code ? c->reply_ts_us : c->ts_us) -
+				     c->first_keepalive_us) /
+				    1e6);
 			if (r->stated_timeout_s > 0)
 				say(w, " (the 421 states %d s)", r->stated_timeout_s);
 			say(w,

@@ -258,12 +258,13 @@ static void test_noop_limit_from_fields(void **state)
 	f.r.stated_timeout_s = 180;
 	f.r.close.keepalives = 180;
 	f.r.close.busy_to_close = true;
-	f.r.close.keepalives_since_us = 10 * SEC;
+	f.r.close.keepalives_since_us = 9 * SEC;
+	f.r.close.first_keepalive_us = 10 * SEC;
 	f.r.close.reply_ts_us = 191 * SEC;
 	f.r.profile = &made_up;
 	assert_string_equal(
 		advice(&f),
-		"ExampleFTPd's NOOPs buy at most 3 times its idle time (IdleSeconds): from the first of an unbroken run of NOOP (or PWD, CWD, TYPE, MODE, SYST) it answers the first such command after 3 x the idle time with 421 and closes, however often they come; this session had sent only keepalives for 181 s (the 421 states 180 s). Transfer something (LIST, RETR, STOR), or raise IdleSeconds, or let the client reconnect and resume after a 421 (REST/APPE).");
+		"ExampleFTPd's NOOPs buy at most 3 times its idle time (IdleSeconds): from the first of an unbroken run of NOOP (or PWD, CWD, TYPE, MODE, SYST) it answers the first such command after 3 x the idle time with 421 and closes, however often they come; this session's first keepalive came 181 s before the 421 (the 421 states 180 s). Transfer something (LIST, RETR, STOR), or raise IdleSeconds, or let the client reconnect and resume after a 421 (REST/APPE).");
 	f.r.close.busy_to_close = false;
 	f.r.close.after_idle_s = 60.0;
 	assert_string_equal(
