@@ -734,8 +734,8 @@ struct evidence {
 	/* ... and it speaks of data ("Data timeout"), and a data connection
 	 * was open or stalled: the text alone decides nothing. */
 	bool data_reply;
-	/* The client's last commands were keepalives (NOOP, PWD, ...). */
-	bool keepalives;
+	/* The client wrote only keepalives (NOOP, PWD, ...) up to the close. */
+	bool busy_to_close;
 	bool server_ended; /* the server closed first, or a 421 announced it */
 	bool client_first; /* the client closed first, no 421 before it */
 	bool quit_seen, goodbye_seen;
@@ -803,6 +803,16 @@ static bool quit_or_goodbye(const struct evidence *e)
 	return e->quit_seen || (e->goodbye_seen && e->close_by == FST_CLOSE_BY_SERVER && !e->rst);
 }
 
+/* A 421 to a client that kept writing NOOP, PWD and the like up to the
+ * close, with no data involved: a timer that such commands do not reset
+ * (ProFTPD's TimeoutNoTransfer, Pure-FTPd's limit on NOOPs), not a clean
+ * end however short the idle, nor a silence of the server: it answered
+ * up to the close, whatever it once owed (a login it delayed). */
+static bool server_closed_keepalive_client(const struct evidence *e)
+{
+	return e->server_ended && e->reply_code == 421 && e->busy_to_close && !data_involved(e);
+}
+
 /* A transfer command that never got its 150: the server owed a reply
  * and no data stalled. */
 static bool server_owed_reply_no_data(const struct evidence *e)
@@ -835,14 +845,6 @@ static bool server_closed_no_idle_tls(const struct evidence *e)
 static bool server_closed_owed_reply(const struct evidence *e)
 {
 	return e->server_ended && e->waited_on == FST_WAIT_SERVER && e->reply_owed;
-}
-
-/* A 421 to a client that kept writing NOOP, PWD and the like: a timer
- * that such commands do not reset (ProFTPD's TimeoutNoTransfer,
- * Pure-FTPd's limit on NOOPs), not a clean end, however short the idle. */
-static bool server_closed_keepalive_client(const struct evidence *e)
-{
-	return e->server_ended && e->reply_code == 421 && e->keepalives;
 }
 
 /* A QUIT the capture could not read, or a close on purpose with nothing
@@ -912,6 +914,8 @@ static const struct verdict_rule verdict_rules[] = {
 	  RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "quit_or_goodbye", quit_or_goodbye, FST_VERDICT_CLEAN, FST_STALLED_NONE, RULE_GAP_NONE,
 	  FST_TIMER_NONE },
+	{ "server_closed_keepalive_client", server_closed_keepalive_client,
+	  FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT, RULE_GAP_NONE, FST_TIMER_IDLE },
 	{ "server_owed_reply_no_data", server_owed_reply_no_data, FST_VERDICT_SERVER_UNRESPONSIVE,
 	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "control_silent_transfer_reset", control_silent_transfer_reset,
@@ -922,8 +926,6 @@ static const struct verdict_rule verdict_rules[] = {
 	  FST_STALLED_NONE, RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "server_closed_owed_reply", server_closed_owed_reply, FST_VERDICT_SERVER_UNRESPONSIVE,
 	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
-	{ "server_closed_keepalive_client", server_closed_keepalive_client,
-	  FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT, RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "server_closed_no_idle", server_closed_no_idle, FST_VERDICT_CLEAN, FST_STALLED_NONE,
 	  RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "server_closed_idle_client", server_closed_idle_client, FST_VERDICT_IDLE_TIMEOUT,
@@ -966,7 +968,7 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 		.reply_code = c->reply_code,
 		.data_reply = c->reply_code && fst_reply_names_data_timeout(c->reply_text) &&
 			      (c->mid_transfer || data_gap),
-		.keepalives = c->keepalives > 0,
+		.busy_to_close = c->busy_to_close,
 		.server_ended = c->by == FST_CLOSE_BY_SERVER ||
 				(c->by == FST_CLOSE_BY_CLIENT && c->reply_code == 421),
 		.quit_seen = c->quit_seen,

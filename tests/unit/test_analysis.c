@@ -2959,6 +2959,47 @@ static void test_pureftpd_noop_only(void **state)
 	net_free(n);
 }
 
+/* Pure-FTPd took 2.4 s to accept the login (a delay it makes), then the
+ * client sent NOOP twice a second until the 421: the server answered up
+ * to the close, so the old login delay is no silence that decides; once
+ * this was server_unresponsive. No decisive gap: the client was never
+ * idle. */
+static void test_pureftpd_noop_after_slow_login(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	sv(&c, PUREFTPD_BANNER);
+	cl(&c, "USER backup\r\n");
+	sv(&c, "331 User backup OK. Password required\r\n");
+	cl(&c, "PASS backup-secret\r\n");
+	idle(n, 2400 * MS);
+	sv(&c, "230 OK. Current directory is /\r\n");
+	cl(&c, "SITE IDLE 2\r\n");
+	sv(&c, "200 Idle time set to 2 seconds\r\n");
+	for (int i = 0; i < 9; i++) {
+		idle(n, 500 * MS);
+		cl(&c, "NOOP\r\n");
+		sv(&c, "200 Zzz...\r\n");
+	}
+	idle(n, 500 * MS);
+	cl(&c, "NOOP\r\n");
+	sv(&c, "421 Timeout (no operation for 4 seconds)\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_keepalive_client");
+	assert_timer(r, FST_TIMER_IDLE);
+	assert_null(fst_session_decisive_gap(r));
+	assert_contains(recommendation_of(r), "NOOPs buy at most 2 times its idle time");
+	net_free(n);
+}
+
 /* A 421 with no known text to a client that kept writing NOOP: which
  * timer the capture cannot tell (NOOP resets an unknown server's idle
  * timer). A 421 refusing a connection at the greeting stays clean. */
@@ -3231,6 +3272,7 @@ int main(void)
 		T(test_proftpd_idle_timer),
 		T(test_proftpd_login_timer),
 		T(test_pureftpd_noop_only),
+		T(test_pureftpd_noop_after_slow_login),
 		T(test_unknown_server_keepalives_timer_unknown),
 		T(test_proftpd_stalled_timer),
 		T(test_reply_timer_table),
