@@ -126,6 +126,17 @@ _fst_server_unpack() {
 	printf '%s\n' "$libs"
 }
 
+# Fails, saying why, unless user 'ftp' can reach DIR (every parent folder
+# searchable): the servers drop to it before they open the files there.
+_fst_ftp_can_reach() {
+	if command -v setpriv >/dev/null 2>&1 &&
+		! setpriv --reuid ftp --regid ftp --clear-groups test -x "$1" 2>/dev/null; then
+		fst_log "user 'ftp' cannot reach $1: make it and its parent folders searchable (chmod 755)"
+		return 1
+	fi
+	return 0
+}
+
 # Starts CMD... (argv) in the namespace bounded by timeout, registered in
 # FST_PIDS, output in OUT; waits until it listens on LISTEN.
 _fst_server_launch() {
@@ -147,7 +158,8 @@ _fst_server_launch() {
 	return 0
 }
 
-# fst_proftpd_start DIR [DIRECTIVE ...] — ProFTPD (Debian's proftpd-core,
+# fst_proftpd_start DIR [DIRECTIVE ...] — (DIR's parents must be searchable
+# by 'ftp') ProFTPD (Debian's proftpd-core,
 # unpacked into DIR/proftpd-pkg) on 127.0.0.1:21 in the namespace,
 # anonymous login (user "anonymous" or "ftp", any password) rooted at
 # DIR/root, passive ports 30000-30009. Each DIRECTIVE is one config line
@@ -169,6 +181,7 @@ fst_proftpd_start() {
 	chmod 755 "$dir" &&
 		install -d -m 755 -o root -g root "$dir/root" &&
 		install -d -m 755 -o ftp -g ftp "$dir/root/upload" || return 1
+	_fst_ftp_can_reach "$dir/root" || return 1
 	{
 		echo "# written by tests/integration/servers.sh"
 		while IFS= read -r line; do
@@ -247,6 +260,7 @@ fst_pureftpd_start() {
 	fi
 	chmod 755 "$dir" &&
 		install -d -m 755 -o ftp -g ftp "$dir/root" "$dir/root/upload" || return 1
+	_fst_ftp_can_reach "$dir/root" || return 1
 	rm -f "$dir/pureftpd.passwd" "$dir/pureftpd.pdb"
 	# pure-pw reads the password twice from standard input.
 	if ! printf 'backup-secret\nbackup-secret\n' |
