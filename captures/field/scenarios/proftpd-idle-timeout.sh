@@ -7,7 +7,10 @@ field_scenario proftpd-idle-timeout \
 
 make_proftpd_idle_timeout() {
 	local w=$1
-	fst_proftpd_start "$w" "TimeoutIdle 3" "TimeoutNoTransfer 30" || return 1
+	fst_proftpd_start "$w" "TimeoutIdle 3" "TimeoutNoTransfer 30" || {
+		echo "make-field: ProFTPD cannot be run here (see above); no capture made" >&2
+		return 1
+	}
 	fst_capture_start lo "$w/raw.pcap" tcp
 	fst_ns timeout 30 python3 - <<'PY'
 import ftplib, time

@@ -9,7 +9,10 @@ field_scenario proftpd-no-transfer-noop \
 
 make_proftpd_no_transfer_noop() {
 	local w=$1
-	fst_proftpd_start "$w" "TimeoutNoTransfer 3" "TimeoutIdle 30" || return 1
+	fst_proftpd_start "$w" "TimeoutNoTransfer 3" "TimeoutIdle 30" || {
+		echo "make-field: ProFTPD cannot be run here (see above); no capture made" >&2
+		return 1
+	}
 	fst_capture_start lo "$w/raw.pcap" tcp
 	fst_ns timeout 30 python3 - <<'PY'
 import ftplib, time

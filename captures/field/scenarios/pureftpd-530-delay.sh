@@ -7,7 +7,10 @@ field_scenario pureftpd-530-delay \
 
 make_pureftpd_530_delay() {
 	local w=$1
-	fst_pureftpd_start "$w" -I 1 || return 1
+	fst_pureftpd_start "$w" -I 1 || {
+		echo "make-field: Pure-FTPd cannot be run here (see above); no capture made" >&2
+		return 1
+	}
 	fst_capture_start lo "$w/raw.pcap" tcp
 	fst_ns timeout 30 python3 - <<'PY'
 import ftplib

@@ -10,7 +10,10 @@ field_scenario pureftpd-noop-only \
 
 make_pureftpd_noop_only() {
 	local w=$1
-	fst_pureftpd_start "$w" -I 1 || return 1
+	fst_pureftpd_start "$w" -I 1 || {
+		echo "make-field: Pure-FTPd cannot be run here (see above); no capture made" >&2
+		return 1
+	}
 	fst_capture_start lo "$w/raw.pcap" tcp
 	fst_ns timeout 40 python3 - <<'PY'
 import ftplib, time
