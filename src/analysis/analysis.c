@@ -1591,8 +1591,7 @@ static void observe(struct server_work *w, const struct fst_session_result *p)
 	/* Only a quiet client measures the idle timer: keepalives up to the
 	 * close met another timer, or Pure-FTPd's limit on NOOPs. */
 	if (p->verdict == FST_VERDICT_IDLE_TIMEOUT && p->timer == FST_TIMER_IDLE &&
-	    !p->close.busy_to_close &&
-	    !(p->close.keepalives && p->profile && !p->profile->noop_resets_idle)) {
+	    !p->close.busy_to_close) {
 		int64_t fired = p->close.reply_code ? p->close.reply_ts_us : p->close.ts_us;
 
 		sample_add(&w->idle, seconds(p->close.idle_since_us, fired));

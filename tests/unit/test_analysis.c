@@ -3000,6 +3000,36 @@ static void test_pureftpd_noop_after_slow_login(void **state)
 	net_free(n);
 }
 
+/* A Pure-FTPd client that sent one NOOP and then went quiet meets the
+ * plain idle timer (any command restarts it): an observation of it. */
+static void test_pureftpd_noop_then_quiet_is_observed(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t200;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, PUREFTPD_BANNER);
+	cl(&c, "NOOP\r\n");
+	t200 = sv(&c, "200 Zzz...\r\n");
+	at(n, t200 + 60 * SEC);
+	sv(&c, "421 Timeout - try typing a little faster next time\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_idle_client");
+	assert_timer(r, FST_TIMER_IDLE);
+	assert_false(r->close.busy_to_close);
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 1);
+	assert_near(server_estimate(n, SERVER_IP)->idle_timeout_s, 60.0, 0.01);
+	assert_int_equal(server_estimate(n, SERVER_IP)->stated_idle_s, 60);
+	net_free(n);
+}
+
 /* A 421 with no known text to a client that kept writing NOOP: which
  * timer the capture cannot tell (NOOP resets an unknown server's idle
  * timer). A 421 refusing a connection at the greeting stays clean. */
@@ -3273,6 +3303,7 @@ int main(void)
 		T(test_proftpd_login_timer),
 		T(test_pureftpd_noop_only),
 		T(test_pureftpd_noop_after_slow_login),
+		T(test_pureftpd_noop_then_quiet_is_observed),
 		T(test_unknown_server_keepalives_timer_unknown),
 		T(test_proftpd_stalled_timer),
 		T(test_reply_timer_table),
