@@ -324,7 +324,7 @@ static void say_login_quirks(struct words *w, const struct fst_session_result *r
 			    prof->software, prof->login_delay_knob, prof->login_delay_s);
 		else if (prof && prof->login_delay_s)
 			say(w,
-			    " The wait before the refusal is not a stall: %s holds back every failed-login reply on purpose (built in, up to %d s%s).",
+			    " The wait before the refusal is not a stall: %s holds back every failed-login reply on purpose (built in, up to %d s%s; checking the password may add its own).",
 			    prof->software, prof->login_delay_s,
 			    prof->login_delay_grows ? ", longer after each failure" : "");
 		else

@@ -459,7 +459,7 @@ static void test_login_failed(void **state)
 		"The server refused the login with \"530 Login incorrect.\" to PASS, 4.8 s after it (a delay servers make on purpose before a refusal) (2 refused attempts); the server then closed the connection (FIN).");
 	assert_non_null(strstr(
 		advice(&f),
-		"Pure-FTPd holds back every failed-login reply on purpose (built in, up to 3 s, longer after each failure)."));
+		"Pure-FTPd holds back every failed-login reply on purpose (built in, up to 3 s, longer after each failure; checking the password may add its own)."));
 	assert_non_null(strstr(advice(&f), "Pure-FTPd ends a session after 5 refused logins."));
 
 	/* At once, after QUIT, no server known, no text kept. */
