@@ -387,7 +387,9 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 		memset(&d->marks, 0, sizeof(d->marks));
 		break;
 	case FST_TCP_EV_ZERO_WINDOW:
-		d->marks.zero_window = true;
+		/* Only the receiver's shut window stops the data. */
+		if (ev->side != t->sender)
+			d->marks.zero_window = true;
 		break;
 	case FST_TCP_EV_RETRANSMIT:
 		d->marks.retransmission = true;
@@ -714,9 +716,9 @@ static enum fst_stalled_side stalled_from_wait(enum fst_wait wait)
 		return FST_STALLED_CLIENT;
 	case FST_WAIT_SERVER:
 		return FST_STALLED_SERVER;
-	case FST_WAIT_RECEIVER:
 	case FST_WAIT_NETWORK:
 		return FST_STALLED_NETWORK;
+	case FST_WAIT_RECEIVER: /* whose window: see stalled_from_data_gap */
 	case FST_WAIT_CAPTURE:
 		return FST_STALLED_UNKNOWN;
 	case FST_WAIT_NONE:
@@ -724,6 +726,21 @@ static enum fst_stalled_side stalled_from_wait(enum fst_wait wait)
 		break;
 	}
 	return FST_STALLED_NONE;
+}
+
+/* Who stalled a data gap: whom it waited on; behind a zero window, the
+ * receiver that kept its window shut (the side that does not send). */
+static enum fst_stalled_side stalled_from_data_gap(const struct fst_session_result *p,
+						   const struct fst_gap *g)
+{
+	const struct fst_ftp_session *s = p->session;
+
+	if (g->waiting_on == FST_WAIT_RECEIVER && g->transfer_id >= 1 &&
+	    g->transfer_id <= s->transfer_count)
+		return s->transfers[g->transfer_id - 1].sender == FST_SIDE_CLIENT ?
+			       FST_STALLED_SERVER :
+			       FST_STALLED_CLIENT;
+	return stalled_from_wait(g->waiting_on);
 }
 
 /* The facts the verdict rules look at, gathered once per decision. */
@@ -1012,7 +1029,7 @@ static void set_verdict(struct fst_session_result *p, const struct verdict_rule 
 		 * stalled data connection tells who stalled. */
 		if (data_decides) {
 			p->decisive_gap_index = (size_t)(data_gap - p->gaps);
-			p->stalled_side = stalled_from_wait(data_gap->waiting_on);
+			p->stalled_side = stalled_from_data_gap(p, data_gap);
 		}
 		break;
 	}

@@ -123,6 +123,16 @@ static void say_login_failed(struct words *w, const struct fst_session_result *r
 	say(w, ".");
 }
 
+/* A data stall behind the receiver's zero window, whose receiver is the
+ * stalled side. */
+static bool zero_window_stall(const struct fst_session_result *r)
+{
+	const struct fst_gap *g = fst_session_decisive_gap(r);
+
+	return g && g->waiting_on == FST_WAIT_RECEIVER &&
+	       (r->stalled_side == FST_STALLED_CLIENT || r->stalled_side == FST_STALLED_SERVER);
+}
+
 size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size)
 {
 	struct words w = { buf, size, 0 };
@@ -150,8 +160,13 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 		say(&w, ".");
 		break;
 	case FST_VERDICT_DATA_TIMEOUT:
-		say(&w, "A data transfer stalled for %.1f s (waiting on %s); the server ",
-		    gap_seconds(g), g ? fst_wait_name(g->waiting_on) : "unknown");
+		if (zero_window_stall(r))
+			say(&w,
+			    "A data transfer stalled for %.1f s (waiting on the %s, the receiver: its receive window stayed at zero); the server ",
+			    gap_seconds(g), fst_stalled_side_name(r->stalled_side));
+		else
+			say(&w, "A data transfer stalled for %.1f s (waiting on %s); the server ",
+			    gap_seconds(g), g ? fst_wait_name(g->waiting_on) : "unknown");
 		say_reply(&w, c);
 		if (c->by == FST_CLOSE_BY_SERVER)
 			say(&w, " and closed the control connection (%s).", how);
@@ -370,7 +385,19 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 		}
 		break;
 	case FST_VERDICT_DATA_TIMEOUT:
-		if (prof) {
+		if (zero_window_stall(r)) {
+			say(&w,
+			    "Find why the %s stopped reading the data (its receive window stayed at zero: a full disk, a stalled writer or a slow consumer)",
+			    fst_stalled_side_name(r->stalled_side));
+			if (prof)
+				say(&w, "; if pauses are expected, raise %s's %s (default %d s).",
+				    prof->software, prof->data_knob, prof->data_default_s);
+			else
+				say(&w,
+				    "; if pauses are expected, raise the server's data connection timeout.");
+			if (prof)
+				say_data_quirks(&w, prof);
+		} else if (prof) {
 			say(&w,
 			    "Find why the data sender stopped; if pauses are expected, raise %s's %s (",
 			    prof->software,

@@ -1105,9 +1105,10 @@ static void test_long_transfer_control_gap_waits_on_nobody(void **state)
 }
 
 /* The window stays shut and the server's data timeout fires: the data
- * gap decides, it waited on the receiver, and docs/verdicts.md puts a
- * zero window on the network side. */
-static void test_zero_window_data_timeout_stalls_network(void **state)
+ * gap decides, it waited on the receiver, and the receiver that kept its
+ * window shut, the downloading client, is the stalled side; the summary
+ * names the same side. */
+static void test_zero_window_data_timeout_stalls_client(void **state)
 {
 	struct net *n = net_new(NULL);
 	struct fst_session_result *r;
@@ -1122,10 +1123,81 @@ static void test_zero_window_data_timeout_stalls_network(void **state)
 	net_finish(n);
 
 	r = only_result(n);
-	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_NETWORK);
+	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_CLIENT);
 	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_RECEIVER, tlast, 0);
 	assert_near(gap_s(decisive(r)), 10.0, 0.01);
-	assert_contains(summary_of(r), "receiver");
+	assert_contains(summary_of(r), "waiting on the client, the receiver");
+	assert_not_contains(summary_of(r), "server, the receiver");
+	assert_contains(recommendation_of(r), "client stopped reading");
+	net_free(n);
+}
+
+/* STOR: the server stops reading and advertises a zero window; the
+ * client cannot send and vsftpd's data timeout fires. The server, the
+ * receiver, stalled the transfer. A zero window the sender advertises
+ * (the client's, on data it does not receive) blames nobody. */
+static void test_zero_window_upload_stalls_server(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tlast = 0;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(&c, "STOR backup.tar\r\n");
+	sv(&c, "150 Ok to send data.\r\n");
+	for (int i = 0; i < 3; i++) {
+		tlast = send_fill(&d, FST_DIR_CLIENT, 1460);
+		send_ack(&d, FST_DIR_SERVER);
+	}
+	d.win[FST_DIR_SERVER] = 0;
+	send_ack(&d, FST_DIR_SERVER);
+	at(n, tlast + 10 * SEC);
+	sv(&c, "421 Data timeout. Reconnect. Sorry.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_SERVER);
+	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_RECEIVER, tlast, 0);
+	assert_contains(summary_of(r), "waiting on the server, the receiver");
+	net_free(n);
+}
+
+/* The sender's own zero window (the downloading server's, on a
+ * connection it only sends on) does not stop the data: the gap waited
+ * on the sender. */
+static void test_zero_window_of_sender_ignored(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tlast = 0;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(&c, "RETR big.iso\r\n");
+	sv(&c, "150 Opening BINARY mode data connection for big.iso (104857600 bytes).\r\n");
+	d.win[FST_DIR_SERVER] = 0;
+	for (int i = 0; i < 3; i++) {
+		tlast = send_fill(&d, FST_DIR_SERVER, 1460);
+		send_ack(&d, FST_DIR_CLIENT);
+	}
+	at(n, tlast + 10 * SEC);
+	sv(&c, "421 Data timeout. Reconnect. Sorry.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_SERVER);
+	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_SERVER, tlast, 0);
 	net_free(n);
 }
 
@@ -3316,7 +3388,9 @@ int main(void)
 		T(test_idle_timeout_client_fins_first),
 		T(test_upload_data_cut_client_closes_first),
 		T(test_zero_window_gap_waits_on_receiver),
-		T(test_zero_window_data_timeout_stalls_network),
+		T(test_zero_window_data_timeout_stalls_client),
+		T(test_zero_window_upload_stalls_server),
+		T(test_zero_window_of_sender_ignored),
 		T(test_long_transfer_control_gap_waits_on_nobody),
 		T(test_retransmissions_gap_waits_on_network),
 		/* server_unresponsive */
