@@ -62,6 +62,15 @@ static const char *const outcome_names[] = {
 _Static_assert(sizeof(outcome_names) / sizeof(outcome_names[0]) == FST_OUTCOME_COUNT,
 	       "a name for every outcome");
 
+static const char *const connect_names[] = {
+	[FST_CONNECT_NONE] = "none",
+	[FST_CONNECT_OPENED] = "opened",
+	[FST_CONNECT_UNANSWERED] = "unanswered",
+	[FST_CONNECT_REFUSED] = "refused",
+};
+_Static_assert(sizeof(connect_names) / sizeof(connect_names[0]) == FST_CONNECT_COUNT,
+	       "a name for every handshake outcome");
+
 /* Server software, recognised by a substring of the banner or the SYST
  * reply (case-insensitive). First match wins. */
 static const struct {
@@ -100,6 +109,11 @@ const char *fst_side_name(enum fst_side side)
 const char *fst_transfer_outcome_name(enum fst_transfer_outcome outcome)
 {
 	return (unsigned)outcome < FST_OUTCOME_COUNT ? outcome_names[outcome] : "?";
+}
+
+const char *fst_data_connect_name(enum fst_data_connect connect)
+{
+	return (unsigned)connect < FST_CONNECT_COUNT ? connect_names[connect] : "?";
 }
 
 const char *fst_transfer_mode_name(enum fst_transfer_mode mode)
@@ -404,6 +418,10 @@ static size_t start_transfer(struct session *s, const struct fst_ftp_recorded_co
 	t->command_ts_us = ts_us;
 	t->announced_bytes = -1;
 	t->outcome = FST_OUTCOME_PENDING;
+	/* Only an announcement made for this command is its own: a RETR
+	 * sent without a PASV or PORT before it has none. */
+	t->data_announced = s->announce_fresh;
+	s->announce_fresh = false;
 	if (s->rest_pending) {
 		t->has_rest = true;
 		t->rest_offset = s->rest_offset;
@@ -412,8 +430,11 @@ static size_t start_transfer(struct session *s, const struct fst_ftp_recorded_co
 	s->pub.transfer_count++;
 	s->open_transfer = index;
 	if (s->waiting_data) {
-		session_attach_data(s, s->waiting_data);
+		struct flow_ctx *claimed = s->waiting_data;
+
 		s->waiting_data = NULL;
+		memset(&s->unclaimed, 0, sizeof(s->unclaimed));
+		session_attach_data(s, claimed);
 	}
 	return index;
 }
@@ -441,6 +462,7 @@ static void expect_active(struct session *s, const struct fst_ftp_command *cmd, 
 		return;
 	}
 	ftp_expect(s->tracker, s, &addr, port, FST_MODE_ACTIVE, ts_us);
+	s->announce_fresh = true;
 }
 
 /* Most sessions never pipeline: the ring starts with one slot and
@@ -655,6 +677,7 @@ static void expect_passive(struct session *s, enum fst_ftp_verb verb, const char
 		return;
 	}
 	ftp_expect(s->tracker, s, &addr, port, FST_MODE_PASSIVE, ts_us);
+	s->announce_fresh = true;
 	set_state(s, FST_FTP_DATA_SETUP, ts_us);
 }
 
@@ -704,10 +727,12 @@ static void apply_final_reply(struct session *s, const struct pending_command *c
 	case FST_VERB_PORT:
 	case FST_VERB_EPRT:
 	case FST_VERB_LPRT:
-		if (ok)
+		if (ok) {
 			set_state(s, FST_FTP_DATA_SETUP, ts_us);
-		else
+		} else {
 			ftp_unexpect(s->tracker, s);
+			s->announce_fresh = false;
+		}
 		break;
 	case FST_VERB_REST:
 		if (code == 350 && rec) {
@@ -1424,9 +1449,11 @@ void session_attach_data(struct session *s, struct flow_ctx *data)
 
 	if (!t || t->data_seen) {
 		s->waiting_data = data;
+		s->unclaimed = data->attempt;
 		return;
 	}
 	t->data_seen = true;
+	t->data_connect = data->attempt.connect;
 	t->nat_address = data->nat_address;
 	t->data_client_addr = data->flow->client_addr;
 	t->data_client_port = data->flow->client_port;
@@ -1484,6 +1511,7 @@ void session_adopt_orphan(struct session *s, struct orphan *o, int code, int64_t
 		t->closed_by_rst = o->closed_rst;
 	}
 	t->data_seen = true;
+	t->data_connect = FST_CONNECT_OPENED; /* it carried bytes */
 	t->data_done = !o->ctx || o->closed_seen;
 	t->data_client_addr = o->client_addr;
 	t->data_client_port = o->client_port;
@@ -1503,10 +1531,55 @@ out_take_flow:
 		data->side_of_dir[FST_DIR_CLIENT] = side_of_dir[FST_DIR_CLIENT];
 		data->side_of_dir[FST_DIR_SERVER] = side_of_dir[FST_DIR_SERVER];
 		data->closed_seen = o->closed_seen;
+		data->attempt.connect = FST_CONNECT_OPENED;
 		data->orphan = NULL;
 		s->open_data_flows++;
 	}
 	free(o);
+}
+
+/* How far a data connection's handshake got after ev. The connecting
+ * side is the TCP client; retransmitted SYNs have no event, but they
+ * are in the flow's counters. */
+static void follow_handshake(struct flow_ctx *data, const struct fst_tcp_event *ev)
+{
+	struct fst_ftp_data_attempt *a = &data->attempt;
+	const struct fst_tcp_flow *flow = ev->flow;
+
+	if (a->connect != FST_CONNECT_UNANSWERED)
+		return;
+	switch (ev->kind) {
+	case FST_TCP_EV_OPEN:
+		if (ev->dir == FST_DIR_SERVER) /* the SYN-ACK */
+			a->connect = FST_CONNECT_OPENED;
+		break;
+	case FST_TCP_EV_RST:
+		/* The listener refused; the connecting side's own reset
+		 * only gives its attempt up. */
+		if (ev->dir == FST_DIR_SERVER)
+			a->connect = FST_CONNECT_REFUSED;
+		break;
+	case FST_TCP_EV_CLOSE:
+		/* More than SYNs from the connecting side, or anything from
+		 * the listener: the capture missed the answer, not the
+		 * network. */
+		if (ev->close_reason != FST_TCP_CLOSE_RST &&
+		    (flow->packets[FST_DIR_CLIENT] > 1 + flow->retransmissions[FST_DIR_CLIENT] ||
+		     flow->packets[FST_DIR_SERVER] > 0))
+			a->connect = FST_CONNECT_OPENED;
+		break;
+	case FST_TCP_EV_DATA:
+	case FST_TCP_EV_GAP:
+	case FST_TCP_EV_FIN:
+	case FST_TCP_EV_ZERO_WINDOW:
+	case FST_TCP_EV_WINDOW_OPEN:
+	case FST_TCP_EV_KEEPALIVE:
+	case FST_TCP_EV_RETRANSMIT:
+	case FST_TCP_EV_COUNT:
+		/* Bytes, a FIN, a window: more than an attempt. */
+		a->connect = FST_CONNECT_OPENED;
+		break;
+	}
 }
 
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
@@ -1515,6 +1588,11 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	enum fst_side side = data->side_of_dir[ev->dir];
 
 	note_packet(s, ev->flow);
+	follow_handshake(data, ev);
+	if (t)
+		t->data_connect = data->attempt.connect;
+	else if (s->waiting_data == data)
+		s->unclaimed.connect = data->attempt.connect;
 	if (ev->kind == FST_TCP_EV_CLOSE && s->waiting_data == data)
 		s->waiting_data = NULL;
 	if (!t) {
@@ -1564,4 +1642,13 @@ const char *fst_ftp_command_reply_text(const struct fst_ftp_session *session,
 	if (command->reply_index >= session->reply_count)
 		return "";
 	return session->replies[command->reply_index].text;
+}
+
+bool fst_ftp_unclaimed_attempt(const struct fst_ftp_session *session,
+			       struct fst_ftp_data_attempt *out)
+{
+	const struct session *s = (const struct session *)session;
+
+	*out = s->unclaimed;
+	return out->connect != FST_CONNECT_NONE;
 }

@@ -177,6 +177,16 @@ static struct flow_ctx *match_data_flow(struct fst_ftp *ftp, struct fst_tcp_flow
 	data->transfer = SIZE_MAX;
 	data->nat_address = nat;
 	data->flow = flow;
+	data->attempt = (struct fst_ftp_data_attempt){
+		/* Picked up open, or from its SYN on. */
+		.connect = flow->mid_stream ? FST_CONNECT_OPENED : FST_CONNECT_UNANSWERED,
+		.mode = e->mode,
+		.announced_addr = e->listener,
+		.announced_port = e->port,
+		.to_addr = flow->server_addr,
+		.to_port = flow->server_port,
+		.syn_us = flow->first_ts_us,
+	};
 	/* Passive: the FTP server listens; active: the FTP client does. */
 	data->side_of_dir[FST_DIR_SERVER] = e->mode == FST_MODE_PASSIVE ? FST_SIDE_SERVER :
 									  FST_SIDE_CLIENT;
