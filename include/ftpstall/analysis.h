@@ -80,6 +80,7 @@ enum fst_verdict {
 	FST_VERDICT_INCOMPLETE,
 	FST_VERDICT_UNKNOWN,
 	FST_VERDICT_LOGIN_FAILED,
+	FST_VERDICT_DATA_CONNECTION_FAILED,
 	FST_VERDICT_COUNT
 };
 const char *fst_verdict_name(enum fst_verdict verdict);
@@ -137,6 +138,10 @@ struct fst_server_profile {
 	 * when built in; 0: none known. */
 	const char *max_login_fails_knob;
 	int max_login_fails;
+	/* Where the passive data ports and the announced passive address
+	 * are set, or NULL. */
+	const char *passive_ports_knob;
+	const char *passive_address_knob;
 };
 
 /* Finds the profile by software name, or by a 421 text. NULL if none. */
@@ -247,7 +252,11 @@ struct fst_session_result {
 	const struct fst_server_profile *profile; /* a static table row, or NULL */
 	int stated_timeout_s;			  /* from the closing reply, or -1 */
 	bool capture_loss;			  /* the capture lost bytes of this session */
-	unsigned capture_notes;			  /* FST_NOTE_BIT(enum fst_capture_note)s */
+	/* data_connection_failed: the id of the transfer whose data
+	 * connection never opened, or 0 for the attempt no transfer
+	 * command claimed (fst_ftp_unclaimed_attempt). */
+	uint64_t connect_failed_transfer;
+	unsigned capture_notes; /* FST_NOTE_BIT(enum fst_capture_note)s */
 	/* Reconnect: the next session of the same client to the server not
 	 * logged in as another user; recovered_probable unless the same user
 	 * carried on in it (a REST, the same file or the next of its series). */

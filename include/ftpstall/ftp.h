@@ -311,7 +311,8 @@ struct fst_ftp_session *fst_ftp_session_next(struct fst_ftp_session *session);
 
 const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp);
 
-/* The newest data connection attempt of session that no transfer
+/* The newest data connection attempt of session (one of this tracker's,
+ * not a copy) that no transfer
  * command claimed (a client that gives up when its connect fails,
  * before it sends RETR), copied into *out; a later transfer command
  * claims it and it is gone. Returns false (and *out zeroed) when there

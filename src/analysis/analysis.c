@@ -107,6 +107,7 @@ static const char *const verdict_names[] = {
 	[FST_VERDICT_INCOMPLETE] = "incomplete",
 	[FST_VERDICT_UNKNOWN] = "unknown",
 	[FST_VERDICT_LOGIN_FAILED] = "login_failed",
+	[FST_VERDICT_DATA_CONNECTION_FAILED] = "data_connection_failed",
 };
 _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == FST_VERDICT_COUNT,
 	       "verdict names");
@@ -743,6 +744,57 @@ static enum fst_stalled_side stalled_from_data_gap(const struct fst_session_resu
 	return stalled_from_wait(g->waiting_on);
 }
 
+/* Whether a transfer's data connection never opened: the capture shows
+ * its SYNs refused or unanswered and the transfer did not complete, or
+ * the server answered 425 to a data connection announced for it that
+ * the capture never saw open. A 426 counts only with such SYNs, and a
+ * data connection missing from the capture is no failure. */
+static bool transfer_connect_failed(const struct fst_ftp_transfer *t)
+{
+	switch (t->data_connect) {
+	case FST_CONNECT_OPENED:
+		return false;
+	case FST_CONNECT_UNANSWERED:
+	case FST_CONNECT_REFUSED:
+		return t->outcome != FST_OUTCOME_COMPLETE;
+	case FST_CONNECT_NONE:
+	case FST_CONNECT_COUNT:
+		break;
+	}
+	return t->reply_code == 425 && t->data_announced;
+}
+
+/* The newest data connection that never opened, unless a transfer
+ * commanded after it completed (the client got through after all):
+ * true with *transfer_id its transfer, or 0 for the attempt that no
+ * transfer command claimed. */
+static bool find_connect_failure(const struct fst_ftp_session *s, uint64_t *transfer_id)
+{
+	struct fst_ftp_data_attempt a;
+	int64_t failed_us = 0, completed_us = 0;
+	bool found = false;
+
+	for (size_t i = 0; i < s->transfer_count; i++) {
+		const struct fst_ftp_transfer *t = &s->transfers[i];
+
+		if (t->outcome == FST_OUTCOME_COMPLETE && t->command_ts_us > completed_us)
+			completed_us = t->command_ts_us;
+		if (transfer_connect_failed(t)) {
+			found = true;
+			failed_us = t->command_ts_us;
+			*transfer_id = t->id;
+		}
+	}
+	if (fst_ftp_unclaimed_attempt(s, &a) &&
+	    (a.connect == FST_CONNECT_UNANSWERED || a.connect == FST_CONNECT_REFUSED) &&
+	    (!found || a.syn_us >= failed_us)) {
+		found = true;
+		failed_us = a.syn_us;
+		*transfer_id = 0;
+	}
+	return found && failed_us >= completed_us;
+}
+
 /* The facts the verdict rules look at, gathered once per decision. */
 struct evidence {
 	enum fst_close_by close_by;
@@ -761,6 +813,8 @@ struct evidence {
 	bool no_idle;		/* the close came within the threshold of activity */
 	bool server_turn;	/* the session waited on the server at the end */
 	bool server_cut_upload; /* the server closed an unfinished upload's data */
+	bool connect_failed;	/* a data connection never opened (find_connect_failure) */
+	uint64_t connect_failed_transfer;
 	/* The decisive gap (see find_decisive_gap). */
 	enum fst_wait waited_on; /* FST_WAIT_NONE without one */
 	enum fst_channel gap_channel;
@@ -798,6 +852,11 @@ static bool capture_ended(const struct evidence *e)
 static bool reset_foreign_ttl(const struct evidence *e)
 {
 	return e->close_by == FST_CLOSE_BY_MIDDLEBOX;
+}
+
+static bool data_connection_never_opened(const struct evidence *e)
+{
+	return e->connect_failed;
 }
 
 static bool decisive_gap_lost(const struct evidence *e)
@@ -925,6 +984,8 @@ static const struct verdict_rule verdict_rules[] = {
 	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "reset_foreign_ttl", reset_foreign_ttl, FST_VERDICT_MIDDLEBOX_RESET, FST_STALLED_NETWORK,
 	  RULE_GAP_DECISIVE, FST_TIMER_IDLE },
+	{ "data_connection_never_opened", data_connection_never_opened,
+	  FST_VERDICT_DATA_CONNECTION_FAILED, FST_STALLED_NETWORK, RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "decisive_gap_lost", decisive_gap_lost, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN,
 	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "failed_login_closed", failed_login_closed, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE,
@@ -1005,6 +1066,7 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 	};
 
 	e.client_first = c->by == FST_CLOSE_BY_CLIENT && !e.server_ended;
+	e.connect_failed = find_connect_failure(p->session, &e.connect_failed_transfer);
 	return e;
 }
 
@@ -1105,6 +1167,7 @@ static void decide(struct result *r)
 	note_capture(p);
 	p->profile = fst_server_profile_find(p->session->software, c->reply_text);
 	p->stated_timeout_s = c->reply_code ? fst_stated_timeout_s(c->reply_text) : -1;
+	p->connect_failed_transfer = e.connect_failed_transfer;
 	for (size_t i = 0; i < VERDICT_RULE_COUNT; i++)
 		if (verdict_rules[i].matches(&e)) {
 			set_verdict(p, &verdict_rules[i], g, data_gap, e.data_gap_decides);

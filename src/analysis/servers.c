@@ -23,6 +23,8 @@ static const struct fst_server_profile profiles[] = {
 		.login_delay_s = 1,
 		.max_login_fails_knob = "max_login_fails",
 		.max_login_fails = 3,
+		.passive_ports_knob = "pasv_min_port/pasv_max_port",
+		.passive_address_knob = "pasv_address",
 	},
 	/* http://www.proftpd.org/docs/directives/linked/config_ref_TimeoutIdle.html
 	 * (and TimeoutNoTransfer, TimeoutLogin, TimeoutStalled); the 421
@@ -44,6 +46,8 @@ static const struct fst_server_profile profiles[] = {
 		.max_login_fails = 3,
 		.login_knob = "TimeoutLogin",
 		.login_default_s = 300,
+		.passive_ports_knob = "PassivePorts",
+		.passive_address_knob = "MasqueradeAddress",
 	},
 	/* pure-ftpd(8), https://www.pureftpd.org/project/pure-ftpd/doc/
 	 * (-I, MaxIdleTime, in minutes; SITE IDLE in seconds). A NOOP (or
@@ -67,6 +71,8 @@ static const struct fst_server_profile profiles[] = {
 		.login_delay_grows = true,
 		.max_login_fails = 5,
 		.noop_idle_factor = 2,
+		.passive_ports_knob = "-p (PassivePortRange)",
+		.passive_address_knob = "-P (ForcePassiveIP)",
 	},
 	/* https://filezillapro.com/docs/server/advanced-options/how-to-set-timeout-with-filezilla-server-fpes
 	 * (1.x: Login timeout, Activity timeout); 0.9.x: Settings, General,
@@ -82,6 +88,8 @@ static const struct fst_server_profile profiles[] = {
 		.noop_resets_idle = true,
 		.login_knob = "Login timeout",
 		.login_default_s = 60,
+		.passive_ports_knob = "the passive mode port range",
+		.passive_address_knob = "the passive mode external IP",
 	},
 	/* https://learn.microsoft.com/en-us/iis/configuration/system.applicationHost/sites/site/ftpServer/connections
 	 * (<connections controlChannelTimeout="120" dataChannelTimeout="30"
@@ -97,6 +105,8 @@ static const struct fst_server_profile profiles[] = {
 		.noop_resets_idle = true,
 		.login_knob = "unauthenticatedTimeout",
 		.login_default_s = 30,
+		.passive_ports_knob = "<firewallSupport> lowDataChannelPort/highDataChannelPort",
+		.passive_address_knob = "<firewallSupport> externalIp4Address",
 	},
 	/* https://documentation.solarwinds.com/en/success_center/servu/content/servu-domain-las-limits.htm
 	 * (Limits & Settings, Connection: "Idle time-out" and "Session

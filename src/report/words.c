@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 /* A sentence being written into a caller's buffer: like snprintf, it
  * cuts what does not fit and counts the length it needed. */
@@ -133,6 +134,156 @@ static bool zero_window_stall(const struct fst_session_result *r)
 	       (r->stalled_side == FST_STALLED_CLIENT || r->stalled_side == FST_STALLED_SERVER);
 }
 
+/* The data connection that never opened (data_connection_failed), as
+ * the session shows it: its transfer (NULL for the attempt no command
+ * claimed), and how far it got and where to. */
+struct failed_connect {
+	const struct fst_ftp_transfer *t;
+	struct fst_ftp_data_attempt a;
+	bool passive;
+	const struct fst_addr *control; /* the listener's control address */
+	bool elsewhere;			/* the announced address is not it */
+	bool elsewhere_known;		/* ... and a.announced_addr says which */
+};
+
+static struct failed_connect failed_connect(const struct fst_session_result *r)
+{
+	const struct fst_ftp_session *s = r->session;
+	struct failed_connect f = { 0 };
+	uint64_t id = r->connect_failed_transfer;
+
+	if (id >= 1 && id <= s->transfer_count) {
+		f.t = &s->transfers[id - 1];
+		f.a.connect = f.t->data_connect;
+		f.a.mode = f.t->mode;
+		f.a.to_addr = f.t->data_server_addr;
+		f.a.to_port = f.t->data_server_port;
+		f.a.announced_addr = f.t->data_server_addr;
+		f.a.announced_port = f.t->data_seen && !f.t->nat_address ? f.t->data_server_port :
+									   0;
+	} else {
+		fst_ftp_unclaimed_attempt(s, &f.a);
+	}
+	f.passive = f.a.mode != FST_MODE_ACTIVE;
+	f.control = f.passive ? &s->server_addr : &s->client_addr;
+	f.elsewhere_known = f.a.announced_port && !fst_addr_equal(&f.a.announced_addr, f.control);
+	f.elsewhere = f.elsewhere_known || (f.t && f.t->nat_address);
+	return f;
+}
+
+/* The final reply to transfer t's command and how long it took, if the
+ * session recorded the command. */
+static const struct fst_ftp_command_rec *transfer_command(const struct fst_ftp_session *s,
+							  const struct fst_ftp_transfer *t)
+{
+	for (size_t i = 0; i < s->command_count; i++)
+		if (s->commands[i].ts_us == t->command_ts_us && s->commands[i].cmd.verb == t->verb)
+			return &s->commands[i];
+	return NULL;
+}
+
+/* An address without a port: the endpoint text without its ":0". */
+static void address_text(const struct fst_addr *addr, char *buf, size_t size)
+{
+	size_t len = strlen(fst_endpoint_format(addr, 0, buf, size));
+
+	if (len > 2 && strcmp(buf + len - 2, ":0") == 0)
+		buf[len - 2] = '\0';
+}
+
+/* Bytes of a file name and of a transfer's reply text that the
+ * data_connection_failed summary quotes: with a closing 421 quoted whole
+ * it must still fit FST_WORDS_MAX. */
+enum {
+	FILE_WORDS_MAX = 40,
+	REPLY_WORDS_MAX = 60
+};
+
+/* A 421 that ended the session after the failure, as the close line
+ * says it. */
+static void say_connect_close(struct words *w, const struct fst_close_info *c)
+{
+	if (c->reply_code != 421)
+		return;
+	say(w, " Then the server ");
+	say_reply(w, c);
+	if (c->by == FST_CLOSE_BY_SERVER)
+		say(w, " and closed the control connection (%s).", c->rst ? "reset" : "FIN");
+	else
+		say(w, ", and %s closed the control connection (%s).", closer(c),
+		    c->rst ? "reset" : "FIN");
+}
+
+static void say_connect_failed(struct words *w, const struct fst_session_result *r)
+{
+	struct failed_connect f;
+	const char *connector, *verb;
+	char to[64], announced[64], control[64];
+
+	if (!r->session) {
+		say(w, "A data connection never opened.");
+		say_connect_close(w, &r->close);
+		return;
+	}
+	f = failed_connect(r);
+	connector = f.passive ? "client" : "server";
+	verb = f.t ? fst_ftp_verb_info(f.t->verb)->name : "";
+
+	fst_endpoint_format(&f.a.to_addr, f.a.to_port, to, sizeof(to));
+	fst_endpoint_format(&f.a.announced_addr, f.a.announced_port, announced, sizeof(announced));
+	address_text(f.control, control, sizeof(control));
+	if (f.t)
+		say(w, "The data connection for %s %.*s%s never opened", verb, FILE_WORDS_MAX,
+		    f.t->file, strlen(f.t->file) > FILE_WORDS_MAX ? "..." : "");
+	else
+		say(w, "The data connection the client tried after %s never opened",
+		    f.passive ? "the server's passive-mode reply" : "its PORT");
+	switch (f.a.connect) {
+	case FST_CONNECT_UNANSWERED:
+		say(w, ": the %s's SYNs to %s went unanswered", connector, to);
+		break;
+	case FST_CONNECT_REFUSED:
+		say(w, ": the %s's SYN to %s was refused with a reset", connector, to);
+		break;
+	case FST_CONNECT_NONE:
+	case FST_CONNECT_OPENED:
+	case FST_CONNECT_COUNT:
+		break;
+	}
+	if (f.t && f.t->reply_code) {
+		const struct fst_ftp_command_rec *cmd = transfer_command(r->session, f.t);
+
+		say(w, "%s the server answered %s with \"%d", f.a.connect ? ";" : ":", verb,
+		    f.t->reply_code);
+		if (cmd && cmd->reply_code == f.t->reply_code) {
+			const char *text = fst_ftp_command_reply_text(r->session, cmd);
+
+			say(w, "%s%.*s%s\" after %.1f s", text[0] ? " " : "", REPLY_WORDS_MAX, text,
+			    strlen(text) > REPLY_WORDS_MAX ? "..." : "",
+			    (double)(cmd->reply_ts_us - cmd->ts_us) / 1e6);
+		} else {
+			say(w, "\"");
+		}
+	} else if (!f.t) {
+		say(w, "; the client gave up without sending a transfer command");
+	}
+	say(w, ".");
+	if (f.elsewhere && f.passive) {
+		if (f.elsewhere_known)
+			say(w, " The server announced %s, not its control address %s", announced,
+			    control);
+		else
+			say(w, " The server announced another address than its control address %s",
+			    control);
+		say(w, ": a NAT, or a passive address setting, sends the client elsewhere.");
+	} else if (f.elsewhere) {
+		say(w,
+		    " The client announced %s, not the address its control connection comes from (%s): it is behind NAT.",
+		    f.elsewhere_known ? announced : "another address", control);
+	}
+	say_connect_close(w, &r->close);
+}
+
 size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size)
 {
 	struct words w = { buf, size, 0 };
@@ -213,6 +364,8 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 		break;
 	case FST_VERDICT_LOGIN_FAILED:
 		say_login_failed(&w, r);
+	case FST_VERDICT_DATA_CONNECTION_FAILED:
+		say_connect_failed(&w, r);
 		break;
 	case FST_VERDICT_UNKNOWN:
 	case FST_VERDICT_COUNT:
@@ -358,6 +511,39 @@ static void say_login_quirks(struct words *w, const struct fst_session_result *r
 	}
 }
 
+/* What opens the data path: in passive mode the server's passive ports
+ * (and the address it announces), in active mode passive mode itself. */
+static void advise_connect_failed(struct words *w, const struct fst_session_result *r)
+{
+	const struct fst_server_profile *prof = r->profile;
+	struct failed_connect f = { .passive = true };
+	const char *ports = prof && prof->passive_ports_knob ? prof->passive_ports_knob : NULL;
+	const char *address = prof && prof->passive_address_knob ? prof->passive_address_knob :
+								   NULL;
+
+	if (r->session)
+		f = failed_connect(r);
+	if (!f.passive) {
+		say(w,
+		    "Use passive mode: the server could not connect back to the client (a firewall or NAT in front of the client blocks it; active mode through NAT needs an FTP helper there, such as Linux nf_conntrack_ftp).");
+		return;
+	}
+	if (f.elsewhere) {
+		say(w, "Make the server announce an address the client can reach");
+		if (address)
+			say(w, " (%s's %s)", prof->software, address);
+		else
+			say(w, " (its passive address setting)");
+		say(w,
+		    ", or let the client connect to the control address instead (curl --ftp-skip-pasv-ip); ");
+	}
+	say(w, "%sen the server's passive port range", f.elsewhere ? "op" : "Op");
+	if (ports)
+		say(w, " (%s's %s)", prof->software, ports);
+	say(w,
+	    " in every firewall between client and server, or give the NAT in front of the server an FTP helper.");
+}
+
 size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, size_t size)
 {
 	struct words w = { buf, size, 0 };
@@ -427,6 +613,8 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 		say(&w,
 		    "Check the account's credentials: the user name and password the client sends, and whether the account is locked, expired or refused by the server's user list.");
 		say_login_quirks(&w, r);
+	case FST_VERDICT_DATA_CONNECTION_FAILED:
+		advise_connect_failed(&w, r);
 		break;
 	case FST_VERDICT_CLEAN:
 	case FST_VERDICT_INCOMPLETE:

@@ -1202,6 +1202,241 @@ static void test_zero_window_of_sender_ignored(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* 4b. data_connection_failed: a data connection that never opened */
+
+/* Only a SYN from the connecting side of d, at the packet clock. */
+static void send_syn(struct conn *d)
+{
+	seg(d, FST_DIR_CLIENT, FST_TCP_SYN, d->nxt[FST_DIR_CLIENT], 0, NULL, 0, 0);
+}
+
+/* QUIT, 221, the server's FIN first. */
+static void quit(struct conn *c)
+{
+	cl(c, "QUIT\r\n");
+	sv(c, "221 Goodbye.\r\n");
+	server_closes(c);
+}
+
+#define expect_connect_failed(r, rule_transfer)                                             \
+	do {                                                                                \
+		expect_verdict(r, FST_VERDICT_DATA_CONNECTION_FAILED, FST_STALLED_NETWORK); \
+		assert_string_equal((r)->verdict_rule, "data_connection_never_opened");     \
+		assert_int_equal((r)->timer, FST_TIMER_NONE);                               \
+		assert_int_equal((r)->connect_failed_transfer, (rule_transfer));            \
+		assert_true(fst_verdict_is_incident((r)->verdict));                         \
+	} while (0)
+
+/* A firewall drops the SYNs to the passive port; the client sent RETR
+ * at once and vsftpd gives up waiting (accept_timeout) with 425; the
+ * client then QUITs in order. Not clean: the transfer never got a data
+ * connection. */
+static void test_connect_failed_pasv_unanswered_425(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tretr;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	send_syn(&d);
+	tretr = cl(&c, "RETR big.iso\r\n");
+	at(n, tretr + SEC);
+	send_syn(&d);
+	at(n, tretr + 3 * SEC);
+	sv(&c, "425 Failed to establish connection.\r\n");
+	quit(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_connect_failed(r, 1);
+	assert_true(r->close.quit_seen);
+	assert_int_equal(r->decisive_gap_index, FST_NO_GAP);
+	assert_contains(summary_of(r), "RETR big.iso never opened");
+	assert_contains(summary_of(r), "the client's SYNs to 198.51.100.20:50000 went unanswered");
+	assert_contains(summary_of(r),
+			"answered RETR with \"425 Failed to establish connection.\" after 3.0 s");
+	assert_not_contains(summary_of(r), "NAT");
+	assert_contains(recommendation_of(r), "vsftpd's pasv_min_port/pasv_max_port");
+	assert_not_contains(recommendation_of(r), "pasv_address");
+	net_free(n);
+}
+
+/* The listener resets the SYN (nft "reject with tcp reset"); curl falls
+ * back from EPSV to PASV, is refused again and gives up before any
+ * transfer command, then QUITs. */
+static void test_connect_failed_refused_unclaimed(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d, d2;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "EPSV\r\n");
+	sv(&c, "229 Entering Extended Passive Mode (|||50000|)\r\n");
+	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	send_syn(&d);
+	seg(&d, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, d.nxt[FST_DIR_CLIENT] + 1, NULL, 0,
+	    0);
+	pasv(&c, 50001);
+	conn_init(&d2, n, CLIENT_IP, 54401, SERVER_IP, 50001);
+	send_syn(&d2);
+	seg(&d2, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, d2.nxt[FST_DIR_CLIENT] + 1, NULL, 0,
+	    0);
+	quit(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_connect_failed(r, 0);
+	assert_contains(summary_of(r),
+			"the client's SYN to 198.51.100.20:50001 was refused with a reset");
+	assert_contains(summary_of(r), "gave up without sending a transfer command");
+	net_free(n);
+}
+
+/* Active mode: the client's firewall drops the server's SYNs to the
+ * PORT address; vsftpd's connect_timeout ends in 425. */
+static void test_connect_failed_active(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tretr;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "PORT 192,0,2,10,195,80\r\n");
+	sv(&c, "200 PORT command successful. Consider using PASV.\r\n");
+	tretr = cl(&c, "RETR big.iso\r\n");
+	conn_init(&d, n, SERVER_IP, 40123, CLIENT_IP, 50000);
+	send_syn(&d);
+	at(n, tretr + SEC);
+	send_syn(&d);
+	at(n, tretr + 3 * SEC);
+	sv(&c, "425 Failed to establish connection.\r\n");
+	quit(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_connect_failed(r, 1);
+	assert_contains(summary_of(r), "the server's SYNs to 192.0.2.10:50000 went unanswered");
+	assert_contains(recommendation_of(r), "Use passive mode");
+	assert_contains(recommendation_of(r), "FTP helper");
+	net_free(n);
+}
+
+/* vsftpd's pasv_address points at an address nobody has: the client's
+ * SYNs go there unanswered and ftplib gives up before its RETR. The
+ * summary says the announced address is not the control address. */
+static void test_connect_failed_pasv_address_elsewhere(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (10,99,99,99,195,80).\r\n");
+	conn_init(&d, n, CLIENT_IP, 54400, "10.99.99.99", 50000);
+	send_syn(&d);
+	idle(n, SEC);
+	send_syn(&d);
+	idle(n, 2 * SEC);
+	quit(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_connect_failed(r, 0);
+	assert_contains(summary_of(r), "SYNs to 10.99.99.99:50000 went unanswered");
+	assert_contains(summary_of(r),
+			"announced 10.99.99.99:50000, not its control address 198.51.100.20");
+	assert_contains(recommendation_of(r), "vsftpd's pasv_address");
+	net_free(n);
+}
+
+/* A capture of the control connection only (port 21): the 227s announce
+ * a public address that is not the server's, the transfers complete;
+ * their data connections are missing from the capture, which is no
+ * failure. Nor is a 425 to a RETR that no PASV or PORT announced, nor a
+ * 426 without any SYN in the capture. */
+static void test_connect_not_failed_without_evidence(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (203,0,113,5,195,80).\r\n");
+	cl(&c, "RETR a.txt\r\n");
+	sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	sv(&c, "226 Transfer complete.\r\n");
+	cl(&c, "RETR b.txt\r\n");
+	sv(&c, "425 Use PORT or PASV first.\r\n");
+	quit(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	net_free(n);
+
+	n = net_new(NULL);
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	cl(&c, "RETR a.txt\r\n");
+	sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	sv(&c, "426 Failure writing network stream.\r\n");
+	quit(&c);
+	net_finish(n);
+	r = only_result(n);
+	assert_int_not_equal(r->verdict, FST_VERDICT_DATA_CONNECTION_FAILED);
+	net_free(n);
+}
+
+/* The EPSV port is refused, the PASV one opens and the transfer
+ * completes: the client got through, the session is clean. */
+static void test_connect_failed_then_recovered(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d, d2;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "EPSV\r\n");
+	sv(&c, "229 Entering Extended Passive Mode (|||50000|)\r\n");
+	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	send_syn(&d);
+	seg(&d, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, d.nxt[FST_DIR_CLIENT] + 1, NULL, 0,
+	    0);
+	pasv(&c, 50001);
+	conn_open(&d2, n, CLIENT_IP, 54401, SERVER_IP, 50001);
+	cl(&c, "RETR a.txt\r\n");
+	sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	send_fill(&d2, FST_DIR_SERVER, 100);
+	close_both(&d2, FST_DIR_SERVER);
+	sv(&c, "226 Transfer complete.\r\n");
+	quit(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	net_free(n);
+}
+
+/* ------------------------------------------------------------------ */
 /* 5. the network: outstanding data retransmitted during the gap */
 
 static void test_retransmissions_gap_waits_on_network(void **state)
@@ -3391,6 +3626,12 @@ int main(void)
 		T(test_zero_window_data_timeout_stalls_client),
 		T(test_zero_window_upload_stalls_server),
 		T(test_zero_window_of_sender_ignored),
+		T(test_connect_failed_pasv_unanswered_425),
+		T(test_connect_failed_refused_unclaimed),
+		T(test_connect_failed_active),
+		T(test_connect_failed_pasv_address_elsewhere),
+		T(test_connect_not_failed_without_evidence),
+		T(test_connect_failed_then_recovered),
 		T(test_long_transfer_control_gap_waits_on_nobody),
 		T(test_retransmissions_gap_waits_on_network),
 		/* server_unresponsive */

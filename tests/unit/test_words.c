@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "ftpstall/report.h"
@@ -19,6 +20,20 @@
 #define SEC FST_US_PER_SEC
 
 static char words[FST_WORDS_MAX];
+
+/* An IPv4 or IPv6 address from its text. */
+static struct fst_addr addr_of(const char *text)
+{
+	struct fst_addr a = { 0 };
+
+	if (inet_pton(AF_INET, text, a.bytes) == 1) {
+		a.family = 4;
+		return a;
+	}
+	assert_int_equal(inet_pton(AF_INET6, text, a.bytes), 1);
+	a.family = 6;
+	return a;
+}
 
 /* A result with one gap of len_s seconds on channel, waiting on wait,
  * made decisive; the session is not needed by the words. */
@@ -524,6 +539,96 @@ static void test_cut_to_fit(void **state)
 	assert_int_equal(fst_words_summary(&f.r, NULL, 0), strlen(summary(&f)));
 }
 
+/* A transfer whose data connection never opened, in a made-up session
+ * of one RETR (the words read the transfer and its command). */
+struct connect_fixture {
+	struct fixture f;
+	struct fst_ftp_session s;
+	struct fst_ftp_transfer t;
+	struct fst_ftp_command_rec cmd;
+	struct fst_ftp_reply_rec reply;
+};
+
+static void init_connect(struct connect_fixture *c, enum fst_transfer_mode mode,
+			 enum fst_data_connect connect, const char *listener, uint16_t port)
+{
+	memset(c, 0, sizeof(*c));
+	init(&c->f, FST_VERDICT_DATA_CONNECTION_FAILED, FST_CLOSE_BY_CLIENT);
+	c->f.r.session = &c->s;
+	c->f.r.connect_failed_transfer = 1;
+	c->s.client_addr = addr_of("192.0.2.10");
+	c->s.server_addr = addr_of("198.51.100.20");
+	c->s.transfers = &c->t;
+	c->s.transfer_count = 1;
+	c->s.commands = &c->cmd;
+	c->s.command_count = 1;
+	c->s.replies = &c->reply;
+	c->s.reply_count = 1;
+	c->t.id = 1;
+	c->t.verb = FST_VERB_RETR;
+	c->t.file = "big.iso";
+	c->t.mode = mode;
+	c->t.command_ts_us = 100 * SEC;
+	c->t.outcome = FST_OUTCOME_FAILED;
+	c->t.reply_code = 425;
+	c->t.data_announced = true;
+	c->t.data_connect = connect;
+	c->t.data_seen = connect != FST_CONNECT_NONE;
+	c->t.data_server_addr = addr_of(listener);
+	c->t.data_server_port = port;
+	c->cmd.ts_us = 100 * SEC;
+	c->cmd.cmd.verb = FST_VERB_RETR;
+	c->cmd.reply_code = 425;
+	c->cmd.reply_ts_us = 103 * SEC;
+	c->cmd.reply_index = 0;
+	c->reply.code = 425;
+	c->reply.text = "Failed to establish connection.";
+}
+
+static void test_data_connection_failed(void **state)
+{
+	struct connect_fixture c;
+
+	(void)state;
+	init_connect(&c, FST_MODE_PASSIVE, FST_CONNECT_UNANSWERED, "198.51.100.20", 30001);
+	assert_string_equal(
+		summary(&c.f),
+		"The data connection for RETR big.iso never opened: the client's SYNs to 198.51.100.20:30001 went unanswered; the server answered RETR with \"425 Failed to establish connection.\" after 3.0 s.");
+	assert_string_equal(
+		advice(&c.f),
+		"Open the server's passive port range in every firewall between client and server, or give the NAT in front of the server an FTP helper.");
+	c.f.r.profile = fst_server_profile_find("vsftpd", NULL);
+	assert_non_null(strstr(advice(&c.f), "(vsftpd's pasv_min_port/pasv_max_port)"));
+
+	/* Refused, and announced at an address that is not the server's. */
+	init_connect(&c, FST_MODE_PASSIVE, FST_CONNECT_REFUSED, "10.99.99.99", 30002);
+	assert_non_null(strstr(summary(&c.f), "the client's SYN to 10.99.99.99:30002 was refused "
+					      "with a reset; the server answered RETR"));
+	assert_non_null(strstr(summary(&c.f), " The server announced 10.99.99.99:30002, not its "
+					      "control address 198.51.100.20: a NAT"));
+	c.f.r.profile = fst_server_profile_find("ProFTPD", NULL);
+	assert_non_null(strstr(advice(&c.f), "(ProFTPD's MasqueradeAddress)"));
+	assert_non_null(strstr(advice(&c.f), "open the server's passive port range (ProFTPD's "
+					     "PassivePorts)"));
+
+	/* Only the 425: no attempt in the capture. */
+	init_connect(&c, FST_MODE_PASSIVE, FST_CONNECT_NONE, "0.0.0.0", 0);
+	assert_string_equal(
+		summary(&c.f),
+		"The data connection for RETR big.iso never opened: the server answered RETR with \"425 Failed to establish connection.\" after 3.0 s.");
+
+	/* Active mode: the server connects back; passive mode is the cure. */
+	init_connect(&c, FST_MODE_ACTIVE, FST_CONNECT_UNANSWERED, "192.0.2.10", 40100);
+	assert_non_null(strstr(summary(&c.f), "the server's SYNs to 192.0.2.10:40100 went "
+					      "unanswered"));
+	assert_null(strstr(summary(&c.f), "NAT"));
+	assert_non_null(strstr(advice(&c.f), "Use passive mode"));
+	init_connect(&c, FST_MODE_ACTIVE, FST_CONNECT_UNANSWERED, "10.0.0.7", 40100);
+	assert_non_null(strstr(summary(&c.f), "The client announced 10.0.0.7:40100, not the "
+					      "address its control connection comes from "
+					      "(192.0.2.10): it is behind NAT."));
+}
+
 /* The longest reply text, every verdict, every known server and none:
  * each sentence fits FST_WORDS_MAX, as report.h promises. */
 static void test_longest_fits(void **state)
@@ -593,6 +698,7 @@ static bool reachable(enum fst_verdict v, enum fst_close_by by)
 	case FST_VERDICT_DATA_TIMEOUT:
 	case FST_VERDICT_CLEAN:
 	case FST_VERDICT_LOGIN_FAILED:
+	case FST_VERDICT_DATA_CONNECTION_FAILED:
 		return by == FST_CLOSE_BY_CLIENT || by == FST_CLOSE_BY_SERVER;
 	case FST_VERDICT_SERVER_UNRESPONSIVE:
 	case FST_VERDICT_UNKNOWN:
@@ -652,6 +758,30 @@ static void test_summary_agrees_with_close(void **state)
 					}
 }
 
+/* data_connection_failed at its longest: the longest file name and
+ * reply text, IPv6 addresses, the NAT sentence. */
+static void test_longest_connect_failed_fits(void **state)
+{
+	static char file[FST_FTP_ARG_MAX + 1], text[FST_FTP_TEXT_MAX + 1];
+	struct connect_fixture c;
+
+	(void)state;
+	memset(file, 'F', FST_FTP_ARG_MAX);
+	memset(text, 'W', FST_FTP_TEXT_MAX);
+	init_connect(&c, FST_MODE_PASSIVE, FST_CONNECT_REFUSED,
+		     "2001:db8:ffff:ffff:ffff:ffff:ffff:fff1", 65535);
+	c.s.server_addr = addr_of("2001:db8:ffff:ffff:ffff:ffff:ffff:fff2");
+	c.t.file = file;
+	c.reply.text = text;
+	c.cmd.reply_ts_us = c.cmd.ts_us + INT64_C(99999) * SEC;
+	c.f.r.profile = fst_server_profile_find("Microsoft FTP Service (IIS)", NULL);
+	with_reply(&c.f, 421, text);
+	c.f.r.close.reply_text_truncated = true;
+	c.f.r.close.rst = true;
+	assert_true(fst_words_summary(&c.f.r, NULL, 0) < FST_WORDS_MAX);
+	assert_true(fst_words_recommendation(&c.f.r, NULL, 0) < FST_WORDS_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,8 +803,10 @@ int main(void)
 		cmocka_unit_test(test_login_failed),
 		cmocka_unit_test(test_clean_incomplete_unknown),
 		cmocka_unit_test(test_cut_to_fit),
+		cmocka_unit_test(test_data_connection_failed),
 		cmocka_unit_test(test_longest_fits),
 		cmocka_unit_test(test_summary_agrees_with_close),
+		cmocka_unit_test(test_longest_connect_failed_fits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
