@@ -831,11 +831,12 @@ struct evidence {
 };
 
 /* What the data-related rules share: a transfer ran or a data
- * connection stalled (the closing reply speaking of data counts only
- * with one of them). */
+ * connection stalled. The closing reply's words alone never make data
+ * involved: the evidence must be packets (a "421 ... no data ..." after
+ * an idle login is the idle timer). */
 static bool data_involved(const struct evidence *e)
 {
-	return e->mid_transfer || e->data_gap_decides || e->data_reply;
+	return e->mid_transfer || e->data_gap_decides;
 }
 
 static bool capture_ended_owed_reply(const struct evidence *e)

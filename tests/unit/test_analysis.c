@@ -940,6 +940,30 @@ static void test_upload_data_timeout_data_left_open(void **state)
 	net_free(n);
 }
 
+/* No transfer ever ran and no data connection exists; the server's 421
+ * after the client's idle merely mentions data. A reply's words alone
+ * never make a data timeout: this is the idle timer. */
+static void test_data_words_alone_not_data_timeout(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, "220 FTP server ready.\r\n");
+	at(n, t230 + 5 * SEC);
+	sv(&c, "421 Timeout: no data received for 5 seconds.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_int_equal(r->timer, FST_TIMER_IDLE);
+	net_free(n);
+}
+
 /* The client reads the unsolicited 421 and sends its FIN before the
  * server's: still the server's idle timeout, not a clean close. */
 static void test_idle_timeout_client_fins_first(void **state)
@@ -3623,6 +3647,7 @@ int main(void)
 		T(test_idle_timeout_client_fins_first),
 		T(test_upload_data_cut_client_closes_first),
 		T(test_zero_window_gap_waits_on_receiver),
+		T(test_data_words_alone_not_data_timeout),
 		T(test_zero_window_data_timeout_stalls_client),
 		T(test_zero_window_upload_stalls_server),
 		T(test_zero_window_of_sender_ignored),
