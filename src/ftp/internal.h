@@ -77,6 +77,8 @@ struct flow_ctx {
 	bool closed_seen;		     /* data flows: first FIN/RST already attributed */
 	struct orphan *orphan;		     /* orphan flows: their record */
 	struct fst_ftp_data_attempt attempt; /* data flows: announced, handshake */
+	struct flow_ctx *next_connecting;    /* in its session's connecting list */
+	bool connecting;		     /* ... which it is in */
 };
 
 /* A block of a session's text arena. Blocks are never moved or resized,
@@ -114,6 +116,7 @@ struct session {
 	struct expectation expect;
 	bool announce_fresh; /* expect was announced since the last transfer command */
 	struct fst_ftp_data_attempt unclaimed; /* see fst_ftp_unclaimed_attempt */
+	struct flow_ctx *connecting;	       /* data flows with only SYNs so far (a list) */
 	bool closed;
 	bool replies_maybe_lost;  /* the capture lost server bytes while commands waited */
 	unsigned open_data_flows; /* data connections still pointing here */

@@ -1409,6 +1409,28 @@ bool session_rejected(const struct session *s)
 	return probe_failed(s);
 }
 
+/* Whether a data flow so far holds only the connecting side's SYNs
+ * (retransmitted ones have no event but are in the counters) and
+ * nothing from the listener. More than SYNs from the connecting side
+ * means the listener answered and the capture missed it: no failure. */
+static bool only_syns(const struct fst_tcp_flow *flow)
+{
+	return flow->packets[FST_DIR_CLIENT] <= 1 + flow->retransmissions[FST_DIR_CLIENT] &&
+	       flow->packets[FST_DIR_SERVER] == 0;
+}
+
+/* Tells the transfer, or the session's unclaimed attempt, how far
+ * data's handshake got. */
+static void publish_connect(struct session *s, const struct flow_ctx *data)
+{
+	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
+
+	if (t)
+		t->data_connect = data->attempt.connect;
+	else if (s->waiting_data == data)
+		s->unclaimed.connect = data->attempt.connect;
+}
+
 void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 {
 	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
@@ -1430,6 +1452,18 @@ void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 		}
 	}
 	ftp_unexpect(s->tracker, s);
+	/* Data connections still in their handshake when control ends:
+	 * their counters tell whether the capture only missed the answer. */
+	while (s->connecting) {
+		struct flow_ctx *data = s->connecting;
+
+		s->connecting = data->next_connecting;
+		data->connecting = false;
+		if (!only_syns(data->flow)) {
+			data->attempt.connect = FST_CONNECT_OPENED;
+			publish_connect(s, data);
+		}
+	}
 	/* A capture that ended (or a flow evicted) leaves the session in
 	 * the state it was in: it did not close on the wire. */
 	if (ev->close_reason == FST_TCP_CLOSE_FIN || ev->close_reason == FST_TCP_CLOSE_RST) {
@@ -1560,12 +1594,7 @@ static void follow_handshake(struct flow_ctx *data, const struct fst_tcp_event *
 			a->connect = FST_CONNECT_REFUSED;
 		break;
 	case FST_TCP_EV_CLOSE:
-		/* More than SYNs from the connecting side, or anything from
-		 * the listener: the capture missed the answer, not the
-		 * network. */
-		if (ev->close_reason != FST_TCP_CLOSE_RST &&
-		    (flow->packets[FST_DIR_CLIENT] > 1 + flow->retransmissions[FST_DIR_CLIENT] ||
-		     flow->packets[FST_DIR_SERVER] > 0))
+		if (ev->close_reason != FST_TCP_CLOSE_RST && !only_syns(flow))
 			a->connect = FST_CONNECT_OPENED;
 		break;
 	case FST_TCP_EV_DATA:
@@ -1589,10 +1618,21 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 
 	note_packet(s, ev->flow);
 	follow_handshake(data, ev);
-	if (t)
-		t->data_connect = data->attempt.connect;
-	else if (s->waiting_data == data)
-		s->unclaimed.connect = data->attempt.connect;
+	publish_connect(s, data);
+	if (data->attempt.connect == FST_CONNECT_UNANSWERED && ev->kind != FST_TCP_EV_CLOSE) {
+		if (!data->connecting) {
+			data->connecting = true;
+			data->next_connecting = s->connecting;
+			s->connecting = data;
+		}
+	} else if (data->connecting) {
+		struct flow_ctx **pp = &s->connecting;
+
+		while (*pp != data)
+			pp = &(*pp)->next_connecting;
+		*pp = data->next_connecting;
+		data->connecting = false;
+	}
 	if (ev->kind == FST_TCP_EV_CLOSE && s->waiting_data == data)
 		s->waiting_data = NULL;
 	if (!t) {

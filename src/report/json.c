@@ -114,6 +114,9 @@ static void write_transfers(struct fst_json *j, const struct fst_ftp_session *s)
 			json_endpoint(j, "data_client", &t->data_client_addr, t->data_client_port);
 			json_endpoint(j, "data_server", &t->data_server_addr, t->data_server_port);
 		}
+		if (t->data_connect == FST_CONNECT_UNANSWERED ||
+		    t->data_connect == FST_CONNECT_REFUSED)
+			fst_json_str(j, "data_handshake", fst_data_connect_name(t->data_connect));
 		fst_json_str(j, "data_closed_by", fst_side_name(t->closed_by));
 		fst_json_bool(j, "nat_address", t->nat_address);
 		fst_json_close(j, '}');

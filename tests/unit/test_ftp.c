@@ -1633,6 +1633,45 @@ static void test_port_syn_answered_and_unannounced(void **state)
 	net_free(n);
 }
 
+/* When the data connection or the control connection ends, the data
+ * flow's counters decide: a connecting side that sent more than SYNs (its ACK
+ * of a SYN-ACK the capture missed) got an answer; one that only sent
+ * SYNs and gave up with its own reset did not. */
+static void test_data_handshake_settled_at_close(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c, d, d2;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (198,51,100,20,195,80).\r\n");
+	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	seg(&d, FST_DIR_CLIENT, FST_TCP_SYN, d.nxt[FST_DIR_CLIENT]++, 0, NULL, 0, 0);
+	send_ack(&d, FST_DIR_CLIENT);
+	cl(&c, "RETR a.txt\r\n");
+	assert_string_equal(fst_data_connect_name(s->transfers[0].data_connect), "unanswered");
+	sv(&c, "226 Transfer complete.\r\n");
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (198,51,100,20,195,81).\r\n");
+	conn_init(&d2, n, CLIENT_IP, 54401, SERVER_IP, 50001);
+	seg(&d2, FST_DIR_CLIENT, FST_TCP_SYN, d2.nxt[FST_DIR_CLIENT], 0, NULL, 0, 0);
+	seg(&d2, FST_DIR_CLIENT, FST_TCP_SYN, d2.nxt[FST_DIR_CLIENT]++, 0, NULL, 0, 0);
+	cl(&c, "RETR b.txt\r\n");
+	send_rst(&d2, FST_DIR_CLIENT);
+	/* Control ends first: d is still open, its counters decide. */
+	close_both(&c, FST_DIR_CLIENT);
+	assert_int_equal(s->transfer_count, 2);
+	assert_string_equal(fst_data_connect_name(s->transfers[0].data_connect), "opened");
+	assert_string_equal(fst_data_connect_name(s->transfers[1].data_connect), "unanswered");
+	fst_tcp_finish(n->tcp);
+	assert_string_equal(fst_data_connect_name(s->transfers[0].data_connect), "opened");
+	net_free(n);
+}
+
 static void test_pasv_nat_address(void **state)
 {
 	struct net *n = net_new(NULL);
@@ -2948,6 +2987,7 @@ int main(void)
 		T(test_pasv_syn_unanswered),
 		T(test_pasv_syn_refused_unclaimed),
 		T(test_port_syn_answered_and_unannounced),
+		T(test_data_handshake_settled_at_close),
 		T(test_pasv_nat_address),
 		T(test_rest_then_retr),
 		T(test_retr_fails_550),
