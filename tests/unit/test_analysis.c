@@ -1234,6 +1234,18 @@ static void send_syn(struct conn *d)
 	seg(d, FST_DIR_CLIENT, FST_TCP_SYN, d->nxt[FST_DIR_CLIENT], 0, NULL, 0, 0);
 }
 
+/* The client's SYN from cport to the server's port, refused with a
+ * reset. */
+static void syn_refused(struct net *n, uint16_t cport, uint16_t port)
+{
+	struct conn d;
+
+	conn_init(&d, n, CLIENT_IP, cport, SERVER_IP, port);
+	send_syn(&d);
+	seg(&d, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, d.nxt[FST_DIR_CLIENT] + 1, NULL, 0,
+	    0);
+}
+
 /* QUIT, 221, the server's FIN first. */
 static void quit(struct conn *c)
 {
@@ -1297,22 +1309,16 @@ static void test_connect_failed_refused_unclaimed(void **state)
 {
 	struct net *n = net_new(NULL);
 	struct fst_session_result *r;
-	struct conn c, d, d2;
+	struct conn c;
 
 	(void)state;
 	control_open(&c, n);
 	login(&c, VSFTPD_BANNER);
 	cl(&c, "EPSV\r\n");
 	sv(&c, "229 Entering Extended Passive Mode (|||50000|)\r\n");
-	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
-	send_syn(&d);
-	seg(&d, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, d.nxt[FST_DIR_CLIENT] + 1, NULL, 0,
-	    0);
+	syn_refused(n, 54400, 50000);
 	pasv(&c, 50001);
-	conn_init(&d2, n, CLIENT_IP, 54401, SERVER_IP, 50001);
-	send_syn(&d2);
-	seg(&d2, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, d2.nxt[FST_DIR_CLIENT] + 1, NULL, 0,
-	    0);
+	syn_refused(n, 54401, 50001);
 	quit(&c);
 	net_finish(n);
 
@@ -1434,17 +1440,14 @@ static void test_connect_failed_then_recovered(void **state)
 {
 	struct net *n = net_new(NULL);
 	struct fst_session_result *r;
-	struct conn c, d, d2;
+	struct conn c, d2;
 
 	(void)state;
 	control_open(&c, n);
 	login(&c, VSFTPD_BANNER);
 	cl(&c, "EPSV\r\n");
 	sv(&c, "229 Entering Extended Passive Mode (|||50000|)\r\n");
-	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
-	send_syn(&d);
-	seg(&d, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, d.nxt[FST_DIR_CLIENT] + 1, NULL, 0,
-	    0);
+	syn_refused(n, 54400, 50000);
 	pasv(&c, 50001);
 	conn_open(&d2, n, CLIENT_IP, 54401, SERVER_IP, 50001);
 	cl(&c, "RETR a.txt\r\n");
