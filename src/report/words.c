@@ -364,6 +364,7 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 		break;
 	case FST_VERDICT_LOGIN_FAILED:
 		say_login_failed(&w, r);
+		break;
 	case FST_VERDICT_DATA_CONNECTION_FAILED:
 		say_connect_failed(&w, r);
 		break;
@@ -613,6 +614,7 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 		say(&w,
 		    "Check the account's credentials: the user name and password the client sends, and whether the account is locked, expired or refused by the server's user list.");
 		say_login_quirks(&w, r);
+		break;
 	case FST_VERDICT_DATA_CONNECTION_FAILED:
 		advise_connect_failed(&w, r);
 		break;
