@@ -1114,8 +1114,15 @@ static enum fst_timer refine_timer(const struct result *r, enum fst_timer by_rul
 		return by_rule; /* the firewall's idle timer, whatever the server says */
 	switch (by_rule) {
 	case FST_TIMER_DATA:
-		/* A data connection was open or stalled: a data timer. */
-		return by_text == FST_TIMER_STALLED ? FST_TIMER_STALLED : FST_TIMER_DATA;
+		/* A data connection was open or stalled: a data timer; the
+		 * stall timer when the reply names it, or when the server
+		 * closed without a reply and its stall timer closes so
+		 * (ProFTPD's TimeoutStalled). */
+		if (by_text == FST_TIMER_STALLED ||
+		    (!c->reply_code && c->by == FST_CLOSE_BY_SERVER && p->profile &&
+		     p->profile->silent_stall_knob))
+			return FST_TIMER_STALLED;
+		return FST_TIMER_DATA;
 	case FST_TIMER_IDLE:
 		if (by_text == FST_TIMER_NO_TRANSFER ||
 		    (by_text == FST_TIMER_LOGIN && !r->logged_in))

@@ -227,7 +227,10 @@ EOF
   Group ftp
   UserAlias anonymous ftp
   <Directory upload>
-    <Limit STOR>
+    # A backup target: a partial volume is resumed (REST + STOR, APPE).
+    AllowOverwrite on
+    AllowStoreRestart on
+    <Limit STOR APPE>
       AllowAll
     </Limit>
   </Directory>
