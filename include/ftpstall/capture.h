@@ -40,6 +40,10 @@ struct fst_packet {
 	uint32_t payload_caplen;
 	/* The TCP header (with options) is this long and ends at payload. */
 	uint8_t tcp_header_len;
+	/* IP-in-IP (protocol 4) or IPv6-in-IP (41) headers around the
+	 * packet: 0 for a plain one. Addresses, TTL and TCP are the inner
+	 * packet's. */
+	uint8_t tunnel_depth;
 };
 
 /* Why a frame was not turned into a TCP packet. */
@@ -48,13 +52,14 @@ enum fst_decode_result {
 	FST_DECODE_NOT_IP,
 	FST_DECODE_NOT_TCP,
 	FST_DECODE_FRAGMENT,
-	FST_DECODE_BAD_LINK,	   /* link header short or inconsistent */
-	FST_DECODE_BAD_IPV4,	   /* IHL < 5, header past the capture, ... */
-	FST_DECODE_BAD_IP_LENGTH,  /* total / payload length lies */
-	FST_DECODE_BAD_IPV6_EXT,   /* extension chain overruns or too long */
-	FST_DECODE_BAD_TCP,	   /* data offset < 5 or past the segment */
-	FST_DECODE_BAD_TCP_OPTION, /* an option overruns the header */
-	FST_DECODE_SHORT_CAPTURE,  /* headers themselves cut by snaplen */
+	FST_DECODE_BAD_LINK,	    /* link header short or inconsistent */
+	FST_DECODE_BAD_IPV4,	    /* IHL < 5, header past the capture, ... */
+	FST_DECODE_BAD_IP_LENGTH,   /* total / payload length lies */
+	FST_DECODE_BAD_IPV6_EXT,    /* extension chain overruns or too long */
+	FST_DECODE_BAD_TCP,	    /* data offset < 5 or past the segment */
+	FST_DECODE_BAD_TCP_OPTION,  /* an option overruns the header */
+	FST_DECODE_SHORT_CAPTURE,   /* headers themselves cut by snaplen */
+	FST_DECODE_TUNNEL_TOO_DEEP, /* IP in IP nested deeper than ftpstall follows */
 	FST_DECODE_RESULT_COUNT
 };
 
@@ -77,6 +82,7 @@ struct fst_capture_stats {
 	uint64_t skipped_not_ip;
 	uint64_t skipped_not_tcp;
 	uint64_t ip_fragments;
+	uint64_t tunnelled_packets;		     /* TCP packets found inside IP-in-IP or 6in4 */
 	uint64_t malformed[FST_DECODE_RESULT_COUNT]; /* by reason */
 	uint64_t truncated_frames;		     /* caplen < wirelen */
 	uint64_t time_went_back;		     /* timestamps clamped to stay monotonic */

@@ -447,6 +447,7 @@ static void count_decode(struct fst_capture_stats *stats, enum fst_decode_result
 	case FST_DECODE_BAD_TCP:
 	case FST_DECODE_BAD_TCP_OPTION:
 	case FST_DECODE_SHORT_CAPTURE:
+	case FST_DECODE_TUNNEL_TOO_DEEP:
 	case FST_DECODE_RESULT_COUNT:
 		stats->malformed[r]++;
 		break;
@@ -471,6 +472,8 @@ static bool accept_frame(struct fst_capture *cap, int linktype, const struct pca
 	count_decode(&cap->stats, r);
 	if (r != FST_DECODE_TCP)
 		return false;
+	if (pkt->tunnel_depth)
+		cap->stats.tunnelled_packets++;
 	if (ts < cap->last_ts_us) {
 		cap->stats.time_went_back++;
 		ts = cap->last_ts_us;

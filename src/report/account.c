@@ -369,6 +369,9 @@ static void write_stats(struct report_account *a, const struct fst_report_input 
 			account_line(a, REPORT_ITEM, "malformed %s: %llu",
 				     fst_decode_result_name((enum fst_decode_result)r),
 				     (unsigned long long)cs->malformed[r]);
+	if (cs->tunnelled_packets)
+		account_line(a, REPORT_ITEM, "TCP packets inside IP-in-IP or 6in4 tunnels: %llu",
+			     (unsigned long long)cs->tunnelled_packets);
 	if (cs->time_went_back)
 		account_line(a, REPORT_ITEM, "timestamps that went backwards (clamped): %llu",
 			     (unsigned long long)cs->time_went_back);

@@ -344,6 +344,8 @@ static void write_stats(struct fst_json *j, const struct fst_report_input *in)
 	fst_json_u64(j, "bytes", c->frame_bytes);
 	fst_json_u64(j, "tcp_packets", c->tcp_packets);
 	fst_json_u64(j, "ip_fragments", c->ip_fragments);
+	if (c->tunnelled_packets)
+		fst_json_u64(j, "tunnelled_packets", c->tunnelled_packets);
 	fst_json_u64(j, "truncated_frames", c->truncated_frames);
 	fst_json_open(j, "malformed", '{');
 	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)

@@ -251,6 +251,22 @@ def capture_corpus():
             v6.append(ipv6_pkt(src, dst, t))
     write(d, "synthetic-ipv6.pcap", pcap_file(1, [eth(p, 0x86DD) for p in v6]))
 
+    # Tunnels: IP in IP (protocol 4, "ipip") and IPv6 in IPv4 (41, "sit"),
+    # two levels, one level too many, and an outer length that lies.
+    outer = ("203.0.113.1", "203.0.113.2")
+    write(d, "tunnel-ipip.pcap", pcap_file(1, [eth(ipv4_pkt(*outer, p, proto=4)) for p in dia]))
+    write(d, "tunnel-sit.pcap", pcap_file(1, [eth(ipv4_pkt(*outer, p, proto=41)) for p in v6]))
+    write(d, "tunnel-nested.pcap", pcap_file(1, [eth(ipv4_pkt(*outer, ipv4_pkt(*outer, p, proto=41), proto=4))
+                                                 for p in v6[:6]]))
+    deep = dia[3]
+    for _ in range(3):
+        deep = ipv4_pkt(*outer, deep, proto=4)
+    inner = dia[3]
+    write(d, "tunnel-bad.pcap", pcap_file(1, [eth(deep),
+                                              eth(ipv4_pkt(*outer, inner[:30], proto=4)),
+                                              eth(ipv4_pkt(*outer, inner, proto=4, total_len=28)),
+                                              eth(ipv4_pkt(*outer, b"", proto=41))]))
+
     # Malformed and truncated files.
     good = pcap_file(1, [eth(p) for p in dia])
     write(d, "empty-records.pcap", pcap_header(1))

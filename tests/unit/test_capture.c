@@ -986,6 +986,155 @@ static void test_decode_mutation_smoke(void **state)
 	free(f);
 }
 
+/* ------------------------------------------------------------------ */
+/* tunnels: IP in IP (protocol 4) and IPv6 in IP (41, "sit", 6in4) */
+
+/* Puts an outer IP header (family 4 or 6, next protocol proto) in front
+ * of the IP packet f holds, as a tunnel endpoint does; the outer TTL
+ * (200) differs from the inner one on purpose. */
+static void tunnel_wrap(struct pb_frame *f, uint8_t family, uint8_t proto)
+{
+	uint8_t h[40] = { 0 };
+	size_t n = family == 6 ? 40 : 20;
+
+	assert_true(f->len + n <= PB_FRAME_MAX);
+	if (family == 6) {
+		h[0] = 0x60;
+		put16(h + 4, (uint16_t)f->len);
+		h[6] = proto;
+		h[7] = 200;
+		memcpy(h + 8, pb_addr("2001:db8:ffff::1").bytes, 16);
+		memcpy(h + 24, pb_addr("2001:db8:ffff::2").bytes, 16);
+	} else {
+		h[0] = 0x45;
+		put16(h + 2, (uint16_t)(f->len + n));
+		h[8] = 200;
+		h[9] = proto;
+		memcpy(h + 12, pb_addr("203.0.113.1").bytes, 4);
+		memcpy(h + 16, pb_addr("203.0.113.2").bytes, 4);
+		put16(h + 10, pb_inet_checksum(h, 20, 0));
+	}
+	memmove(f->b + n, f->b, f->len);
+	memcpy(f->b, h, n);
+	f->len += n;
+	f->l4_off += n;
+	f->payload_off += n;
+	f->family = family;
+	f->l3_off = 0;
+}
+
+/* The inner segment of an IPv6-in-IPv4 (mode sit) and an IP-in-IP
+ * (mode ipip) tunnel decodes like a plain one, on every link type, with
+ * the inner addresses and TTL; so do IPv4 in IPv6 and two levels. */
+static void test_decode_tunnels(void **state)
+{
+	static const int links[] = { PB_DLT_EN10MB, PB_DLT_LINUX_SLL, PB_DLT_RAW, PB_DLT_IPV4 };
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s4, s6;
+
+	(void)state;
+	seg_v4(&s4);
+	seg_v6(&s6);
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		assert_int_equal(pb_build_ip(f, &s6), 0);
+		tunnel_wrap(f, 4, 41);
+		assert_int_equal(pb_wrap(f, links[i], NULL), 0);
+		assert_int_equal(decode(links[i], f, &pkt), FST_DECODE_TCP);
+		assert_decoded(&pkt, &s6, f);
+		assert_int_equal(pkt.tunnel_depth, 1);
+
+		assert_int_equal(pb_build_ip(f, &s4), 0);
+		tunnel_wrap(f, 4, 4);
+		assert_int_equal(pb_wrap(f, links[i], NULL), 0);
+		assert_int_equal(decode(links[i], f, &pkt), FST_DECODE_TCP);
+		assert_decoded(&pkt, &s4, f);
+		assert_int_equal(pkt.tunnel_depth, 1);
+	}
+	/* IPv4 in IPv6 (ip6tnl), and two levels: 6in4 inside IP-in-IP. */
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	tunnel_wrap(f, 6, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_EN10MB, NULL), 0);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_decoded(&pkt, &s4, f);
+	assert_int_equal(pb_build_ip(f, &s6), 0);
+	tunnel_wrap(f, 4, 41);
+	tunnel_wrap(f, 4, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_EN10MB, NULL), 0);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_decoded(&pkt, &s6, f);
+	assert_int_equal(pkt.tunnel_depth, 2);
+	/* A plain packet says it was not tunnelled. */
+	pb_build(f, PB_DLT_EN10MB, NULL, &s4);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_int_equal(pkt.tunnel_depth, 0);
+	free(f);
+}
+
+/* A crafted nest of tunnels ends at a fixed depth; the outer header's
+ * length bounds the inner packet (an inner header that claims more is
+ * a length lie, one cut by the snaplen a short capture); an inner
+ * fragment stays a fragment and an inner UDP packet is not TCP. */
+static void test_decode_tunnels_malformed(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s4;
+	size_t inner_len;
+
+	(void)state;
+	seg_v4(&s4);
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	for (int i = 0; i < 3; i++)
+		tunnel_wrap(f, 4, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_RAW, NULL), 0);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_TUNNEL_TOO_DEEP);
+
+	/* The outer header says the inner packet is shorter than it claims. */
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	inner_len = f->len;
+	tunnel_wrap(f, 4, 4);
+	put16(f->b + 2, (uint16_t)(20 + inner_len - 4));
+	f->len -= 4;
+	assert_int_equal(pb_wrap(f, PB_DLT_RAW, NULL), 0);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_BAD_IP_LENGTH);
+
+	/* Cut by the snaplen inside the inner header. */
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	tunnel_wrap(f, 4, 4);
+	memset(&pkt, 0, sizeof(pkt));
+	assert_int_equal(fst_decode_frame(PB_DLT_RAW, f->b, 30, (uint32_t)f->len, &pkt),
+			 FST_DECODE_SHORT_CAPTURE);
+	/* An empty tunnel: the outer header and nothing after it. */
+	put16(f->b + 2, 20);
+	assert_int_equal(fst_decode_frame(PB_DLT_RAW, f->b, 20, 20, &pkt), FST_DECODE_BAD_IPV4);
+
+	/* An inner fragment, and an inner UDP datagram. */
+	s4.ipv4_frag = 0x2000;
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	tunnel_wrap(f, 4, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_RAW, NULL), 0);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_FRAGMENT);
+	seg_v4(&s4);
+	s4.proto = 17;
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	tunnel_wrap(f, 6, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_RAW, NULL), 0);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_NOT_TCP);
+	/* An IPv6 header inside protocol 4 is not an IPv4 header. */
+	seg_v4(&s4);
+	{
+		struct pb_seg s6;
+
+		seg_v6(&s6);
+		assert_int_equal(pb_build_ip(f, &s6), 0);
+	}
+	tunnel_wrap(f, 4, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_RAW, NULL), 0);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_BAD_IPV4);
+	free(f);
+}
+
 static void test_decode_result_names(void **state)
 {
 	int i, j;
@@ -1860,6 +2009,41 @@ static void test_file_unsupported_link_type(void **state)
 		fail_msg("errbuf '%s' does not name the link type", errbuf);
 }
 
+/* Reading a file counts the TCP packets that came out of a tunnel. */
+static void test_file_counts_tunnelled(void **state)
+{
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct pb_frame *f = frame_new();
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	struct pb_seg s;
+	int n = 0;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "tunnel.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	seg_v4(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	pcapw_write_frame(w, 1, f);
+	seg_v6(&s);
+	assert_int_equal(pb_build_ip(f, &s), 0);
+	tunnel_wrap(f, 4, 41);
+	assert_int_equal(pb_wrap(f, PB_DLT_EN10MB, NULL), 0);
+	pcapw_write_frame(w, 2, f);
+	assert_int_equal(pcapw_close(w), 0);
+	cap = open_one(path, errbuf);
+	assert_non_null(cap);
+	while (fst_capture_next(cap, &pkt) == 1)
+		n++;
+	assert_int_equal(n, 2);
+	assert_int_equal(fst_capture_stats(cap)->tcp_packets, 2);
+	assert_int_equal(fst_capture_stats(cap)->tunnelled_packets, 1);
+	fst_capture_free(cap);
+	free(f);
+}
+
 static void test_file_stats(void **state)
 {
 	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
@@ -2011,6 +2195,8 @@ int main(void)
 		cmocka_unit_test(test_ipv6_ext_length_overruns),
 		cmocka_unit_test(test_ipv6_payload_length_lies),
 		cmocka_unit_test(test_ipv6_padding_is_not_payload),
+		cmocka_unit_test(test_decode_tunnels),
+		cmocka_unit_test(test_decode_tunnels_malformed),
 		cmocka_unit_test(test_tcp_data_offset_too_small),
 		cmocka_unit_test(test_tcp_data_offset_past_segment),
 		cmocka_unit_test(test_tcp_bad_options),
@@ -2039,6 +2225,7 @@ int main(void)
 		cmocka_unit_test(test_file_second_of_two_fails),
 		cmocka_unit_test(test_file_unsupported_link_type),
 		cmocka_unit_test(test_file_stats),
+		cmocka_unit_test(test_file_counts_tunnelled),
 		cmocka_unit_test(test_file_no_packets),
 		cmocka_unit_test(test_file_gzip_same_packets),
 		cmocka_unit_test(test_file_gzip_in_rotated_set),
