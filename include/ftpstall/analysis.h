@@ -68,6 +68,10 @@ struct fst_close_info {
 	/* Keepalives came up to the close (the last less than the gap
 	 * threshold before it): the client was not idle. */
 	bool busy_to_close;
+	/* The server's last bytes before its close (while the client owed
+	 * the next command) were lost by the capture: its closing reply,
+	 * usually the 421, is unknown. reply_code is then 0. */
+	bool reply_lost;
 };
 
 enum fst_verdict {
@@ -256,7 +260,14 @@ struct fst_session_result {
 	 * connection never opened, or 0 for the attempt no transfer
 	 * command claimed (fst_ftp_unclaimed_attempt). */
 	uint64_t connect_failed_transfer;
-	unsigned capture_notes; /* FST_NOTE_BIT(enum fst_capture_note)s */
+	unsigned capture_notes;			  /* FST_NOTE_BIT(enum fst_capture_note)s */
+	/* The FST_NOTE_BIT of what the capture lacked that made the verdict
+	 * unknown (one_sided, capture_loss, kernel_drops), or 0. */
+	unsigned uncertain_because;
+	/* For an idle_timeout whose 421 was lost (close.reply_lost): the
+	 * server's idle timeout the idle matched (its product's default or
+	 * the estimate from its other sessions), else 0. */
+	double idle_timeout_matched_s;
 	/* Reconnect: the next session of the same client to the server not
 	 * logged in as another user; recovered_probable unless the same user
 	 * carried on in it (a REST, the same file or the next of its series). */
@@ -341,9 +352,19 @@ void fst_analysis_on_ftp_event(void *an, const struct fst_ftp_event *ev);
  * time since the session's last activity on the channel it waits on. */
 double fst_analysis_idle_s(const struct fst_session_result *r, int64_t now_us);
 
-/* Links reconnects, computes server estimates. Call at the end, or again
+/* Links reconnects, computes server estimates (from sessions whose
+ * capture was whole: not one-sided, no kernel drops, no unknown verdict,
+ * no lost closing reply), then decides again the sessions whose closing
+ * reply was lost, with those estimates. Call at the end, or again
  * whenever a view needs fresh estimates (it recomputes them). */
 void fst_analysis_finish(struct fst_analysis *an);
+
+/* The capture reported dropped packets (pcap_stats, or a pcapng
+ * interface statistics block) somewhere in [from_us, to_us] of packet
+ * time: every session that ran then gets the kernel_drops note, and one
+ * whose decisive gap overlaps it becomes unknown (decided again now,
+ * when it already was). Not from inside on_update. */
+void fst_analysis_capture_dropped(struct fst_analysis *an, int64_t from_us, int64_t to_us);
 
 /* Results dropped because the ftp layer freed their sessions (the oldest
  * ended ones, over its max_sessions): on SESSION_FREE a result is freed

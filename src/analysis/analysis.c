@@ -22,6 +22,7 @@
 /* TCP facts seen inside a gap. */
 struct marks {
 	bool capture_loss;
+	bool lost_client, lost_server; /* whose bytes the capture lost */
 	bool zero_window;
 	bool retransmission;
 	bool data_moved; /* control gaps: a data connection was busy meanwhile */
@@ -45,8 +46,17 @@ struct result {
 	struct marks last_gap_marks;	   /* inside [prev_us, last_us] */
 	struct fst_ftp_turn last_gap_turn; /* during [prev_us, last_us] */
 	bool last_gap_recorded;
-	int64_t last_data_us;	 /* newest data-channel activity */
-	enum fst_side last_side; /* who was active at last_us */
+	int64_t last_data_us;	     /* newest data-channel activity */
+	enum fst_side last_side;     /* who was active at last_us */
+	bool last_was_loss;	     /* ... and it was bytes the capture lost */
+	uint64_t control_packets[2]; /* by enum fst_tcp_dir, as the flow counted them */
+
+	/* The capturing kernel dropped packets in [drop_from_us, drop_to_us]. */
+	bool kernel_drops;
+	int64_t drop_from_us, drop_to_us;
+	/* The server's idle timeout known from elsewhere (the estimate of
+	 * its other sessions), for a close whose reply was lost; 0: none. */
+	double idle_timeout_hint_s;
 
 	/* The newest reply. */
 	int last_reply_code;
@@ -308,6 +318,8 @@ static void control_activity(struct result *r, int64_t ts_us, enum fst_side side
 	 * are one moment of activity, not an empty gap. */
 	if (ts_us == r->last_us && r->prev_us != r->last_us) {
 		r->last_gap_marks.capture_loss |= r->marks.capture_loss;
+		r->last_gap_marks.lost_client |= r->marks.lost_client;
+		r->last_gap_marks.lost_server |= r->marks.lost_server;
 		return;
 	}
 	r->last_gap_recorded = false;
@@ -464,6 +476,12 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	bool announced = r->last_reply_code && r->last_reply_us == r->last_us &&
 			 announces_close(r->last_reply_code) &&
 			 tcp->ts_us - r->last_reply_us <= ANNOUNCE_WINDOW_US;
+	/* The server's last bytes before its close were lost by the capture:
+	 * what it sent there (often the 421) is unknown, but it ends the idle
+	 * as an announcing reply would. */
+	bool lost_before = !announced && r->last_was_loss && r->last_side == FST_SIDE_SERVER &&
+			   ev->side == FST_SIDE_SERVER && r->prev_us < r->last_us &&
+			   tcp->ts_us - r->last_us <= ANNOUNCE_WINDOW_US;
 
 	/* Inside TLS the 421 is unreadable, but a last server record just
 	 * before its close plays that part. */
@@ -491,11 +509,16 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	c->idle_since_us = r->last_us;
 	/* The idle the close ended, always reported; when a reply just
 	 * announced the close, the idle before that reply is the one. */
-	if (!announced || tcp->ts_us - r->last_us >= r->an->cfg.gap_threshold_us)
+	if (!(announced || lost_before) || tcp->ts_us - r->last_us >= r->an->cfg.gap_threshold_us)
 		add_gap(r, FST_CHANNEL_CONTROL, 0, r->last_us, tcp->ts_us,
 			attribute(&r->marks, control_turn_wait(s->turn)), true);
-	if (announced) {
-		if (r->last_reply_us == r->last_us && r->last_reply_code) {
+	/* The client owed the next command and only the server's bytes were
+	 * lost: its silence is certain, the server's closing reply is not. */
+	c->reply_lost = lost_before && !r->last_gap_marks.lost_client &&
+			r->last_gap_turn.side == FST_SIDE_CLIENT &&
+			r->last_gap_turn.channel == FST_CHANNEL_CONTROL;
+	if (announced || lost_before) {
+		if (announced && r->last_reply_us == r->last_us && r->last_reply_code) {
 			c->reply_code = r->last_reply_code;
 			c->reply_ts_us = r->last_reply_us;
 			/* A copy: past the record cap the ftp layer reuses it. */
@@ -533,11 +556,14 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 	struct fst_close_info *c = &r->pub.close;
 	struct fst_tcp_flow *flow = tcp->flow;
 
+	r->control_packets[FST_DIR_CLIENT] = flow->packets[FST_DIR_CLIENT];
+	r->control_packets[FST_DIR_SERVER] = flow->packets[FST_DIR_SERVER];
 	switch (tcp->kind) {
 	case FST_TCP_EV_OPEN:
 		break;
 	case FST_TCP_EV_DATA:
 		control_activity(r, tcp->ts_us, ev->side);
+		r->last_was_loss = false;
 		if (r->server_fin && ev->side == FST_SIDE_CLIENT && !c->client_wrote_after_close) {
 			c->client_wrote_after_close = true;
 			c->client_write_ts_us = tcp->ts_us;
@@ -546,8 +572,13 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 		break;
 	case FST_TCP_EV_GAP:
 		r->marks.capture_loss = true;
+		if (ev->side == FST_SIDE_CLIENT)
+			r->marks.lost_client = true;
+		else
+			r->marks.lost_server = true;
 		r->pub.capture_loss = true;
 		control_activity(r, tcp->ts_us, ev->side);
+		r->last_was_loss = true;
 		break;
 	case FST_TCP_EV_RETRANSMIT:
 		r->marks.retransmission = true;
@@ -828,6 +859,11 @@ struct evidence {
 	bool login_failed;
 	/* The longest data gap, when it is at least the threshold. */
 	bool data_gap_decides;
+	/* What the capture could not show. */
+	bool one_sided;		 /* only one direction of the control connection */
+	bool gap_dropped;	 /* the kernel dropped packets during the decisive gap */
+	bool reply_lost;	 /* the server's bytes just before its close were lost */
+	bool idle_matches_timer; /* ... and the idle matches its known idle timeout */
 };
 
 /* What the data-related rules share: a transfer ran or a data
@@ -837,6 +873,13 @@ struct evidence {
 static bool data_involved(const struct evidence *e)
 {
 	return e->mid_transfer || e->data_gap_decides;
+}
+
+/* Only one direction captured: one side's silence cannot be told from
+ * the capture's, so nobody is blamed. */
+static bool capture_one_sided(const struct evidence *e)
+{
+	return e->one_sided;
 }
 
 static bool capture_ended_owed_reply(const struct evidence *e)
@@ -860,6 +903,14 @@ static bool data_connection_never_opened(const struct evidence *e)
 	return e->connect_failed;
 }
 
+/* The server's 421 was lost, but the client's silence is whole and
+ * lasted as long as the server's idle timeout is known to be. */
+static bool server_closed_idle_reply_lost(const struct evidence *e)
+{
+	return e->server_ended && e->reply_lost && e->long_gap && e->gap_before_close &&
+	       e->idle_matches_timer;
+}
+
 static bool decisive_gap_lost(const struct evidence *e)
 {
 	return e->waited_on == FST_WAIT_CAPTURE && e->long_gap;
@@ -873,6 +924,11 @@ static bool failed_login_closed(const struct evidence *e)
 	return e->login_failed && !e->reply_owed &&
 	       !(e->server_ended && !e->quit_seen && e->waited_on == FST_WAIT_CLIENT &&
 		 e->long_gap);
+}
+
+static bool decisive_gap_dropped(const struct evidence *e)
+{
+	return e->gap_dropped && e->long_gap;
 }
 
 static bool quit_or_goodbye(const struct evidence *e)
@@ -979,6 +1035,8 @@ struct verdict_rule {
 /* docs/verdicts.md, "Rules", row by row: the first rule that matches
  * decides, so the order is part of the meaning. */
 static const struct verdict_rule verdict_rules[] = {
+	{ "capture_one_sided", capture_one_sided, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN,
+	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "capture_ended_owed_reply", capture_ended_owed_reply, FST_VERDICT_SERVER_UNRESPONSIVE,
 	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "capture_ended", capture_ended, FST_VERDICT_INCOMPLETE, FST_STALLED_NONE,
@@ -987,7 +1045,11 @@ static const struct verdict_rule verdict_rules[] = {
 	  RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "data_connection_never_opened", data_connection_never_opened,
 	  FST_VERDICT_DATA_CONNECTION_FAILED, FST_STALLED_NETWORK, RULE_GAP_NONE, FST_TIMER_NONE },
+	{ "server_closed_idle_reply_lost", server_closed_idle_reply_lost, FST_VERDICT_IDLE_TIMEOUT,
+	  FST_STALLED_CLIENT, RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "decisive_gap_lost", decisive_gap_lost, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN,
+	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "decisive_gap_dropped", decisive_gap_dropped, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN,
 	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "failed_login_closed", failed_login_closed, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE,
 	  RULE_GAP_NONE, FST_TIMER_NONE },
@@ -1021,6 +1083,17 @@ static const struct verdict_rule verdict_rules[] = {
 
 #define VERDICT_RULE_COUNT (sizeof(verdict_rules) / sizeof(verdict_rules[0]))
 
+/* The rules that leave a verdict unknown for something the capture
+ * lacked, and that note. */
+static const struct {
+	bool (*matches)(const struct evidence *e);
+	enum fst_capture_note note;
+} uncertain_rules[] = {
+	{ capture_one_sided, FST_NOTE_ONE_SIDED },
+	{ decisive_gap_lost, FST_NOTE_CAPTURE_LOSS },
+	{ decisive_gap_dropped, FST_NOTE_KERNEL_DROPS },
+};
+
 size_t fst_verdict_rule_count(void)
 {
 	return VERDICT_RULE_COUNT;
@@ -1033,6 +1106,39 @@ const char *fst_verdict_rule_at(size_t index, enum fst_verdict *verdict)
 	if (verdict)
 		*verdict = verdict_rules[index].verdict;
 	return verdict_rules[index].name;
+}
+
+/* Whether an idle of idle_s matches a known idle timeout of timer_s:
+ * within a tenth of it, or half a second for short ones. */
+static bool idle_matches(double idle_s, double timer_s)
+{
+	double slack = timer_s / 10 > 0.5 ? timer_s / 10 : 0.5;
+
+	return timer_s > 0 && idle_s >= timer_s - slack && idle_s <= timer_s + slack;
+}
+
+/* For a close whose reply was lost: the server's idle timeout that the
+ * idle of gap g matches (the estimate from its other sessions, or its
+ * product's default), else 0. */
+static double matched_idle_timeout(const struct result *r, const struct fst_gap *g)
+{
+	const struct fst_server_profile *prof = r->pub.profile;
+	double idle;
+
+	if (!g || !r->pub.close.reply_lost)
+		return 0;
+	idle = seconds(g->start_us, g->end_us);
+	if (idle_matches(idle, r->idle_timeout_hint_s))
+		return r->idle_timeout_hint_s;
+	if (prof && idle_matches(idle, prof->idle_default_s))
+		return prof->idle_default_s;
+	return 0;
+}
+
+/* Whether only one direction of the control connection was captured. */
+static bool one_sided(const struct result *r)
+{
+	return !r->control_packets[FST_DIR_CLIENT] != !r->control_packets[FST_DIR_SERVER];
 }
 
 static struct evidence gather_evidence(const struct result *r, const struct fst_gap *g,
@@ -1068,6 +1174,11 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 
 	e.client_first = c->by == FST_CLOSE_BY_CLIENT && !e.server_ended;
 	e.connect_failed = find_connect_failure(p->session, &e.connect_failed_transfer);
+	e.one_sided = one_sided(r);
+	e.gap_dropped = r->kernel_drops && g && g->start_us <= r->drop_to_us &&
+			g->end_us >= r->drop_from_us;
+	e.reply_lost = c->reply_lost;
+	e.idle_matches_timer = matched_idle_timeout(r, g) > 0;
 	return e;
 }
 
@@ -1080,6 +1191,10 @@ static void set_verdict(struct fst_session_result *p, const struct verdict_rule 
 	p->stalled_side = rule->stalled;
 	p->timer = rule->timer;
 	p->verdict_rule = rule->name;
+	p->uncertain_because = 0;
+	for (size_t i = 0; i < sizeof(uncertain_rules) / sizeof(uncertain_rules[0]); i++)
+		if (uncertain_rules[i].matches == rule->matches)
+			p->uncertain_because = FST_NOTE_BIT(uncertain_rules[i].note);
 	p->decisive_gap_index = g ? (size_t)(g - p->gaps) : FST_NO_GAP;
 	switch (rule->gap) {
 	case RULE_GAP_DECISIVE:
@@ -1152,14 +1267,44 @@ static enum fst_timer refine_timer(const struct result *r, enum fst_timer by_rul
 	return by_rule;
 }
 
+/* Transfers ran (a 1xx, or a 226/250 to a transfer command), but the
+ * capture holds none of their data connections: it was filtered to the
+ * control port. */
+static bool data_connections_missing(const struct fst_ftp_session *s)
+{
+	bool ran = false;
+
+	for (size_t i = 0; i < s->transfer_count; i++)
+		if (s->transfers[i].data_seen)
+			return false;
+	for (size_t i = 0; i < s->command_count && !ran; i++) {
+		const struct fst_ftp_command_rec *c = &s->commands[i];
+		enum fst_ftp_data_role role = fst_ftp_verb_info(c->cmd.verb)->data_role;
+
+		ran = (role == FST_DATA_UPLOAD || role == FST_DATA_DOWNLOAD) &&
+		      (c->preliminary_code || c->reply_code == 226 || c->reply_code == 250);
+	}
+	return ran;
+}
+
 /* Notes what the capture could not show of the session (the notes the
  * other layers' facts give; the rest are set where they are seen). */
-static void note_capture(struct fst_session_result *p)
+static void note_capture(struct result *r)
 {
+	struct fst_session_result *p = &r->pub;
+
 	if (p->capture_loss)
 		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_CAPTURE_LOSS);
 	if (p->session->mid_stream)
 		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_MID_STREAM);
+	if (one_sided(r))
+		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_ONE_SIDED);
+	if (r->kernel_drops)
+		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS);
+	if (data_connections_missing(p->session))
+		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING);
+	else
+		p->capture_notes &= ~FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING);
 }
 
 /* Decides the verdict from the close and the decisive gap: the first
@@ -1170,16 +1315,20 @@ static void decide(struct result *r)
 	const struct fst_close_info *c = &p->close;
 	const struct fst_gap *g = find_decisive_gap(p);
 	const struct fst_gap *data_gap = longest_data_gap(p);
-	struct evidence e = gather_evidence(r, g, data_gap);
+	struct evidence e;
 
-	note_capture(p);
+	note_capture(r);
 	p->profile = fst_server_profile_find(p->session->software, c->reply_text);
 	p->stated_timeout_s = c->reply_code ? fst_stated_timeout_s(c->reply_text) : -1;
+	e = gather_evidence(r, g, data_gap);
 	p->connect_failed_transfer = e.connect_failed_transfer;
 	for (size_t i = 0; i < VERDICT_RULE_COUNT; i++)
 		if (verdict_rules[i].matches(&e)) {
 			set_verdict(p, &verdict_rules[i], g, data_gap, e.data_gap_decides);
 			p->timer = refine_timer(r, p->timer);
+			p->idle_timeout_matched_s = p->verdict == FST_VERDICT_IDLE_TIMEOUT ?
+							    matched_idle_timeout(r, g) :
+							    0;
 			return;
 		}
 	/* Not reached: each close side ends in a rule that needs nothing
@@ -1667,6 +1816,16 @@ static uint32_t server_hash(const struct fst_addr *addr, uint16_t port)
 	return h;
 }
 
+/* Whether a session's capture was whole enough to measure its server's
+ * timers by: a one-sided capture, kernel drops, an unknown verdict or a
+ * lost closing reply tell nothing sure of them. */
+static bool measurable(const struct fst_session_result *p)
+{
+	return p->verdict != FST_VERDICT_UNKNOWN && !p->close.reply_lost &&
+	       !(p->capture_notes &
+		 (FST_NOTE_BIT(FST_NOTE_ONE_SIDED) | FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS)));
+}
+
 /* Adds what one session tells of its server. */
 static void observe(struct server_work *w, const struct fst_session_result *p)
 {
@@ -1676,6 +1835,8 @@ static void observe(struct server_work *w, const struct fst_session_result *p)
 		e->software = p->session->software;
 	if (e->stated_idle_s < 0 && p->session->banner_idle_s > 0)
 		e->stated_idle_s = p->session->banner_idle_s;
+	if (!measurable(p))
+		return;
 	/* Only a quiet client measures the idle timer: keepalives up to the
 	 * close met another timer, or Pure-FTPd's limit on NOOPs. */
 	if (p->verdict == FST_VERDICT_IDLE_TIMEOUT && p->timer == FST_TIMER_IDLE &&
@@ -1815,6 +1976,24 @@ static void chain_pairs(struct fst_analysis *an)
 	free(last_of);
 }
 
+/* A session whose closing reply was lost is decided again with its
+ * server's estimated idle timeout (which such sessions never feed). */
+static void decide_lost_replies(struct fst_analysis *an)
+{
+	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
+		const struct fst_ftp_session *s = r->pub.session;
+
+		if (!r->pub.close.reply_lost || r->pub.verdict_state != FST_VERDICT_FINAL)
+			continue;
+		r->idle_timeout_hint_s = 0;
+		for (const struct fst_server_estimate *e = an->servers; e; e = e->next)
+			if (e->observations && e->port == s->server_port &&
+			    fst_addr_equal(&e->addr, &s->server_addr))
+				r->idle_timeout_hint_s = e->idle_timeout_s;
+		decide(r);
+	}
+}
+
 void fst_analysis_finish(struct fst_analysis *an)
 {
 	while (an->servers) {
@@ -1823,11 +2002,12 @@ void fst_analysis_finish(struct fst_analysis *an)
 		free(an->servers);
 		an->servers = next;
 	}
+	estimate_servers(an);
+	decide_lost_replies(an);
 	chain_pairs(an);
 	for (struct result *r = an->first; r; r = (struct result *)r->pub.next)
 		if (fst_verdict_is_incident(r->pub.verdict))
 			link_reconnect(an, r);
-	estimate_servers(an);
 }
 
 /* ---- life cycle ------------------------------------------------------------- */
@@ -1870,6 +2050,26 @@ void fst_analysis_free(struct fst_analysis *an)
 		e = next;
 	}
 	free(an);
+}
+
+void fst_analysis_capture_dropped(struct fst_analysis *an, int64_t from_us, int64_t to_us)
+{
+	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
+		const struct fst_ftp_session *s = r->pub.session;
+		int64_t end_us = r->pub.verdict_state == FST_VERDICT_FINAL ? s->end_us : INT64_MAX;
+
+		if (s->start_us > to_us || (end_us && end_us < from_us))
+			continue;
+		if (!r->kernel_drops || from_us < r->drop_from_us)
+			r->drop_from_us = from_us;
+		if (!r->kernel_drops || to_us > r->drop_to_us)
+			r->drop_to_us = to_us;
+		r->kernel_drops = true;
+		if (r->pub.verdict_state != FST_VERDICT_PENDING)
+			conclude(r, r->pub.verdict_state);
+		else
+			note_capture(r);
+	}
 }
 
 uint64_t fst_analysis_sessions_evicted(const struct fst_analysis *an)

@@ -149,10 +149,28 @@ void pipeline_say_listening(const struct pipeline *p, const char *interface, con
 	fflush(stderr);
 }
 
+/* Live: tells the analysis when the kernel's drop counters grew since
+ * the last look, so the sessions that ran meanwhile are noted. */
+static void check_drops(struct pipeline *p)
+{
+	const struct fst_capture_stats *st;
+	uint64_t dropped;
+
+	if (!p->live)
+		return;
+	st = fst_capture_stats(p->cap);
+	dropped = st->kernel_dropped + st->interface_dropped;
+	if (dropped > p->drops_seen)
+		fst_analysis_capture_dropped(p->analysis, p->drops_checked_us, p->now_us);
+	p->drops_seen = dropped;
+	p->drops_checked_us = p->now_us;
+}
+
 void pipeline_finish(struct pipeline *p)
 {
 	if (p->finished)
 		return;
+	check_drops(p);
 	p->finished = true;
 	fst_tcp_finish(p->tcp);
 	fst_analysis_finish(p->analysis);
@@ -255,6 +273,7 @@ void pipeline_pump(struct pipeline *p, const struct pipeline_pump_cfg *cfg)
 							     INT64_MAX;
 
 	set_clock_anchor(p, runtime_wall_clock_us());
+	p->drops_checked_us = p->now_us;
 	if (!p->live)
 		p->anchor_mono_us = 0; /* set by the first packet */
 	while (!runtime_stop_requested) {
@@ -264,8 +283,10 @@ void pipeline_pump(struct pipeline *p, const struct pipeline_pump_cfg *cfg)
 		p->now_us = now > p->now_us ? now : p->now_us;
 		if (mono >= next_tick) {
 			next_tick = mono + PIPELINE_TICK_US;
-			if (p->live)
+			if (p->live) {
 				fst_tcp_advance(p->tcp, p->now_us);
+				check_drops(p);
+			}
 			if (cfg->on_tick)
 				cfg->on_tick(cfg->ctx);
 		}

@@ -1389,16 +1389,27 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		if (s->pub.encrypted)
 			update_turn(s);
 		break;
-	case FST_TCP_EV_GAP:
+	case FST_TCP_EV_GAP: {
+		/* A reply begun before the loss (its line end lost): the
+		 * server did answer. */
+		bool partial = s->lines[ev->dir].len > 0 || s->reply;
+
 		reader_reset(&s->lines[ev->dir]);
 		/* Replies to the waiting commands may be in the lost bytes;
 		 * the next replies are checked against what each command
 		 * can get (reply_fits) before they are paired. */
 		if (ev->dir == FST_DIR_SERVER) {
 			reply_drop(s);
+			/* It answered the first waiting command (its code
+			 * unseen), unless that one starts a transfer, whose
+			 * 1xx it may have been. */
+			if (partial && s->pending_count > 0 &&
+			    pending_head(s)->transfer == SIZE_MAX)
+				answer_invalid(s, ev->ts_us);
 			s->replies_maybe_lost = s->pending_count > 0;
 		}
 		break;
+	}
 	default:
 		break;
 	}

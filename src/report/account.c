@@ -85,6 +85,11 @@ static void explain_idle_timeout(struct report_account *a, const struct fst_repo
 			"The server sent \"%d %s%s\" and closed the connection (%s) after %.1f s of idle.",
 			c->reply_code, c->reply_text, report_cut(c->reply_text_truncated),
 			c->rst ? "reset" : "FIN", c->after_idle_s);
+	else if (c->reply_lost)
+		account_line(
+			a, REPORT_ITEM,
+			"The server closed the connection (%s) after %.1f s of idle; the capture lost the bytes it sent just before: the 421 itself was not captured. The idle matches the server's idle timeout of about %.0f s.",
+			c->rst ? "reset" : "FIN", c->after_idle_s, r->idle_timeout_matched_s);
 	else
 		account_line(
 			a, REPORT_ITEM,

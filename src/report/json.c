@@ -205,6 +205,9 @@ static void write_close(struct fst_json *j, const struct fst_session_result *r)
 		fst_json_int(j, "sender_ttl", c->peer_ttl);
 	}
 	fst_json_bool(j, "quit_sent", c->quit_seen);
+	/* Only when true: a close whose reply was seen keeps its shape. */
+	if (c->reply_lost)
+		fst_json_bool(j, "reply_lost", true);
 	fst_json_close(j, '}');
 }
 
@@ -225,6 +228,12 @@ static void write_verdict(struct fst_json *j, const struct fst_session_result *r
 	else
 		fst_json_null(j, "stated_timeout_s");
 	fst_json_bool(j, "capture_loss", r->capture_loss);
+	for (int note = 0; note < FST_NOTE_COUNT; note++)
+		if (r->uncertain_because & FST_NOTE_BIT(note))
+			fst_json_str(j, "uncertain_because",
+				     fst_capture_note_name((enum fst_capture_note)note));
+	if (r->idle_timeout_matched_s > 0)
+		fst_json_seconds(j, "idle_timeout_matched_s", r->idle_timeout_matched_s);
 	fst_json_close(j, '}');
 	if (r->recovered_by) {
 		fst_json_open(j, "reconnect", '{');

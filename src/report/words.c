@@ -58,7 +58,9 @@ static double keepalive_seconds(const struct fst_close_info *c)
  * the reports mark it. */
 static void say_reply(struct words *w, const struct fst_close_info *c)
 {
-	if (c->reply_code)
+	if (c->reply_lost)
+		say(w, "sent a reply the capture lost (the 421 itself was not captured)");
+	else if (c->reply_code)
 		say(w, "sent \"%d %s%s\"", c->reply_code, c->reply_text,
 		    c->reply_text_truncated ? "...(cut)" : "");
 	else
@@ -370,9 +372,17 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 		break;
 	case FST_VERDICT_UNKNOWN:
 	case FST_VERDICT_COUNT:
-		say(&w,
-		    "The capture lost bytes of this session during its decisive %.1f s gap, so no side can be blamed.",
-		    gap_seconds(g));
+		if (r->uncertain_because & FST_NOTE_BIT(FST_NOTE_ONE_SIDED))
+			say(&w,
+			    "The capture holds only one direction of this control connection, so one side's silence cannot be told from the capture's and no side can be blamed.");
+		else if (r->uncertain_because & FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS))
+			say(&w,
+			    "The capturing kernel dropped packets during this session's decisive %.1f s gap, so no side can be blamed.",
+			    gap_seconds(g));
+		else
+			say(&w,
+			    "The capture lost bytes of this session during its decisive %.1f s gap, so no side can be blamed.",
+			    gap_seconds(g));
 		break;
 	}
 	return done(&w);

@@ -2422,6 +2422,289 @@ static void test_capture_loss_outside_decisive_gap(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* 12b. what the capture lacked: one side, the 421, drops, data */
+
+/* Only the client's packets were captured (tcpdump 'src host CLIENT',
+ * or an asymmetric route): its commands look unanswered, but the
+ * server's replies are simply not in the capture. No side is blamed,
+ * and the session tells nothing of the server's timers. */
+static void test_one_sided_capture_is_unknown(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tpwd;
+
+	(void)state;
+	conn_init(&c, n, CLIENT_IP, 54321, SERVER_IP, 21);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_SYN, c.nxt[FST_DIR_CLIENT]++, 0, NULL, 0, 0);
+	c.nxt[FST_DIR_SERVER]++; /* the SYN-ACK, not captured */
+	send_ack(&c, FST_DIR_CLIENT);
+	lose_bytes(&c, FST_DIR_SERVER, strlen(VSFTPD_BANNER));
+	cl(&c, "USER alice\r\n");
+	lose_bytes(&c, FST_DIR_SERVER, strlen("331 Please specify the password.\r\n"));
+	cl(&c, "PASS hunter2\r\n");
+	lose_bytes(&c, FST_DIR_SERVER, strlen("230 Login successful.\r\n"));
+	tpwd = cl(&c, "PWD\r\n");
+	at(n, tpwd + 20 * SEC);
+	send_fin(&c, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
+	assert_string_equal(r->verdict_rule, "capture_one_sided");
+	assert_true(r->capture_notes & FST_NOTE_BIT(FST_NOTE_ONE_SIDED));
+	assert_int_equal(r->uncertain_because, FST_NOTE_BIT(FST_NOTE_ONE_SIDED));
+	assert_contains(summary_of(r), "only one direction");
+	assert_not_contains(summary_of(r), "owed");
+	assert_string_equal(recommendation_of(r), "");
+	assert_near(server_estimate(n, SERVER_IP)->longest_survived_s, 0, 0.001);
+	net_free(n);
+}
+
+/* The same one-sidedness from the server's side: only its packets. */
+static void test_one_sided_server_only(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230;
+
+	(void)state;
+	conn_init(&c, n, CLIENT_IP, 54321, SERVER_IP, 21);
+	c.nxt[FST_DIR_CLIENT]++; /* the SYN, not captured */
+	seg(&c, FST_DIR_SERVER, FST_TCP_SYN | FST_TCP_ACK, c.nxt[FST_DIR_SERVER]++,
+	    c.nxt[FST_DIR_CLIENT], NULL, 0, 0);
+	sv(&c, VSFTPD_BANNER);
+	lose_bytes(&c, FST_DIR_CLIENT, strlen("USER alice\r\n"));
+	sv(&c, "331 Please specify the password.\r\n");
+	lose_bytes(&c, FST_DIR_CLIENT, strlen("PASS hunter2\r\n"));
+	t230 = sv(&c, "230 Login successful.\r\n");
+	at(n, t230 + 300 * SEC);
+	sv(&c, "421 Timeout.\r\n");
+	send_fin(&c, FST_DIR_SERVER);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
+	assert_true(r->capture_notes & FST_NOTE_BIT(FST_NOTE_ONE_SIDED));
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
+	net_free(n);
+}
+
+/* vsftpd with a 3 s idle timeout: the first session's 421 is captured
+ * and gives the estimate. In the second the capture lost the 421 (the
+ * client's ACK of the FIN shows the bytes were sent) after the same 3 s
+ * of client silence: still idle_timeout, "the 421 itself was not
+ * captured", and not an observation of its own. */
+static int64_t idle_then_close(struct conn *c, uint16_t cport, bool lose_421, int64_t idle_us)
+{
+	int64_t t230;
+
+	conn_open(c, c->net, CLIENT_IP, cport, SERVER_IP, 21);
+	t230 = login(c, VSFTPD_BANNER);
+	at(c->net, t230 + idle_us);
+	if (lose_421)
+		lose_bytes(c, FST_DIR_SERVER, strlen("421 Timeout.\r\n"));
+	else
+		sv(c, "421 Timeout.\r\n");
+	server_closes(c);
+	return t230;
+}
+
+static void test_lost_421_matches_estimate(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *a, *b;
+	struct conn ca, cb;
+	int64_t t230;
+
+	(void)state;
+	ca.net = cb.net = n;
+	idle_then_close(&ca, 50001, false, 3 * SEC);
+	idle(n, 10 * SEC);
+	t230 = idle_then_close(&cb, 50002, true, 3 * SEC + 20 * MS);
+	net_finish(n);
+
+	a = result_at(n, 0);
+	b = result_at(n, 1);
+	expect_verdict(a, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	expect_verdict(b, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(b->verdict_rule, "server_closed_idle_reply_lost");
+	assert_true(b->close.reply_lost);
+	assert_int_equal(b->close.reply_code, 0);
+	assert_true(b->capture_loss);
+	assert_int_equal(b->uncertain_because, 0);
+	assert_near(b->idle_timeout_matched_s, 3.0, 0.01);
+	assert_int_equal(decisive(b)->start_us, t230);
+	assert_near(gap_s(decisive(b)), 3.02, 0.01);
+	assert_near(b->close.after_idle_s, 3.02, 0.01);
+	assert_contains(summary_of(b), "the 421 itself was not captured");
+	assert_int_equal(b->timer, FST_TIMER_IDLE);
+	/* Only the captured 421 is an observation. */
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 1);
+	assert_near(server_estimate(n, SERVER_IP)->idle_timeout_s, 3.0, 0.01);
+	net_free(n);
+}
+
+/* Without anything known of the server's timer, a lost 421 after 3 s
+ * proves nothing: unknown. After 300 s, vsftpd's default, it is. */
+static void test_lost_421_needs_known_timer(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	c.net = n;
+	idle_then_close(&c, 50002, true, 3 * SEC);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
+	assert_true(r->close.reply_lost);
+	assert_int_equal(r->uncertain_because, FST_NOTE_BIT(FST_NOTE_CAPTURE_LOSS));
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
+	net_free(n);
+
+	n = net_new(NULL);
+	c.net = n;
+	idle_then_close(&c, 50002, true, 300 * SEC);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_near(r->idle_timeout_matched_s, 300.0, 0.01);
+	net_free(n);
+}
+
+/* Lost bytes of the client in the idle before the close: its silence
+ * is not certain, whatever the timer. */
+static void test_lost_421_and_client_bytes_is_unknown(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	at(n, t230 + 300 * SEC);
+	lose_bytes(&c, FST_DIR_CLIENT, strlen("NOOP\r\n"));
+	lose_bytes(&c, FST_DIR_SERVER, strlen("421 Timeout.\r\n"));
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
+	net_free(n);
+}
+
+/* The kernel dropped packets during the decisive idle: unknown, and no
+ * observation; drops outside it only note the session. */
+static void test_kernel_drops(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	at(n, t230 + 5 * SEC);
+	sv(&c, "421 Timeout.\r\n");
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+
+	/* Before the session: nothing. Before the idle: a note only. */
+	fst_analysis_capture_dropped(n->an, t230 - 100 * SEC, t230 - 90 * SEC);
+	assert_int_equal(r->capture_notes & FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS), 0);
+	fst_analysis_capture_dropped(n->an, r->session->start_us, r->session->start_us + MS);
+	assert_true(r->capture_notes & FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS));
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	fst_analysis_finish(n->an);
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
+
+	fst_analysis_capture_dropped(n->an, t230 + 2 * SEC, t230 + 3 * SEC);
+	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
+	assert_int_equal(r->uncertain_because, FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS));
+	assert_contains(summary_of(r), "dropped packets");
+	net_free(n);
+}
+
+/* A RETR answered 150 and 226 whose data connection is not in the
+ * capture (filtered to port 21); the note goes once one is seen. */
+static void test_data_connections_missing(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	cl(&c, "RETR a.bin\r\n");
+	sv(&c, "150 Opening BINARY mode data connection for a.bin (4096 bytes).\r\n");
+	sv(&c, "226 Transfer complete.\r\n");
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye.\r\n");
+	close_both(&c, FST_DIR_CLIENT);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	assert_true(r->capture_notes & FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING));
+	assert_false(r->capture_notes & FST_NOTE_BIT(FST_NOTE_ONE_SIDED));
+	net_free(n);
+
+	n = net_new(NULL);
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(&c, "RETR a.bin\r\n");
+	sv(&c, "150 Opening BINARY mode data connection for a.bin (4096 bytes).\r\n");
+	send_fill(&d, FST_DIR_SERVER, 4096);
+	close_both(&d, FST_DIR_SERVER);
+	sv(&c, "226 Transfer complete.\r\n");
+	net_finish(n);
+	r = only_result(n);
+	assert_false(r->capture_notes & FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING));
+	net_free(n);
+}
+
+/* The server began its reply to NOOP, but the capture lost the rest of
+ * the line: the server answered, so the long idle after it waits on the
+ * client, and the 421 after it is an idle timeout, not a server that
+ * never answered. */
+static void test_partial_reply_is_server_activity(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tack;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "NOOP\r\n");
+	sv(&c, "200 NOOP o");
+	lose_bytes(&c, FST_DIR_SERVER, strlen("k.\r\n"));
+	tack = send_ack(&c, FST_DIR_CLIENT);
+	at(n, tack + 5 * SEC);
+	sv(&c, "421 Timeout.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, tack, 0);
+	expect_no_gap(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER);
+	net_free(n);
+}
+
+/* ------------------------------------------------------------------ */
 /* 13. reconnect linking */
 
 /* Session A ends in idle_timeout after an upload; B, from the same
@@ -3695,6 +3978,14 @@ int main(void)
 		T(test_unknown_capture_loss_both_directions),
 		T(test_capture_loss_outside_decisive_gap),
 		T(test_decisive_gap_survives_gap_growth),
+		T(test_one_sided_capture_is_unknown),
+		T(test_one_sided_server_only),
+		T(test_lost_421_matches_estimate),
+		T(test_lost_421_needs_known_timer),
+		T(test_lost_421_and_client_bytes_is_unknown),
+		T(test_kernel_drops),
+		T(test_data_connections_missing),
+		T(test_partial_reply_is_server_activity),
 		/* reconnects */
 		T(test_reconnect_resumes_with_rest),
 		T(test_reconnect_truncated_reupload),
