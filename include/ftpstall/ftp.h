@@ -279,6 +279,9 @@ struct fst_ftp_stats {
 	uint64_t sessions;
 	uint64_t data_connections; /* matched to a session */
 	uint64_t unmatched_flows;  /* TCP flows that are not FTP */
+	/* Connections to a control port that never became a session: the
+	 * SYN got no answer in the capture, or a reset (refused). */
+	uint64_t control_unanswered, control_refused;
 	uint64_t anomalies[FST_ANOMALY_COUNT];
 	uint64_t expectations_expired;
 	uint64_t sessions_evicted; /* ended sessions freed over max_sessions */

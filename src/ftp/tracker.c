@@ -482,6 +482,19 @@ void fst_ftp_on_tcp_flow(void *opaque, struct fst_tcp_flow *flow, int64_t ts_us)
 		fst_tcp_flow_swap_roles(flow);
 }
 
+/* A connection attempt to a control port ends without a session: the
+ * server never answered the client's SYN (unreachable, or filtered), or
+ * it answered with a reset (refused). */
+static void count_unestablished(struct fst_ftp *ftp, const struct fst_tcp_flow *flow)
+{
+	if (!flow->syn_seen)
+		return;
+	if (flow->packets[FST_DIR_SERVER])
+		ftp->stats.control_refused++;
+	else
+		ftp->stats.control_unanswered++;
+}
+
 static void classify(struct fst_ftp *ftp, const struct fst_tcp_event *ev)
 {
 	struct fst_tcp_flow *flow = ev->flow;
@@ -498,6 +511,8 @@ static void classify(struct fst_ftp *ftp, const struct fst_tcp_event *ev)
 				   (ev->kind == FST_TCP_EV_OPEN && ev->dir == FST_DIR_SERVER);
 
 		if (!established) {
+			if (ev->kind == FST_TCP_EV_CLOSE)
+				count_unestablished(ftp, flow);
 			flow->user = ev->kind == FST_TCP_EV_CLOSE ? NULL : &ftp->control_pending;
 			return;
 		}

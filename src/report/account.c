@@ -395,6 +395,12 @@ static void write_stats(struct report_account *a, const struct fst_report_input 
 	account_line(a, REPORT_ITEM, "ftp sessions %llu, data connections %llu",
 		     (unsigned long long)in->ftp_stats->sessions,
 		     (unsigned long long)in->ftp_stats->data_connections);
+	if (in->ftp_stats->control_unanswered || in->ftp_stats->control_refused)
+		account_line(
+			a, REPORT_ITEM,
+			"connections to the control port that got no answer %llu, refused %llu",
+			(unsigned long long)in->ftp_stats->control_unanswered,
+			(unsigned long long)in->ftp_stats->control_refused);
 	if (fst_analysis_sessions_evicted(in->analysis))
 		account_line(a, REPORT_ITEM,
 			     "oldest ended sessions left out of this report (--max-sessions): %llu",
@@ -433,6 +439,12 @@ void report_account(struct report_account *a, const struct fst_report_input *in)
 	}
 	account_line(a, REPORT_PARA, "ftpstall: %u FTP session%s, %u incident%s in %s", sessions,
 		     sessions == 1 ? "" : "s", incidents, incidents == 1 ? "" : "s", in->source);
+	if (!in->ftp_stats->sessions) {
+		char words[FST_WORDS_MAX];
+
+		fst_words_no_ftp(in, words, sizeof(words));
+		account_line(a, REPORT_PARA, "%s", words);
+	}
 	a->put(a->ctx, REPORT_BLANK, "");
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
 		if (fst_verdict_is_incident(r->verdict))

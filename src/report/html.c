@@ -289,6 +289,14 @@ int report_write_html(FILE *out, const struct fst_report_input *in)
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
 		write_row(out, r);
 	fputs("</table>\n", out);
+	if (!in->ftp_stats->sessions) {
+		char words[FST_WORDS_MAX];
+
+		fst_words_no_ftp(in, words, sizeof(words));
+		fputs("<p class=\"no-ftp\">", out);
+		html_text(out, words);
+		fputs("</p>\n", out);
+	}
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
 		if (fst_verdict_is_incident(r->verdict))
 			write_incident(out, r);

@@ -372,6 +372,10 @@ static void write_stats(struct fst_json *j, const struct fst_report_input *in)
 	fst_json_u64(j, "ftp_sessions", in->ftp_stats->sessions);
 	fst_json_u64(j, "sessions_evicted", fst_analysis_sessions_evicted(in->analysis));
 	fst_json_u64(j, "data_connections", in->ftp_stats->data_connections);
+	if (in->ftp_stats->control_unanswered)
+		fst_json_u64(j, "control_unanswered", in->ftp_stats->control_unanswered);
+	if (in->ftp_stats->control_refused)
+		fst_json_u64(j, "control_refused", in->ftp_stats->control_refused);
 	if (in->ftp_stats->texts_cut)
 		fst_json_u64(j, "texts_cut", in->ftp_stats->texts_cut);
 	fst_json_open(j, "anomalies", '{');
@@ -398,6 +402,23 @@ static void write_stats(struct fst_json *j, const struct fst_report_input *in)
 	fst_json_close(j, '}');
 }
 
+/* An input without any FTP session: what it did hold. */
+static void write_no_ftp(struct fst_json *j, const struct fst_report_input *in)
+{
+	char words[FST_WORDS_MAX];
+
+	fst_json_open(j, "no_ftp", '{');
+	fst_json_u64(j, "control_unanswered", in->ftp_stats->control_unanswered);
+	fst_json_u64(j, "control_refused", in->ftp_stats->control_refused);
+	fst_json_u64(j, "other_tcp_flows", fst_report_other_flows(in));
+	fst_json_u64(j, "tunnelled_packets", in->capture->tunnelled_packets);
+	fst_json_u64(j, "not_tcp_packets", in->capture->skipped_not_tcp);
+	fst_json_u64(j, "not_ip_frames", in->capture->skipped_not_ip);
+	fst_words_no_ftp(in, words, sizeof(words));
+	fst_json_str(j, "summary", words);
+	fst_json_close(j, '}');
+}
+
 int report_write_json(FILE *out, const struct fst_report_input *in)
 {
 	struct fst_json j = fst_json_make(out, FST_JSON_PRETTY);
@@ -417,6 +438,8 @@ int report_write_json(FILE *out, const struct fst_report_input *in)
 	fst_json_close(&j, ']');
 	write_servers(&j, in);
 	write_stats(&j, in);
+	if (!in->ftp_stats->sessions)
+		write_no_ftp(&j, in);
 	fst_json_close(&j, '}');
 	fputc('\n', out);
 	return ferror(out) ? FST_ERR_IO : FST_OK;

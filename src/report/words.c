@@ -637,6 +637,49 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 	return done(&w);
 }
 
+uint64_t fst_report_other_flows(const struct fst_report_input *in)
+{
+	uint64_t attempts = in->ftp_stats->control_unanswered + in->ftp_stats->control_refused;
+
+	return in->tcp->flows_opened > attempts ? in->tcp->flows_opened - attempts : 0;
+}
+
+size_t fst_words_no_ftp(const struct fst_report_input *in, char *buf, size_t size)
+{
+	struct words w = { buf, size, 0 };
+	const struct fst_ftp_stats *fs = in->ftp_stats;
+	const struct fst_capture_stats *cs = in->capture;
+	uint64_t other = fst_report_other_flows(in);
+
+	say(&w, "No FTP control connection in this input.");
+	if (!cs->frames)
+		say(&w, " It holds no packets.");
+	if (fs->control_unanswered)
+		say(&w,
+		    " %llu connection attempt%s to the FTP control port got no answer: the server was unreachable (or the capture missed its side).",
+		    (unsigned long long)fs->control_unanswered,
+		    fs->control_unanswered == 1 ? "" : "s");
+	if (fs->control_refused)
+		say(&w,
+		    " %llu connection attempt%s to the FTP control port %s refused with a reset: nothing listened there.",
+		    (unsigned long long)fs->control_refused, fs->control_refused == 1 ? "" : "s",
+		    fs->control_refused == 1 ? "was" : "were");
+	if (other)
+		say(&w,
+		    " %llu other TCP connection%s (an FTP data connection cannot be told without its control connection: capture `host SERVER` from before the session starts).",
+		    (unsigned long long)other, other == 1 ? "" : "s");
+	if (cs->tunnelled_packets)
+		say(&w, " %llu TCP packets came out of IP-in-IP or 6in4 tunnels.",
+		    (unsigned long long)cs->tunnelled_packets);
+	if (cs->skipped_not_tcp)
+		say(&w,
+		    " %llu IP packets were not TCP (tunnels other than IP-in-IP and 6in4, such as GRE, ESP or VXLAN, are not followed).",
+		    (unsigned long long)cs->skipped_not_tcp);
+	if (cs->skipped_not_ip)
+		say(&w, " %llu frames were not IP.", (unsigned long long)cs->skipped_not_ip);
+	return done(&w);
+}
+
 const char *fst_words_capture_note(enum fst_capture_note note)
 {
 	switch (note) {
