@@ -1442,6 +1442,28 @@ static void publish_connect(struct session *s, const struct flow_ctx *data)
 		s->unclaimed.connect = data->attempt.connect;
 }
 
+/* A download the server completed (226) after announcing its size in
+ * the 150: what the capture did not show of its data connection (its
+ * tail, or all of it when the capture held only the control port) is
+ * missing from the capture. Its data connection must be over, or never
+ * seen, so that no byte is counted twice. */
+static void count_unseen_bytes(struct fst_ftp_transfer *t)
+{
+	uint64_t expected;
+
+	if (t->outcome != FST_OUTCOME_COMPLETE || t->sender != FST_SIDE_SERVER ||
+	    t->announced_bytes < 0 || (t->data_seen && !t->data_done))
+		return;
+	/* The 150 announces the whole file; after a REST it sends the rest. */
+	if ((uint64_t)t->announced_bytes < t->rest_offset)
+		return;
+	expected = (uint64_t)t->announced_bytes - t->rest_offset;
+	if (t->bytes >= expected)
+		return;
+	t->gap_bytes += expected - t->bytes;
+	t->bytes = expected;
+}
+
 void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 {
 	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
@@ -1461,6 +1483,7 @@ void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 				t->control_ended_first = true;
 			end_transfer(s, i, FST_OUTCOME_UNKNOWN, 0, ev->ts_us);
 		}
+		count_unseen_bytes(t);
 	}
 	ftp_unexpect(s->tracker, s);
 	/* Data connections still in their handshake when control ends:

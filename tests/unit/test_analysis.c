@@ -2656,6 +2656,27 @@ static void test_data_connections_missing(void **state)
 	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
 	assert_true(r->capture_notes & FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING));
 	assert_false(r->capture_notes & FST_NOTE_BIT(FST_NOTE_ONE_SIDED));
+	/* The 150 said 4096 bytes and the 226 that they went: all missing. */
+	assert_int_equal(r->session->transfers[0].bytes, 4096);
+	assert_int_equal(r->session->transfers[0].gap_bytes, 4096);
+	net_free(n);
+
+	/* The data connection is there, but the capture lost its tail (no
+	 * ACK of it was captured either): 3096 bytes missing. */
+	n = net_new(NULL);
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(&c, "RETR a.bin\r\n");
+	sv(&c, "150 Opening BINARY mode data connection for a.bin (4096 bytes).\r\n");
+	send_fill(&d, FST_DIR_SERVER, 1000);
+	send_rst(&d, FST_DIR_CLIENT);
+	sv(&c, "226 Transfer complete.\r\n");
+	net_finish(n);
+	r = only_result(n);
+	assert_int_equal(r->session->transfers[0].bytes, 4096);
+	assert_int_equal(r->session->transfers[0].gap_bytes, 3096);
 	net_free(n);
 
 	n = net_new(NULL);
@@ -2671,6 +2692,8 @@ static void test_data_connections_missing(void **state)
 	net_finish(n);
 	r = only_result(n);
 	assert_false(r->capture_notes & FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING));
+	assert_int_equal(r->session->transfers[0].bytes, 4096);
+	assert_int_equal(r->session->transfers[0].gap_bytes, 0);
 	net_free(n);
 }
 
