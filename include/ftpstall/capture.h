@@ -87,8 +87,8 @@ struct fst_capture_stats {
 	uint64_t truncated_frames;		     /* caplen < wirelen */
 	uint64_t time_went_back;		     /* timestamps clamped to stay monotonic */
 	uint64_t kernel_received;		     /* live only, from pcap_stats */
-	uint64_t kernel_dropped;		     /* live only */
-	uint64_t interface_dropped;		     /* live only */
+	uint64_t kernel_dropped;    /* live; files: what fst_capture_file_drops found */
+	uint64_t interface_dropped; /* live only */
 };
 
 /* Live capture defaults: the most libpcap captures of a packet, and a
@@ -166,6 +166,21 @@ size_t fst_capture_rewrite_frame(int linktype, const uint8_t *frame, uint32_t ca
 int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
 			fst_capture_rewrite_fn rewrite, void *ctx,
 			const volatile sig_atomic_t *cancel, uint64_t *written, char *errbuf);
+
+/* Packets the capturing kernel dropped, as a pcapng file's interface
+ * statistics blocks report them: dropped more in the packet-time span
+ * [from_us, to_us] (isb_starttime, or the interface's previous block, to
+ * isb_endtime or the block's time). */
+typedef void (*fst_capture_drop_fn)(void *ctx, uint64_t dropped, int64_t from_us, int64_t to_us);
+
+/* Files: reads the drop counts (isb_ifdrop + isb_osdrop) of the pcapng
+ * inputs' interface statistics blocks, which libpcap does not hand to
+ * its reader: each such file is read again, block headers only. Standard
+ * input and gzip files cannot be, and are left out. Calls fn (may be
+ * NULL) for each block whose count grew, adds them to the statistics'
+ * kernel_dropped and returns their sum. Live captures: 0 (see
+ * fst_capture_stats). */
+uint64_t fst_capture_file_drops(struct fst_capture *cap, fst_capture_drop_fn fn, void *ctx);
 
 /* The pcap handle's selectable fd for live captures, else -1. */
 int fst_capture_fd(const struct fst_capture *cap);

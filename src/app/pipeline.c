@@ -166,6 +166,15 @@ static void check_drops(struct pipeline *p)
 	p->drops_checked_us = p->now_us;
 }
 
+/* A pcapng file's statistics say the kernel dropped packets then. */
+static void on_file_drops(void *ctx, uint64_t dropped, int64_t from_us, int64_t to_us)
+{
+	struct pipeline *p = ctx;
+
+	(void)dropped;
+	fst_analysis_capture_dropped(p->analysis, from_us, to_us);
+}
+
 void pipeline_finish(struct pipeline *p)
 {
 	if (p->finished)
@@ -173,6 +182,9 @@ void pipeline_finish(struct pipeline *p)
 	check_drops(p);
 	p->finished = true;
 	fst_tcp_finish(p->tcp);
+	/* Once every session has ended, so that the drops reach them all. */
+	if (!p->live)
+		fst_capture_file_drops(p->cap, on_file_drops, p);
 	fst_analysis_finish(p->analysis);
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "gzread.h"
+#include "isb.h"
 
 enum {
 	WARNINGS_SIZE = 4096,
@@ -560,6 +561,29 @@ int fst_capture_next(struct fst_capture *cap, struct fst_packet *pkt)
 int fst_capture_fd(const struct fst_capture *cap)
 {
 	return cap->live ? pcap_get_selectable_fd(cap->live) : -1;
+}
+
+uint64_t fst_capture_file_drops(struct fst_capture *cap, fst_capture_drop_fn fn, void *ctx)
+{
+	uint64_t dropped = 0;
+
+	for (size_t i = 0; i < cap->file_count; i++) {
+		const struct capture_file *file = &cap->files[i];
+		uint8_t magic[4];
+		FILE *f;
+
+		if (file->gz || strcmp(file->path, "-") == 0)
+			continue;
+		f = fopen(file->path, "rb");
+		if (!f)
+			continue;
+		if (fread(magic, 1, 4, f) == 4 && memcmp(magic, "\x0a\x0d\x0d\x0a", 4) == 0 &&
+		    fseek(f, 0, SEEK_SET) == 0)
+			dropped += fst_capture_isb_scan(f, fn, ctx);
+		fclose(f);
+	}
+	cap->stats.kernel_dropped += dropped;
+	return dropped;
 }
 
 const struct fst_capture_stats *fst_capture_stats(struct fst_capture *cap)

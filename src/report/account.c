@@ -386,6 +386,11 @@ static void write_stats(struct report_account *a, const struct fst_report_input 
 			     (unsigned long long)cs->kernel_received,
 			     (unsigned long long)cs->kernel_dropped,
 			     (unsigned long long)cs->interface_dropped);
+	else if (cs->kernel_dropped)
+		account_line(
+			a, REPORT_ITEM,
+			"the capturing kernel dropped %llu packets (pcapng interface statistics)",
+			(unsigned long long)cs->kernel_dropped);
 	account_line(
 		a, REPORT_ITEM,
 		"tcp flows %llu (%llu evicted), capture gaps %llu (%llu B), retransmissions %llu",

@@ -395,7 +395,7 @@ static void write_stats(struct fst_json *j, const struct fst_report_input *in)
 		w += len + (end ? 1 : 0);
 	}
 	fst_json_close(j, ']');
-	if (in->live) {
+	if (in->live || c->kernel_dropped) {
 		fst_json_u64(j, "kernel_dropped", c->kernel_dropped);
 		fst_json_u64(j, "interface_dropped", c->interface_dropped);
 	}

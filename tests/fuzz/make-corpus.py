@@ -299,6 +299,15 @@ def capture_corpus():
                                                eth(b"\0" * 28, 0x0806), eth(dia[0])]))
     ng = pcapng_file(1, [eth(p) for p in dia])
     write(d, "pcapng-cut.pcapng", ng[:len(ng) - 50])
+    # Interface statistics (kernel drops): a whole one, one without
+    # times, and one whose option runs past its block.
+    t0 = 1700000000000000
+    def isb(ts, opts):
+        return ng_block(5, struct.pack("<III", 0, ts >> 32, ts & 0xFFFFFFFF) + opts + struct.pack("<HH", 0, 0))
+    def opt64(code, v):
+        return struct.pack("<HHII", code, 8, v >> 32, v & 0xFFFFFFFF)
+    write(d, "pcapng-isb-drops.pcapng", ng + isb(t0 + 5000, opt64(2, t0) + opt64(3, t0 + 5000) + opt64(5, 3))
+          + isb(t0 + 9000, opt64(7, 9)) + isb(t0, struct.pack("<HH", 5, 200) + b"\0" * 8))
     write(d, "pcapng-bad-block-len.pcapng", ng[:28 + 20] + struct.pack("<I", 0x7FFFFFF0) + ng[28 + 24:])
 
 

@@ -2044,6 +2044,166 @@ static void test_file_counts_tunnelled(void **state)
 	free(f);
 }
 
+/* ---- pcapng interface statistics (kernel drops) ---- */
+
+struct ngbuf {
+	uint8_t b[4096];
+	size_t len;
+};
+
+static void ng_put(struct ngbuf *n, const void *p, size_t len)
+{
+	assert_true(n->len + len <= sizeof(n->b));
+	memcpy(n->b + n->len, p, len);
+	n->len += len;
+}
+
+static void ng_u32(struct ngbuf *n, uint32_t v)
+{
+	ng_put(n, &v, 4);
+}
+
+static void ng_u16(struct ngbuf *n, uint16_t v)
+{
+	ng_put(n, &v, 2);
+}
+
+/* Option code with an 8-byte value (little-endian host assumed, as the
+ * file is written in host order with its byte-order magic). */
+static void ng_opt64(struct ngbuf *n, uint16_t code, uint64_t v)
+{
+	ng_u16(n, code);
+	ng_u16(n, 8);
+	ng_u32(n, (uint32_t)(v >> 32));
+	ng_u32(n, (uint32_t)v);
+}
+
+/* Opens a block of type; ng_end closes it with its two lengths. */
+static size_t ng_begin(struct ngbuf *n, uint32_t type)
+{
+	size_t at = n->len;
+
+	ng_u32(n, type);
+	ng_u32(n, 0);
+	return at;
+}
+
+static void ng_end(struct ngbuf *n, size_t at)
+{
+	uint32_t total = (uint32_t)(n->len - at + 4);
+
+	memcpy(n->b + at + 4, &total, 4);
+	ng_u32(n, total);
+}
+
+struct drop_seen {
+	int calls;
+	uint64_t dropped[4];
+	int64_t from[4], to[4];
+};
+
+static void on_drop(void *ctx, uint64_t dropped, int64_t from_us, int64_t to_us)
+{
+	struct drop_seen *d = ctx;
+
+	assert_true(d->calls < 4);
+	d->dropped[d->calls] = dropped;
+	d->from[d->calls] = from_us;
+	d->to[d->calls] = to_us;
+	d->calls++;
+}
+
+/* A pcapng file as dumpcap writes it, nanosecond timestamps: a packet,
+ * then statistics with 3 drops (ifdrop 2 + osdrop 1) over
+ * [starttime, endtime], then a later block with 5 in all (2 more since
+ * the first), then a damaged block that ends the scan. libpcap reads
+ * the packet; fst_capture_file_drops reads the drops. */
+static void test_file_pcapng_drops(void **state)
+{
+	static const uint8_t tsresol_ns[] = { 9, 0, 0, 0 };
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct pb_frame *f = frame_new();
+	struct drop_seen seen = { 0 };
+	struct ngbuf *n = calloc(1, sizeof(*n));
+	const int64_t t0 = INT64_C(1700000000) * FST_US_PER_SEC;
+	const uint64_t ns0 = (uint64_t)t0 * 1000;
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pb_seg s;
+	size_t at;
+
+	(void)state;
+	assert_non_null(n);
+	at = ng_begin(n, 0x0A0D0D0A); /* section header */
+	ng_u32(n, 0x1A2B3C4D);
+	ng_u16(n, 1);
+	ng_u16(n, 0);
+	ng_u32(n, 0xffffffff);
+	ng_u32(n, 0xffffffff);
+	ng_end(n, at);
+	at = ng_begin(n, 1); /* interface description, if_tsresol 9 */
+	ng_u16(n, PB_DLT_EN10MB);
+	ng_u16(n, 0);
+	ng_u32(n, 65535);
+	ng_u16(n, 9);
+	ng_u16(n, 1);
+	ng_put(n, tsresol_ns, 4);
+	ng_u32(n, 0);
+	ng_end(n, at);
+	seg_v4(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	at = ng_begin(n, 6); /* enhanced packet */
+	ng_u32(n, 0);
+	ng_u32(n, (uint32_t)((ns0 + 500000000) >> 32));
+	ng_u32(n, (uint32_t)(ns0 + 500000000));
+	ng_u32(n, (uint32_t)f->len);
+	ng_u32(n, (uint32_t)f->len);
+	ng_put(n, f->b, f->len);
+	while (n->len % 4)
+		ng_put(n, "", 1);
+	ng_end(n, at);
+	at = ng_begin(n, 5); /* statistics: 3 drops in [t0, t0 + 2 s] */
+	ng_u32(n, 0);
+	ng_u32(n, (uint32_t)((ns0 + 2000000000) >> 32));
+	ng_u32(n, (uint32_t)(ns0 + 2000000000));
+	ng_opt64(n, 2, ns0);
+	ng_opt64(n, 3, ns0 + 2000000000);
+	ng_opt64(n, 5, 2);
+	ng_opt64(n, 7, 1);
+	ng_u32(n, 0);
+	ng_end(n, at);
+	at = ng_begin(n, 5); /* later: 5 in all, no start time */
+	ng_u32(n, 0);
+	ng_u32(n, (uint32_t)((ns0 + 4000000000u) >> 32));
+	ng_u32(n, (uint32_t)(ns0 + 4000000000u));
+	ng_opt64(n, 5, 5);
+	ng_u32(n, 0);
+	ng_end(n, at);
+	ng_u32(n, 5); /* a statistics block whose length lies */
+	ng_u32(n, 7);
+	tmp_path(path, sizeof(path), "drops.pcapng");
+	assert_int_equal(pcapw_write_file(path, n->b, n->len), 0);
+
+	cap = open_one(path, errbuf);
+	assert_non_null(cap);
+	assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	assert_int_equal(pkt.ts_us, t0 + 500000);
+	while (fst_capture_next(cap, &pkt) == 1)
+		;
+	assert_int_equal(fst_capture_file_drops(cap, on_drop, &seen), 5);
+	assert_int_equal(fst_capture_stats(cap)->kernel_dropped, 5);
+	assert_int_equal(seen.calls, 2);
+	assert_int_equal(seen.dropped[0], 3);
+	assert_int_equal(seen.from[0], t0);
+	assert_int_equal(seen.to[0], t0 + 2 * FST_US_PER_SEC);
+	assert_int_equal(seen.dropped[1], 2);
+	assert_int_equal(seen.from[1], t0 + 2 * FST_US_PER_SEC);
+	assert_int_equal(seen.to[1], t0 + 4 * FST_US_PER_SEC);
+	fst_capture_free(cap);
+	free(n);
+	free(f);
+}
+
 static void test_file_stats(void **state)
 {
 	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
@@ -2226,6 +2386,7 @@ int main(void)
 		cmocka_unit_test(test_file_unsupported_link_type),
 		cmocka_unit_test(test_file_stats),
 		cmocka_unit_test(test_file_counts_tunnelled),
+		cmocka_unit_test(test_file_pcapng_drops),
 		cmocka_unit_test(test_file_no_packets),
 		cmocka_unit_test(test_file_gzip_same_packets),
 		cmocka_unit_test(test_file_gzip_in_rotated_set),
