@@ -12,19 +12,7 @@ make_vsftpd_421_lost_idle() {
 	local w=$1 frames
 	fst_vsftpd_start "$w" idle_session_timeout=3 data_connection_timeout=30
 	fst_capture_start lo "$w/raw.pcap" tcp
-	fst_ns timeout 40 python3 - <<'PY'
-import ftplib
-for port in (40051, 40053):
-    ftp = ftplib.FTP()
-    ftp.connect("127.0.0.1", 21, timeout=20, source_address=("127.0.0.1", port))
-    ftp.login("anonymous", "field@example.com")
-    try:
-        ftp.getresp()
-        raise SystemExit("no 421 came")
-    except ftplib.error_temp as e:
-        assert str(e).startswith("421"), e
-    ftp.sock.close()
-PY
+	fst_ns timeout 40 python3 "$here/idle_client.py" 40051 40053
 	fst_capture_stop
 	frames=$(field_frames "$w/raw.pcap" 'ftp.response.code == 421 && tcp.dstport == 40053')
 	if [[ $(wc -w <<<"$frames") != 1 ]]; then
