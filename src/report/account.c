@@ -315,6 +315,13 @@ static void write_other_sessions(struct report_account *a, const struct fst_repo
 			     r->capture_loss ? "; the capture lost bytes of it (no side blamed)" :
 					       "",
 			     s->mid_stream ? "; capture began mid-session" : "");
+		/* The notes those two words do not already give. */
+		for (int note = 0; note < FST_NOTE_COUNT; note++)
+			if (note != FST_NOTE_CAPTURE_LOSS && note != FST_NOTE_MID_STREAM &&
+			    (r->capture_notes & FST_NOTE_BIT(note)))
+				account_line(a, REPORT_ITEM, "session %llu note: %s",
+					     (unsigned long long)s->id,
+					     fst_words_capture_note((enum fst_capture_note)note));
 	}
 	a->put(a->ctx, REPORT_BLANK, "");
 }

@@ -212,6 +212,13 @@ static void write_row(FILE *out, const struct fst_session_result *r)
 	fprintf(out, "</td><td>%s</td><td>", fst_time_format_iso(s->start_us, when, sizeof(when)));
 	fst_words_summary(r, words, sizeof(words));
 	html_text(out, words);
+	/* An incident's notes are in its section; the others' are here. */
+	for (int note = 0; note < FST_NOTE_COUNT && !fst_verdict_is_incident(r->verdict); note++)
+		if (r->capture_notes & FST_NOTE_BIT(note)) {
+			fputs(" Note: ", out);
+			html_text(out, fst_words_capture_note((enum fst_capture_note)note));
+			fputs(".", out);
+		}
 	fputs("</td></tr>\n", out);
 }
 

@@ -501,6 +501,49 @@ static void test_no_ftp_report(void **state)
 	net_free(&n);
 }
 
+/* A clean session's capture notes are said too: under its line in the
+ * text and Markdown reports, in its row of the HTML table. */
+static void test_notes_of_clean_session(void **state)
+{
+	struct net n;
+	struct conn c;
+	char *doc;
+
+	(void)state;
+	net_init(&n);
+	conn_open(&c, &n, 40001);
+	say(&c, FST_DIR_SERVER, "220 ready\r\n");
+	say(&c, FST_DIR_CLIENT, "USER anonymous\r\n");
+	say(&c, FST_DIR_SERVER, "230 ok\r\n");
+	say(&c, FST_DIR_CLIENT, "PASV\r\n");
+	say(&c, FST_DIR_SERVER, "227 Entering Passive Mode (198,51,100,20,117,48).\r\n");
+	say(&c, FST_DIR_CLIENT, "RETR a.bin\r\n");
+	say(&c, FST_DIR_SERVER,
+	    "150 Opening BINARY mode data connection for a.bin (10 bytes).\r\n");
+	say(&c, FST_DIR_SERVER, "226 Transfer complete.\r\n");
+	say(&c, FST_DIR_CLIENT, "QUIT\r\n");
+	say(&c, FST_DIR_SERVER, "221 Bye.\r\n");
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	fst_tcp_finish(n.tcp);
+	fst_analysis_finish(n.an);
+	doc = report(&n, FST_REPORT_TEXT, false);
+	assert_non_null(strstr(doc, "session 1: clean"));
+	assert_non_null(strstr(doc,
+			       "session 1 note: the capture holds no data connection of "
+			       "this session's transfers (capture `host SERVER`, not `port 21`)"));
+	free(doc);
+	doc = report(&n, FST_REPORT_HTML, false);
+	assert_non_null(strstr(doc, " Note: the capture holds no data connection"));
+	free(doc);
+	doc = report(&n, FST_REPORT_JSON, false);
+	assert_non_null(
+		strstr(doc, "\"capture_notes\": [\n        \"data_connections_missing\"\n"));
+	assert_non_null(strstr(doc, "\"bytes_missing_from_capture\": 10,"));
+	free(doc);
+	net_free(&n);
+}
+
 static void test_text_report(void **state)
 {
 	struct net n;
@@ -734,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_long_timeline_elided),
 		cmocka_unit_test(test_interrupted_report),
 		cmocka_unit_test(test_no_ftp_report),
+		cmocka_unit_test(test_notes_of_clean_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
