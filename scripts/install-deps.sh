@@ -6,7 +6,13 @@
 # Usage: scripts/install-deps.sh [--build-only]
 #
 # Works as root, or as a user with non-interactive sudo; never reads stdin.
+#
+# The tests' ProFTPD and Pure-FTPd conflict with vsftpd as packages: their
+# .debs are only fetched (tests/integration/servers.sh fetch) into a cache
+# that the tests unpack from; already fetched, nothing is done.
 set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
 
 BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka-dev zlib1g-dev"
 # chromium renders the HTML report in test_html_render.sh; apt skips its
@@ -27,9 +33,13 @@ usage()
 }
 
 pkgs="$BUILD_PKGS $TEST_PKGS"
+fetch_servers=1
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--build-only) pkgs="$BUILD_PKGS" ;;
+	--build-only)
+		pkgs="$BUILD_PKGS"
+		fetch_servers=0
+		;;
 	-h | --help)
 		usage
 		exit 0
@@ -57,6 +67,25 @@ is_installed()
 	esac
 }
 
+# The test servers' .debs (see the top). Without them (no network) the
+# tests that need them skip, so a failure here is a warning.
+fetch_test_servers()
+{
+	[ "$fetch_servers" = 1 ] || return 0
+	servers="$here/../tests/integration/servers.sh"
+	if bash "$servers" fetch </dev/null; then
+		return 0
+	fi
+	# The package lists may be missing (a fresh machine): once more after
+	# an update, when we may run apt-get.
+	if [ "$(id -u)" -eq 0 ]; then
+		env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >/dev/null 2>&1 &&
+			bash "$servers" fetch </dev/null && return 0
+	fi
+	echo "install-deps: warning: ProFTPD/Pure-FTPd .debs not fetched; the tests that need them will skip" >&2
+	return 0
+}
+
 total=0
 missing=""
 for p in $pkgs; do
@@ -68,6 +97,7 @@ done
 
 if [ -z "$missing" ]; then
 	echo "install-deps: all $total packages present"
+	fetch_test_servers
 	exit 0
 fi
 
@@ -110,3 +140,4 @@ if [ -n "$still" ]; then
 	exit 1
 fi
 echo "install-deps: all $total packages present"
+fetch_test_servers

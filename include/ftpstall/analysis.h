@@ -61,6 +61,20 @@ struct fst_close_info {
 	bool rst_ttl_mismatch;
 	uint8_t rst_ttl, peer_ttl;    /* the reset's and the sender's usual TTL */
 	bool quit_seen, goodbye_seen; /* QUIT sent, 221 received */
+	/* The client's commands since its last other command were all
+	 * keepalives (NOOP, PWD, CWD, TYPE, SYST, ...: nothing that moves
+	 * data or changes anything): how many, and when that other command
+	 * (or, without one, the session) began. Counted up to the close. */
+	unsigned keepalives;
+	int64_t keepalives_since_us;
+	int64_t first_keepalive_us; /* the first of them, when keepalives */
+	/* Keepalives came up to the close (the last less than the gap
+	 * threshold before it): the client was not idle. */
+	bool busy_to_close;
+	/* The server's last bytes before its close (while the client owed
+	 * the next command) were lost by the capture: its closing reply,
+	 * usually the 421, is unknown. reply_code is then 0. */
+	bool reply_lost;
 };
 
 enum fst_verdict {
@@ -73,6 +87,8 @@ enum fst_verdict {
 	FST_VERDICT_CLEAN,
 	FST_VERDICT_INCOMPLETE,
 	FST_VERDICT_UNKNOWN,
+	FST_VERDICT_LOGIN_FAILED,
+	FST_VERDICT_DATA_CONNECTION_FAILED,
 	FST_VERDICT_COUNT
 };
 const char *fst_verdict_name(enum fst_verdict verdict);
@@ -109,9 +125,31 @@ struct fst_server_profile {
 	int no_transfer_default_s;
 	/* A timer that closes a stalled transfer without a 421, or NULL. */
 	const char *silent_stall_knob;
+	/* A session that sends only NOOP (and the like) is closed after this
+	 * many idle times since the first of them (Pure-FTPd: 2); 0 if
+	 * NOOP resets the idle timer or nothing is known. */
+	int noop_idle_factor;
+	/* A timer for the login, apart from the idle one, and its default. */
+	const char *login_knob;
+	int login_default_s;
 	/* The data timeout is checked once per period, so it fires between
 	 * one and two periods after the last byte (vsftpd). */
 	bool data_timer_per_period;
+	/* The pause a server makes on purpose before it answers a failed
+	 * login: the knob that sets it and its default, or, when no setting
+	 * changes it (login_delay_knob NULL), the built-in pause. 0: none
+	 * known. */
+	const char *login_delay_knob;
+	int login_delay_s;
+	bool login_delay_grows; /* longer after each failure of the session */
+	/* Failed logins after which the server ends the session; NULL knob
+	 * when built in; 0: none known. */
+	const char *max_login_fails_knob;
+	int max_login_fails;
+	/* Where the passive data ports and the announced passive address
+	 * are set, or NULL. */
+	const char *passive_ports_knob;
+	const char *passive_address_knob;
 };
 
 /* Finds the profile by software name, or by a 421 text. NULL if none. */
@@ -138,6 +176,12 @@ enum fst_timer {
 	FST_TIMER_COUNT
 };
 const char *fst_timer_name(enum fst_timer timer);
+
+/* The timer a closing reply's text names (a table of the servers' 421
+ * texts: ProFTPD's "No transfer timeout" is FST_TIMER_NO_TRANSFER, ...),
+ * or FST_TIMER_UNKNOWN. The text only refines: the packets decide the
+ * verdict, and a timer they contradict is not taken. */
+enum fst_timer fst_reply_timer(const char *reply_text);
 
 /* What a capture could not show of a session: bits of
  * fst_session_result.capture_notes, each said in words by the report. */
@@ -210,6 +254,37 @@ enum fst_verdict_state {
 	FST_VERDICT_FINAL,	 /* the control connection ended */
 };
 
+/* What a session's login came to, from the final replies to USER, PASS
+ * and ACCT (RFC 959 5.4): 230 or 202 logs in; any other 4xx or 5xx but
+ * 421 (the server ending the session) refuses the login. */
+struct fst_login_info {
+	bool succeeded;	   /* a 230 or 202 */
+	unsigned failures; /* refusals */
+	/* The last refusal: its command, reply code and times (0 when none),
+	 * and the reply's text: the session's (see ftp.h), "" when the reply
+	 * was past the record cap; never NULL once failures > 0. */
+	enum fst_ftp_verb failed_verb;
+	int failed_code;
+	int64_t failed_command_us, failed_reply_us;
+	const char *failed_reply_text;
+	bool failed_reply_truncated;
+	/* The refusal came at least the gap threshold after its command:
+	 * the server held it back (a deliberate delay, as vsftpd's). */
+	bool failed_delayed;
+};
+
+/* A command whose first reply came at least the gap threshold after it
+ * (a slow reply: a finding, not a verdict; an unanswered command is a
+ * gap, and perhaps server_unresponsive). */
+struct fst_slow_reply {
+	/* Into session->commands, or SIZE_MAX when the command was past the
+	 * record cap. */
+	size_t command_index;
+	char verb_text[FST_FTP_VERB_TEXT_MAX + 1]; /* as sent, upper-cased */
+	int code;				   /* the first reply (1xx for transfers) */
+	int64_t command_us, reply_us;
+};
+
 /* A session's result lives from its session's SESSION_OPEN until its
  * SESSION_FREE (then it leaves the list) or fst_analysis_free. */
 struct fst_session_result {
@@ -240,7 +315,18 @@ struct fst_session_result {
 	const struct fst_server_profile *profile; /* a static table row, or NULL */
 	int stated_timeout_s;			  /* from the closing reply, or -1 */
 	bool capture_loss;			  /* the capture lost bytes of this session */
-	unsigned capture_notes;			  /* FST_NOTE_BIT(enum fst_capture_note)s */
+	/* data_connection_failed: the id of the transfer whose data
+	 * connection never opened, or 0 for the attempt no transfer
+	 * command claimed (fst_ftp_unclaimed_attempt). */
+	uint64_t connect_failed_transfer;
+	unsigned capture_notes; /* FST_NOTE_BIT(enum fst_capture_note)s */
+	/* The FST_NOTE_BIT of what the capture lacked that made the verdict
+	 * unknown (one_sided, capture_loss, kernel_drops), or 0. */
+	unsigned uncertain_because;
+	/* For an idle_timeout whose 421 was lost (close.reply_lost): the
+	 * server's idle timeout the idle matched (its product's default or
+	 * the estimate from its other sessions), else 0. */
+	double idle_timeout_matched_s;
 	/* Reconnect: the next session of the same client to the server not
 	 * logged in as another user; recovered_probable unless the same user
 	 * carried on in it (a REST, the same file or the next of its series). */
@@ -250,7 +336,13 @@ struct fst_session_result {
 	bool resumed;
 	enum fst_ftp_verb resume_verb; /* REST (+STOR/RETR) or APPE */
 	uint64_t resume_offset;
-	bool truncated_reupload;	 /* re-sent from 0, or fewer bytes than before */
+	bool truncated_reupload; /* re-sent from 0, or fewer bytes than before */
+	struct fst_login_info login;
+	/* Owned by the analysis; grows (realloc) as replies come, at most
+	 * cfg.max_gaps of them (then counted in slow_replies_dropped): hold
+	 * an index, never a pointer, across events. */
+	struct fst_slow_reply *slow_replies;
+	size_t slow_reply_count, slow_replies_dropped;
 	struct fst_session_result *next; /* the list changes with each event */
 };
 
@@ -258,7 +350,9 @@ struct fst_session_result {
 const struct fst_gap *fst_session_decisive_gap(const struct fst_session_result *r);
 
 /* Owned by the analysis; the whole list is rebuilt (freed and made anew)
- * by each fst_analysis_finish, so hold none of it across that call. */
+ * by each fst_analysis_finish, so hold none of it across that call.
+ * longest_survived_s counts a client idle still running when the capture
+ * ended: the server tolerated at least that much. */
 struct fst_server_estimate {
 	struct fst_addr addr;
 	uint16_t port;
@@ -269,6 +363,9 @@ struct fst_server_estimate {
 	double longest_survived_s; /* longest client idle the server tolerated */
 	unsigned data_observations;
 	double data_timeout_s; /* median stalled-data durations closed, or -1 */
+	/* The idle timeout its banner states (Pure-FTPd's), or -1. Without
+	 * observations it is the estimate: "stated in the banner". */
+	int stated_idle_s;
 	struct fst_server_estimate *next;
 };
 
@@ -310,7 +407,7 @@ typedef void (*fst_analysis_update_fn)(void *ctx, const struct fst_session_resul
 
 struct fst_analysis_cfg {
 	int64_t gap_threshold_us;	  /* 0: FST_ANALYSIS_DEFAULT_GAP_US */
-	size_t max_gaps;		  /* per session; 0: 1000 */
+	size_t max_gaps;		  /* and slow replies, per session; 0: 1000 */
 	int64_t reconnect_window_us;	  /* 0: 120 s */
 	fst_analysis_update_fn on_update; /* optional */
 	void *ctx;
@@ -331,9 +428,19 @@ void fst_analysis_on_ftp_event(void *an, const struct fst_ftp_event *ev);
  * time since the session's last activity on the channel it waits on. */
 double fst_analysis_idle_s(const struct fst_session_result *r, int64_t now_us);
 
-/* Links reconnects, computes server estimates. Call at the end, or again
+/* Links reconnects, computes server estimates (from sessions whose
+ * capture was whole: not one-sided, no kernel drops, no unknown verdict,
+ * no lost closing reply), then decides again the sessions whose closing
+ * reply was lost, with those estimates. Call at the end, or again
  * whenever a view needs fresh estimates (it recomputes them). */
 void fst_analysis_finish(struct fst_analysis *an);
+
+/* The capture reported dropped packets (pcap_stats, or a pcapng
+ * interface statistics block) somewhere in [from_us, to_us] of packet
+ * time: every session that ran then gets the kernel_drops note, and one
+ * whose decisive gap overlaps it becomes unknown (decided again now,
+ * when it already was). Not from inside on_update. */
+void fst_analysis_capture_dropped(struct fst_analysis *an, int64_t from_us, int64_t to_us);
 
 /* Results dropped because the ftp layer freed their sessions (the oldest
  * ended ones, over its max_sessions): on SESSION_FREE a result is freed

@@ -40,6 +40,10 @@ struct fst_packet {
 	uint32_t payload_caplen;
 	/* The TCP header (with options) is this long and ends at payload. */
 	uint8_t tcp_header_len;
+	/* IP-in-IP (protocol 4) or IPv6-in-IP (41) headers around the
+	 * packet: 0 for a plain one. Addresses, TTL and TCP are the inner
+	 * packet's. */
+	uint8_t tunnel_depth;
 };
 
 /* Why a frame was not turned into a TCP packet. */
@@ -48,13 +52,14 @@ enum fst_decode_result {
 	FST_DECODE_NOT_IP,
 	FST_DECODE_NOT_TCP,
 	FST_DECODE_FRAGMENT,
-	FST_DECODE_BAD_LINK,	   /* link header short or inconsistent */
-	FST_DECODE_BAD_IPV4,	   /* IHL < 5, header past the capture, ... */
-	FST_DECODE_BAD_IP_LENGTH,  /* total / payload length lies */
-	FST_DECODE_BAD_IPV6_EXT,   /* extension chain overruns or too long */
-	FST_DECODE_BAD_TCP,	   /* data offset < 5 or past the segment */
-	FST_DECODE_BAD_TCP_OPTION, /* an option overruns the header */
-	FST_DECODE_SHORT_CAPTURE,  /* headers themselves cut by snaplen */
+	FST_DECODE_BAD_LINK,	    /* link header short or inconsistent */
+	FST_DECODE_BAD_IPV4,	    /* IHL < 5, header past the capture, ... */
+	FST_DECODE_BAD_IP_LENGTH,   /* total / payload length lies */
+	FST_DECODE_BAD_IPV6_EXT,    /* extension chain overruns or too long */
+	FST_DECODE_BAD_TCP,	    /* data offset < 5 or past the segment */
+	FST_DECODE_BAD_TCP_OPTION,  /* an option overruns the header */
+	FST_DECODE_SHORT_CAPTURE,   /* headers themselves cut by snaplen */
+	FST_DECODE_TUNNEL_TOO_DEEP, /* IP in IP nested deeper than ftpstall follows */
 	FST_DECODE_RESULT_COUNT
 };
 
@@ -77,12 +82,13 @@ struct fst_capture_stats {
 	uint64_t skipped_not_ip;
 	uint64_t skipped_not_tcp;
 	uint64_t ip_fragments;
+	uint64_t tunnelled_packets;		     /* TCP packets found inside IP-in-IP or 6in4 */
 	uint64_t malformed[FST_DECODE_RESULT_COUNT]; /* by reason */
 	uint64_t truncated_frames;		     /* caplen < wirelen */
 	uint64_t time_went_back;		     /* timestamps clamped to stay monotonic */
 	uint64_t kernel_received;		     /* live only, from pcap_stats */
-	uint64_t kernel_dropped;		     /* live only */
-	uint64_t interface_dropped;		     /* live only */
+	uint64_t kernel_dropped;    /* live; files: what fst_capture_file_drops found */
+	uint64_t interface_dropped; /* live only */
 };
 
 /* Live capture defaults: the most libpcap captures of a packet, and a
@@ -160,6 +166,21 @@ size_t fst_capture_rewrite_frame(int linktype, const uint8_t *frame, uint32_t ca
 int fst_capture_extract(const char *const *paths, size_t count, FILE *out, fst_capture_keep_fn keep,
 			fst_capture_rewrite_fn rewrite, void *ctx,
 			const volatile sig_atomic_t *cancel, uint64_t *written, char *errbuf);
+
+/* Packets the capturing kernel dropped, as a pcapng file's interface
+ * statistics blocks report them: dropped more in the packet-time span
+ * [from_us, to_us] (isb_starttime, or the interface's previous block, to
+ * isb_endtime or the block's time). */
+typedef void (*fst_capture_drop_fn)(void *ctx, uint64_t dropped, int64_t from_us, int64_t to_us);
+
+/* Files: reads the drop counts (isb_ifdrop + isb_osdrop) of the pcapng
+ * inputs' interface statistics blocks, which libpcap does not hand to
+ * its reader: each such file is read again, block headers only. Standard
+ * input and gzip files cannot be, and are left out. Calls fn (may be
+ * NULL) for each block whose count grew, adds them to the statistics'
+ * kernel_dropped and returns their sum. Live captures: 0 (see
+ * fst_capture_stats). */
+uint64_t fst_capture_file_drops(struct fst_capture *cap, fst_capture_drop_fn fn, void *ctx);
 
 /* The pcap handle's selectable fd for live captures, else -1. */
 int fst_capture_fd(const struct fst_capture *cap);

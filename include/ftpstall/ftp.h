@@ -51,6 +51,30 @@ enum fst_transfer_mode {
 };
 const char *fst_transfer_mode_name(enum fst_transfer_mode mode);
 
+/* How a data connection's TCP handshake went, as far as the capture
+ * shows it. The side that connects is the TCP client: the FTP client in
+ * passive mode, the FTP server in active mode. */
+enum fst_data_connect {
+	FST_CONNECT_NONE,	/* no attempt captured */
+	FST_CONNECT_OPENED,	/* the listener answered, or it was picked up open */
+	FST_CONNECT_UNANSWERED, /* only SYNs, no answer (so far) */
+	FST_CONNECT_REFUSED,	/* the listener answered the SYN with a reset */
+	FST_CONNECT_COUNT
+};
+const char *fst_data_connect_name(enum fst_data_connect connect);
+
+/* A data connection as the control connection announced it and as the
+ * capture saw it attempted. */
+struct fst_ftp_data_attempt {
+	enum fst_data_connect connect;
+	enum fst_transfer_mode mode;
+	struct fst_addr announced_addr; /* from the 227/229 reply or PORT/EPRT */
+	uint16_t announced_port;	/* 0: nothing was announced for it */
+	struct fst_addr to_addr;	/* the listener the SYNs went to (with connect) */
+	uint16_t to_port;
+	int64_t syn_us; /* the first packet of the attempt, 0 when none */
+};
+
 enum fst_transfer_outcome {
 	FST_OUTCOME_PENDING,  /* still running */
 	FST_OUTCOME_COMPLETE, /* 226 or 250 */
@@ -123,6 +147,11 @@ struct fst_ftp_transfer {
 	struct fst_addr data_client_addr, data_server_addr;
 	uint16_t data_client_port, data_server_port;
 	bool control_ended_first; /* control closed while this was running */
+	/* A PASV reply or PORT command announced its data connection since
+	 * the transfer command before it (a RETR sent without one: false). */
+	bool data_announced;
+	/* How its data connection's handshake went (to data_server_addr). */
+	enum fst_data_connect data_connect;
 };
 
 /* A session. Owned by the tracker: it lives from its SESSION_OPEN event
@@ -152,6 +181,7 @@ struct fst_ftp_session {
 	const char *type;
 	const char *cwd;
 	const char *features; /* FEAT lines, space-separated */
+	int banner_idle_s;    /* the idle timeout a greeting line states, or -1 */
 
 	struct fst_ftp_command_rec *commands;
 	size_t command_count, commands_dropped;
@@ -249,6 +279,9 @@ struct fst_ftp_stats {
 	uint64_t sessions;
 	uint64_t data_connections; /* matched to a session */
 	uint64_t unmatched_flows;  /* TCP flows that are not FTP */
+	/* Connections to a control port that never became a session: the
+	 * SYN got no answer in the capture, or a reset (refused). */
+	uint64_t control_unanswered, control_refused;
 	uint64_t anomalies[FST_ANOMALY_COUNT];
 	uint64_t expectations_expired;
 	uint64_t sessions_evicted; /* ended sessions freed over max_sessions */
@@ -280,6 +313,15 @@ struct fst_ftp_session *fst_ftp_sessions(struct fst_ftp *ftp);
 struct fst_ftp_session *fst_ftp_session_next(struct fst_ftp_session *session);
 
 const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp);
+
+/* The newest data connection attempt of session (one of this tracker's,
+ * not a copy) that no transfer
+ * command claimed (a client that gives up when its connect fails,
+ * before it sends RETR), copied into *out; a later transfer command
+ * claims it and it is gone. Returns false (and *out zeroed) when there
+ * is none. */
+bool fst_ftp_unclaimed_attempt(const struct fst_ftp_session *session,
+			       struct fst_ftp_data_attempt *out);
 
 /* The text of a command's final reply, or "" when there is none (or it
  * was past the record cap). Lives as the reply's text does. */

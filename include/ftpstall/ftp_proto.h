@@ -134,6 +134,11 @@ enum fst_ftp_reply_step {
 enum fst_ftp_reply_step fst_ftp_reply_feed(struct fst_ftp_reply_asm *asm_, const char *line,
 					   size_t len);
 
+/* The idle timeout a greeting line states, in seconds, or -1: Pure-FTPd's
+ * "220 You will be disconnected after 15 minutes of inactivity." (in
+ * seconds below two minutes). Reads len bytes of line (no NUL needed). */
+int fst_ftp_banner_idle_s(const char *line, size_t len);
+
 /* Copies len bytes of network text into dst (size > 0) with control
  * bytes replaced by '.' (also the two bytes of a C1 control in UTF-8),
  * NUL-terminated; returns true if it was cut. */

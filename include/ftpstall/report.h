@@ -66,6 +66,14 @@ bool fst_path_default_fits(const struct fst_path_estimate *e,
 /* What a capture note means for the reader, in a static sentence. */
 const char *fst_words_capture_note(enum fst_capture_note note);
 
+/* What an input with no FTP session did show (connection attempts to
+ * the control port that got no answer or a reset, other TCP flows,
+ * tunnelled and non-TCP packets), as fst_words_summary writes it.
+ * Borrows in during the call. */
+size_t fst_words_no_ftp(const struct fst_report_input *in, char *buf, size_t size);
+/* The TCP flows of in that were no attempt at a control connection. */
+uint64_t fst_report_other_flows(const struct fst_report_input *in);
+
 /* Writes the report; returns 0, or FST_ERR_IO when out failed. Borrows
  * out and in during the call. */
 int fst_report_write(FILE *out, enum fst_report_format format, const struct fst_report_input *in);

@@ -22,6 +22,7 @@
 /* TCP facts seen inside a gap. */
 struct marks {
 	bool capture_loss;
+	bool lost_client, lost_server; /* whose bytes the capture lost */
 	bool zero_window;
 	bool retransmission;
 	bool data_moved; /* control gaps: a data connection was busy meanwhile */
@@ -79,7 +80,7 @@ struct path_watch {
 struct result {
 	struct fst_session_result pub; /* first: the consumer's view */
 	struct fst_analysis *an;
-	size_t gaps_cap;
+	size_t gaps_cap, slow_replies_cap;
 
 	/* Control channel activity. */
 	int64_t last_us, prev_us;
@@ -87,15 +88,28 @@ struct result {
 	struct marks last_gap_marks;	   /* inside [prev_us, last_us] */
 	struct fst_ftp_turn last_gap_turn; /* during [prev_us, last_us] */
 	bool last_gap_recorded;
-	int64_t last_data_us;	 /* newest data-channel activity */
-	enum fst_side last_side; /* who was active at last_us */
+	int64_t last_data_us;	     /* newest data-channel activity */
+	enum fst_side last_side;     /* who was active at last_us */
+	bool last_was_loss;	     /* ... and it was bytes the capture lost */
+	uint64_t control_packets[2]; /* by enum fst_tcp_dir, as the flow counted them */
+
+	/* The capturing kernel dropped packets in [drop_from_us, drop_to_us]. */
+	bool kernel_drops;
+	int64_t drop_from_us, drop_to_us;
+	/* The server's idle timeout known from elsewhere (the estimate of
+	 * its other sessions), for a close whose reply was lost; 0: none. */
+	double idle_timeout_hint_s;
 
 	/* The newest reply. */
 	int last_reply_code;
 	int64_t last_reply_us;
 	const char *last_reply_text; /* the ftp layer's: good until the next reply */
 	bool last_reply_truncated;
+	/* The command whose preliminary reply was its first reply (so its
+	 * final one is not), or SIZE_MAX. */
+	size_t preliminary_index;
 
+	bool logged_in;	    /* a 230 (or 232) was seen */
 	bool close_started; /* first FIN/RST seen on the control connection */
 	bool server_fin;
 	bool want_write_command; /* the next command is the write after close */
@@ -147,6 +161,8 @@ static const char *const verdict_names[] = {
 	[FST_VERDICT_CLEAN] = "clean",
 	[FST_VERDICT_INCOMPLETE] = "incomplete",
 	[FST_VERDICT_UNKNOWN] = "unknown",
+	[FST_VERDICT_LOGIN_FAILED] = "login_failed",
+	[FST_VERDICT_DATA_CONNECTION_FAILED] = "data_connection_failed",
 };
 _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == FST_VERDICT_COUNT,
 	       "verdict names");
@@ -219,6 +235,12 @@ bool fst_verdict_is_incident(enum fst_verdict verdict)
 static double seconds(int64_t from_us, int64_t to_us)
 {
 	return (double)(to_us - from_us) / 1e6;
+}
+
+/* A login that was refused and never succeeded. */
+static bool login_refused(const struct fst_login_info *l)
+{
+	return l->failures && !l->succeeded;
 }
 
 static void notify(struct result *r, enum fst_analysis_update update)
@@ -341,6 +363,8 @@ static void control_activity(struct result *r, int64_t ts_us, enum fst_side side
 	 * are one moment of activity, not an empty gap. */
 	if (ts_us == r->last_us && r->prev_us != r->last_us) {
 		r->last_gap_marks.capture_loss |= r->marks.capture_loss;
+		r->last_gap_marks.lost_client |= r->marks.lost_client;
+		r->last_gap_marks.lost_server |= r->marks.lost_server;
 		return;
 	}
 	r->last_gap_recorded = false;
@@ -426,7 +450,9 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 		memset(&d->marks, 0, sizeof(d->marks));
 		break;
 	case FST_TCP_EV_ZERO_WINDOW:
-		d->marks.zero_window = true;
+		/* Only the receiver's shut window stops the data. */
+		if (ev->side != t->sender)
+			d->marks.zero_window = true;
 		break;
 	case FST_TCP_EV_RETRANSMIT:
 		d->marks.retransmission = true;
@@ -761,6 +787,42 @@ static void path_conclude(struct result *r)
 	}
 }
 
+/* ---- keepalives ------------------------------------------------------------ */
+
+/* Commands clients send to look busy: they move no data and change
+ * nothing. NOOP does not reset ProFTPD's TimeoutNoTransfer, and
+ * Pure-FTPd lets a run of these (NOOP, PWD, CWD, TYPE, MODE, SYST) keep
+ * a session only twice its idle time. */
+static const enum fst_ftp_verb keepalive_verbs[] = {
+	FST_VERB_NOOP, FST_VERB_PWD,  FST_VERB_CWD,  FST_VERB_TYPE,
+	FST_VERB_MODE, FST_VERB_STRU, FST_VERB_SYST, FST_VERB_FEAT,
+};
+
+static bool is_keepalive(enum fst_ftp_verb verb)
+{
+	for (size_t i = 0; i < sizeof(keepalive_verbs) / sizeof(keepalive_verbs[0]); i++)
+		if (keepalive_verbs[i] == verb)
+			return true;
+	return false;
+}
+
+/* A client command before the close: counts the run of keepalives since
+ * the last other command. */
+static void count_keepalive(struct result *r, const struct fst_ftp_command_rec *cmd)
+{
+	struct fst_close_info *c = &r->pub.close;
+
+	if (r->close_started)
+		return;
+	if (is_keepalive(cmd->cmd.verb)) {
+		if (c->keepalives++ == 0)
+			c->first_keepalive_us = cmd->ts_us;
+	} else {
+		c->keepalives = 0;
+		c->keepalives_since_us = cmd->ts_us;
+	}
+}
+
 /* ---- close ---------------------------------------------------------------- */
 
 static bool announces_close(int code)
@@ -779,6 +841,12 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	bool announced = r->last_reply_code && r->last_reply_us == r->last_us &&
 			 announces_close(r->last_reply_code) &&
 			 tcp->ts_us - r->last_reply_us <= ANNOUNCE_WINDOW_US;
+	/* The server's last bytes before its close were lost by the capture:
+	 * what it sent there (often the 421) is unknown, but it ends the idle
+	 * as an announcing reply would. */
+	bool lost_before = !announced && r->last_was_loss && r->last_side == FST_SIDE_SERVER &&
+			   ev->side == FST_SIDE_SERVER && r->prev_us < r->last_us &&
+			   tcp->ts_us - r->last_us <= ANNOUNCE_WINDOW_US;
 
 	/* Inside TLS the 421 is unreadable, but a last server record just
 	 * before its close plays that part. */
@@ -806,11 +874,16 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	c->idle_since_us = r->last_us;
 	/* The idle the close ended, always reported; when a reply just
 	 * announced the close, the idle before that reply is the one. */
-	if (!announced || tcp->ts_us - r->last_us >= r->an->cfg.gap_threshold_us)
+	if (!(announced || lost_before) || tcp->ts_us - r->last_us >= r->an->cfg.gap_threshold_us)
 		add_gap(r, FST_CHANNEL_CONTROL, 0, r->last_us, tcp->ts_us,
 			attribute(&r->marks, control_turn_wait(s->turn)), true);
-	if (announced) {
-		if (r->last_reply_us == r->last_us && r->last_reply_code) {
+	/* The client owed the next command and only the server's bytes were
+	 * lost: its silence is certain, the server's closing reply is not. */
+	c->reply_lost = lost_before && !r->last_gap_marks.lost_client &&
+			r->last_gap_turn.side == FST_SIDE_CLIENT &&
+			r->last_gap_turn.channel == FST_CHANNEL_CONTROL;
+	if (announced || lost_before) {
+		if (announced && r->last_reply_us == r->last_us && r->last_reply_code) {
 			c->reply_code = r->last_reply_code;
 			c->reply_ts_us = r->last_reply_us;
 			/* A copy: past the record cap the ftp layer reuses it. */
@@ -837,6 +910,8 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	if (r->last_data_us > c->idle_since_us && r->last_data_us < c->ts_us)
 		c->idle_since_us = r->last_data_us;
 	c->after_idle_s = seconds(c->idle_since_us, c->ts_us);
+	c->busy_to_close = c->keepalives &&
+			   c->ts_us - c->idle_since_us < r->an->cfg.gap_threshold_us;
 	conclude(r, FST_VERDICT_PROVISIONAL);
 }
 
@@ -847,11 +922,14 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 	struct fst_tcp_flow *flow = tcp->flow;
 
 	path_on_control(r, ev);
+	r->control_packets[FST_DIR_CLIENT] = flow->packets[FST_DIR_CLIENT];
+	r->control_packets[FST_DIR_SERVER] = flow->packets[FST_DIR_SERVER];
 	switch (tcp->kind) {
 	case FST_TCP_EV_OPEN:
 		break;
 	case FST_TCP_EV_DATA:
 		control_activity(r, tcp->ts_us, ev->side);
+		r->last_was_loss = false;
 		if (r->server_fin && ev->side == FST_SIDE_CLIENT && !c->client_wrote_after_close) {
 			c->client_wrote_after_close = true;
 			c->client_write_ts_us = tcp->ts_us;
@@ -860,8 +938,13 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 		break;
 	case FST_TCP_EV_GAP:
 		r->marks.capture_loss = true;
+		if (ev->side == FST_SIDE_CLIENT)
+			r->marks.lost_client = true;
+		else
+			r->marks.lost_server = true;
 		r->pub.capture_loss = true;
 		control_activity(r, tcp->ts_us, ev->side);
+		r->last_was_loss = true;
 		break;
 	case FST_TCP_EV_RETRANSMIT:
 		r->marks.retransmission = true;
@@ -909,18 +992,73 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 
 /* ---- verdicts ------------------------------------------------------------- */
 
+/* The command a server-owed gap g waited on: for a data gap its
+ * transfer's command, else the last command sent before g began; NULL
+ * when there is none (before any command, the greeting was owed). */
+static const struct fst_ftp_command_rec *awaited_command(const struct fst_ftp_session *s,
+							 const struct fst_gap *g)
+{
+	if (g->channel == FST_CHANNEL_DATA) {
+		const struct fst_ftp_transfer *t;
+
+		if (!g->transfer_id || g->transfer_id > s->transfer_count)
+			return NULL;
+		t = &s->transfers[g->transfer_id - 1];
+		for (size_t i = s->command_count; i-- > 0;)
+			if (s->commands[i].ts_us == t->command_ts_us &&
+			    s->commands[i].cmd.verb == t->verb)
+				return &s->commands[i];
+		return NULL;
+	}
+	for (size_t i = s->command_count; i-- > 0;)
+		if (s->commands[i].ts_us <= g->start_us)
+			return &s->commands[i];
+	return NULL;
+}
+
+/* Whether the reply that the server-owed gap g waited on was still owed
+ * at the close, or with the session still open at the end of the
+ * capture: the awaited command's final reply, or before any command the
+ * greeting (any reply after g began). */
+static bool reply_still_owed(const struct fst_session_result *p, const struct fst_gap *g)
+{
+	const struct fst_ftp_session *s = p->session;
+	int64_t until = p->close.by != FST_CLOSE_BY_NONE ? p->close.ts_us : INT64_MAX;
+	const struct fst_ftp_command_rec *cmd;
+
+	if (!g || g->waiting_on != FST_WAIT_SERVER)
+		return false;
+	cmd = awaited_command(s, g);
+	/* Past the record cap the newest commands are not recorded: the
+	 * last recorded one tells nothing; trust the turn. */
+	if (s->commands_dropped && (!cmd || cmd == &s->commands[s->command_count - 1]))
+		return true;
+	if (cmd)
+		return !cmd->reply_code || cmd->reply_ts_us > until;
+	if (g->channel == FST_CHANNEL_DATA)
+		return true;
+	for (size_t i = 0; i < s->reply_count; i++)
+		if (s->replies[i].ts_us > g->start_us && s->replies[i].ts_us <= until)
+			return false;
+	return true;
+}
+
 static const struct fst_gap *find_decisive_gap(const struct fst_session_result *p)
 {
 	const struct fst_gap *best = NULL;
 	int64_t close_us = p->close.by != FST_CLOSE_BY_NONE ? p->close.ts_us : 0;
 
 	/* The longest gap that led to the close (marked so, or ending just
-	 * before it); else the longest gap that somebody owed. */
+	 * before it, unless the reply it waited for came: what came after
+	 * that reply led to the close); else the longest gap that somebody
+	 * owed. */
 	for (size_t i = 0; i < p->gap_count; i++) {
 		const struct fst_gap *g = &p->gaps[i];
+		bool near_close = close_us && g->end_us <= close_us &&
+				  close_us - g->end_us <= ANNOUNCE_WINDOW_US;
 		bool leads_to_close = g->before_close ||
-				      (close_us && g->end_us <= close_us &&
-				       close_us - g->end_us <= ANNOUNCE_WINDOW_US);
+				      (near_close && (g->waiting_on != FST_WAIT_SERVER ||
+						      reply_still_owed(p, g)));
 
 		if (leads_to_close &&
 		    (!best || g->end_us - g->start_us > best->end_us - best->start_us))
@@ -976,9 +1114,9 @@ static enum fst_stalled_side stalled_from_wait(enum fst_wait wait)
 		return FST_STALLED_CLIENT;
 	case FST_WAIT_SERVER:
 		return FST_STALLED_SERVER;
-	case FST_WAIT_RECEIVER:
 	case FST_WAIT_NETWORK:
 		return FST_STALLED_NETWORK;
+	case FST_WAIT_RECEIVER: /* whose window: see stalled_from_data_gap */
 	case FST_WAIT_CAPTURE:
 		return FST_STALLED_UNKNOWN;
 	case FST_WAIT_NONE:
@@ -988,12 +1126,82 @@ static enum fst_stalled_side stalled_from_wait(enum fst_wait wait)
 	return FST_STALLED_NONE;
 }
 
+/* Who stalled a data gap: whom it waited on; behind a zero window, the
+ * receiver that kept its window shut (the side that does not send). */
+static enum fst_stalled_side stalled_from_data_gap(const struct fst_session_result *p,
+						   const struct fst_gap *g)
+{
+	const struct fst_ftp_session *s = p->session;
+
+	if (g->waiting_on == FST_WAIT_RECEIVER && g->transfer_id >= 1 &&
+	    g->transfer_id <= s->transfer_count)
+		return s->transfers[g->transfer_id - 1].sender == FST_SIDE_CLIENT ?
+			       FST_STALLED_SERVER :
+			       FST_STALLED_CLIENT;
+	return stalled_from_wait(g->waiting_on);
+}
+
+/* Whether a transfer's data connection never opened: the capture shows
+ * its SYNs refused or unanswered and the transfer did not complete, or
+ * the server answered 425 to a data connection announced for it that
+ * the capture never saw open. A 426 counts only with such SYNs, and a
+ * data connection missing from the capture is no failure. */
+static bool transfer_connect_failed(const struct fst_ftp_transfer *t)
+{
+	switch (t->data_connect) {
+	case FST_CONNECT_OPENED:
+		return false;
+	case FST_CONNECT_UNANSWERED:
+	case FST_CONNECT_REFUSED:
+		return t->outcome != FST_OUTCOME_COMPLETE;
+	case FST_CONNECT_NONE:
+	case FST_CONNECT_COUNT:
+		break;
+	}
+	return t->reply_code == 425 && t->data_announced;
+}
+
+/* The newest data connection that never opened, unless a transfer
+ * commanded after it completed (the client got through after all):
+ * true with *transfer_id its transfer, or 0 for the attempt that no
+ * transfer command claimed. */
+static bool find_connect_failure(const struct fst_ftp_session *s, uint64_t *transfer_id)
+{
+	struct fst_ftp_data_attempt a;
+	int64_t failed_us = 0, completed_us = 0;
+	bool found = false;
+
+	for (size_t i = 0; i < s->transfer_count; i++) {
+		const struct fst_ftp_transfer *t = &s->transfers[i];
+
+		if (t->outcome == FST_OUTCOME_COMPLETE && t->command_ts_us > completed_us)
+			completed_us = t->command_ts_us;
+		if (transfer_connect_failed(t)) {
+			found = true;
+			failed_us = t->command_ts_us;
+			*transfer_id = t->id;
+		}
+	}
+	if (fst_ftp_unclaimed_attempt(s, &a) &&
+	    (a.connect == FST_CONNECT_UNANSWERED || a.connect == FST_CONNECT_REFUSED) &&
+	    (!found || a.syn_us >= failed_us)) {
+		found = true;
+		failed_us = a.syn_us;
+		*transfer_id = 0;
+	}
+	return found && failed_us >= completed_us;
+}
+
 /* The facts the verdict rules look at, gathered once per decision. */
 struct evidence {
 	enum fst_close_by close_by;
 	bool rst;
-	int reply_code;	   /* the reply that announced the close, or 0 */
-	bool data_reply;   /* ... and it speaks of data ("Data timeout") */
+	int reply_code; /* the reply that announced the close, or 0 */
+	/* ... and it speaks of data ("Data timeout"), and a data connection
+	 * was open or stalled: the text alone decides nothing. */
+	bool data_reply;
+	/* The client wrote only keepalives (NOOP, PWD, ...) up to the close. */
+	bool busy_to_close;
 	bool server_ended; /* the server closed first, or a 421 announced it */
 	bool client_first; /* the client closed first, no 421 before it */
 	bool quit_seen, goodbye_seen;
@@ -1002,27 +1210,49 @@ struct evidence {
 	bool no_idle;		/* the close came within the threshold of activity */
 	bool server_turn;	/* the session waited on the server at the end */
 	bool server_cut_upload; /* the server closed an unfinished upload's data */
+	bool connect_failed;	/* a data connection never opened (find_connect_failure) */
+	uint64_t connect_failed_transfer;
 	/* The decisive gap (see find_decisive_gap). */
 	enum fst_wait waited_on; /* FST_WAIT_NONE without one */
 	enum fst_channel gap_channel;
 	bool gap_before_close;
 	bool long_gap; /* it is at least the gap threshold */
+	/* The decisive gap waited on the server, and the reply it waited for
+	 * had not come at the close (or, still open, by the end of the
+	 * capture): a slow reply that came is not unresponsiveness. */
+	bool reply_owed;
+	/* The login was refused and never succeeded. */
+	bool login_failed;
 	/* The longest data gap, when it is at least the threshold. */
 	bool data_gap_decides;
 	bool path_dropped; /* the path stopped delivering after an idle */
+	/* What the capture could not show. */
+	bool one_sided;		 /* only one direction of the control connection */
+	bool gap_dropped;	 /* the kernel dropped packets during the decisive gap */
+	bool reply_lost;	 /* the server's bytes just before its close were lost */
+	bool idle_matches_timer; /* ... and the idle matches its known idle timeout */
 };
 
-/* What the data-related rules share: a transfer ran, a data connection
- * stalled, or the closing reply speaks of data. */
+/* What the data-related rules share: a transfer ran or a data
+ * connection stalled. The closing reply's words alone never make data
+ * involved: the evidence must be packets (a "421 ... no data ..." after
+ * an idle login is the idle timer). */
 static bool data_involved(const struct evidence *e)
 {
-	return e->mid_transfer || e->data_gap_decides || e->data_reply;
+	return e->mid_transfer || e->data_gap_decides;
+}
+
+/* Only one direction captured: one side's silence cannot be told from
+ * the capture's, so nobody is blamed. */
+static bool capture_one_sided(const struct evidence *e)
+{
+	return e->one_sided;
 }
 
 static bool capture_ended_owed_reply(const struct evidence *e)
 {
 	return e->close_by == FST_CLOSE_BY_NONE && e->long_gap && e->waited_on == FST_WAIT_SERVER &&
-	       e->gap_before_close;
+	       e->gap_before_close && e->reply_owed;
 }
 
 /* A write after an idle never ACKed, or a final reply that never came
@@ -1042,9 +1272,37 @@ static bool reset_foreign_ttl(const struct evidence *e)
 	return e->close_by == FST_CLOSE_BY_MIDDLEBOX;
 }
 
+static bool data_connection_never_opened(const struct evidence *e)
+{
+	return e->connect_failed;
+}
+
+/* The server's 421 was lost, but the client's silence is whole and
+ * lasted as long as the server's idle timeout is known to be. */
+static bool server_closed_idle_reply_lost(const struct evidence *e)
+{
+	return e->server_ended && e->reply_lost && e->long_gap && e->gap_before_close &&
+	       e->idle_matches_timer;
+}
+
 static bool decisive_gap_lost(const struct evidence *e)
 {
 	return e->waited_on == FST_WAIT_CAPTURE && e->long_gap;
+}
+
+/* The login was refused and the session ended on that: not by a server
+ * timer after a long idle of the client's without QUIT (an idle_timeout
+ * after the 530 stays one), and with no reply owed. */
+static bool failed_login_closed(const struct evidence *e)
+{
+	return e->login_failed && !e->reply_owed &&
+	       !(e->server_ended && !e->quit_seen && e->waited_on == FST_WAIT_CLIENT &&
+		 e->long_gap);
+}
+
+static bool decisive_gap_dropped(const struct evidence *e)
+{
+	return e->gap_dropped && e->long_gap;
 }
 
 static bool quit_or_goodbye(const struct evidence *e)
@@ -1052,11 +1310,21 @@ static bool quit_or_goodbye(const struct evidence *e)
 	return e->quit_seen || (e->goodbye_seen && e->close_by == FST_CLOSE_BY_SERVER && !e->rst);
 }
 
+/* A 421 to a client that kept writing NOOP, PWD and the like up to the
+ * close, with no data involved: a timer that such commands do not reset
+ * (ProFTPD's TimeoutNoTransfer, Pure-FTPd's limit on NOOPs), not a clean
+ * end however short the idle, nor a silence of the server: it answered
+ * up to the close, whatever it once owed (a login it delayed). */
+static bool server_closed_keepalive_client(const struct evidence *e)
+{
+	return e->server_ended && e->reply_code == 421 && e->busy_to_close && !data_involved(e);
+}
+
 /* A transfer command that never got its 150: the server owed a reply
  * and no data stalled. */
 static bool server_owed_reply_no_data(const struct evidence *e)
 {
-	return e->server_ended && e->waited_on == FST_WAIT_SERVER && e->long_gap &&
+	return e->server_ended && e->waited_on == FST_WAIT_SERVER && e->reply_owed && e->long_gap &&
 	       !e->data_gap_decides && !e->data_reply;
 }
 
@@ -1083,10 +1351,11 @@ static bool server_closed_no_idle_tls(const struct evidence *e)
 
 static bool server_closed_owed_reply(const struct evidence *e)
 {
-	return e->server_ended && e->waited_on == FST_WAIT_SERVER;
+	return e->server_ended && e->waited_on == FST_WAIT_SERVER && e->reply_owed;
 }
 
-/* After a 530, or a QUIT the capture could not read. */
+/* A QUIT the capture could not read, or a close on purpose with nothing
+ * owed (a refused login is failed_login_closed's). */
 static bool server_closed_no_idle(const struct evidence *e)
 {
 	return e->server_ended && e->no_idle;
@@ -1106,7 +1375,7 @@ static bool client_closed_cut_upload(const struct evidence *e)
 
 static bool client_gave_up_owed_reply(const struct evidence *e)
 {
-	return e->client_first && e->waited_on == FST_WAIT_SERVER && e->long_gap;
+	return e->client_first && e->waited_on == FST_WAIT_SERVER && e->reply_owed && e->long_gap;
 }
 
 static bool client_aborted(const struct evidence *e)
@@ -1140,6 +1409,8 @@ struct verdict_rule {
 /* docs/verdicts.md, "Rules", row by row: the first rule that matches
  * decides, so the order is part of the meaning. */
 static const struct verdict_rule verdict_rules[] = {
+	{ "capture_one_sided", capture_one_sided, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN,
+	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "capture_ended_owed_reply", capture_ended_owed_reply, FST_VERDICT_SERVER_UNRESPONSIVE,
 	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "path_stopped_delivering", path_stopped_delivering, FST_VERDICT_MIDDLEBOX_DROP,
@@ -1148,10 +1419,20 @@ static const struct verdict_rule verdict_rules[] = {
 	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "reset_foreign_ttl", reset_foreign_ttl, FST_VERDICT_MIDDLEBOX_RESET, FST_STALLED_NETWORK,
 	  RULE_GAP_DECISIVE, FST_TIMER_IDLE },
+	{ "data_connection_never_opened", data_connection_never_opened,
+	  FST_VERDICT_DATA_CONNECTION_FAILED, FST_STALLED_NETWORK, RULE_GAP_NONE, FST_TIMER_NONE },
+	{ "server_closed_idle_reply_lost", server_closed_idle_reply_lost, FST_VERDICT_IDLE_TIMEOUT,
+	  FST_STALLED_CLIENT, RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "decisive_gap_lost", decisive_gap_lost, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN,
 	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "decisive_gap_dropped", decisive_gap_dropped, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN,
+	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
+	{ "failed_login_closed", failed_login_closed, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE,
+	  RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "quit_or_goodbye", quit_or_goodbye, FST_VERDICT_CLEAN, FST_STALLED_NONE, RULE_GAP_NONE,
 	  FST_TIMER_NONE },
+	{ "server_closed_keepalive_client", server_closed_keepalive_client,
+	  FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT, RULE_GAP_NONE, FST_TIMER_IDLE },
 	{ "server_owed_reply_no_data", server_owed_reply_no_data, FST_VERDICT_SERVER_UNRESPONSIVE,
 	  FST_STALLED_SERVER, RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "control_silent_transfer_reset", control_silent_transfer_reset,
@@ -1178,6 +1459,17 @@ static const struct verdict_rule verdict_rules[] = {
 
 #define VERDICT_RULE_COUNT (sizeof(verdict_rules) / sizeof(verdict_rules[0]))
 
+/* The rules that leave a verdict unknown for something the capture
+ * lacked, and that note. */
+static const struct {
+	bool (*matches)(const struct evidence *e);
+	enum fst_capture_note note;
+} uncertain_rules[] = {
+	{ capture_one_sided, FST_NOTE_ONE_SIDED },
+	{ decisive_gap_lost, FST_NOTE_CAPTURE_LOSS },
+	{ decisive_gap_dropped, FST_NOTE_KERNEL_DROPS },
+};
+
 size_t fst_verdict_rule_count(void)
 {
 	return VERDICT_RULE_COUNT;
@@ -1192,6 +1484,39 @@ const char *fst_verdict_rule_at(size_t index, enum fst_verdict *verdict)
 	return verdict_rules[index].name;
 }
 
+/* Whether an idle of idle_s matches a known idle timeout of timer_s:
+ * within a tenth of it, or half a second for short ones. */
+static bool idle_matches(double idle_s, double timer_s)
+{
+	double slack = timer_s / 10 > 0.5 ? timer_s / 10 : 0.5;
+
+	return timer_s > 0 && idle_s >= timer_s - slack && idle_s <= timer_s + slack;
+}
+
+/* For a close whose reply was lost: the server's idle timeout that the
+ * idle of gap g matches (the estimate from its other sessions, or its
+ * product's default), else 0. */
+static double matched_idle_timeout(const struct result *r, const struct fst_gap *g)
+{
+	const struct fst_server_profile *prof = r->pub.profile;
+	double idle;
+
+	if (!g || !r->pub.close.reply_lost)
+		return 0;
+	idle = seconds(g->start_us, g->end_us);
+	if (idle_matches(idle, r->idle_timeout_hint_s))
+		return r->idle_timeout_hint_s;
+	if (prof && idle_matches(idle, prof->idle_default_s))
+		return prof->idle_default_s;
+	return 0;
+}
+
+/* Whether only one direction of the control connection was captured. */
+static bool one_sided(const struct result *r)
+{
+	return !r->control_packets[FST_DIR_CLIENT] != !r->control_packets[FST_DIR_SERVER];
+}
+
 static struct evidence gather_evidence(const struct result *r, const struct fst_gap *g,
 				       const struct fst_gap *data_gap)
 {
@@ -1202,7 +1527,9 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 		.close_by = c->by,
 		.rst = c->rst,
 		.reply_code = c->reply_code,
-		.data_reply = c->reply_code && fst_reply_names_data_timeout(c->reply_text),
+		.data_reply = c->reply_code && fst_reply_names_data_timeout(c->reply_text) &&
+			      (c->mid_transfer || data_gap),
+		.busy_to_close = c->busy_to_close,
 		.server_ended = c->by == FST_CLOSE_BY_SERVER ||
 				(c->by == FST_CLOSE_BY_CLIENT && c->reply_code == 421),
 		.quit_seen = c->quit_seen,
@@ -1216,11 +1543,19 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 		.gap_channel = g ? g->channel : FST_CHANNEL_CONTROL,
 		.gap_before_close = g && g->before_close,
 		.long_gap = g && g->end_us - g->start_us >= threshold,
+		.reply_owed = reply_still_owed(p, g),
+		.login_failed = login_refused(&p->login),
 		.data_gap_decides = data_gap && data_gap->end_us - data_gap->start_us >= threshold,
 		.path_dropped = path_dropped(r),
 	};
 
 	e.client_first = c->by == FST_CLOSE_BY_CLIENT && !e.server_ended;
+	e.connect_failed = find_connect_failure(p->session, &e.connect_failed_transfer);
+	e.one_sided = one_sided(r);
+	e.gap_dropped = r->kernel_drops && g && g->start_us <= r->drop_to_us &&
+			g->end_us >= r->drop_from_us;
+	e.reply_lost = c->reply_lost;
+	e.idle_matches_timer = matched_idle_timeout(r, g) > 0;
 	return e;
 }
 
@@ -1233,6 +1568,10 @@ static void set_verdict(struct fst_session_result *p, const struct verdict_rule 
 	p->stalled_side = rule->stalled;
 	p->timer = rule->timer;
 	p->verdict_rule = rule->name;
+	p->uncertain_because = 0;
+	for (size_t i = 0; i < sizeof(uncertain_rules) / sizeof(uncertain_rules[0]); i++)
+		if (uncertain_rules[i].matches == rule->matches)
+			p->uncertain_because = FST_NOTE_BIT(uncertain_rules[i].note);
 	p->decisive_gap_index = g ? (size_t)(g - p->gaps) : FST_NO_GAP;
 	switch (rule->gap) {
 	case RULE_GAP_DECISIVE:
@@ -1245,20 +1584,104 @@ static void set_verdict(struct fst_session_result *p, const struct verdict_rule 
 		 * stalled data connection tells who stalled. */
 		if (data_decides) {
 			p->decisive_gap_index = (size_t)(data_gap - p->gaps);
-			p->stalled_side = stalled_from_wait(data_gap->waiting_on);
+			p->stalled_side = stalled_from_data_gap(p, data_gap);
 		}
 		break;
 	}
 }
 
+/* The timer the packets allow, refined by the closing reply's text
+ * (timer_replies in servers.c) and the timing: the rule's timer says
+ * which family (data, idle), the text which timer of it fired, when the
+ * packets do not contradict it; else the profile and the keepalives
+ * tell. */
+static enum fst_timer refine_timer(const struct result *r, enum fst_timer by_rule)
+{
+	const struct fst_session_result *p = &r->pub;
+	const struct fst_close_info *c = &p->close;
+	enum fst_timer by_text = c->reply_code ? fst_reply_timer(c->reply_text) : FST_TIMER_UNKNOWN;
+	bool kept_busy = c->busy_to_close;
+
+	if (p->verdict == FST_VERDICT_MIDDLEBOX_RESET)
+		return by_rule; /* the firewall's idle timer, whatever the server says */
+	switch (by_rule) {
+	case FST_TIMER_DATA:
+		/* A data connection was open or stalled: a data timer; the
+		 * stall timer when the reply names it, or when the server
+		 * closed without a reply and its stall timer closes so
+		 * (ProFTPD's TimeoutStalled). */
+		if (by_text == FST_TIMER_STALLED ||
+		    (!c->reply_code && c->by == FST_CLOSE_BY_SERVER && p->profile &&
+		     p->profile->silent_stall_knob))
+			return FST_TIMER_STALLED;
+		return FST_TIMER_DATA;
+	case FST_TIMER_IDLE:
+		if (by_text == FST_TIMER_NO_TRANSFER ||
+		    (by_text == FST_TIMER_LOGIN && !r->logged_in))
+			return by_text;
+		/* The idle timer fires on a quiet client; one that wrote
+		 * keepalives up to the close met another timer, unless NOOP
+		 * does not reset this server's idle timer. */
+		if (!kept_busy)
+			return by_text == FST_TIMER_IDLE || by_text == FST_TIMER_UNKNOWN ?
+				       FST_TIMER_IDLE :
+				       FST_TIMER_UNKNOWN;
+		if (p->profile && !p->profile->noop_resets_idle)
+			return FST_TIMER_IDLE;
+		if (by_text == FST_TIMER_IDLE && p->profile)
+			return FST_TIMER_IDLE;
+		if (p->profile && p->profile->no_transfer_knob)
+			return FST_TIMER_NO_TRANSFER;
+		return FST_TIMER_UNKNOWN;
+	case FST_TIMER_NONE:
+	case FST_TIMER_NO_TRANSFER:
+	case FST_TIMER_LOGIN:
+	case FST_TIMER_STALLED:
+	case FST_TIMER_UNKNOWN:
+	case FST_TIMER_COUNT:
+		break;
+	}
+	return by_rule;
+}
+
+/* Transfers ran (a 1xx, or a 226/250 to a transfer command), but the
+ * capture holds none of their data connections: it was filtered to the
+ * control port. */
+static bool data_connections_missing(const struct fst_ftp_session *s)
+{
+	bool ran = false;
+
+	for (size_t i = 0; i < s->transfer_count; i++)
+		if (s->transfers[i].data_seen)
+			return false;
+	for (size_t i = 0; i < s->command_count && !ran; i++) {
+		const struct fst_ftp_command_rec *c = &s->commands[i];
+		enum fst_ftp_data_role role = fst_ftp_verb_info(c->cmd.verb)->data_role;
+
+		ran = (role == FST_DATA_UPLOAD || role == FST_DATA_DOWNLOAD) &&
+		      (c->preliminary_code || c->reply_code == 226 || c->reply_code == 250);
+	}
+	return ran;
+}
+
 /* Notes what the capture could not show of the session (the notes the
  * other layers' facts give; the rest are set where they are seen). */
-static void note_capture(struct fst_session_result *p)
+static void note_capture(struct result *r)
 {
+	struct fst_session_result *p = &r->pub;
+
 	if (p->capture_loss)
 		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_CAPTURE_LOSS);
 	if (p->session->mid_stream)
 		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_MID_STREAM);
+	if (one_sided(r))
+		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_ONE_SIDED);
+	if (r->kernel_drops)
+		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS);
+	if (data_connections_missing(p->session))
+		p->capture_notes |= FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING);
+	else
+		p->capture_notes &= ~FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING);
 }
 
 /* Decides the verdict from the close and the decisive gap: the first
@@ -1273,13 +1696,18 @@ static void decide(struct result *r)
 	path_restore_closer(r);
 	g = find_decisive_gap(p);
 	data_gap = longest_data_gap(p);
-	e = gather_evidence(r, g, data_gap);
-	note_capture(p);
+	note_capture(r);
 	p->profile = fst_server_profile_find(p->session->software, c->reply_text);
 	p->stated_timeout_s = c->reply_code ? fst_stated_timeout_s(c->reply_text) : -1;
+	e = gather_evidence(r, g, data_gap);
+	p->connect_failed_transfer = e.connect_failed_transfer;
 	for (size_t i = 0; i < VERDICT_RULE_COUNT; i++)
 		if (verdict_rules[i].matches(&e)) {
 			set_verdict(p, &verdict_rules[i], g, data_gap, e.data_gap_decides);
+			p->timer = refine_timer(r, p->timer);
+			p->idle_timeout_matched_s = p->verdict == FST_VERDICT_IDLE_TIMEOUT ?
+							    matched_idle_timeout(r, g) :
+							    0;
 			path_conclude(r);
 			return;
 		}
@@ -1299,6 +1727,7 @@ static void conclude(struct result *r, enum fst_verdict_state state)
 static void free_result(struct result *r)
 {
 	free(r->pub.gaps);
+	free(r->pub.slow_replies);
 	free(r->data);
 	free(r->close_reply_buf);
 	free(r);
@@ -1376,6 +1805,122 @@ double fst_analysis_idle_s(const struct fst_session_result *pub, int64_t now_us)
 	return now_us > since ? seconds(since, now_us) : 0;
 }
 
+/* ---- replies ---------------------------------------------------------------- */
+
+/* A preliminary reply's command is not in its event: it is the newest
+ * recorded command with that 1xx and no final reply yet (the ftp layer
+ * has just marked it), among the last few (commands waiting on replies
+ * are few: the ftp layer's max_pending). */
+#define PRELIMINARY_LOOKBACK 64
+
+static size_t preliminary_command(const struct fst_ftp_session *s, int code)
+{
+	size_t stop = s->command_count > PRELIMINARY_LOOKBACK ?
+			      s->command_count - PRELIMINARY_LOOKBACK :
+			      0;
+
+	for (size_t i = s->command_count; i-- > stop;)
+		if (s->commands[i].preliminary_code == code && !s->commands[i].reply_code)
+			return i;
+	return SIZE_MAX;
+}
+
+/* Notes command index's first reply, code at reply_us, when it came at
+ * least the gap threshold after the command. */
+static void note_first_reply(struct result *r, size_t index, int code, int64_t reply_us)
+{
+	struct fst_session_result *p = &r->pub;
+	const struct fst_ftp_command_rec *c = &p->session->commands[index];
+	struct fst_slow_reply *slow;
+
+	if (reply_us - c->ts_us < r->an->cfg.gap_threshold_us)
+		return;
+	if (p->slow_reply_count >= r->an->cfg.max_gaps) {
+		p->slow_replies_dropped++;
+		return;
+	}
+	if (p->slow_reply_count == r->slow_replies_cap) {
+		size_t cap = r->slow_replies_cap ? r->slow_replies_cap * 2 : 4;
+		struct fst_slow_reply *grown;
+
+		if (cap > r->an->cfg.max_gaps)
+			cap = r->an->cfg.max_gaps;
+		grown = realloc(p->slow_replies, cap * sizeof(*grown));
+		if (!grown) {
+			p->slow_replies_dropped++;
+			return;
+		}
+		p->slow_replies = grown;
+		r->slow_replies_cap = cap;
+	}
+	slow = &p->slow_replies[p->slow_reply_count++];
+	*slow = (struct fst_slow_reply){
+		.command_index = index,
+		.code = code,
+		.command_us = c->ts_us,
+		.reply_us = reply_us,
+	};
+	snprintf(slow->verb_text, sizeof(slow->verb_text), "%s",
+		 c->cmd.verb_text[0] ? c->cmd.verb_text : fst_ftp_verb_info(c->cmd.verb)->name);
+}
+
+/* A final reply to USER, PASS or ACCT: the login succeeded (230, 202)
+ * or was refused (530 "Not logged in", RFC 959; 430 "Invalid username or
+ * password", RFC 2228's list). Other errors are not a refusal of the
+ * credentials: a 421 is the server ending the session (the close tells),
+ * a 500 OOPS a server that cannot run. */
+static void note_login_reply(struct result *r, const struct fst_ftp_command_rec *c,
+			     const struct fst_ftp_reply_rec *reply)
+{
+	struct fst_login_info *l = &r->pub.login;
+
+	switch (c->cmd.verb) {
+	case FST_VERB_USER:
+	case FST_VERB_PASS:
+	case FST_VERB_ACCT:
+		break;
+	default:
+		return;
+	}
+	if (reply->code == 230 || reply->code == 202) {
+		l->succeeded = true;
+	} else if (reply->code == 530 || reply->code == 430) {
+		l->failures++;
+		l->failed_verb = c->cmd.verb;
+		l->failed_code = reply->code;
+		l->failed_command_us = c->ts_us;
+		l->failed_reply_us = reply->ts_us;
+		/* A recorded reply's text lives as long as the session; one
+		 * past the cap only until the next reply. */
+		l->failed_reply_text = c->reply_index != SIZE_MAX ? reply->text : "";
+		l->failed_reply_truncated = c->reply_index != SIZE_MAX && reply->text_truncated;
+		l->failed_delayed = reply->ts_us - c->ts_us >= r->an->cfg.gap_threshold_us;
+	}
+}
+
+/* A reply: the login's progress, and how long its command waited for
+ * its first reply. */
+static void on_reply(struct result *r, const struct fst_ftp_event *ev)
+{
+	const struct fst_ftp_session *s = r->pub.session;
+	const struct fst_ftp_reply_rec *reply = ev->reply;
+
+	if (ev->command) {
+		size_t index = (size_t)(ev->command - s->commands);
+
+		note_login_reply(r, ev->command, reply);
+		if (!ev->command->preliminary_code)
+			note_first_reply(r, index, reply->code, reply->ts_us);
+	} else if (reply->code < 200 && !reply->unsolicited) {
+		size_t index = preliminary_command(s, reply->code);
+
+		if (index != SIZE_MAX && index != r->preliminary_index) {
+			r->preliminary_index = index;
+			note_first_reply(r, index, reply->code, reply->ts_us);
+		}
+	}
+}
+
 /* ---- events ----------------------------------------------------------------- */
 
 static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session *s)
@@ -1392,11 +1937,14 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	r->prev = an->last;
 	r->pub.stated_timeout_s = -1;
 	r->pub.decisive_gap_index = FST_NO_GAP;
+	r->pub.close.keepalives_since_us = s->start_us;
 	r->last_us = r->prev_us = s->start_us;
 	r->path.last_packet_us = s->start_us;
 	r->pub.keepalive.interval_s = -1;
 	r->path.unacked = -1;
 	r->pub.path_idle_s = -1;
+	r->preliminary_index = SIZE_MAX;
+	r->pub.login.failed_reply_text = "";
 	if (an->last)
 		an->last->pub.next = &r->pub;
 	else
@@ -1432,6 +1980,8 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 		 * connection, not an orderly goodbye. */
 		if (ev->command && ev->command->cmd.verb == FST_VERB_QUIT && !r->close_started)
 			r->pub.close.quit_seen = true;
+		if (ev->command)
+			count_keepalive(r, ev->command);
 		if (r->want_write_command && ev->command) {
 			snprintf(r->pub.close.client_write_command,
 				 sizeof(r->pub.close.client_write_command), "%s",
@@ -1449,6 +1999,9 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 		r->last_reply_truncated = ev->reply->text_truncated;
 		if (ev->reply->code == 221 && !r->close_started)
 			r->pub.close.goodbye_seen = true;
+		on_reply(r, ev);
+		if (ev->reply->code == 230 || ev->reply->code == 232)
+			r->logged_in = true;
 		break;
 	case FST_FTP_EV_TCP:
 		if (ev->channel == FST_CHANNEL_CONTROL)
@@ -1563,6 +2116,10 @@ static void link_reconnect(struct fst_analysis *an, struct result *r)
 			break;
 		if (after < 0)
 			continue;
+		/* A session whose login was refused too recovers nothing: a
+		 * client retrying a wrong password is no recovery. */
+		if (login_refused(&n->pub.login))
+			continue;
 		/* The first not another user's: a later session with a REST
 		 * may well be another run of the job, not this one's recovery. */
 		kind = link_kind(s, ref, cand);
@@ -1645,6 +2202,16 @@ static uint32_t server_hash(const struct fst_addr *addr, uint16_t port)
 	return h;
 }
 
+/* Whether a session's capture was whole enough to measure its server's
+ * timers by: a one-sided capture, kernel drops, an unknown verdict or a
+ * lost closing reply tell nothing sure of them. */
+static bool measurable(const struct fst_session_result *p)
+{
+	return p->verdict != FST_VERDICT_UNKNOWN && !p->close.reply_lost &&
+	       !(p->capture_notes &
+		 (FST_NOTE_BIT(FST_NOTE_ONE_SIDED) | FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS)));
+}
+
 /* Adds what one session tells of its server. */
 static void observe(struct server_work *w, const struct fst_session_result *p)
 {
@@ -1652,7 +2219,14 @@ static void observe(struct server_work *w, const struct fst_session_result *p)
 
 	if (!e->software)
 		e->software = p->session->software;
-	if (p->verdict == FST_VERDICT_IDLE_TIMEOUT) {
+	if (e->stated_idle_s < 0 && p->session->banner_idle_s > 0)
+		e->stated_idle_s = p->session->banner_idle_s;
+	if (!measurable(p))
+		return;
+	/* Only a quiet client measures the idle timer: keepalives up to the
+	 * close met another timer, or Pure-FTPd's limit on NOOPs. */
+	if (p->verdict == FST_VERDICT_IDLE_TIMEOUT && p->timer == FST_TIMER_IDLE &&
+	    !p->close.busy_to_close) {
 		int64_t fired = p->close.reply_code ? p->close.reply_ts_us : p->close.ts_us;
 
 		sample_add(&w->idle, seconds(p->close.idle_since_us, fired));
@@ -1665,9 +2239,13 @@ static void observe(struct server_work *w, const struct fst_session_result *p)
 	for (size_t i = 0; i < p->gap_count; i++) {
 		const struct fst_gap *g = &p->gaps[i];
 		double len = seconds(g->start_us, g->end_us);
+		/* An idle that no close ended: a later move of the client's
+		 * ended it, or the capture ended with the session open (the
+		 * server tolerated at least that much). */
+		bool survived = !g->before_close || p->close.by == FST_CLOSE_BY_NONE;
 
 		if (g->channel == FST_CHANNEL_CONTROL && g->waiting_on == FST_WAIT_CLIENT &&
-		    !g->before_close && len > e->longest_survived_s)
+		    survived && len > e->longest_survived_s)
 			e->longest_survived_s = len;
 	}
 }
@@ -1680,6 +2258,8 @@ static void conclude_estimate(struct server_work *w)
 	if (w->idle.count) {
 		e->idle_timeout_s = median(w->idle.values, w->idle.count);
 		e->spread_s = (w->idle.values[w->idle.count - 1] - w->idle.values[0]) / 2;
+	} else if (e->stated_idle_s > 0) {
+		e->idle_timeout_s = e->stated_idle_s; /* stated in the banner */
 	}
 	e->data_observations = w->data.count;
 	if (w->data.count)
@@ -1726,6 +2306,7 @@ static void estimate_servers(struct fst_analysis *an)
 			e->port = s->server_port;
 			e->idle_timeout_s = -1;
 			e->data_timeout_s = -1;
+			e->stated_idle_s = -1;
 			*tail = e;
 			tail = &e->next;
 			work[count].estimate = e;
@@ -1782,6 +2363,23 @@ static void chain_pairs(struct fst_analysis *an)
 }
 
 static void estimate_paths(struct fst_analysis *an);
+/* A session whose closing reply was lost is decided again with its
+ * server's estimated idle timeout (which such sessions never feed). */
+static void decide_lost_replies(struct fst_analysis *an)
+{
+	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
+		const struct fst_ftp_session *s = r->pub.session;
+
+		if (!r->pub.close.reply_lost || r->pub.verdict_state != FST_VERDICT_FINAL)
+			continue;
+		r->idle_timeout_hint_s = 0;
+		for (const struct fst_server_estimate *e = an->servers; e; e = e->next)
+			if (e->observations && e->port == s->server_port &&
+			    fst_addr_equal(&e->addr, &s->server_addr))
+				r->idle_timeout_hint_s = e->idle_timeout_s;
+		decide(r);
+	}
+}
 
 void fst_analysis_finish(struct fst_analysis *an)
 {
@@ -1791,11 +2389,12 @@ void fst_analysis_finish(struct fst_analysis *an)
 		free(an->servers);
 		an->servers = next;
 	}
+	estimate_servers(an);
+	decide_lost_replies(an);
 	chain_pairs(an);
 	for (struct result *r = an->first; r; r = (struct result *)r->pub.next)
 		if (fst_verdict_is_incident(r->pub.verdict))
 			link_reconnect(an, r);
-	estimate_servers(an);
 	estimate_paths(an);
 }
 
@@ -1932,6 +2531,26 @@ void fst_analysis_free(struct fst_analysis *an)
 	}
 	free_paths(an);
 	free(an);
+}
+
+void fst_analysis_capture_dropped(struct fst_analysis *an, int64_t from_us, int64_t to_us)
+{
+	for (struct result *r = an->first; r; r = (struct result *)r->pub.next) {
+		const struct fst_ftp_session *s = r->pub.session;
+		int64_t end_us = r->pub.verdict_state == FST_VERDICT_FINAL ? s->end_us : INT64_MAX;
+
+		if (s->start_us > to_us || (end_us && end_us < from_us))
+			continue;
+		if (!r->kernel_drops || from_us < r->drop_from_us)
+			r->drop_from_us = from_us;
+		if (!r->kernel_drops || to_us > r->drop_to_us)
+			r->drop_to_us = to_us;
+		r->kernel_drops = true;
+		if (r->pub.verdict_state != FST_VERDICT_PENDING)
+			conclude(r, r->pub.verdict_state);
+		else
+			note_capture(r);
+	}
 }
 
 uint64_t fst_analysis_sessions_evicted(const struct fst_analysis *an)

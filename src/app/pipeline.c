@@ -149,12 +149,42 @@ void pipeline_say_listening(const struct pipeline *p, const char *interface, con
 	fflush(stderr);
 }
 
+/* Live: tells the analysis when the kernel's drop counters grew since
+ * the last look, so the sessions that ran meanwhile are noted. */
+static void check_drops(struct pipeline *p)
+{
+	const struct fst_capture_stats *st;
+	uint64_t dropped;
+
+	if (!p->live)
+		return;
+	st = fst_capture_stats(p->cap);
+	dropped = st->kernel_dropped + st->interface_dropped;
+	if (dropped > p->drops_seen)
+		fst_analysis_capture_dropped(p->analysis, p->drops_checked_us, p->now_us);
+	p->drops_seen = dropped;
+	p->drops_checked_us = p->now_us;
+}
+
+/* A pcapng file's statistics say the kernel dropped packets then. */
+static void on_file_drops(void *ctx, uint64_t dropped, int64_t from_us, int64_t to_us)
+{
+	struct pipeline *p = ctx;
+
+	(void)dropped;
+	fst_analysis_capture_dropped(p->analysis, from_us, to_us);
+}
+
 void pipeline_finish(struct pipeline *p)
 {
 	if (p->finished)
 		return;
+	check_drops(p);
 	p->finished = true;
 	fst_tcp_finish(p->tcp);
+	/* Once every session has ended, so that the drops reach them all. */
+	if (!p->live)
+		fst_capture_file_drops(p->cap, on_file_drops, p);
 	fst_analysis_finish(p->analysis);
 }
 
@@ -255,6 +285,7 @@ void pipeline_pump(struct pipeline *p, const struct pipeline_pump_cfg *cfg)
 							     INT64_MAX;
 
 	set_clock_anchor(p, runtime_wall_clock_us());
+	p->drops_checked_us = p->now_us;
 	if (!p->live)
 		p->anchor_mono_us = 0; /* set by the first packet */
 	while (!runtime_stop_requested) {
@@ -264,8 +295,10 @@ void pipeline_pump(struct pipeline *p, const struct pipeline_pump_cfg *cfg)
 		p->now_us = now > p->now_us ? now : p->now_us;
 		if (mono >= next_tick) {
 			next_tick = mono + PIPELINE_TICK_US;
-			if (p->live)
+			if (p->live) {
 				fst_tcp_advance(p->tcp, p->now_us);
+				check_drops(p);
+			}
 			if (cfg->on_tick)
 				cfg->on_tick(cfg->ctx);
 		}

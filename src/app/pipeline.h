@@ -54,6 +54,10 @@ struct pipeline {
 	struct fst_packet held; /* replay: the next packet, not yet due */
 	bool saving;		/* -w: the capture writes every frame to save */
 	struct output save;
+	/* Live: the kernel's drop counters (pcap_stats) as last read, and
+	 * the packet time they were read at. */
+	uint64_t drops_seen;
+	int64_t drops_checked_us;
 };
 
 /* The caller's part of pipeline_pump. */

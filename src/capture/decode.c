@@ -28,14 +28,18 @@ enum {
 };
 
 enum {
-	IPPROTO_TCP_ = 6
+	IPPROTO_IPIP_ = 4, /* IPv4 in IP (RFC 2003) */
+	IPPROTO_TCP_ = 6,
+	IPPROTO_IPV6_ = 41, /* IPv6 in IP (RFC 4213, "sit", 6in4) */
 };
 
-/* How deep VLAN stacks and IPv6 extension chains may go before the
- * frame is called malformed (a loop in a crafted packet must end). */
+/* How deep VLAN stacks, IPv6 extension chains and IP-in-IP tunnels may
+ * go before the frame is called malformed (a loop in a crafted packet
+ * must end). */
 enum {
 	MAX_VLAN_TAGS = 8,
-	MAX_IPV6_EXT_HEADERS = 8
+	MAX_IPV6_EXT_HEADERS = 8,
+	MAX_TUNNEL_DEPTH = 2
 };
 
 /* What the link layer says comes next. */
@@ -58,6 +62,7 @@ static const char *const decode_result_names[] = {
 	[FST_DECODE_BAD_TCP] = "bad_tcp_header",
 	[FST_DECODE_BAD_TCP_OPTION] = "bad_tcp_option",
 	[FST_DECODE_SHORT_CAPTURE] = "headers_cut_by_snaplen",
+	[FST_DECODE_TUNNEL_TOO_DEEP] = "tunnel_too_deep",
 };
 _Static_assert(sizeof(decode_result_names) / sizeof(decode_result_names[0]) ==
 		       FST_DECODE_RESULT_COUNT,
@@ -205,11 +210,30 @@ bool fst_linktype_supported(int linktype)
 }
 
 /* The network layer of a frame: rd holds the captured bytes from the IP
- * header on, wire_len how many of them were on the wire. */
+ * header on, wire_len how many of them were on the wire, depth how many
+ * tunnel headers enclose it. */
 struct ip_view {
 	struct fst_rd rd;
 	uint32_t wire_len;
+	uint8_t depth;
 };
+
+static enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *out);
+static enum fst_decode_result decode_ipv6(struct ip_view ip, struct fst_packet *out);
+
+/* An IP packet carried as the payload of another (IP protocol 4 or 41):
+ * rd holds its captured bytes, wire_len its length from the outer
+ * header. The inner addresses, TTL and TCP header are the packet's. */
+static enum fst_decode_result decode_tunnel(struct fst_rd rd, uint32_t wire_len, uint8_t proto,
+					    uint8_t depth, struct fst_packet *out)
+{
+	struct ip_view inner = { .rd = rd, .wire_len = wire_len, .depth = (uint8_t)(depth + 1) };
+
+	if (inner.depth > MAX_TUNNEL_DEPTH)
+		return FST_DECODE_TUNNEL_TOO_DEEP;
+	out->tunnel_depth = inner.depth;
+	return proto == IPPROTO_IPIP_ ? decode_ipv4(inner, out) : decode_ipv6(inner, out);
+}
 
 /* Decodes the TCP header and payload. seg_wire_len is the segment length
  * the IP header claims; rd holds the captured part of it. */
@@ -306,7 +330,7 @@ static enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *
 		return FST_DECODE_BAD_IP_LENGTH;
 	if (frag & 0x3fff) /* more-fragments flag or a fragment offset */
 		return FST_DECODE_FRAGMENT;
-	if (proto != IPPROTO_TCP_)
+	if (proto != IPPROTO_TCP_ && proto != IPPROTO_IPIP_ && proto != IPPROTO_IPV6_)
 		return FST_DECODE_NOT_TCP;
 	if (!fst_rd_skip(&rd, header_len - 20))
 		return FST_DECODE_SHORT_CAPTURE;
@@ -314,6 +338,8 @@ static enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *
 	/* Bytes beyond total_len are link padding, not payload. */
 	if (rd.len > total_len - header_len)
 		rd.len = total_len - header_len;
+	if (proto != IPPROTO_TCP_)
+		return decode_tunnel(rd, total_len - header_len, proto, ip.depth, out);
 	return decode_tcp(rd, total_len - header_len, out);
 }
 
@@ -355,6 +381,9 @@ static enum fst_decode_result decode_ipv6(struct ip_view ip, struct fst_packet *
 		case IPPROTO_TCP_:
 			out->ttl = hop_limit;
 			return decode_tcp(rd, remaining, out);
+		case IPPROTO_IPIP_:
+		case IPPROTO_IPV6_:
+			return decode_tunnel(rd, remaining, next, ip.depth, out);
 		case 0:	  /* hop-by-hop options */
 		case 43:  /* routing */
 		case 44:  /* fragment */
@@ -412,6 +441,8 @@ enum fst_decode_result fst_decode_frame(int linktype, const uint8_t *frame, uint
 	link_len = caplen - rd.len;
 	ip.rd = rd;
 	ip.wire_len = wirelen - (uint32_t)link_len;
+	ip.depth = 0;
+	out->tunnel_depth = 0;
 
 	switch (proto) {
 	case NET_BAD:

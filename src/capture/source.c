@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "gzread.h"
+#include "isb.h"
 
 enum {
 	WARNINGS_SIZE = 4096,
@@ -447,6 +448,7 @@ static void count_decode(struct fst_capture_stats *stats, enum fst_decode_result
 	case FST_DECODE_BAD_TCP:
 	case FST_DECODE_BAD_TCP_OPTION:
 	case FST_DECODE_SHORT_CAPTURE:
+	case FST_DECODE_TUNNEL_TOO_DEEP:
 	case FST_DECODE_RESULT_COUNT:
 		stats->malformed[r]++;
 		break;
@@ -471,6 +473,8 @@ static bool accept_frame(struct fst_capture *cap, int linktype, const struct pca
 	count_decode(&cap->stats, r);
 	if (r != FST_DECODE_TCP)
 		return false;
+	if (pkt->tunnel_depth)
+		cap->stats.tunnelled_packets++;
 	if (ts < cap->last_ts_us) {
 		cap->stats.time_went_back++;
 		ts = cap->last_ts_us;
@@ -557,6 +561,29 @@ int fst_capture_next(struct fst_capture *cap, struct fst_packet *pkt)
 int fst_capture_fd(const struct fst_capture *cap)
 {
 	return cap->live ? pcap_get_selectable_fd(cap->live) : -1;
+}
+
+uint64_t fst_capture_file_drops(struct fst_capture *cap, fst_capture_drop_fn fn, void *ctx)
+{
+	uint64_t dropped = 0;
+
+	for (size_t i = 0; i < cap->file_count; i++) {
+		const struct capture_file *file = &cap->files[i];
+		uint8_t magic[4];
+		FILE *f;
+
+		if (file->gz || strcmp(file->path, "-") == 0)
+			continue;
+		f = fopen(file->path, "rb");
+		if (!f)
+			continue;
+		if (fread(magic, 1, 4, f) == 4 && memcmp(magic, "\x0a\x0d\x0d\x0a", 4) == 0 &&
+		    fseek(f, 0, SEEK_SET) == 0)
+			dropped += fst_capture_isb_scan(f, fn, ctx);
+		fclose(f);
+	}
+	cap->stats.kernel_dropped += dropped;
+	return dropped;
 }
 
 const struct fst_capture_stats *fst_capture_stats(struct fst_capture *cap)

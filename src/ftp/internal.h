@@ -73,9 +73,12 @@ struct flow_ctx {
 	size_t transfer;	      /* data flows: index in transfers[], or SIZE_MAX */
 	enum fst_side side_of_dir[2]; /* data flows: FTP side of each TCP dir */
 	bool nat_address;
-	const struct fst_tcp_flow *flow; /* data flows: valid until its CLOSE */
-	bool closed_seen;		 /* data flows: first FIN/RST already attributed */
-	struct orphan *orphan;		 /* orphan flows: their record */
+	const struct fst_tcp_flow *flow;     /* data flows: valid until its CLOSE */
+	bool closed_seen;		     /* data flows: first FIN/RST already attributed */
+	struct orphan *orphan;		     /* orphan flows: their record */
+	struct fst_ftp_data_attempt attempt; /* data flows: announced, handshake */
+	struct flow_ctx *next_connecting;    /* in its session's connecting list */
+	bool connecting;		     /* ... which it is in */
 };
 
 /* A block of a session's text arena. Blocks are never moved or resized,
@@ -111,6 +114,9 @@ struct session {
 	size_t open_transfer;	       /* transfer whose data is expected, or SIZE_MAX */
 	struct flow_ctx *waiting_data; /* data flow matched before its command */
 	struct expectation expect;
+	bool announce_fresh; /* expect was announced since the last transfer command */
+	struct fst_ftp_data_attempt unclaimed; /* see fst_ftp_unclaimed_attempt */
+	struct flow_ctx *connecting;	       /* data flows with only SYNs so far (a list) */
 	bool closed;
 	bool replies_maybe_lost;  /* the capture lost server bytes while commands waited */
 	unsigned open_data_flows; /* data connections still pointing here */

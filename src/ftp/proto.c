@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct fst_ftp_verb_info verbs[] = {
 	[FST_VERB_UNKNOWN] = { "", FST_FTP_FAMILY_UNKNOWN, FST_DATA_NONE },
@@ -194,6 +195,55 @@ enum fst_ftp_reply_step fst_ftp_reply_feed(struct fst_ftp_reply_asm *a, const ch
 		return FST_REPLY_DONE;
 	}
 	return FST_REPLY_MORE;
+}
+
+/* The units a banner may state its idle timeout in. */
+static const struct {
+	const char *word;
+	long seconds;
+} banner_units[] = {
+	{ "second", 1 },
+	{ "minute", 60 },
+	{ "hour", 3600 },
+};
+
+/* Where needle (lowercase) starts in text[0..len), case-insensitively,
+ * searching from from; len when absent. */
+static size_t find_word(const char *text, size_t len, size_t from, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = from; i + n <= len; i++)
+		if (strncasecmp(text + i, needle, n) == 0)
+			return i;
+	return len;
+}
+
+int fst_ftp_banner_idle_s(const char *line, size_t len)
+{
+	static const char lead[] = "disconnected after ";
+	size_t i = find_word(line, len, 0, lead);
+	long value = 0;
+	int digits = 0;
+
+	if (i == len)
+		return -1;
+	for (i += sizeof(lead) - 1; i < len && isdigit((unsigned char)line[i]); i++) {
+		if (++digits > 7)
+			return -1;
+		value = value * 10 + (line[i] - '0');
+	}
+	if (!digits || value <= 0 || i >= len || line[i++] != ' ')
+		return -1;
+	for (size_t u = 0; u < sizeof(banner_units) / sizeof(banner_units[0]); u++) {
+		size_t n = strlen(banner_units[u].word);
+
+		if (i + n <= len && strncasecmp(line + i, banner_units[u].word, n) == 0 &&
+		    find_word(line, len, i + n, "inactivity") < len &&
+		    value <= 1000000000L / banner_units[u].seconds)
+			return (int)(value * banner_units[u].seconds);
+	}
+	return -1;
 }
 
 /* Reads a run of exactly count decimal numbers (each <= 255) separated

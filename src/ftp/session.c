@@ -62,6 +62,15 @@ static const char *const outcome_names[] = {
 _Static_assert(sizeof(outcome_names) / sizeof(outcome_names[0]) == FST_OUTCOME_COUNT,
 	       "a name for every outcome");
 
+static const char *const connect_names[] = {
+	[FST_CONNECT_NONE] = "none",
+	[FST_CONNECT_OPENED] = "opened",
+	[FST_CONNECT_UNANSWERED] = "unanswered",
+	[FST_CONNECT_REFUSED] = "refused",
+};
+_Static_assert(sizeof(connect_names) / sizeof(connect_names[0]) == FST_CONNECT_COUNT,
+	       "a name for every handshake outcome");
+
 /* Server software, recognised by a substring of the banner or the SYST
  * reply (case-insensitive). First match wins. */
 static const struct {
@@ -82,6 +91,9 @@ static const struct {
 	{ "Titan FTP", "Titan FTP Server" },
 	{ "CrushFTP", "CrushFTP" },
 	{ "bftpd", "bftpd" },
+	/* SYST replies that name the server. */
+	{ "UNIX emulated by FileZilla", "FileZilla Server" },
+	{ "Windows_NT", "Microsoft FTP Service (IIS)" },
 };
 
 const char *fst_ftp_state_name(enum fst_ftp_state state)
@@ -97,6 +109,11 @@ const char *fst_side_name(enum fst_side side)
 const char *fst_transfer_outcome_name(enum fst_transfer_outcome outcome)
 {
 	return (unsigned)outcome < FST_OUTCOME_COUNT ? outcome_names[outcome] : "?";
+}
+
+const char *fst_data_connect_name(enum fst_data_connect connect)
+{
+	return (unsigned)connect < FST_CONNECT_COUNT ? connect_names[connect] : "?";
 }
 
 const char *fst_transfer_mode_name(enum fst_transfer_mode mode)
@@ -401,6 +418,10 @@ static size_t start_transfer(struct session *s, const struct fst_ftp_recorded_co
 	t->command_ts_us = ts_us;
 	t->announced_bytes = -1;
 	t->outcome = FST_OUTCOME_PENDING;
+	/* Only an announcement made for this command is its own: a RETR
+	 * sent without a PASV or PORT before it has none. */
+	t->data_announced = s->announce_fresh;
+	s->announce_fresh = false;
 	if (s->rest_pending) {
 		t->has_rest = true;
 		t->rest_offset = s->rest_offset;
@@ -409,8 +430,11 @@ static size_t start_transfer(struct session *s, const struct fst_ftp_recorded_co
 	s->pub.transfer_count++;
 	s->open_transfer = index;
 	if (s->waiting_data) {
-		session_attach_data(s, s->waiting_data);
+		struct flow_ctx *claimed = s->waiting_data;
+
 		s->waiting_data = NULL;
+		memset(&s->unclaimed, 0, sizeof(s->unclaimed));
+		session_attach_data(s, claimed);
 	}
 	return index;
 }
@@ -438,6 +462,7 @@ static void expect_active(struct session *s, const struct fst_ftp_command *cmd, 
 		return;
 	}
 	ftp_expect(s->tracker, s, &addr, port, FST_MODE_ACTIVE, ts_us);
+	s->announce_fresh = true;
 }
 
 /* Most sessions never pipeline: the ring starts with one slot and
@@ -652,6 +677,7 @@ static void expect_passive(struct session *s, enum fst_ftp_verb verb, const char
 		return;
 	}
 	ftp_expect(s->tracker, s, &addr, port, FST_MODE_PASSIVE, ts_us);
+	s->announce_fresh = true;
 	set_state(s, FST_FTP_DATA_SETUP, ts_us);
 }
 
@@ -701,10 +727,12 @@ static void apply_final_reply(struct session *s, const struct pending_command *c
 	case FST_VERB_PORT:
 	case FST_VERB_EPRT:
 	case FST_VERB_LPRT:
-		if (ok)
+		if (ok) {
 			set_state(s, FST_FTP_DATA_SETUP, ts_us);
-		else
+		} else {
 			ftp_unexpect(s->tracker, s);
+			s->announce_fresh = false;
+		}
 		break;
 	case FST_VERB_REST:
 		if (code == 350 && rec) {
@@ -1072,6 +1100,11 @@ static void handle_server_line(struct session *s, const char *line, size_t len, 
 		a->open = false;
 	}
 	step = fst_ftp_reply_feed(a, line, len);
+	/* A line of the greeting may state the idle timeout (Pure-FTPd's
+	 * last one does): every line is looked at, since a reply keeps
+	 * only its first line's text. */
+	if (!s->saw_greeting && step != FST_REPLY_INVALID && s->pub.banner_idle_s < 0)
+		s->pub.banner_idle_s = fst_ftp_banner_idle_s(line, len);
 	if (step == FST_REPLY_MORE && !s->reply) {
 		s->reply = malloc(sizeof(*s->reply));
 		if (s->reply) {
@@ -1229,6 +1262,7 @@ struct session *session_new(struct fst_ftp *ftp, const struct fst_tcp_flow *flow
 	s->tracker = ftp;
 	account(s, sizeof(*s), 0);
 	s->pub.banner = s->pub.syst = s->pub.user_name = s->pub.type = s->pub.cwd = "";
+	s->pub.banner_idle_s = -1;
 	s->pub.features = "";
 	s->pub.client_addr = flow->client_addr;
 	s->pub.server_addr = flow->server_addr;
@@ -1355,16 +1389,27 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		if (s->pub.encrypted)
 			update_turn(s);
 		break;
-	case FST_TCP_EV_GAP:
+	case FST_TCP_EV_GAP: {
+		/* A reply begun before the loss (its line end lost): the
+		 * server did answer. */
+		bool partial = s->lines[ev->dir].len > 0 || s->reply;
+
 		reader_reset(&s->lines[ev->dir]);
 		/* Replies to the waiting commands may be in the lost bytes;
 		 * the next replies are checked against what each command
 		 * can get (reply_fits) before they are paired. */
 		if (ev->dir == FST_DIR_SERVER) {
 			reply_drop(s);
+			/* It answered the first waiting command (its code
+			 * unseen), unless that one starts a transfer, whose
+			 * 1xx it may have been. */
+			if (partial && s->pending_count > 0 &&
+			    pending_head(s)->transfer == SIZE_MAX)
+				answer_invalid(s, ev->ts_us);
 			s->replies_maybe_lost = s->pending_count > 0;
 		}
 		break;
+	}
 	default:
 		break;
 	}
@@ -1373,6 +1418,50 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 bool session_rejected(const struct session *s)
 {
 	return probe_failed(s);
+}
+
+/* Whether a data flow so far holds only the connecting side's SYNs
+ * (retransmitted ones have no event but are in the counters) and
+ * nothing from the listener. More than SYNs from the connecting side
+ * means the listener answered and the capture missed it: no failure. */
+static bool only_syns(const struct fst_tcp_flow *flow)
+{
+	return flow->packets[FST_DIR_CLIENT] <= 1 + flow->retransmissions[FST_DIR_CLIENT] &&
+	       flow->packets[FST_DIR_SERVER] == 0;
+}
+
+/* Tells the transfer, or the session's unclaimed attempt, how far
+ * data's handshake got. */
+static void publish_connect(struct session *s, const struct flow_ctx *data)
+{
+	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
+
+	if (t)
+		t->data_connect = data->attempt.connect;
+	else if (s->waiting_data == data)
+		s->unclaimed.connect = data->attempt.connect;
+}
+
+/* A download the server completed (226) after announcing its size in
+ * the 150: what the capture did not show of its data connection (its
+ * tail, or all of it when the capture held only the control port) is
+ * missing from the capture. Its data connection must be over, or never
+ * seen, so that no byte is counted twice. */
+static void count_unseen_bytes(struct fst_ftp_transfer *t)
+{
+	uint64_t expected;
+
+	if (t->outcome != FST_OUTCOME_COMPLETE || t->sender != FST_SIDE_SERVER ||
+	    t->announced_bytes < 0 || (t->data_seen && !t->data_done))
+		return;
+	/* The 150 announces the whole file; after a REST it sends the rest. */
+	if ((uint64_t)t->announced_bytes < t->rest_offset)
+		return;
+	expected = (uint64_t)t->announced_bytes - t->rest_offset;
+	if (t->bytes >= expected)
+		return;
+	t->gap_bytes += expected - t->bytes;
+	t->bytes = expected;
 }
 
 void session_control_close(struct session *s, const struct fst_tcp_event *ev)
@@ -1394,8 +1483,21 @@ void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 				t->control_ended_first = true;
 			end_transfer(s, i, FST_OUTCOME_UNKNOWN, 0, ev->ts_us);
 		}
+		count_unseen_bytes(t);
 	}
 	ftp_unexpect(s->tracker, s);
+	/* Data connections still in their handshake when control ends:
+	 * their counters tell whether the capture only missed the answer. */
+	while (s->connecting) {
+		struct flow_ctx *data = s->connecting;
+
+		s->connecting = data->next_connecting;
+		data->connecting = false;
+		if (!only_syns(data->flow)) {
+			data->attempt.connect = FST_CONNECT_OPENED;
+			publish_connect(s, data);
+		}
+	}
 	/* A capture that ended (or a flow evicted) leaves the session in
 	 * the state it was in: it did not close on the wire. */
 	if (ev->close_reason == FST_TCP_CLOSE_FIN || ev->close_reason == FST_TCP_CLOSE_RST) {
@@ -1415,9 +1517,11 @@ void session_attach_data(struct session *s, struct flow_ctx *data)
 
 	if (!t || t->data_seen) {
 		s->waiting_data = data;
+		s->unclaimed = data->attempt;
 		return;
 	}
 	t->data_seen = true;
+	t->data_connect = data->attempt.connect;
 	t->nat_address = data->nat_address;
 	t->data_client_addr = data->flow->client_addr;
 	t->data_client_port = data->flow->client_port;
@@ -1475,6 +1579,7 @@ void session_adopt_orphan(struct session *s, struct orphan *o, int code, int64_t
 		t->closed_by_rst = o->closed_rst;
 	}
 	t->data_seen = true;
+	t->data_connect = FST_CONNECT_OPENED; /* it carried bytes */
 	t->data_done = !o->ctx || o->closed_seen;
 	t->data_client_addr = o->client_addr;
 	t->data_client_port = o->client_port;
@@ -1494,10 +1599,50 @@ out_take_flow:
 		data->side_of_dir[FST_DIR_CLIENT] = side_of_dir[FST_DIR_CLIENT];
 		data->side_of_dir[FST_DIR_SERVER] = side_of_dir[FST_DIR_SERVER];
 		data->closed_seen = o->closed_seen;
+		data->attempt.connect = FST_CONNECT_OPENED;
 		data->orphan = NULL;
 		s->open_data_flows++;
 	}
 	free(o);
+}
+
+/* How far a data connection's handshake got after ev. The connecting
+ * side is the TCP client; retransmitted SYNs have no event, but they
+ * are in the flow's counters. */
+static void follow_handshake(struct flow_ctx *data, const struct fst_tcp_event *ev)
+{
+	struct fst_ftp_data_attempt *a = &data->attempt;
+	const struct fst_tcp_flow *flow = ev->flow;
+
+	if (a->connect != FST_CONNECT_UNANSWERED)
+		return;
+	switch (ev->kind) {
+	case FST_TCP_EV_OPEN:
+		if (ev->dir == FST_DIR_SERVER) /* the SYN-ACK */
+			a->connect = FST_CONNECT_OPENED;
+		break;
+	case FST_TCP_EV_RST:
+		/* The listener refused; the connecting side's own reset
+		 * only gives its attempt up. */
+		if (ev->dir == FST_DIR_SERVER)
+			a->connect = FST_CONNECT_REFUSED;
+		break;
+	case FST_TCP_EV_CLOSE:
+		if (ev->close_reason != FST_TCP_CLOSE_RST && !only_syns(flow))
+			a->connect = FST_CONNECT_OPENED;
+		break;
+	case FST_TCP_EV_DATA:
+	case FST_TCP_EV_GAP:
+	case FST_TCP_EV_FIN:
+	case FST_TCP_EV_ZERO_WINDOW:
+	case FST_TCP_EV_WINDOW_OPEN:
+	case FST_TCP_EV_KEEPALIVE:
+	case FST_TCP_EV_RETRANSMIT:
+	case FST_TCP_EV_COUNT:
+		/* Bytes, a FIN, a window: more than an attempt. */
+		a->connect = FST_CONNECT_OPENED;
+		break;
+	}
 }
 
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
@@ -1506,6 +1651,22 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	enum fst_side side = data->side_of_dir[ev->dir];
 
 	note_packet(s, ev->flow);
+	follow_handshake(data, ev);
+	publish_connect(s, data);
+	if (data->attempt.connect == FST_CONNECT_UNANSWERED && ev->kind != FST_TCP_EV_CLOSE) {
+		if (!data->connecting) {
+			data->connecting = true;
+			data->next_connecting = s->connecting;
+			s->connecting = data;
+		}
+	} else if (data->connecting) {
+		struct flow_ctx **pp = &s->connecting;
+
+		while (*pp != data)
+			pp = &(*pp)->next_connecting;
+		*pp = data->next_connecting;
+		data->connecting = false;
+	}
 	if (ev->kind == FST_TCP_EV_CLOSE && s->waiting_data == data)
 		s->waiting_data = NULL;
 	if (!t) {
@@ -1555,4 +1716,13 @@ const char *fst_ftp_command_reply_text(const struct fst_ftp_session *session,
 	if (command->reply_index >= session->reply_count)
 		return "";
 	return session->replies[command->reply_index].text;
+}
+
+bool fst_ftp_unclaimed_attempt(const struct fst_ftp_session *session,
+			       struct fst_ftp_data_attempt *out)
+{
+	const struct session *s = (const struct session *)session;
+
+	*out = s->unclaimed;
+	return out->connect != FST_CONNECT_NONE;
 }

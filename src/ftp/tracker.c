@@ -177,6 +177,16 @@ static struct flow_ctx *match_data_flow(struct fst_ftp *ftp, struct fst_tcp_flow
 	data->transfer = SIZE_MAX;
 	data->nat_address = nat;
 	data->flow = flow;
+	data->attempt = (struct fst_ftp_data_attempt){
+		/* Picked up open, or from its SYN on. */
+		.connect = flow->mid_stream ? FST_CONNECT_OPENED : FST_CONNECT_UNANSWERED,
+		.mode = e->mode,
+		.announced_addr = e->listener,
+		.announced_port = e->port,
+		.to_addr = flow->server_addr,
+		.to_port = flow->server_port,
+		.syn_us = flow->first_ts_us,
+	};
 	/* Passive: the FTP server listens; active: the FTP client does. */
 	data->side_of_dir[FST_DIR_SERVER] = e->mode == FST_MODE_PASSIVE ? FST_SIDE_SERVER :
 									  FST_SIDE_CLIENT;
@@ -472,6 +482,19 @@ void fst_ftp_on_tcp_flow(void *opaque, struct fst_tcp_flow *flow, int64_t ts_us)
 		fst_tcp_flow_swap_roles(flow);
 }
 
+/* A connection attempt to a control port ends without a session: the
+ * server never answered the client's SYN (unreachable, or filtered), or
+ * it answered with a reset (refused). */
+static void count_unestablished(struct fst_ftp *ftp, const struct fst_tcp_flow *flow)
+{
+	if (!flow->syn_seen)
+		return;
+	if (flow->packets[FST_DIR_SERVER])
+		ftp->stats.control_refused++;
+	else
+		ftp->stats.control_unanswered++;
+}
+
 static void classify(struct fst_ftp *ftp, const struct fst_tcp_event *ev)
 {
 	struct fst_tcp_flow *flow = ev->flow;
@@ -488,6 +511,8 @@ static void classify(struct fst_ftp *ftp, const struct fst_tcp_event *ev)
 				   (ev->kind == FST_TCP_EV_OPEN && ev->dir == FST_DIR_SERVER);
 
 		if (!established) {
+			if (ev->kind == FST_TCP_EV_CLOSE)
+				count_unestablished(ftp, flow);
 			flow->user = ev->kind == FST_TCP_EV_CLOSE ? NULL : &ftp->control_pending;
 			return;
 		}

@@ -66,7 +66,13 @@ static void explain_idle_timeout(struct report_account *a, const struct fst_repo
 	if (before)
 		snprintf(after, sizeof(after), " after \"%d %s%s\"", before->code, before->text,
 			 report_cut(before->text_truncated));
-	account_line(a, REPORT_ITEM, "The client was idle for %.1f s%s.", idle, after);
+	if (c->busy_to_close)
+		account_line(
+			a, REPORT_ITEM,
+			"The client was not idle: for %.1f s after its last other command it sent only keepalives (%u NOOP, PWD or the like) and transferred nothing.",
+			report_seconds(c->keepalives_since_us, fired), c->keepalives);
+	else
+		account_line(a, REPORT_ITEM, "The client was idle for %.1f s%s.", idle, after);
 	if (c->reply_code && c->by == FST_CLOSE_BY_CLIENT)
 		account_line(
 			a, REPORT_ITEM,
@@ -79,6 +85,11 @@ static void explain_idle_timeout(struct report_account *a, const struct fst_repo
 			"The server sent \"%d %s%s\" and closed the connection (%s) after %.1f s of idle.",
 			c->reply_code, c->reply_text, report_cut(c->reply_text_truncated),
 			c->rst ? "reset" : "FIN", c->after_idle_s);
+	else if (c->reply_lost)
+		account_line(
+			a, REPORT_ITEM,
+			"The server closed the connection (%s) after %.1f s of idle; the capture lost the bytes it sent just before: the 421 itself was not captured. The idle matches the server's idle timeout of about %.0f s.",
+			c->rst ? "reset" : "FIN", c->after_idle_s, r->idle_timeout_matched_s);
 	else
 		account_line(
 			a, REPORT_ITEM,
@@ -102,7 +113,12 @@ static void explain_idle_timeout(struct report_account *a, const struct fst_repo
 			     e->idle_timeout_s, e->observations, e->observations == 1 ? "" : "s",
 			     knob);
 	}
-	if (r->stated_timeout_s > 0)
+	if (r->stated_timeout_s > 0 && c->busy_to_close)
+		account_line(
+			a, REPORT_ITEM,
+			"The server's reply states %d s; the client had sent only keepalives for %.1f s.",
+			r->stated_timeout_s, report_seconds(c->keepalives_since_us, fired));
+	else if (r->stated_timeout_s > 0)
 		account_line(a, REPORT_ITEM,
 			     "The server's reply states %d s; the observed idle was %.1f s.",
 			     r->stated_timeout_s, idle);
@@ -151,6 +167,24 @@ static void write_close(struct report_account *a, const struct fst_session_resul
 		     fst_close_by_name(c->by), report_close_how(c),
 		     report_seconds(s->start_us, c->ts_us), c->after_idle_s, announced,
 		     c->mid_transfer ? ", during a transfer" : "", ttl);
+}
+
+/* Each command answered at least the gap threshold late: a finding,
+ * whatever the verdict. */
+static void write_slow_replies(struct report_account *a, const struct fst_session_result *r)
+{
+	const struct fst_ftp_session *s = r->session;
+
+	for (size_t i = 0; i < r->slow_reply_count; i++) {
+		const struct fst_slow_reply *sr = &r->slow_replies[i];
+
+		account_line(a, REPORT_ITEM, "slow reply: %s at +%.6f got its %d after %.3f s",
+			     sr->verb_text, report_seconds(s->start_us, sr->command_us), sr->code,
+			     report_seconds(sr->command_us, sr->reply_us));
+	}
+	if (r->slow_replies_dropped)
+		account_line(a, REPORT_ITEM, "slow replies not kept (over the cap): %zu",
+			     r->slow_replies_dropped);
 }
 
 static void write_reconnect(struct report_account *a, const struct fst_session_result *r)
@@ -228,6 +262,7 @@ static void write_incident(struct report_account *a, const struct fst_report_inp
 	if (fst_session_decisive_gap(r))
 		write_gap(a, "decisive gap", s, fst_session_decisive_gap(r));
 	write_close(a, r);
+	write_slow_replies(a, r);
 	write_reconnect(a, r);
 	account_line(a, REPORT_ITEM, "timeline (UTC, seconds from session start):");
 	report_timeline(r, write_timeline_line, a);
@@ -263,24 +298,34 @@ static void write_other_sessions(struct report_account *a, const struct fst_repo
 		}
 	a->put(a->ctx, REPORT_PARA, line);
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
-		char client[64], server[64], keepalive[FST_WORDS_MAX] = "";
+		char client[64], server[64], slow[64] = "", keepalive[FST_WORDS_MAX] = "";
 		const struct fst_ftp_session *s = r->session;
 
 		if (fst_verdict_is_incident(r->verdict))
 			continue;
+		if (r->slow_reply_count)
+			snprintf(slow, sizeof(slow), ", %zu slow repl%s", r->slow_reply_count,
+				 r->slow_reply_count == 1 ? "y" : "ies");
 		if (fst_words_keepalive(r, keepalive + 2, sizeof(keepalive) - 2))
 			memcpy(keepalive, "; ", 2);
 		account_line(a, REPORT_ITEM,
-			     "session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s%s",
+			     "session %llu: %s %s -> %s, %zu commands, %zu transfers%s%s%s%s",
 			     (unsigned long long)s->id, fst_verdict_name(r->verdict),
 			     fst_endpoint_format(&s->client_addr, s->client_port, client,
 						 sizeof(client)),
 			     fst_endpoint_format(&s->server_addr, s->server_port, server,
 						 sizeof(server)),
-			     s->command_count, s->transfer_count,
+			     s->command_count, s->transfer_count, slow,
 			     r->capture_loss ? "; the capture lost bytes of it (no side blamed)" :
 					       "",
 			     s->mid_stream ? "; capture began mid-session" : "", keepalive);
+		/* The notes those two words do not already give. */
+		for (int note = 0; note < FST_NOTE_COUNT; note++)
+			if (note != FST_NOTE_CAPTURE_LOSS && note != FST_NOTE_MID_STREAM &&
+			    (r->capture_notes & FST_NOTE_BIT(note)))
+				account_line(a, REPORT_ITEM, "session %llu note: %s",
+					     (unsigned long long)s->id,
+					     fst_words_capture_note((enum fst_capture_note)note));
 	}
 	a->put(a->ctx, REPORT_BLANK, "");
 }
@@ -291,25 +336,31 @@ static void write_servers(struct report_account *a, const struct fst_report_inpu
 
 	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
 	     e = e->next) {
-		char idle[96], survived[64] = "", data[48] = "";
+		char idle[96], survived[64] = "", data[48] = "", stated[48] = "";
 
 		if (e->observations)
 			snprintf(idle, sizeof(idle),
 				 "idle timeout about %.1f s (%u observation%s, spread %.1f s)",
 				 e->idle_timeout_s, e->observations,
 				 e->observations == 1 ? "" : "s", e->spread_s);
+		else if (e->stated_idle_s > 0)
+			snprintf(idle, sizeof(idle), "idle timeout %d s (stated in the banner)",
+				 e->stated_idle_s);
 		else
 			snprintf(idle, sizeof(idle), "no idle timeout observed");
 		if (e->longest_survived_s > 0)
 			snprintf(survived, sizeof(survived), "; tolerated a client idle of %.1f s",
 				 e->longest_survived_s);
+		if (e->observations && e->stated_idle_s > 0)
+			snprintf(stated, sizeof(stated), "; the banner states %d s",
+				 e->stated_idle_s);
 		if (e->data_observations)
 			snprintf(data, sizeof(data), "; data timeout about %.1f s",
 				 e->data_timeout_s);
-		account_line(a, REPORT_PARA, "server %s%s%s: %s%s%s",
+		account_line(a, REPORT_PARA, "server %s%s%s: %s%s%s%s",
 			     fst_endpoint_format(&e->addr, e->port, server, sizeof(server)),
-			     e->software ? " " : "", e->software ? e->software : "", idle, survived,
-			     data);
+			     e->software ? " " : "", e->software ? e->software : "", idle, stated,
+			     survived, data);
 	}
 }
 
@@ -347,6 +398,9 @@ static void write_stats(struct report_account *a, const struct fst_report_input 
 			account_line(a, REPORT_ITEM, "malformed %s: %llu",
 				     fst_decode_result_name((enum fst_decode_result)r),
 				     (unsigned long long)cs->malformed[r]);
+	if (cs->tunnelled_packets)
+		account_line(a, REPORT_ITEM, "TCP packets inside IP-in-IP or 6in4 tunnels: %llu",
+			     (unsigned long long)cs->tunnelled_packets);
 	if (cs->time_went_back)
 		account_line(a, REPORT_ITEM, "timestamps that went backwards (clamped): %llu",
 			     (unsigned long long)cs->time_went_back);
@@ -356,6 +410,11 @@ static void write_stats(struct report_account *a, const struct fst_report_input 
 			     (unsigned long long)cs->kernel_received,
 			     (unsigned long long)cs->kernel_dropped,
 			     (unsigned long long)cs->interface_dropped);
+	else if (cs->kernel_dropped)
+		account_line(
+			a, REPORT_ITEM,
+			"the capturing kernel dropped %llu packets (pcapng interface statistics)",
+			(unsigned long long)cs->kernel_dropped);
 	account_line(
 		a, REPORT_ITEM,
 		"tcp flows %llu (%llu evicted), capture gaps %llu (%llu B), retransmissions %llu",
@@ -365,6 +424,12 @@ static void write_stats(struct report_account *a, const struct fst_report_input 
 	account_line(a, REPORT_ITEM, "ftp sessions %llu, data connections %llu",
 		     (unsigned long long)in->ftp_stats->sessions,
 		     (unsigned long long)in->ftp_stats->data_connections);
+	if (in->ftp_stats->control_unanswered || in->ftp_stats->control_refused)
+		account_line(
+			a, REPORT_ITEM,
+			"connections to the control port that got no answer %llu, refused %llu",
+			(unsigned long long)in->ftp_stats->control_unanswered,
+			(unsigned long long)in->ftp_stats->control_refused);
 	if (fst_analysis_sessions_evicted(in->analysis))
 		account_line(a, REPORT_ITEM,
 			     "oldest ended sessions left out of this report (--max-sessions): %llu",
@@ -403,6 +468,12 @@ void report_account(struct report_account *a, const struct fst_report_input *in)
 	}
 	account_line(a, REPORT_PARA, "ftpstall: %u FTP session%s, %u incident%s in %s", sessions,
 		     sessions == 1 ? "" : "s", incidents, incidents == 1 ? "" : "s", in->source);
+	if (!in->ftp_stats->sessions) {
+		char words[FST_WORDS_MAX];
+
+		fst_words_no_ftp(in, words, sizeof(words));
+		account_line(a, REPORT_PARA, "%s", words);
+	}
 	a->put(a->ctx, REPORT_BLANK, "");
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
 		if (fst_verdict_is_incident(r->verdict))

@@ -212,6 +212,13 @@ static void write_row(FILE *out, const struct fst_session_result *r)
 	fprintf(out, "</td><td>%s</td><td>", fst_time_format_iso(s->start_us, when, sizeof(when)));
 	fst_words_summary(r, words, sizeof(words));
 	html_text(out, words);
+	/* An incident's notes are in its section; the others' are here. */
+	for (int note = 0; note < FST_NOTE_COUNT && !fst_verdict_is_incident(r->verdict); note++)
+		if (r->capture_notes & FST_NOTE_BIT(note)) {
+			fputs(" Note: ", out);
+			html_text(out, fst_words_capture_note((enum fst_capture_note)note));
+			fputs(".", out);
+		}
 	fputs("</td></tr>\n", out);
 }
 
@@ -289,6 +296,14 @@ int report_write_html(FILE *out, const struct fst_report_input *in)
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
 		write_row(out, r);
 	fputs("</table>\n", out);
+	if (!in->ftp_stats->sessions) {
+		char words[FST_WORDS_MAX];
+
+		fst_words_no_ftp(in, words, sizeof(words));
+		fputs("<p class=\"no-ftp\">", out);
+		html_text(out, words);
+		fputs("</p>\n", out);
+	}
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
 		if (fst_verdict_is_incident(r->verdict))
 			write_incident(out, r);

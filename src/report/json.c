@@ -114,6 +114,9 @@ static void write_transfers(struct fst_json *j, const struct fst_ftp_session *s)
 			json_endpoint(j, "data_client", &t->data_client_addr, t->data_client_port);
 			json_endpoint(j, "data_server", &t->data_server_addr, t->data_server_port);
 		}
+		if (t->data_connect == FST_CONNECT_UNANSWERED ||
+		    t->data_connect == FST_CONNECT_REFUSED)
+			fst_json_str(j, "data_handshake", fst_data_connect_name(t->data_connect));
 		fst_json_str(j, "data_closed_by", fst_side_name(t->closed_by));
 		fst_json_bool(j, "nat_address", t->nat_address);
 		fst_json_close(j, '}');
@@ -140,6 +143,30 @@ static void write_gaps(struct fst_json *j, const struct fst_session_result *r)
 		fst_json_close(j, '}');
 	}
 	fst_json_close(j, ']');
+}
+
+/* Commands answered at least the gap threshold late; only when there is
+ * one, so reports without them keep their shape. */
+static void write_slow_replies(struct fst_json *j, const struct fst_session_result *r)
+{
+	if (r->slow_reply_count) {
+		fst_json_open(j, "slow_replies", '[');
+		for (size_t i = 0; i < r->slow_reply_count; i++) {
+			const struct fst_slow_reply *sr = &r->slow_replies[i];
+
+			fst_json_open(j, NULL, '{');
+			fst_json_str(j, "verb", sr->verb_text);
+			json_time(j, "time", sr->command_us);
+			fst_json_int(j, "reply_code", sr->code);
+			json_time(j, "reply_time", sr->reply_us);
+			fst_json_seconds(j, "response_s",
+					 report_seconds(sr->command_us, sr->reply_us));
+			fst_json_close(j, '}');
+		}
+		fst_json_close(j, ']');
+	}
+	if (r->slow_replies_dropped)
+		fst_json_u64(j, "slow_replies_dropped", r->slow_replies_dropped);
 }
 
 static void write_close(struct fst_json *j, const struct fst_session_result *r)
@@ -182,6 +209,9 @@ static void write_close(struct fst_json *j, const struct fst_session_result *r)
 		fst_json_int(j, "sender_ttl", c->peer_ttl);
 	}
 	fst_json_bool(j, "quit_sent", c->quit_seen);
+	/* Only when true: a close whose reply was seen keeps its shape. */
+	if (c->reply_lost)
+		fst_json_bool(j, "reply_lost", true);
 	fst_json_close(j, '}');
 }
 
@@ -205,6 +235,12 @@ static void write_verdict(struct fst_json *j, const struct fst_session_result *r
 	/* Only for middlebox_* verdicts: other documents are as before. */
 	if (r->path_idle_s >= 0)
 		fst_json_seconds(j, "path_idle_s", r->path_idle_s);
+	for (int note = 0; note < FST_NOTE_COUNT; note++)
+		if (r->uncertain_because & FST_NOTE_BIT(note))
+			fst_json_str(j, "uncertain_because",
+				     fst_capture_note_name((enum fst_capture_note)note));
+	if (r->idle_timeout_matched_s > 0)
+		fst_json_seconds(j, "idle_timeout_matched_s", r->idle_timeout_matched_s);
 	fst_json_close(j, '}');
 	if (r->recovered_by) {
 		fst_json_open(j, "reconnect", '{');
@@ -262,6 +298,7 @@ static void write_session(struct fst_json *j, const struct fst_session_result *r
 	write_replies(j, s);
 	write_transfers(j, s);
 	write_gaps(j, r);
+	write_slow_replies(j, r);
 	write_close(j, r);
 	write_verdict(j, r);
 	fst_json_open(j, "capture_notes", '[');
@@ -365,9 +402,17 @@ static void write_servers(struct fst_json *j, const struct fst_report_input *in)
 		if (e->observations) {
 			fst_json_seconds(j, "idle_timeout_estimate_s", e->idle_timeout_s);
 			fst_json_seconds(j, "idle_timeout_spread_s", e->spread_s);
+		} else if (e->stated_idle_s > 0) {
+			fst_json_seconds(j, "idle_timeout_estimate_s", e->idle_timeout_s);
+			fst_json_null(j, "idle_timeout_spread_s");
 		} else {
 			fst_json_null(j, "idle_timeout_estimate_s");
 			fst_json_null(j, "idle_timeout_spread_s");
+		}
+		if (e->stated_idle_s > 0) {
+			fst_json_u64(j, "idle_timeout_stated_s", (uint64_t)e->stated_idle_s);
+			fst_json_str(j, "idle_timeout_evidence",
+				     e->observations ? "observed" : "stated in the banner");
 		}
 		fst_json_u64(j, "observations", e->observations);
 		fst_json_seconds(j, "longest_survived_idle_s", e->longest_survived_s);
@@ -389,6 +434,8 @@ static void write_stats(struct fst_json *j, const struct fst_report_input *in)
 	fst_json_u64(j, "bytes", c->frame_bytes);
 	fst_json_u64(j, "tcp_packets", c->tcp_packets);
 	fst_json_u64(j, "ip_fragments", c->ip_fragments);
+	if (c->tunnelled_packets)
+		fst_json_u64(j, "tunnelled_packets", c->tunnelled_packets);
 	fst_json_u64(j, "truncated_frames", c->truncated_frames);
 	fst_json_open(j, "malformed", '{');
 	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)
@@ -406,6 +453,10 @@ static void write_stats(struct fst_json *j, const struct fst_report_input *in)
 	fst_json_u64(j, "ftp_sessions", in->ftp_stats->sessions);
 	fst_json_u64(j, "sessions_evicted", fst_analysis_sessions_evicted(in->analysis));
 	fst_json_u64(j, "data_connections", in->ftp_stats->data_connections);
+	if (in->ftp_stats->control_unanswered)
+		fst_json_u64(j, "control_unanswered", in->ftp_stats->control_unanswered);
+	if (in->ftp_stats->control_refused)
+		fst_json_u64(j, "control_refused", in->ftp_stats->control_refused);
 	if (in->ftp_stats->texts_cut)
 		fst_json_u64(j, "texts_cut", in->ftp_stats->texts_cut);
 	fst_json_open(j, "anomalies", '{');
@@ -425,10 +476,27 @@ static void write_stats(struct fst_json *j, const struct fst_report_input *in)
 		w += len + (end ? 1 : 0);
 	}
 	fst_json_close(j, ']');
-	if (in->live) {
+	if (in->live || c->kernel_dropped) {
 		fst_json_u64(j, "kernel_dropped", c->kernel_dropped);
 		fst_json_u64(j, "interface_dropped", c->interface_dropped);
 	}
+	fst_json_close(j, '}');
+}
+
+/* An input without any FTP session: what it did hold. */
+static void write_no_ftp(struct fst_json *j, const struct fst_report_input *in)
+{
+	char words[FST_WORDS_MAX];
+
+	fst_json_open(j, "no_ftp", '{');
+	fst_json_u64(j, "control_unanswered", in->ftp_stats->control_unanswered);
+	fst_json_u64(j, "control_refused", in->ftp_stats->control_refused);
+	fst_json_u64(j, "other_tcp_flows", fst_report_other_flows(in));
+	fst_json_u64(j, "tunnelled_packets", in->capture->tunnelled_packets);
+	fst_json_u64(j, "not_tcp_packets", in->capture->skipped_not_tcp);
+	fst_json_u64(j, "not_ip_frames", in->capture->skipped_not_ip);
+	fst_words_no_ftp(in, words, sizeof(words));
+	fst_json_str(j, "summary", words);
 	fst_json_close(j, '}');
 }
 
@@ -452,6 +520,8 @@ int report_write_json(FILE *out, const struct fst_report_input *in)
 	write_servers(&j, in);
 	write_paths(&j, in);
 	write_stats(&j, in);
+	if (!in->ftp_stats->sessions)
+		write_no_ftp(&j, in);
 	fst_json_close(&j, '}');
 	fputc('\n', out);
 	return ferror(out) ? FST_ERR_IO : FST_OK;

@@ -8,7 +8,9 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 /* A sentence being written into a caller's buffer: like snprintf, it
  * cuts what does not fit and counts the length it needed. */
@@ -45,11 +47,22 @@ static double gap_seconds(const struct fst_gap *g)
 	return g ? (double)(g->end_us - g->start_us) / 1e6 : 0;
 }
 
+/* From the client's last command other than a keepalive to the closing
+ * reply (or the close). */
+static double keepalive_seconds(const struct fst_close_info *c)
+{
+	int64_t end = c->reply_code ? c->reply_ts_us : c->ts_us;
+
+	return (double)(end - c->keepalives_since_us) / 1e6;
+}
+
 /* "sent \"421 Timeout.\"" or "gave no reason"; a cut reply says so, as
  * the reports mark it. */
 static void say_reply(struct words *w, const struct fst_close_info *c)
 {
-	if (c->reply_code)
+	if (c->reply_lost)
+		say(w, "sent a reply the capture lost (the 421 itself was not captured)");
+	else if (c->reply_code)
 		say(w, "sent \"%d %s%s\"", c->reply_code, c->reply_text,
 		    c->reply_text_truncated ? "...(cut)" : "");
 	else
@@ -121,6 +134,208 @@ static void say_path_drop(struct words *w, const struct fst_session_result *r)
 	say(w, "The path stopped delivering the connection after %.1f s of idle.", r->path_idle_s);
 }
 
+/* "\"530 Login incorrect.\"" for the reply that refused the login, or
+ * "530" when its text was not kept. */
+static void say_login_reply(struct words *w, const struct fst_login_info *l)
+{
+	if (l->failed_reply_text && l->failed_reply_text[0])
+		say(w, "\"%d %s%s\"", l->failed_code, l->failed_reply_text,
+		    l->failed_reply_truncated ? "...(cut)" : "");
+	else
+		say(w, "%d", l->failed_code);
+}
+
+/* The refused login, told from its reply to the end of the session. */
+static void say_login_failed(struct words *w, const struct fst_session_result *r)
+{
+	const struct fst_login_info *l = &r->login;
+	const struct fst_close_info *c = &r->close;
+	const char *how = c->rst ? "reset" : "FIN";
+
+	say(w, "The server refused the login with ");
+	say_login_reply(w, l);
+	say(w, " to %s", fst_ftp_verb_info(l->failed_verb)->name);
+	if (l->failed_delayed)
+		say(w, ", %.1f s after it (a delay servers make on purpose before a refusal)",
+		    (double)(l->failed_reply_us - l->failed_command_us) / 1e6);
+	if (l->failures > 1)
+		say(w, " (%u refused attempts)", l->failures);
+	if (c->quit_seen) {
+		say(w, "; the client then sent QUIT");
+	} else if (c->reply_code == 421) {
+		say(w, "; the server then ");
+		say_reply(w, c);
+		say(w, " and %s (%s)",
+		    c->by == FST_CLOSE_BY_CLIENT ? "the client closed the connection" :
+						   "closed the connection",
+		    how);
+	} else if (c->by == FST_CLOSE_BY_SERVER)
+		say(w, "; the server then closed the connection (%s)", how);
+	else
+		say(w, "; the client then closed the connection (%s)", how);
+	say(w, ".");
+}
+
+/* A data stall behind the receiver's zero window, whose receiver is the
+ * stalled side. */
+static bool zero_window_stall(const struct fst_session_result *r)
+{
+	const struct fst_gap *g = fst_session_decisive_gap(r);
+
+	return g && g->waiting_on == FST_WAIT_RECEIVER &&
+	       (r->stalled_side == FST_STALLED_CLIENT || r->stalled_side == FST_STALLED_SERVER);
+}
+
+/* The data connection that never opened (data_connection_failed), as
+ * the session shows it: its transfer (NULL for the attempt no command
+ * claimed), and how far it got and where to. */
+struct failed_connect {
+	const struct fst_ftp_transfer *t;
+	struct fst_ftp_data_attempt a;
+	bool passive;
+	const struct fst_addr *control; /* the listener's control address */
+	bool elsewhere;			/* the announced address is not it */
+	bool elsewhere_known;		/* ... and a.announced_addr says which */
+};
+
+static struct failed_connect failed_connect(const struct fst_session_result *r)
+{
+	const struct fst_ftp_session *s = r->session;
+	struct failed_connect f = { 0 };
+	uint64_t id = r->connect_failed_transfer;
+
+	if (id >= 1 && id <= s->transfer_count) {
+		f.t = &s->transfers[id - 1];
+		f.a.connect = f.t->data_connect;
+		f.a.mode = f.t->mode;
+		f.a.to_addr = f.t->data_server_addr;
+		f.a.to_port = f.t->data_server_port;
+		f.a.announced_addr = f.t->data_server_addr;
+		f.a.announced_port = f.t->data_seen && !f.t->nat_address ? f.t->data_server_port :
+									   0;
+	} else {
+		fst_ftp_unclaimed_attempt(s, &f.a);
+	}
+	f.passive = f.a.mode != FST_MODE_ACTIVE;
+	f.control = f.passive ? &s->server_addr : &s->client_addr;
+	f.elsewhere_known = f.a.announced_port && !fst_addr_equal(&f.a.announced_addr, f.control);
+	f.elsewhere = f.elsewhere_known || (f.t && f.t->nat_address);
+	return f;
+}
+
+/* The final reply to transfer t's command and how long it took, if the
+ * session recorded the command. */
+static const struct fst_ftp_command_rec *transfer_command(const struct fst_ftp_session *s,
+							  const struct fst_ftp_transfer *t)
+{
+	for (size_t i = 0; i < s->command_count; i++)
+		if (s->commands[i].ts_us == t->command_ts_us && s->commands[i].cmd.verb == t->verb)
+			return &s->commands[i];
+	return NULL;
+}
+
+/* An address without a port: the endpoint text without its ":0". */
+static void address_text(const struct fst_addr *addr, char *buf, size_t size)
+{
+	size_t len = strlen(fst_endpoint_format(addr, 0, buf, size));
+
+	if (len > 2 && strcmp(buf + len - 2, ":0") == 0)
+		buf[len - 2] = '\0';
+}
+
+/* Bytes of a file name and of a transfer's reply text that the
+ * data_connection_failed summary quotes: with a closing 421 quoted whole
+ * it must still fit FST_WORDS_MAX. */
+enum {
+	FILE_WORDS_MAX = 40,
+	REPLY_WORDS_MAX = 60
+};
+
+/* A 421 that ended the session after the failure, as the close line
+ * says it. */
+static void say_connect_close(struct words *w, const struct fst_close_info *c)
+{
+	if (c->reply_code != 421)
+		return;
+	say(w, " Then the server ");
+	say_reply(w, c);
+	if (c->by == FST_CLOSE_BY_SERVER)
+		say(w, " and closed the control connection (%s).", c->rst ? "reset" : "FIN");
+	else
+		say(w, ", and %s closed the control connection (%s).", closer(c),
+		    c->rst ? "reset" : "FIN");
+}
+
+static void say_connect_failed(struct words *w, const struct fst_session_result *r)
+{
+	struct failed_connect f;
+	const char *connector, *verb;
+	char to[64], announced[64], control[64];
+
+	if (!r->session) {
+		say(w, "A data connection never opened.");
+		say_connect_close(w, &r->close);
+		return;
+	}
+	f = failed_connect(r);
+	connector = f.passive ? "client" : "server";
+	verb = f.t ? fst_ftp_verb_info(f.t->verb)->name : "";
+
+	fst_endpoint_format(&f.a.to_addr, f.a.to_port, to, sizeof(to));
+	fst_endpoint_format(&f.a.announced_addr, f.a.announced_port, announced, sizeof(announced));
+	address_text(f.control, control, sizeof(control));
+	if (f.t)
+		say(w, "The data connection for %s %.*s%s never opened", verb, FILE_WORDS_MAX,
+		    f.t->file, strlen(f.t->file) > FILE_WORDS_MAX ? "..." : "");
+	else
+		say(w, "The data connection the client tried after %s never opened",
+		    f.passive ? "the server's passive-mode reply" : "its PORT");
+	switch (f.a.connect) {
+	case FST_CONNECT_UNANSWERED:
+		say(w, ": the %s's SYNs to %s went unanswered", connector, to);
+		break;
+	case FST_CONNECT_REFUSED:
+		say(w, ": the %s's SYN to %s was refused with a reset", connector, to);
+		break;
+	case FST_CONNECT_NONE:
+	case FST_CONNECT_OPENED:
+	case FST_CONNECT_COUNT:
+		break;
+	}
+	if (f.t && f.t->reply_code) {
+		const struct fst_ftp_command_rec *cmd = transfer_command(r->session, f.t);
+
+		say(w, "%s the server answered %s with \"%d", f.a.connect ? ";" : ":", verb,
+		    f.t->reply_code);
+		if (cmd && cmd->reply_code == f.t->reply_code) {
+			const char *text = fst_ftp_command_reply_text(r->session, cmd);
+
+			say(w, "%s%.*s%s\" after %.1f s", text[0] ? " " : "", REPLY_WORDS_MAX, text,
+			    strlen(text) > REPLY_WORDS_MAX ? "..." : "",
+			    (double)(cmd->reply_ts_us - cmd->ts_us) / 1e6);
+		} else {
+			say(w, "\"");
+		}
+	} else if (!f.t) {
+		say(w, "; the client gave up without sending a transfer command");
+	}
+	say(w, ".");
+	if (f.elsewhere && f.passive) {
+		if (f.elsewhere_known)
+			say(w, " The server announced %s, not its control address %s", announced,
+			    control);
+		else
+			say(w, " The server announced another address than its control address %s",
+			    control);
+		say(w, ": a NAT, or a passive address setting, sends the client elsewhere.");
+	} else if (f.elsewhere) {
+		say(w,
+		    " The client announced %s, not the address its control connection comes from (%s): it is behind NAT.",
+		    f.elsewhere_known ? announced : "another address", control);
+	}
+	say_connect_close(w, &r->close);
+}
+
 size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t size)
 {
 	struct words w = { buf, size, 0 };
@@ -130,7 +345,12 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 
 	switch (r->verdict) {
 	case FST_VERDICT_IDLE_TIMEOUT:
-		say(&w, "The client was idle for %.1f s; the server ", c->after_idle_s);
+		if (c->busy_to_close)
+			say(&w,
+			    "The client was not idle: for %.1f s since its last other command it sent only keepalives (%u NOOP, PWD or the like) and transferred nothing; the server ",
+			    keepalive_seconds(c), c->keepalives);
+		else
+			say(&w, "The client was idle for %.1f s; the server ", c->after_idle_s);
 		say_reply(&w, c);
 		say(&w, " and %s (%s)",
 		    c->by == FST_CLOSE_BY_CLIENT ? "the client closed the connection" :
@@ -143,8 +363,13 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 		say(&w, ".");
 		break;
 	case FST_VERDICT_DATA_TIMEOUT:
-		say(&w, "A data transfer stalled for %.1f s (waiting on %s); the server ",
-		    gap_seconds(g), g ? fst_wait_name(g->waiting_on) : "unknown");
+		if (zero_window_stall(r))
+			say(&w,
+			    "A data transfer stalled for %.1f s (waiting on the %s, the receiver: its receive window stayed at zero); the server ",
+			    gap_seconds(g), fst_stalled_side_name(r->stalled_side));
+		else
+			say(&w, "A data transfer stalled for %.1f s (waiting on %s); the server ",
+			    gap_seconds(g), g ? fst_wait_name(g->waiting_on) : "unknown");
 		say_reply(&w, c);
 		if (c->by == FST_CLOSE_BY_SERVER)
 			say(&w, " and closed the control connection (%s).", how);
@@ -192,14 +417,97 @@ size_t fst_words_summary(const struct fst_session_result *r, char *buf, size_t s
 	case FST_VERDICT_INCOMPLETE:
 		say(&w, "The capture ended while the session was still open.");
 		break;
+	case FST_VERDICT_LOGIN_FAILED:
+		say_login_failed(&w, r);
+		break;
+	case FST_VERDICT_DATA_CONNECTION_FAILED:
+		say_connect_failed(&w, r);
+		break;
 	case FST_VERDICT_UNKNOWN:
 	case FST_VERDICT_COUNT:
-		say(&w,
-		    "The capture lost bytes of this session during its decisive %.1f s gap, so no side can be blamed.",
-		    gap_seconds(g));
+		if (r->uncertain_because & FST_NOTE_BIT(FST_NOTE_ONE_SIDED))
+			say(&w,
+			    "The capture holds only one direction of this control connection, so one side's silence cannot be told from the capture's and no side can be blamed.");
+		else if (r->uncertain_because & FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS))
+			say(&w,
+			    "The capturing kernel dropped packets during this session's decisive %.1f s gap, so no side can be blamed.",
+			    gap_seconds(g));
+		else
+			say(&w,
+			    "The capture lost bytes of this session during its decisive %.1f s gap, so no side can be blamed.",
+			    gap_seconds(g));
 		break;
 	}
 	return done(&w);
+}
+
+/* "default 300 s", or "off by default" for a knob without a default. */
+static void say_default(struct words *w, int default_s)
+{
+	if (default_s > 0)
+		say(w, "default %d s", default_s);
+	else
+		say(w, "off by default");
+}
+
+/* The advice when a timer other than the plain idle one closed the
+ * session; false when there is none to give. */
+static bool say_other_timer(struct words *w, const struct fst_session_result *r)
+{
+	const struct fst_server_profile *prof = r->profile;
+	const struct fst_close_info *c = &r->close;
+
+	switch (r->timer) {
+	case FST_TIMER_NO_TRANSFER:
+		say(w, "The server's no-transfer timer fired");
+		if (prof && prof->no_transfer_knob) {
+			say(w, " (%s's %s, ", prof->software, prof->no_transfer_knob);
+			say_default(w, prof->no_transfer_default_s);
+			say(w, ")");
+		}
+		say(w,
+		    ", %.0f s after the client's last command other than a keepalive. NOOP keepalives do not reset this timer; transfer something or raise %s.",
+		    keepalive_seconds(c),
+		    prof && prof->no_transfer_knob ? prof->no_transfer_knob :
+						     "the server's no-transfer timeout");
+		return true;
+	case FST_TIMER_LOGIN:
+		say(w, "The server's login timer fired before the client logged in");
+		if (prof && prof->login_knob) {
+			say(w, " (%s's %s, ", prof->software, prof->login_knob);
+			say_default(w, prof->login_default_s);
+			say(w, ")");
+		}
+		say(w, ": make the client send USER and PASS right after the banner, or raise %s.",
+		    prof && prof->login_knob ? prof->login_knob : "the server's login timeout");
+		return true;
+	case FST_TIMER_IDLE:
+		/* Pure-FTPd's limit on NOOPs, met by a client that sent only
+		 * keepalives up to the close. */
+		if (prof && prof->noop_idle_factor && c->busy_to_close) {
+			say(w,
+			    "%s's NOOPs buy at most %d times its idle time (%s): from the first of an unbroken run of NOOP (or PWD, CWD, TYPE, MODE, SYST) it answers the first such command after %d x the idle time with 421 and closes, however often they come; this session's first keepalive came %.0f s before the 421",
+			    prof->software, prof->noop_idle_factor, prof->idle_knob,
+			    prof->noop_idle_factor,
+			    (double)((c->reply_code ? c->reply_ts_us : c->ts_us) -
+				     c->first_keepalive_us) /
+				    1e6);
+			if (r->stated_timeout_s > 0)
+				say(w, " (the 421 states %d s)", r->stated_timeout_s);
+			say(w,
+			    ". Transfer something (LIST, RETR, STOR), or raise %s, or let the client reconnect and resume after a 421 (REST/APPE).",
+			    prof->idle_knob);
+			return true;
+		}
+		return false;
+	case FST_TIMER_NONE:
+	case FST_TIMER_DATA:
+	case FST_TIMER_STALLED:
+	case FST_TIMER_UNKNOWN:
+	case FST_TIMER_COUNT:
+		break;
+	}
+	return false;
 }
 
 /* What else a server's idle timer does that changes the advice. */
@@ -214,10 +522,11 @@ static void say_idle_quirks(struct words *w, const struct fst_server_profile *pr
 		if (prof->idle_paused_by_transfer)
 			say(w, "%s does not run during a transfer%s", prof->idle_knob,
 			    prof->no_transfer_knob ? "; " : "");
-		if (prof->no_transfer_knob)
-			say(w,
-			    "%s (default %d s) closes sessions that send commands but start no transfer",
-			    prof->no_transfer_knob, prof->no_transfer_default_s);
+		if (prof->no_transfer_knob) {
+			say(w, "%s (", prof->no_transfer_knob);
+			say_default(w, prof->no_transfer_default_s);
+			say(w, ") closes sessions that send commands but start no transfer");
+		}
 		say(w, ".");
 	}
 }
@@ -233,6 +542,72 @@ static void say_data_quirks(struct words *w, const struct fst_server_profile *pr
 		say(w, " %s closes a stalled transfer without a 421.", prof->silent_stall_knob);
 }
 
+/* What a server does on purpose around a refused login: its pause
+ * before the refusal (when this one was held back) and its limit of
+ * refusals (when it closed the session without a QUIT). */
+static void say_login_quirks(struct words *w, const struct fst_session_result *r)
+{
+	const struct fst_server_profile *prof = r->profile;
+
+	if (r->login.failed_delayed) {
+		if (prof && prof->login_delay_knob)
+			say(w,
+			    " The wait before the refusal is not a stall: %s holds back every failed-login reply on purpose (%s, default %d s; PAM may add its own).",
+			    prof->software, prof->login_delay_knob, prof->login_delay_s);
+		else if (prof && prof->login_delay_s)
+			say(w,
+			    " The wait before the refusal is not a stall: %s holds back every failed-login reply on purpose (built in, up to %d s%s; checking the password may add its own).",
+			    prof->software, prof->login_delay_s,
+			    prof->login_delay_grows ? ", longer after each failure" : "");
+		else
+			say(w,
+			    " The wait before the refusal is not a stall: servers hold back a failed-login reply on purpose (vsftpd delay_failed_login, Pure-FTPd's built-in pause).");
+	}
+	/* Only when it closed on its own: after a QUIT the client chose. */
+	if (prof && prof->max_login_fails && r->close.by == FST_CLOSE_BY_SERVER &&
+	    !r->close.quit_seen) {
+		if (prof->max_login_fails_knob)
+			say(w, " %s ends a session after %s refused logins (default %d).",
+			    prof->software, prof->max_login_fails_knob, prof->max_login_fails);
+		else
+			say(w, " %s ends a session after %d refused logins.", prof->software,
+			    prof->max_login_fails);
+	}
+}
+
+/* What opens the data path: in passive mode the server's passive ports
+ * (and the address it announces), in active mode passive mode itself. */
+static void advise_connect_failed(struct words *w, const struct fst_session_result *r)
+{
+	const struct fst_server_profile *prof = r->profile;
+	struct failed_connect f = { .passive = true };
+	const char *ports = prof && prof->passive_ports_knob ? prof->passive_ports_knob : NULL;
+	const char *address = prof && prof->passive_address_knob ? prof->passive_address_knob :
+								   NULL;
+
+	if (r->session)
+		f = failed_connect(r);
+	if (!f.passive) {
+		say(w,
+		    "Use passive mode: the server could not connect back to the client (a firewall or NAT in front of the client blocks it; active mode through NAT needs an FTP helper there, such as Linux nf_conntrack_ftp).");
+		return;
+	}
+	if (f.elsewhere) {
+		say(w, "Make the server announce an address the client can reach");
+		if (address)
+			say(w, " (%s's %s)", prof->software, address);
+		else
+			say(w, " (its passive address setting)");
+		say(w,
+		    ", or let the client connect to the control address instead (curl --ftp-skip-pasv-ip); ");
+	}
+	say(w, "%sen the server's passive port range", f.elsewhere ? "op" : "Op");
+	if (ports)
+		say(w, " (%s's %s)", prof->software, ports);
+	say(w,
+	    " in every firewall between client and server, or give the NAT in front of the server an FTP helper.");
+}
+
 size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, size_t size)
 {
 	struct words w = { buf, size, 0 };
@@ -242,10 +617,14 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 
 	switch (r->verdict) {
 	case FST_VERDICT_IDLE_TIMEOUT:
+		if (say_other_timer(&w, r))
+			break;
 		if (prof) {
+			say(&w, "Raise %s's %s (", prof->software, prof->idle_knob);
+			say_default(&w, prof->idle_default_s);
 			say(&w,
-			    "Raise %s's %s (default %d s; this server closed after about %.0f s) above the client's longest pause, %slet the client reconnect and resume after a 421 (REST/APPE).",
-			    prof->software, prof->idle_knob, prof->idle_default_s, idle,
+			    "; this server closed after about %.0f s) above the client's longest pause, %slet the client reconnect and resume after a 421 (REST/APPE).",
+			    idle,
 			    prof->noop_resets_idle ? "make the client send NOOP while idle, or " :
 						     "or ");
 			say_idle_quirks(&w, prof);
@@ -256,10 +635,27 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 		}
 		break;
 	case FST_VERDICT_DATA_TIMEOUT:
-		if (prof) {
+		if (zero_window_stall(r)) {
 			say(&w,
-			    "Find why the data sender stopped; if pauses are expected, raise %s's %s (default %d s).",
-			    prof->software, prof->data_knob, prof->data_default_s);
+			    "Find why the %s stopped reading the data (its receive window stayed at zero: a full disk, a stalled writer or a slow consumer)",
+			    fst_stalled_side_name(r->stalled_side));
+			if (prof)
+				say(&w, "; if pauses are expected, raise %s's %s (default %d s).",
+				    prof->software, prof->data_knob, prof->data_default_s);
+			else
+				say(&w,
+				    "; if pauses are expected, raise the server's data connection timeout.");
+			if (prof)
+				say_data_quirks(&w, prof);
+		} else if (prof) {
+			say(&w,
+			    "Find why the data sender stopped; if pauses are expected, raise %s's %s (",
+			    prof->software,
+			    r->timer == FST_TIMER_STALLED && prof->silent_stall_knob ?
+				    prof->silent_stall_knob :
+				    prof->data_knob);
+			say_default(&w, prof->data_default_s);
+			say(&w, ").");
 			say_data_quirks(&w, prof);
 		} else {
 			say(&w,
@@ -281,6 +677,14 @@ size_t fst_words_recommendation(const struct fst_session_result *r, char *buf, s
 		break;
 	case FST_VERDICT_CLIENT_ABORT:
 		say(&w, "Check the client's log for why it gave up.");
+		break;
+	case FST_VERDICT_LOGIN_FAILED:
+		say(&w,
+		    "Check the account's credentials: the user name and password the client sends, and whether the account is locked, expired or refused by the server's user list.");
+		say_login_quirks(&w, r);
+		break;
+	case FST_VERDICT_DATA_CONNECTION_FAILED:
+		advise_connect_failed(&w, r);
 		break;
 	case FST_VERDICT_CLEAN:
 	case FST_VERDICT_INCOMPLETE:
@@ -372,6 +776,49 @@ size_t fst_words_path(const struct fst_path_estimate *e, char *buf, size_t size)
 		}
 	}
 	say(&w, ".");
+	return done(&w);
+}
+
+uint64_t fst_report_other_flows(const struct fst_report_input *in)
+{
+	uint64_t attempts = in->ftp_stats->control_unanswered + in->ftp_stats->control_refused;
+
+	return in->tcp->flows_opened > attempts ? in->tcp->flows_opened - attempts : 0;
+}
+
+size_t fst_words_no_ftp(const struct fst_report_input *in, char *buf, size_t size)
+{
+	struct words w = { buf, size, 0 };
+	const struct fst_ftp_stats *fs = in->ftp_stats;
+	const struct fst_capture_stats *cs = in->capture;
+	uint64_t other = fst_report_other_flows(in);
+
+	say(&w, "No FTP control connection in this input.");
+	if (!cs->frames)
+		say(&w, " It holds no packets.");
+	if (fs->control_unanswered)
+		say(&w,
+		    " %llu connection attempt%s to the FTP control port got no answer: the server was unreachable (or the capture missed its side).",
+		    (unsigned long long)fs->control_unanswered,
+		    fs->control_unanswered == 1 ? "" : "s");
+	if (fs->control_refused)
+		say(&w,
+		    " %llu connection attempt%s to the FTP control port %s refused with a reset: nothing listened there.",
+		    (unsigned long long)fs->control_refused, fs->control_refused == 1 ? "" : "s",
+		    fs->control_refused == 1 ? "was" : "were");
+	if (other)
+		say(&w,
+		    " %llu other TCP connection%s (an FTP data connection cannot be told without its control connection: capture `host SERVER` from before the session starts).",
+		    (unsigned long long)other, other == 1 ? "" : "s");
+	if (cs->tunnelled_packets)
+		say(&w, " %llu TCP packets came out of IP-in-IP or 6in4 tunnels.",
+		    (unsigned long long)cs->tunnelled_packets);
+	if (cs->skipped_not_tcp)
+		say(&w,
+		    " %llu IP packets were not TCP (tunnels other than IP-in-IP and 6in4, such as GRE, ESP or VXLAN, are not followed).",
+		    (unsigned long long)cs->skipped_not_tcp);
+	if (cs->skipped_not_ip)
+		say(&w, " %llu frames were not IP.", (unsigned long long)cs->skipped_not_ip);
 	return done(&w);
 }
 

@@ -35,6 +35,10 @@ struct half {
 	bool offered_wscale;
 	uint8_t wscale;
 	uint32_t next_seq; /* first byte not yet delivered */
+	/* While next_seq is unknown (no packet of this side seen yet): the
+	 * highest byte of this side's stream the other side acknowledged. */
+	bool acked_unseen_known;
+	uint32_t acked_unseen;
 	uint32_t fin_seq;
 	uint8_t fin_ttl;
 	bool wrote_after_peer_fin; /* delivered bytes after the other side's FIN */
@@ -537,8 +541,17 @@ static void check_acked_hole(struct fst_tcp *tcp, struct flow *flow, enum fst_tc
 	struct half *h = &flow->half[dir];
 	uint32_t limit = ack;
 
-	if (!h->seq_known)
+	if (!h->seq_known) {
+		/* Nothing of this side captured yet (a one-sided capture, or
+		 * one begun mid-stream): an acknowledgement that moves on
+		 * shows bytes it sent that the capture never held. */
+		if (h->acked_unseen_known && SEQ_GT(ack, h->acked_unseen))
+			emit_gap(tcp, flow, dir, ack - h->acked_unseen);
+		if (!h->acked_unseen_known || SEQ_GT(ack, h->acked_unseen))
+			h->acked_unseen = ack;
+		h->acked_unseen_known = true;
 		return;
+	}
 	if (h->fin_seen && SEQ_GT(ack, h->fin_seq))
 		limit = h->fin_seq;
 	/* The usual ACK covers only what was seen: nothing to skip. */

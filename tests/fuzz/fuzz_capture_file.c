@@ -87,6 +87,13 @@ static size_t mask_all(void *ctx, const struct fst_packet *pkt, uint8_t *payload
 	return masked;
 }
 
+/* Kernel drops a pcapng file reports reach the analysis, as in analyze. */
+static void on_drops(void *ctx, uint64_t dropped, int64_t from_us, int64_t to_us)
+{
+	FUZZ_CHECK(dropped > 0, "a drop report of nothing");
+	fst_analysis_capture_dropped(ctx, from_us, to_us);
+}
+
 static void check_capture_stats(const struct fst_capture_stats *cs, uint64_t packets)
 {
 	uint64_t accounted =
@@ -164,6 +171,8 @@ static bool run_pipeline(const char *const *paths, size_t count)
 		}
 	}
 	fst_tcp_finish(tcp);
+	/* pcapng statistics blocks, as analyze reads them at the end. */
+	fst_capture_file_drops(cap, on_drops, an);
 	fst_analysis_finish(an);
 	check_capture_stats(fst_capture_stats(cap), packets);
 	fuzz_check_results(an, MAX_GAPS);

@@ -251,6 +251,22 @@ def capture_corpus():
             v6.append(ipv6_pkt(src, dst, t))
     write(d, "synthetic-ipv6.pcap", pcap_file(1, [eth(p, 0x86DD) for p in v6]))
 
+    # Tunnels: IP in IP (protocol 4, "ipip") and IPv6 in IPv4 (41, "sit"),
+    # two levels, one level too many, and an outer length that lies.
+    outer = ("203.0.113.1", "203.0.113.2")
+    write(d, "tunnel-ipip.pcap", pcap_file(1, [eth(ipv4_pkt(*outer, p, proto=4)) for p in dia]))
+    write(d, "tunnel-sit.pcap", pcap_file(1, [eth(ipv4_pkt(*outer, p, proto=41)) for p in v6]))
+    write(d, "tunnel-nested.pcap", pcap_file(1, [eth(ipv4_pkt(*outer, ipv4_pkt(*outer, p, proto=41), proto=4))
+                                                 for p in v6[:6]]))
+    deep = dia[3]
+    for _ in range(3):
+        deep = ipv4_pkt(*outer, deep, proto=4)
+    inner = dia[3]
+    write(d, "tunnel-bad.pcap", pcap_file(1, [eth(deep),
+                                              eth(ipv4_pkt(*outer, inner[:30], proto=4)),
+                                              eth(ipv4_pkt(*outer, inner, proto=4, total_len=28)),
+                                              eth(ipv4_pkt(*outer, b"", proto=41))]))
+
     # Malformed and truncated files.
     good = pcap_file(1, [eth(p) for p in dia])
     write(d, "empty-records.pcap", pcap_header(1))
@@ -283,6 +299,15 @@ def capture_corpus():
                                                eth(b"\0" * 28, 0x0806), eth(dia[0])]))
     ng = pcapng_file(1, [eth(p) for p in dia])
     write(d, "pcapng-cut.pcapng", ng[:len(ng) - 50])
+    # Interface statistics (kernel drops): a whole one, one without
+    # times, and one whose option runs past its block.
+    t0 = 1700000000000000
+    def isb(ts, opts):
+        return ng_block(5, struct.pack("<III", 0, ts >> 32, ts & 0xFFFFFFFF) + opts + struct.pack("<HH", 0, 0))
+    def opt64(code, v):
+        return struct.pack("<HHII", code, 8, v >> 32, v & 0xFFFFFFFF)
+    write(d, "pcapng-isb-drops.pcapng", ng + isb(t0 + 5000, opt64(2, t0) + opt64(3, t0 + 5000) + opt64(5, 3))
+          + isb(t0 + 9000, opt64(7, 9)) + isb(t0, struct.pack("<HH", 5, 200) + b"\0" * 8))
     write(d, "pcapng-bad-block-len.pcapng", ng[:28 + 20] + struct.pack("<I", 0x7FFFFFF0) + ng[28 + 24:])
 
 

@@ -940,6 +940,30 @@ static void test_upload_data_timeout_data_left_open(void **state)
 	net_free(n);
 }
 
+/* No transfer ever ran and no data connection exists; the server's 421
+ * after the client's idle merely mentions data. A reply's words alone
+ * never make a data timeout: this is the idle timer. */
+static void test_data_words_alone_not_data_timeout(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, "220 FTP server ready.\r\n");
+	at(n, t230 + 5 * SEC);
+	sv(&c, "421 Timeout: no data received for 5 seconds.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_int_equal(r->timer, FST_TIMER_IDLE);
+	net_free(n);
+}
+
 /* The client reads the unsolicited 421 and sends its FIN before the
  * server's: still the server's idle timeout, not a clean close. */
 static void test_idle_timeout_client_fins_first(void **state)
@@ -1105,9 +1129,10 @@ static void test_long_transfer_control_gap_waits_on_nobody(void **state)
 }
 
 /* The window stays shut and the server's data timeout fires: the data
- * gap decides, it waited on the receiver, and docs/verdicts.md puts a
- * zero window on the network side. */
-static void test_zero_window_data_timeout_stalls_network(void **state)
+ * gap decides, it waited on the receiver, and the receiver that kept its
+ * window shut, the downloading client, is the stalled side; the summary
+ * names the same side. */
+static void test_zero_window_data_timeout_stalls_client(void **state)
 {
 	struct net *n = net_new(NULL);
 	struct fst_session_result *r;
@@ -1122,10 +1147,319 @@ static void test_zero_window_data_timeout_stalls_network(void **state)
 	net_finish(n);
 
 	r = only_result(n);
-	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_NETWORK);
+	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_CLIENT);
 	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_RECEIVER, tlast, 0);
 	assert_near(gap_s(decisive(r)), 10.0, 0.01);
-	assert_contains(summary_of(r), "receiver");
+	assert_contains(summary_of(r), "waiting on the client, the receiver");
+	assert_not_contains(summary_of(r), "server, the receiver");
+	assert_contains(recommendation_of(r), "client stopped reading");
+	net_free(n);
+}
+
+/* STOR: the server stops reading and advertises a zero window; the
+ * client cannot send and vsftpd's data timeout fires. The server, the
+ * receiver, stalled the transfer. A zero window the sender advertises
+ * (the client's, on data it does not receive) blames nobody. */
+static void test_zero_window_upload_stalls_server(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tlast = 0;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(&c, "STOR backup.tar\r\n");
+	sv(&c, "150 Ok to send data.\r\n");
+	for (int i = 0; i < 3; i++) {
+		tlast = send_fill(&d, FST_DIR_CLIENT, 1460);
+		send_ack(&d, FST_DIR_SERVER);
+	}
+	d.win[FST_DIR_SERVER] = 0;
+	send_ack(&d, FST_DIR_SERVER);
+	at(n, tlast + 10 * SEC);
+	sv(&c, "421 Data timeout. Reconnect. Sorry.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_SERVER);
+	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_RECEIVER, tlast, 0);
+	assert_contains(summary_of(r), "waiting on the server, the receiver");
+	net_free(n);
+}
+
+/* The sender's own zero window (the downloading server's, on a
+ * connection it only sends on) does not stop the data: the gap waited
+ * on the sender. */
+static void test_zero_window_of_sender_ignored(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tlast = 0;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(&c, "RETR big.iso\r\n");
+	sv(&c, "150 Opening BINARY mode data connection for big.iso (104857600 bytes).\r\n");
+	d.win[FST_DIR_SERVER] = 0;
+	for (int i = 0; i < 3; i++) {
+		tlast = send_fill(&d, FST_DIR_SERVER, 1460);
+		send_ack(&d, FST_DIR_CLIENT);
+	}
+	at(n, tlast + 10 * SEC);
+	sv(&c, "421 Data timeout. Reconnect. Sorry.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_SERVER);
+	expect_decisive(r, FST_CHANNEL_DATA, FST_WAIT_SERVER, tlast, 0);
+	net_free(n);
+}
+
+/* ------------------------------------------------------------------ */
+/* 4b. data_connection_failed: a data connection that never opened */
+
+/* Only a SYN from the connecting side of d, at the packet clock. */
+static void send_syn(struct conn *d)
+{
+	seg(d, FST_DIR_CLIENT, FST_TCP_SYN, d->nxt[FST_DIR_CLIENT], 0, NULL, 0, 0);
+}
+
+/* The client's SYN from cport to the server's port, refused with a
+ * reset. */
+static void syn_refused(struct net *n, uint16_t cport, uint16_t port)
+{
+	struct conn d;
+
+	conn_init(&d, n, CLIENT_IP, cport, SERVER_IP, port);
+	send_syn(&d);
+	seg(&d, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, d.nxt[FST_DIR_CLIENT] + 1, NULL, 0,
+	    0);
+}
+
+/* QUIT, 221, the server's FIN first. */
+static void quit(struct conn *c)
+{
+	cl(c, "QUIT\r\n");
+	sv(c, "221 Goodbye.\r\n");
+	server_closes(c);
+}
+
+#define expect_connect_failed(r, rule_transfer)                                             \
+	do {                                                                                \
+		expect_verdict(r, FST_VERDICT_DATA_CONNECTION_FAILED, FST_STALLED_NETWORK); \
+		assert_string_equal((r)->verdict_rule, "data_connection_never_opened");     \
+		assert_int_equal((r)->timer, FST_TIMER_NONE);                               \
+		assert_int_equal((r)->connect_failed_transfer, (rule_transfer));            \
+		assert_true(fst_verdict_is_incident((r)->verdict));                         \
+	} while (0)
+
+/* A firewall drops the SYNs to the passive port; the client sent RETR
+ * at once and vsftpd gives up waiting (accept_timeout) with 425; the
+ * client then QUITs in order. Not clean: the transfer never got a data
+ * connection. */
+static void test_connect_failed_pasv_unanswered_425(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tretr;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	send_syn(&d);
+	tretr = cl(&c, "RETR big.iso\r\n");
+	at(n, tretr + SEC);
+	send_syn(&d);
+	at(n, tretr + 3 * SEC);
+	sv(&c, "425 Failed to establish connection.\r\n");
+	quit(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_connect_failed(r, 1);
+	assert_true(r->close.quit_seen);
+	assert_int_equal(r->decisive_gap_index, FST_NO_GAP);
+	assert_contains(summary_of(r), "RETR big.iso never opened");
+	assert_contains(summary_of(r), "the client's SYNs to 198.51.100.20:50000 went unanswered");
+	assert_contains(summary_of(r),
+			"answered RETR with \"425 Failed to establish connection.\" after 3.0 s");
+	assert_not_contains(summary_of(r), "NAT");
+	assert_contains(recommendation_of(r), "vsftpd's pasv_min_port/pasv_max_port");
+	assert_not_contains(recommendation_of(r), "pasv_address");
+	net_free(n);
+}
+
+/* The listener resets the SYN (nft "reject with tcp reset"); curl falls
+ * back from EPSV to PASV, is refused again and gives up before any
+ * transfer command, then QUITs. */
+static void test_connect_failed_refused_unclaimed(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "EPSV\r\n");
+	sv(&c, "229 Entering Extended Passive Mode (|||50000|)\r\n");
+	syn_refused(n, 54400, 50000);
+	pasv(&c, 50001);
+	syn_refused(n, 54401, 50001);
+	quit(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_connect_failed(r, 0);
+	assert_contains(summary_of(r),
+			"the client's SYN to 198.51.100.20:50001 was refused with a reset");
+	assert_contains(summary_of(r), "gave up without sending a transfer command");
+	net_free(n);
+}
+
+/* Active mode: the client's firewall drops the server's SYNs to the
+ * PORT address; vsftpd's connect_timeout ends in 425. */
+static void test_connect_failed_active(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tretr;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "PORT 192,0,2,10,195,80\r\n");
+	sv(&c, "200 PORT command successful. Consider using PASV.\r\n");
+	tretr = cl(&c, "RETR big.iso\r\n");
+	conn_init(&d, n, SERVER_IP, 40123, CLIENT_IP, 50000);
+	send_syn(&d);
+	at(n, tretr + SEC);
+	send_syn(&d);
+	at(n, tretr + 3 * SEC);
+	sv(&c, "425 Failed to establish connection.\r\n");
+	quit(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_connect_failed(r, 1);
+	assert_contains(summary_of(r), "the server's SYNs to 192.0.2.10:50000 went unanswered");
+	assert_contains(recommendation_of(r), "Use passive mode");
+	assert_contains(recommendation_of(r), "FTP helper");
+	net_free(n);
+}
+
+/* vsftpd's pasv_address points at an address nobody has: the client's
+ * SYNs go there unanswered and ftplib gives up before its RETR. The
+ * summary says the announced address is not the control address. */
+static void test_connect_failed_pasv_address_elsewhere(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (10,99,99,99,195,80).\r\n");
+	conn_init(&d, n, CLIENT_IP, 54400, "10.99.99.99", 50000);
+	send_syn(&d);
+	idle(n, SEC);
+	send_syn(&d);
+	idle(n, 2 * SEC);
+	quit(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_connect_failed(r, 0);
+	assert_contains(summary_of(r), "SYNs to 10.99.99.99:50000 went unanswered");
+	assert_contains(summary_of(r),
+			"announced 10.99.99.99:50000, not its control address 198.51.100.20");
+	assert_contains(recommendation_of(r), "vsftpd's pasv_address");
+	net_free(n);
+}
+
+/* A capture of the control connection only (port 21): the 227s announce
+ * a public address that is not the server's, the transfers complete;
+ * their data connections are missing from the capture, which is no
+ * failure. Nor is a 425 to a RETR that no PASV or PORT announced, nor a
+ * 426 without any SYN in the capture. */
+static void test_connect_not_failed_without_evidence(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (203,0,113,5,195,80).\r\n");
+	cl(&c, "RETR a.txt\r\n");
+	sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	sv(&c, "226 Transfer complete.\r\n");
+	cl(&c, "RETR b.txt\r\n");
+	sv(&c, "425 Use PORT or PASV first.\r\n");
+	quit(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	net_free(n);
+
+	n = net_new(NULL);
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	cl(&c, "RETR a.txt\r\n");
+	sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	sv(&c, "426 Failure writing network stream.\r\n");
+	quit(&c);
+	net_finish(n);
+	r = only_result(n);
+	assert_int_not_equal(r->verdict, FST_VERDICT_DATA_CONNECTION_FAILED);
+	net_free(n);
+}
+
+/* The EPSV port is refused, the PASV one opens and the transfer
+ * completes: the client got through, the session is clean. */
+static void test_connect_failed_then_recovered(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d2;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "EPSV\r\n");
+	sv(&c, "229 Entering Extended Passive Mode (|||50000|)\r\n");
+	syn_refused(n, 54400, 50000);
+	pasv(&c, 50001);
+	conn_open(&d2, n, CLIENT_IP, 54401, SERVER_IP, 50001);
+	cl(&c, "RETR a.txt\r\n");
+	sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	send_fill(&d2, FST_DIR_SERVER, 100);
+	close_both(&d2, FST_DIR_SERVER);
+	sv(&c, "226 Transfer complete.\r\n");
+	quit(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
 	net_free(n);
 }
 
@@ -1938,9 +2272,90 @@ static void test_clean_quit(void **state)
 	net_free(n);
 }
 
-/* The server closes right after "530 Login incorrect.": no idle, the
- * server ended the session on purpose. */
-static void test_clean_after_530(void **state)
+/* ------------------------------------------------------------------ */
+/* login_failed, and slow replies that are not unresponsiveness */
+
+/* r has exactly one slow reply: verb's, answered with code; times
+ * checked unless 0. */
+static void expect_one_slow_reply(const struct fst_session_result *r, const char *verb, int code,
+				  int64_t command_us, int64_t reply_us)
+{
+	if (r->slow_reply_count != 1)
+		fail_msg("%zu slow replies, expected 1: %s", r->slow_reply_count, describe(r));
+	assert_string_equal(r->slow_replies[0].verb_text, verb);
+	assert_int_equal(r->slow_replies[0].code, code);
+	if (command_us)
+		assert_int_equal(r->slow_replies[0].command_us, command_us);
+	if (reply_us)
+		assert_int_equal(r->slow_replies[0].reply_us, reply_us);
+}
+
+/* Greeting, USER and a wrong PASS that the server refuses delay_us
+ * later (0: at once). Returns the time of the 530; *tpass gets the
+ * PASS's. */
+static int64_t refused_login(struct conn *c, const char *user, int64_t delay_us, int64_t *tpass)
+{
+	char line[128];
+	int64_t t;
+
+	sv(c, VSFTPD_BANNER);
+	snprintf(line, sizeof(line), "USER %s\r\n", user);
+	cl(c, line);
+	sv(c, "331 Please specify the password.\r\n");
+	t = cl(c, "PASS wrong\r\n");
+	if (tpass)
+		*tpass = t;
+	if (delay_us) {
+		send_ack(c, FST_DIR_SERVER);
+		at(c->net, t + delay_us);
+	}
+	return sv(c, "530 Login incorrect.\r\n");
+}
+
+/* vsftpd holds "530 Login incorrect." back 3 s (delay_failed_login);
+ * the client closes right after it, without QUIT. The reply came: not
+ * server_unresponsive (as it once was), but login_failed, with the
+ * delay said and its knob named, and the slow reply kept as a finding. */
+static void test_login_failed_delayed_530_client_closes(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tpass, t530;
+
+	(void)state;
+	control_open(&c, n);
+	t530 = refused_login(&c, "backup", 3 * SEC, &tpass);
+	close_both(&c, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE);
+	assert_true(fst_verdict_is_incident(r->verdict));
+	assert_string_equal(r->verdict_rule, "failed_login_closed");
+	assert_int_equal(r->timer, FST_TIMER_NONE);
+	assert_null(fst_session_decisive_gap(r));
+	assert_close_by(r, FST_CLOSE_BY_CLIENT);
+	assert_false(r->login.succeeded);
+	assert_int_equal(r->login.failures, 1);
+	assert_int_equal(r->login.failed_code, 530);
+	assert_int_equal(r->login.failed_verb, FST_VERB_PASS);
+	assert_true(r->login.failed_delayed);
+	expect_one_slow_reply(r, "PASS", 530, tpass, t530);
+	assert_contains(summary_of(r), "\"530 Login incorrect.\" to PASS");
+	assert_contains(summary_of(r), "3.0 s after it");
+	assert_contains(summary_of(r), "client then closed the connection (FIN)");
+	assert_contains(recommendation_of(r), "credentials");
+	assert_contains(recommendation_of(r), "delay_failed_login");
+	assert_not_contains(recommendation_of(r), "max_login_fails");
+	net_free(n);
+}
+
+/* The server closes right after its delayed 530 (vsftpd's
+ * max_login_fails): login_failed, not server_unresponsive (the gap
+ * before the 530 waited on the server, but the reply came), and not
+ * clean either. */
+static void test_login_failed_server_closes(void **state)
 {
 	struct net *n = net_new(NULL);
 	struct fst_session_result *r;
@@ -1948,19 +2363,207 @@ static void test_clean_after_530(void **state)
 
 	(void)state;
 	control_open(&c, n);
-	sv(&c, VSFTPD_BANNER);
+	refused_login(&c, "alice", 2500 * MS, NULL);
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE);
+	assert_close_by(r, FST_CLOSE_BY_SERVER);
+	assert_false(r->close.quit_seen);
+	assert_contains(summary_of(r), "server then closed the connection");
+	assert_contains(recommendation_of(r), "max_login_fails");
+	net_free(n);
+}
+
+/* A refusal at once, then QUIT and 221: still a failed login (a
+ * brute-force series is a series of these), no delay said. */
+static void test_login_failed_quit(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	refused_login(&c, "alice", 0, NULL);
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE);
+	assert_false(r->login.failed_delayed);
+	assert_int_equal(r->slow_reply_count, 0);
+	assert_contains(summary_of(r), "client then sent QUIT");
+	assert_not_contains(summary_of(r), "on purpose");
+	assert_not_contains(recommendation_of(r), "not a stall");
+	/* The server closed after the client's QUIT: not its limit. */
+	assert_not_contains(recommendation_of(r), "max_login_fails");
+	net_free(n);
+}
+
+/* After the 530 the client stays, idle, until the server's idle timer
+ * sends 421 and closes: the evidence is the long idle the client owed
+ * before the 421, so idle_timeout, not login_failed. */
+static void test_login_failed_then_idle_timeout(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t530, t421;
+
+	(void)state;
+	control_open(&c, n);
+	t530 = refused_login(&c, "alice", 0, NULL);
+	at(n, t530 + 5 * SEC);
+	t421 = sv(&c, "421 Timeout.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, t530, t421);
+	assert_int_equal(r->login.failures, 1);
+	net_free(n);
+}
+
+/* After the 530 the client tries another user and the server never
+ * answers that USER: a reply is owed at the close, so
+ * server_unresponsive before login_failed. */
+static void test_login_failed_then_unanswered_command(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tuser, tfin;
+
+	(void)state;
+	control_open(&c, n);
+	refused_login(&c, "alice", 0, NULL);
+	tuser = cl(&c, "USER bob\r\n");
+	send_ack(&c, FST_DIR_SERVER);
+	at(n, tuser + 8 * SEC);
+	tfin = send_fin(&c, FST_DIR_CLIENT);
+	send_ack(&c, FST_DIR_SERVER);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_SERVER_UNRESPONSIVE, FST_STALLED_SERVER);
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER, tuser, tfin);
+	net_free(n);
+}
+
+/* A refused login, then a good one in the same session: it logged in,
+ * so no login_failed; the QUIT makes it clean. */
+static void test_login_retry_succeeds(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	refused_login(&c, "alice", 0, NULL);
 	cl(&c, "USER alice\r\n");
 	sv(&c, "331 Please specify the password.\r\n");
-	cl(&c, "PASS wrong\r\n");
-	sv(&c, "530 Login incorrect.\r\n");
+	cl(&c, "PASS right\r\n");
+	sv(&c, "230 Login successful.\r\n");
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye.\r\n");
 	server_closes(&c);
 	net_finish(n);
 
 	r = only_result(n);
 	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
-	assert_close_by(r, FST_CLOSE_BY_SERVER);
-	assert_false(r->close.quit_seen);
-	assert_string_equal(recommendation_of(r), "");
+	assert_true(r->login.succeeded);
+	assert_int_equal(r->login.failures, 1);
+	net_free(n);
+}
+
+/* A CWD answered 3 s late, and the client closes at once: a slow reply
+ * (a finding), not server_unresponsive: nothing was owed at the close. */
+static void test_slow_reply_answered_is_not_unresponsive(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tcwd, t250;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	tcwd = cl(&c, "CWD /backup\r\n");
+	send_ack(&c, FST_DIR_SERVER);
+	at(n, tcwd + 3 * SEC);
+	t250 = sv(&c, "250 Directory successfully changed.\r\n");
+	close_both(&c, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	expect_one_slow_reply(r, "CWD", 250, tcwd, t250);
+	net_free(n);
+}
+
+/* USER answered 1.5 s late, then PASS never answered; the client closes
+ * 1.2 s after the PASS. Both gaps end within 2 s of the close, but the
+ * USER's reply came: the unanswered PASS is the decisive gap. */
+static void test_unanswered_gap_decides_over_answered(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tuser, tpass, tfin;
+
+	(void)state;
+	control_open(&c, n);
+	sv(&c, VSFTPD_BANNER);
+	tuser = cl(&c, "USER alice\r\n");
+	at(n, tuser + 1500 * MS);
+	sv(&c, "331 Please specify the password.\r\n");
+	tpass = cl(&c, "PASS hunter2\r\n");
+	at(n, tpass + 1200 * MS);
+	tfin = send_fin(&c, FST_DIR_CLIENT);
+	send_ack(&c, FST_DIR_SERVER);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_SERVER_UNRESPONSIVE, FST_STALLED_SERVER);
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER, tpass, tfin);
+	net_free(n);
+}
+
+/* A RETR whose 150 comes 2 s late, then a quick transfer: the slow
+ * reply is the 150's, timed to it, not to the 226 after the data. */
+static void test_slow_reply_preliminary(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tretr, t150;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	tretr = cl(&c, "RETR a.txt\r\n");
+	at(n, tretr + 2 * SEC);
+	t150 = sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	send_fill(&d, FST_DIR_SERVER, 1000);
+	close_both(&d, FST_DIR_SERVER);
+	idle(n, 3 * SEC);
+	sv(&c, "226 Transfer complete.\r\n");
+	cl(&c, "QUIT\r\n");
+	sv(&c, "221 Goodbye.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	expect_one_slow_reply(r, "RETR", 150, tretr, t150);
 	net_free(n);
 }
 
@@ -2208,6 +2811,312 @@ static void test_capture_loss_outside_decisive_gap(void **state)
 	assert_true(r->capture_loss);
 	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
 	assert_near(gap_s(decisive(r)), 5.0, 0.01);
+	net_free(n);
+}
+
+/* ------------------------------------------------------------------ */
+/* 12b. what the capture lacked: one side, the 421, drops, data */
+
+/* Only the client's packets were captured (tcpdump 'src host CLIENT',
+ * or an asymmetric route): its commands look unanswered, but the
+ * server's replies are simply not in the capture. No side is blamed,
+ * and the session tells nothing of the server's timers. */
+static void test_one_sided_capture_is_unknown(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tpwd;
+
+	(void)state;
+	conn_init(&c, n, CLIENT_IP, 54321, SERVER_IP, 21);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_SYN, c.nxt[FST_DIR_CLIENT]++, 0, NULL, 0, 0);
+	c.nxt[FST_DIR_SERVER]++; /* the SYN-ACK, not captured */
+	send_ack(&c, FST_DIR_CLIENT);
+	lose_bytes(&c, FST_DIR_SERVER, strlen(VSFTPD_BANNER));
+	cl(&c, "USER alice\r\n");
+	lose_bytes(&c, FST_DIR_SERVER, strlen("331 Please specify the password.\r\n"));
+	cl(&c, "PASS hunter2\r\n");
+	lose_bytes(&c, FST_DIR_SERVER, strlen("230 Login successful.\r\n"));
+	tpwd = cl(&c, "PWD\r\n");
+	at(n, tpwd + 20 * SEC);
+	send_fin(&c, FST_DIR_CLIENT);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
+	assert_string_equal(r->verdict_rule, "capture_one_sided");
+	assert_true(r->capture_notes & FST_NOTE_BIT(FST_NOTE_ONE_SIDED));
+	assert_int_equal(r->uncertain_because, FST_NOTE_BIT(FST_NOTE_ONE_SIDED));
+	assert_contains(summary_of(r), "only one direction");
+	assert_not_contains(summary_of(r), "owed");
+	assert_string_equal(recommendation_of(r), "");
+	assert_near(server_estimate(n, SERVER_IP)->longest_survived_s, 0, 0.001);
+	net_free(n);
+}
+
+/* The same one-sidedness from the server's side: only its packets. */
+static void test_one_sided_server_only(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230;
+
+	(void)state;
+	conn_init(&c, n, CLIENT_IP, 54321, SERVER_IP, 21);
+	c.nxt[FST_DIR_CLIENT]++; /* the SYN, not captured */
+	seg(&c, FST_DIR_SERVER, FST_TCP_SYN | FST_TCP_ACK, c.nxt[FST_DIR_SERVER]++,
+	    c.nxt[FST_DIR_CLIENT], NULL, 0, 0);
+	sv(&c, VSFTPD_BANNER);
+	lose_bytes(&c, FST_DIR_CLIENT, strlen("USER alice\r\n"));
+	sv(&c, "331 Please specify the password.\r\n");
+	lose_bytes(&c, FST_DIR_CLIENT, strlen("PASS hunter2\r\n"));
+	t230 = sv(&c, "230 Login successful.\r\n");
+	at(n, t230 + 300 * SEC);
+	sv(&c, "421 Timeout.\r\n");
+	send_fin(&c, FST_DIR_SERVER);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
+	assert_true(r->capture_notes & FST_NOTE_BIT(FST_NOTE_ONE_SIDED));
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
+	net_free(n);
+}
+
+/* vsftpd with a 3 s idle timeout: the first session's 421 is captured
+ * and gives the estimate. In the second the capture lost the 421 (the
+ * client's ACK of the FIN shows the bytes were sent) after the same 3 s
+ * of client silence: still idle_timeout, "the 421 itself was not
+ * captured", and not an observation of its own. */
+static int64_t idle_then_close(struct conn *c, uint16_t cport, bool lose_421, int64_t idle_us)
+{
+	int64_t t230;
+
+	conn_open(c, c->net, CLIENT_IP, cport, SERVER_IP, 21);
+	t230 = login(c, VSFTPD_BANNER);
+	at(c->net, t230 + idle_us);
+	if (lose_421)
+		lose_bytes(c, FST_DIR_SERVER, strlen("421 Timeout.\r\n"));
+	else
+		sv(c, "421 Timeout.\r\n");
+	server_closes(c);
+	return t230;
+}
+
+static void test_lost_421_matches_estimate(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *a, *b;
+	struct conn ca, cb;
+	int64_t t230;
+
+	(void)state;
+	ca.net = cb.net = n;
+	idle_then_close(&ca, 50001, false, 3 * SEC);
+	idle(n, 10 * SEC);
+	t230 = idle_then_close(&cb, 50002, true, 3 * SEC + 20 * MS);
+	net_finish(n);
+
+	a = result_at(n, 0);
+	b = result_at(n, 1);
+	expect_verdict(a, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	expect_verdict(b, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(b->verdict_rule, "server_closed_idle_reply_lost");
+	assert_true(b->close.reply_lost);
+	assert_int_equal(b->close.reply_code, 0);
+	assert_true(b->capture_loss);
+	assert_int_equal(b->uncertain_because, 0);
+	assert_near(b->idle_timeout_matched_s, 3.0, 0.01);
+	assert_int_equal(decisive(b)->start_us, t230);
+	assert_near(gap_s(decisive(b)), 3.02, 0.01);
+	assert_near(b->close.after_idle_s, 3.02, 0.01);
+	assert_contains(summary_of(b), "the 421 itself was not captured");
+	assert_int_equal(b->timer, FST_TIMER_IDLE);
+	/* Only the captured 421 is an observation. */
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 1);
+	assert_near(server_estimate(n, SERVER_IP)->idle_timeout_s, 3.0, 0.01);
+	net_free(n);
+}
+
+/* Without anything known of the server's timer, a lost 421 after 3 s
+ * proves nothing: unknown. After 300 s, vsftpd's default, it is. */
+static void test_lost_421_needs_known_timer(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	c.net = n;
+	idle_then_close(&c, 50002, true, 3 * SEC);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
+	assert_true(r->close.reply_lost);
+	assert_int_equal(r->uncertain_because, FST_NOTE_BIT(FST_NOTE_CAPTURE_LOSS));
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
+	net_free(n);
+
+	n = net_new(NULL);
+	c.net = n;
+	idle_then_close(&c, 50002, true, 300 * SEC);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_near(r->idle_timeout_matched_s, 300.0, 0.01);
+	net_free(n);
+}
+
+/* Lost bytes of the client in the idle before the close: its silence
+ * is not certain, whatever the timer. */
+static void test_lost_421_and_client_bytes_is_unknown(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	at(n, t230 + 300 * SEC);
+	lose_bytes(&c, FST_DIR_CLIENT, strlen("NOOP\r\n"));
+	lose_bytes(&c, FST_DIR_SERVER, strlen("421 Timeout.\r\n"));
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
+	net_free(n);
+}
+
+/* The kernel dropped packets during the decisive idle: unknown, and no
+ * observation; drops outside it only note the session. */
+static void test_kernel_drops(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	at(n, t230 + 5 * SEC);
+	sv(&c, "421 Timeout.\r\n");
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+
+	/* Before the session: nothing. Before the idle: a note only. */
+	fst_analysis_capture_dropped(n->an, t230 - 100 * SEC, t230 - 90 * SEC);
+	assert_int_equal(r->capture_notes & FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS), 0);
+	fst_analysis_capture_dropped(n->an, r->session->start_us, r->session->start_us + MS);
+	assert_true(r->capture_notes & FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS));
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	fst_analysis_finish(n->an);
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
+
+	fst_analysis_capture_dropped(n->an, t230 + 2 * SEC, t230 + 3 * SEC);
+	expect_verdict(r, FST_VERDICT_UNKNOWN, FST_STALLED_UNKNOWN);
+	assert_int_equal(r->uncertain_because, FST_NOTE_BIT(FST_NOTE_KERNEL_DROPS));
+	assert_contains(summary_of(r), "dropped packets");
+	net_free(n);
+}
+
+/* Login, PASV and a RETR whose 150 announces 4096 bytes; with
+ * data_sent >= 0 its data connection (d) is captured and carries that
+ * many bytes, then ends (a clean close when all were sent, else the
+ * client's reset); then the 226. Returns the session's result. */
+static struct fst_session_result *retr_4096(struct net *n, struct conn *c, int data_sent)
+{
+	struct conn d;
+
+	control_open(c, n);
+	login(c, VSFTPD_BANNER);
+	pasv(c, 50000);
+	if (data_sent >= 0)
+		conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(c, "RETR a.bin\r\n");
+	sv(c, "150 Opening BINARY mode data connection for a.bin (4096 bytes).\r\n");
+	if (data_sent > 0)
+		send_fill(&d, FST_DIR_SERVER, (size_t)data_sent);
+	if (data_sent == 4096)
+		close_both(&d, FST_DIR_SERVER);
+	else if (data_sent >= 0)
+		send_rst(&d, FST_DIR_CLIENT);
+	sv(c, "226 Transfer complete.\r\n");
+	cl(c, "QUIT\r\n");
+	sv(c, "221 Goodbye.\r\n");
+	close_both(c, FST_DIR_CLIENT);
+	net_finish(n);
+	return only_result(n);
+}
+
+/* A RETR answered 150 and 226 whose data connection is not in the
+ * capture (filtered to port 21): noted, and its bytes are missing. With
+ * the data connection captured, no note; with its tail lost (and no ACK
+ * of it captured either), the tail is missing. */
+static void test_data_connections_missing(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	r = retr_4096(n, &c, -1);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	assert_true(r->capture_notes & FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING));
+	assert_false(r->capture_notes & FST_NOTE_BIT(FST_NOTE_ONE_SIDED));
+	/* The 150 said 4096 bytes and the 226 that they went: all missing. */
+	assert_int_equal(r->session->transfers[0].bytes, 4096);
+	assert_int_equal(r->session->transfers[0].gap_bytes, 4096);
+	net_free(n);
+
+	n = net_new(NULL);
+	r = retr_4096(n, &c, 1000);
+	assert_false(r->capture_notes & FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING));
+	assert_int_equal(r->session->transfers[0].bytes, 4096);
+	assert_int_equal(r->session->transfers[0].gap_bytes, 3096);
+	net_free(n);
+
+	n = net_new(NULL);
+	r = retr_4096(n, &c, 4096);
+	assert_false(r->capture_notes & FST_NOTE_BIT(FST_NOTE_DATA_CONNECTIONS_MISSING));
+	assert_int_equal(r->session->transfers[0].bytes, 4096);
+	assert_int_equal(r->session->transfers[0].gap_bytes, 0);
+	net_free(n);
+}
+
+/* The server began its reply to NOOP, but the capture lost the rest of
+ * the line: the server answered, so the long idle after it waits on the
+ * client, and the 421 after it is an idle timeout, not a server that
+ * never answered. */
+static void test_partial_reply_is_server_activity(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t tack;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	cl(&c, "NOOP\r\n");
+	sv(&c, "200 NOOP o");
+	lose_bytes(&c, FST_DIR_SERVER, strlen("k.\r\n"));
+	tack = send_ack(&c, FST_DIR_CLIENT);
+	at(n, tack + 5 * SEC);
+	sv(&c, "421 Timeout.\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, tack, 0);
+	expect_no_gap(r, FST_CHANNEL_CONTROL, FST_WAIT_SERVER);
 	net_free(n);
 }
 
@@ -2534,6 +3443,52 @@ static void test_reconnect_same_user_other_work_probable(void **state)
 	net_free(n);
 }
 
+/* A client retrying a wrong password (lftp reconnects and logs in
+ * again): the second session fails too and recovers nothing; a third
+ * that logs in is the (probable) recovery. */
+static void test_reconnect_failed_login_not_recovered(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *a, *b;
+	struct conn ca, cb, cc;
+	int64_t t;
+
+	(void)state;
+	conn_open(&ca, n, CLIENT_IP, 50001, SERVER_IP, 21);
+	t = refused_login(&ca, "alice", 3 * SEC, NULL);
+	close_both(&ca, FST_DIR_CLIENT);
+	at(n, t + 1 * SEC);
+	conn_open(&cb, n, CLIENT_IP, 50003, SERVER_IP, 21);
+	t = refused_login(&cb, "alice", 3 * SEC, NULL);
+	close_both(&cb, FST_DIR_CLIENT);
+	net_finish(n);
+
+	a = result_at(n, 0);
+	b = result_at(n, 1);
+	expect_verdict(a, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE);
+	expect_verdict(b, FST_VERDICT_LOGIN_FAILED, FST_STALLED_NONE);
+	assert_int_equal(a->recovered_by, 0);
+	assert_int_equal(b->recovered_by, 0);
+	net_free(n);
+
+	n = net_new(NULL);
+	conn_open(&ca, n, CLIENT_IP, 50001, SERVER_IP, 21);
+	t = refused_login(&ca, "alice", 3 * SEC, NULL);
+	close_both(&ca, FST_DIR_CLIENT);
+	at(n, t + 1 * SEC);
+	conn_open(&cb, n, CLIENT_IP, 50003, SERVER_IP, 21);
+	t = refused_login(&cb, "alice", 3 * SEC, NULL);
+	close_both(&cb, FST_DIR_CLIENT);
+	at(n, t + 1 * SEC);
+	job_store(n, &cc, 50005, "alice", "notes.txt");
+	net_finish(n);
+
+	a = result_at(n, 0);
+	assert_int_equal(a->recovered_by, result_at(n, 2)->session->id);
+	assert_true(a->recovered_probable);
+	net_free(n);
+}
+
 /* ------------------------------------------------------------------ */
 /* 14. server estimates */
 
@@ -2609,6 +3564,26 @@ static void test_server_estimate_even_count(void **state)
 	assert_int_equal(e->observations, 2);
 	assert_near(e->idle_timeout_s, 5.0, 1e-6);
 	assert_near(e->spread_s, 1.0, 1e-6);
+	net_free(n);
+}
+
+/* The capture ends while the client has idled 30 s, the session still
+ * open: the server tolerated at least 30 s, a lower bound. */
+static void test_server_estimate_running_idle(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct conn c, other_conn;
+	int64_t t230;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, VSFTPD_BANNER);
+	at(n, t230 + 30 * SEC);
+	conn_open(&other_conn, n, CLIENT2_IP, 40000, SERVER2_IP, 443);
+	net_finish(n);
+
+	expect_verdict(only_result(n), FST_VERDICT_INCOMPLETE, FST_STALLED_NONE);
+	assert_near(server_estimate(n, SERVER_IP)->longest_survived_s, 30.0, 0.01);
 	net_free(n);
 }
 
@@ -2825,6 +3800,369 @@ static void test_finish_twice(void **state)
 /* ------------------------------------------------------------------ */
 /* pure functions */
 
+/* ------------------------------------------------------------------ */
+/* which timer fired */
+
+#define assert_timer(r, expected) \
+	assert_string_equal(fst_timer_name((r)->timer), fst_timer_name(expected))
+
+static const char PUREFTPD_BANNER[] =
+	"220---------- Welcome to Pure-FTPd [privsep] [TLS] ----------\r\n"
+	"220-You are user number 1 of 5 allowed.\r\n"
+	"220 You will be disconnected after 60 seconds of inactivity.\r\n";
+
+/* ProFTPD's TimeoutNoTransfer fires while the client writes NOOP and PWD
+ * every second: its "No transfer timeout" is no data timeout (no data
+ * connection was ever open), and no clean end either, however short
+ * the idle before it. Once the text alone made it a data_timeout. */
+static void test_proftpd_no_transfer_keepalives(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230, t421;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, PROFTPD_BANNER);
+	idle(n, SEC);
+	cl(&c, "NOOP\r\n");
+	sv(&c, "200 NOOP command successful\r\n");
+	idle(n, SEC);
+	cl(&c, "PWD\r\n");
+	sv(&c, "257 \"/\" is the current directory\r\n");
+	idle(n, SEC);
+	cl(&c, "NOOP\r\n");
+	idle(n, 400 * MS);
+	t421 = sv(&c, "421 No transfer timeout (3 seconds): closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_keepalive_client");
+	assert_timer(r, FST_TIMER_NO_TRANSFER);
+	assert_int_equal(r->close.keepalives, 3);
+	assert_true(r->close.busy_to_close);
+	/* Since the PASS, just before its 230. */
+	assert_true(r->close.keepalives_since_us < t230);
+	assert_true(r->close.keepalives_since_us > t230 - SEC);
+	assert_int_equal(r->close.reply_ts_us, t421);
+	assert_contains(summary_of(r), "was not idle");
+	assert_contains(summary_of(r), "3 NOOP, PWD");
+	assert_contains(
+		recommendation_of(r),
+		"NOOP keepalives do not reset this timer; transfer something or raise TimeoutNoTransfer");
+	assert_not_contains(recommendation_of(r), "make the client send NOOP");
+	/* Not an idle the server's idle timer tolerated or fired at. */
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 0);
+	net_free(n);
+}
+
+/* The same text after a real idle: still TimeoutNoTransfer, not idle. */
+static void test_proftpd_no_transfer_after_idle(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t230;
+
+	(void)state;
+	control_open(&c, n);
+	t230 = login(&c, PROFTPD_BANNER);
+	at(n, t230 + 300 * SEC);
+	sv(&c, "421 No transfer timeout (300 seconds): closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_idle_client");
+	assert_timer(r, FST_TIMER_NO_TRANSFER);
+	assert_false(r->close.busy_to_close);
+	net_free(n);
+}
+
+/* ProFTPD's plain TimeoutIdle: timer idle, and the estimate. */
+static void test_proftpd_idle_timer(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t257;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, PROFTPD_BANNER);
+	cl(&c, "PWD\r\n");
+	t257 = sv(&c, "257 \"/\" is the current directory\r\n");
+	at(n, t257 + 3 * SEC);
+	sv(&c, "421 Idle timeout (3 seconds): closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_timer(r, FST_TIMER_IDLE);
+	assert_false(r->close.busy_to_close);
+	assert_contains(recommendation_of(r), "TimeoutIdle");
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 1);
+	assert_near(server_estimate(n, SERVER_IP)->idle_timeout_s, 3.0, 0.01);
+	net_free(n);
+}
+
+/* ProFTPD's TimeoutLogin before the login; after a 230 the same text
+ * contradicts the packets and is not taken. */
+static void test_proftpd_login_timer(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t331;
+
+	(void)state;
+	control_open(&c, n);
+	sv(&c, PROFTPD_BANNER);
+	cl(&c, "USER alice\r\n");
+	t331 = sv(&c, "331 Password required for alice\r\n");
+	at(n, t331 + 300 * SEC);
+	sv(&c, "421 Login timeout (300 seconds): closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_timer(r, FST_TIMER_LOGIN);
+	assert_contains(recommendation_of(r), "TimeoutLogin, default 300 s");
+	net_free(n);
+
+	n = net_new(NULL);
+	control_open(&c, n);
+	t331 = login(&c, PROFTPD_BANNER);
+	at(n, t331 + 300 * SEC);
+	sv(&c, "421 Login timeout (300 seconds): closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_timer(r, FST_TIMER_UNKNOWN);
+	net_free(n);
+}
+
+/* Pure-FTPd answers a NOOP with 421 once twice its idle time has passed
+ * since the first of a run of NOOPs: an idle timer although the client
+ * wrote every second, the words say how NOOPs are limited, and the
+ * banner's stated idle time is the estimate. Once this was clean. */
+static void test_pureftpd_noop_only(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	const struct fst_server_estimate *e;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, PUREFTPD_BANNER);
+	cl(&c, "SITE IDLE 3\r\n");
+	sv(&c, "200 Idle time set to 3 seconds\r\n");
+	for (int i = 0; i < 7; i++) {
+		idle(n, SEC);
+		cl(&c, "NOOP\r\n");
+		sv(&c, "200 Zzz...\r\n");
+	}
+	idle(n, SEC);
+	cl(&c, "NOOP\r\n");
+	sv(&c, "421 Timeout (no operation for 6 seconds)\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_keepalive_client");
+	assert_timer(r, FST_TIMER_IDLE);
+	assert_int_equal(r->close.keepalives, 8);
+	assert_int_equal(r->stated_timeout_s, 6);
+	assert_string_equal(r->profile->software, "Pure-FTPd");
+	assert_contains(recommendation_of(r), "NOOPs buy at most 2 times its idle time");
+	assert_contains(recommendation_of(r),
+			"first keepalive came 7 s before the 421 (the 421 states 6 s)");
+	e = server_estimate(n, SERVER_IP);
+	assert_int_equal(e->observations, 0);
+	assert_int_equal(e->stated_idle_s, 60);
+	assert_near(e->idle_timeout_s, 60.0, 0.01);
+	net_free(n);
+}
+
+/* Pure-FTPd took 2.4 s to accept the login (a delay it makes), then the
+ * client sent NOOP twice a second until the 421: the server answered up
+ * to the close, so the old login delay is no silence that decides; once
+ * this was server_unresponsive. No decisive gap: the client was never
+ * idle. */
+static void test_pureftpd_noop_after_slow_login(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	sv(&c, PUREFTPD_BANNER);
+	cl(&c, "USER backup\r\n");
+	sv(&c, "331 User backup OK. Password required\r\n");
+	cl(&c, "PASS backup-secret\r\n");
+	idle(n, 2400 * MS);
+	sv(&c, "230 OK. Current directory is /\r\n");
+	cl(&c, "SITE IDLE 2\r\n");
+	sv(&c, "200 Idle time set to 2 seconds\r\n");
+	for (int i = 0; i < 9; i++) {
+		idle(n, 500 * MS);
+		cl(&c, "NOOP\r\n");
+		sv(&c, "200 Zzz...\r\n");
+	}
+	idle(n, 500 * MS);
+	cl(&c, "NOOP\r\n");
+	sv(&c, "421 Timeout (no operation for 4 seconds)\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_keepalive_client");
+	assert_timer(r, FST_TIMER_IDLE);
+	assert_null(fst_session_decisive_gap(r));
+	assert_contains(recommendation_of(r), "NOOPs buy at most 2 times its idle time");
+	net_free(n);
+}
+
+/* A Pure-FTPd client that sent one NOOP and then went quiet meets the
+ * plain idle timer (any command restarts it): an observation of it. */
+static void test_pureftpd_noop_then_quiet_is_observed(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+	int64_t t200;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, PUREFTPD_BANNER);
+	cl(&c, "NOOP\r\n");
+	t200 = sv(&c, "200 Zzz...\r\n");
+	at(n, t200 + 60 * SEC);
+	sv(&c, "421 Timeout - try typing a little faster next time\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_string_equal(r->verdict_rule, "server_closed_idle_client");
+	assert_timer(r, FST_TIMER_IDLE);
+	assert_false(r->close.busy_to_close);
+	assert_int_equal(server_estimate(n, SERVER_IP)->observations, 1);
+	assert_near(server_estimate(n, SERVER_IP)->idle_timeout_s, 60.0, 0.01);
+	assert_int_equal(server_estimate(n, SERVER_IP)->stated_idle_s, 60);
+	net_free(n);
+}
+
+/* A 421 with no known text to a client that kept writing NOOP: which
+ * timer the capture cannot tell (NOOP resets an unknown server's idle
+ * timer). A 421 refusing a connection at the greeting stays clean. */
+static void test_unknown_server_keepalives_timer_unknown(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, "220 Welcome to the archive\r\n");
+	for (int i = 0; i < 3; i++) {
+		idle(n, SEC);
+		cl(&c, "NOOP\r\n");
+		sv(&c, "200 NOOP ok.\r\n");
+	}
+	idle(n, 200 * MS);
+	sv(&c, "421 Service closing control connection\r\n");
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_timer(r, FST_TIMER_UNKNOWN);
+	net_free(n);
+
+	n = net_new(NULL);
+	control_open(&c, n);
+	sv(&c, "421 Too many connections, try again later\r\n");
+	server_closes(&c);
+	net_finish(n);
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_CLEAN, FST_STALLED_NONE);
+	assert_timer(r, FST_TIMER_NONE);
+	net_free(n);
+}
+
+/* ProFTPD's TimeoutStalled during an upload: a data timeout, timer
+ * stalled, and the advice names the knob that fired. */
+static void test_proftpd_stalled_timer(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	struct conn c, d;
+	int64_t tlast = 0;
+
+	(void)state;
+	control_open(&c, n);
+	login(&c, PROFTPD_BANNER);
+	pasv(&c, 50000);
+	conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	cl(&c, "STOR backup.tar\r\n");
+	sv(&c, "150 Opening BINARY mode data connection for backup.tar\r\n");
+	for (int i = 0; i < 5; i++) {
+		idle(n, 100 * MS);
+		tlast = send_fill(&d, FST_DIR_CLIENT, 1460);
+		send_ack(&d, FST_DIR_SERVER);
+	}
+	at(n, tlast + 10 * SEC);
+	sv(&c, "421 Data transfer stall timeout: 10 seconds\r\n");
+	server_closes(&c);
+	net_finish(n);
+
+	r = only_result(n);
+	expect_verdict(r, FST_VERDICT_DATA_TIMEOUT, FST_STALLED_CLIENT);
+	assert_timer(r, FST_TIMER_STALLED);
+	assert_contains(recommendation_of(r), "raise ProFTPD's TimeoutStalled");
+	net_free(n);
+}
+
+static void test_reply_timer_table(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		fst_reply_timer("No transfer timeout (3 seconds): closing control connection"),
+		FST_TIMER_NO_TRANSFER);
+	assert_int_equal(fst_reply_timer("Idle timeout (600 seconds): closing control connection"),
+			 FST_TIMER_IDLE);
+	assert_int_equal(fst_reply_timer("Login timeout (300 seconds): closing control connection"),
+			 FST_TIMER_LOGIN);
+	assert_int_equal(fst_reply_timer("Data transfer stall timeout: 600 seconds"),
+			 FST_TIMER_STALLED);
+	assert_int_equal(fst_reply_timer("Timeout (no operation for 1800 seconds)"),
+			 FST_TIMER_IDLE);
+	assert_int_equal(fst_reply_timer("Timeout (no new data for 900 seconds)"), FST_TIMER_DATA);
+	assert_int_equal(fst_reply_timer("Timeout - try typing a little faster next time"),
+			 FST_TIMER_IDLE);
+	assert_int_equal(fst_reply_timer("Timeout."), FST_TIMER_IDLE);
+	assert_int_equal(fst_reply_timer("Data timeout. Reconnect. Sorry."), FST_TIMER_DATA);
+	assert_int_equal(fst_reply_timer("Timeout (900 seconds): closing control connection."),
+			 FST_TIMER_IDLE);
+	assert_int_equal(fst_reply_timer("No-transfer-time exceeded. Closing control connection."),
+			 FST_TIMER_NO_TRANSFER);
+	assert_int_equal(
+		fst_reply_timer("Session Timeout (60 seconds): closing control connection"),
+		FST_TIMER_UNKNOWN);
+	assert_int_equal(fst_reply_timer(""), FST_TIMER_UNKNOWN);
+	assert_int_equal(fst_reply_timer(NULL), FST_TIMER_UNKNOWN);
+}
+
 static void test_stated_timeout(void **state)
 {
 	(void)state;
@@ -2864,7 +4202,19 @@ static void test_profile_find(void **state)
 	p = fst_server_profile_find("ProFTPD", "Timeout.");
 	assert_non_null(p);
 	assert_string_equal(p->software, "ProFTPD");
-	assert_null(fst_server_profile_find("Serv-U", "Session timed out, closing."));
+	/* Serv-U and wu-ftpd have rows; an unknown product none. */
+	p = fst_server_profile_find("Serv-U", "Session timed out, closing.");
+	assert_non_null(p);
+	assert_string_equal(p->software, "Serv-U");
+	p = fst_server_profile_find("wu-ftpd", NULL);
+	assert_non_null(p);
+	assert_string_equal(p->idle_knob, "timeout idle (ftpaccess)");
+	assert_int_equal(p->idle_default_s, 900);
+	p = fst_server_profile_find("Microsoft FTP Service (IIS)", NULL);
+	assert_non_null(p);
+	assert_int_equal(p->idle_default_s, 120);
+	assert_int_equal(p->data_default_s, 30);
+	assert_null(fst_server_profile_find("glFTPd", "Session timed out, closing."));
 	assert_null(fst_server_profile_find(NULL, NULL));
 	assert_null(fst_server_profile_find(NULL, ""));
 }
@@ -2980,6 +4330,16 @@ int main(void)
 		T(test_results_follow_session_free),
 		T(test_quit_after_server_fin_is_not_clean),
 		T(test_proftpd_idle_after_login),
+		T(test_proftpd_no_transfer_keepalives),
+		T(test_proftpd_no_transfer_after_idle),
+		T(test_proftpd_idle_timer),
+		T(test_proftpd_login_timer),
+		T(test_pureftpd_noop_only),
+		T(test_pureftpd_noop_after_slow_login),
+		T(test_pureftpd_noop_then_quiet_is_observed),
+		T(test_unknown_server_keepalives_timer_unknown),
+		T(test_proftpd_stalled_timer),
+		T(test_reply_timer_table),
 		T(test_idle_timeout_without_reply),
 		T(test_profile_from_421_text),
 		T(test_pureftpd_no_noop_advice),
@@ -2989,7 +4349,16 @@ int main(void)
 		T(test_idle_timeout_client_fins_first),
 		T(test_upload_data_cut_client_closes_first),
 		T(test_zero_window_gap_waits_on_receiver),
-		T(test_zero_window_data_timeout_stalls_network),
+		T(test_data_words_alone_not_data_timeout),
+		T(test_zero_window_data_timeout_stalls_client),
+		T(test_zero_window_upload_stalls_server),
+		T(test_zero_window_of_sender_ignored),
+		T(test_connect_failed_pasv_unanswered_425),
+		T(test_connect_failed_refused_unclaimed),
+		T(test_connect_failed_active),
+		T(test_connect_failed_pasv_address_elsewhere),
+		T(test_connect_not_failed_without_evidence),
+		T(test_connect_failed_then_recovered),
 		T(test_long_transfer_control_gap_waits_on_nobody),
 		T(test_retransmissions_gap_waits_on_network),
 		/* server_unresponsive */
@@ -3016,7 +4385,16 @@ int main(void)
 		T(test_client_abort_during_retr),
 		T(test_client_reset_right_after_download),
 		T(test_clean_quit),
-		T(test_clean_after_530),
+		/* login_failed, slow replies */
+		T(test_login_failed_delayed_530_client_closes),
+		T(test_login_failed_server_closes),
+		T(test_login_failed_quit),
+		T(test_login_failed_then_idle_timeout),
+		T(test_login_failed_then_unanswered_command),
+		T(test_login_retry_succeeds),
+		T(test_slow_reply_answered_is_not_unresponsive),
+		T(test_unanswered_gap_decides_over_answered),
+		T(test_slow_reply_preliminary),
 		T(test_clean_client_fin_nothing_owed),
 		T(test_clean_tls_hidden_quit),
 		T(test_tls_idle_timeout),
@@ -3026,6 +4404,14 @@ int main(void)
 		T(test_unknown_capture_loss_both_directions),
 		T(test_capture_loss_outside_decisive_gap),
 		T(test_decisive_gap_survives_gap_growth),
+		T(test_one_sided_capture_is_unknown),
+		T(test_one_sided_server_only),
+		T(test_lost_421_matches_estimate),
+		T(test_lost_421_needs_known_timer),
+		T(test_lost_421_and_client_bytes_is_unknown),
+		T(test_kernel_drops),
+		T(test_data_connections_missing),
+		T(test_partial_reply_is_server_activity),
 		/* reconnects */
 		T(test_reconnect_resumes_with_rest),
 		T(test_reconnect_truncated_reupload),
@@ -3035,9 +4421,11 @@ int main(void)
 		T(test_reconnect_skips_other_user_takes_next_file),
 		T(test_reconnect_same_user_same_file),
 		T(test_reconnect_same_user_other_work_probable),
+		T(test_reconnect_failed_login_not_recovered),
 		/* estimates */
 		T(test_server_estimate_median_spread),
 		T(test_server_estimate_even_count),
+		T(test_server_estimate_running_idle),
 		/* gaps */
 		T(test_gap_threshold),
 		T(test_gap_threshold_default),

@@ -986,6 +986,155 @@ static void test_decode_mutation_smoke(void **state)
 	free(f);
 }
 
+/* ------------------------------------------------------------------ */
+/* tunnels: IP in IP (protocol 4) and IPv6 in IP (41, "sit", 6in4) */
+
+/* Puts an outer IP header (family 4 or 6, next protocol proto) in front
+ * of the IP packet f holds, as a tunnel endpoint does; the outer TTL
+ * (200) differs from the inner one on purpose. */
+static void tunnel_wrap(struct pb_frame *f, uint8_t family, uint8_t proto)
+{
+	uint8_t h[40] = { 0 };
+	size_t n = family == 6 ? 40 : 20;
+
+	assert_true(f->len + n <= PB_FRAME_MAX);
+	if (family == 6) {
+		h[0] = 0x60;
+		put16(h + 4, (uint16_t)f->len);
+		h[6] = proto;
+		h[7] = 200;
+		memcpy(h + 8, pb_addr("2001:db8:ffff::1").bytes, 16);
+		memcpy(h + 24, pb_addr("2001:db8:ffff::2").bytes, 16);
+	} else {
+		h[0] = 0x45;
+		put16(h + 2, (uint16_t)(f->len + n));
+		h[8] = 200;
+		h[9] = proto;
+		memcpy(h + 12, pb_addr("203.0.113.1").bytes, 4);
+		memcpy(h + 16, pb_addr("203.0.113.2").bytes, 4);
+		put16(h + 10, pb_inet_checksum(h, 20, 0));
+	}
+	memmove(f->b + n, f->b, f->len);
+	memcpy(f->b, h, n);
+	f->len += n;
+	f->l4_off += n;
+	f->payload_off += n;
+	f->family = family;
+	f->l3_off = 0;
+}
+
+/* The inner segment of an IPv6-in-IPv4 (mode sit) and an IP-in-IP
+ * (mode ipip) tunnel decodes like a plain one, on every link type, with
+ * the inner addresses and TTL; so do IPv4 in IPv6 and two levels. */
+static void test_decode_tunnels(void **state)
+{
+	static const int links[] = { PB_DLT_EN10MB, PB_DLT_LINUX_SLL, PB_DLT_RAW, PB_DLT_IPV4 };
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s4, s6;
+
+	(void)state;
+	seg_v4(&s4);
+	seg_v6(&s6);
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		assert_int_equal(pb_build_ip(f, &s6), 0);
+		tunnel_wrap(f, 4, 41);
+		assert_int_equal(pb_wrap(f, links[i], NULL), 0);
+		assert_int_equal(decode(links[i], f, &pkt), FST_DECODE_TCP);
+		assert_decoded(&pkt, &s6, f);
+		assert_int_equal(pkt.tunnel_depth, 1);
+
+		assert_int_equal(pb_build_ip(f, &s4), 0);
+		tunnel_wrap(f, 4, 4);
+		assert_int_equal(pb_wrap(f, links[i], NULL), 0);
+		assert_int_equal(decode(links[i], f, &pkt), FST_DECODE_TCP);
+		assert_decoded(&pkt, &s4, f);
+		assert_int_equal(pkt.tunnel_depth, 1);
+	}
+	/* IPv4 in IPv6 (ip6tnl), and two levels: 6in4 inside IP-in-IP. */
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	tunnel_wrap(f, 6, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_EN10MB, NULL), 0);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_decoded(&pkt, &s4, f);
+	assert_int_equal(pb_build_ip(f, &s6), 0);
+	tunnel_wrap(f, 4, 41);
+	tunnel_wrap(f, 4, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_EN10MB, NULL), 0);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_decoded(&pkt, &s6, f);
+	assert_int_equal(pkt.tunnel_depth, 2);
+	/* A plain packet says it was not tunnelled. */
+	pb_build(f, PB_DLT_EN10MB, NULL, &s4);
+	assert_int_equal(decode(PB_DLT_EN10MB, f, &pkt), FST_DECODE_TCP);
+	assert_int_equal(pkt.tunnel_depth, 0);
+	free(f);
+}
+
+/* A crafted nest of tunnels ends at a fixed depth; the outer header's
+ * length bounds the inner packet (an inner header that claims more is
+ * a length lie, one cut by the snaplen a short capture); an inner
+ * fragment stays a fragment and an inner UDP packet is not TCP. */
+static void test_decode_tunnels_malformed(void **state)
+{
+	struct pb_frame *f = frame_new();
+	struct fst_packet pkt;
+	struct pb_seg s4;
+	size_t inner_len;
+
+	(void)state;
+	seg_v4(&s4);
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	for (int i = 0; i < 3; i++)
+		tunnel_wrap(f, 4, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_RAW, NULL), 0);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_TUNNEL_TOO_DEEP);
+
+	/* The outer header says the inner packet is shorter than it claims. */
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	inner_len = f->len;
+	tunnel_wrap(f, 4, 4);
+	put16(f->b + 2, (uint16_t)(20 + inner_len - 4));
+	f->len -= 4;
+	assert_int_equal(pb_wrap(f, PB_DLT_RAW, NULL), 0);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_BAD_IP_LENGTH);
+
+	/* Cut by the snaplen inside the inner header. */
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	tunnel_wrap(f, 4, 4);
+	memset(&pkt, 0, sizeof(pkt));
+	assert_int_equal(fst_decode_frame(PB_DLT_RAW, f->b, 30, (uint32_t)f->len, &pkt),
+			 FST_DECODE_SHORT_CAPTURE);
+	/* An empty tunnel: the outer header and nothing after it. */
+	put16(f->b + 2, 20);
+	assert_int_equal(fst_decode_frame(PB_DLT_RAW, f->b, 20, 20, &pkt), FST_DECODE_BAD_IPV4);
+
+	/* An inner fragment, and an inner UDP datagram. */
+	s4.ipv4_frag = 0x2000;
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	tunnel_wrap(f, 4, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_RAW, NULL), 0);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_FRAGMENT);
+	seg_v4(&s4);
+	s4.proto = 17;
+	assert_int_equal(pb_build_ip(f, &s4), 0);
+	tunnel_wrap(f, 6, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_RAW, NULL), 0);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_NOT_TCP);
+	/* An IPv6 header inside protocol 4 is not an IPv4 header. */
+	seg_v4(&s4);
+	{
+		struct pb_seg s6;
+
+		seg_v6(&s6);
+		assert_int_equal(pb_build_ip(f, &s6), 0);
+	}
+	tunnel_wrap(f, 4, 4);
+	assert_int_equal(pb_wrap(f, PB_DLT_RAW, NULL), 0);
+	assert_int_equal(decode(PB_DLT_RAW, f, &pkt), FST_DECODE_BAD_IPV4);
+	free(f);
+}
+
 static void test_decode_result_names(void **state)
 {
 	int i, j;
@@ -1860,6 +2009,201 @@ static void test_file_unsupported_link_type(void **state)
 		fail_msg("errbuf '%s' does not name the link type", errbuf);
 }
 
+/* Reading a file counts the TCP packets that came out of a tunnel. */
+static void test_file_counts_tunnelled(void **state)
+{
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct pb_frame *f = frame_new();
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pcapw *w;
+	struct pb_seg s;
+	int n = 0;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "tunnel.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	seg_v4(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	pcapw_write_frame(w, 1, f);
+	seg_v6(&s);
+	assert_int_equal(pb_build_ip(f, &s), 0);
+	tunnel_wrap(f, 4, 41);
+	assert_int_equal(pb_wrap(f, PB_DLT_EN10MB, NULL), 0);
+	pcapw_write_frame(w, 2, f);
+	assert_int_equal(pcapw_close(w), 0);
+	cap = open_one(path, errbuf);
+	assert_non_null(cap);
+	while (fst_capture_next(cap, &pkt) == 1)
+		n++;
+	assert_int_equal(n, 2);
+	assert_int_equal(fst_capture_stats(cap)->tcp_packets, 2);
+	assert_int_equal(fst_capture_stats(cap)->tunnelled_packets, 1);
+	fst_capture_free(cap);
+	free(f);
+}
+
+/* ---- pcapng interface statistics (kernel drops) ---- */
+
+struct ngbuf {
+	uint8_t b[4096];
+	size_t len;
+};
+
+static void ng_put(struct ngbuf *n, const void *p, size_t len)
+{
+	assert_true(n->len + len <= sizeof(n->b));
+	memcpy(n->b + n->len, p, len);
+	n->len += len;
+}
+
+static void ng_u32(struct ngbuf *n, uint32_t v)
+{
+	ng_put(n, &v, 4);
+}
+
+static void ng_u16(struct ngbuf *n, uint16_t v)
+{
+	ng_put(n, &v, 2);
+}
+
+/* Option code with an 8-byte value (little-endian host assumed, as the
+ * file is written in host order with its byte-order magic). */
+static void ng_opt64(struct ngbuf *n, uint16_t code, uint64_t v)
+{
+	ng_u16(n, code);
+	ng_u16(n, 8);
+	ng_u32(n, (uint32_t)(v >> 32));
+	ng_u32(n, (uint32_t)v);
+}
+
+/* Opens a block of type; ng_end closes it with its two lengths. */
+static size_t ng_begin(struct ngbuf *n, uint32_t type)
+{
+	size_t at = n->len;
+
+	ng_u32(n, type);
+	ng_u32(n, 0);
+	return at;
+}
+
+static void ng_end(struct ngbuf *n, size_t at)
+{
+	uint32_t total = (uint32_t)(n->len - at + 4);
+
+	memcpy(n->b + at + 4, &total, 4);
+	ng_u32(n, total);
+}
+
+struct drop_seen {
+	int calls;
+	uint64_t dropped[4];
+	int64_t from[4], to[4];
+};
+
+static void on_drop(void *ctx, uint64_t dropped, int64_t from_us, int64_t to_us)
+{
+	struct drop_seen *d = ctx;
+
+	assert_true(d->calls < 4);
+	d->dropped[d->calls] = dropped;
+	d->from[d->calls] = from_us;
+	d->to[d->calls] = to_us;
+	d->calls++;
+}
+
+/* A pcapng file as dumpcap writes it, nanosecond timestamps: a packet,
+ * then statistics with 3 drops (ifdrop 2 + osdrop 1) over
+ * [starttime, endtime], then a later block with 5 in all (2 more since
+ * the first), then a damaged block that ends the scan. libpcap reads
+ * the packet; fst_capture_file_drops reads the drops. */
+static void test_file_pcapng_drops(void **state)
+{
+	static const uint8_t tsresol_ns[] = { 9, 0, 0, 0 };
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct pb_frame *f = frame_new();
+	struct drop_seen seen = { 0 };
+	struct ngbuf *n = calloc(1, sizeof(*n));
+	const int64_t t0 = INT64_C(1700000000) * FST_US_PER_SEC;
+	const uint64_t ns0 = (uint64_t)t0 * 1000;
+	struct fst_capture *cap;
+	struct fst_packet pkt;
+	struct pb_seg s;
+	size_t at;
+
+	(void)state;
+	assert_non_null(n);
+	at = ng_begin(n, 0x0A0D0D0A); /* section header */
+	ng_u32(n, 0x1A2B3C4D);
+	ng_u16(n, 1);
+	ng_u16(n, 0);
+	ng_u32(n, 0xffffffff);
+	ng_u32(n, 0xffffffff);
+	ng_end(n, at);
+	at = ng_begin(n, 1); /* interface description, if_tsresol 9 */
+	ng_u16(n, PB_DLT_EN10MB);
+	ng_u16(n, 0);
+	ng_u32(n, 65535);
+	ng_u16(n, 9);
+	ng_u16(n, 1);
+	ng_put(n, tsresol_ns, 4);
+	ng_u32(n, 0);
+	ng_end(n, at);
+	seg_v4(&s);
+	pb_build(f, PB_DLT_EN10MB, NULL, &s);
+	at = ng_begin(n, 6); /* enhanced packet */
+	ng_u32(n, 0);
+	ng_u32(n, (uint32_t)((ns0 + 500000000) >> 32));
+	ng_u32(n, (uint32_t)(ns0 + 500000000));
+	ng_u32(n, (uint32_t)f->len);
+	ng_u32(n, (uint32_t)f->len);
+	ng_put(n, f->b, f->len);
+	while (n->len % 4)
+		ng_put(n, "", 1);
+	ng_end(n, at);
+	at = ng_begin(n, 5); /* statistics: 3 drops in [t0, t0 + 2 s] */
+	ng_u32(n, 0);
+	ng_u32(n, (uint32_t)((ns0 + 2000000000) >> 32));
+	ng_u32(n, (uint32_t)(ns0 + 2000000000));
+	ng_opt64(n, 2, ns0);
+	ng_opt64(n, 3, ns0 + 2000000000);
+	ng_opt64(n, 5, 2);
+	ng_opt64(n, 7, 1);
+	ng_u32(n, 0);
+	ng_end(n, at);
+	at = ng_begin(n, 5); /* later: 5 in all, no start time */
+	ng_u32(n, 0);
+	ng_u32(n, (uint32_t)((ns0 + 4000000000u) >> 32));
+	ng_u32(n, (uint32_t)(ns0 + 4000000000u));
+	ng_opt64(n, 5, 5);
+	ng_u32(n, 0);
+	ng_end(n, at);
+	ng_u32(n, 5); /* a statistics block whose length lies */
+	ng_u32(n, 7);
+	tmp_path(path, sizeof(path), "drops.pcapng");
+	assert_int_equal(pcapw_write_file(path, n->b, n->len), 0);
+
+	cap = open_one(path, errbuf);
+	assert_non_null(cap);
+	assert_int_equal(fst_capture_next(cap, &pkt), 1);
+	assert_int_equal(pkt.ts_us, t0 + 500000);
+	while (fst_capture_next(cap, &pkt) == 1)
+		;
+	assert_int_equal(fst_capture_file_drops(cap, on_drop, &seen), 5);
+	assert_int_equal(fst_capture_stats(cap)->kernel_dropped, 5);
+	assert_int_equal(seen.calls, 2);
+	assert_int_equal(seen.dropped[0], 3);
+	assert_int_equal(seen.from[0], t0);
+	assert_int_equal(seen.to[0], t0 + 2 * FST_US_PER_SEC);
+	assert_int_equal(seen.dropped[1], 2);
+	assert_int_equal(seen.from[1], t0 + 2 * FST_US_PER_SEC);
+	assert_int_equal(seen.to[1], t0 + 4 * FST_US_PER_SEC);
+	fst_capture_free(cap);
+	free(n);
+	free(f);
+}
+
 static void test_file_stats(void **state)
 {
 	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
@@ -2011,6 +2355,8 @@ int main(void)
 		cmocka_unit_test(test_ipv6_ext_length_overruns),
 		cmocka_unit_test(test_ipv6_payload_length_lies),
 		cmocka_unit_test(test_ipv6_padding_is_not_payload),
+		cmocka_unit_test(test_decode_tunnels),
+		cmocka_unit_test(test_decode_tunnels_malformed),
 		cmocka_unit_test(test_tcp_data_offset_too_small),
 		cmocka_unit_test(test_tcp_data_offset_past_segment),
 		cmocka_unit_test(test_tcp_bad_options),
@@ -2039,6 +2385,8 @@ int main(void)
 		cmocka_unit_test(test_file_second_of_two_fails),
 		cmocka_unit_test(test_file_unsupported_link_type),
 		cmocka_unit_test(test_file_stats),
+		cmocka_unit_test(test_file_counts_tunnelled),
+		cmocka_unit_test(test_file_pcapng_drops),
 		cmocka_unit_test(test_file_no_packets),
 		cmocka_unit_test(test_file_gzip_same_packets),
 		cmocka_unit_test(test_file_gzip_in_rotated_set),

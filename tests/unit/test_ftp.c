@@ -1505,6 +1505,173 @@ static void test_epsv_ipv6(void **state)
 	net_free(n);
 }
 
+static struct fst_ftp_data_attempt unclaimed_of(const struct fst_ftp_session *s)
+{
+	struct fst_ftp_data_attempt a;
+
+	fst_ftp_unclaimed_attempt(s, &a);
+	return a;
+}
+
+static const char *unclaimed_connect(const struct fst_ftp_session *s)
+{
+	return fst_data_connect_name(unclaimed_of(s).connect);
+}
+
+/* A SYN to the announced port, sent again, never answered: the client
+ * connects before its RETR (as ftplib does), so the attempt is first
+ * unclaimed, then the RETR claims it; the server's 425 fails the
+ * transfer. The attempt stays unanswered with its address and port. */
+static void test_pasv_syn_unanswered(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	const struct fst_ftp_transfer *t;
+	struct conn c, d;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (198,51,100,20,195,80).\r\n");
+	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	seg(&d, FST_DIR_CLIENT, FST_TCP_SYN, d.nxt[FST_DIR_CLIENT], 0, NULL, 0, 0);
+	assert_int_equal(fst_ftp_stats(n->ftp)->data_connections, 1);
+	assert_string_equal(unclaimed_connect(s), "unanswered");
+	assert_int_equal(unclaimed_of(s).syn_us, n->now - STEP_US);
+	n->now += 1000 * STEP_US;
+	seg(&d, FST_DIR_CLIENT, FST_TCP_SYN, d.nxt[FST_DIR_CLIENT], 0, NULL, 0, 0);
+	cl(&c, "RETR file.bin\r\n");
+	assert_string_equal(unclaimed_connect(s), "none");
+	n->now += 3000 * STEP_US;
+	sv(&c, "425 Failed to establish connection.\r\n");
+	t = only_transfer(s);
+	assert_outcome(t, FST_OUTCOME_FAILED);
+	assert_true(t->data_seen);
+	assert_string_equal(fst_data_connect_name(t->data_connect), "unanswered");
+	assert_string_equal(fst_transfer_mode_name(t->mode), "passive");
+	assert_int_equal(t->data_server_port, 50000);
+	assert_true(fst_addr_equal(&t->data_server_addr, &c.addr[FST_DIR_SERVER]));
+	assert_true(t->data_announced);
+	close_both(&c, FST_DIR_CLIENT);
+	fst_tcp_finish(n->tcp);
+	/* Only SYNs to the end: still unanswered. */
+	assert_string_equal(fst_data_connect_name(only_transfer(s)->data_connect), "unanswered");
+	net_free(n);
+}
+
+/* The listener answers the SYN with a reset; the client gives up before
+ * any transfer command (curl does so): the unclaimed attempt is refused.
+ * A later PASV whose connection opens and is claimed by RETR clears it. */
+static void test_pasv_syn_refused_unclaimed(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c, d, d2;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	cl(&c, "EPSV\r\n");
+	sv(&c, "229 Entering Extended Passive Mode (|||50000|)\r\n");
+	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	seg(&d, FST_DIR_CLIENT, FST_TCP_SYN, d.nxt[FST_DIR_CLIENT]++, 0, NULL, 0, 0);
+	seg(&d, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, 0, d.nxt[FST_DIR_CLIENT], NULL, 0, 0);
+	assert_string_equal(unclaimed_connect(s), "refused");
+	assert_int_equal(unclaimed_of(s).to_port, 50000);
+	assert_int_equal(unclaimed_of(s).announced_port, 50000);
+	assert_int_equal(s->transfer_count, 0);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (198,51,100,20,195,81).\r\n");
+	conn_open(&d2, n, CLIENT_IP, 54401, SERVER_IP, 50001);
+	assert_string_equal(unclaimed_connect(s), "opened");
+	cl(&c, "LIST\r\n");
+	assert_string_equal(unclaimed_connect(s), "none");
+	assert_string_equal(fst_data_connect_name(only_transfer(s)->data_connect), "opened");
+	net_free(n);
+}
+
+/* Active mode: the server's SYN to the client's PORT address opens the
+ * connection once the client's SYN-ACK comes; a connection whose
+ * listener's answer the capture missed (the connecting side sends more
+ * than SYNs) is opened, not unanswered. A RETR without a PASV or PORT
+ * before it has no announcement of its own. */
+static void test_port_syn_answered_and_unannounced(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	const struct fst_ftp_transfer *t;
+	struct conn c, d;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	cl(&c, "PORT 192,0,2,10,195,80\r\n");
+	sv(&c, "200 PORT command successful.\r\n");
+	cl(&c, "RETR a.txt\r\n");
+	conn_init(&d, n, SERVER_IP, 20, CLIENT_IP, 50000);
+	seg(&d, FST_DIR_CLIENT, FST_TCP_SYN, d.nxt[FST_DIR_CLIENT]++, 0, NULL, 0, 0);
+	t = only_transfer(s);
+	assert_string_equal(fst_data_connect_name(t->data_connect), "unanswered");
+	assert_string_equal(fst_transfer_mode_name(t->mode), "active");
+	assert_true(t->data_announced);
+	send_ack(&d, FST_DIR_CLIENT); /* the SYN-ACK was not captured */
+	sv(&c, "150 Opening BINARY mode data connection.\r\n");
+	send_fill(&d, FST_DIR_CLIENT, 100);
+	t = only_transfer(s);
+	assert_string_equal(fst_data_connect_name(t->data_connect), "opened");
+	send_fin(&d, FST_DIR_CLIENT);
+	sv(&c, "226 Transfer complete.\r\n");
+	cl(&c, "RETR b.txt\r\n");
+	sv(&c, "425 Use PORT or PASV first.\r\n");
+	assert_int_equal(s->transfer_count, 2);
+	assert_false(s->transfers[1].data_announced);
+	assert_string_equal(fst_data_connect_name(s->transfers[1].data_connect), "none");
+	net_free(n);
+}
+
+/* When the data connection or the control connection ends, the data
+ * flow's counters decide: a connecting side that sent more than SYNs (its ACK
+ * of a SYN-ACK the capture missed) got an answer; one that only sent
+ * SYNs and gave up with its own reset did not. */
+static void test_data_handshake_settled_at_close(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c, d, d2;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	login(&c);
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (198,51,100,20,195,80).\r\n");
+	conn_init(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+	seg(&d, FST_DIR_CLIENT, FST_TCP_SYN, d.nxt[FST_DIR_CLIENT]++, 0, NULL, 0, 0);
+	send_ack(&d, FST_DIR_CLIENT);
+	cl(&c, "RETR a.txt\r\n");
+	assert_string_equal(fst_data_connect_name(s->transfers[0].data_connect), "unanswered");
+	sv(&c, "226 Transfer complete.\r\n");
+	cl(&c, "PASV\r\n");
+	sv(&c, "227 Entering Passive Mode (198,51,100,20,195,81).\r\n");
+	conn_init(&d2, n, CLIENT_IP, 54401, SERVER_IP, 50001);
+	seg(&d2, FST_DIR_CLIENT, FST_TCP_SYN, d2.nxt[FST_DIR_CLIENT], 0, NULL, 0, 0);
+	seg(&d2, FST_DIR_CLIENT, FST_TCP_SYN, d2.nxt[FST_DIR_CLIENT]++, 0, NULL, 0, 0);
+	cl(&c, "RETR b.txt\r\n");
+	send_rst(&d2, FST_DIR_CLIENT);
+	/* Control ends first: d is still open, its counters decide. */
+	close_both(&c, FST_DIR_CLIENT);
+	assert_int_equal(s->transfer_count, 2);
+	assert_string_equal(fst_data_connect_name(s->transfers[0].data_connect), "opened");
+	assert_string_equal(fst_data_connect_name(s->transfers[1].data_connect), "unanswered");
+	fst_tcp_finish(n->tcp);
+	assert_string_equal(fst_data_connect_name(s->transfers[0].data_connect), "opened");
+	net_free(n);
+}
+
 static void test_pasv_nat_address(void **state)
 {
 	struct net *n = net_new(NULL);
@@ -2247,6 +2414,11 @@ static void test_software_from_banner(void **state)
 		  "220 You will be disconnected after 15 minutes of inactivity.\r\n",
 		  "Pure-FTPd" },
 		{ "220 Microsoft FTP Service\r\n", "Microsoft FTP Service (IIS)" },
+		{ "220-FileZilla Server 1.8.1\r\n220 Please visit https://filezilla-project.org/\r\n",
+		  "FileZilla Server" },
+		{ "220 Serv-U FTP Server v15.4 ready...\r\n", "Serv-U" },
+		{ "220 ftp.example.org FTP server (Version wu-2.6.2(1) Mon Dec 3 2001) ready.\r\n",
+		  "wu-ftpd" },
 		{ "220 Welcome to the archive\r\n", NULL },
 	};
 	struct net *n = net_new(NULL);
@@ -2300,6 +2472,43 @@ static void test_software_from_syst(void **state)
 	assert_non_null(s2);
 	assert_string_equal(s2->software, "vsftpd");
 	assert_string_equal(s2->syst, "UNIX Type: L8 Version: Serv-U");
+	net_free(n);
+}
+
+/* SYST replies that name the server behind a neutral banner: IIS's
+ * "Windows_NT", FileZilla Server 0.9's "UNIX emulated by FileZilla". */
+static void test_software_from_syst_iis_filezilla(void **state)
+{
+	static const struct {
+		const char *syst;
+		const char *software;
+	} cases[] = {
+		{ "215 Windows_NT\r\n", "Microsoft FTP Service (IIS)" },
+		{ "215 UNIX emulated by FileZilla\r\n", "FileZilla Server" },
+		{ "215 UNIX Type: L8\r\n", NULL },
+	};
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		conn_open(&c, n, CLIENT_IP, (uint16_t)(41000 + i), SERVER_IP, 21);
+		sv(&c, "220 Welcome\r\n");
+		cl(&c, "SYST\r\n");
+		sv(&c, cases[i].syst);
+	}
+	for (i = 0, s = fst_ftp_sessions(n->ftp); s; s = fst_ftp_session_next(s), i++) {
+		assert_true(i < ARRAY_SIZE(cases));
+		if (cases[i].software) {
+			assert_non_null(s->software);
+			assert_string_equal(s->software, cases[i].software);
+		} else {
+			assert_null(s->software);
+		}
+	}
+	assert_int_equal(i, ARRAY_SIZE(cases));
 	net_free(n);
 }
 
@@ -2775,6 +2984,10 @@ int main(void)
 		T(test_port_active_mid_stream),
 		T(test_port_active_mid_stream_zero_window_first),
 		T(test_epsv_ipv6),
+		T(test_pasv_syn_unanswered),
+		T(test_pasv_syn_refused_unclaimed),
+		T(test_port_syn_answered_and_unannounced),
+		T(test_data_handshake_settled_at_close),
 		T(test_pasv_nat_address),
 		T(test_rest_then_retr),
 		T(test_retr_fails_550),
@@ -2805,6 +3018,7 @@ int main(void)
 		T(test_orphan_not_claimed_by_full_session),
 		T(test_software_from_banner),
 		T(test_software_from_syst),
+		T(test_software_from_syst_iis_filezilla),
 		/* caps */
 		T(test_max_records_drops),
 		T(test_events_carry_records_when_caps_hit),

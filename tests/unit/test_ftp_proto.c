@@ -1069,6 +1069,44 @@ static void test_copy_text(void **state)
 	assert_int_equal(dst[4], 'Z');
 }
 
+/* The idle time a greeting line states: Pure-FTPd's last banner line,
+ * in minutes or (below two minutes) seconds; truncated and malformed
+ * lines state nothing. */
+static void test_banner_idle(void **state)
+{
+	static const struct {
+		const char *line;
+		int seconds;
+	} cases[] = {
+		{ "220 You will be disconnected after 15 minutes of inactivity.", 900 },
+		{ "220 You will be disconnected after 60 seconds of inactivity.", 60 },
+		{ "220 You will be disconnected after 1 second of inactivity.", 1 },
+		{ "220 you will be DISCONNECTED AFTER 2 hours of inactivity", 7200 },
+		{ "220 You will be disconnected after 15 minutes", -1 },
+		{ "220 You will be disconnected after 15 minutes of inact", -1 },
+		{ "220 You will be disconnected after fifteen minutes of inactivity.", -1 },
+		{ "220 You will be disconnected after 0 minutes of inactivity.", -1 },
+		{ "220 You will be disconnected after 15 fortnights of inactivity.", -1 },
+		{ "220 You will be disconnected after 99999999 minutes of inactivity.", -1 },
+		{ "220 You will be disconnected after 9999999 hours of inactivity.", -1 },
+		{ "220 You will be disconnected after 15", -1 },
+		{ "220 You will be disconnected after ", -1 },
+		{ "220 (vsFTPd 3.0.3)", -1 },
+		{ "", -1 },
+	};
+	const char *full = "220 You will be disconnected after 15 minutes of inactivity.";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (fst_ftp_banner_idle_s(cases[i].line, strlen(cases[i].line)) != cases[i].seconds)
+			fail_msg("\"%s\": %d, want %d", cases[i].line,
+				 fst_ftp_banner_idle_s(cases[i].line, strlen(cases[i].line)),
+				 cases[i].seconds);
+	/* Only len bytes are read: cut before "inactivity", nothing. */
+	assert_int_equal(fst_ftp_banner_idle_s(full, strlen(full) - 12), -1);
+	assert_int_equal(fst_ftp_banner_idle_s(full, strlen(full)), 900);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1119,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(test_verb_info_unknown_and_out_of_range),
 		cmocka_unit_test(test_family_names),
 		cmocka_unit_test(test_copy_text),
+		cmocka_unit_test(test_banner_idle),
 	};
 
 	return cmocka_run_group_tests_name("ftp_proto", tests, NULL, NULL);

@@ -430,6 +430,120 @@ static void test_jsonl_report(void **state)
 
 /* The text report goes to terminals: no byte from the network may move
  * the cursor or retitle the window. */
+/* An input with no control connection says what it held: two attempts
+ * at port 21 that got no answer (one SYN sent three times), one refused
+ * with a reset, a flow on another port. Every format says it; JSON has
+ * no_ftp only then. */
+static void test_no_ftp_report(void **state)
+{
+	struct net n;
+	struct conn c;
+	char *doc;
+
+	(void)state;
+	net_init(&n);
+	memset(&c, 0, sizeof(c));
+	c.net = &n;
+	c.addr[FST_DIR_CLIENT] = pb_addr("192.0.2.10");
+	c.addr[FST_DIR_SERVER] = pb_addr("198.51.100.20");
+	c.port[FST_DIR_SERVER] = 21;
+	c.port[FST_DIR_CLIENT] = 40001;
+	for (int i = 0; i < 3; i++) {
+		c.nxt[FST_DIR_CLIENT] = 1000;
+		seg(&c, FST_DIR_CLIENT, FST_TCP_SYN, NULL, 0);
+	}
+	c.port[FST_DIR_CLIENT] = 40002;
+	seg(&c, FST_DIR_CLIENT, FST_TCP_SYN, NULL, 0);
+	c.port[FST_DIR_CLIENT] = 40003;
+	seg(&c, FST_DIR_CLIENT, FST_TCP_SYN, NULL, 0);
+	seg(&c, FST_DIR_SERVER, FST_TCP_RST | FST_TCP_ACK, NULL, 0);
+	c.port[FST_DIR_SERVER] = 30001;
+	c.port[FST_DIR_CLIENT] = 50000;
+	seg(&c, FST_DIR_CLIENT, FST_TCP_SYN, NULL, 0);
+	seg(&c, FST_DIR_SERVER, FST_TCP_SYN | FST_TCP_ACK, NULL, 0);
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_PSH, "data", 4);
+	n.capture.skipped_not_tcp = 5;
+	fst_tcp_finish(n.tcp);
+	fst_analysis_finish(n.an);
+	assert_int_equal(fst_ftp_stats(n.ftp)->control_unanswered, 2);
+	assert_int_equal(fst_ftp_stats(n.ftp)->control_refused, 1);
+
+	doc = report(&n, FST_REPORT_TEXT, false);
+	assert_non_null(strstr(doc, "ftpstall: 0 FTP sessions"));
+	assert_non_null(strstr(doc,
+			       "No FTP control connection in this input. 2 connection "
+			       "attempts to the FTP control port got no answer: the server was "
+			       "unreachable"));
+	assert_non_null(strstr(doc, "1 connection attempt to the FTP control port was refused"));
+	assert_non_null(strstr(doc, "1 other TCP connection (an FTP data connection"));
+	assert_non_null(strstr(doc, "5 IP packets were not TCP"));
+	free(doc);
+	doc = report(&n, FST_REPORT_JSON, false);
+	if (!json_valid(doc, strlen(doc)))
+		fail_msg("not JSON:\n%s", doc);
+	assert_non_null(strstr(doc, "\"no_ftp\": {\n    \"control_unanswered\": 2,\n"
+				    "    \"control_refused\": 1,\n    \"other_tcp_flows\": 1,"));
+	assert_non_null(strstr(doc, "\"control_unanswered\": 2,\n    \"control_refused\": 1,\n"
+				    "    \"anomalies\""));
+	free(doc);
+	doc = report(&n, FST_REPORT_HTML, false);
+	assert_non_null(strstr(doc, "<p class=\"no-ftp\">No FTP control connection"));
+	free(doc);
+	net_free(&n);
+
+	/* With sessions there is no no_ftp member. */
+	net_init(&n);
+	run_sessions(&n);
+	doc = report(&n, FST_REPORT_JSON, false);
+	assert_null(strstr(doc, "no_ftp"));
+	assert_null(strstr(doc, "control_unanswered"));
+	free(doc);
+	net_free(&n);
+}
+
+/* A clean session's capture notes are said too: under its line in the
+ * text and Markdown reports, in its row of the HTML table. */
+static void test_notes_of_clean_session(void **state)
+{
+	struct net n;
+	struct conn c;
+	char *doc;
+
+	(void)state;
+	net_init(&n);
+	conn_open(&c, &n, 40001);
+	say(&c, FST_DIR_SERVER, "220 ready\r\n");
+	say(&c, FST_DIR_CLIENT, "USER anonymous\r\n");
+	say(&c, FST_DIR_SERVER, "230 ok\r\n");
+	say(&c, FST_DIR_CLIENT, "PASV\r\n");
+	say(&c, FST_DIR_SERVER, "227 Entering Passive Mode (198,51,100,20,117,48).\r\n");
+	say(&c, FST_DIR_CLIENT, "RETR a.bin\r\n");
+	say(&c, FST_DIR_SERVER,
+	    "150 Opening BINARY mode data connection for a.bin (10 bytes).\r\n");
+	say(&c, FST_DIR_SERVER, "226 Transfer complete.\r\n");
+	say(&c, FST_DIR_CLIENT, "QUIT\r\n");
+	say(&c, FST_DIR_SERVER, "221 Bye.\r\n");
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	fst_tcp_finish(n.tcp);
+	fst_analysis_finish(n.an);
+	doc = report(&n, FST_REPORT_TEXT, false);
+	assert_non_null(strstr(doc, "session 1: clean"));
+	assert_non_null(strstr(doc,
+			       "session 1 note: the capture holds no data connection of "
+			       "this session's transfers (capture `host SERVER`, not `port 21`)"));
+	free(doc);
+	doc = report(&n, FST_REPORT_HTML, false);
+	assert_non_null(strstr(doc, " Note: the capture holds no data connection"));
+	free(doc);
+	doc = report(&n, FST_REPORT_JSON, false);
+	assert_non_null(
+		strstr(doc, "\"capture_notes\": [\n        \"data_connections_missing\"\n"));
+	assert_non_null(strstr(doc, "\"bytes_missing_from_capture\": 10,"));
+	free(doc);
+	net_free(&n);
+}
+
 static void test_text_report(void **state)
 {
 	struct net n;
@@ -662,6 +776,8 @@ int main(void)
 		cmocka_unit_test(test_stream_jsonl),
 		cmocka_unit_test(test_long_timeline_elided),
 		cmocka_unit_test(test_interrupted_report),
+		cmocka_unit_test(test_no_ftp_report),
+		cmocka_unit_test(test_notes_of_clean_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

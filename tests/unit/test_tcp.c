@@ -822,6 +822,25 @@ static void test_gap_by_ack_nothing_held(void **state)
 	fx_free(fx);
 }
 
+/* Only the client's side captured, from mid-stream: its ACKs move on
+ * over server bytes the capture never held. Each step is a gap of the
+ * server's stream, though no server packet was ever seen; the first ACK
+ * only sets where the server's stream stood. */
+static void test_gap_by_ack_of_unseen_side(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+
+	(void)state;
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_PSH, CISN + 1, SISN + 1, "USER a\r\n");
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, CISN + 9, SISN + 1, NULL);
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_PSH, CISN + 9, SISN + 35, "PASS b\r\n");
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, CISN + 17, SISN + 30, NULL); /* an old ACK */
+	seg(&fx->c, FST_DIR_CLIENT, FST_TCP_ACK, CISN + 17, SISN + 58, NULL);
+	assert_events(fx->rec, "DATA:C:8 GAP:S:34 DATA:C:8 GAP:S:23");
+	assert_int_equal(fx->rec->ev[fx->rec->n - 1].flow.gap_bytes[FST_DIR_SERVER], 57);
+	fx_free(fx);
+}
+
 static void test_ack_of_fin_is_not_a_gap(void **state)
 {
 	struct fixture *fx = fx_new(NULL);
@@ -1883,6 +1902,7 @@ int main(void)
 		cmocka_unit_test(test_sequence_wraparound),
 		cmocka_unit_test(test_gap_by_ack_with_held_data),
 		cmocka_unit_test(test_gap_by_ack_nothing_held),
+		cmocka_unit_test(test_gap_by_ack_of_unseen_side),
 		cmocka_unit_test(test_ack_of_fin_is_not_a_gap),
 		cmocka_unit_test(test_gap_at_finish),
 		cmocka_unit_test(test_fin_waits_for_held_data),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "ftpstall/report.h"
@@ -19,6 +20,20 @@
 #define SEC FST_US_PER_SEC
 
 static char words[FST_WORDS_MAX];
+
+/* An IPv4 or IPv6 address from its text. */
+static struct fst_addr addr_of(const char *text)
+{
+	struct fst_addr a = { 0 };
+
+	if (inet_pton(AF_INET, text, a.bytes) == 1) {
+		a.family = 4;
+		return a;
+	}
+	assert_int_equal(inet_pton(AF_INET6, text, a.bytes), 1);
+	a.family = 6;
+	return a;
+}
 
 /* A result with one gap of len_s seconds on channel, waiting on wait,
  * made decisive; the session is not needed by the words. */
@@ -59,6 +74,12 @@ static void with_reply(struct fixture *f, int code, const char *text)
 	f->r.close.reply_code = code;
 	f->r.close.reply_text = text;
 }
+
+#define assert_contains_text(text, needle)                                            \
+	do {                                                                          \
+		if (!strstr((text), (needle)))                                        \
+			fail_msg("\"%s\" does not mention \"%s\"", (text), (needle)); \
+	} while (0)
 
 static const char *summary(const struct fixture *f)
 {
@@ -171,6 +192,115 @@ static void test_idle_timeout_proftpd(void **state)
 	assert_string_equal(
 		advice(&f),
 		"Raise ProFTPD's TimeoutIdle (default 600 s; this server closed after about 600 s) above the client's longest pause, make the client send NOOP while idle, or let the client reconnect and resume after a 421 (REST/APPE). TimeoutIdle does not run during a transfer; TimeoutNoTransfer (default 300 s) closes sessions that send commands but start no transfer.");
+}
+
+/* The client wrote only keepalives up to the close: the summary says
+ * it was not idle, and how long it sent only those. */
+static void test_idle_timeout_keepalives_summary(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	with_reply(&f, 421, "No transfer timeout (3 seconds): closing control connection");
+	f.r.close.after_idle_s = 0.4;
+	f.r.close.keepalives = 3;
+	f.r.close.busy_to_close = true;
+	f.r.close.keepalives_since_us = 10 * SEC;
+	f.r.close.reply_ts_us = 13 * SEC + 400000;
+	assert_string_equal(
+		summary(&f),
+		"The client was not idle: for 3.4 s since its last other command it sent only keepalives (3 NOOP, PWD or the like) and transferred nothing; the server sent \"421 No transfer timeout (3 seconds): closing control connection\" and closed the connection (FIN).");
+}
+
+/* timer no_transfer: NOOP does not reset it; the knob from the profile. */
+static void test_no_transfer_timer(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	with_reply(&f, 421, "No transfer timeout (3 seconds): closing control connection");
+	f.r.timer = FST_TIMER_NO_TRANSFER;
+	f.r.close.keepalives = 3;
+	f.r.close.busy_to_close = true;
+	f.r.close.keepalives_since_us = 10 * SEC;
+	f.r.close.reply_ts_us = 13 * SEC;
+	f.r.profile = fst_server_profile_find("ProFTPD", NULL);
+	assert_string_equal(
+		advice(&f),
+		"The server's no-transfer timer fired (ProFTPD's TimeoutNoTransfer, default 300 s), 3 s after the client's last command other than a keepalive. NOOP keepalives do not reset this timer; transfer something or raise TimeoutNoTransfer.");
+	f.r.profile = NULL;
+	assert_string_equal(
+		advice(&f),
+		"The server's no-transfer timer fired, 3 s after the client's last command other than a keepalive. NOOP keepalives do not reset this timer; transfer something or raise the server's no-transfer timeout.");
+}
+
+/* timer login: the login knob of the profile. */
+static void test_login_timer(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	f.r.timer = FST_TIMER_LOGIN;
+	f.r.profile = fst_server_profile_find("Microsoft FTP Service (IIS)", NULL);
+	assert_string_equal(
+		advice(&f),
+		"The server's login timer fired before the client logged in (Microsoft FTP Service (IIS)'s unauthenticatedTimeout, default 30 s): make the client send USER and PASS right after the banner, or raise unauthenticatedTimeout.");
+}
+
+/* A server whose NOOPs buy a limited time (a field, not a name): said
+ * precisely when a session that sent only keepalives is closed; a quiet
+ * client of the same server gets the plain idle advice. */
+static void test_noop_limit_from_fields(void **state)
+{
+	const struct fst_server_profile made_up = {
+		.software = "ExampleFTPd",
+		.idle_knob = "IdleSeconds",
+		.idle_default_s = 60,
+		.data_knob = "DataSeconds",
+		.data_default_s = 30,
+		.noop_resets_idle = false,
+		.noop_idle_factor = 3,
+	};
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	with_reply(&f, 421, "Timeout (no operation for 180 seconds)");
+	f.r.timer = FST_TIMER_IDLE;
+	f.r.stated_timeout_s = 180;
+	f.r.close.keepalives = 180;
+	f.r.close.busy_to_close = true;
+	f.r.close.keepalives_since_us = 9 * SEC;
+	f.r.close.first_keepalive_us = 10 * SEC;
+	f.r.close.reply_ts_us = 191 * SEC;
+	f.r.profile = &made_up;
+	assert_string_equal(
+		advice(&f),
+		"ExampleFTPd's NOOPs buy at most 3 times its idle time (IdleSeconds): from the first of an unbroken run of NOOP (or PWD, CWD, TYPE, MODE, SYST) it answers the first such command after 3 x the idle time with 421 and closes, however often they come; this session's first keepalive came 181 s before the 421 (the 421 states 180 s). Transfer something (LIST, RETR, STOR), or raise IdleSeconds, or let the client reconnect and resume after a 421 (REST/APPE).");
+	f.r.close.busy_to_close = false;
+	f.r.close.after_idle_s = 60.0;
+	assert_string_equal(
+		advice(&f),
+		"Raise ExampleFTPd's IdleSeconds (default 60 s; this server closed after about 60 s) above the client's longest pause, or let the client reconnect and resume after a 421 (REST/APPE). ExampleFTPd also times out sessions that send only NOOP, so NOOP keepalives do not help against it; reconnect and resume instead.");
+}
+
+/* A knob with no default (Serv-U's idle time-out) says so. */
+static void test_knob_off_by_default(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_IDLE_TIMEOUT, FST_CLOSE_BY_SERVER);
+	f.r.close.after_idle_s = 600.0;
+	f.r.timer = FST_TIMER_IDLE;
+	f.r.profile = fst_server_profile_find("Serv-U", NULL);
+	assert_non_null(f.r.profile);
+	assert_contains_text(
+		advice(&f),
+		"Raise Serv-U's Idle time-out (Limits & Settings, Connection; minutes) (off by default; this server closed after about 600 s)");
 }
 
 /* The quirks follow the profile's fields, whatever the server's name. */
@@ -349,6 +479,55 @@ static void test_client_abort(void **state)
 			    "The client closed the connection without QUIT while a reply was due.");
 }
 
+/* A refused login: the refusal quoted, its delay said when it was held
+ * back, the server's knob or built-in pause named from the profile's
+ * fields, and its limit of refusals only when it closed on its own. */
+static void test_login_failed(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	init(&f, FST_VERDICT_LOGIN_FAILED, FST_CLOSE_BY_CLIENT);
+	f.r.login.failures = 1;
+	f.r.login.failed_verb = FST_VERB_PASS;
+	f.r.login.failed_code = 530;
+	f.r.login.failed_reply_text = "Login incorrect.";
+	f.r.login.failed_command_us = 10 * SEC;
+	f.r.login.failed_reply_us = 14 * SEC + 800000;
+	f.r.login.failed_delayed = true;
+	f.r.profile = fst_server_profile_find("vsftpd", NULL);
+	assert_string_equal(
+		summary(&f),
+		"The server refused the login with \"530 Login incorrect.\" to PASS, 4.8 s after it (a delay servers make on purpose before a refusal); the client then closed the connection (FIN).");
+	assert_string_equal(
+		advice(&f),
+		"Check the account's credentials: the user name and password the client sends, and whether the account is locked, expired or refused by the server's user list. The wait before the refusal is not a stall: vsftpd holds back every failed-login reply on purpose (delay_failed_login, default 1 s; PAM may add its own).");
+
+	/* Pure-FTPd: built in, growing; it ended the session itself. */
+	f.r.close.by = FST_CLOSE_BY_SERVER;
+	f.r.login.failures = 2;
+	f.r.profile = fst_server_profile_find("Pure-FTPd", NULL);
+	assert_string_equal(
+		summary(&f),
+		"The server refused the login with \"530 Login incorrect.\" to PASS, 4.8 s after it (a delay servers make on purpose before a refusal) (2 refused attempts); the server then closed the connection (FIN).");
+	assert_non_null(strstr(
+		advice(&f),
+		"Pure-FTPd holds back every failed-login reply on purpose (built in, up to 3 s, longer after each failure; checking the password may add its own)."));
+	assert_non_null(strstr(advice(&f), "Pure-FTPd ends a session after 5 refused logins."));
+
+	/* At once, after QUIT, no server known, no text kept. */
+	f.r.close.quit_seen = true;
+	f.r.login.failures = 1;
+	f.r.login.failed_delayed = false;
+	f.r.login.failed_reply_text = "";
+	f.r.profile = NULL;
+	assert_string_equal(
+		summary(&f),
+		"The server refused the login with 530 to PASS; the client then sent QUIT.");
+	assert_null(strstr(advice(&f), "not a stall"));
+	assert_null(strstr(advice(&f), "ends a session"));
+}
+
 /* Nothing to change: an empty sentence, length 0. */
 static void test_clean_incomplete_unknown(void **state)
 {
@@ -396,6 +575,96 @@ static void test_cut_to_fit(void **state)
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_memory_equal(small, full, sizeof(small) - 1);
 	assert_int_equal(fst_words_summary(&f.r, NULL, 0), strlen(summary(&f)));
+}
+
+/* A transfer whose data connection never opened, in a made-up session
+ * of one RETR (the words read the transfer and its command). */
+struct connect_fixture {
+	struct fixture f;
+	struct fst_ftp_session s;
+	struct fst_ftp_transfer t;
+	struct fst_ftp_command_rec cmd;
+	struct fst_ftp_reply_rec reply;
+};
+
+static void init_connect(struct connect_fixture *c, enum fst_transfer_mode mode,
+			 enum fst_data_connect connect, const char *listener, uint16_t port)
+{
+	memset(c, 0, sizeof(*c));
+	init(&c->f, FST_VERDICT_DATA_CONNECTION_FAILED, FST_CLOSE_BY_CLIENT);
+	c->f.r.session = &c->s;
+	c->f.r.connect_failed_transfer = 1;
+	c->s.client_addr = addr_of("192.0.2.10");
+	c->s.server_addr = addr_of("198.51.100.20");
+	c->s.transfers = &c->t;
+	c->s.transfer_count = 1;
+	c->s.commands = &c->cmd;
+	c->s.command_count = 1;
+	c->s.replies = &c->reply;
+	c->s.reply_count = 1;
+	c->t.id = 1;
+	c->t.verb = FST_VERB_RETR;
+	c->t.file = "big.iso";
+	c->t.mode = mode;
+	c->t.command_ts_us = 100 * SEC;
+	c->t.outcome = FST_OUTCOME_FAILED;
+	c->t.reply_code = 425;
+	c->t.data_announced = true;
+	c->t.data_connect = connect;
+	c->t.data_seen = connect != FST_CONNECT_NONE;
+	c->t.data_server_addr = addr_of(listener);
+	c->t.data_server_port = port;
+	c->cmd.ts_us = 100 * SEC;
+	c->cmd.cmd.verb = FST_VERB_RETR;
+	c->cmd.reply_code = 425;
+	c->cmd.reply_ts_us = 103 * SEC;
+	c->cmd.reply_index = 0;
+	c->reply.code = 425;
+	c->reply.text = "Failed to establish connection.";
+}
+
+static void test_data_connection_failed(void **state)
+{
+	struct connect_fixture c;
+
+	(void)state;
+	init_connect(&c, FST_MODE_PASSIVE, FST_CONNECT_UNANSWERED, "198.51.100.20", 30001);
+	assert_string_equal(
+		summary(&c.f),
+		"The data connection for RETR big.iso never opened: the client's SYNs to 198.51.100.20:30001 went unanswered; the server answered RETR with \"425 Failed to establish connection.\" after 3.0 s.");
+	assert_string_equal(
+		advice(&c.f),
+		"Open the server's passive port range in every firewall between client and server, or give the NAT in front of the server an FTP helper.");
+	c.f.r.profile = fst_server_profile_find("vsftpd", NULL);
+	assert_non_null(strstr(advice(&c.f), "(vsftpd's pasv_min_port/pasv_max_port)"));
+
+	/* Refused, and announced at an address that is not the server's. */
+	init_connect(&c, FST_MODE_PASSIVE, FST_CONNECT_REFUSED, "10.99.99.99", 30002);
+	assert_non_null(strstr(summary(&c.f), "the client's SYN to 10.99.99.99:30002 was refused "
+					      "with a reset; the server answered RETR"));
+	assert_non_null(strstr(summary(&c.f), " The server announced 10.99.99.99:30002, not its "
+					      "control address 198.51.100.20: a NAT"));
+	c.f.r.profile = fst_server_profile_find("ProFTPD", NULL);
+	assert_non_null(strstr(advice(&c.f), "(ProFTPD's MasqueradeAddress)"));
+	assert_non_null(strstr(advice(&c.f), "open the server's passive port range (ProFTPD's "
+					     "PassivePorts)"));
+
+	/* Only the 425: no attempt in the capture. */
+	init_connect(&c, FST_MODE_PASSIVE, FST_CONNECT_NONE, "0.0.0.0", 0);
+	assert_string_equal(
+		summary(&c.f),
+		"The data connection for RETR big.iso never opened: the server answered RETR with \"425 Failed to establish connection.\" after 3.0 s.");
+
+	/* Active mode: the server connects back; passive mode is the cure. */
+	init_connect(&c, FST_MODE_ACTIVE, FST_CONNECT_UNANSWERED, "192.0.2.10", 40100);
+	assert_non_null(strstr(summary(&c.f), "the server's SYNs to 192.0.2.10:40100 went "
+					      "unanswered"));
+	assert_null(strstr(summary(&c.f), "NAT"));
+	assert_non_null(strstr(advice(&c.f), "Use passive mode"));
+	init_connect(&c, FST_MODE_ACTIVE, FST_CONNECT_UNANSWERED, "10.0.0.7", 40100);
+	assert_non_null(strstr(summary(&c.f), "The client announced 10.0.0.7:40100, not the "
+					      "address its control connection comes from "
+					      "(192.0.2.10): it is behind NAT."));
 }
 
 /* The longest reply text, every verdict, every known server and none:
@@ -467,6 +736,8 @@ static bool reachable(enum fst_verdict v, enum fst_close_by by)
 	case FST_VERDICT_IDLE_TIMEOUT:
 	case FST_VERDICT_DATA_TIMEOUT:
 	case FST_VERDICT_CLEAN:
+	case FST_VERDICT_LOGIN_FAILED:
+	case FST_VERDICT_DATA_CONNECTION_FAILED:
 		return by == FST_CLOSE_BY_CLIENT || by == FST_CLOSE_BY_SERVER;
 	case FST_VERDICT_SERVER_UNRESPONSIVE:
 	case FST_VERDICT_UNKNOWN:
@@ -527,6 +798,30 @@ static void test_summary_agrees_with_close(void **state)
 					}
 }
 
+/* data_connection_failed at its longest: the longest file name and
+ * reply text, IPv6 addresses, the NAT sentence. */
+static void test_longest_connect_failed_fits(void **state)
+{
+	static char file[FST_FTP_ARG_MAX + 1], text[FST_FTP_TEXT_MAX + 1];
+	struct connect_fixture c;
+
+	(void)state;
+	memset(file, 'F', FST_FTP_ARG_MAX);
+	memset(text, 'W', FST_FTP_TEXT_MAX);
+	init_connect(&c, FST_MODE_PASSIVE, FST_CONNECT_REFUSED,
+		     "2001:db8:ffff:ffff:ffff:ffff:ffff:fff1", 65535);
+	c.s.server_addr = addr_of("2001:db8:ffff:ffff:ffff:ffff:ffff:fff2");
+	c.t.file = file;
+	c.reply.text = text;
+	c.cmd.reply_ts_us = c.cmd.ts_us + INT64_C(99999) * SEC;
+	c.f.r.profile = fst_server_profile_find("Microsoft FTP Service (IIS)", NULL);
+	with_reply(&c.f, 421, text);
+	c.f.r.close.reply_text_truncated = true;
+	c.f.r.close.rst = true;
+	assert_true(fst_words_summary(&c.f.r, NULL, 0) < FST_WORDS_MAX);
+	assert_true(fst_words_recommendation(&c.f.r, NULL, 0) < FST_WORDS_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,15 +831,23 @@ int main(void)
 		cmocka_unit_test(test_idle_timeout_pure_ftpd),
 		cmocka_unit_test(test_idle_timeout_proftpd),
 		cmocka_unit_test(test_quirks_from_fields_not_names),
+		cmocka_unit_test(test_idle_timeout_keepalives_summary),
+		cmocka_unit_test(test_no_transfer_timer),
+		cmocka_unit_test(test_login_timer),
+		cmocka_unit_test(test_noop_limit_from_fields),
+		cmocka_unit_test(test_knob_off_by_default),
 		cmocka_unit_test(test_data_timeout),
 		cmocka_unit_test(test_server_unresponsive),
 		cmocka_unit_test(test_middlebox_reset),
 		cmocka_unit_test(test_middlebox_drop),
 		cmocka_unit_test(test_client_abort),
+		cmocka_unit_test(test_login_failed),
 		cmocka_unit_test(test_clean_incomplete_unknown),
 		cmocka_unit_test(test_cut_to_fit),
+		cmocka_unit_test(test_data_connection_failed),
 		cmocka_unit_test(test_longest_fits),
 		cmocka_unit_test(test_summary_agrees_with_close),
+		cmocka_unit_test(test_longest_connect_failed_fits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
