@@ -63,11 +63,12 @@ struct fst_tcp_flow {
 	uint64_t retransmissions[2]; /* incl. overlapping copies */
 	uint64_t out_of_order[2];    /* segments held for a hole */
 	uint8_t first_ttl[2];	     /* IP TTL / hop limit of each side's first packet */
-	/* TCP keep-alive probes (seq = snd.nxt - 1, 0 or 1 byte) each side
-	 * sent, and the ACKs each side sent that answered the other's probe.
-	 * Neither counts as a retransmission or as stream bytes. */
-	uint64_t keepalives[2];
-	uint64_t keepalive_acks[2];
+	/* The ACKs each side sent that answered the other side's TCP
+	 * keep-alive probe (KEEPALIVE events: seq = snd.nxt - 1, 0 or 1
+	 * byte), up to UINT16_MAX. Neither counts as a retransmission or as
+	 * stream bytes. Small: it sits in padding, and a SYN flood fills the
+	 * table with flows. */
+	uint16_t keepalive_acks[2];
 	void *user;
 };
 

@@ -462,7 +462,6 @@ static void segment_data(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_di
 	}
 	if (p.len <= 1 && p.seq == h->next_seq - 1 &&
 	    !(pkt->flags & (FST_TCP_SYN | FST_TCP_FIN | FST_TCP_RST))) {
-		flow->pub.keepalives[dir]++;
 		h->probe_unanswered = true;
 		emit_simple(tcp, flow, FST_TCP_EV_KEEPALIVE, dir, p.len);
 		return;
@@ -569,7 +568,8 @@ static void note_ack(struct flow *flow, enum fst_tcp_dir dir, const struct fst_p
 	if (h->probe_unanswered && ack == h->next_seq && pkt->payload_len == 0 &&
 	    !(pkt->flags & (FST_TCP_SYN | FST_TCP_FIN | FST_TCP_RST))) {
 		h->probe_unanswered = false;
-		flow->pub.keepalive_acks[!dir]++;
+		if (flow->pub.keepalive_acks[!dir] < UINT16_MAX)
+			flow->pub.keepalive_acks[!dir]++;
 	}
 
 	if (!h->seq_known)
@@ -1079,13 +1079,14 @@ bool fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 	SWAP_PAIR(pub->packets);
 	SWAP_PAIR(pub->retransmissions);
 	SWAP_PAIR(pub->out_of_order);
-	SWAP_PAIR(pub->keepalives);
-	SWAP_PAIR(pub->keepalive_acks);
 	{
 		uint8_t ttl = pub->first_ttl[0];
+		uint16_t acks = pub->keepalive_acks[0];
 
 		pub->first_ttl[0] = pub->first_ttl[1];
 		pub->first_ttl[1] = ttl;
+		pub->keepalive_acks[0] = pub->keepalive_acks[1];
+		pub->keepalive_acks[1] = acks;
 	}
 #undef SWAP_PAIR
 	return true;
