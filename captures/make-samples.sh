@@ -279,20 +279,6 @@ make_idle_gap_lost() {
 	editcap -F pcap "$w/raw.pcap" "$w/out.pcap" $frames
 }
 
-# netns_del NAME — kills what runs in namespace NAME, then deletes it
-# (for the extra namespaces of firewall-idle-reset; registered only once
-# this script has created NAME).
-netns_del() {
-	local pids pid
-	pids=$(ip netns pids "$1" 2>/dev/null | tr '\n' ' ')
-	# shellcheck disable=SC2086
-	[[ -n ${pids// /} ]] && kill -TERM $pids 2>/dev/null
-	for pid in $pids; do
-		_fst_wait_gone "$pid" "$FST_KILL_WAIT_S" || kill -KILL "$pid" 2>/dev/null
-	done
-	ip netns del "$1" 2>/dev/null || say "could not delete namespace $1" >&2
-}
-
 # router_ruleset — the router's firewall: a stateful forward chain as
 # many firewalls have one. A TCP packet of a connection it does not know
 # (or has forgotten) that is not a SYN is answered with a reset, which
@@ -318,9 +304,9 @@ make_firewall_idle_reset() {
 	fi
 	# client 10.77.1.2 -- 10.77.1.1 router 10.77.2.1 -- 10.77.2.2 server
 	ip netns add "$rns"
-	fst_on_exit netns_del "$rns"
+	fst_on_exit fst_netns_del "$rns"
 	ip netns add "$sns"
-	fst_on_exit netns_del "$sns"
+	fst_on_exit fst_netns_del "$sns"
 	fst_netns_routed "$cns" "$rns" "$sns" 10.77
 	router_ruleset | ip netns exec "$rns" nft -f -
 	# The firewall forgets an established connection after 3 s without a
