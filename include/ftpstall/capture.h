@@ -26,12 +26,14 @@ struct fst_packet {
 	int64_t ts_us;
 	struct fst_addr src, dst;
 	uint16_t src_port, dst_port;
-	uint8_t ttl; /* IPv4 TTL or IPv6 hop limit */
+	uint8_t ttl;	/* IPv4 TTL or IPv6 hop limit */
+	uint16_t ip_id; /* IPv4 identification; 0 for IPv6 */
 	uint8_t flags;
 	uint32_t seq, ack;
 	uint16_t window; /* unscaled, as on the wire */
 	bool has_wscale, has_timestamps, sack_permitted;
 	uint8_t wscale;
+	uint32_t ts_val; /* the timestamps option's TSval; 0 without one */
 	/* Payload length from the IP/TCP headers: right even when the
 	 * capture was cut short by a snaplen. */
 	uint32_t payload_len;

@@ -61,6 +61,7 @@ struct fst_tcp_flow {
 	uint64_t gap_bytes[2]; /* of which the capture never held */
 	uint64_t packets[2];
 	uint64_t retransmissions[2]; /* incl. overlapping copies */
+	uint64_t duplicates[2];	     /* capture duplicates dropped (not retransmissions) */
 	uint64_t out_of_order[2];    /* segments held for a hole */
 	uint8_t first_ttl[2];	     /* IP TTL / hop limit of each side's first packet */
 	void *user;
@@ -98,6 +99,20 @@ typedef void (*fst_tcp_event_fn)(void *ctx, const struct fst_tcp_event *ev);
  * packet's time. */
 typedef void (*fst_tcp_flow_fn)(void *ctx, struct fst_tcp_flow *flow, int64_t ts_us);
 
+/* Capture duplicates. A capture on "-i any", on a bridge or from a SPAN
+ * port holds each segment twice, the copies microseconds apart. A
+ * segment is such a copy, and dropped before anything else looks at it,
+ * when the same side of the same flow sent one with the same sequence and
+ * acknowledgment numbers, flags, window, length, IPv4 ID, TTL, TCP
+ * timestamp and payload (a sample of it: see flow.c) at most this long
+ * before. A real retransmission differs: it carries a new IPv4 ID, and
+ * from 1 ms on a new TSval; Linux sends none sooner than 10 ms (a tail
+ * loss probe) except a fast retransmit, which needs the peer's duplicate
+ * ACKs first. The last FST_TCP_DUPLICATE_SLOTS segments of each side are
+ * remembered. */
+#define FST_TCP_DUPLICATE_WINDOW_US 2000
+#define FST_TCP_DUPLICATE_SLOTS	    4
+
 /* Defaults of the caps below that the command line can change. */
 #define FST_TCP_DEFAULT_MAX_FLOWS     262144
 #define FST_TCP_DEFAULT_MAX_OOO_TOTAL (64 << 20)
@@ -128,6 +143,7 @@ struct fst_tcp_stats {
 	uint64_t flows_evicted; /* idle + table full */
 	uint64_t gaps, gap_bytes;
 	uint64_t retransmissions, out_of_order;
+	uint64_t duplicates;	 /* capture duplicates dropped before reassembly */
 	uint64_t ooo_limit_hits; /* holes skipped because a cap was reached */
 	uint64_t after_close;	 /* stragglers absorbed by closed flows */
 	size_t ooo_bytes_buffered, ooo_bytes_peak;

@@ -1618,6 +1618,11 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 			r->logged_in = true;
 		break;
 	case FST_FTP_EV_TCP:
+		/* The tcp layer dropped capture duplicates of this flow: by its
+		 * CLOSE at the latest, an event of the flow shows the count. */
+		if (ev->tcp->flow->duplicates[FST_DIR_CLIENT] |
+		    ev->tcp->flow->duplicates[FST_DIR_SERVER])
+			r->pub.capture_notes |= FST_NOTE_BIT(FST_NOTE_DUPLICATES_REMOVED);
 		if (ev->channel == FST_CHANNEL_CONTROL)
 			on_control_tcp(r, ev);
 		else

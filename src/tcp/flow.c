@@ -25,6 +25,12 @@ struct held_segment {
 	uint8_t data[];
 };
 
+/* A segment a side sent lately, to know its capture duplicates by. */
+struct recent_segment {
+	int64_t ts_us;
+	uint64_t key; /* segment_key(); 0: an empty slot */
+};
+
 /* One sending side of a flow. */
 struct half {
 	bool seq_known; /* next_seq is valid */
@@ -45,6 +51,8 @@ struct half {
 	struct held_segment *held; /* sorted by seq */
 	size_t held_bytes;
 	size_t held_count;
+	struct recent_segment recent[FST_TCP_DUPLICATE_SLOTS];
+	unsigned recent_next; /* the slot the next segment overwrites */
 };
 
 struct flow {
@@ -310,6 +318,69 @@ static void destroy_flow(struct fst_tcp *tcp, struct flow *flow)
 	free_held(tcp, &flow->half[1]);
 	tcp->flow_count--;
 	free(flow);
+}
+
+/* ---- capture duplicates ---------------------------------------------- */
+
+static uint64_t key_mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15u;
+	return h ^ (h >> 31);
+}
+
+/* Mixes n (<= 8) bytes of p into h. */
+static uint64_t key_mix_bytes(uint64_t h, const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);
+	return key_mix(h, v);
+}
+
+/* A digest of everything a capture duplicate repeats of a segment (see
+ * FST_TCP_DUPLICATE_WINDOW_US). The payload is sampled, not read whole:
+ * all of a short one (a control-connection line), the first 32, middle 8
+ * and last 8 bytes of a long one, so that a bulk transfer's segments cost
+ * no more than a command's. Bytes the sample misses cannot mislead the
+ * stream: reassembly keeps the first copy of any byte anyway. Never 0. */
+static uint64_t segment_key(const struct fst_packet *pkt)
+{
+	const uint8_t *p = pkt->payload;
+	size_t n = pkt->payload_caplen;
+	uint64_t h;
+
+	h = key_mix((uint64_t)pkt->seq << 32 | pkt->ack,
+		    (uint64_t)pkt->payload_len << 32 | (uint64_t)pkt->window << 16 | pkt->ip_id);
+	h = key_mix(h, (uint64_t)pkt->ts_val << 32 | (uint64_t)pkt->ttl << 8 | pkt->flags);
+	if (n > 64) {
+		h = key_mix_bytes(h, p, 8);
+		h = key_mix_bytes(h, p + 8, 8);
+		h = key_mix_bytes(h, p + 16, 8);
+		h = key_mix_bytes(h, p + 24, 8);
+		h = key_mix_bytes(h, p + n / 2 - 4, 8);
+		h = key_mix_bytes(h, p + n - 8, 8);
+	} else {
+		for (size_t i = 0; i < n; i += 8)
+			h = key_mix_bytes(h, p + i, n - i < 8 ? n - i : 8);
+	}
+	return h | 1;
+}
+
+/* Whether the side h sent a segment with this key within the window up
+ * to now_us; if not, remembers it in place of its oldest one. */
+static bool seen_lately(struct half *h, uint64_t key, int64_t now_us)
+{
+	int64_t since = now_us < INT64_MIN + FST_TCP_DUPLICATE_WINDOW_US ?
+				INT64_MIN :
+				now_us - FST_TCP_DUPLICATE_WINDOW_US;
+
+	for (unsigned i = 0; i < FST_TCP_DUPLICATE_SLOTS; i++)
+		if (h->recent[i].key == key && h->recent[i].ts_us >= since)
+			return true;
+	h->recent[h->recent_next].key = key;
+	h->recent[h->recent_next].ts_us = now_us;
+	h->recent_next = (h->recent_next + 1) % FST_TCP_DUPLICATE_SLOTS;
+	return false;
 }
 
 /* ---- reassembly ------------------------------------------------------ */
@@ -873,6 +944,7 @@ static void handle_rst(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir 
 void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 {
 	uint32_t hash = flow_hash(pkt);
+	uint64_t key = segment_key(pkt);
 	enum fst_tcp_dir dir = FST_DIR_CLIENT;
 	struct flow *flow;
 
@@ -885,6 +957,12 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		expire(tcp);
 
 	flow = lookup(tcp, pkt, hash, &dir);
+	/* A capture duplicate changes nothing, not even the flow's time. */
+	if (flow && seen_lately(&flow->half[dir], key, tcp->now_us)) {
+		flow->pub.duplicates[dir]++;
+		tcp->stats.duplicates++;
+		return;
+	}
 	if (flow && flow->closing) {
 		bool new_connection = (pkt->flags & (FST_TCP_SYN | FST_TCP_ACK)) == FST_TCP_SYN;
 
@@ -921,6 +999,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		flow->roles_settled = true;
 		if (flow->roles_swapped)
 			dir = dir == FST_DIR_CLIENT ? FST_DIR_SERVER : FST_DIR_CLIENT;
+		seen_lately(&flow->half[dir], key, tcp->now_us);
 	}
 	flow->pub.last_ts_us = tcp->now_us;
 	if (flow->pub.packets[dir]++ == 0)
@@ -1050,6 +1129,7 @@ bool fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 	SWAP_PAIR(pub->gap_bytes);
 	SWAP_PAIR(pub->packets);
 	SWAP_PAIR(pub->retransmissions);
+	SWAP_PAIR(pub->duplicates);
 	SWAP_PAIR(pub->out_of_order);
 	{
 		uint8_t ttl = pub->first_ttl[0];
