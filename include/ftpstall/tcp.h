@@ -105,11 +105,11 @@ typedef void (*fst_tcp_flow_fn)(void *ctx, struct fst_tcp_flow *flow, int64_t ts
  * when the same side of the same flow sent one with the same sequence and
  * acknowledgment numbers, flags, window, length, IPv4 ID, TTL, TCP
  * timestamp and payload (a sample of it: see flow.c) at most this long
- * before. A real retransmission differs: it carries a new IPv4 ID, and
- * from 1 ms on a new TSval; Linux sends none sooner than 10 ms (a tail
- * loss probe) except a fast retransmit, which needs the peer's duplicate
- * ACKs first. The last FST_TCP_DUPLICATE_SLOTS segments of each side are
- * remembered. */
+ * before. A real retransmission differs: Linux and Windows give it a new
+ * IPv4 ID, from 1 ms on it has a new TSval, and Linux sends none sooner
+ * than 10 ms (a tail loss probe) unless the peer's duplicate ACKs or
+ * SACKs asked for it. The last FST_TCP_DUPLICATE_SLOTS segments of each
+ * side are remembered (docs/architecture.md). */
 #define FST_TCP_DUPLICATE_WINDOW_US 2000
 #define FST_TCP_DUPLICATE_SLOTS	    4
 
