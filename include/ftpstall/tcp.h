@@ -105,7 +105,10 @@ typedef void (*fst_tcp_flow_fn)(void *ctx, struct fst_tcp_flow *flow, int64_t ts
  * when the same side of the same flow sent one with the same sequence and
  * acknowledgment numbers, flags, window, length, IPv4 ID, TTL, TCP
  * timestamp and payload (a sample of it: see flow.c) at most this long
- * before. A real retransmission differs: Linux and Windows give it a new
+ * before, and the other side sent nothing later than that one (what the
+ * peer provoked, a reset or duplicate ACK for each of its segments, may
+ * repeat byte for byte; a copy never waits for it). A real retransmission
+ * differs: Linux and Windows give it a new
  * IPv4 ID, from 1 ms on it has a new TSval, and Linux sends none sooner
  * than 10 ms (a tail loss probe) unless the peer's duplicate ACKs or
  * SACKs asked for it. The last FST_TCP_DUPLICATE_SLOTS segments of each

@@ -53,6 +53,7 @@ struct half {
 	size_t held_count;
 	struct recent_segment recent[FST_TCP_DUPLICATE_SLOTS];
 	unsigned recent_next; /* the slot the next segment overwrites */
+	int64_t last_us;      /* this side's latest packet (not a copy) */
 };
 
 struct flow {
@@ -366,14 +367,21 @@ static uint64_t segment_key(const struct fst_packet *pkt)
 	return h | 1;
 }
 
-/* Whether the side h sent a segment with this key within the window up
- * to now_us; if not, remembers it in place of its oldest one. */
-static bool seen_lately(struct half *h, uint64_t key, int64_t now_us)
+/* Whether side dir of flow sent a segment with this key within the
+ * window up to now_us, and the other side sent nothing later than it: a
+ * segment the peer provoked (a reset or a duplicate ACK for each of its
+ * segments, a fast retransmission) may repeat one byte for byte, a
+ * capture's copy never waits for the peer. If not, remembers the segment
+ * in place of the side's oldest one. */
+static bool seen_lately(struct flow *flow, enum fst_tcp_dir dir, uint64_t key, int64_t now_us)
 {
+	struct half *h = &flow->half[dir];
 	int64_t since = now_us < INT64_MIN + FST_TCP_DUPLICATE_WINDOW_US ?
 				INT64_MIN :
 				now_us - FST_TCP_DUPLICATE_WINDOW_US;
 
+	if (flow->pub.packets[!dir] && flow->half[!dir].last_us > since)
+		since = flow->half[!dir].last_us;
 	for (unsigned i = 0; i < FST_TCP_DUPLICATE_SLOTS; i++)
 		if (h->recent[i].key == key && h->recent[i].ts_us >= since)
 			return true;
@@ -958,7 +966,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 
 	flow = lookup(tcp, pkt, hash, &dir);
 	/* A capture duplicate changes nothing, not even the flow's time. */
-	if (flow && seen_lately(&flow->half[dir], key, tcp->now_us)) {
+	if (flow && seen_lately(flow, dir, key, tcp->now_us)) {
 		flow->pub.duplicates[dir]++;
 		tcp->stats.duplicates++;
 		return;
@@ -981,6 +989,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		bool new_connection = (pkt->flags & (FST_TCP_SYN | FST_TCP_ACK)) == FST_TCP_SYN;
 
 		if (!new_connection) {
+			flow->half[dir].last_us = tcp->now_us;
 			tcp->stats.after_close++;
 			flow->pub.last_ts_us = tcp->now_us;
 			list_remove(&tcp->closed, flow);
@@ -999,9 +1008,10 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		flow->roles_settled = true;
 		if (flow->roles_swapped)
 			dir = dir == FST_DIR_CLIENT ? FST_DIR_SERVER : FST_DIR_CLIENT;
-		seen_lately(&flow->half[dir], key, tcp->now_us);
+		seen_lately(flow, dir, key, tcp->now_us);
 	}
 	flow->pub.last_ts_us = tcp->now_us;
+	flow->half[dir].last_us = tcp->now_us;
 	if (flow->pub.packets[dir]++ == 0)
 		flow->pub.first_ttl[dir] = pkt->ttl;
 	list_remove(&tcp->open, flow);

@@ -1910,6 +1910,33 @@ static void test_duplicate_other_payload_kept(void **state)
 	fx_free(fx);
 }
 
+/* Identical segments the peer provoked, one for each of its own, are
+ * not copies: over IPv6 (no ID), a closed stack's reset for each of two
+ * late segments, microseconds apart. */
+static void test_duplicate_not_when_provoked(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	struct fst_packet rst;
+	uint64_t after_close;
+
+	(void)state;
+	conn_init(&fx->c, fx->tcp, "2001:db8::10", 58895, "2001:db8::20", 21);
+	handshake(&fx->c);
+	send_data(&fx->c, FST_DIR_SERVER, "220 ok\r\n");
+	send_fin(&fx->c, FST_DIR_CLIENT, NULL);
+	send_data(&fx->c, FST_DIR_SERVER, "221 bye\r\n");
+	build_seg(&fx->c, FST_DIR_CLIENT, FST_TCP_RST, fx->c.nxt[FST_DIR_CLIENT], 0, NULL, 0, 0,
+		  &rst);
+	fst_tcp_input(fx->tcp, &rst);
+	send_fin(&fx->c, FST_DIR_SERVER, NULL); /* crossed the reset */
+	after_close = st(fx)->after_close;
+	rst.ts_us = fx->c.ts; /* the reset for the FIN */
+	fst_tcp_input(fx->tcp, &rst);
+	assert_int_equal(st(fx)->duplicates, 0);
+	assert_int_equal(st(fx)->after_close, after_close + 1);
+	fx_free(fx);
+}
+
 /* mergecap of a capture with itself: with equal times, each copy comes
  * after a few other segments (ties go to the first file). */
 static void test_duplicate_interleaved(void **state)
@@ -2125,6 +2152,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_dropped),
 		cmocka_unit_test(test_duplicate_retransmission_differs),
 		cmocka_unit_test(test_duplicate_other_payload_kept),
+		cmocka_unit_test(test_duplicate_not_when_provoked),
 		cmocka_unit_test(test_duplicate_interleaved),
 		cmocka_unit_test(test_duplicate_two_link_layers),
 		cmocka_unit_test(test_via_decoder),
