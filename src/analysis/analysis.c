@@ -372,6 +372,14 @@ static void data_gap(struct result *r, struct data_track *d, const struct fst_ft
 			attribute(&d->marks, side_wait(t->sender)), before_close);
 }
 
+/* At a flow's CLOSE, its final count of the capture duplicates that the
+ * tcp layer dropped. */
+static void note_duplicates(struct result *r, const struct fst_tcp_flow *flow)
+{
+	if (flow->duplicates[FST_DIR_CLIENT] | flow->duplicates[FST_DIR_SERVER])
+		r->pub.capture_notes |= FST_NOTE_BIT(FST_NOTE_DUPLICATES_REMOVED);
+}
+
 static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 {
 	const struct fst_ftp_transfer *t = ev->transfer;
@@ -417,6 +425,8 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 	case FST_TCP_EV_WINDOW_OPEN:
 	case FST_TCP_EV_KEEPALIVE:
 	case FST_TCP_EV_CLOSE:
+		note_duplicates(r, tcp->flow);
+		break;
 	case FST_TCP_EV_COUNT:
 		break;
 	}
@@ -616,6 +626,7 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 	}
 	case FST_TCP_EV_CLOSE:
 		r->tcp_close = tcp->close_reason;
+		note_duplicates(r, flow);
 		break;
 	case FST_TCP_EV_WINDOW_OPEN:
 	case FST_TCP_EV_KEEPALIVE:
@@ -1618,11 +1629,6 @@ void fst_analysis_on_ftp_event(void *opaque, const struct fst_ftp_event *ev)
 			r->logged_in = true;
 		break;
 	case FST_FTP_EV_TCP:
-		/* The tcp layer dropped capture duplicates of this flow: by its
-		 * CLOSE at the latest, an event of the flow shows the count. */
-		if (ev->tcp->flow->duplicates[FST_DIR_CLIENT] |
-		    ev->tcp->flow->duplicates[FST_DIR_SERVER])
-			r->pub.capture_notes |= FST_NOTE_BIT(FST_NOTE_DUPLICATES_REMOVED);
 		if (ev->channel == FST_CHANNEL_CONTROL)
 			on_control_tcp(r, ev);
 		else

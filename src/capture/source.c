@@ -40,9 +40,9 @@ struct capture_file {
 	int64_t pending_ts_us;
 	uint64_t records;
 	/* A file that holds its capture twice: see skip_repeated(). */
-	uint64_t records_read; /* by read_ahead, repeats included */
-	int64_t latest_ts_us;  /* the latest time read so far */
-	int64_t first_ts_us;   /* the first record's time, lengths and bytes */
+	uint64_t skipped;     /* records of repeats skipped so far */
+	int64_t latest_ts_us; /* the latest time read so far */
+	int64_t first_ts_us;  /* the first record's time, lengths and bytes */
 	uint32_t first_caplen, first_len;
 	uint64_t first_digest;
 	struct capture_file *twin; /* the file read again from its start */
@@ -254,6 +254,21 @@ static void end_repeat(struct fst_capture *cap, struct capture_file *file)
 	close_twin(file);
 }
 
+/* The number of the pending record in its file, from 1. */
+static uint64_t pending_record(const struct capture_file *file)
+{
+	return file->records + file->skipped + 1;
+}
+
+/* Keeps what knows the file's first record (pending now) again. */
+static void remember_first(struct capture_file *file)
+{
+	file->first_ts_us = file->pending_ts_us;
+	file->first_caplen = file->pending_hdr->caplen;
+	file->first_len = file->pending_hdr->len;
+	file->first_digest = record_digest(file->pending_data, file->pending_hdr->caplen);
+}
+
 /* Whether the pending record begins a repeat of the file: time went back
  * within the file to exactly its first record. Opens the twin that then
  * reads the file again in step with it. */
@@ -274,7 +289,7 @@ static bool begin_repeat(struct fst_capture *cap, struct capture_file *file)
 		add_warning(cap,
 			    "%s: record %llu repeats the first record (the capture may be in "
 			    "it twice); standard input cannot be read again to skip the repeat",
-			    file->path, (unsigned long long)file->records_read);
+			    file->path, (unsigned long long)pending_record(file));
 		return false;
 	}
 	file->twin = calloc(1, sizeof(*file->twin));
@@ -287,7 +302,7 @@ static bool begin_repeat(struct fst_capture *cap, struct capture_file *file)
 		close_twin(file);
 		return false;
 	}
-	file->repeat_from = file->records_read;
+	file->repeat_from = pending_record(file);
 	file->repeated = 0;
 	return true;
 }
@@ -309,22 +324,17 @@ static bool twin_agrees(struct capture_file *file)
 /* Two copies of a capture joined into one file (cat-style, editcap or
  * mergecap -a): time goes back to the first record and the file plays
  * again. Every record of the second copy would otherwise come again long
- * after its flow ended, as phantom sessions. Returns true when the
- * pending record is part of such a repeat (counted, and skipped). The
- * repeat lasts while the file agrees record by record with a second
- * reading of itself from the start, so nothing that differs is lost. */
+ * after its flow ended, as phantom sessions. Called for a record whose
+ * time is not later than the file's latest, or during a repeat: returns
+ * true when the pending record is part of such a repeat (counted, and
+ * skipped). The repeat lasts while the file agrees record by record with
+ * a second reading of itself from the start, so nothing that differs is
+ * lost. */
 static bool skip_repeated(struct fst_capture *cap, struct capture_file *file)
 {
 	const struct pcap_pkthdr *hdr = file->pending_hdr;
 	bool repeat;
 
-	if (file->records_read++ == 0) {
-		file->first_ts_us = file->latest_ts_us = file->pending_ts_us;
-		file->first_caplen = hdr->caplen;
-		file->first_len = hdr->len;
-		file->first_digest = record_digest(file->pending_data, hdr->caplen);
-		return false;
-	}
 	if (file->twin)
 		repeat = twin_agrees(file);
 	else
@@ -336,26 +346,16 @@ static bool skip_repeated(struct fst_capture *cap, struct capture_file *file)
 		return false;
 	}
 	file->repeated++;
+	file->skipped++;
 	cap->stats.repeated_frames++;
 	count_frame(cap, hdr, file->pending_data);
 	return true;
 }
 
-/* Reads the next record of file into its pending slot, past the records
- * of a repeat (skip_repeated). Returns false at the end of the file or on
- * a damaged record (a warning is recorded). */
-static bool read_ahead(struct fst_capture *cap, struct capture_file *file)
+/* read_ahead's end of a file: at its end or a damaged record (a warning
+ * is recorded). Returns false. */
+static bool read_ended(struct fst_capture *cap, struct capture_file *file, int rc)
 {
-	int rc;
-
-	do {
-		rc = pcap_next_ex(file->pcap, &file->pending_hdr, &file->pending_data);
-		if (rc != 1)
-			break;
-		file->pending_ts_us = header_ts_us(file->pending_hdr);
-	} while (skip_repeated(cap, file));
-	if (rc == 1)
-		return true;
 	end_repeat(cap, file);
 	if (rc == PCAP_ERROR)
 		add_warning(cap, "%s: %s; stopped after %llu records", file->path,
@@ -364,6 +364,41 @@ static bool read_ahead(struct fst_capture *cap, struct capture_file *file)
 				    pcap_geterr(file->pcap),
 			    (unsigned long long)file->records);
 	return false;
+}
+
+/* read_ahead's slow path, for a record whose time did not move on or one
+ * read during a repeat: reads on past the records of a repeat. */
+static bool read_past_repeat(struct fst_capture *cap, struct capture_file *file)
+	__attribute__((cold, noinline));
+
+static bool read_past_repeat(struct fst_capture *cap, struct capture_file *file)
+{
+	while (skip_repeated(cap, file)) {
+		int rc = pcap_next_ex(file->pcap, &file->pending_hdr, &file->pending_data);
+
+		if (rc != 1)
+			return read_ended(cap, file, rc);
+		file->pending_ts_us = header_ts_us(file->pending_hdr);
+	}
+	return true;
+}
+
+/* Reads the next record of file into its pending slot, past the records
+ * of a repeat (skip_repeated). Returns false at the end of the file or on
+ * a damaged record (a warning is recorded). */
+static bool read_ahead(struct fst_capture *cap, struct capture_file *file)
+{
+	int rc = pcap_next_ex(file->pcap, &file->pending_hdr, &file->pending_data);
+
+	if (rc != 1)
+		return read_ended(cap, file, rc);
+	file->pending_ts_us = header_ts_us(file->pending_hdr);
+	/* Most records: time moves on, no repeat running. */
+	if (file->pending_ts_us >= file->latest_ts_us && !file->twin) {
+		file->latest_ts_us = file->pending_ts_us;
+		return true;
+	}
+	return read_past_repeat(cap, file);
 }
 
 /* Places files[index] in active[] by its pending timestamp. Rotated
@@ -432,9 +467,13 @@ struct fst_capture *fst_capture_open_files(const char *const *paths, size_t coun
 			goto out_free_cap;
 		}
 	}
-	for (size_t i = 0; i < count; i++)
-		if (read_ahead(cap, &cap->files[i]))
+	for (size_t i = 0; i < count; i++) {
+		cap->files[i].latest_ts_us = INT64_MIN;
+		if (read_ahead(cap, &cap->files[i])) {
+			remember_first(&cap->files[i]);
 			activate_sorted(cap, i);
+		}
+	}
 	cap->last_ts_us = INT64_MIN;
 	return cap;
 

@@ -8,6 +8,7 @@
  * Sequence numbers are compared wrap-safely. Time is packet time. */
 #include "ftpstall/tcp.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,9 +52,6 @@ struct half {
 	struct held_segment *held; /* sorted by seq */
 	size_t held_bytes;
 	size_t held_count;
-	struct recent_segment recent[FST_TCP_DUPLICATE_SLOTS];
-	unsigned recent_next; /* the slot the next segment overwrites */
-	int64_t last_us;      /* this side's latest packet (not a copy) */
 };
 
 struct flow {
@@ -61,6 +59,13 @@ struct flow {
 	struct flow *hash_next;
 	struct flow *lru_prev, *lru_next; /* in the open or the closed list */
 	struct half half[2];
+	/* To know capture duplicates by, per side (enum fst_tcp_dir): its
+	 * last segments, the slot its next one takes, its latest packet's
+	 * time (copies aside). Apart from struct half: these are touched by
+	 * every packet. */
+	struct recent_segment recent[2][FST_TCP_DUPLICATE_SLOTS];
+	int64_t last_us[2];
+	uint8_t recent_next[2];
 	uint32_t hash;
 	bool want_payload;
 	/* Roles may change only in cfg.on_flow, before the first packet is
@@ -323,48 +328,79 @@ static void destroy_flow(struct fst_tcp *tcp, struct flow *flow)
 
 /* ---- capture duplicates ---------------------------------------------- */
 
-static uint64_t key_mix(uint64_t h, uint64_t v)
+static uint64_t load64(const uint8_t *p)
 {
-	h = (h ^ v) * 0x9e3779b97f4a7c15u;
-	return h ^ (h >> 31);
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
 }
 
-/* Mixes n (<= 8) bytes of p into h. */
-static uint64_t key_mix_bytes(uint64_t h, const uint8_t *p, size_t n)
+static uint64_t rotl64(uint64_t v, unsigned n)
+{
+	return v << n | v >> (64 - n);
+}
+
+/* A sample of n bytes of payload folded into a word: all of a short one
+ * (a control-connection line), the first 32, middle 8 and last 8 bytes
+ * of a long one, so that a bulk transfer's segments cost no more than a
+ * command's. Bytes the sample misses cannot mislead the stream:
+ * reassembly keeps the first copy of every byte anyway. */
+static uint64_t payload_sample(const uint8_t *p, size_t n)
 {
 	uint64_t v = 0;
 
-	memcpy(&v, p, n);
-	return key_mix(h, v);
+	if (n > 64)
+		return load64(p) ^ rotl64(load64(p + 8), 8) ^ rotl64(load64(p + 16), 16) ^
+		       rotl64(load64(p + 24), 24) ^ rotl64(load64(p + n / 2 - 4), 32) ^
+		       rotl64(load64(p + n - 8), 40);
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			v = v << 8 | p[i];
+		return v;
+	}
+	/* The last word may overlap the one before: n is in the key too. */
+	for (size_t i = 0; i + 8 < n; i += 8)
+		v ^= rotl64(load64(p + i), (unsigned)(i + 1));
+	return v ^ load64(p + n - 8);
 }
 
+/* The packet's fields from seq to ts_val (seq, ack, window, the option
+ * flags, wscale, ip_id, payload_len, ts_val) lie in three words without
+ * padding, read as such: a copy has them all equal. */
+#define KEY_FIELDS_FROM offsetof(struct fst_packet, seq)
+_Static_assert(offsetof(struct fst_packet, ts_val) + sizeof(uint32_t) - KEY_FIELDS_FROM == 24,
+	       "seq to ts_val: three words, no padding");
+_Static_assert(offsetof(struct fst_packet, flags) == offsetof(struct fst_packet, ttl) + 1,
+	       "ttl and flags side by side");
+
 /* A digest of everything a capture duplicate repeats of a segment (see
- * FST_TCP_DUPLICATE_WINDOW_US). The payload is sampled, not read whole:
- * all of a short one (a control-connection line), the first 32, middle 8
- * and last 8 bytes of a long one, so that a bulk transfer's segments cost
- * no more than a command's. Bytes the sample misses cannot mislead the
- * stream: reassembly keeps the first copy of any byte anyway. Never 0. */
+ * FST_TCP_DUPLICATE_WINDOW_US): its words multiplied apart by odd
+ * constants, which a few instructions do. Never 0. */
 static uint64_t segment_key(const struct fst_packet *pkt)
 {
-	const uint8_t *p = pkt->payload;
-	size_t n = pkt->payload_caplen;
+	const uint8_t *fields = (const uint8_t *)pkt + KEY_FIELDS_FROM;
+	uint16_t ttl_flags;
 	uint64_t h;
 
-	h = key_mix((uint64_t)pkt->seq << 32 | pkt->ack,
-		    (uint64_t)pkt->payload_len << 32 | (uint64_t)pkt->window << 16 | pkt->ip_id);
-	h = key_mix(h, (uint64_t)pkt->ts_val << 32 | (uint64_t)pkt->ttl << 8 | pkt->flags);
-	if (n > 64) {
-		h = key_mix_bytes(h, p, 8);
-		h = key_mix_bytes(h, p + 8, 8);
-		h = key_mix_bytes(h, p + 16, 8);
-		h = key_mix_bytes(h, p + 24, 8);
-		h = key_mix_bytes(h, p + n / 2 - 4, 8);
-		h = key_mix_bytes(h, p + n - 8, 8);
-	} else {
-		for (size_t i = 0; i < n; i += 8)
-			h = key_mix_bytes(h, p + i, n - i < 8 ? n - i : 8);
-	}
-	return h | 1;
+	memcpy(&ttl_flags, &pkt->ttl, sizeof(ttl_flags));
+	h = load64(fields) * 0x9e3779b97f4a7c15u;
+	h ^= load64(fields + 8) * 0xc2b2ae3d27d4eb4fu;
+	h ^= load64(fields + 16) * 0x165667b19e3779f9u;
+	h ^= (payload_sample(pkt->payload, pkt->payload_caplen) ^ ttl_flags) * 0xff51afd7ed558ccdu;
+	return (h ^ h >> 29) | 1;
+}
+
+/* Whether a segment that side dir sent at then_us is recent enough at
+ * now_us to have a copy: within the window, and the other side sent
+ * nothing later. */
+static bool recent_enough(const struct flow *flow, enum fst_tcp_dir dir, int64_t then_us,
+			  int64_t now_us)
+{
+	/* Unsigned: exact, since time never runs back here (now_us >= then_us). */
+	if ((uint64_t)now_us - (uint64_t)then_us > FST_TCP_DUPLICATE_WINDOW_US)
+		return false;
+	return !flow->pub.packets[!dir] || flow->last_us[!dir] <= then_us;
 }
 
 /* Whether side dir of flow sent a segment with this key within the
@@ -375,19 +411,15 @@ static uint64_t segment_key(const struct fst_packet *pkt)
  * in place of the side's oldest one. */
 static bool seen_lately(struct flow *flow, enum fst_tcp_dir dir, uint64_t key, int64_t now_us)
 {
-	struct half *h = &flow->half[dir];
-	int64_t since = now_us < INT64_MIN + FST_TCP_DUPLICATE_WINDOW_US ?
-				INT64_MIN :
-				now_us - FST_TCP_DUPLICATE_WINDOW_US;
+	struct recent_segment *recent = flow->recent[dir];
+	unsigned next = flow->recent_next[dir];
 
-	if (flow->pub.packets[!dir] && flow->half[!dir].last_us > since)
-		since = flow->half[!dir].last_us;
 	for (unsigned i = 0; i < FST_TCP_DUPLICATE_SLOTS; i++)
-		if (h->recent[i].key == key && h->recent[i].ts_us >= since)
+		if (recent[i].key == key && recent_enough(flow, dir, recent[i].ts_us, now_us))
 			return true;
-	h->recent[h->recent_next].key = key;
-	h->recent[h->recent_next].ts_us = now_us;
-	h->recent_next = (h->recent_next + 1) % FST_TCP_DUPLICATE_SLOTS;
+	recent[next].key = key;
+	recent[next].ts_us = now_us;
+	flow->recent_next[dir] = (uint8_t)((next + 1) % FST_TCP_DUPLICATE_SLOTS);
 	return false;
 }
 
@@ -989,7 +1021,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		bool new_connection = (pkt->flags & (FST_TCP_SYN | FST_TCP_ACK)) == FST_TCP_SYN;
 
 		if (!new_connection) {
-			flow->half[dir].last_us = tcp->now_us;
+			flow->last_us[dir] = tcp->now_us;
 			tcp->stats.after_close++;
 			flow->pub.last_ts_us = tcp->now_us;
 			list_remove(&tcp->closed, flow);
@@ -1011,7 +1043,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		seen_lately(flow, dir, key, tcp->now_us);
 	}
 	flow->pub.last_ts_us = tcp->now_us;
-	flow->half[dir].last_us = tcp->now_us;
+	flow->last_us[dir] = tcp->now_us;
 	if (flow->pub.packets[dir]++ == 0)
 		flow->pub.first_ttl[dir] = pkt->ttl;
 	list_remove(&tcp->open, flow);
@@ -1140,6 +1172,8 @@ bool fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 	SWAP_PAIR(pub->packets);
 	SWAP_PAIR(pub->retransmissions);
 	SWAP_PAIR(pub->duplicates);
+	/* recent[], recent_next[] and last_us[] are still empty: the first
+	 * packet is remembered after on_flow. */
 	SWAP_PAIR(pub->out_of_order);
 	{
 		uint8_t ttl = pub->first_ttl[0];
