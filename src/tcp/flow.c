@@ -342,8 +342,8 @@ static uint64_t rotl64(uint64_t v, unsigned n)
 }
 
 /* A sample of n bytes of payload folded into a word: all of a short one
- * (a control-connection line), the first 32, middle 8 and last 8 bytes
- * of a long one, so that a bulk transfer's segments cost no more than a
+ * (a control-connection line), the first, middle and last 8 bytes of a
+ * long one, so that a bulk transfer's segments cost no more than a
  * command's. Bytes the sample misses cannot mislead the stream:
  * reassembly keeps the first copy of every byte anyway. */
 static uint64_t payload_sample(const uint8_t *p, size_t n)
@@ -351,9 +351,8 @@ static uint64_t payload_sample(const uint8_t *p, size_t n)
 	uint64_t v = 0;
 
 	if (n > 64)
-		return load64(p) ^ rotl64(load64(p + 8), 8) ^ rotl64(load64(p + 16), 16) ^
-		       rotl64(load64(p + 24), 24) ^ rotl64(load64(p + n / 2 - 4), 32) ^
-		       rotl64(load64(p + n - 8), 40);
+		return load64(p) ^ rotl64(load64(p + n / 2 - 4), 21) ^
+		       rotl64(load64(p + n - 8), 42);
 	if (n < 8) {
 		for (size_t i = 0; i < n; i++)
 			v = v << 8 | p[i];
