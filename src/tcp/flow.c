@@ -1007,6 +1007,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 
 		if (!new_connection) {
 			flow->pub.last_ts_us = tcp->now_us;
+			flow->last_us[dir] = tcp->now_us;
 			flow->pub.packets[dir]++;
 			if (!closing_input(tcp, flow, dir, pkt)) { /* still waiting */
 				list_remove(&tcp->closing, flow);
