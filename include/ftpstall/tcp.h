@@ -61,9 +61,9 @@ struct fst_tcp_flow {
 	uint64_t gap_bytes[2]; /* of which the capture never held */
 	uint64_t packets[2];
 	uint64_t retransmissions[2]; /* incl. overlapping copies */
-	uint64_t duplicates[2];	     /* capture duplicates dropped (not retransmissions) */
 	uint64_t out_of_order[2];    /* segments held for a hole */
 	uint8_t first_ttl[2];	     /* IP TTL / hop limit of each side's first packet */
+	uint32_t duplicates;	     /* capture duplicates dropped, both sides (saturates) */
 	void *user;
 };
 
@@ -105,16 +105,16 @@ typedef void (*fst_tcp_flow_fn)(void *ctx, struct fst_tcp_flow *flow, int64_t ts
  * when the same side of the same flow sent one with the same sequence and
  * acknowledgment numbers, flags, window, length, IPv4 ID, TTL, TCP
  * timestamp and payload (a sample of it: see flow.c) at most this long
- * before, and the other side sent nothing later than that one (what the
- * peer provoked, a reset or duplicate ACK for each of its segments, may
- * repeat byte for byte; a copy never waits for it). A real retransmission
- * differs: Linux and Windows give it a new
- * IPv4 ID, from 1 ms on it has a new TSval, and Linux sends none sooner
- * than 10 ms (a tail loss probe) unless the peer's duplicate ACKs or
- * SACKs asked for it. The last FST_TCP_DUPLICATE_SLOTS segments of each
- * side are remembered (docs/architecture.md). */
+ * before, unless the flow's latest packet came from the other side later
+ * than that one (what the peer provoked, a reset or duplicate ACK for each
+ * of its segments, may repeat byte for byte; a copy never waits for it).
+ * A real retransmission differs: Linux and Windows give it a new IPv4 ID,
+ * from 1 ms on it has a new TSval, and Linux sends none sooner than 10 ms
+ * (a tail loss probe) unless the peer's duplicate ACKs or SACKs asked for
+ * it. The last FST_TCP_DUPLICATE_SLOTS segments of each side are
+ * remembered, 8 bytes each (docs/architecture.md). */
 #define FST_TCP_DUPLICATE_WINDOW_US 2000
-#define FST_TCP_DUPLICATE_SLOTS	    4
+#define FST_TCP_DUPLICATE_SLOTS	    2
 
 /* Defaults of the caps below that the command line can change. */
 #define FST_TCP_DEFAULT_MAX_FLOWS     262144

@@ -376,7 +376,7 @@ static void data_gap(struct result *r, struct data_track *d, const struct fst_ft
  * tcp layer dropped. */
 static void note_duplicates(struct result *r, const struct fst_tcp_flow *flow)
 {
-	if (flow->duplicates[FST_DIR_CLIENT] | flow->duplicates[FST_DIR_SERVER])
+	if (flow->duplicates)
 		r->pub.capture_notes |= FST_NOTE_BIT(FST_NOTE_DUPLICATES_REMOVED);
 }
 

@@ -26,12 +26,13 @@ struct held_segment {
 	uint8_t data[];
 };
 
-/* A segment a side sent lately, to know its capture duplicates by. */
-struct recent_segment {
-	int64_t ts_us;
-	uint64_t key; /* segment_key(); 0: an empty slot */
-};
-
+/* A segment a side sent lately, to know its capture duplicates by, in one
+ * word (8 bytes a slot: the flow table's cap holds 262144 flows): the top
+ * 40 bits of its segment_key() and the low 24 bits of its time in
+ * microseconds (16.7 s around: enough to measure the 2 ms window, the
+ * full time being now_us less the difference). 0: an empty slot. */
+#define RECENT_TIME_BITS 24
+#define RECENT_TIME_MASK ((UINT64_C(1) << RECENT_TIME_BITS) - 1)
 /* One sending side of a flow. */
 struct half {
 	bool seq_known; /* next_seq is valid */
@@ -63,9 +64,9 @@ struct flow {
 	 * last segments, the slot its next one takes, its latest packet's
 	 * time (copies aside). Apart from struct half: these are touched by
 	 * every packet. */
-	struct recent_segment recent[2][FST_TCP_DUPLICATE_SLOTS];
-	int64_t last_us[2];
-	uint8_t recent_next[2];
+	uint64_t recent[2][FST_TCP_DUPLICATE_SLOTS];
+	uint8_t recent_next; /* bit dir: the slot side dir's next one takes */
+	uint8_t last_dir;    /* the side that sent the latest packet (not a copy) */
 	uint32_t hash;
 	bool want_payload;
 	/* Roles may change only in cfg.on_flow, before the first packet is
@@ -375,7 +376,7 @@ _Static_assert(offsetof(struct fst_packet, flags) == offsetof(struct fst_packet,
 
 /* A digest of everything a capture duplicate repeats of a segment (see
  * FST_TCP_DUPLICATE_WINDOW_US): its words multiplied apart by odd
- * constants, which a few instructions do. Never 0. */
+ * constants, which a few instructions do. Its top bit is set. */
 static uint64_t segment_key(const struct fst_packet *pkt)
 {
 	const uint8_t *fields = (const uint8_t *)pkt + KEY_FIELDS_FROM;
@@ -387,38 +388,35 @@ static uint64_t segment_key(const struct fst_packet *pkt)
 	h ^= load64(fields + 8) * 0xc2b2ae3d27d4eb4fu;
 	h ^= load64(fields + 16) * 0x165667b19e3779f9u;
 	h ^= (payload_sample(pkt->payload, pkt->payload_caplen) ^ ttl_flags) * 0xff51afd7ed558ccdu;
-	return (h ^ h >> 29) | 1;
-}
-
-/* Whether a segment that side dir sent at then_us is recent enough at
- * now_us to have a copy: within the window, and the other side sent
- * nothing later. */
-static bool recent_enough(const struct flow *flow, enum fst_tcp_dir dir, int64_t then_us,
-			  int64_t now_us)
-{
-	/* Unsigned: exact, since time never runs back here (now_us >= then_us). */
-	if ((uint64_t)now_us - (uint64_t)then_us > FST_TCP_DUPLICATE_WINDOW_US)
-		return false;
-	return !flow->pub.packets[!dir] || flow->last_us[!dir] <= then_us;
+	return (h ^ h >> 29) | (UINT64_C(1) << 63);
 }
 
 /* Whether side dir of flow sent a segment with this key within the
- * window up to now_us, and the other side sent nothing later than it: a
- * segment the peer provoked (a reset or a duplicate ACK for each of its
- * segments, a fast retransmission) may repeat one byte for byte, a
- * capture's copy never waits for the peer. If not, remembers the segment
- * in place of the side's oldest one. */
+ * window up to now_us, and the peer's latest packet (when the flow's
+ * latest is the peer's) is not later than it: a segment the peer provoked
+ * (a reset or a duplicate ACK for each of its segments, a fast
+ * retransmission) may repeat one byte for byte, a capture's copy never
+ * waits for the peer. If not, remembers the segment in place of the
+ * side's older one. */
 static bool seen_lately(struct flow *flow, enum fst_tcp_dir dir, uint64_t key, int64_t now_us)
 {
-	struct recent_segment *recent = flow->recent[dir];
-	unsigned next = flow->recent_next[dir];
+	uint64_t *recent = flow->recent[dir];
+	uint64_t mine = key & ~RECENT_TIME_MASK;
+	unsigned next = (flow->recent_next >> dir) & 1;
 
-	for (unsigned i = 0; i < FST_TCP_DUPLICATE_SLOTS; i++)
-		if (recent[i].key == key && recent_enough(flow, dir, recent[i].ts_us, now_us))
-			return true;
-	recent[next].key = key;
-	recent[next].ts_us = now_us;
-	flow->recent_next[dir] = (uint8_t)((next + 1) % FST_TCP_DUPLICATE_SLOTS);
+	_Static_assert(FST_TCP_DUPLICATE_SLOTS == 2, "one bit per side picks the slot");
+	for (unsigned i = 0; i < FST_TCP_DUPLICATE_SLOTS; i++) {
+		uint64_t ago = ((uint64_t)now_us - recent[i]) & RECENT_TIME_MASK;
+
+		if ((recent[i] & ~RECENT_TIME_MASK) != mine || ago > FST_TCP_DUPLICATE_WINDOW_US)
+			continue;
+		if (flow->pub.packets[!dir] && flow->last_dir != dir &&
+		    flow->pub.last_ts_us > now_us - (int64_t)ago)
+			continue;
+		return true;
+	}
+	recent[next] = mine | ((uint64_t)now_us & RECENT_TIME_MASK);
+	flow->recent_next ^= (uint8_t)(1u << dir);
 	return false;
 }
 
@@ -998,7 +996,8 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	flow = lookup(tcp, pkt, hash, &dir);
 	/* A capture duplicate changes nothing, not even the flow's time. */
 	if (flow && seen_lately(flow, dir, key, tcp->now_us)) {
-		flow->pub.duplicates[dir]++;
+		if (flow->pub.duplicates < UINT32_MAX)
+			flow->pub.duplicates++;
 		tcp->stats.duplicates++;
 		return;
 	}
@@ -1007,7 +1006,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 
 		if (!new_connection) {
 			flow->pub.last_ts_us = tcp->now_us;
-			flow->last_us[dir] = tcp->now_us;
+			flow->last_dir = (uint8_t)dir;
 			flow->pub.packets[dir]++;
 			if (!closing_input(tcp, flow, dir, pkt)) { /* still waiting */
 				list_remove(&tcp->closing, flow);
@@ -1021,7 +1020,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		bool new_connection = (pkt->flags & (FST_TCP_SYN | FST_TCP_ACK)) == FST_TCP_SYN;
 
 		if (!new_connection) {
-			flow->last_us[dir] = tcp->now_us;
+			flow->last_dir = (uint8_t)dir;
 			tcp->stats.after_close++;
 			flow->pub.last_ts_us = tcp->now_us;
 			list_remove(&tcp->closed, flow);
@@ -1043,7 +1042,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		seen_lately(flow, dir, key, tcp->now_us);
 	}
 	flow->pub.last_ts_us = tcp->now_us;
-	flow->last_us[dir] = tcp->now_us;
+	flow->last_dir = (uint8_t)dir;
 	if (flow->pub.packets[dir]++ == 0)
 		flow->pub.first_ttl[dir] = pkt->ttl;
 	list_remove(&tcp->open, flow);
@@ -1171,8 +1170,7 @@ bool fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 	SWAP_PAIR(pub->gap_bytes);
 	SWAP_PAIR(pub->packets);
 	SWAP_PAIR(pub->retransmissions);
-	SWAP_PAIR(pub->duplicates);
-	/* recent[], recent_next[] and last_us[] are still empty: the first
+	/* recent[], recent_next and last_dir are still unset: the first
 	 * packet is remembered after on_flow. */
 	SWAP_PAIR(pub->out_of_order);
 	{

@@ -1830,8 +1830,7 @@ static void test_duplicate_dropped(void **state)
 
 	assert_events(fx->rec, "OPEN:C OPEN:S DATA:S:11 DATA:C:6 RST:S CLOSE:rst");
 	e = last_of(fx->rec, FST_TCP_EV_CLOSE);
-	assert_int_equal(e->flow.duplicates[FST_DIR_CLIENT], 2);
-	assert_int_equal(e->flow.duplicates[FST_DIR_SERVER], 3);
+	assert_int_equal(e->flow.duplicates, 5);
 	assert_int_equal(e->flow.retransmissions[FST_DIR_CLIENT], 0);
 	assert_int_equal(e->flow.retransmissions[FST_DIR_SERVER], 0);
 	assert_int_equal(e->flow.packets[FST_DIR_CLIENT], 2);
