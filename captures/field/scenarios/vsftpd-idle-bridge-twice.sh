@@ -10,26 +10,15 @@
 field_scenario vsftpd-idle-bridge-twice \
 	"tcpdump -i any on a bridge: every packet twice; vsftpd idle 421 after a RETR"
 
-# bridge_twice_netns_del NS — ends what still runs in NS and deletes it
-# (at exit; NS is one this scenario made).
-bridge_twice_netns_del() {
-	local pids pid
-	pids=$(ip netns pids "$1" 2>/dev/null | tr '\n' ' ')
-	# shellcheck disable=SC2086
-	[[ -n ${pids// /} ]] && kill -TERM $pids 2>/dev/null
-	for pid in $pids; do
-		_fst_wait_gone "$pid" "$FST_KILL_WAIT_S" || kill -KILL "$pid" 2>/dev/null
-	done
-	ip netns del "$1" 2>/dev/null || say "could not delete namespace $1" >&2
-}
-
 make_vsftpd_idle_bridge_twice() {
 	local w=$1 bns=$FST_NS cns=$FST_NS-client sns=$FST_NS-server link
 	# client 10.78.0.2 (c0) -- bc [br0] bs -- (s0) 10.78.0.3 server
+	# Deleted at exit, after the cleanup has ended vsftpd (the client
+	# has ended by then, or its timeout has).
 	ip netns add "$cns"
-	fst_on_exit bridge_twice_netns_del "$cns"
+	fst_on_exit ip netns del "$cns"
 	ip netns add "$sns"
-	fst_on_exit bridge_twice_netns_del "$sns"
+	fst_on_exit ip netns del "$sns"
 	ip -n "$cns" link add c0 type veth peer name bc netns "$bns"
 	ip -n "$sns" link add s0 type veth peer name bs netns "$bns"
 	ip -n "$bns" link add br0 type bridge
