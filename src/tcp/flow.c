@@ -33,6 +33,7 @@ struct held_segment {
  * full time being now_us less the difference). 0: an empty slot. */
 #define RECENT_TIME_BITS 24
 #define RECENT_TIME_MASK ((UINT64_C(1) << RECENT_TIME_BITS) - 1)
+
 /* One sending side of a flow. */
 struct half {
 	bool seq_known; /* next_seq is valid */
@@ -410,8 +411,9 @@ static bool seen_lately(struct flow *flow, enum fst_tcp_dir dir, uint64_t key, i
 
 		if ((recent[i] & ~RECENT_TIME_MASK) != mine || ago > FST_TCP_DUPLICATE_WINDOW_US)
 			continue;
+		/* Unsigned: exact, as the flow's latest time is not after now. */
 		if (flow->pub.packets[!dir] && flow->last_dir != dir &&
-		    flow->pub.last_ts_us > now_us - (int64_t)ago)
+		    (uint64_t)now_us - (uint64_t)flow->pub.last_ts_us < ago)
 			continue;
 		return true;
 	}
