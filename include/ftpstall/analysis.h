@@ -260,7 +260,7 @@ struct fst_session_result {
 	 * connection never opened, or 0 for the attempt no transfer
 	 * command claimed (fst_ftp_unclaimed_attempt). */
 	uint64_t connect_failed_transfer;
-	unsigned capture_notes;			  /* FST_NOTE_BIT(enum fst_capture_note)s */
+	unsigned capture_notes; /* FST_NOTE_BIT(enum fst_capture_note)s */
 	/* The FST_NOTE_BIT of what the capture lacked that made the verdict
 	 * unknown (one_sided, capture_loss, kernel_drops), or 0. */
 	unsigned uncertain_because;

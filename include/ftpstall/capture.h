@@ -88,8 +88,8 @@ struct fst_capture_stats {
 	uint64_t malformed[FST_DECODE_RESULT_COUNT]; /* by reason */
 	uint64_t truncated_frames;		     /* caplen < wirelen */
 	uint64_t time_went_back;		     /* timestamps clamped to stay monotonic */
-	uint64_t repeated_frames;   /* a file's repeat of itself: skipped */
-	uint64_t kernel_received;   /* live only, from pcap_stats */
+	uint64_t repeated_frames;		     /* a file's repeat of itself: skipped */
+	uint64_t kernel_received;		     /* live only, from pcap_stats */
 	uint64_t kernel_dropped;    /* live; files: what fst_capture_file_drops found */
 	uint64_t interface_dropped; /* live only */
 };
