@@ -32,9 +32,11 @@ struct fst_packet {
 	uint16_t window; /* unscaled, as on the wire */
 	bool has_wscale, has_timestamps, sack_permitted;
 	uint8_t wscale;
+	uint16_t ip_id; /* IPv4 identification; 0 for IPv6 */
 	/* Payload length from the IP/TCP headers: right even when the
 	 * capture was cut short by a snaplen. */
 	uint32_t payload_len;
+	uint32_t ts_val; /* the timestamps option's TSval; 0 without one */
 	/* The captured part of the payload: payload_caplen <= payload_len. */
 	const uint8_t *payload;
 	uint32_t payload_caplen;
@@ -86,6 +88,7 @@ struct fst_capture_stats {
 	uint64_t malformed[FST_DECODE_RESULT_COUNT]; /* by reason */
 	uint64_t truncated_frames;		     /* caplen < wirelen */
 	uint64_t time_went_back;		     /* timestamps clamped to stay monotonic */
+	uint64_t repeated_frames;		     /* a file's repeat of itself: skipped */
 	uint64_t kernel_received;		     /* live only, from pcap_stats */
 	uint64_t kernel_dropped;    /* live; files: what fst_capture_file_drops found */
 	uint64_t interface_dropped; /* live only */

@@ -63,10 +63,11 @@ struct fst_tcp_flow {
 	uint64_t retransmissions[2]; /* incl. overlapping copies */
 	uint64_t out_of_order[2];    /* segments held for a hole */
 	uint8_t first_ttl[2];	     /* IP TTL / hop limit of each side's first packet */
+	uint32_t duplicates;	     /* capture duplicates dropped, both sides (saturates) */
 	/* The ACKs each side sent that answered the other side's TCP
 	 * keep-alive probe (KEEPALIVE events: seq = snd.nxt - 1, 0 or 1
 	 * byte), up to UINT16_MAX. Neither counts as a retransmission or as
-	 * stream bytes. Small: it sits in padding, and a SYN flood fills the
+	 * stream bytes. Small, as everything here: a SYN flood fills the
 	 * table with flows. */
 	uint16_t keepalive_acks[2];
 	void *user;
@@ -104,6 +105,23 @@ typedef void (*fst_tcp_event_fn)(void *ctx, const struct fst_tcp_event *ev);
  * packet's time. */
 typedef void (*fst_tcp_flow_fn)(void *ctx, struct fst_tcp_flow *flow, int64_t ts_us);
 
+/* Capture duplicates. A capture on "-i any", on a bridge or from a SPAN
+ * port holds each segment twice, the copies microseconds apart. A
+ * segment is such a copy, and dropped before anything else looks at it,
+ * when the same side of the same flow sent one with the same sequence and
+ * acknowledgment numbers, flags, window, length, IPv4 ID, TTL, TCP
+ * timestamp and payload (a sample of it: see flow.c) at most this long
+ * before, unless the flow's latest packet came from the other side later
+ * than that one (what the peer provoked, a reset or duplicate ACK for each
+ * of its segments, may repeat byte for byte; a copy never waits for it).
+ * A real retransmission differs: Linux and Windows give it a new IPv4 ID,
+ * from 1 ms on it has a new TSval, and Linux sends none sooner than 10 ms
+ * (a tail loss probe) unless the peer's duplicate ACKs or SACKs asked for
+ * it. The last FST_TCP_DUPLICATE_SLOTS segments of each side are
+ * remembered, 8 bytes each (docs/architecture.md). */
+#define FST_TCP_DUPLICATE_WINDOW_US 2000
+#define FST_TCP_DUPLICATE_SLOTS	    2
+
 /* Defaults of the caps below that the command line can change. */
 #define FST_TCP_DEFAULT_MAX_FLOWS     262144
 #define FST_TCP_DEFAULT_MAX_OOO_TOTAL (64 << 20)
@@ -134,6 +152,7 @@ struct fst_tcp_stats {
 	uint64_t flows_evicted; /* idle + table full */
 	uint64_t gaps, gap_bytes;
 	uint64_t retransmissions, out_of_order;
+	uint64_t duplicates;	 /* capture duplicates dropped before reassembly */
 	uint64_t ooo_limit_hits; /* holes skipped because a cap was reached */
 	uint64_t after_close;	 /* stragglers absorbed by closed flows */
 	size_t ooo_bytes_buffered, ooo_bytes_peak;

@@ -420,6 +420,14 @@ static void data_gap(struct result *r, struct data_track *d, const struct fst_ft
 static void path_on_data_end(struct data_track *d, const struct fst_ftp_event *ev);
 static void path_forget_flow(struct result *r, const struct fst_tcp_event *tcp);
 
+/* At a flow's CLOSE, its final count of the capture duplicates that the
+ * tcp layer dropped. */
+static void note_duplicates(struct result *r, const struct fst_tcp_flow *flow)
+{
+	if (flow->duplicates)
+		r->pub.capture_notes |= FST_NOTE_BIT(FST_NOTE_DUPLICATES_REMOVED);
+}
+
 static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 {
 	const struct fst_ftp_transfer *t = ev->transfer;
@@ -466,6 +474,7 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 		}
 		break;
 	case FST_TCP_EV_CLOSE:
+		note_duplicates(r, tcp->flow);
 		path_on_data_end(d, ev);
 		break;
 	case FST_TCP_EV_WINDOW_OPEN:
@@ -982,6 +991,7 @@ static void on_control_tcp(struct result *r, const struct fst_ftp_event *ev)
 	}
 	case FST_TCP_EV_CLOSE:
 		r->tcp_close = tcp->close_reason;
+		note_duplicates(r, flow);
 		break;
 	case FST_TCP_EV_WINDOW_OPEN:
 	case FST_TCP_EV_KEEPALIVE:

@@ -263,10 +263,12 @@ static enum fst_decode_result decode_tcp(struct fst_rd rd, uint32_t seg_wire_len
 
 	out->has_wscale = out->has_timestamps = out->sack_permitted = false;
 	out->wscale = 0;
+	out->ts_val = 0;
 	/* Nearly every segment of a modern stack carries NOP NOP TIMESTAMPS
 	 * and nothing else: known at a glance. */
 	if (opts.len == 12 && memcmp(opts.p, "\x01\x01\x08\x0a", 4) == 0) {
 		out->has_timestamps = true;
+		out->ts_val = fst_load_be32(opts.p + 4);
 		opts.len = 0;
 	}
 	while (opts.len > 0) {
@@ -287,6 +289,7 @@ static enum fst_decode_result decode_tcp(struct fst_rd rd, uint32_t seg_wire_len
 			out->sack_permitted = true;
 		} else if (kind == 8 && len == 10) {
 			out->has_timestamps = true;
+			out->ts_val = fst_load_be32(opts.p);
 		}
 		fst_rd_skip(&opts, (size_t)(len - 2));
 	}
@@ -302,7 +305,7 @@ static enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *
 {
 	struct fst_rd rd = ip.rd;
 	uint8_t version_ihl, ttl, proto;
-	uint16_t total_len, frag;
+	uint16_t total_len, frag, id;
 	uint32_t header_len;
 
 	if (ip.wire_len < 20)
@@ -311,6 +314,7 @@ static enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *
 		return FST_DECODE_SHORT_CAPTURE;
 	version_ihl = rd.p[0];
 	total_len = fst_load_be16(rd.p + 2);
+	id = fst_load_be16(rd.p + 4);
 	frag = fst_load_be16(rd.p + 6);
 	ttl = rd.p[8];
 	proto = rd.p[9];
@@ -335,6 +339,7 @@ static enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *
 	if (!fst_rd_skip(&rd, header_len - 20))
 		return FST_DECODE_SHORT_CAPTURE;
 	out->ttl = ttl;
+	out->ip_id = id;
 	/* Bytes beyond total_len are link padding, not payload. */
 	if (rd.len > total_len - header_len)
 		rd.len = total_len - header_len;
@@ -380,6 +385,7 @@ static enum fst_decode_result decode_ipv6(struct ip_view ip, struct fst_packet *
 		switch (next) {
 		case IPPROTO_TCP_:
 			out->ttl = hop_limit;
+			out->ip_id = 0;
 			return decode_tcp(rd, remaining, out);
 		case IPPROTO_IPIP_:
 		case IPPROTO_IPV6_:

@@ -39,6 +39,15 @@ struct capture_file {
 	const u_char *pending_data;
 	int64_t pending_ts_us;
 	uint64_t records;
+	/* A file that holds its capture twice: see skip_repeated(). */
+	uint64_t skipped;     /* records of repeats skipped so far */
+	int64_t latest_ts_us; /* the latest time read so far */
+	int64_t first_ts_us;  /* the first record's time, lengths and bytes */
+	uint32_t first_caplen, first_len;
+	uint64_t first_digest;
+	struct capture_file *twin; /* the file read again from its start */
+	uint64_t repeat_from;	   /* the record at which the repeat began */
+	uint64_t repeated;	   /* records of the current repeat skipped */
 };
 
 struct fst_capture {
@@ -198,16 +207,156 @@ static void describe_link_type(int linktype, char *buf, size_t size)
 	snprintf(buf, size, "%s (%d)", name ? name : "unknown", linktype);
 }
 
-/* Reads the next record of file into its pending slot. Returns false at
- * the end of the file or on a damaged record (a warning is recorded). */
-static bool read_ahead(struct fst_capture *cap, struct capture_file *file)
+/* FNV-1a over a record's bytes: the first record's, kept to know it
+ * again without keeping a copy. */
+static uint64_t record_digest(const u_char *data, uint32_t caplen)
 {
-	int rc = pcap_next_ex(file->pcap, &file->pending_hdr, &file->pending_data);
+	uint64_t h = 0xcbf29ce484222325u;
 
-	if (rc == 1) {
-		file->pending_ts_us = header_ts_us(file->pending_hdr);
-		return true;
+	for (uint32_t i = 0; i < caplen; i++)
+		h = (h ^ data[i]) * 0x100000001b3u;
+	return h;
+}
+
+static void close_twin(struct capture_file *file)
+{
+	if (!file->twin)
+		return;
+	if (file->twin->pcap)
+		pcap_close(file->twin->pcap);
+	free(file->twin->read_buffer);
+	free(file->twin);
+	file->twin = NULL;
+}
+
+/* Counts a frame that is read but not decoded, and saves it (-w). */
+static void count_frame(struct fst_capture *cap, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+	if (cap->saver)
+		pcap_dump((u_char *)cap->saver, hdr, data);
+	cap->stats.frames++;
+	cap->stats.frame_bytes += hdr->len;
+	if (hdr->caplen < hdr->len)
+		cap->stats.truncated_frames++;
+}
+
+/* Ends a repeat: its one warning says what was skipped. */
+static void end_repeat(struct fst_capture *cap, struct capture_file *file)
+{
+	if (!file->twin)
+		return;
+	add_warning(cap,
+		    "%s: records %llu to %llu repeat its first %llu records (the file holds "
+		    "its capture more than once); the repeat was skipped",
+		    file->path, (unsigned long long)file->repeat_from,
+		    (unsigned long long)(file->repeat_from + file->repeated - 1),
+		    (unsigned long long)file->repeated);
+	close_twin(file);
+}
+
+/* The number of the pending record in its file, from 1. */
+static uint64_t pending_record(const struct capture_file *file)
+{
+	return file->records + file->skipped + 1;
+}
+
+/* Keeps what knows the file's first record (pending now) again. */
+static void remember_first(struct capture_file *file)
+{
+	file->first_ts_us = file->pending_ts_us;
+	file->first_caplen = file->pending_hdr->caplen;
+	file->first_len = file->pending_hdr->len;
+	file->first_digest = record_digest(file->pending_data, file->pending_hdr->caplen);
+}
+
+/* Whether the pending record begins a repeat of the file: time went back
+ * within the file to exactly its first record. Opens the twin that then
+ * reads the file again in step with it. */
+static bool begin_repeat(struct fst_capture *cap, struct capture_file *file)
+{
+	const struct pcap_pkthdr *hdr = file->pending_hdr;
+	char pcap_err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *twin_hdr;
+	const u_char *twin_data;
+
+	/* Cheap tests first: a clock step back rarely hits the first record's
+	 * exact time and lengths. */
+	if (file->pending_ts_us != file->first_ts_us || hdr->caplen != file->first_caplen ||
+	    hdr->len != file->first_len ||
+	    record_digest(file->pending_data, hdr->caplen) != file->first_digest)
+		return false;
+	if (strcmp(file->path, "-") == 0) {
+		add_warning(cap,
+			    "%s: record %llu repeats the first record (the capture may be in "
+			    "it twice); standard input cannot be read again to skip the repeat",
+			    file->path, (unsigned long long)pending_record(file));
+		return false;
 	}
+	file->twin = calloc(1, sizeof(*file->twin));
+	if (!file->twin)
+		return false;
+	file->twin->path = file->path;
+	file->twin->pcap = open_offline(file->twin, READ_BUFFER_MIN, pcap_err);
+	/* The twin's first record is the pending one: it was compared above. */
+	if (!file->twin->pcap || pcap_next_ex(file->twin->pcap, &twin_hdr, &twin_data) != 1) {
+		close_twin(file);
+		return false;
+	}
+	file->repeat_from = pending_record(file);
+	file->repeated = 0;
+	return true;
+}
+
+/* Whether the pending record is the twin's next one, byte for byte. */
+static bool twin_agrees(struct capture_file *file)
+{
+	const struct pcap_pkthdr *hdr = file->pending_hdr;
+	struct pcap_pkthdr *twin_hdr;
+	const u_char *twin_data;
+
+	if (pcap_next_ex(file->twin->pcap, &twin_hdr, &twin_data) != 1)
+		return false;
+	return twin_hdr->ts.tv_sec == hdr->ts.tv_sec && twin_hdr->ts.tv_usec == hdr->ts.tv_usec &&
+	       twin_hdr->caplen == hdr->caplen && twin_hdr->len == hdr->len &&
+	       memcmp(twin_data, file->pending_data, hdr->caplen) == 0;
+}
+
+/* Two copies of a capture joined into one file (cat-style, editcap or
+ * mergecap -a): time goes back to the first record and the file plays
+ * again. Every record of the second copy would otherwise come again long
+ * after its flow ended, as phantom sessions. Called for a record whose
+ * time is not later than the file's latest, or during a repeat: returns
+ * true when the pending record is part of such a repeat (counted, and
+ * skipped). The repeat lasts while the file agrees record by record with
+ * a second reading of itself from the start, so nothing that differs is
+ * lost. */
+static bool skip_repeated(struct fst_capture *cap, struct capture_file *file)
+{
+	const struct pcap_pkthdr *hdr = file->pending_hdr;
+	bool repeat;
+
+	if (file->twin)
+		repeat = twin_agrees(file);
+	else
+		repeat = file->pending_ts_us < file->latest_ts_us && begin_repeat(cap, file);
+	if (!repeat) {
+		end_repeat(cap, file);
+		if (file->pending_ts_us > file->latest_ts_us)
+			file->latest_ts_us = file->pending_ts_us;
+		return false;
+	}
+	file->repeated++;
+	file->skipped++;
+	cap->stats.repeated_frames++;
+	count_frame(cap, hdr, file->pending_data);
+	return true;
+}
+
+/* read_ahead's end of a file: at its end or a damaged record (a warning
+ * is recorded). Returns false. */
+static bool read_ended(struct fst_capture *cap, struct capture_file *file, int rc)
+{
+	end_repeat(cap, file);
 	if (rc == PCAP_ERROR)
 		add_warning(cap, "%s: %s; stopped after %llu records", file->path,
 			    file->gz && fst_capture_gz_error(file->gz)[0] ?
@@ -215,6 +364,41 @@ static bool read_ahead(struct fst_capture *cap, struct capture_file *file)
 				    pcap_geterr(file->pcap),
 			    (unsigned long long)file->records);
 	return false;
+}
+
+/* read_ahead's slow path, for a record whose time did not move on or one
+ * read during a repeat: reads on past the records of a repeat. */
+static bool read_past_repeat(struct fst_capture *cap, struct capture_file *file)
+	__attribute__((cold, noinline));
+
+static bool read_past_repeat(struct fst_capture *cap, struct capture_file *file)
+{
+	while (skip_repeated(cap, file)) {
+		int rc = pcap_next_ex(file->pcap, &file->pending_hdr, &file->pending_data);
+
+		if (rc != 1)
+			return read_ended(cap, file, rc);
+		file->pending_ts_us = header_ts_us(file->pending_hdr);
+	}
+	return true;
+}
+
+/* Reads the next record of file into its pending slot, past the records
+ * of a repeat (skip_repeated). Returns false at the end of the file or on
+ * a damaged record (a warning is recorded). */
+static bool read_ahead(struct fst_capture *cap, struct capture_file *file)
+{
+	int rc = pcap_next_ex(file->pcap, &file->pending_hdr, &file->pending_data);
+
+	if (rc != 1)
+		return read_ended(cap, file, rc);
+	file->pending_ts_us = header_ts_us(file->pending_hdr);
+	/* Most records: time moves on, no repeat running. */
+	if (file->pending_ts_us >= file->latest_ts_us && !file->twin) {
+		file->latest_ts_us = file->pending_ts_us;
+		return true;
+	}
+	return read_past_repeat(cap, file);
 }
 
 /* Places files[index] in active[] by its pending timestamp. Rotated
@@ -283,9 +467,13 @@ struct fst_capture *fst_capture_open_files(const char *const *paths, size_t coun
 			goto out_free_cap;
 		}
 	}
-	for (size_t i = 0; i < count; i++)
-		if (read_ahead(cap, &cap->files[i]))
+	for (size_t i = 0; i < count; i++) {
+		cap->files[i].latest_ts_us = INT64_MIN;
+		if (read_ahead(cap, &cap->files[i])) {
+			remember_first(&cap->files[i]);
 			activate_sorted(cap, i);
+		}
+	}
 	cap->last_ts_us = INT64_MIN;
 	return cap;
 
@@ -412,6 +600,7 @@ void fst_capture_free(struct fst_capture *cap)
 	if (!cap)
 		return;
 	for (size_t i = 0; i < cap->file_count; i++) {
+		close_twin(&cap->files[i]);
 		if (cap->files[i].pcap)
 			pcap_close(cap->files[i].pcap);
 		free(cap->files[i].read_buffer);
@@ -463,12 +652,7 @@ static bool accept_frame(struct fst_capture *cap, int linktype, const struct pca
 {
 	enum fst_decode_result r;
 
-	if (cap->saver)
-		pcap_dump((u_char *)cap->saver, hdr, data);
-	cap->stats.frames++;
-	cap->stats.frame_bytes += hdr->len;
-	if (hdr->caplen < hdr->len)
-		cap->stats.truncated_frames++;
+	count_frame(cap, hdr, data);
 	r = fst_decode_frame(linktype, data, hdr->caplen, hdr->len, pkt);
 	count_decode(&cap->stats, r);
 	if (r != FST_DECODE_TCP)

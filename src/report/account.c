@@ -421,6 +421,10 @@ static void write_stats(struct report_account *a, const struct fst_report_input 
 		(unsigned long long)ts->flows_opened, (unsigned long long)ts->flows_evicted,
 		(unsigned long long)ts->gaps, (unsigned long long)ts->gap_bytes,
 		(unsigned long long)ts->retransmissions);
+	if (ts->duplicates + cs->repeated_frames)
+		account_line(a, REPORT_ITEM,
+			     "packets captured twice (dropped, not retransmissions): %llu",
+			     (unsigned long long)(ts->duplicates + cs->repeated_frames));
 	account_line(a, REPORT_ITEM, "ftp sessions %llu, data connections %llu",
 		     (unsigned long long)in->ftp_stats->sessions,
 		     (unsigned long long)in->ftp_stats->data_connections);

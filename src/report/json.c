@@ -449,6 +449,8 @@ static void write_stats(struct fst_json *j, const struct fst_report_input *in)
 	fst_json_u64(j, "flows", in->tcp->flows_opened);
 	fst_json_u64(j, "evicted_flows", in->tcp->flows_evicted);
 	fst_json_u64(j, "retransmissions", in->tcp->retransmissions);
+	if (in->tcp->duplicates + c->repeated_frames)
+		fst_json_u64(j, "duplicates", in->tcp->duplicates + c->repeated_frames);
 	fst_json_u64(j, "ooo_limit_hits", in->tcp->ooo_limit_hits);
 	fst_json_u64(j, "ftp_sessions", in->ftp_stats->sessions);
 	fst_json_u64(j, "sessions_evicted", fst_analysis_sessions_evicted(in->analysis));

@@ -8,6 +8,7 @@
  * Sequence numbers are compared wrap-safely. Time is packet time. */
 #include "ftpstall/tcp.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,14 @@ struct held_segment {
 	uint32_t stored; /* bytes in data[]; == len when whole */
 	uint8_t data[];
 };
+
+/* A segment a side sent lately, to know its capture duplicates by, in one
+ * word (8 bytes a slot: the flow table's cap holds 262144 flows): the top
+ * 40 bits of its segment_key() and the low 24 bits of its time in
+ * microseconds (16.7 s around: enough to measure the 2 ms window, the
+ * full time being now_us less the difference). 0: an empty slot. */
+#define RECENT_TIME_BITS 24
+#define RECENT_TIME_MASK ((UINT64_C(1) << RECENT_TIME_BITS) - 1)
 
 /* One sending side of a flow. */
 struct half {
@@ -55,6 +64,13 @@ struct flow {
 	struct flow *hash_next;
 	struct flow *lru_prev, *lru_next; /* in the open or the closed list */
 	struct half half[2];
+	/* To know capture duplicates by, per side (enum fst_tcp_dir): its
+	 * last segments, the slot its next one takes, its latest packet's
+	 * time (copies aside). Apart from struct half: these are touched by
+	 * every packet. */
+	uint64_t recent[2][FST_TCP_DUPLICATE_SLOTS];
+	uint8_t recent_next; /* bit dir: the slot side dir's next one takes */
+	uint8_t last_dir;    /* the side that sent the latest packet (not a copy) */
 	uint32_t hash;
 	bool want_payload;
 	/* Roles may change only in cfg.on_flow, before the first packet is
@@ -313,6 +329,100 @@ static void destroy_flow(struct fst_tcp *tcp, struct flow *flow)
 	free_held(tcp, &flow->half[1]);
 	tcp->flow_count--;
 	free(flow);
+}
+
+/* ---- capture duplicates ---------------------------------------------- */
+
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static uint64_t rotl64(uint64_t v, unsigned n)
+{
+	return v << n | v >> (64 - n);
+}
+
+/* A sample of n bytes of payload folded into a word: all of a short one
+ * (a control-connection line), the first, middle and last 8 bytes of a
+ * long one, so that a bulk transfer's segments cost no more than a
+ * command's. Bytes the sample misses cannot mislead the stream:
+ * reassembly keeps the first copy of every byte anyway. */
+static uint64_t payload_sample(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	if (n > 64)
+		return load64(p) ^ rotl64(load64(p + n / 2 - 4), 21) ^
+		       rotl64(load64(p + n - 8), 42);
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			v = v << 8 | p[i];
+		return v;
+	}
+	/* The last word may overlap the one before: n is in the key too. */
+	for (size_t i = 0; i + 8 < n; i += 8)
+		v ^= rotl64(load64(p + i), (unsigned)(i + 1));
+	return v ^ load64(p + n - 8);
+}
+
+/* The packet's fields from seq to ts_val (seq, ack, window, the option
+ * flags, wscale, ip_id, payload_len, ts_val) lie in three words without
+ * padding, read as such: a copy has them all equal. */
+#define KEY_FIELDS_FROM offsetof(struct fst_packet, seq)
+_Static_assert(offsetof(struct fst_packet, ts_val) + sizeof(uint32_t) - KEY_FIELDS_FROM == 24,
+	       "seq to ts_val: three words, no padding");
+_Static_assert(offsetof(struct fst_packet, flags) == offsetof(struct fst_packet, ttl) + 1,
+	       "ttl and flags side by side");
+
+/* A digest of everything a capture duplicate repeats of a segment (see
+ * FST_TCP_DUPLICATE_WINDOW_US): its words multiplied apart by odd
+ * constants, which a few instructions do. Its top bit is set. */
+static uint64_t segment_key(const struct fst_packet *pkt)
+{
+	const uint8_t *fields = (const uint8_t *)pkt + KEY_FIELDS_FROM;
+	uint16_t ttl_flags;
+	uint64_t h;
+
+	memcpy(&ttl_flags, &pkt->ttl, sizeof(ttl_flags));
+	h = load64(fields) * 0x9e3779b97f4a7c15u;
+	h ^= load64(fields + 8) * 0xc2b2ae3d27d4eb4fu;
+	h ^= load64(fields + 16) * 0x165667b19e3779f9u;
+	h ^= (payload_sample(pkt->payload, pkt->payload_caplen) ^ ttl_flags) * 0xff51afd7ed558ccdu;
+	return (h ^ h >> 29) | (UINT64_C(1) << 63);
+}
+
+/* Whether side dir of flow sent a segment with this key within the
+ * window up to now_us, and the peer's latest packet (when the flow's
+ * latest is the peer's) is not later than it: a segment the peer provoked
+ * (a reset or a duplicate ACK for each of its segments, a fast
+ * retransmission) may repeat one byte for byte, a capture's copy never
+ * waits for the peer. If not, remembers the segment in place of the
+ * side's older one. */
+static bool seen_lately(struct flow *flow, enum fst_tcp_dir dir, uint64_t key, int64_t now_us)
+{
+	uint64_t *recent = flow->recent[dir];
+	uint64_t mine = key & ~RECENT_TIME_MASK;
+	unsigned next = (flow->recent_next >> dir) & 1;
+
+	_Static_assert(FST_TCP_DUPLICATE_SLOTS == 2, "one bit per side picks the slot");
+	for (unsigned i = 0; i < FST_TCP_DUPLICATE_SLOTS; i++) {
+		uint64_t ago = ((uint64_t)now_us - recent[i]) & RECENT_TIME_MASK;
+
+		if ((recent[i] & ~RECENT_TIME_MASK) != mine || ago > FST_TCP_DUPLICATE_WINDOW_US)
+			continue;
+		/* Unsigned: exact, as the flow's latest time is not after now. */
+		if (flow->pub.packets[!dir] && flow->last_dir != dir &&
+		    (uint64_t)now_us - (uint64_t)flow->pub.last_ts_us < ago)
+			continue;
+		return true;
+	}
+	recent[next] = mine | ((uint64_t)now_us & RECENT_TIME_MASK);
+	flow->recent_next ^= (uint8_t)(1u << dir);
+	return false;
 }
 
 /* ---- reassembly ------------------------------------------------------ */
@@ -899,6 +1009,7 @@ static void handle_rst(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_dir 
 void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 {
 	uint32_t hash = flow_hash(pkt);
+	uint64_t key = segment_key(pkt);
 	enum fst_tcp_dir dir = FST_DIR_CLIENT;
 	struct flow *flow;
 
@@ -911,11 +1022,19 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		expire(tcp);
 
 	flow = lookup(tcp, pkt, hash, &dir);
+	/* A capture duplicate changes nothing, not even the flow's time. */
+	if (flow && seen_lately(flow, dir, key, tcp->now_us)) {
+		if (flow->pub.duplicates < UINT32_MAX)
+			flow->pub.duplicates++;
+		tcp->stats.duplicates++;
+		return;
+	}
 	if (flow && flow->closing) {
 		bool new_connection = (pkt->flags & (FST_TCP_SYN | FST_TCP_ACK)) == FST_TCP_SYN;
 
 		if (!new_connection) {
 			flow->pub.last_ts_us = tcp->now_us;
+			flow->last_dir = (uint8_t)dir;
 			flow->pub.packets[dir]++;
 			if (!closing_input(tcp, flow, dir, pkt)) { /* still waiting */
 				list_remove(&tcp->closing, flow);
@@ -929,6 +1048,7 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		bool new_connection = (pkt->flags & (FST_TCP_SYN | FST_TCP_ACK)) == FST_TCP_SYN;
 
 		if (!new_connection) {
+			flow->last_dir = (uint8_t)dir;
 			tcp->stats.after_close++;
 			flow->pub.last_ts_us = tcp->now_us;
 			list_remove(&tcp->closed, flow);
@@ -947,8 +1067,10 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		flow->roles_settled = true;
 		if (flow->roles_swapped)
 			dir = dir == FST_DIR_CLIENT ? FST_DIR_SERVER : FST_DIR_CLIENT;
+		seen_lately(flow, dir, key, tcp->now_us);
 	}
 	flow->pub.last_ts_us = tcp->now_us;
+	flow->last_dir = (uint8_t)dir;
 	if (flow->pub.packets[dir]++ == 0)
 		flow->pub.first_ttl[dir] = pkt->ttl;
 	list_remove(&tcp->open, flow);
@@ -1078,6 +1200,8 @@ bool fst_tcp_flow_swap_roles(struct fst_tcp_flow *pub)
 	SWAP_PAIR(pub->gap_bytes);
 	SWAP_PAIR(pub->packets);
 	SWAP_PAIR(pub->retransmissions);
+	/* recent[], recent_next and last_dir are still unset: the first
+	 * packet is remembered after on_flow. */
 	SWAP_PAIR(pub->out_of_order);
 	{
 		uint8_t ttl = pub->first_ttl[0];

@@ -46,6 +46,7 @@ struct net {
 	struct fst_ftp *ftp;
 	struct fst_analysis *an;
 	int64_t now;
+	bool twice; /* every packet captured twice, as on a bridge */
 };
 
 /* The pipeline of the running test, so the teardown can free it when an
@@ -181,6 +182,10 @@ static int64_t seg(struct conn *c, enum fst_tcp_dir dir, uint8_t flags, uint32_t
 	p.payload = caplen ? data : NULL;
 	p.payload_caplen = caplen;
 	fst_tcp_input(c->net->tcp, &p);
+	if (c->net->twice) {
+		p.ts_us += 40; /* the copy from the bridge's other port */
+		fst_tcp_input(c->net->tcp, &p);
+	}
 	return ts;
 }
 
@@ -703,6 +708,54 @@ static void test_seed_idle_timeout_write_after_close(void **state)
 	assert_near(e->spread_s, 0.0, 1e-9);
 	assert_int_equal(e->data_observations, 0);
 	assert_near(e->data_timeout_s, -1.0, 1e-9);
+	net_free(n);
+}
+
+/* An upload, 5 s idle, then vsftpd's 421 and FINs; captured twice over
+ * when twice (as on a bridge). Returns the result; *t226 and *t421 get
+ * the times of those replies. */
+static struct fst_session_result *idle_story(struct net *n, bool twice, int64_t *t226,
+					     int64_t *t421)
+{
+	struct conn c;
+
+	n->twice = twice;
+	control_open(&c, n);
+	login(&c, VSFTPD_BANNER);
+	*t226 = upload_complete(&c, 54400, 50000, "upload/a.bin", 16);
+	at(n, *t226 + 5 * SEC);
+	*t421 = sv(&c, "421 Timeout.\r\n");
+	server_closes(&c);
+	net_finish(n);
+	return only_result(n);
+}
+
+/* The idle story captured with every packet twice: the same verdict and
+ * gap, no retransmission, and the note that duplicates were dropped. */
+static void test_duplicated_packets_change_nothing(void **state)
+{
+	struct net *n = net_new(NULL);
+	struct fst_session_result *r;
+	int64_t t226, t421;
+
+	(void)state;
+	r = idle_story(n, true, &t226, &t421);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	expect_decisive(r, FST_CHANNEL_CONTROL, FST_WAIT_CLIENT, t226, t421);
+	assert_near(gap_s(decisive(r)), 5.0, 1e-6);
+	for (size_t i = 0; i < r->gap_count; i++)
+		assert_int_not_equal(r->gaps[i].waiting_on, FST_WAIT_NETWORK);
+	assert_true(r->capture_notes & FST_NOTE_BIT(FST_NOTE_DUPLICATES_REMOVED));
+	assert_int_equal(fst_tcp_stats(n->tcp)->retransmissions, 0);
+	assert_true(fst_tcp_stats(n->tcp)->duplicates > 0);
+	net_free(n);
+
+	/* Once only: no such note. */
+	n = net_new(NULL);
+	r = idle_story(n, false, &t226, &t421);
+	expect_verdict(r, FST_VERDICT_IDLE_TIMEOUT, FST_STALLED_CLIENT);
+	assert_false(r->capture_notes & FST_NOTE_BIT(FST_NOTE_DUPLICATES_REMOVED));
+	assert_int_equal(fst_tcp_stats(n->tcp)->duplicates, 0);
 	net_free(n);
 }
 
@@ -4327,6 +4380,7 @@ int main(void)
 		T(test_seed_idle_timeout_write_after_close),
 		T(test_reset_after_write_across_client_fin),
 		T(test_reply_after_client_reset),
+		T(test_duplicated_packets_change_nothing),
 		T(test_results_follow_session_free),
 		T(test_quit_after_server_fin_is_not_clean),
 		T(test_proftpd_idle_after_login),

@@ -1451,6 +1451,109 @@ static void test_files_merge_in_time_order(void **state)
 	fst_capture_free(cap);
 }
 
+/* Writes frames with seq = time = each of seqs[0..n) to a new file. */
+static void write_seq_list(const char *path, const uint32_t *seqs, size_t n)
+{
+	struct pcapw *w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+
+	assert_non_null(w);
+	for (size_t i = 0; i < n; i++)
+		write_seq_frame(w, PB_DLT_EN10MB, seqs[i]);
+	assert_int_equal(pcapw_close(w), 0);
+}
+
+/* Reads path to its end; returns the seqs of the packets, as digits. */
+static const char *read_seqs(const char *path, struct fst_capture **cap_out, char *out, size_t size)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap = open_one(path, errbuf);
+	struct fst_packet pkt;
+	size_t used = 0;
+
+	if (!cap)
+		fail_msg("open failed: %s", errbuf);
+	while (fst_capture_next(cap, &pkt) == 1 && used + 1 < size)
+		out[used++] = (char)('0' + pkt.seq % 10);
+	out[used] = '\0';
+	*cap_out = cap;
+	return out;
+}
+
+/* Two copies of a capture in one file: the second is skipped, counted,
+ * and said once. */
+static void test_file_repeated_copy_skipped(void **state)
+{
+	static const uint32_t seqs[] = { 1, 2, 3, 1, 2, 3, 1, 2, 3 };
+	char path[128], got[32], want[FST_ERRBUF_SIZE];
+	struct fst_capture *cap;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "twice.pcap");
+	write_seq_list(path, seqs, 6);
+	assert_string_equal(read_seqs(path, &cap, got, sizeof(got)), "123");
+	assert_int_equal(fst_capture_stats(cap)->frames, 6);
+	assert_int_equal(fst_capture_stats(cap)->tcp_packets, 3);
+	assert_int_equal(fst_capture_stats(cap)->repeated_frames, 3);
+	assert_int_equal(fst_capture_stats(cap)->time_went_back, 0);
+	snprintf(want, sizeof(want),
+		 "%s: records 4 to 6 repeat its first 3 records (the file holds its capture "
+		 "more than once); the repeat was skipped\n",
+		 path);
+	assert_string_equal(fst_capture_warnings(cap), want);
+	fst_capture_free(cap);
+
+	/* Three copies: one repeat, one warning. */
+	write_seq_list(path, seqs, 9);
+	assert_string_equal(read_seqs(path, &cap, got, sizeof(got)), "123");
+	assert_int_equal(fst_capture_stats(cap)->repeated_frames, 6);
+	assert_non_null(strstr(fst_capture_warnings(cap), "records 4 to 9 repeat"));
+	assert_null(strchr(strchr(fst_capture_warnings(cap), '\n') + 1, '\n'));
+	fst_capture_free(cap);
+}
+
+/* A repeat ends where the file stops agreeing with its start: nothing
+ * that differs is skipped. A step back to the first record's time that
+ * is not that record is a clock step, clamped as before. */
+static void test_file_repeat_only_while_equal(void **state)
+{
+	static const uint32_t diverges[] = { 1, 2, 3, 1, 2, 7 };
+	static const uint32_t step[] = { 1, 2, 3 };
+	char path[128], got[32];
+	struct fst_capture *cap;
+	struct pcapw *w;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "diverges.pcap");
+	write_seq_list(path, diverges, 6);
+	assert_string_equal(read_seqs(path, &cap, got, sizeof(got)), "1237");
+	assert_int_equal(fst_capture_stats(cap)->repeated_frames, 2);
+	assert_non_null(strstr(fst_capture_warnings(cap), "records 4 to 5 repeat its first 2"));
+	fst_capture_free(cap);
+
+	/* Same time and length as the first record, other bytes. */
+	tmp_path(path, sizeof(path), "step.pcap");
+	w = pcapw_open(path, PB_DLT_EN10MB, 65535);
+	assert_non_null(w);
+	for (size_t i = 0; i < 3; i++)
+		write_seq_frame(w, PB_DLT_EN10MB, step[i]);
+	{
+		struct pb_frame *f = frame_new();
+		struct pb_seg s;
+
+		seg_v4(&s);
+		s.seq = 9;
+		pb_build(f, PB_DLT_EN10MB, NULL, &s);
+		assert_int_equal(pcapw_write_frame(w, FST_US_PER_SEC, f), 0);
+		free(f);
+	}
+	assert_int_equal(pcapw_close(w), 0);
+	assert_string_equal(read_seqs(path, &cap, got, sizeof(got)), "1239");
+	assert_int_equal(fst_capture_stats(cap)->repeated_frames, 0);
+	assert_int_equal(fst_capture_stats(cap)->time_went_back, 1);
+	assert_string_equal(fst_capture_warnings(cap), "");
+	fst_capture_free(cap);
+}
+
 static void test_file_time_going_back_is_clamped(void **state)
 {
 	char path[128], errbuf[FST_ERRBUF_SIZE];
@@ -2377,6 +2480,8 @@ int main(void)
 		cmocka_unit_test(test_many_files_share_read_buffers),
 		cmocka_unit_test(test_files_merge_in_time_order),
 		cmocka_unit_test(test_file_time_going_back_is_clamped),
+		cmocka_unit_test(test_file_repeated_copy_skipped),
+		cmocka_unit_test(test_file_repeat_only_while_equal),
 		cmocka_unit_test(test_file_time_beyond_range_is_clamped),
 		cmocka_unit_test(test_file_truncated_mid_record),
 		cmocka_unit_test(test_file_truncated_in_record_header),

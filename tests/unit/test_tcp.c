@@ -178,6 +178,7 @@ static const char *fmt_events(const struct recorder *r, size_t from, int flags, 
 }
 
 static char fmt_buf[8192];
+static uint8_t fmt_buf_bytes[8192];
 
 #define assert_events_from(r, from, flags, expected) \
 	assert_string_equal(fmt_events((r), (from), (flags), fmt_buf, sizeof(fmt_buf)), (expected))
@@ -239,7 +240,8 @@ struct conn {
 	uint16_t window[2];
 	bool has_wscale[2];
 	uint8_t wscale[2];
-	uint32_t nxt[2]; /* next sequence number each side sends */
+	uint32_t nxt[2];   /* next sequence number each side sends */
+	uint16_t ip_id[2]; /* IPv4: the ID of each side's last packet */
 	int64_t ts;
 };
 
@@ -265,10 +267,11 @@ static void conn_v4(struct conn *c, struct fst_tcp *tcp)
 	conn_init(c, tcp, "192.0.2.10", 54321, "198.51.100.20", 21);
 }
 
-/* Sends one segment from dir with everything explicit. data must stay
- * valid for the call only. */
-static void seg_full(struct conn *c, enum fst_tcp_dir dir, uint8_t flags, uint32_t seq,
-		     uint32_t ack, const void *data, uint32_t len, uint32_t caplen)
+/* Builds one segment from dir with everything explicit into *out (time
+ * and IPv4 ID taken), without feeding it. out->payload borrows data. */
+static void build_seg(struct conn *c, enum fst_tcp_dir dir, uint8_t flags, uint32_t seq,
+		      uint32_t ack, const void *data, uint32_t len, uint32_t caplen,
+		      struct fst_packet *out)
 {
 	struct fst_packet p;
 	int other = dir == FST_DIR_CLIENT ? FST_DIR_SERVER : FST_DIR_CLIENT;
@@ -281,6 +284,10 @@ static void seg_full(struct conn *c, enum fst_tcp_dir dir, uint8_t flags, uint32
 	p.src_port = c->port[dir];
 	p.dst_port = c->port[other];
 	p.ttl = c->ttl[dir];
+	/* Like a real stack's, every IPv4 packet (a retransmission too)
+	 * carries a new ID: only a capture duplicate repeats one. */
+	if (p.src.family == 4)
+		p.ip_id = ++c->ip_id[dir];
 	p.flags = flags;
 	p.seq = seq;
 	p.ack = ack;
@@ -292,6 +299,17 @@ static void seg_full(struct conn *c, enum fst_tcp_dir dir, uint8_t flags, uint32
 	p.payload_len = len;
 	p.payload = caplen ? data : NULL;
 	p.payload_caplen = caplen;
+	*out = p;
+}
+
+/* Sends one segment from dir with everything explicit. data must stay
+ * valid for the call only. */
+static void seg_full(struct conn *c, enum fst_tcp_dir dir, uint8_t flags, uint32_t seq,
+		     uint32_t ack, const void *data, uint32_t len, uint32_t caplen)
+{
+	struct fst_packet p;
+
+	build_seg(c, dir, flags, seq, ack, data, len, caplen, &p);
 	fst_tcp_input(c->tcp, &p);
 }
 
@@ -1806,6 +1824,238 @@ static void test_names(void **state)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* capture duplicates */
+
+/* A data segment from dir at its next sequence number, built (not fed)
+ * into *p; advances the side's next sequence number. */
+static void build_data(struct conn *c, enum fst_tcp_dir dir, const char *text, struct fst_packet *p)
+{
+	uint32_t len = (uint32_t)strlen(text);
+
+	build_seg(c, dir, FST_TCP_ACK | FST_TCP_PSH, c->nxt[dir], c->nxt[other_dir(dir)], text, len,
+		  len, p);
+	c->nxt[dir] += len;
+}
+
+/* Every segment seen twice at once, as on a bridge: the copies change
+ * nothing and are counted as duplicates, never as retransmissions. */
+static void test_duplicate_dropped(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	struct fst_packet p;
+	const struct rec_ev *e;
+
+	(void)state;
+	build_seg(&fx->c, FST_DIR_CLIENT, FST_TCP_SYN, CISN, 0, NULL, 0, 0, &p);
+	fst_tcp_input(fx->tcp, &p);
+	fst_tcp_input(fx->tcp, &p);
+	fx->c.nxt[FST_DIR_CLIENT]++;
+	build_seg(&fx->c, FST_DIR_SERVER, FST_TCP_SYN | FST_TCP_ACK, SISN, CISN + 1, NULL, 0, 0,
+		  &p);
+	fst_tcp_input(fx->tcp, &p);
+	p.ts_us += 150; /* the copy from the other port, 150 us later */
+	fst_tcp_input(fx->tcp, &p);
+	fx->c.nxt[FST_DIR_SERVER]++;
+	build_data(&fx->c, FST_DIR_SERVER, "220 ready\r\n", &p);
+	fst_tcp_input(fx->tcp, &p);
+	p.ts_us += FST_TCP_DUPLICATE_WINDOW_US; /* the window's far edge */
+	fst_tcp_input(fx->tcp, &p);
+	build_data(&fx->c, FST_DIR_CLIENT, "QUIT\r\n", &p);
+	fst_tcp_input(fx->tcp, &p);
+	fst_tcp_input(fx->tcp, &p);
+	build_seg(&fx->c, FST_DIR_SERVER, FST_TCP_RST, fx->c.nxt[FST_DIR_SERVER], 0, NULL, 0, 0,
+		  &p);
+	fst_tcp_input(fx->tcp, &p);
+	fst_tcp_input(fx->tcp, &p); /* while the flow closes: a duplicate still */
+	fst_tcp_finish(fx->tcp);
+
+	assert_events(fx->rec, "OPEN:C OPEN:S DATA:S:11 DATA:C:6 RST:S CLOSE:rst");
+	e = last_of(fx->rec, FST_TCP_EV_CLOSE);
+	assert_int_equal(e->flow.duplicates, 5);
+	assert_int_equal(e->flow.retransmissions[FST_DIR_CLIENT], 0);
+	assert_int_equal(e->flow.retransmissions[FST_DIR_SERVER], 0);
+	assert_int_equal(e->flow.packets[FST_DIR_CLIENT], 2);
+	assert_int_equal(e->flow.packets[FST_DIR_SERVER], 3);
+	assert_int_equal(st(fx)->duplicates, 5);
+	assert_int_equal(st(fx)->retransmissions, 0);
+	assert_int_equal(st(fx)->after_close, 0);
+	assert_int_equal(st(fx)->packets, 10);
+	assert_stream(fx->rec, 1, FST_DIR_SERVER, "220 ready\r\n");
+	fx_free(fx);
+}
+
+/* The same segment sent again after the window is a retransmission, and
+ * so is one inside it with a new IPv4 ID, TSval or TTL. */
+static void test_duplicate_retransmission_differs(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	struct fst_packet p, again;
+
+	(void)state;
+	handshake(&fx->c);
+	build_data(&fx->c, FST_DIR_CLIENT, "USER anonymous\r\n", &p);
+	fst_tcp_input(fx->tcp, &p);
+	again = p;
+	again.ts_us = p.ts_us + FST_TCP_DUPLICATE_WINDOW_US + 1;
+	fst_tcp_input(fx->tcp, &again);
+	again = p;
+	again.ts_us = p.ts_us + 1;
+	again.ip_id = (uint16_t)(p.ip_id + 1); /* a fast retransmit */
+	fst_tcp_input(fx->tcp, &again);
+	again = p;
+	again.has_timestamps = true;
+	again.ts_val = 7;
+	fst_tcp_input(fx->tcp, &again);
+	again.ts_val = 8;
+	fst_tcp_input(fx->tcp, &again);
+	again = p;
+	again.ttl = (uint8_t)(p.ttl - 1);
+	fst_tcp_input(fx->tcp, &again);
+	assert_events_from(fx->rec, 2, 0, "DATA:C:16 RTX:C:16 RTX:C:16 RTX:C:16 RTX:C:16 RTX:C:16");
+	assert_int_equal(st(fx)->duplicates, 0);
+	assert_int_equal(st(fx)->retransmissions, 5);
+	fx_free(fx);
+}
+
+/* Same header, other bytes: not a copy of the first segment. Both a
+ * short payload (hashed whole) and a long one (sampled) are checked. */
+static void test_duplicate_other_payload_kept(void **state)
+{
+	static char longer[1401], other_long[1401];
+	struct fixture *fx = fx_new(NULL);
+	struct fst_packet p, again;
+
+	(void)state;
+	memset(longer, 'a', sizeof(longer) - 1);
+	memcpy(other_long, longer, sizeof(longer));
+	other_long[3] = 'b';
+	handshake(&fx->c);
+	build_data(&fx->c, FST_DIR_CLIENT, "RETR a\r\n", &p);
+	fst_tcp_input(fx->tcp, &p);
+	again = p;
+	again.payload = (const uint8_t *)"RETR b\r\n";
+	fst_tcp_input(fx->tcp, &again);
+	build_data(&fx->c, FST_DIR_CLIENT, longer, &p);
+	fst_tcp_input(fx->tcp, &p);
+	again = p;
+	again.payload = (const uint8_t *)other_long;
+	fst_tcp_input(fx->tcp, &again);
+	fst_tcp_input(fx->tcp, &p); /* a true copy is still known */
+	assert_events_from(fx->rec, 2, 0, "DATA:C:8 RTX:C:8 DATA:C:1400 RTX:C:1400");
+	assert_int_equal(st(fx)->duplicates, 1);
+	/* The first copy of each byte wins. */
+	assert_int_equal(
+		stream(fx->rec, 1, FST_DIR_CLIENT, 0, fmt_buf_bytes, sizeof(fmt_buf_bytes)), 1408);
+	assert_memory_equal(fmt_buf_bytes, "RETR a\r\n", 8);
+	assert_memory_equal(fmt_buf_bytes + 8, longer, 1400);
+	fx_free(fx);
+}
+
+/* Identical segments the peer provoked, one for each of its own, are
+ * not copies: over IPv6 (no ID), a closed stack's reset for each of two
+ * late segments, microseconds apart. */
+static void test_duplicate_not_when_provoked(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	struct fst_packet rst;
+	uint64_t after_close;
+
+	(void)state;
+	conn_init(&fx->c, fx->tcp, "2001:db8::10", 58895, "2001:db8::20", 21);
+	handshake(&fx->c);
+	send_data(&fx->c, FST_DIR_SERVER, "220 ok\r\n");
+	send_fin(&fx->c, FST_DIR_CLIENT, NULL);
+	send_data(&fx->c, FST_DIR_SERVER, "221 bye\r\n");
+	build_seg(&fx->c, FST_DIR_CLIENT, FST_TCP_RST, fx->c.nxt[FST_DIR_CLIENT], 0, NULL, 0, 0,
+		  &rst);
+	fst_tcp_input(fx->tcp, &rst);
+	send_fin(&fx->c, FST_DIR_SERVER, NULL); /* crossed the reset */
+	after_close = st(fx)->after_close;
+	rst.ts_us = fx->c.ts; /* the reset for the FIN */
+	fst_tcp_input(fx->tcp, &rst);
+	assert_int_equal(st(fx)->duplicates, 0);
+	assert_int_equal(st(fx)->after_close, after_close + 1);
+	fx_free(fx);
+}
+
+/* mergecap of a capture with itself: with equal times, each copy comes
+ * after a few other segments (ties go to the first file). */
+static void test_duplicate_interleaved(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	struct fst_packet p[2 * FST_TCP_DUPLICATE_SLOTS];
+	const char *const texts[] = { "a", "bb", "ccc", "dddd", "eeeee", "ffffff", "g", "h" };
+	int64_t t0;
+	size_t i;
+
+	(void)state;
+	_Static_assert(sizeof(texts) / sizeof(texts[0]) >= 2 * FST_TCP_DUPLICATE_SLOTS,
+		       "a text per segment");
+	handshake(&fx->c);
+	t0 = fx->c.ts; /* all at one time, as a capture that shows a burst */
+	for (i = 0; i < 2 * FST_TCP_DUPLICATE_SLOTS; i++) {
+		build_data(&fx->c, i % 2 ? FST_DIR_SERVER : FST_DIR_CLIENT, texts[i], &p[i]);
+		p[i].ts_us = t0;
+		fst_tcp_input(fx->tcp, &p[i]);
+	}
+	for (i = 0; i < 2 * FST_TCP_DUPLICATE_SLOTS; i++)
+		fst_tcp_input(fx->tcp, &p[i]);
+	assert_int_equal(st(fx)->duplicates, 2 * FST_TCP_DUPLICATE_SLOTS);
+	assert_int_equal(st(fx)->retransmissions, 0);
+
+	/* One side sends more than it remembers before the copies come: each
+	 * late copy takes the slot of the next one's original, so all count
+	 * as retransmissions, as they did before duplicates were known. */
+	for (i = 0; i <= FST_TCP_DUPLICATE_SLOTS; i++) {
+		build_data(&fx->c, FST_DIR_CLIENT, texts[i], &p[i]);
+		p[i].ts_us = t0;
+		fst_tcp_input(fx->tcp, &p[i]);
+	}
+	for (i = 0; i <= FST_TCP_DUPLICATE_SLOTS; i++)
+		fst_tcp_input(fx->tcp, &p[i]);
+	assert_int_equal(st(fx)->duplicates, 2 * FST_TCP_DUPLICATE_SLOTS);
+	assert_int_equal(st(fx)->retransmissions, FST_TCP_DUPLICATE_SLOTS + 1);
+	fx_free(fx);
+}
+
+/* "-i any" on a router or bridge: the same IP packet under two link
+ * layers (Ethernet on one port, Linux cooked on the capture of "any"). */
+static void test_duplicate_two_link_layers(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	struct pb_frame *f = calloc(1, sizeof(*f));
+	const int links[] = { PB_DLT_EN10MB, PB_DLT_LINUX_SLL };
+	struct fst_packet pkt;
+	struct pb_seg s;
+
+	(void)state;
+	assert_non_null(f);
+	for (int i = 0; i < 4; i++) {
+		pb_seg_init(&s, "192.0.2.1", 40001, "192.0.2.2", 21);
+		s.flags = i < 2 ? FST_TCP_SYN : FST_TCP_ACK | FST_TCP_PSH;
+		s.seq = i < 2 ? 1 : 2;
+		s.timestamps = true;
+		s.tsval = 1000;
+		s.ipv4_id = i < 2 ? 0x1234 : 0x1235;
+		s.payload = i < 2 ? NULL : (const uint8_t *)"USER ftp\r\n";
+		s.payload_len = i < 2 ? 0 : 10;
+		pb_build(f, links[i % 2], NULL, &s);
+		assert_int_equal(fst_decode_frame(links[i % 2], f->b, (uint32_t)f->len,
+						  (uint32_t)f->len, &pkt),
+				 FST_DECODE_TCP);
+		assert_int_equal(pkt.ip_id, s.ipv4_id);
+		assert_int_equal(pkt.ts_val, 1000);
+		pkt.ts_us = 1000 + i * 20;
+		fst_tcp_input(fx->tcp, &pkt);
+	}
+	assert_events(fx->rec, "OPEN:C DATA:C:10");
+	assert_int_equal(st(fx)->duplicates, 2);
+	assert_int_equal(st(fx)->retransmissions, 0);
+	free(f);
+	fx_free(fx);
+}
+
 /* Through the decoder: a built frame decoded and fed in. */
 static void test_via_decoder(void **state)
 {
@@ -1942,6 +2192,12 @@ int main(void)
 		cmocka_unit_test(test_many_flows_no_leak),
 		cmocka_unit_test(test_ipv6_flow),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_duplicate_dropped),
+		cmocka_unit_test(test_duplicate_retransmission_differs),
+		cmocka_unit_test(test_duplicate_other_payload_kept),
+		cmocka_unit_test(test_duplicate_not_when_provoked),
+		cmocka_unit_test(test_duplicate_interleaved),
+		cmocka_unit_test(test_duplicate_two_link_layers),
 		cmocka_unit_test(test_via_decoder),
 	};
 
