@@ -405,14 +405,17 @@ static uint64_t segment_key(const struct fst_packet *pkt)
 static bool seen_lately(struct flow *flow, enum fst_tcp_dir dir, uint64_t key, int64_t now_us)
 {
 	uint64_t *recent = flow->recent[dir];
-	uint64_t mine = key & ~RECENT_TIME_MASK;
 	unsigned next = (flow->recent_next >> dir) & 1;
 
 	_Static_assert(FST_TCP_DUPLICATE_SLOTS == 2, "one bit per side picks the slot");
 	for (unsigned i = 0; i < FST_TCP_DUPLICATE_SLOTS; i++) {
-		uint64_t ago = ((uint64_t)now_us - recent[i]) & RECENT_TIME_MASK;
+		uint64_t ago;
 
-		if ((recent[i] & ~RECENT_TIME_MASK) != mine || ago > FST_TCP_DUPLICATE_WINDOW_US)
+		/* Nearly every segment differs from both: test the key first. */
+		if ((recent[i] ^ key) & ~RECENT_TIME_MASK)
+			continue;
+		ago = ((uint64_t)now_us - recent[i]) & RECENT_TIME_MASK;
+		if (ago > FST_TCP_DUPLICATE_WINDOW_US)
 			continue;
 		/* Unsigned: exact, as the flow's latest time is not after now. */
 		if (flow->pub.packets[!dir] && flow->last_dir != dir &&
@@ -420,7 +423,7 @@ static bool seen_lately(struct flow *flow, enum fst_tcp_dir dir, uint64_t key, i
 			continue;
 		return true;
 	}
-	recent[next] = mine | ((uint64_t)now_us & RECENT_TIME_MASK);
+	recent[next] = (key & ~RECENT_TIME_MASK) | ((uint64_t)now_us & RECENT_TIME_MASK);
 	flow->recent_next ^= (uint8_t)(1u << dir);
 	return false;
 }
@@ -629,6 +632,17 @@ static void segment_data(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_di
 		tcp->stats.ooo_limit_hits++;
 		skip_to(tcp, flow, dir, p.seq);
 	}
+}
+
+/* Whether pkt from side h starts at the stream's edge (so it is no
+ * keep-alive probe, which is one byte before it) of a side that holds no
+ * segment and has no FIN yet (a segment past one counts as after close),
+ * and carries no SYN. Most packets are such: segment_data would deliver
+ * all of its payload, which the caller does itself without the call. */
+static bool in_order(const struct half *h, const struct fst_packet *pkt)
+{
+	return h->seq_known && pkt->seq == h->next_seq && !h->held && !h->fin_seen &&
+	       !(pkt->flags & FST_TCP_SYN);
 }
 
 /* The flow's close is known (a reset, or both FINs after a write into a
@@ -1091,7 +1105,12 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	 * must not be drained as stream. */
 	if (pkt->flags & FST_TCP_FIN)
 		handle_fin(flow, dir, pkt);
-	segment_data(tcp, flow, dir, pkt);
+	if (!in_order(&flow->half[dir], pkt)) {
+		segment_data(tcp, flow, dir, pkt);
+	} else if (pkt->payload_len) {
+		flow->half[dir].next_seq += pkt->payload_len;
+		emit_data(tcp, flow, dir, pkt->payload_len, pkt->payload, pkt->payload_caplen);
+	}
 	/* The other side's FIN may have become due through an ACKed hole.
 	 * (Most packets have no FIN pending: test that first, cheaply.) */
 	if (fin_pending(&flow->half[!dir]) && maybe_fin(tcp, flow, (enum fst_tcp_dir) !dir, true))
