@@ -246,11 +246,18 @@ static const struct {
 
 enum fst_timer fst_reply_timer(const char *reply_text)
 {
+	int first;
+
 	if (!reply_text)
 		return FST_TIMER_UNKNOWN;
+	/* Most replies name no timer: their first letter already says so.
+	 * Every text starts with an ASCII letter, which OR 0x20 folds to
+	 * lower case; no other byte folds to a letter. */
+	first = reply_text[0] | 0x20;
 	for (size_t i = 0; i < sizeof(timer_replies) / sizeof(timer_replies[0]); i++)
-		if (strncasecmp(reply_text, timer_replies[i].text, strlen(timer_replies[i].text)) ==
-		    0)
+		if ((timer_replies[i].text[0] | 0x20) == first &&
+		    strncasecmp(reply_text, timer_replies[i].text, strlen(timer_replies[i].text)) ==
+			    0)
 			return timer_replies[i].timer;
 	return FST_TIMER_UNKNOWN;
 }
