@@ -218,12 +218,16 @@ struct ip_view {
 	uint8_t depth;
 };
 
-static enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *out);
-static enum fst_decode_result decode_ipv6(struct ip_view ip, struct fst_packet *out);
+static inline enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *out);
+static inline enum fst_decode_result decode_ipv6(struct ip_view ip, struct fst_packet *out);
 
 /* An IP packet carried as the payload of another (IP protocol 4 or 41):
  * rd holds its captured bytes, wire_len its length from the outer
  * header. The inner addresses, TTL and TCP header are the packet's. */
+static enum fst_decode_result decode_tunnel(struct fst_rd rd, uint32_t wire_len, uint8_t proto,
+					    uint8_t depth, struct fst_packet *out)
+	__attribute__((cold, noinline));
+
 static enum fst_decode_result decode_tunnel(struct fst_rd rd, uint32_t wire_len, uint8_t proto,
 					    uint8_t depth, struct fst_packet *out)
 {
@@ -301,7 +305,7 @@ static enum fst_decode_result decode_tcp(struct fst_rd rd, uint32_t seg_wire_len
 	return FST_DECODE_TCP;
 }
 
-static enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *out)
+static inline enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *out)
 {
 	struct fst_rd rd = ip.rd;
 	uint8_t version_ihl, ttl, proto;
@@ -348,7 +352,7 @@ static enum fst_decode_result decode_ipv4(struct ip_view ip, struct fst_packet *
 	return decode_tcp(rd, total_len - header_len, out);
 }
 
-static enum fst_decode_result decode_ipv6(struct ip_view ip, struct fst_packet *out)
+static inline enum fst_decode_result decode_ipv6(struct ip_view ip, struct fst_packet *out)
 {
 	struct fst_rd rd = ip.rd;
 	uint32_t vtc_flow;
