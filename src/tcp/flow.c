@@ -709,21 +709,22 @@ static void check_window(struct fst_tcp *tcp, struct flow *flow, enum fst_tcp_di
 {
 	struct half *h = &flow->half[dir];
 	bool zero = pkt->window == 0; /* scaling never makes it zero or not */
+	struct fst_tcp_event ev;
 
+	/* The window rarely changes between zero and not: test that first. */
+	if (zero == h->zero_window)
+		return;
 	if (pkt->flags & (FST_TCP_SYN | FST_TCP_RST) || !(pkt->flags & FST_TCP_ACK))
 		return;
-	if (zero != h->zero_window) {
-		struct fst_tcp_event ev = {
-			.kind = zero ? FST_TCP_EV_ZERO_WINDOW : FST_TCP_EV_WINDOW_OPEN,
-			.ts_us = tcp->now_us,
-			.flow = &flow->pub,
-			.dir = dir,
-			.window = (uint32_t)pkt->window << (flow->scaling ? h->wscale : 0),
-		};
-
-		h->zero_window = zero;
-		emit(tcp, &ev);
-	}
+	ev = (struct fst_tcp_event){
+		.kind = zero ? FST_TCP_EV_ZERO_WINDOW : FST_TCP_EV_WINDOW_OPEN,
+		.ts_us = tcp->now_us,
+		.flow = &flow->pub,
+		.dir = dir,
+		.window = (uint32_t)pkt->window << (flow->scaling ? h->wscale : 0),
+	};
+	h->zero_window = zero;
+	emit(tcp, &ev);
 }
 
 /* Flushes what both halves still hold, emits CLOSE and then either
@@ -1112,7 +1113,9 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 		emit_data(tcp, flow, dir, pkt->payload_len, pkt->payload, pkt->payload_caplen);
 	}
 	/* The other side's FIN may have become due through an ACKed hole.
-	 * (Most packets have no FIN pending: test that first, cheaply.) */
+	 * (Most packets come before either FIN: test that first, cheaply.) */
+	if (!flow->half[0].fin_seen && !flow->half[1].fin_seen)
+		return;
 	if (fin_pending(&flow->half[!dir]) && maybe_fin(tcp, flow, (enum fst_tcp_dir) !dir, true))
 		return;
 	if (fin_pending(&flow->half[dir]))
