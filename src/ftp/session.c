@@ -1430,16 +1430,20 @@ static bool only_syns(const struct fst_tcp_flow *flow)
 	       flow->packets[FST_DIR_SERVER] == 0;
 }
 
-/* Tells the transfer, or the session's unclaimed attempt, how far
- * data's handshake got. */
-static void publish_connect(struct session *s, const struct flow_ctx *data)
+/* Tells t (data's transfer, NULL when it has none), or else the
+ * session's unclaimed attempt, how far data's handshake got. */
+static void publish_connect_to(struct session *s, const struct flow_ctx *data,
+			       struct fst_ftp_transfer *t)
 {
-	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
-
 	if (t)
 		t->data_connect = data->attempt.connect;
 	else if (s->waiting_data == data)
 		s->unclaimed.connect = data->attempt.connect;
+}
+
+static void publish_connect(struct session *s, const struct flow_ctx *data)
+{
+	publish_connect_to(s, data, transfer_at(s, data->transfer));
 }
 
 /* A download the server completed (226) after announcing its size in
@@ -1652,7 +1656,7 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 
 	note_packet(s, ev->flow);
 	follow_handshake(data, ev);
-	publish_connect(s, data);
+	publish_connect_to(s, data, t); /* the handshake moves no transfer */
 	if (data->attempt.connect == FST_CONNECT_UNANSWERED && ev->kind != FST_TCP_EV_CLOSE) {
 		if (!data->connecting) {
 			data->connecting = true;

@@ -380,7 +380,8 @@ _Static_assert(offsetof(struct fst_packet, flags) == offsetof(struct fst_packet,
 
 /* A digest of everything a capture duplicate repeats of a segment (see
  * FST_TCP_DUPLICATE_WINDOW_US): its words multiplied apart by odd
- * constants, which a few instructions do. Its top bit is set. */
+ * constants, which a few instructions do. Its top bit is set, its
+ * RECENT_TIME_BITS low bits are clear: a slot's time goes there. */
 static uint64_t segment_key(const struct fst_packet *pkt)
 {
 	const uint8_t *fields = (const uint8_t *)pkt + KEY_FIELDS_FROM;
@@ -392,7 +393,7 @@ static uint64_t segment_key(const struct fst_packet *pkt)
 	h ^= load64(fields + 8) * 0xc2b2ae3d27d4eb4fu;
 	h ^= load64(fields + 16) * 0x165667b19e3779f9u;
 	h ^= (payload_sample(pkt->payload, pkt->payload_caplen) ^ ttl_flags) * 0xff51afd7ed558ccdu;
-	return (h ^ h >> 29) | (UINT64_C(1) << 63);
+	return ((h ^ h >> 29) | (UINT64_C(1) << 63)) & ~RECENT_TIME_MASK;
 }
 
 /* Whether side dir of flow sent a segment with this key within the
@@ -412,7 +413,7 @@ static bool seen_lately(struct flow *flow, enum fst_tcp_dir dir, uint64_t key, i
 		uint64_t ago;
 
 		/* Nearly every segment differs from both: test the key first. */
-		if ((recent[i] ^ key) & ~RECENT_TIME_MASK)
+		if ((recent[i] ^ key) >> RECENT_TIME_BITS)
 			continue;
 		ago = ((uint64_t)now_us - recent[i]) & RECENT_TIME_MASK;
 		if (ago > FST_TCP_DUPLICATE_WINDOW_US)
@@ -423,7 +424,7 @@ static bool seen_lately(struct flow *flow, enum fst_tcp_dir dir, uint64_t key, i
 			continue;
 		return true;
 	}
-	recent[next] = (key & ~RECENT_TIME_MASK) | ((uint64_t)now_us & RECENT_TIME_MASK);
+	recent[next] = key | ((uint64_t)now_us & RECENT_TIME_MASK);
 	flow->recent_next ^= (uint8_t)(1u << dir);
 	return false;
 }
@@ -1088,8 +1089,12 @@ void fst_tcp_input(struct fst_tcp *tcp, const struct fst_packet *pkt)
 	flow->last_dir = (uint8_t)dir;
 	if (flow->pub.packets[dir]++ == 0)
 		flow->pub.first_ttl[dir] = pkt->ttl;
-	list_remove(&tcp->open, flow);
-	list_append(&tcp->open, flow);
+	/* Already last behind another flow (a run of one flow's packets):
+	 * the order and the head, so the due time, stay as they are. */
+	if (flow != tcp->open.tail || !flow->lru_prev) {
+		list_remove(&tcp->open, flow);
+		list_append(&tcp->open, flow);
+	}
 
 	if (pkt->flags & FST_TCP_RST) {
 		handle_rst(tcp, flow, dir, pkt);
