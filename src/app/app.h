@@ -30,6 +30,8 @@ int cmd_upload(int argc, char **argv);
 void usage_upload(FILE *out);
 int cmd_probe(int argc, char **argv);
 void usage_probe(FILE *out);
+int cmd_correlate(int argc, char **argv);
+void usage_correlate(FILE *out);
 
 struct option;
 

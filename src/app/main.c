@@ -21,6 +21,9 @@ static const struct subcommand {
 	{ "upload", "upload files over FTP, reconnecting and resuming, then verify them",
 	  cmd_upload, usage_upload },
 	{ "probe", "measure a server's idle and data-stall timeouts", cmd_probe, usage_probe },
+	{ "correlate",
+	  "line up captures from two points of a path: what the path lost, forged or rewrote",
+	  cmd_correlate, usage_correlate },
 };
 
 static const struct subcommand *find_subcommand(const char *name)
@@ -39,9 +42,10 @@ static void usage_main(FILE *out)
 		     "Subcommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-	fprintf(out, "\nExit status: 0 success, 1 incidents found (analyze --exit-code) or a\n"
-		     "failed upload/probe, 2 usage error or unreadable input, 4 no FTP\n"
-		     "session at all (analyze --exit-code), 130 interrupted by Ctrl-C.\n");
+	fprintf(out,
+		"\nExit status: 0 success, 1 incidents found (analyze, correlate --exit-code) or a\n"
+		"failed upload/probe, 2 usage error or unreadable input, 4 no FTP\n"
+		"session at all (analyze --exit-code), 130 interrupted by Ctrl-C.\n");
 }
 
 const char *app_netrc_path(const char *explicit_path, bool no_netrc, char *buf, size_t size)
