@@ -247,6 +247,8 @@ size_t fst_correlate_words(const struct fst_correlate *c, const struct fst_corr_
 
 	if (!p) {
 		const struct fst_session_result *v = view_near(c, s, FST_SIDE_CLIENT);
+		const struct fst_path_segment *rw;
+		char rewrite[2 * FST_PATH_TEXT_MAX + 64] = "";
 
 		if (s->rule && strcmp(s->rule, "path_clear_server_view") == 0)
 			v = view_near(c, s, FST_SIDE_SERVER);
@@ -255,15 +257,23 @@ size_t fst_correlate_words(const struct fst_correlate *c, const struct fst_corr_
 						"seen at %s only: its view is all there is; %s",
 						s->view[FST_POINT_A] ? "A" : "B",
 						fst_verdict_name(v->verdict));
+		rw = first_segment(s->control, FST_PATH_REWRITTEN, 0);
+		if (rw && (rw->changed & FST_REWRITE_PAYLOAD))
+			snprintf(rewrite, sizeof(rewrite), "; on the way \"%s\" became \"%s\"",
+				 rw->text, rw->text_after);
+		else if (s->counts[FST_PATH_REWRITTEN])
+			snprintf(rewrite, sizeof(rewrite),
+				 "; %llu segments were rewritten on the way",
+				 (unsigned long long)s->counts[FST_PATH_REWRITTEN]);
 		return (size_t)snprintf(
 			buf, size,
 			"every segment that passed one capture point reached the other: "
-			"the path is not to blame; the %s's view decides (%s)",
+			"the path is not to blame; the %s's view decides (%s)%s",
 			v == view_near(c, s, FST_SIDE_SERVER) &&
 					v != view_near(c, s, FST_SIDE_CLIENT) ?
 				"server" :
 				"client",
-			fst_verdict_name(s->verdict));
+			fst_verdict_name(s->verdict), rewrite);
 	}
 	sender = p->from == FST_SIDE_SERVER ? "server" : "client";
 	receiver = p->from == FST_SIDE_SERVER ? "client" : "server";

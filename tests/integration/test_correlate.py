@@ -72,6 +72,7 @@ ACCEPTANCE = {
     "nat-reset-noop": ("middlebox_reset", ["injected"], []),
     "server-idle-first": ("idle_timeout", [], ["lost", "injected"]),
     "nat-keepalive": ("clean", [], ["lost", "injected"]),
+    "nat-alg-port": ("clean", ["rewritten"], ["lost", "injected"]),
 }
 
 
@@ -114,6 +115,11 @@ def run_goldens():
                 check(s["path"][k] == 0, f"{name}: path.{k} is {s['path'][k]}, want empty")
             check(all(v["verdict"] for v in s["views"].values() if v),
                   f"{name}: a view without its verdict")
+        if name == "nat-alg-port":
+            rewritten = report["connections"][0]["path"]["rewritten"]
+            check(len(rewritten) == 1 and rewritten[0]["text"].startswith("PORT 10,88,1,2,")
+                  and rewritten[0]["text_after"].startswith("PORT 10,88,2,1,"),
+                  f"{name}: the helper's PORT rewrite is not in path.rewritten: {rewritten}")
         checked += 1
     # Inputs that share no connection: one line, exit 2.
     seed = os.path.join(captures, "..", "idle-timeout-421-reset.pcap")

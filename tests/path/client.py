@@ -13,6 +13,10 @@ usage: client.py SCENARIO --host ADDR [options]
                 (nothing ever came back) or "reset"
   idle-421      logs in, pauses --pause s, then reads: succeeds on the
                 server's 421 followed by end-of-file
+  active-list   logs in, lists the directory in active mode (PORT with
+                the client's own address), QUIT: succeeds on the listing's
+                226 and 221 (across a NAT only when its FTP helper
+                rewrites the PORT: the server refuses a foreign address)
   keepalive     logs in with SO_KEEPALIVE (TCP_KEEPIDLE and TCP_KEEPINTVL
                 1 s), pauses --pause s, NOOP, QUIT: succeeds on 200 and 221
 
@@ -119,7 +123,18 @@ def sc_keepalive(args):
     return noop.startswith("200") and bye.startswith("221")
 
 
+def sc_active_list(args):
+    ftp = login(args)
+    ftp.set_pasv(False)
+    lines = []
+    done = ftp.retrlines("LIST", lines.append)
+    bye = ftp.quit()
+    log(f"listed {len(lines)} lines: {done!r}, then {bye!r}")
+    return done.startswith("226") and bye.startswith("221")
+
+
 SCENARIOS = {
+    "active-list": sc_active_list,
     "slow-retr": sc_slow_retr,
     "noop-after-idle": sc_noop_after_idle,
     "idle-421": sc_idle_421,

@@ -84,6 +84,25 @@ table inet fst_path {
 EOF
 }
 
+# path_ftp_helper — the router's FTP helper (nf_conntrack_ftp with
+# nf_nat_ftp) on the control connections to port 21: it follows PORT,
+# EPRT, 227 and 229, rewrites the addresses in them for the masquerade,
+# and lets the data connection they announce pass as related.
+path_ftp_helper() {
+	ip netns exec "$PATH_RNS" nft -f - <<EOF
+table inet fst_path {
+	ct helper ftp-standard {
+		type "ftp" protocol tcp;
+		l3proto ip;
+	}
+	chain prerouting {
+		type filter hook prerouting priority filter; policy accept;
+		tcp dport 21 ct helper set "ftp-standard"
+	}
+}
+EOF
+}
+
 # path_forgotten — how many packets of forgotten connections the router
 # dropped or reset (both chains).
 path_forgotten() {
