@@ -27,6 +27,12 @@ struct corr_conn {
 	/* Unmatched segments by where they were seen and who sent them;
 	 * lost or injected once the nearer point is known. */
 	uint64_t unmatched[FST_POINT_COUNT][FST_SIDE_COUNT];
+	/* B's sequence numbers of a sender minus A's, from A's shift_at on
+	 * (a rewrite changed a segment's length; the NAT shifts what
+	 * follows, and the peer's ACKs of it). */
+	int32_t shift[FST_SIDE_COUNT];
+	uint32_t shift_at[FST_SIDE_COUNT];
+	bool has_shift[FST_SIDE_COUNT];
 	/* The kept segment records are classified in fst_correlate_finish. */
 	size_t kept[FST_PATH_KIND_COUNT];
 };

@@ -16,7 +16,7 @@
 
 /* One packet waiting for its copy at the other point. */
 struct corr_pending {
-	int64_t ts_us, aligned_us, idle_before_us;
+	int64_t ts_us, idle_before_us;
 	uint32_t seq, ack, len, payload_hash;
 	uint32_t next; /* hash chain, CORR_NONE at its end */
 	uint32_t conn;
@@ -74,16 +74,32 @@ static uint32_t loose_hash(uint32_t seq, uint32_t ack, uint8_t flags)
 	return mix32(mix32(mix32(0x811c9dc5u, seq), ack), flags);
 }
 
-/* FNV-1a over the captured payload and its length. */
-static uint32_t payload_hash(const struct fst_packet *pkt)
-{
-	uint32_t h = 0x811c9dc5u ^ pkt->payload_len;
+/* Payload bytes hashed at each end of a segment: what a rewrite changes
+ * (an FTP line is short; an ALG edits a command or reply) is at its
+ * start, and a segment is told from another of the same sequence,
+ * acknowledgement and length by any of them. Hashing every byte of a
+ * bulk transfer would cost more than the rest of the matching. */
+#define CORR_HASH_HEAD 128
+#define CORR_HASH_TAIL 64
 
-	for (uint32_t i = 0; i < pkt->payload_caplen; i++) {
-		h ^= pkt->payload[i];
+static uint32_t fnv(uint32_t h, const uint8_t *p, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		h ^= p[i];
 		h *= 0x01000193u;
 	}
 	return h;
+}
+
+/* FNV-1a over the captured payload's head and tail, and its length. */
+static uint32_t payload_hash(const struct fst_packet *pkt)
+{
+	uint32_t n = pkt->payload_caplen, h = 0x811c9dc5u ^ pkt->payload_len;
+
+	if (n <= CORR_HASH_HEAD + CORR_HASH_TAIL)
+		return fnv(h, pkt->payload, n);
+	h = fnv(h, pkt->payload, CORR_HASH_HEAD);
+	return fnv(h, pkt->payload + n - CORR_HASH_TAIL, CORR_HASH_TAIL);
 }
 
 /* The MSS option of a SYN (RFC 9293 3.2), or 0. Reads the options
@@ -370,15 +386,17 @@ static void record_unmatched(struct fst_correlate *c, enum fst_point point,
 	struct corr_conn *k = &c->conns[corr_root(c, p->conn)];
 	uint32_t seq = relative_seq(k, point, (enum fst_side)p->from, p->seq);
 	enum fst_point other = corr_other(point);
+	/* On A's clock as known now: the offset may have moved since the
+	 * packet came. */
+	int64_t aligned = fst_correlate_align_us(c, point, p->ts_us);
 	struct fst_path_segment *s;
 
 	/* Outside the time the other point covers, its absence proves
 	 * nothing. A capture's end is not in the file: a point silent for a
 	 * whole window after its last packet is taken to have stopped. */
-	if (!c->any[other] ||
-	    p->aligned_us < fst_correlate_align_us(c, other, c->first_us[other]) ||
-	    (c->finished && p->aligned_us > fst_correlate_align_us(c, other, c->last_us[other]) +
-						    c->cfg.window_us)) {
+	if (!c->any[other] || aligned < fst_correlate_align_us(c, other, c->first_us[other]) ||
+	    (c->finished &&
+	     aligned > fst_correlate_align_us(c, other, c->last_us[other]) + c->cfg.window_us)) {
 		k->pub.one_point_only++;
 		return;
 	}
@@ -416,7 +434,7 @@ static void expire(struct fst_correlate *c, enum fst_point point, int64_t before
 	while (r->count > 0) {
 		struct corr_pending *p = &r->items[r->head];
 
-		if (!force && p->aligned_us >= before_us)
+		if (!force && fst_correlate_align_us(c, point, p->ts_us) >= before_us)
 			break;
 		if (p->live) {
 			ring_unlink(r, (uint32_t)r->head);
@@ -538,6 +556,37 @@ static void conn_merge(struct fst_correlate *c, size_t into, size_t from, enum f
 	src->merged_into = into;
 }
 
+/* Wrap-safe a >= b for sequence numbers. */
+static bool seq_geq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) >= 0;
+}
+
+/* p's sequence and acknowledgement numbers as the other point numbers
+ * them: equal, unless a rewrite changed a segment's length (an ALG
+ * writing a longer address), after which the NAT shifts the sender's
+ * sequence numbers, and the peer's ACKs of them, by the difference. */
+static void to_other_numbers(const struct fst_correlate *c, size_t conn, enum fst_point point,
+			     struct corr_pending *p)
+{
+	const struct corr_conn *k = &c->conns[conn];
+	int sign = point == FST_POINT_A ? 1 : -1;
+	uint8_t peer = p->from == FST_SIDE_CLIENT ? FST_SIDE_SERVER : FST_SIDE_CLIENT;
+
+	if (k->has_shift[p->from]) {
+		uint32_t at = k->shift_at[p->from] + (point == FST_POINT_B ? k->shift[p->from] : 0);
+
+		if (seq_geq(p->seq, at))
+			p->seq += (uint32_t)(sign * k->shift[p->from]);
+	}
+	if (k->has_shift[peer] && (p->flags & FST_TCP_ACK)) {
+		uint32_t at = k->shift_at[peer] + (point == FST_POINT_B ? k->shift[peer] : 0);
+
+		if (seq_geq(p->ack, at))
+			p->ack += (uint32_t)(sign * k->shift[peer]);
+	}
+}
+
 /* The best copy of p (a packet of point) waiting at the other point: the
  * same payload nearest in time, else (exact false) a packet of the same
  * connection with the same sequence, acknowledgement and flags whose
@@ -548,16 +597,18 @@ static uint32_t find_copy(struct fst_correlate *c, enum fst_point point,
 	struct corr_pending_ring *r = c->pending[corr_other(point)];
 	uint32_t best = CORR_NONE, changed = CORR_NONE;
 	int64_t best_dist = INT64_MAX;
+	struct corr_pending key = *p;
 
-	for (uint32_t i = *bucket_of(r, p); i != CORR_NONE; i = r->items[i].next) {
+	to_other_numbers(c, conn, point, &key);
+	for (uint32_t i = *bucket_of(r, &key); i != CORR_NONE; i = r->items[i].next) {
 		const struct corr_pending *q = &r->items[i];
 		size_t qconn;
 		int64_t dist;
 
-		if (q->seq != p->seq || q->ack != p->ack || q->flags != p->flags)
+		if (q->seq != key.seq || q->ack != key.ack || q->flags != key.flags)
 			continue;
-		dist = q->aligned_us > p->aligned_us ? q->aligned_us - p->aligned_us :
-						       p->aligned_us - q->aligned_us;
+		dist = llabs(fst_correlate_align_us(c, corr_other(point), q->ts_us) -
+			     fst_correlate_align_us(c, point, p->ts_us));
 		if (dist > c->cfg.window_us)
 			continue;
 		qconn = corr_root(c, q->conn);
@@ -595,6 +646,11 @@ static void record_rewrite(struct fst_correlate *c, size_t conn, enum fst_point 
 		changed |= FST_REWRITE_MSS;
 	if (!changed)
 		return;
+	if (payload && at_a->len != at_b->len) {
+		k->shift[p->from] += (int32_t)(at_b->len - at_a->len);
+		k->shift_at[p->from] = at_a->seq + at_a->len;
+		k->has_shift[p->from] = true;
+	}
 	k->pub.counts[FST_PATH_REWRITTEN]++;
 	s = segment_add(k, FST_PATH_REWRITTEN);
 	if (!s)
@@ -663,9 +719,10 @@ void fst_correlate_input(struct fst_correlate *c, enum fst_point point,
 	if (conn == SIZE_MAX)
 		return;
 	p.ts_us = pkt->ts_us;
-	p.aligned_us = fst_correlate_align_us(c, point, pkt->ts_us);
-	expire(c, FST_POINT_A, p.aligned_us - c->cfg.window_us, false);
-	expire(c, FST_POINT_B, p.aligned_us - c->cfg.window_us, false);
+	expire(c, FST_POINT_A, fst_correlate_align_us(c, point, pkt->ts_us) - c->cfg.window_us,
+	       false);
+	expire(c, FST_POINT_B, fst_correlate_align_us(c, point, pkt->ts_us) - c->cfg.window_us,
+	       false);
 	p.conn = (uint32_t)conn;
 	conn = corr_root(c, conn);
 	k = &c->conns[conn];
