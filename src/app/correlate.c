@@ -286,9 +286,12 @@ int cmd_correlate(int argc, char **argv)
 		pipeline_finish(&p[pt]);
 	fst_correlate_finish(c);
 	if (fst_correlate_shared(c) == 0) {
-		fprintf(stderr, "ftpstall correlate: %s and %s share no TCP connection\n",
+		fprintf(stderr,
+			"ftpstall correlate: %s and %s share no TCP connection (within a --window of "
+			"%.0f s)\n",
 			fst_capture_source_name(p[FST_POINT_A].cap),
-			fst_capture_source_name(p[FST_POINT_B].cap));
+			fst_capture_source_name(p[FST_POINT_B].cap),
+			fst_seconds(o->window_us ? o->window_us : FST_CORRELATE_DEFAULT_WINDOW_US));
 		goto out_close;
 	}
 	if (fst_correlate_sessions(c, p[FST_POINT_A].analysis, p[FST_POINT_B].analysis) != FST_OK) {
