@@ -29,7 +29,8 @@ const char *fst_point_name(enum fst_point point);
  * clock skew found before the first match, and the memory held. */
 #define FST_CORRELATE_DEFAULT_WINDOW_US (30 * FST_US_PER_SEC)
 /* Packets waiting for their copy, per point; past it the oldest leaves
- * unmatched and is counted in window_overflow. */
+ * unmatched and is counted in window_overflow, and so is the copy of
+ * anything at the other point near that time. */
 #define FST_CORRELATE_DEFAULT_MAX_PENDING 65536
 /* Connections followed (both points together). */
 #define FST_CORRELATE_DEFAULT_MAX_CONNS 65536
@@ -41,6 +42,11 @@ struct fst_correlate_cfg {
 	int64_t window_us;  /* 0: FST_CORRELATE_DEFAULT_WINDOW_US */
 	size_t max_pending; /* 0: FST_CORRELATE_DEFAULT_MAX_PENDING */
 	size_t max_conns;   /* 0: FST_CORRELATE_DEFAULT_MAX_CONNS */
+	/* B's clock minus A's as far as known before the input (a probe of
+	 * the first packets, fst_correlate_first_offset): the merge starts
+	 * from it, so a skew larger than the window, or than the packets
+	 * the window holds, is no loss. */
+	int64_t initial_offset_us;
 };
 
 enum fst_path_kind {
@@ -144,6 +150,10 @@ void fst_correlate_free(struct fst_correlate *c);
 /* A packet's time on A's clock as the correlation now knows the offset:
  * the caller feeds the two points in this order. */
 int64_t fst_correlate_align_us(const struct fst_correlate *c, enum fst_point point, int64_t ts_us);
+
+/* The offset (B minus A) the first matches gave: the median of up to
+ * 64 of them. False, with *offset_us the initial one, before any match. */
+bool fst_correlate_first_offset(const struct fst_correlate *c, int64_t *offset_us);
 
 /* Feeds point's next packet (each point's packets in its own time
  * order). Borrows pkt during the call. */

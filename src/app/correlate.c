@@ -153,6 +153,64 @@ static int parse_options(int argc, char **argv, struct correlate_opts *o)
 	return 0;
 }
 
+/* The first packets of each point read to find the clock offset before
+ * the real pass: captures started together hold the same traffic first,
+ * whatever their clocks say. */
+#define CORRELATE_PROBE_PACKETS 20000
+
+/* The offset (B minus A) the first CORRELATE_PROBE_PACKETS of each point
+ * give, read alternately and matched without a time limit; 0 when none
+ * matched (captures that began apart: the merge then starts from 0 and
+ * finds it within the window). Returns -1 when an input cannot be
+ * opened (said). */
+static int probe_offset(const struct correlate_opts *o, int64_t *offset_us)
+{
+	struct fst_correlate_cfg cfg = {
+		.window_us = FST_TS_LIMIT_US,
+		.max_pending = CORRELATE_PROBE_PACKETS,
+		.max_conns = CORRELATE_PROBE_PACKETS,
+	};
+	struct fst_capture *cap[FST_POINT_COUNT] = { NULL, NULL };
+	struct fst_correlate *c = fst_correlate_new(&cfg);
+	char errbuf[FST_ERRBUF_SIZE];
+	int rc = -1;
+
+	*offset_us = 0;
+	if (!c) {
+		fprintf(stderr, "ftpstall correlate: out of memory\n");
+		return -1;
+	}
+	for (int pt = 0; pt < FST_POINT_COUNT; pt++) {
+		cap[pt] = fst_capture_open_files((const char *const *)o->files[pt],
+						 (size_t)o->file_count[pt], errbuf);
+		if (!cap[pt]) {
+			fprintf(stderr, "ftpstall correlate: %s\n", errbuf);
+			goto out_free;
+		}
+	}
+	for (int n = 0; n < CORRELATE_PROBE_PACKETS; n++) {
+		bool any = false;
+
+		for (int pt = 0; pt < FST_POINT_COUNT; pt++) {
+			struct fst_packet pkt;
+
+			if (fst_capture_next(cap[pt], &pkt) > 0) {
+				fst_correlate_input(c, (enum fst_point)pt, &pkt);
+				any = true;
+			}
+		}
+		if (!any)
+			break;
+	}
+	fst_correlate_first_offset(c, offset_us);
+	rc = 0;
+out_free:
+	for (int pt = 0; pt < FST_POINT_COUNT; pt++)
+		fst_capture_free(cap[pt]);
+	fst_correlate_free(c);
+	return rc;
+}
+
 /* Reads both points merged by time (on A's clock as the correlation
  * knows it) into their pipelines and the correlation. Returns false when
  * a signal stopped it. */
@@ -255,6 +313,7 @@ int cmd_correlate(int argc, char **argv)
 	struct output report = { 0 };
 	struct fst_correlate *c = NULL;
 	int status = EXIT_STATUS_USAGE, opened = 0, rc;
+	int64_t offset_us;
 
 	if (!o) {
 		fprintf(stderr, "ftpstall correlate: out of memory\n");
@@ -266,13 +325,16 @@ int cmd_correlate(int argc, char **argv)
 		goto out_free_opts;
 	}
 	runtime_catch_signals();
+	if (probe_offset(o, &offset_us) != 0)
+		goto out_free_opts;
 	for (; opened < FST_POINT_COUNT; opened++) {
 		options_pipeline_init(&popts[opened]);
 		if (pipeline_open(&p[opened], &popts[opened], o->files[opened],
 				  o->file_count[opened], "ftpstall correlate") != 0)
 			goto out_close;
 	}
-	c = fst_correlate_new(&(struct fst_correlate_cfg){ .window_us = o->window_us });
+	c = fst_correlate_new(&(struct fst_correlate_cfg){ .window_us = o->window_us,
+							   .initial_offset_us = offset_us });
 	if (!c) {
 		fprintf(stderr, "ftpstall correlate: out of memory\n");
 		goto out_close;

@@ -61,6 +61,9 @@ struct fst_correlate {
 	int64_t early[CORR_EARLY_SAMPLES];
 	size_t early_count;
 	int64_t merge_offset_us; /* B minus A, as known now */
+	/* The point's latest packet pushed out of a full window (INT64_MIN:
+	 * none), on its own clock. */
+	int64_t overflow_until_us[FST_POINT_COUNT];
 	/* Matched packets whose TTL was higher at A (or B) than at the
 	 * other point, counted as votes for the point nearer the client. */
 	uint64_t ttl_votes[FST_POINT_COUNT];

@@ -216,8 +216,11 @@ static uint32_t tuple_hash(enum fst_point point, const struct fst_addr *a, uint1
 			   const struct fst_addr *b, uint16_t b_port)
 {
 	uint32_t ha = 0x811c9dc5u, hb = 0x811c9dc5u;
+	/* Only the family's bytes: the rest of an IPv4 address is not
+	 * cleared (fst_addr_equal does not read it either). */
+	int n = a->family == 4 ? 4 : 16;
 
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < n; i++) {
 		ha = mix32(ha, a->bytes[i]);
 		hb = mix32(hb, b->bytes[i]);
 	}
@@ -391,6 +394,14 @@ static void record_unmatched(struct fst_correlate *c, enum fst_point point,
 	int64_t aligned = fst_correlate_align_us(c, point, p->ts_us);
 	struct fst_path_segment *s;
 
+	/* The window was full at the other point around this time: its copy
+	 * may have been pushed out unmatched. */
+	if (c->overflow_until_us[other] != INT64_MIN &&
+	    aligned <= fst_correlate_align_us(c, other, c->overflow_until_us[other]) +
+			       CORR_OUTLIER_US) {
+		c->stats.window_overflow++;
+		return;
+	}
 	/* Outside the time the other point covers, its absence proves
 	 * nothing. A capture's end is not in the file: a point silent for a
 	 * whole window after its last packet is taken to have stopped. */
@@ -438,9 +449,13 @@ static void expire(struct fst_correlate *c, enum fst_point point, int64_t before
 			break;
 		if (p->live) {
 			ring_unlink(r, (uint32_t)r->head);
-			if (force)
+			if (force) {
+				/* Its copy at the other point, when it comes, finds
+				 * nothing: not a path fault either (see
+				 * record_unmatched). */
 				c->stats.window_overflow++;
-			else
+				c->overflow_until_us[point] = p->ts_us;
+			} else
 				record_unmatched(c, point, p);
 		}
 		r->head = (r->head + 1) % r->cap;
@@ -500,6 +515,12 @@ static void add_sample(struct fst_correlate *c, enum fst_side from, int64_t delt
 		memcpy(sorted, c->early, c->early_count * sizeof(*sorted));
 		c->merge_offset_us = median(sorted, c->early_count);
 	}
+}
+
+bool fst_correlate_first_offset(const struct fst_correlate *c, int64_t *offset_us)
+{
+	*offset_us = c->merge_offset_us;
+	return c->early_count > 0;
 }
 
 int64_t fst_correlate_align_us(const struct fst_correlate *c, enum fst_point point, int64_t ts_us)
@@ -926,6 +947,9 @@ struct fst_correlate *fst_correlate_new(const struct fst_correlate_cfg *cfg)
 		c->cfg = *cfg;
 	if (c->cfg.window_us <= 0)
 		c->cfg.window_us = FST_CORRELATE_DEFAULT_WINDOW_US;
+	c->merge_offset_us = c->cfg.initial_offset_us;
+	c->overflow_until_us[FST_POINT_A] = INT64_MIN;
+	c->overflow_until_us[FST_POINT_B] = INT64_MIN;
 	if (c->cfg.max_pending == 0)
 		c->cfg.max_pending = FST_CORRELATE_DEFAULT_MAX_PENDING;
 	if (c->cfg.max_conns == 0)

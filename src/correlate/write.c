@@ -332,7 +332,9 @@ static void json_view(struct fst_json *j, const char *key, const struct fst_corr
 	fst_json_open(j, key, '{');
 	fst_json_u64(j, "session_id", v->session->id);
 	fst_json_str(j, "nearer",
-		     !c->clock.known ? NULL : c->clock.nearer_client == p ? "client" : "server");
+		     !c->clock.known		 ? NULL :
+		     c->clock.nearer_client == p ? "client" :
+						   "server");
 	fst_json_str(j, "verdict", fst_verdict_name(v->verdict));
 	fst_json_str(j, "stalled_side", fst_stalled_side_name(v->stalled_side));
 	fst_json_str(j, "close_by", fst_close_by_name(v->close.by));

@@ -33,6 +33,9 @@ struct path {
 	int64_t delay_us;  /* one way, between the points */
 	uint32_t cseq, sseq;
 	uint16_t mss_at_server; /* a clamp: the client's SYN leaves with this MSS */
+	/* Leave other bytes in the unused part of IPv4 addresses, as a
+	 * decoder reusing one packet struct for IPv6 and IPv4 does. */
+	bool stale_address_bytes;
 };
 
 static struct fst_addr ip(const char *text)
@@ -68,6 +71,10 @@ static void put(struct path *p, enum fst_point point, int64_t ts_us, bool from_c
 	s->buf[3] = (uint8_t)mss;
 	memcpy(s->buf + OPT_LEN, payload ? payload : "", len);
 	s->pkt.ts_us = point == FST_POINT_B ? ts_us + p->offset_us : ts_us;
+	if (p->stale_address_bytes) {
+		memset(client.bytes + 4, (int)p->count[point], 12);
+		memset(server.bytes + 4, 0xa5 ^ (int)p->count[point], 12);
+	}
 	s->pkt.src = from_client ? client : server;
 	s->pkt.dst = from_client ? server : client;
 	s->pkt.src_port = from_client ? client_port : 21;
@@ -349,6 +356,25 @@ static void test_mid_stream_and_password(void **state)
 	fst_correlate_free(c);
 }
 
+/* The bytes past an IPv4 address's four are not part of it: one
+ * connection, every packet matched (they once split it in two). */
+static void test_ipv4_stale_address_bytes(void **state)
+{
+	static struct path p;
+	struct fst_correlate *c;
+
+	(void)state;
+	path_init(&p, FST_POINT_A, 0);
+	p.stale_address_bytes = true;
+	handshake(&p, 1000000);
+	send_seg(&p, 1100000, true, FST_TCP_ACK | FST_TCP_PSH, "NOOP\r\n", PASSES, NULL);
+	send_seg(&p, 1101000, false, FST_TCP_ACK | FST_TCP_PSH, "200 ok\r\n", PASSES, NULL);
+	c = run(&p, NULL);
+	assert_int_equal(fst_correlate_conn_count(c), 1);
+	assert_int_equal(fst_correlate_stats(c)->matched, p.count[FST_POINT_A]);
+	fst_correlate_free(c);
+}
+
 /* Two captures of different traffic share nothing. */
 static void test_unrelated(void **state)
 {
@@ -399,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_injected_reset),
 		cmocka_unit_test(test_rewrite_changes_length),
 		cmocka_unit_test(test_mid_stream_and_password),
+		cmocka_unit_test(test_ipv4_stale_address_bytes),
 		cmocka_unit_test(test_unrelated),
 		cmocka_unit_test(test_pending_cap),
 	};
