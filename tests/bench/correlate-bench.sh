@@ -43,7 +43,7 @@ if [[ ! -s $A || $A -ot $BENCH_DIR/tests/bench/gen_capture ]]; then
 	rm -f "$B"
 fi
 if [[ ! -s $B ]]; then
-	editcap -t 3.7 "$A" "$B.tmp"
+	editcap -F pcap -t 3.7 "$A" "$B.tmp"
 	mv "$B.tmp" "$B"
 fi
 cat "$A" "$B" >/dev/null # page cache warm
