@@ -74,6 +74,10 @@ size_t fst_words_no_ftp(const struct fst_report_input *in, char *buf, size_t siz
 /* The TCP flows of in that were no attempt at a control connection. */
 uint64_t fst_report_other_flows(const struct fst_report_input *in);
 
+/* Writes s HTML-escaped: markup characters and quotes as entities, bytes
+ * outside printable ASCII as numeric references. Borrows s. */
+void fst_report_html_text(FILE *out, const char *s);
+
 /* Writes the report; returns 0, or FST_ERR_IO when out failed. Borrows
  * out and in during the call. */
 int fst_report_write(FILE *out, enum fst_report_format format, const struct fst_report_input *in);

@@ -852,6 +852,28 @@ static void settle_clock(struct fst_correlate *c)
 		k->delay_to_client_s = 0;
 }
 
+static int64_t segment_time_on_a(const struct fst_correlate *c, const struct fst_path_segment *s)
+{
+	return fst_correlate_align_us(c, s->seen_at, s->ts_us);
+}
+
+/* In time order across both points (on A's clock): a few records, an
+ * insertion sort. */
+static void sort_segments(const struct fst_correlate *c, struct fst_corr_conn *p)
+{
+	for (size_t i = 1; i < p->segment_count; i++) {
+		struct fst_path_segment s = p->segments[i];
+		size_t j = i;
+
+		while (j > 0 &&
+		       segment_time_on_a(c, &p->segments[j - 1]) > segment_time_on_a(c, &s)) {
+			p->segments[j] = p->segments[j - 1];
+			j--;
+		}
+		p->segments[j] = s;
+	}
+}
+
 /* Lost or injected, now that the nearer point is known; a connection
  * seen at one point only has neither. */
 static void classify(struct fst_correlate *c, struct corr_conn *k)
@@ -899,6 +921,7 @@ static void classify(struct fst_correlate *c, struct corr_conn *k)
 		p->segments[kept++] = *s;
 	}
 	p->segment_count = kept;
+	sort_segments(c, p);
 }
 
 void fst_correlate_finish(struct fst_correlate *c)

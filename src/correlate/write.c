@@ -150,8 +150,8 @@ static void text_conn(FILE *out, const struct fst_correlate *c, size_t index, bo
 		fprintf(out, "; %s (matched by %s)\n", tr[0] ? tr : "the same endpoints at B",
 			k->matched_by_syn ? "SYN" : "a mid-stream segment");
 	fprintf(out,
-		"%s  packets: A %llu, B %llu, matched %llu; lost %llu, injected %llu, rewritten %llu",
-		md ? "-" : "", (unsigned long long)k->packets[FST_POINT_A],
+		"%spackets: A %llu, B %llu, matched %llu; lost %llu, injected %llu, rewritten %llu",
+		md ? "- " : "  ", (unsigned long long)k->packets[FST_POINT_A],
 		(unsigned long long)k->packets[FST_POINT_B], (unsigned long long)k->matched,
 		(unsigned long long)k->counts[FST_PATH_LOST],
 		(unsigned long long)k->counts[FST_PATH_INJECTED],
@@ -161,9 +161,9 @@ static void text_conn(FILE *out, const struct fst_correlate *c, size_t index, bo
 			(unsigned long long)k->one_point_only);
 	fputc('\n', out);
 	for (size_t i = 0; i < k->segment_count; i++)
-		text_segment(out, &k->segments[i], md ? "-   " : "  ");
+		text_segment(out, &k->segments[i], md ? "- " : "  ");
 	if (k->segments_dropped)
-		fprintf(out, "%s  (%llu more not listed)\n", md ? "-" : "",
+		fprintf(out, "%s(%llu more not listed)\n", md ? "- " : "  ",
 			(unsigned long long)k->segments_dropped);
 }
 
@@ -181,10 +181,10 @@ static void text_session(FILE *out, const struct fst_correlate *c, size_t index,
 		server);
 	if (s->control)
 		fprintf(out, ", control connection %zu", conn_index(c, s->control) + 1);
-	fprintf(out, "\n%s  proof: %s\n", md ? "-" : "", proof);
+	fprintf(out, "\n%sproof: %s\n", md ? "\n- " : "  ", proof);
 	fprintf(out,
-		"%s  rule: %s; close seen from the client: %s; path: lost %llu, injected %llu, rewritten %llu\n",
-		md ? "-" : "", s->rule, fst_close_by_name(s->close_by),
+		"%srule: %s; close seen from the client: %s; path: lost %llu, injected %llu, rewritten %llu\n",
+		md ? "- " : "  ", s->rule, fst_close_by_name(s->close_by),
 		(unsigned long long)s->counts[FST_PATH_LOST],
 		(unsigned long long)s->counts[FST_PATH_INJECTED],
 		(unsigned long long)s->counts[FST_PATH_REWRITTEN]);
@@ -193,12 +193,12 @@ static void text_session(FILE *out, const struct fst_correlate *c, size_t index,
 		char summary[FST_WORDS_MAX];
 
 		if (!v) {
-			fprintf(out, "%s  view %s: not seen\n", md ? "-" : "",
+			fprintf(out, "%sview %s: not seen\n", md ? "- " : "  ",
 				fst_point_name((enum fst_point)p));
 			continue;
 		}
 		fst_words_summary(v, summary, sizeof(summary));
-		fprintf(out, "%s  view %s%s%s%s: %s (stalled: %s, close: %s) %s\n", md ? "-" : "",
+		fprintf(out, "%sview %s%s%s%s: %s (stalled: %s, close: %s) %s\n", md ? "- " : "  ",
 			fst_point_name((enum fst_point)p), c->clock.known ? " (" : "",
 			point_role(c, (enum fst_point)p), c->clock.known ? ")" : "",
 			fst_verdict_name(v->verdict), fst_stalled_side_name(v->stalled_side),
@@ -453,28 +453,6 @@ static void write_jsonl(FILE *out, const struct fst_correlate_report *in)
 
 /* ---- HTML -------------------------------------------------------------- */
 
-static void html_text(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			fputc(*s, out);
-		}
-	}
-}
-
 /* A ladder of the session's disagreements: the two points as columns
  * (the one nearer the client on the left), one row per segment; a lost
  * one stops with a cross between the columns, an injected one starts
@@ -483,7 +461,7 @@ static void html_ladder(FILE *out, const struct fst_correlate *c, const struct f
 {
 	enum fst_point left = c->clock.known ? c->clock.nearer_client : FST_POINT_A;
 	const int x_left = 120, x_right = 520, x_mid = 320, row = 28;
-	int height = 50 + row * (int)k->segment_count;
+	int height = 50 + row * (int)(k->segment_count ? k->segment_count : 1);
 
 	fprintf(out,
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"%d\" "
@@ -497,17 +475,24 @@ static void html_ladder(FILE *out, const struct fst_correlate *c, const struct f
 		x_left, height);
 	fprintf(out, "<line x1=\"%d\" y1=\"20\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n", x_right,
 		x_right, height);
+	if (k->segment_count == 0)
+		fprintf(out,
+			"<text x=\"%d\" y=\"44\" text-anchor=\"middle\">every segment that passed "
+			"one point reached the other</text>\n",
+			x_mid);
 	for (size_t i = 0; i < k->segment_count; i++) {
 		const struct fst_path_segment *s = &k->segments[i];
 		int y = 40 + row * (int)i;
 		bool rightward = s->from == FST_SIDE_CLIENT ? left == c->clock.nearer_client :
 							      left != c->clock.nearer_client;
 		int x_from = rightward ? x_left : x_right, x_to = rightward ? x_right : x_left;
-		char when[32], label[FST_PATH_TEXT_MAX + 64];
+		char when[32], flags[8], label[FST_PATH_TEXT_MAX + 96];
 
 		fst_time_format_clock(s->ts_us, when, sizeof(when));
-		snprintf(label, sizeof(label), "%s %s %s%s", when, fst_path_kind_name(s->kind),
-			 s->text, s->repeats ? " (+retransmissions)" : "");
+		flag_text(s->flags, flags, sizeof(flags));
+		snprintf(label, sizeof(label), "%s %s %s %s%s", when, fst_path_kind_name(s->kind),
+			 fst_side_name(s->from), s->text[0] ? s->text : flags,
+			 s->repeats ? " (and its retransmissions)" : "");
 		if (s->kind == FST_PATH_LOST) {
 			fprintf(out,
 				"<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#c00\"/>",
@@ -530,7 +515,7 @@ static void html_ladder(FILE *out, const struct fst_correlate *c, const struct f
 				x_mid - 3, y + 1);
 		}
 		fprintf(out, "<text x=\"%d\" y=\"%d\">", x_left + 6, y - 2);
-		html_text(out, label);
+		fst_report_html_text(out, label);
 		fputs("</text>\n", out);
 	}
 	fputs("</svg>\n", out);
@@ -544,9 +529,9 @@ static void write_html(FILE *out, const struct fst_correlate_report *in)
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ftpstall correlate</title>"
 	      "</head><body>\n<h1>ftpstall correlate</h1>\n<p>A = ",
 	      out);
-	html_text(out, in->source[FST_POINT_A]);
+	fst_report_html_text(out, in->source[FST_POINT_A]);
 	fputs(", B = ", out);
-	html_text(out, in->source[FST_POINT_B]);
+	fst_report_html_text(out, in->source[FST_POINT_B]);
 	fputs("</p>\n", out);
 	if (c->clock.known)
 		fprintf(out,
@@ -559,11 +544,10 @@ static void write_html(FILE *out, const struct fst_correlate_report *in)
 
 		fprintf(out, "<h2>session %zu: %s</h2>\n<p>", i + 1, fst_verdict_name(s->verdict));
 		fst_correlate_words(c, s, line, sizeof(line));
-		html_text(out, line);
+		fst_report_html_text(out, line);
 		fputs("</p>\n", out);
-		if (fst_verdict_is_incident(s->verdict) && s->proof_conn &&
-		    s->proof_conn->segment_count)
-			html_ladder(out, c, s->proof_conn);
+		if (fst_verdict_is_incident(s->verdict) && (s->proof_conn || s->control))
+			html_ladder(out, c, s->proof_conn ? s->proof_conn : s->control);
 	}
 	fputs("</body></html>\n", out);
 }

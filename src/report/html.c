@@ -15,7 +15,7 @@ enum {
 	SVG_TOP = 30
 };
 
-static void html_text(FILE *out, const char *s)
+void fst_report_html_text(FILE *out, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
@@ -92,10 +92,10 @@ static void svg_tick(FILE *out, const struct scale *sc, int64_t ts_us, double y,
 	fprintf(out,
 		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"><title>",
 		x, y, x, up ? y - 10 : y + 10, color);
-	html_text(out, label);
+	fst_report_html_text(out, label);
 	fputc(' ', out);
-	html_text(out, text);
-	html_text(out, report_cut(cut));
+	fst_report_html_text(out, text);
+	fst_report_html_text(out, report_cut(cut));
 	fputs("</title></line>\n", out);
 }
 
@@ -203,20 +203,21 @@ static void write_row(FILE *out, const struct fst_session_result *r)
 	fprintf(out, "<tr class=\"%s\"><td>%llu</td><td>%s</td><td>",
 		fst_verdict_is_incident(r->verdict) ? "incident" : "ok", (unsigned long long)s->id,
 		fst_verdict_name(r->verdict));
-	html_text(out, client);
+	fst_report_html_text(out, client);
 	fputs("</td><td>", out);
-	html_text(out, server);
+	fst_report_html_text(out, server);
 	fputs("</td><td>", out);
-	html_text(out, s->user_name);
-	html_text(out, report_cut(s->user_name_truncated));
+	fst_report_html_text(out, s->user_name);
+	fst_report_html_text(out, report_cut(s->user_name_truncated));
 	fprintf(out, "</td><td>%s</td><td>", fst_time_format_iso(s->start_us, when, sizeof(when)));
 	fst_words_summary(r, words, sizeof(words));
-	html_text(out, words);
+	fst_report_html_text(out, words);
 	/* An incident's notes are in its section; the others' are here. */
 	for (int note = 0; note < FST_NOTE_COUNT && !fst_verdict_is_incident(r->verdict); note++)
 		if (r->capture_notes & FST_NOTE_BIT(note)) {
 			fputs(" Note: ", out);
-			html_text(out, fst_words_capture_note((enum fst_capture_note)note));
+			fst_report_html_text(out,
+					     fst_words_capture_note((enum fst_capture_note)note));
 			fputs(".", out);
 		}
 	fputs("</td></tr>\n", out);
@@ -233,17 +234,18 @@ static void write_incident(FILE *out, const struct fst_session_result *r)
 		fst_stalled_side_name(r->stalled_side));
 	fputs("<p>", out);
 	fst_words_summary(r, words, sizeof(words));
-	html_text(out, words);
+	fst_report_html_text(out, words);
 	fputs("</p>\n", out);
 	if (fst_words_recommendation(r, words, sizeof(words))) {
 		fputs("<p><b>What to change:</b> ", out);
-		html_text(out, words);
+		fst_report_html_text(out, words);
 		fputs("</p>\n", out);
 	}
 	for (int note = 0; note < FST_NOTE_COUNT; note++)
 		if (r->capture_notes & FST_NOTE_BIT(note)) {
 			fputs("<p class=\"note\">Note: ", out);
-			html_text(out, fst_words_capture_note((enum fst_capture_note)note));
+			fst_report_html_text(out,
+					     fst_words_capture_note((enum fst_capture_note)note));
 			fputs("</p>\n", out);
 		}
 	if (r->recovered_by) {
@@ -279,7 +281,7 @@ int report_write_html(FILE *out, const struct fst_report_input *in)
 	      "tr.incident td:nth-child(2){color:#b00;font-weight:bold}svg.timeline{background:#fafafa;border:1px solid #ddd}"
 	      ".legend span{padding:0 4px}</style></head><body>\n<h1>ftpstall report</h1>\n<p>Source: ",
 	      out);
-	html_text(out, in->source);
+	fst_report_html_text(out, in->source);
 	if (in->interrupted) {
 		char words[128];
 
@@ -301,7 +303,7 @@ int report_write_html(FILE *out, const struct fst_report_input *in)
 
 		fst_words_no_ftp(in, words, sizeof(words));
 		fputs("<p class=\"no-ftp\">", out);
-		html_text(out, words);
+		fst_report_html_text(out, words);
 		fputs("</p>\n", out);
 	}
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)

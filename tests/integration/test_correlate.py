@@ -19,10 +19,12 @@ through `ftpstall correlate`:
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 
 ftpstall = os.path.realpath(sys.argv[1])
 captures = os.path.realpath(sys.argv[2])
@@ -115,6 +117,28 @@ def run_goldens():
                 check(s["path"][k] == 0, f"{name}: path.{k} is {s['path'][k]}, want empty")
             check(all(v["verdict"] for v in s["views"].values() if v),
                   f"{name}: a view without its verdict")
+        # The other formats: JSON Lines parse, one line per session after
+        # the first; the HTML ladder draws a lost segment with a cross and
+        # an injected one dashed, as well-formed SVG.
+        r = correlate(a, b, "jsonl")
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        check(r.returncode == 0 and lines[0].get("type") == "correlation"
+              and len(lines) == 1 + len(report["sessions"]), f"{name}: jsonl report")
+        r = correlate(a, b, "md")
+        check(r.returncode == 0 and r.stdout.startswith("# ftpstall correlate"), f"{name}: md report")
+        r = correlate(a, b, "html")
+        svgs = re.findall(r"<svg.*?</svg>", r.stdout, re.S)
+        for svg in svgs:
+            try:
+                ET.fromstring(svg)
+            except ET.ParseError as e:
+                check(False, f"{name}: html ladder is not well-formed: {e}")
+        incidents = [s for s in report["sessions"] if s["verdict"]["kind"] not in ("clean", "incomplete")]
+        check(r.returncode == 0 and len(svgs) == len(incidents), f"{name}: {len(svgs)} ladders, "
+              f"{len(incidents)} incidents")
+        if name == "nat-reset-noop":
+            check("&#x2715;" in svgs[0] and "stroke-dasharray" in svgs[0],
+                  f"{name}: the ladder does not draw the lost NOOP and the forged reset")
         if name == "nat-alg-port":
             rewritten = report["connections"][0]["path"]["rewritten"]
             check(len(rewritten) == 1 and rewritten[0]["text"].startswith("PORT 10,88,1,2,")
