@@ -203,6 +203,12 @@ size_t fst_correlate_session_count(const struct fst_correlate *c);
 const struct fst_corr_session *fst_correlate_session_at(const struct fst_correlate *c,
 							size_t index);
 
+/* The combined verdicts' rules in the order they are applied (the names
+ * of `verdict.rule`; docs/verdicts.md lists the same): their count and
+ * the name of rule index (static; NULL past the end). */
+size_t fst_correlate_rule_count(void);
+const char *fst_correlate_rule_at(size_t index);
+
 /* The combined verdict's proof in one sentence (into buf, as snprintf). */
 size_t fst_correlate_words(const struct fst_correlate *c, const struct fst_corr_session *s,
 			   char *buf, size_t size);

@@ -7,6 +7,38 @@
 
 #include "internal.h"
 
+/* The rules of docs/verdicts.md ("Two capture points"), in the order
+ * decide() applies them; the unit test holds the page to this table. */
+enum corr_rule {
+	CORR_RULE_RESET_INJECTED,
+	CORR_RULE_LOST,
+	CORR_RULE_SERVER_VIEW,
+	CORR_RULE_CLIENT_VIEW,
+	CORR_RULE_ONE_POINT,
+	CORR_RULE_COUNT
+};
+
+static const char *const rule_names[CORR_RULE_COUNT] = {
+	[CORR_RULE_RESET_INJECTED] = "reset_injected_between_points",
+	[CORR_RULE_LOST] = "lost_between_points",
+	[CORR_RULE_SERVER_VIEW] = "path_clear_server_view",
+	[CORR_RULE_CLIENT_VIEW] = "path_clear_client_view",
+	[CORR_RULE_ONE_POINT] = "seen_at_one_point",
+};
+
+_Static_assert(sizeof(rule_names) / sizeof(rule_names[0]) == CORR_RULE_COUNT,
+	       "a name for every rule");
+
+size_t fst_correlate_rule_count(void)
+{
+	return CORR_RULE_COUNT;
+}
+
+const char *fst_correlate_rule_at(size_t index)
+{
+	return index < CORR_RULE_COUNT ? rule_names[index] : NULL;
+}
+
 /* The connection of a session's control connection at point. */
 static const struct fst_corr_conn *control_of(const struct fst_correlate *c, enum fst_point point,
 					      const struct fst_session_result *r)
@@ -95,7 +127,7 @@ static void decide(const struct fst_correlate *c, struct fst_corr_session *cs)
 	if (reset) {
 		cs->verdict = FST_VERDICT_MIDDLEBOX_RESET;
 		cs->stalled_side = FST_STALLED_NETWORK;
-		cs->rule = "reset_injected_between_points";
+		cs->rule = rule_names[CORR_RULE_RESET_INJECTED];
 		cs->proof = reset;
 		cs->proof_conn = cs->control;
 		/* The idle that counts is the one before the write the path
@@ -109,7 +141,7 @@ static void decide(const struct fst_correlate *c, struct fst_corr_session *cs)
 	if (lost || cs->proof) {
 		cs->verdict = FST_VERDICT_MIDDLEBOX_DROP;
 		cs->stalled_side = FST_STALLED_NETWORK;
-		cs->rule = "lost_between_points";
+		cs->rule = rule_names[CORR_RULE_LOST];
 		if (lost) {
 			cs->proof = lost;
 			cs->proof_conn = cs->control;
@@ -126,12 +158,12 @@ static void decide(const struct fst_correlate *c, struct fst_corr_session *cs)
 	     client_view->verdict == FST_VERDICT_INCOMPLETE)) {
 		cs->verdict = server_view->verdict;
 		cs->stalled_side = server_view->stalled_side;
-		cs->rule = "path_clear_server_view";
+		cs->rule = rule_names[CORR_RULE_SERVER_VIEW];
 		return;
 	}
 	cs->verdict = client_view->verdict;
 	cs->stalled_side = client_view->stalled_side;
-	cs->rule = cs->control ? "path_clear_client_view" : "seen_at_one_point";
+	cs->rule = rule_names[cs->control ? CORR_RULE_CLIENT_VIEW : CORR_RULE_ONE_POINT];
 }
 
 void corr_sessions_free(struct corr_session_list *list)
@@ -250,7 +282,7 @@ size_t fst_correlate_words(const struct fst_correlate *c, const struct fst_corr_
 		const struct fst_path_segment *rw;
 		char rewrite[2 * FST_PATH_TEXT_MAX + 64] = "";
 
-		if (s->rule && strcmp(s->rule, "path_clear_server_view") == 0)
+		if (s->rule == rule_names[CORR_RULE_SERVER_VIEW])
 			v = view_near(c, s, FST_SIDE_SERVER);
 		if (!s->control)
 			return (size_t)snprintf(buf, size,

@@ -417,6 +417,41 @@ static void test_pending_cap(void **state)
 	fst_correlate_free(c);
 }
 
+/* docs/verdicts.md lists the combined verdicts' rules as the code
+ * applies them: the rows of its "Two capture points" rule table. */
+static void test_rules_documented(void **state)
+{
+	FILE *f = fopen(FST_SOURCE_DIR "/docs/verdicts.md", "r");
+	char line[4096];
+	bool in_section = false, in_table = false;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char name[64];
+
+		if (strncmp(line, "## ", 3) == 0)
+			in_section = strstr(line, "Two capture points") != NULL;
+		if (!in_section)
+			continue;
+		if (strncmp(line, "| rule | verdict |", 18) == 0) {
+			in_table = true;
+			continue;
+		}
+		if (!in_table || strncmp(line, "|---", 4) == 0)
+			continue;
+		if (line[0] != '|')
+			break;
+		assert_int_equal(sscanf(line, "| `%63[a-z_]`", name), 1);
+		assert_non_null(fst_correlate_rule_at(n));
+		assert_string_equal(name, fst_correlate_rule_at(n));
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(n, fst_correlate_rule_count());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4_stale_address_bytes),
 		cmocka_unit_test(test_unrelated),
 		cmocka_unit_test(test_pending_cap),
+		cmocka_unit_test(test_rules_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
