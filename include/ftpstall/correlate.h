@@ -99,6 +99,9 @@ struct fst_corr_conn {
 	struct fst_addr client_addr[FST_POINT_COUNT], server_addr[FST_POINT_COUNT];
 	uint16_t client_port[FST_POINT_COUNT], server_port[FST_POINT_COUNT];
 	bool matched_by_syn; /* else by a segment in mid-stream */
+	/* No packet matched: bound by the server's endpoint, the client's
+	 * port and time (one candidate only). */
+	bool matched_by_endpoints;
 	uint64_t packets[FST_POINT_COUNT];
 	uint64_t matched;
 	/* The TTL of each side's packets that reached the other point, as

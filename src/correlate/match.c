@@ -752,7 +752,8 @@ void fst_correlate_input(struct fst_correlate *c, enum fst_point point,
 		k->has_isn[point][p.from] = true;
 		k->isn[point][p.from] = pkt->seq;
 	}
-	p.idle_before_us = k->pub.packets[point] ? pkt->ts_us - k->pub.last_us[point] : 0;
+	/* -1: the connection's first packet at this point, its idle unknown. */
+	p.idle_before_us = k->pub.packets[point] ? pkt->ts_us - k->pub.last_us[point] : -1;
 	k->pub.packets[point]++;
 	k->pub.last_us[point] = pkt->ts_us;
 	p.seq = pkt->seq;
@@ -924,6 +925,60 @@ static void classify(struct fst_correlate *c, struct corr_conn *k)
 	sort_segments(c, p);
 }
 
+/* Whether a (seen at A only) and b (at B only) are one connection by
+ * what a NAT that kept the ports left: the server's endpoint, the
+ * client's port, and time (no more than a window apart: an idle
+ * connection's last packet at one point may be long before its first at
+ * the other). */
+static bool same_endpoints(const struct fst_correlate *c, const struct fst_corr_conn *a,
+			   const struct fst_corr_conn *b)
+{
+	int64_t b_from = fst_correlate_align_us(c, FST_POINT_B, b->first_us[FST_POINT_B]);
+	int64_t b_to = fst_correlate_align_us(c, FST_POINT_B, b->last_us[FST_POINT_B]);
+
+	return a->server_port[FST_POINT_A] == b->server_port[FST_POINT_B] &&
+	       a->client_port[FST_POINT_A] == b->client_port[FST_POINT_B] &&
+	       fst_addr_equal(&a->server_addr[FST_POINT_A], &b->server_addr[FST_POINT_B]) &&
+	       a->first_us[FST_POINT_A] <= b_to + c->cfg.window_us &&
+	       b_from <= a->last_us[FST_POINT_A] + c->cfg.window_us;
+}
+
+/* Connections that no packet bound (the captures overlap only where
+ * one side's packets never crossed: a 226 dropped after the other
+ * capture began mid-connection) are bound by their endpoints when
+ * exactly one candidate fits. The pairs looked at are capped: a capture
+ * full of unmatched connections is left as it is. */
+#define CORR_ENDPOINT_PAIRS_MAX (1u << 22)
+
+static void bind_by_endpoints(struct fst_correlate *c)
+{
+	uint64_t pairs = 0;
+
+	for (size_t b = 0; b < c->conn_count; b++) {
+		const struct fst_corr_conn *kb = &c->conns[b].pub;
+		size_t match = SIZE_MAX;
+		bool ambiguous = false;
+
+		if (c->conns[b].merged_into != SIZE_MAX || kb->seen[FST_POINT_A])
+			continue;
+		for (size_t a = 0; a < c->conn_count && !ambiguous; a++) {
+			const struct fst_corr_conn *ka = &c->conns[a].pub;
+
+			if (++pairs > CORR_ENDPOINT_PAIRS_MAX)
+				return;
+			if (c->conns[a].merged_into != SIZE_MAX || ka->seen[FST_POINT_B] ||
+			    !same_endpoints(c, ka, kb))
+				continue;
+			ambiguous = match != SIZE_MAX;
+			match = a;
+		}
+		if (match == SIZE_MAX || ambiguous)
+			continue;
+		conn_merge(c, match, b, FST_POINT_B, false);
+		c->conns[match].pub.matched_by_endpoints = true;
+	}
+}
+
 void fst_correlate_finish(struct fst_correlate *c)
 {
 	if (c->finished)
@@ -947,6 +1002,7 @@ void fst_correlate_finish(struct fst_correlate *c)
 		if (b_to < c->clock.overlap_to_us)
 			c->clock.overlap_to_us = b_to;
 	}
+	bind_by_endpoints(c);
 	c->roots = malloc((c->conn_count ? c->conn_count : 1) * sizeof(*c->roots));
 	for (size_t i = 0; i < c->conn_count; i++) {
 		if (c->conns[i].merged_into != SIZE_MAX)

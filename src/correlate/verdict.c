@@ -111,6 +111,13 @@ view_near(const struct fst_correlate *c, const struct fst_corr_session *cs, enum
 	return cs->view[p] ? cs->view[p] : cs->view[corr_other(p)];
 }
 
+/* The idle before a segment in seconds, -1 when it was its connection's
+ * first at that point (a capture that began then). */
+static double idle_of(const struct fst_path_segment *s)
+{
+	return s->idle_before_us < 0 ? -1 : fst_seconds(s->idle_before_us);
+}
+
 /* The combined verdict of cs (views and control set). */
 static void decide(const struct fst_correlate *c, struct fst_corr_session *cs)
 {
@@ -132,9 +139,8 @@ static void decide(const struct fst_correlate *c, struct fst_corr_session *cs)
 		cs->proof_conn = cs->control;
 		/* The idle that counts is the one before the write the path
 		 * refused, when a lost one came first. */
-		cs->idle_s = fst_seconds(lost && lost->ts_us <= reset->ts_us + FST_US_PER_SEC ?
-						 lost->idle_before_us :
-						 reset->idle_before_us);
+		cs->idle_s = idle_of(lost && lost->ts_us <= reset->ts_us + FST_US_PER_SEC ? lost :
+											    reset);
 		cs->close_by = FST_CLOSE_BY_MIDDLEBOX;
 		return;
 	}
@@ -146,7 +152,7 @@ static void decide(const struct fst_correlate *c, struct fst_corr_session *cs)
 			cs->proof = lost;
 			cs->proof_conn = cs->control;
 		}
-		cs->idle_s = fst_seconds(cs->proof->idle_before_us);
+		cs->idle_s = idle_of(cs->proof);
 		return;
 	}
 	/* The path carried everything: a middlebox verdict of one view came
@@ -274,7 +280,7 @@ size_t fst_correlate_words(const struct fst_correlate *c, const struct fst_corr_
 {
 	const struct fst_path_segment *p = s->proof;
 	const char *conn = s->proof_conn == s->control ? "control" : "data";
-	char when[32], what[FST_PATH_TEXT_MAX + 24], again[48] = "";
+	char when[32], what[FST_PATH_TEXT_MAX + 24], again[48] = "", idle[128];
 	const char *sender, *receiver;
 
 	if (!p) {
@@ -312,6 +318,14 @@ size_t fst_correlate_words(const struct fst_correlate *c, const struct fst_corr_
 	fst_time_format_clock(p->ts_us, when, sizeof(when));
 	when[12] = '\0'; /* milliseconds */
 	segment_name(p, what, sizeof(what));
+	if (s->idle_s >= 0)
+		snprintf(idle, sizeof(idle), " after the %s connection had been idle %.1f s", conn,
+			 s->idle_s);
+	else
+		snprintf(idle, sizeof(idle),
+			 " (the capture that saw it began with it: the %s "
+			 "connection's idle before it is unknown)",
+			 conn);
 	if (p->kind == FST_PATH_INJECTED) {
 		uint8_t usual = s->proof_conn->passed_ttl[p->seen_at][p->from];
 		char ttl[48];
@@ -324,9 +338,8 @@ size_t fst_correlate_words(const struct fst_correlate *c, const struct fst_corr_
 		return (size_t)snprintf(
 			buf, size,
 			"the %s received %s in the %s's name at %s (%s) that the %s never sent: "
-			"the path between the two capture points forged it after the %s connection "
-			"had been idle %.1f s",
-			receiver, what, sender, when, ttl, sender, conn, s->idle_s);
+			"the path between the two capture points forged it%s",
+			receiver, what, sender, when, ttl, sender, idle);
 	}
 	if (p->repeats == 1)
 		snprintf(again, sizeof(again), " and retransmitted it once");
@@ -335,7 +348,6 @@ size_t fst_correlate_words(const struct fst_correlate *c, const struct fst_corr_
 	return (size_t)snprintf(
 		buf, size,
 		"the %s sent %s at %s%s; %s reached the %s: the path between the two "
-		"capture points dropped it after the %s connection had been idle %.1f s",
-		sender, what, when, again, p->repeats ? "none" : "it never", receiver, conn,
-		s->idle_s);
+		"capture points dropped it%s",
+		sender, what, when, again, p->repeats ? "none" : "it never", receiver, idle);
 }

@@ -87,6 +87,16 @@ static size_t conn_index(const struct fst_correlate *c, const struct fst_corr_co
 	return SIZE_MAX;
 }
 
+/* How the connection was bound across the points, or NULL. */
+static const char *matched_by(const struct fst_corr_conn *k)
+{
+	if (!k->seen[FST_POINT_A] || !k->seen[FST_POINT_B])
+		return NULL;
+	if (k->matched_by_endpoints)
+		return "endpoints";
+	return k->matched_by_syn ? "syn" : "segment";
+}
+
 /* ---- text and Markdown ------------------------------------------------- */
 
 static void text_segment(FILE *out, const struct fst_path_segment *s, const char *indent)
@@ -148,7 +158,7 @@ static void text_conn(FILE *out, const struct fst_correlate *c, size_t index, bo
 		fprintf(out, ", seen at %s only\n", fst_point_name(p));
 	else
 		fprintf(out, "; %s (matched by %s)\n", tr[0] ? tr : "the same endpoints at B",
-			k->matched_by_syn ? "SYN" : "a mid-stream segment");
+			matched_by(k));
 	fprintf(out,
 		"%spackets: A %llu, B %llu, matched %llu; lost %llu, injected %llu, rewritten %llu",
 		md ? "- " : "  ", (unsigned long long)k->packets[FST_POINT_A],
@@ -265,7 +275,10 @@ static void json_segment(struct fst_json *j, const struct fst_path_segment *s)
 	fst_json_u64(j, "len", s->len);
 	fst_json_str(j, "flags", flags);
 	fst_json_int(j, "ttl", s->ttl);
-	fst_json_seconds(j, "idle_before_s", fst_seconds(s->idle_before_us));
+	if (s->idle_before_us >= 0)
+		fst_json_seconds(j, "idle_before_s", fst_seconds(s->idle_before_us));
+	else
+		fst_json_null(j, "idle_before_s");
 	if (s->kind != FST_PATH_REWRITTEN)
 		fst_json_int(j, "retransmissions", (int)s->repeats);
 	fst_json_str(j, "text", s->text);
@@ -292,10 +305,7 @@ static void json_conn(struct fst_json *j, const struct fst_correlate *c, size_t 
 	json_endpoints(j, "client", k, true);
 	json_endpoints(j, "server", k, false);
 	fst_json_str(j, "translation", tr);
-	fst_json_str(j, "matched_by",
-		     !(k->seen[FST_POINT_A] && k->seen[FST_POINT_B]) ? NULL :
-		     k->matched_by_syn				     ? "syn" :
-								       "segment");
+	fst_json_str(j, "matched_by", matched_by(k));
 	fst_json_open(j, "packets", '{');
 	fst_json_u64(j, "a", k->packets[FST_POINT_A]);
 	fst_json_u64(j, "b", k->packets[FST_POINT_B]);

@@ -14,7 +14,9 @@ through `ftpstall correlate`:
 - --shift: the server's capture shifted by +3.7 s (editcap -t 3.7, into
   a temporary directory) gives the same answers (verdicts, rules, what was
   lost, injected and rewritten, the nearer point) with the clock offset
-  within 0.1 s of the unshifted one plus 3.7. Exit 77 without editcap.
+  within 0.1 s of the unshifted one plus 3.7; and a server capture begun
+  1 s late (editcap -A) still proves the dropped 226. Exit 77 without
+  editcap.
 - --update: rewrites the expected files (review the diff).
 """
 import json
@@ -24,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 
 ftpstall = os.path.realpath(sys.argv[1])
@@ -183,6 +186,30 @@ def run_shift():
             print(f"ok: {name}: offset {rb['clock_offset_s']:+.6f} s, shifted "
                   f"{rm['clock_offset_s']:+.6f} s (off by {delta:+.6f} s)")
             checked += 1
+        # Partial overlap: the server's capture of nat-drop-226-upload begun
+        # 1 s late, in the middle of the upload: the control connection at
+        # the server shows only the 226 and its retransmissions, which never
+        # crossed, and is bound by its endpoints; the drop is still proven.
+        name = "nat-drop-226-upload"
+        b = os.path.join(captures, name + ".server.pcap")
+        first = subprocess.run(["tcpdump", "-tt", "-c", "1", "-nr", b], capture_output=True,
+                               text=True).stdout.split()
+        if first:
+            late = os.path.join(tmp, "late.pcap")
+            start = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(float(first[0]) + 1.0))
+            start += ".%06d" % int((float(first[0]) % 1) * 1e6)
+            subprocess.run([editcap, "-F", "pcap", "-A", start, b, late], check=True,
+                           capture_output=True)
+            r = correlate(os.path.join(captures, name + ".client.pcap"), late, "json")
+            report = json.loads(r.stdout) if r.returncode == 0 else {"sessions": []}
+            s = report["sessions"][0] if report["sessions"] else {}
+            check(s.get("verdict", {}).get("kind") == "middlebox_drop"
+                  and s["path"]["lost"] > 0 and s["control_connection"] is not None,
+                  f"{name}: server capture begun 1 s late: {r.returncode} {s.get('verdict')}")
+            conn = report["connections"][0] if report.get("connections") else {}
+            check(conn.get("matched_by") == "endpoints",
+                  f"{name}: late capture: control connection matched by {conn.get('matched_by')}")
+            print(f"ok: {name}: server capture begun 1 s late: {s.get('verdict', {}).get('proof')}")
     return checked
 
 

@@ -4,8 +4,9 @@
 # client, router and server namespaces of tests/path/path.sh) and checks
 # that ftpstall's verdict on each fresh capture, at the client and at the
 # server, is the one the stored capture's expected report holds
-# (captures/path/expected/NAME.POINT.json): the stored captures still say
-# what a real path does today.
+# (captures/path/expected/NAME.POINT.json), and that `ftpstall correlate`
+# of each fresh pair says what it says of the stored one: the stored
+# captures still say what a real path does today.
 #
 # Exit 0 on success, 1 on a mismatch or a failed scenario, 77 (skipped,
 # saying why) where the path cannot be built: not root, a tool missing,
@@ -66,6 +67,34 @@ for pcap in "$work"/*.pcap; do
 		echo "ok: $name: $got"
 	fi
 	checked=$((checked + 1))
+done
+# Both points of each fresh scenario through `ftpstall correlate`: each
+# session's combined verdict, and which of path.lost, path.injected and
+# path.rewritten hold anything, as for the stored pair
+# (expected/NAME.correlate.json).
+correlated() {
+	python3 -c 'import json,sys
+j = json.load(open(sys.argv[1]))
+print(" ".join(s["verdict"]["kind"] + ":" + ",".join(k for k in ("lost", "injected", "rewritten")
+                if s["path"][k]) for s in j["sessions"]))' "$1"
+}
+for pcap in "$work"/*.client.pcap; do
+	name=$(basename "$pcap" .client.pcap)
+	[[ -f $expected/$name.correlate.json ]] || continue
+	if ! "$ftpstall" correlate -f json "$pcap" "$work/$name.server.pcap" >"$work/$name.corr.json" \
+		2>"$work/$name.corr.err"; then
+		echo "FAIL: $name: ftpstall correlate exited non-zero: $(cat "$work/$name.corr.err")"
+		failures=$((failures + 1))
+		continue
+	fi
+	want=$(correlated "$expected/$name.correlate.json")
+	got=$(correlated "$work/$name.corr.json")
+	if [[ $want != "$got" ]]; then
+		echo "FAIL: $name: correlate says '$got', the stored pair '$want'"
+		failures=$((failures + 1))
+	else
+		echo "ok: $name correlated: $got"
+	fi
 done
 if ((checked == 0)); then
 	echo "FAIL: make-path.sh made no capture"

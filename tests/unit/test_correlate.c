@@ -33,9 +33,11 @@ struct path {
 	int64_t delay_us;  /* one way, between the points */
 	uint32_t cseq, sseq;
 	uint16_t mss_at_server; /* a clamp: the client's SYN leaves with this MSS */
-	/* Leave other bytes in the unused part of IPv4 addresses, as a
+				/* Leave other bytes in the unused part of IPv4 addresses, as a
 	 * decoder reusing one packet struct for IPv6 and IPv4 does. */
 	bool stale_address_bytes;
+	bool nat_keeps_port;  /* the masquerade keeps the client's port */
+	uint16_t server_port; /* 0: 21 */
 };
 
 static struct fst_addr ip(const char *text)
@@ -60,7 +62,7 @@ static void put(struct path *p, enum fst_point point, int64_t ts_us, bool from_c
 	struct seen *s = &p->at[point][p->count[point]++];
 	bool inside = point == p->client_point; /* between the client and the NAT */
 	struct fst_addr client = ip(inside ? CLIENT : NATTED), server = ip(SERVER);
-	uint16_t client_port = inside ? CLIENT_PORT : NAT_PORT;
+	uint16_t client_port = inside || p->nat_keeps_port ? CLIENT_PORT : NAT_PORT;
 	size_t len = payload ? strlen(payload) : 0;
 
 	assert_true(p->count[point] <= MAX_PKTS);
@@ -77,8 +79,8 @@ static void put(struct path *p, enum fst_point point, int64_t ts_us, bool from_c
 	}
 	s->pkt.src = from_client ? client : server;
 	s->pkt.dst = from_client ? server : client;
-	s->pkt.src_port = from_client ? client_port : 21;
-	s->pkt.dst_port = from_client ? 21 : client_port;
+	s->pkt.src_port = from_client ? client_port : (p->server_port ? p->server_port : 21);
+	s->pkt.dst_port = from_client ? (p->server_port ? p->server_port : 21) : client_port;
 	s->pkt.ttl = ttl;
 	s->pkt.flags = flags;
 	s->pkt.seq = seq;
@@ -375,6 +377,64 @@ static void test_ipv4_stale_address_bytes(void **state)
 	fst_correlate_free(c);
 }
 
+/* B's capture began after the control connection went idle: its only
+ * packets of it are the server's 226 and its retransmissions, which
+ * never reached A, so no packet binds the connection; the server's
+ * endpoint, the kept client port and time do, and the 226 is lost, its
+ * idle before it unknown. The data connection that B saw whole is
+ * matched as usual. */
+static void test_late_capture_bound_by_endpoints(void **state)
+{
+	static struct path p;
+	const struct fst_path_segment *s;
+	const struct fst_corr_conn *k = NULL;
+	struct fst_correlate *c;
+	size_t kept = 0;
+
+	(void)state;
+	path_init(&p, FST_POINT_A, 2000000);
+	p.nat_keeps_port = true;
+	handshake(&p, 1000000);
+	send_seg(&p, 1100000, true, FST_TCP_ACK | FST_TCP_PSH, "RETR f\r\n", PASSES, NULL);
+	send_seg(&p, 1101000, false, FST_TCP_ACK | FST_TCP_PSH, "150 go\r\n", PASSES, NULL);
+	send_seg(&p, 1102000, true, FST_TCP_ACK, NULL, PASSES, NULL);
+	/* B's capture starts here: drop what it saw before. */
+	for (size_t i = 0; i < p.count[FST_POINT_B]; i++)
+		if (p.at[FST_POINT_B][i].pkt.ts_us - p.offset_us < 3000000)
+			continue;
+		else
+			p.at[FST_POINT_B][kept++] = p.at[FST_POINT_B][i];
+	p.count[FST_POINT_B] = kept;
+	/* A second connection (data, say), whole at both points. */
+	p.cseq = 500;
+	p.sseq = 900;
+	p.server_port = 30000;
+	handshake(&p, 3500000);
+	p.server_port = 0;
+	for (int i = 0; i < 3; i++) {
+		p.cseq = 1000000 + 15; /* the control connection's numbers again */
+		p.sseq = 3000000000u + 12 + 8;
+		send_seg(&p, 5500000 + i * 400000, false, FST_TCP_ACK | FST_TCP_PSH,
+			 "226 Transfer complete.\r\n", LOST, NULL);
+	}
+	c = run(&p, NULL);
+	for (size_t i = 0; i < fst_correlate_conn_count(c); i++)
+		if (fst_correlate_conn_at(c, i)->server_port[FST_POINT_A] == 21 &&
+		    fst_correlate_conn_at(c, i)->counts[FST_PATH_LOST])
+			k = fst_correlate_conn_at(c, i);
+	assert_non_null(k);
+	assert_true(k->matched_by_endpoints);
+	assert_true(k->seen[FST_POINT_A] && k->seen[FST_POINT_B]);
+	assert_int_equal(k->counts[FST_PATH_LOST], 3);
+	s = only_segment(k, FST_PATH_LOST);
+	assert_int_equal(s->seen_at, FST_POINT_B);
+	assert_int_equal(s->repeats, 2);
+	assert_true(s->idle_before_us < 0);
+	assert_true(fst_correlate_clock(c)->offset_s > 1.999 &&
+		    fst_correlate_clock(c)->offset_s < 2.001);
+	fst_correlate_free(c);
+}
+
 /* Two captures of different traffic share nothing. */
 static void test_unrelated(void **state)
 {
@@ -461,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_rewrite_changes_length),
 		cmocka_unit_test(test_mid_stream_and_password),
 		cmocka_unit_test(test_ipv4_stale_address_bytes),
+		cmocka_unit_test(test_late_capture_bound_by_endpoints),
 		cmocka_unit_test(test_unrelated),
 		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_rules_documented),
