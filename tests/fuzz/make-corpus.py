@@ -12,6 +12,7 @@ usage: tests/fuzz/make-corpus.py [REPO_ROOT]
 """
 import gzip
 import os
+import random
 import shutil
 import struct
 import sys
@@ -556,6 +557,34 @@ def client_corpus():
     write(d, "control-bytes", "\x00220 \x1b[31mred\x07\x00\r\n331 \xff\xfe\r\n230 ok\r\n")
 
 
+# ---------------------------------------------------------- fuzz_correlate
+
+def correlate_corpus():
+    """Records of tests/fuzz/fuzz_correlate.c: a handshake seen at A (inside
+    the NAT, TTL 64) and B (the masquerade, TTL 63), the server's reply
+    lost after B twice, a reset forged before A, a PASS that must come out
+    masked; the same under the tiniest caps; and noise."""
+    d = out_dir("fuzz_correlate")
+
+    def rec(point, hi, nat, ttl, flags, seq, ack, ln=0, pv=0, step=1, win=0x10):
+        b0 = point | hi << 3 | nat << 5 | ttl << 6
+        return bytes([b0, flags, seq & 255, seq >> 8 & 255, ack & 255, ack >> 8 & 255, ln, pv,
+                      step, win])
+
+    r = b""
+    for point, nat, ttl in ((0, 0, 2), (1, 1, 1)):
+        r += rec(point, 0, nat, ttl, 0x02, 100, 0)
+        r += rec(point, 1, nat, ttl, 0x12, 500, 101)
+        r += rec(point, 0, nat, ttl, 0x10, 101, 501)
+    r += rec(1, 1, 1, 2, 0x18, 501, 101, 24, ord("2"), 30) * 2
+    r += rec(0, 1, 0, 2, 0x04, 525, 0, step=40, win=0)
+    r += rec(0, 0, 0, 2, 0x18, 101, 501, 11, 0x80, 5)
+    write(d, "nat-lost-forged", bytes([0x4f, 0]) + r)
+    write(d, "tiny-caps", bytes([0x00, 0]) + r * 3)
+    rng = random.Random(7)
+    write(d, "random", bytes([0xb6, 0]) + bytes(rng.randrange(256) for _ in range(600)))
+
+
 # ----------------------------------------------------------- regressions
 
 REGRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "regressions")
@@ -605,6 +634,7 @@ def decisive_gap_realloc_uaf():
 def main():
     capture_corpus()
     client_corpus()
+    correlate_corpus()
     stream_corpus()
     reassembly_corpus()
     reply_corpus()

@@ -19,7 +19,7 @@ shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 jobs=${FUZZ_JOBS:-1}
 explicit=$#
-harnesses=${*:-fuzz_capture_file fuzz_ftp_stream fuzz_reassembly fuzz_reply_parser fuzz_client_reply}
+harnesses=${*:-fuzz_capture_file fuzz_ftp_stream fuzz_reassembly fuzz_reply_parser fuzz_client_reply fuzz_correlate}
 
 # Per harness: -max_len and the dictionary.
 opts_for() {
