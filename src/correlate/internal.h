@@ -17,8 +17,8 @@
 
 /* A connection at one point, or (once matched) at both. */
 struct corr_conn {
-	struct fst_corr_conn pub;
-	size_t merged_into; /* SIZE_MAX while it is a root */
+	struct fst_corr_conn pub; /* first: a pointer to it is one to the whole */
+	size_t merged_into;	  /* SIZE_MAX while it is a root */
 	bool role_from_syn[FST_POINT_COUNT];
 	/* Each side's first sequence number at each point, for relative
 	 * numbers in the report. */
@@ -45,7 +45,7 @@ struct corr_samples {
 
 struct corr_session_list {
 	struct fst_corr_session *items;
-	size_t count;
+	size_t count, cap;
 };
 
 struct fst_correlate {

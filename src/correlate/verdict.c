@@ -177,26 +177,53 @@ void corr_sessions_free(struct corr_session_list *list)
 	free(list->items);
 	list->items = NULL;
 	list->count = 0;
+	list->cap = 0;
 }
 
+/* A new, zeroed session at the end of list, or NULL out of memory. The
+ * list doubles, so that a capture of many sessions costs no more than
+ * twice their size in copies. */
 static struct fst_corr_session *session_add(struct corr_session_list *list)
 {
-	struct fst_corr_session *grown =
-		realloc(list->items, (list->count + 1) * sizeof(*list->items));
+	struct fst_corr_session *item;
 
-	if (!grown)
-		return NULL;
-	list->items = grown;
-	grown += list->count++;
-	memset(grown, 0, sizeof(*grown));
-	return grown;
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 16;
+		struct fst_corr_session *grown = realloc(list->items, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		list->items = grown;
+		list->cap = cap;
+	}
+	item = &list->items[list->count++];
+	memset(item, 0, sizeof(*item));
+	return item;
+}
+
+/* The index of a connection of c (a root's public part). */
+static size_t conn_index_of(const struct fst_correlate *c, const struct fst_corr_conn *k)
+{
+	return (size_t)((const struct corr_conn *)(const void *)k - c->conns);
 }
 
 int fst_correlate_sessions(struct fst_correlate *c, struct fst_analysis *a, struct fst_analysis *b)
 {
-	struct fst_analysis *views[FST_POINT_COUNT] = { a, b };
+	/* B's session of each connection, and whether an A session took it:
+	 * one pass over each list, whatever their lengths. */
+	const struct fst_session_result **b_of = calloc(c->conn_count + 1, sizeof(*b_of));
+	bool *taken = calloc(c->conn_count + 1, sizeof(*taken));
+	int rc = FST_ERR_NOMEM;
 
 	corr_sessions_free(&c->sessions);
+	if (!b_of || !taken)
+		goto out_free;
+	for (struct fst_session_result *q = fst_analysis_results(b); q; q = q->next) {
+		const struct fst_corr_conn *k = control_of(c, FST_POINT_B, q);
+
+		if (both_seen(k))
+			b_of[conn_index_of(c, k)] = q;
+	}
 	/* A's sessions first, each with B's of the same control connection;
 	 * then B's that had none. */
 	for (struct fst_session_result *r = fst_analysis_results(a); r; r = r->next) {
@@ -204,27 +231,23 @@ int fst_correlate_sessions(struct fst_correlate *c, struct fst_analysis *a, stru
 		struct fst_corr_session *cs = session_add(&c->sessions);
 
 		if (!cs)
-			return FST_ERR_NOMEM;
+			goto out_free;
 		cs->view[FST_POINT_A] = r;
 		if (!both_seen(k))
 			continue;
 		cs->control = k;
-		for (struct fst_session_result *q = fst_analysis_results(b); q; q = q->next)
-			if (control_of(c, FST_POINT_B, q) == k)
-				cs->view[FST_POINT_B] = q;
+		cs->view[FST_POINT_B] = b_of[conn_index_of(c, k)];
+		taken[conn_index_of(c, k)] = true;
 	}
 	for (struct fst_session_result *q = fst_analysis_results(b); q; q = q->next) {
 		const struct fst_corr_conn *k = control_of(c, FST_POINT_B, q);
-		bool paired = false;
 		struct fst_corr_session *cs;
 
-		for (size_t i = 0; i < c->sessions.count && !paired; i++)
-			paired = c->sessions.items[i].view[FST_POINT_B] == q;
-		if (paired)
+		if (both_seen(k) && taken[conn_index_of(c, k)] && b_of[conn_index_of(c, k)] == q)
 			continue;
 		cs = session_add(&c->sessions);
 		if (!cs)
-			return FST_ERR_NOMEM;
+			goto out_free;
 		cs->view[FST_POINT_B] = q;
 		if (both_seen(k))
 			cs->control = k;
@@ -241,8 +264,11 @@ int fst_correlate_sessions(struct fst_correlate *c, struct fst_analysis *a, stru
 		}
 		decide(c, cs);
 	}
-	(void)views;
-	return FST_OK;
+	rc = FST_OK;
+out_free:
+	free(b_of);
+	free(taken);
+	return rc;
 }
 
 size_t fst_correlate_session_count(const struct fst_correlate *c)
