@@ -460,7 +460,8 @@ static void expire(struct fst_correlate *c, enum fst_point point, int64_t before
 		}
 		r->head = (r->head + 1) % r->cap;
 		r->count--;
-		force = false;
+		if (force)
+			break; /* one, to make room; the rest by time */
 	}
 }
 
@@ -472,7 +473,7 @@ static void push_pending(struct fst_correlate *c, enum fst_point point,
 	uint32_t *bucket;
 
 	if (r->count == r->cap)
-		expire(c, point, 0, true);
+		expire(c, point, INT64_MIN, true);
 	slot = (uint32_t)((r->head + r->count) % r->cap);
 	r->items[slot] = *p;
 	bucket = bucket_of(r, &r->items[slot]);
