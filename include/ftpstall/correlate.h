@@ -34,8 +34,9 @@ const char *fst_point_name(enum fst_point point);
 #define FST_CORRELATE_DEFAULT_MAX_PENDING 65536
 /* Connections followed (both points together). */
 #define FST_CORRELATE_DEFAULT_MAX_CONNS 65536
-/* Segments kept per connection and kind for the report; the rest are
- * counted. */
+/* Segments kept per connection for the report: this many rewritten, and
+ * twice as many lost and injected together (which they are is known only
+ * at the end); the rest are counted. */
 #define FST_CORRELATE_SEGMENTS_MAX 16
 
 struct fst_correlate_cfg {
