@@ -7,6 +7,7 @@
 
 #include "ftpstall/ftp_proto.h"
 #include "ftpstall/tcp.h"
+#include "ftpstall/tls.h"
 
 /* Session states (RFC 959 5.4 reply sequences drive the transitions). */
 enum fst_ftp_state {
@@ -181,7 +182,10 @@ struct fst_ftp_session {
 	const char *type;
 	const char *cwd;
 	const char *features; /* FEAT lines, space-separated */
-	int banner_idle_s;    /* the idle timeout a greeting line states, or -1 */
+	/* How the session came to TLS and what its record layer showed
+	 * (NULL unless it did; lives as the session does). */
+	const struct fst_tls_info *tls;
+	int banner_idle_s; /* the idle timeout a greeting line states, or -1 */
 
 	struct fst_ftp_command_rec *commands;
 	size_t command_count, commands_dropped;
@@ -254,13 +258,21 @@ enum {
 
 /* The control port always watched, the longest line and the sessions
  * kept by default. */
-#define FST_FTP_DEFAULT_PORT	     21
+#define FST_FTP_DEFAULT_PORT 21
+/* The implicit FTPS control port always watched (RFC 4217 does not
+ * define it; IANA's ftps, used by every server that offers it). */
+#define FST_FTP_DEFAULT_FTPS_PORT    990
 #define FST_FTP_DEFAULT_MAX_LINE     8192
 #define FST_FTP_DEFAULT_MAX_SESSIONS 20000
 
 struct fst_ftp_cfg {
 	uint16_t ports[FST_FTP_MAX_PORTS]; /* control ports; none: FST_FTP_DEFAULT_PORT */
 	size_t port_count;
+	/* Implicit FTPS control ports (TLS from the first byte); none:
+	 * FST_FTP_DEFAULT_FTPS_PORT. A session on any control port whose
+	 * client opens with a ClientHello is implicit FTPS too. */
+	uint16_t ftps_ports[FST_FTP_MAX_PORTS];
+	size_t ftps_port_count;
 	bool no_autodetect;	   /* do not detect sessions by their 220 greeting */
 	size_t max_line;	   /* 0: FST_FTP_DEFAULT_MAX_LINE bytes */
 	size_t max_records;	   /* per list per session; 0: 100000 */

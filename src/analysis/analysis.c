@@ -18,6 +18,9 @@
 
 /* A closing reply this close to the close announced it. */
 #define ANNOUNCE_WINDOW_US (2 * FST_US_PER_SEC)
+/* Records of one side this close together are one message: a sender
+ * writes a message's records back to back. */
+#define TLS_BURST_US (20 * 1000)
 
 /* TCP facts seen inside a gap. */
 struct marks {
@@ -84,6 +87,9 @@ struct result {
 
 	/* Control channel activity. */
 	int64_t last_us, prev_us;
+	/* When the latest message began: last_us but for a TLS burst of
+	 * records (see control_activity), where it is the burst's first. */
+	int64_t message_us;
 	struct marks marks;		   /* inside the open gap since last_us */
 	struct marks last_gap_marks;	   /* inside [prev_us, last_us] */
 	struct fst_ftp_turn last_gap_turn; /* during [prev_us, last_us] */
@@ -357,8 +363,16 @@ static void control_activity(struct result *r, int64_t ts_us, enum fst_side side
 {
 	struct fst_ftp_turn turn = r->pub.session->turn;
 	int64_t threshold = r->an->cfg.gap_threshold_us;
+	bool same_burst = side == r->last_side && ts_us - r->last_us < TLS_BURST_US;
 
 	r->last_side = side;
+	/* Inside TLS one message is often several records (vsftpd's alert,
+	 * then its 500 OOPS in pieces): a side's records close together are
+	 * one message, and the idle before it is the one that counts. */
+	if (r->pub.session->encrypted && same_burst) {
+		r->last_us = ts_us;
+		return;
+	}
 	/* Events of one instant (a loss found with the segment after it)
 	 * are one moment of activity, not an empty gap. */
 	if (ts_us == r->last_us && r->prev_us != r->last_us) {
@@ -376,7 +390,7 @@ static void control_activity(struct result *r, int64_t ts_us, enum fst_side side
 	r->prev_us = r->last_us;
 	r->last_gap_marks = r->marks;
 	r->last_gap_turn = turn;
-	r->last_us = ts_us;
+	r->last_us = r->message_us = ts_us;
 	memset(&r->marks, 0, sizeof(r->marks));
 }
 
@@ -905,7 +919,7 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 		if (r->last_gap_recorded) {
 			for (size_t i = r->pub.gap_count; i-- > 0;)
 				if (r->pub.gaps[i].channel == FST_CHANNEL_CONTROL &&
-				    r->pub.gaps[i].end_us == r->last_us) {
+				    r->pub.gaps[i].end_us == r->message_us) {
 					r->pub.gaps[i].before_close = true;
 					break;
 				}
@@ -1948,7 +1962,7 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	r->pub.stated_timeout_s = -1;
 	r->pub.decisive_gap_index = FST_NO_GAP;
 	r->pub.close.keepalives_since_us = s->start_us;
-	r->last_us = r->prev_us = s->start_us;
+	r->last_us = r->prev_us = r->message_us = s->start_us;
 	r->path.last_packet_us = s->start_us;
 	r->pub.keepalive.interval_s = -1;
 	r->path.unacked = -1;

@@ -111,6 +111,7 @@ struct session {
 	uint64_t rest_offset;
 	bool rest_pending;
 	enum fst_side last_sender;     /* encrypted sessions: who spoke last */
+	struct fst_tls *tls;	       /* the control connection's record layer, or NULL */
 	size_t open_transfer;	       /* transfer whose data is expected, or SIZE_MAX */
 	struct flow_ctx *waiting_data; /* data flow matched before its command */
 	struct expectation expect;

@@ -315,6 +315,30 @@ static void set_state(struct session *s, enum fst_ftp_state next, int64_t ts_us)
 	session_emit(s, &ev);
 }
 
+/* The session goes over to TLS: from here its control connection is
+ * read as TLS records (fst_tls_feed) until a direction's TLS ends. Out
+ * of memory, it is still encrypted, only without the record layer. */
+static void start_tls(struct session *s, enum fst_tls_mode mode, int64_t ts_us)
+{
+	s->pub.encrypted = true;
+	if (!s->tls) {
+		s->tls = fst_tls_new();
+		if (s->tls) {
+			account(s, fst_tls_size(), 0);
+			fst_tls_set_mode(s->tls, mode);
+			s->pub.tls = fst_tls_info(s->tls);
+		}
+	}
+	set_state(s, FST_FTP_ENCRYPTED, ts_us);
+}
+
+/* Whether dir's bytes are TLS records now (not before AUTH's 234, not
+ * after the direction's TLS layer ended in cleartext). */
+static bool tls_active(const struct session *s, enum fst_tcp_dir dir)
+{
+	return s->pub.encrypted && !(s->pub.tls && s->pub.tls->side[dir].ended);
+}
+
 static struct pending_command *pending_head(struct session *s)
 {
 	return s->pending_count ? &s->pending[s->pending_head] : NULL;
@@ -765,10 +789,8 @@ static void apply_final_reply(struct session *s, const struct pending_command *c
 		}
 		break;
 	case FST_VERB_AUTH:
-		if (code == 234) {
-			s->pub.encrypted = true;
-			set_state(s, FST_FTP_ENCRYPTED, ts_us);
-		}
+		if (code == 234)
+			start_tls(s, FST_TLS_MODE_EXPLICIT, ts_us);
 		break;
 	case FST_VERB_ABOR:
 		if (s->open_transfer != SIZE_MAX)
@@ -1208,7 +1230,7 @@ static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *
 			if (end && n <= max && !memchr(data + i, 255, n)) {
 				handle_line(s, dir, (const char *)data + i, n, false, ts_us);
 				i += n;
-				if (s->pub.encrypted)
+				if (tls_active(s, dir))
 					return;
 				continue;
 			}
@@ -1237,7 +1259,7 @@ static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *
 		r->len = 0;
 		r->overflow = false;
 		/* After AUTH TLS is accepted the rest is ciphertext. */
-		if (s->pub.encrypted)
+		if (tls_active(s, dir))
 			return;
 	}
 }
@@ -1294,6 +1316,7 @@ void session_free(struct session *s)
 	free(s->pub.commands);
 	free(s->pub.replies);
 	free(s->pub.transfers);
+	fst_tls_free(s->tls);
 	text_free(s);
 	ftp_account(s->tracker, 0, s->heap_bytes);
 	free(s);
@@ -1326,6 +1349,28 @@ void session_confirm(struct session *s, int64_t ts_us)
 		}
 		session_emit(s, &ev);
 	}
+}
+
+/* Bytes of an encrypted control connection: TLS records until the
+ * direction's TLS layer ends; what follows (a 421 after a close_notify,
+ * a 500 OOPS after an alert, the cleartext after CCC) is FTP again. */
+static void tls_data(struct session *s, const struct fst_tcp_event *ev)
+{
+	size_t used = 0;
+
+	if (!tls_active(s, ev->dir) || !s->tls) {
+		if (s->pub.tls && ev->data_caplen)
+			reader_feed(s, ev->dir, ev->data, ev->data_caplen, ev->ts_us);
+		return;
+	}
+	if (!ev->payload_present) { /* cut by the snaplen: boundaries lost */
+		fst_tls_lost(s->tls, (enum fst_tls_dir)ev->dir);
+		return;
+	}
+	used = fst_tls_feed(s->tls, (enum fst_tls_dir)ev->dir, ev->data, ev->data_caplen,
+			    ev->ts_us);
+	if (used < ev->data_caplen)
+		reader_feed(s, ev->dir, ev->data + used, ev->data_caplen - used, ev->ts_us);
 }
 
 static void forward_tcp(struct session *s, enum fst_channel channel, enum fst_side side,
@@ -1376,7 +1421,12 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 	switch (ev->kind) {
 	case FST_TCP_EV_DATA:
 		s->last_sender = sender;
+		/* Implicit FTPS: the client speaks first, and in TLS. */
+		if (!s->saw_greeting && ev->dir == FST_DIR_CLIENT && !s->pub.encrypted &&
+		    fst_tls_starts_client_hello(ev->data, ev->data_caplen))
+			start_tls(s, FST_TLS_MODE_IMPLICIT, ev->ts_us);
 		if (s->pub.encrypted) {
+			tls_data(s, ev);
 			update_turn(s);
 			break;
 		}
@@ -1395,6 +1445,8 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		bool partial = s->lines[ev->dir].len > 0 || s->reply;
 
 		reader_reset(&s->lines[ev->dir]);
+		if (s->tls && tls_active(s, ev->dir))
+			fst_tls_lost(s->tls, (enum fst_tls_dir)ev->dir);
 		/* Replies to the waiting commands may be in the lost bytes;
 		 * the next replies are checked against what each command
 		 * can get (reply_fits) before they are paired. */

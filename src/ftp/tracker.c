@@ -206,6 +206,9 @@ static bool is_control_port(const struct fst_ftp *ftp, uint16_t port)
 	for (size_t i = 0; i < ftp->cfg.port_count; i++)
 		if (ftp->cfg.ports[i] == port)
 			return true;
+	for (size_t i = 0; i < ftp->cfg.ftps_port_count; i++)
+		if (ftp->cfg.ftps_ports[i] == port)
+			return true;
 	return false;
 }
 
@@ -597,6 +600,12 @@ struct fst_ftp *fst_ftp_new(const struct fst_ftp_cfg *cfg)
 	}
 	if (ftp->cfg.port_count > FST_FTP_MAX_PORTS)
 		ftp->cfg.port_count = FST_FTP_MAX_PORTS;
+	if (ftp->cfg.ftps_port_count == 0) {
+		ftp->cfg.ftps_ports[0] = FST_FTP_DEFAULT_FTPS_PORT;
+		ftp->cfg.ftps_port_count = 1;
+	}
+	if (ftp->cfg.ftps_port_count > FST_FTP_MAX_PORTS)
+		ftp->cfg.ftps_port_count = FST_FTP_MAX_PORTS;
 	if (!ftp->cfg.max_line)
 		ftp->cfg.max_line = FST_FTP_DEFAULT_MAX_LINE;
 	if (!ftp->cfg.max_records)
