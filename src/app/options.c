@@ -87,9 +87,9 @@ void options_pipeline_usage(FILE *out)
 		"                           the oldest go first, counted in the statistics)\n",
 		FST_CAPTURE_DEFAULT_SNAPLEN, FST_CAPTURE_DEFAULT_BUFFER_SIZE / 1024,
 		FST_FTP_DEFAULT_PORT, FST_FTP_DEFAULT_FTPS_PORT,
-		fst_seconds(FST_ANALYSIS_DEFAULT_GAP_US),
-		FST_TCP_DEFAULT_MAX_FLOWS, FST_TCP_DEFAULT_MAX_OOO_TOTAL >> 20,
-		FST_FTP_DEFAULT_MAX_LINE, FST_FTP_DEFAULT_MAX_SESSIONS);
+		fst_seconds(FST_ANALYSIS_DEFAULT_GAP_US), FST_TCP_DEFAULT_MAX_FLOWS,
+		FST_TCP_DEFAULT_MAX_OOO_TOTAL >> 20, FST_FTP_DEFAULT_MAX_LINE,
+		FST_FTP_DEFAULT_MAX_SESSIONS);
 }
 
 void options_getopt_error(const char *subcommand, int c, char **argv)

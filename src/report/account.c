@@ -236,8 +236,8 @@ static void write_transfers(struct report_account *a, const struct fst_ftp_sessi
 
 /* One side's end of TLS in words ("the server: an alert (encrypted),
  * then cleartext FTP at +3.061828"), or nothing when it had neither. */
-static void tls_side_words(char *buf, size_t size, const char *who,
-			   const struct fst_ftp_session *s, const struct fst_tls_side_info *side)
+static void tls_side_words(char *buf, size_t size, const char *who, const struct fst_ftp_session *s,
+			   const struct fst_tls_side_info *side)
 {
 	const char *alert = side->alert_readable ? fst_tls_alert_name(side->alert_description) :
 						   NULL;
