@@ -1353,24 +1353,21 @@ void session_confirm(struct session *s, int64_t ts_us)
 
 /* Bytes of an encrypted control connection: TLS records until the
  * direction's TLS layer ends; what follows (a 421 after a close_notify,
- * a 500 OOPS after an alert, the cleartext after CCC) is FTP again. */
-static void tls_data(struct session *s, const struct fst_tcp_event *ev)
+ * a 500 OOPS after an alert, the cleartext after CCC) is FTP again.
+ * Returns how many of the segment's bytes are not for the line reader. */
+static size_t tls_data(struct session *s, const struct fst_tcp_event *ev)
 {
-	size_t used = 0;
-
-	if (!tls_active(s, ev->dir) || !s->tls) {
-		if (s->pub.tls && ev->data_caplen)
-			reader_feed(s, ev->dir, ev->data, ev->data_caplen, ev->ts_us);
-		return;
-	}
+	if (!tls_active(s, ev->dir))
+		return 0;
+	/* Out of memory: opaque, as before the record layer existed. */
+	if (!s->tls)
+		return ev->data_caplen;
 	if (!ev->payload_present) { /* cut by the snaplen: boundaries lost */
 		fst_tls_lost(s->tls, (enum fst_tls_dir)ev->dir);
-		return;
+		return ev->data_caplen;
 	}
-	used = fst_tls_feed(s->tls, (enum fst_tls_dir)ev->dir, ev->data, ev->data_caplen,
+	return fst_tls_feed(s->tls, (enum fst_tls_dir)ev->dir, ev->data, ev->data_caplen,
 			    ev->ts_us);
-	if (used < ev->data_caplen)
-		reader_feed(s, ev->dir, ev->data + used, ev->data_caplen - used, ev->ts_us);
 }
 
 static void forward_tcp(struct session *s, enum fst_channel channel, enum fst_side side,
@@ -1419,19 +1416,24 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 	note_packet(s, ev->flow);
 	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
 	switch (ev->kind) {
-	case FST_TCP_EV_DATA:
+	case FST_TCP_EV_DATA: {
+		size_t records = 0; /* leading bytes that are TLS, not text */
+
 		s->last_sender = sender;
 		/* Implicit FTPS: the client speaks first, and in TLS. */
 		if (!s->saw_greeting && ev->dir == FST_DIR_CLIENT && !s->pub.encrypted &&
 		    fst_tls_starts_client_hello(ev->data, ev->data_caplen))
 			start_tls(s, FST_TLS_MODE_IMPLICIT, ev->ts_us);
 		if (s->pub.encrypted) {
-			tls_data(s, ev);
-			update_turn(s);
-			break;
+			records = tls_data(s, ev);
+			if (records >= ev->data_caplen) {
+				update_turn(s);
+				break;
+			}
 		}
-		if (ev->data_caplen)
-			reader_feed(s, ev->dir, ev->data, ev->data_caplen, ev->ts_us);
+		if (ev->data_caplen > records)
+			reader_feed(s, ev->dir, ev->data + records, ev->data_caplen - records,
+				    ev->ts_us);
 		if (!ev->payload_present) { /* cut by the snaplen */
 			reader_reset(&s->lines[ev->dir]);
 			reply_drop(s);
@@ -1439,6 +1441,7 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		if (s->pub.encrypted)
 			update_turn(s);
 		break;
+	}
 	case FST_TCP_EV_GAP: {
 		/* A reply begun before the loss (its line end lost): the
 		 * server did answer. */
