@@ -144,6 +144,10 @@ struct fst_ftp_transfer {
 	bool data_seen;	  /* a data connection was matched */
 	bool data_done;	  /* the sender finished or the connection closed */
 	bool nat_address; /* announced address differed from the real one */
+	/* An FTPS data connection matched by timing alone (its 227 or PORT
+	 * was encrypted): probably this session's; its command, sender
+	 * (FST_SIDE_NONE), outcome and what its bytes were are unknown. */
+	bool by_timing;
 	/* The data connection, as TCP saw it (valid when data_seen). */
 	struct fst_addr data_client_addr, data_server_addr;
 	uint16_t data_client_port, data_server_port;

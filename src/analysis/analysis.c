@@ -459,7 +459,9 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 		break;
 	case FST_TCP_EV_DATA:
 	case FST_TCP_EV_GAP:
-		if (ev->side != t->sender)
+		/* A data connection matched by timing (FTPS) has no known
+		 * sender: bytes either way are its activity. */
+		if (ev->side != t->sender && !t->by_timing)
 			break;
 		if (tcp->kind == FST_TCP_EV_GAP) {
 			d->marks.capture_loss = true;
@@ -883,7 +885,10 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	c->by = ev->side == FST_SIDE_CLIENT ? FST_CLOSE_BY_CLIENT : FST_CLOSE_BY_SERVER;
 	c->mid_transfer = s->turn.channel == FST_CHANNEL_DATA;
 	for (size_t i = 0; i < s->transfer_count; i++)
-		if (s->transfers[i].outcome == FST_OUTCOME_PENDING)
+		/* A transfer matched by timing (FTPS) never gets its reply
+		 * read: it ran on only while its data connection did. */
+		if (s->transfers[i].outcome == FST_OUTCOME_PENDING &&
+		    !(s->transfers[i].by_timing && s->transfers[i].data_done))
 			c->mid_transfer = true;
 	/* A data connection still stalled when the control one closes:
 	 * its open gap ends here. */
@@ -1156,12 +1161,17 @@ static enum fst_stalled_side stalled_from_data_gap(const struct fst_session_resu
 						   const struct fst_gap *g)
 {
 	const struct fst_ftp_session *s = p->session;
+	const struct fst_ftp_transfer *t = g->transfer_id >= 1 &&
+							   g->transfer_id <= s->transfer_count ?
+						   &s->transfers[g->transfer_id - 1] :
+						   NULL;
 
-	if (g->waiting_on == FST_WAIT_RECEIVER && g->transfer_id >= 1 &&
-	    g->transfer_id <= s->transfer_count)
-		return s->transfers[g->transfer_id - 1].sender == FST_SIDE_CLIENT ?
-			       FST_STALLED_SERVER :
-			       FST_STALLED_CLIENT;
+	/* FTPS without keys: whether it was an upload or a download, and
+	 * so who owed the bytes, is encrypted. */
+	if (t && t->by_timing && g->waiting_on == FST_WAIT_NONE)
+		return FST_STALLED_UNKNOWN;
+	if (g->waiting_on == FST_WAIT_RECEIVER && t)
+		return t->sender == FST_SIDE_CLIENT ? FST_STALLED_SERVER : FST_STALLED_CLIENT;
 	return stalled_from_wait(g->waiting_on);
 }
 

@@ -329,6 +329,7 @@ static void start_tls(struct session *s, enum fst_tls_mode mode, int64_t ts_us)
 			s->pub.tls = fst_tls_info(s->tls);
 		}
 	}
+	ftp_tls_started(s->tracker);
 	set_state(s, FST_FTP_ENCRYPTED, ts_us);
 }
 
@@ -1420,6 +1421,8 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		size_t records = 0; /* leading bytes that are TLS, not text */
 
 		s->last_sender = sender;
+		if (sender == FST_SIDE_SERVER)
+			s->tls_server_us = ev->ts_us;
 		/* Implicit FTPS: the client speaks first, and in TLS. */
 		if (!s->saw_greeting && ev->dir == FST_DIR_CLIENT && !s->pub.encrypted &&
 		    fst_tls_starts_client_hello(ev->data, ev->data_caplen))
@@ -1589,6 +1592,54 @@ void session_attach_data(struct session *s, struct flow_ctx *data)
 	data->transfer = index;
 }
 
+/* A data connection opens right after the server's reply to PASV (or
+ * the client's PORT): seconds are plenty. */
+#define FTP_TLS_DATA_WINDOW_US (3 * FST_US_PER_SEC)
+
+enum fst_transfer_mode session_tls_data_mode(const struct session *s,
+					     const struct fst_tcp_flow *flow, int64_t now_us)
+{
+	const struct fst_ftp_session *p = &s->pub;
+
+	if (!p->encrypted || !s->confirmed || s->closed || !s->tls_server_us ||
+	    now_us < s->tls_server_us || now_us - s->tls_server_us > FTP_TLS_DATA_WINDOW_US)
+		return FST_MODE_UNKNOWN;
+	if (fst_addr_equal(&flow->client_addr, &p->client_addr) &&
+	    fst_addr_equal(&flow->server_addr, &p->server_addr))
+		return FST_MODE_PASSIVE;
+	if (fst_addr_equal(&flow->client_addr, &p->server_addr) &&
+	    fst_addr_equal(&flow->server_addr, &p->client_addr))
+		return FST_MODE_ACTIVE;
+	return FST_MODE_UNKNOWN;
+}
+
+void session_attach_tls_data(struct session *s, struct flow_ctx *data)
+{
+	struct fst_ftp_transfer *t;
+	size_t index = s->pub.transfer_count;
+
+	if (!reserve(s, RECORDS_TRANSFERS, (void **)&s->pub.transfers, s->pub.transfer_count,
+		     sizeof(*s->pub.transfers), &s->pub.transfers_dropped)) {
+		s->waiting_data = data;
+		s->unclaimed = data->attempt;
+		return;
+	}
+	t = &s->pub.transfers[index];
+	memset(t, 0, sizeof(*t));
+	t->id = index + 1;
+	t->verb = FST_VERB_UNKNOWN;
+	t->file = "";
+	t->mode = data->attempt.mode;
+	t->sender = FST_SIDE_NONE;
+	t->command_ts_us = data->attempt.syn_us;
+	t->announced_bytes = -1;
+	t->outcome = FST_OUTCOME_PENDING;
+	t->by_timing = true;
+	s->pub.transfer_count++;
+	s->open_transfer = index;
+	session_attach_data(s, data);
+}
+
 /* The transfer a claimed orphan carried: its bytes are the sequence
  * span TCP saw from the sender (the handshake and the first bytes may
  * be missing), its command unknown. Which end is the FTP server: the one
@@ -1735,7 +1786,8 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	switch (ev->kind) {
 	case FST_TCP_EV_DATA:
 	case FST_TCP_EV_GAP:
-		if (side != t->sender)
+		/* by_timing: both ways count, the sender being unknown. */
+		if (side != t->sender && !t->by_timing)
 			break;
 		t->bytes += ev->len;
 		if (ev->kind == FST_TCP_EV_GAP)
@@ -1754,11 +1806,14 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 			t->closed_by = side;
 			t->closed_by_rst = ev->kind == FST_TCP_EV_RST;
 		}
-		if (side == t->sender || ev->kind == FST_TCP_EV_RST)
+		if (side == t->sender || ev->kind == FST_TCP_EV_RST || t->by_timing)
 			t->data_done = true;
 		break;
 	case FST_TCP_EV_CLOSE:
 		t->data_done = true;
+		/* No reply will be read for it: it ends with its connection. */
+		if (t->by_timing)
+			end_transfer(s, data->transfer, FST_OUTCOME_UNKNOWN, 0, ev->ts_us);
 		break;
 	default:
 		break;
