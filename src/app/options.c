@@ -120,23 +120,15 @@ static bool parse_gap(const char *arg, int64_t *out)
 	return true;
 }
 
-static int add_port(struct pipeline_opts *o, long port, const char *cmd)
+/* Appends port to a port list of FST_FTP_MAX_PORTS (its first entry the
+ * default one), for option --name. */
+static int add_port(uint16_t *ports, size_t *count, long port, const char *name, const char *cmd)
 {
-	if (o->ftp.port_count == FST_FTP_MAX_PORTS) {
-		fprintf(stderr, "%s: at most %d --ftp-port options\n", cmd, FST_FTP_MAX_PORTS - 1);
+	if (*count == FST_FTP_MAX_PORTS) {
+		fprintf(stderr, "%s: at most %d --%s options\n", cmd, FST_FTP_MAX_PORTS - 1, name);
 		return -1;
 	}
-	o->ftp.ports[o->ftp.port_count++] = (uint16_t)port;
-	return 1;
-}
-
-static int add_ftps_port(struct pipeline_opts *o, long port, const char *cmd)
-{
-	if (o->ftp.ftps_port_count == FST_FTP_MAX_PORTS) {
-		fprintf(stderr, "%s: at most %d --ftps-port options\n", cmd, FST_FTP_MAX_PORTS - 1);
-		return -1;
-	}
-	o->ftp.ftps_ports[o->ftp.ftps_port_count++] = (uint16_t)port;
+	ports[(*count)++] = (uint16_t)port;
 	return 1;
 }
 
@@ -158,9 +150,14 @@ static int store_option(struct pipeline_opts *o, int c, const char *arg, const c
 		o->buffer_kib = (int)v;
 		return 1;
 	case 'p':
-		return parse_long(arg, 1, 65535, &v) ? add_port(o, v, cmd) : 0;
+		return parse_long(arg, 1, 65535, &v) ?
+			       add_port(o->ftp.ports, &o->ftp.port_count, v, "ftp-port", cmd) :
+			       0;
 	case 'T':
-		return parse_long(arg, 1, 65535, &v) ? add_ftps_port(o, v, cmd) : 0;
+		return parse_long(arg, 1, 65535, &v) ?
+			       add_port(o->ftp.ftps_ports, &o->ftp.ftps_port_count, v, "ftps-port",
+					cmd) :
+			       0;
 	case 'g':
 		return parse_gap(arg, &o->analysis.gap_threshold_us) ? 1 : 0;
 	case 'F':

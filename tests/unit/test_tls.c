@@ -264,6 +264,17 @@ static void test_encrypted_alert(void **state)
 	fst_tls_free(t);
 }
 
+/* A new parser in *t (the old one freed) and both buffers emptied. */
+static const struct fst_tls_info *fresh(struct fst_tls **t, struct buf *a, struct buf *b)
+{
+	fst_tls_free(*t);
+	*t = fst_tls_new();
+	assert_non_null(*t);
+	a->n = 0;
+	b->n = 0;
+	return fst_tls_info(*t);
+}
+
 /* Lying and huge lengths, bad versions, truncated hellos. */
 static void test_hostile_records(void **state)
 {
@@ -282,29 +293,21 @@ static void test_hostile_records(void **state)
 	assert_int_equal(fst_tls_feed(t, FST_TLS_FROM_CLIENT, bad_version, sizeof(bad_version), 1),
 			 5);
 	assert_int_equal(info->side[FST_TLS_FROM_CLIENT].malformed, 1);
-	fst_tls_free(t);
 
 	/* A ClientHello whose inner lengths lie: the record is fine, the
 	 * hello is malformed, and nothing is read past it. */
 	client_hello(&ch, &o);
 	for (size_t cut = 5 + 4; cut < ch.n; cut++) {
-		t = fst_tls_new();
-		info = fst_tls_info(t);
-		liar.n = 0;
-		body.n = 0;
+		info = fresh(&t, &liar, &body);
 		/* The hello cut at `cut`, its message length kept. */
 		put(&body, ch.b + 5, cut - 5);
 		record(&liar, 22, 0x0301, &body);
 		assert_int_equal(fst_tls_feed(t, FST_TLS_FROM_CLIENT, liar.b, liar.n, 1), liar.n);
 		assert_false(info->client_hello);
 		assert_int_equal(info->side[FST_TLS_FROM_CLIENT].malformed, 0);
-		fst_tls_free(t);
 	}
 	/* A hello message that says it is shorter than its fields. */
-	t = fst_tls_new();
-	info = fst_tls_info(t);
-	liar.n = 0;
-	body.n = 0;
+	info = fresh(&t, &liar, &body);
 	put8(&body, 1);
 	put24(&body, 10);
 	put(&body, "0123456789", 10);
@@ -313,11 +316,7 @@ static void test_hostile_records(void **state)
 	assert_false(info->client_hello);
 	assert_int_equal(info->side[FST_TLS_FROM_CLIENT].malformed, 1);
 	/* A hello longer than FST_TLS_HELLO_MAX is skipped, whole. */
-	fst_tls_free(t);
-	t = fst_tls_new();
-	info = fst_tls_info(t);
-	liar.n = 0;
-	body.n = 0;
+	info = fresh(&t, &liar, &body);
 	put8(&body, 1);
 	put24(&body, FST_TLS_HELLO_MAX + 100);
 	for (size_t i = 0; i < FST_TLS_HELLO_MAX + 100; i++)
