@@ -363,16 +363,15 @@ static void control_activity(struct result *r, int64_t ts_us, enum fst_side side
 {
 	struct fst_ftp_turn turn = r->pub.session->turn;
 	int64_t threshold = r->an->cfg.gap_threshold_us;
-	bool same_burst = side == r->last_side && ts_us - r->last_us < TLS_BURST_US;
-
-	r->last_side = side;
 	/* Inside TLS one message is often several records (vsftpd's alert,
 	 * then its 500 OOPS in pieces): a side's records close together are
 	 * one message, and the idle before it is the one that counts. */
-	if (r->pub.session->encrypted && same_burst) {
+	if (r->pub.session->encrypted && side == r->last_side &&
+	    ts_us - r->last_us < TLS_BURST_US) {
 		r->last_us = ts_us;
 		return;
 	}
+	r->last_side = side;
 	/* Events of one instant (a loss found with the segment after it)
 	 * are one moment of activity, not an empty gap. */
 	if (ts_us == r->last_us && r->prev_us != r->last_us) {

@@ -1421,13 +1421,13 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		size_t records = 0; /* leading bytes that are TLS, not text */
 
 		s->last_sender = sender;
-		if (sender == FST_SIDE_SERVER)
-			s->tls_server_us = ev->ts_us;
 		/* Implicit FTPS: the client speaks first, and in TLS. */
 		if (!s->saw_greeting && ev->dir == FST_DIR_CLIENT && !s->pub.encrypted &&
 		    fst_tls_starts_client_hello(ev->data, ev->data_caplen))
 			start_tls(s, FST_TLS_MODE_IMPLICIT, ev->ts_us);
 		if (s->pub.encrypted) {
+			if (sender == FST_SIDE_SERVER)
+				s->tls_server_us = ev->ts_us;
 			records = tls_data(s, ev);
 			if (records >= ev->data_caplen) {
 				update_turn(s);
