@@ -148,6 +148,10 @@ struct fst_ftp_transfer {
 	 * was encrypted): probably this session's; its command, sender
 	 * (FST_SIDE_NONE), outcome and what its bytes were are unknown. */
 	bool by_timing;
+	/* by_timing: its TLS handshake was read (tls_seen), and the server
+	 * resumed the session the client offered (the control connection's,
+	 * as vsftpd's require_ssl_reuse demands). */
+	bool tls_seen, tls_resumed;
 	/* The data connection, as TCP saw it (valid when data_seen). */
 	struct fst_addr data_client_addr, data_server_addr;
 	uint16_t data_client_port, data_server_port;

@@ -79,6 +79,7 @@ struct flow_ctx {
 	struct fst_ftp_data_attempt attempt; /* data flows: announced, handshake */
 	struct flow_ctx *next_connecting;    /* in its session's connecting list */
 	bool connecting;		     /* ... which it is in */
+	struct fst_tls *tls; /* data flows matched by timing: their handshake, until read */
 };
 
 /* A block of a session's text arena. Blocks are never moved or resized,

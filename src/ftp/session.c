@@ -1755,10 +1755,39 @@ static void follow_handshake(struct flow_ctx *data, const struct fst_tcp_event *
 	}
 }
 
+/* A data connection matched by timing: its TLS hellos say whether it
+ * resumed a session (RFC 4217: the FTP client is the TLS client in both
+ * modes). Once they are read, or cannot be, its payload is no longer
+ * wanted. */
+static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
+			   const struct fst_tcp_event *ev)
+{
+	enum fst_tls_dir dir = data->side_of_dir[ev->dir] == FST_SIDE_CLIENT ? FST_TLS_FROM_CLIENT :
+									       FST_TLS_FROM_SERVER;
+	const struct fst_tls_info *info = fst_tls_info(data->tls);
+
+	if (ev->kind == FST_TCP_EV_GAP || !ev->payload_present)
+		fst_tls_lost(data->tls, dir);
+	else if (ev->kind == FST_TCP_EV_DATA)
+		fst_tls_feed(data->tls, dir, ev->data, ev->data_caplen, ev->ts_us);
+	if (!info->server_hello && !info->side[dir].lost && !info->side[dir].ended)
+		return;
+	if (t) {
+		t->tls_seen = info->server_hello;
+		t->tls_resumed = info->resumed;
+	}
+	fst_tls_free(data->tls);
+	data->tls = NULL;
+	fst_tcp_flow_set_payload(ev->flow, false);
+}
+
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
 {
 	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
 	enum fst_side side = data->side_of_dir[ev->dir];
+
+	if (data->tls && (ev->kind == FST_TCP_EV_DATA || ev->kind == FST_TCP_EV_GAP))
+		data_tls_bytes(data, t, ev);
 
 	note_packet(s, ev->flow);
 	follow_handshake(data, ev);

@@ -414,8 +414,11 @@ static void body_bytes(struct fst_tls *tls, enum fst_tls_dir dir, struct fst_rd 
 			handshake_bytes(tls, dir, rd);
 		break;
 	case CT_CHANGE_CIPHER_SPEC:
-		/* TLS 1.2: what this side sends next is encrypted. */
-		d->cipher_on = true;
+		/* TLS 1.2: what this side sends next is encrypted. TLS 1.3
+		 * sends one only to please middleboxes (RFC 8446 D.4), also
+		 * between a HelloRetryRequest and the real ServerHello. */
+		if (tls->info.version < TLS13)
+			d->cipher_on = true;
 		break;
 	case CT_ALERT:
 		if (!d->cipher_on)

@@ -519,7 +519,10 @@ static bool classify_tls_data(struct fst_ftp *ftp, struct fst_tcp_flow *flow, in
 			return false;
 		session_attach_tls_data(s, data);
 		flow->user = data;
-		fst_tcp_flow_set_payload(flow, false);
+		/* Its payload is read until its hellos are (out of memory:
+		 * never), to tell whether it resumed the session. */
+		data->tls = fst_tls_new();
+		fst_tcp_flow_set_payload(flow, data->tls != NULL);
 		return true;
 	}
 	return false;
@@ -631,6 +634,7 @@ void fst_ftp_on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
 		session_data_event(ctx->session, ctx, ev);
 		if (ev->kind == FST_TCP_EV_CLOSE) {
 			ctx->session->open_data_flows--;
+			fst_tls_free(ctx->tls);
 			free(ctx);
 			flow->user = NULL;
 		}

@@ -167,8 +167,13 @@ static void write_transfers(struct fst_json *j, const struct fst_ftp_session *s)
 		fst_json_str(j, "data_closed_by", fst_side_name(t->closed_by));
 		fst_json_bool(j, "nat_address", t->nat_address);
 		/* Only for FTPS data connections matched by timing. */
-		if (t->by_timing)
+		if (t->by_timing) {
 			fst_json_bool(j, "by_timing", true);
+			if (t->tls_seen)
+				fst_json_bool(j, "tls_resumed", t->tls_resumed);
+			else
+				fst_json_null(j, "tls_resumed");
+		}
 		fst_json_close(j, '}');
 	}
 	fst_json_close(j, ']');

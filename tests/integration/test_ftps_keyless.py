@@ -81,6 +81,17 @@ def main():
                 expect(name, "data timeout estimate", server["data_timeout_estimate_s"],
                        between(2.9, 3.1))
 
+    # Data connections matched by timing: did they resume the control
+    # connection's TLS session? curl does; python ftplib never does, which
+    # is what vsftpd's require_ssl_reuse refuses with 522.
+    for name, want in (("vsftpd-ftps-implicit-curl", [True]),
+                       ("vsftpd-ftps-reuse-522", [False]),
+                       ("proftpd-ftps-implicit-clean", [False, False])):
+        report = analyze(ftpstall, os.path.join(folder, name + ".pcap"))
+        if report and report["sessions"]:
+            expect(name, "data connections resumed",
+                   [t.get("tls_resumed") for t in report["sessions"][0]["transfers"]], want)
+
     # The cleartext after the TLS layer ended is read as FTP.
     report = analyze(ftpstall, os.path.join(folder, "proftpd-ftps-idle-timeout.pcap"))
     if report:

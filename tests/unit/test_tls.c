@@ -109,11 +109,24 @@ static void client_hello(struct buf *rec, const struct hello_opts *o)
 	record(rec, 22, 0x0301, &msg);
 }
 
+/* RFC 8446 4.1.3: the random of a HelloRetryRequest. */
+static const uint8_t hello_retry_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+static bool next_is_retry; /* the next server_hello is a HelloRetryRequest */
+
 static void server_hello(struct buf *rec, unsigned version, unsigned cipher, unsigned sid_len,
 			 uint8_t sid_byte, bool psk)
 {
 	struct buf body = { 0 }, exts = { 0 }, msg = { 0 };
 	uint8_t random[32] = { 1 };
+
+	if (next_is_retry)
+		memcpy(random, hello_retry_random, sizeof(random));
+	next_is_retry = false;
 
 	put16(&body, 0x0303);
 	put(&body, random, sizeof(random));
@@ -213,6 +226,38 @@ static void test_tls13_psk_and_new_session(void **state)
 	fst_tls_feed(t, FST_TLS_FROM_CLIENT, ch.b, ch.n, 1);
 	fst_tls_feed(t, FST_TLS_FROM_SERVER, sh.b, sh.n, 2);
 	assert_false(info->resumed);
+	fst_tls_free(t);
+}
+
+/* vsftpd with OpenSSL 3: a HelloRetryRequest, the middlebox ChangeCipherSpec
+ * (RFC 8446 D.4) both ways, then the real ServerHello, which must still
+ * be read: the dummy ChangeCipherSpec turns nothing on in TLS 1.3. */
+static void test_hello_retry_then_server_hello(void **state)
+{
+	struct hello_opts o = { .psk = true, .sid_len = 32, .sid_byte = 3 };
+	struct buf ch = { 0 }, server = { 0 }, client = { 0 }, ccs = { 0 };
+	struct fst_tls *t = fst_tls_new();
+	const struct fst_tls_info *info = fst_tls_info(t);
+
+	(void)state;
+	client_hello(&ch, &o);
+	put8(&ccs, 1);
+	next_is_retry = true;
+	server_hello(&server, 0x0304, 0x1302, 32, 3, false);
+	record(&server, 20, 0x0303, &ccs);
+	record(&client, 20, 0x0303, &ccs);
+	put(&client, ch.b, ch.n);
+	fst_tls_feed(t, FST_TLS_FROM_CLIENT, ch.b, ch.n, 1);
+	fst_tls_feed(t, FST_TLS_FROM_SERVER, server.b, server.n, 2);
+	assert_true(info->hello_retry);
+	assert_false(info->server_hello);
+	fst_tls_feed(t, FST_TLS_FROM_CLIENT, client.b, client.n, 3);
+	server.n = 0;
+	server_hello(&server, 0x0304, 0x1302, 32, 3, true);
+	fst_tls_feed(t, FST_TLS_FROM_SERVER, server.b, server.n, 4);
+	assert_true(info->server_hello);
+	assert_true(info->resumed);
+	assert_int_equal(info->side[FST_TLS_FROM_SERVER].malformed, 0);
 	fst_tls_free(t);
 }
 
@@ -355,6 +400,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hellos_byte_by_byte),
 		cmocka_unit_test(test_tls13_psk_and_new_session),
+		cmocka_unit_test(test_hello_retry_then_server_hello),
 		cmocka_unit_test(test_cleartext_after_alert),
 		cmocka_unit_test(test_encrypted_alert),
 		cmocka_unit_test(test_hostile_records),
