@@ -44,6 +44,7 @@ CASES = {
     "vsftpd-ftps-data-stall": ("data_timeout", "unknown", "server", (2.9, 3.2), "explicit",
                                "TLS 1.3", 1),
     "vsftpd-ftps-clean-tls13": ("clean", "none", "server", (0, 0.5), "explicit", "TLS 1.3", 2),
+    "vsftpd-ftps-aes128-sha": ("clean", "none", "server", (0, 0.5), "explicit", "TLS 1.2", 2),
     "vsftpd-ftps-reuse-522": ("clean", "none", "server", (0, 0.5), "explicit", "TLS 1.3", 1),
     "vsftpd-ftps-implicit-curl": ("clean", "none", "server", (0, 0.5), "implicit", "TLS 1.3", 1),
     "proftpd-ftps-implicit-clean": ("clean", "none", "client", (0, 0.5), "implicit", "TLS 1.3",
@@ -91,6 +92,11 @@ def main():
         if report and report["sessions"]:
             expect(name, "data connections resumed",
                    [t.get("tls_resumed") for t in report["sessions"][0]["transfers"]], want)
+
+    report = analyze(ftpstall, os.path.join(folder, "vsftpd-ftps-aes128-sha.pcap"))
+    if report and report["sessions"]:
+        expect("vsftpd-ftps-aes128-sha", "cipher", report["sessions"][0]["tls"]["cipher"],
+               "TLS_RSA_WITH_AES_128_CBC_SHA")
 
     # The cleartext after the TLS layer ended is read as FTP.
     report = analyze(ftpstall, os.path.join(folder, "proftpd-ftps-idle-timeout.pcap"))
