@@ -1760,15 +1760,19 @@ static void follow_handshake(struct flow_ctx *data, const struct fst_tcp_event *
  * modes). Once they are read, or cannot be, its payload is no longer
  * wanted. */
 static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
+			   const struct fst_tcp_event *ev) __attribute__((cold, noinline));
+static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
 			   const struct fst_tcp_event *ev)
 {
 	enum fst_tls_dir dir = data->side_of_dir[ev->dir] == FST_SIDE_CLIENT ? FST_TLS_FROM_CLIENT :
 									       FST_TLS_FROM_SERVER;
 	const struct fst_tls_info *info = fst_tls_info(data->tls);
 
+	if (ev->kind != FST_TCP_EV_DATA && ev->kind != FST_TCP_EV_GAP)
+		return;
 	if (ev->kind == FST_TCP_EV_GAP || !ev->payload_present)
 		fst_tls_lost(data->tls, dir);
-	else if (ev->kind == FST_TCP_EV_DATA)
+	else
 		fst_tls_feed(data->tls, dir, ev->data, ev->data_caplen, ev->ts_us);
 	if (!info->server_hello && !info->side[dir].lost && !info->side[dir].ended)
 		return;
@@ -1786,7 +1790,9 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
 	enum fst_side side = data->side_of_dir[ev->dir];
 
-	if (data->tls && (ev->kind == FST_TCP_EV_DATA || ev->kind == FST_TCP_EV_GAP))
+	/* Only data connections matched by timing (FTPS) have one: kept
+	 * out of line, plain transfers pay one test. */
+	if (data->tls)
 		data_tls_bytes(data, t, ev);
 
 	note_packet(s, ev->flow);
