@@ -1768,8 +1768,6 @@ static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
 									       FST_TLS_FROM_SERVER;
 	const struct fst_tls_info *info = fst_tls_info(data->tls);
 
-	if (ev->kind != FST_TCP_EV_DATA && ev->kind != FST_TCP_EV_GAP)
-		return;
 	if (ev->kind == FST_TCP_EV_GAP || !ev->payload_present)
 		fst_tls_lost(data->tls, dir);
 	else
@@ -1789,11 +1787,6 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 {
 	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
 	enum fst_side side = data->side_of_dir[ev->dir];
-
-	/* Only data connections matched by timing (FTPS) have one: kept
-	 * out of line, plain transfers pay one test. */
-	if (data->tls)
-		data_tls_bytes(data, t, ev);
 
 	note_packet(s, ev->flow);
 	follow_handshake(data, ev);
@@ -1821,9 +1814,15 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	switch (ev->kind) {
 	case FST_TCP_EV_DATA:
 	case FST_TCP_EV_GAP:
-		/* by_timing: both ways count, the sender being unknown. */
-		if (side != t->sender && !t->by_timing)
-			break;
+		/* by_timing (FTPS): both ways count, the sender (NONE) being
+		 * unknown, and the handshake is read until its hellos are. A
+		 * plain transfer's sender never comes here. */
+		if (side != t->sender) {
+			if (!t->by_timing)
+				break;
+			if (data->tls)
+				data_tls_bytes(data, t, ev);
+		}
 		t->bytes += ev->len;
 		if (ev->kind == FST_TCP_EV_GAP)
 			t->gap_bytes += ev->len;

@@ -519,9 +519,11 @@ static bool classify_tls_data(struct fst_ftp *ftp, struct fst_tcp_flow *flow, in
 			return false;
 		session_attach_tls_data(s, data);
 		flow->user = data;
-		/* Its payload is read until its hellos are (out of memory:
-		 * never), to tell whether it resumed the session. */
-		data->tls = fst_tls_new();
+		/* Its payload is read until its hellos are (out of memory, or
+		 * no transfer record for it: never), to tell whether it
+		 * resumed the session. */
+		if (data->transfer != SIZE_MAX)
+			data->tls = fst_tls_new();
 		fst_tcp_flow_set_payload(flow, data->tls != NULL);
 		return true;
 	}
