@@ -888,6 +888,46 @@ static void test_tls_implicit_client_hello(void **state)
 	net_free(n);
 }
 
+/* An FTPS session's 227 is encrypted: a connection between its hosts
+ * right after the server spoke is probably its data connection; one to
+ * a control port is a new session, and one long after is neither. */
+static void test_tls_data_by_timing(void **state)
+{
+	static const uint8_t reply_record[] = { 0x17, 0x03, 0x03, 0x00, 0x03, '2', '2', '7' };
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c, data, again, late;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	sv(&c, "220 ready\r\n");
+	cl(&c, "AUTH TLS\r\n");
+	sv(&c, "234 go ahead\r\n");
+	send_bytes(&c, FST_DIR_SERVER, reply_record, sizeof(reply_record));
+	/* The client reconnects to port 21: a session, not data. */
+	conn_open(&again, n, CLIENT_IP, 54400, SERVER_IP, 21);
+	assert_int_equal(s->transfer_count, 0);
+	conn_open(&data, n, CLIENT_IP, 54401, SERVER_IP, 30001);
+	assert_int_equal(s->transfer_count, 1);
+	assert_true(s->transfers[0].by_timing);
+	assert_int_equal(s->transfers[0].mode, FST_MODE_PASSIVE);
+	assert_int_equal(s->transfers[0].sender, FST_SIDE_NONE);
+	assert_int_equal(s->transfers[0].data_server_port, 30001);
+	send_bytes(&data, FST_DIR_CLIENT, "abcd", 4);
+	send_bytes(&data, FST_DIR_SERVER, "efghij", 6);
+	assert_int_equal(s->transfers[0].bytes, 10); /* both ways: sender unknown */
+	assert_false(s->transfers[0].tls_seen);	     /* no TLS in it */
+	close_both(&data, FST_DIR_SERVER);
+	assert_int_equal(s->transfers[0].outcome, FST_OUTCOME_UNKNOWN);
+	/* Seconds after the server's last bytes: not this session's. */
+	n->now += 5 * 1000000;
+	conn_open(&late, n, CLIENT_IP, 54402, SERVER_IP, 30002);
+	assert_int_equal(s->transfer_count, 1);
+	close_both(&c, FST_DIR_CLIENT);
+	net_free(n);
+}
+
 static void test_auth_tls_encrypted(void **state)
 {
 	/* Records whose bodies happen to hold command-looking lines: inside
@@ -3040,6 +3080,7 @@ int main(void)
 		T(test_auth_tls_encrypted),
 		T(test_tls_cleartext_after_close_notify),
 		T(test_tls_implicit_client_hello),
+		T(test_tls_data_by_timing),
 		/* pairing */
 		T(test_pipelined_commands_pair_in_order),
 		T(test_response_time),
