@@ -32,8 +32,11 @@
 
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
+# FST_CAPTURES_DIR: another folder of scenarios/ and captures made the same
+# way (captures/ftps/make-ftps.sh sets it).
+script_dir=$(cd "$(dirname "$0")" && pwd)
+here=${FST_CAPTURES_DIR:-$script_dir}
+top=$(cd "$script_dir/../.." && pwd)
 max_bytes=300000 # every field capture stays below this
 
 # shellcheck source=SCRIPTDIR/../../tests/integration/lib.sh
@@ -144,6 +147,11 @@ make_one() {
 	fi
 	install -m 0644 "$work/out.pcap" "$out"
 	say "wrote $out ($bytes bytes)"
+	# A TLS key log the scenario kept goes beside its capture.
+	if [[ -e $work/out.keys ]]; then
+		install -m 0644 "$work/out.keys" "${out%.pcap}.keys"
+		say "wrote ${out%.pcap}.keys"
+	fi
 }
 
 todo=()

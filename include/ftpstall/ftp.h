@@ -7,6 +7,7 @@
 
 #include "ftpstall/ftp_proto.h"
 #include "ftpstall/tcp.h"
+#include "ftpstall/tls.h"
 
 /* Session states (RFC 959 5.4 reply sequences drive the transitions). */
 enum fst_ftp_state {
@@ -143,6 +144,14 @@ struct fst_ftp_transfer {
 	bool data_seen;	  /* a data connection was matched */
 	bool data_done;	  /* the sender finished or the connection closed */
 	bool nat_address; /* announced address differed from the real one */
+	/* An FTPS data connection matched by timing alone (its 227 or PORT
+	 * was encrypted): probably this session's; its command, sender
+	 * (FST_SIDE_NONE), outcome and what its bytes were are unknown. */
+	bool by_timing;
+	/* by_timing: its TLS handshake was read (tls_seen), and the server
+	 * resumed the session the client offered (the control connection's,
+	 * as vsftpd's require_ssl_reuse demands). */
+	bool tls_seen, tls_resumed;
 	/* The data connection, as TCP saw it (valid when data_seen). */
 	struct fst_addr data_client_addr, data_server_addr;
 	uint16_t data_client_port, data_server_port;
@@ -181,7 +190,10 @@ struct fst_ftp_session {
 	const char *type;
 	const char *cwd;
 	const char *features; /* FEAT lines, space-separated */
-	int banner_idle_s;    /* the idle timeout a greeting line states, or -1 */
+	/* How the session came to TLS and what its record layer showed
+	 * (NULL unless it did; lives as the session does). */
+	const struct fst_tls_info *tls;
+	int banner_idle_s; /* the idle timeout a greeting line states, or -1 */
 
 	struct fst_ftp_command_rec *commands;
 	size_t command_count, commands_dropped;
@@ -254,13 +266,21 @@ enum {
 
 /* The control port always watched, the longest line and the sessions
  * kept by default. */
-#define FST_FTP_DEFAULT_PORT	     21
+#define FST_FTP_DEFAULT_PORT 21
+/* The implicit FTPS control port always watched (RFC 4217 does not
+ * define it; IANA's ftps, used by every server that offers it). */
+#define FST_FTP_DEFAULT_FTPS_PORT    990
 #define FST_FTP_DEFAULT_MAX_LINE     8192
 #define FST_FTP_DEFAULT_MAX_SESSIONS 20000
 
 struct fst_ftp_cfg {
 	uint16_t ports[FST_FTP_MAX_PORTS]; /* control ports; none: FST_FTP_DEFAULT_PORT */
 	size_t port_count;
+	/* Implicit FTPS control ports (TLS from the first byte); none:
+	 * FST_FTP_DEFAULT_FTPS_PORT. A session on any control port whose
+	 * client opens with a ClientHello is implicit FTPS too. */
+	uint16_t ftps_ports[FST_FTP_MAX_PORTS];
+	size_t ftps_port_count;
 	bool no_autodetect;	   /* do not detect sessions by their 220 greeting */
 	size_t max_line;	   /* 0: FST_FTP_DEFAULT_MAX_LINE bytes */
 	size_t max_records;	   /* per list per session; 0: 100000 */

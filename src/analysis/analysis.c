@@ -18,6 +18,9 @@
 
 /* A closing reply this close to the close announced it. */
 #define ANNOUNCE_WINDOW_US (2 * FST_US_PER_SEC)
+/* Records of one side this close together are one message: a sender
+ * writes a message's records back to back. */
+#define TLS_BURST_US (20 * 1000)
 
 /* TCP facts seen inside a gap. */
 struct marks {
@@ -84,6 +87,9 @@ struct result {
 
 	/* Control channel activity. */
 	int64_t last_us, prev_us;
+	/* When the latest message began: last_us but for a TLS burst of
+	 * records (see control_activity), where it is the burst's first. */
+	int64_t message_us;
 	struct marks marks;		   /* inside the open gap since last_us */
 	struct marks last_gap_marks;	   /* inside [prev_us, last_us] */
 	struct fst_ftp_turn last_gap_turn; /* during [prev_us, last_us] */
@@ -357,7 +363,14 @@ static void control_activity(struct result *r, int64_t ts_us, enum fst_side side
 {
 	struct fst_ftp_turn turn = r->pub.session->turn;
 	int64_t threshold = r->an->cfg.gap_threshold_us;
-
+	/* Inside TLS one message is often several records (vsftpd's alert,
+	 * then its 500 OOPS in pieces): a side's records close together are
+	 * one message, and the idle before it is the one that counts. */
+	if (r->pub.session->encrypted && side == r->last_side &&
+	    ts_us - r->last_us < TLS_BURST_US) {
+		r->last_us = ts_us;
+		return;
+	}
 	r->last_side = side;
 	/* Events of one instant (a loss found with the segment after it)
 	 * are one moment of activity, not an empty gap. */
@@ -376,7 +389,7 @@ static void control_activity(struct result *r, int64_t ts_us, enum fst_side side
 	r->prev_us = r->last_us;
 	r->last_gap_marks = r->marks;
 	r->last_gap_turn = turn;
-	r->last_us = ts_us;
+	r->last_us = r->message_us = ts_us;
 	memset(&r->marks, 0, sizeof(r->marks));
 }
 
@@ -445,7 +458,9 @@ static void on_data_tcp(struct result *r, const struct fst_ftp_event *ev)
 		break;
 	case FST_TCP_EV_DATA:
 	case FST_TCP_EV_GAP:
-		if (ev->side != t->sender)
+		/* A data connection matched by timing (FTPS) has no known
+		 * sender: bytes either way are its activity. */
+		if (ev->side != t->sender && !t->by_timing)
 			break;
 		if (tcp->kind == FST_TCP_EV_GAP) {
 			d->marks.capture_loss = true;
@@ -869,7 +884,10 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	c->by = ev->side == FST_SIDE_CLIENT ? FST_CLOSE_BY_CLIENT : FST_CLOSE_BY_SERVER;
 	c->mid_transfer = s->turn.channel == FST_CHANNEL_DATA;
 	for (size_t i = 0; i < s->transfer_count; i++)
-		if (s->transfers[i].outcome == FST_OUTCOME_PENDING)
+		/* A transfer matched by timing (FTPS) never gets its reply
+		 * read: it ran on only while its data connection did. */
+		if (s->transfers[i].outcome == FST_OUTCOME_PENDING &&
+		    !(s->transfers[i].by_timing && s->transfers[i].data_done))
 			c->mid_transfer = true;
 	/* A data connection still stalled when the control one closes:
 	 * its open gap ends here. */
@@ -905,7 +923,7 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 		if (r->last_gap_recorded) {
 			for (size_t i = r->pub.gap_count; i-- > 0;)
 				if (r->pub.gaps[i].channel == FST_CHANNEL_CONTROL &&
-				    r->pub.gaps[i].end_us == r->last_us) {
+				    r->pub.gaps[i].end_us == r->message_us) {
 					r->pub.gaps[i].before_close = true;
 					break;
 				}
@@ -1142,12 +1160,17 @@ static enum fst_stalled_side stalled_from_data_gap(const struct fst_session_resu
 						   const struct fst_gap *g)
 {
 	const struct fst_ftp_session *s = p->session;
+	const struct fst_ftp_transfer *t = g->transfer_id >= 1 &&
+							   g->transfer_id <= s->transfer_count ?
+						   &s->transfers[g->transfer_id - 1] :
+						   NULL;
 
-	if (g->waiting_on == FST_WAIT_RECEIVER && g->transfer_id >= 1 &&
-	    g->transfer_id <= s->transfer_count)
-		return s->transfers[g->transfer_id - 1].sender == FST_SIDE_CLIENT ?
-			       FST_STALLED_SERVER :
-			       FST_STALLED_CLIENT;
+	/* FTPS without keys: whether it was an upload or a download, and
+	 * so who owed the bytes, is encrypted. */
+	if (t && t->by_timing && g->waiting_on == FST_WAIT_NONE)
+		return FST_STALLED_UNKNOWN;
+	if (g->waiting_on == FST_WAIT_RECEIVER && t)
+		return t->sender == FST_SIDE_CLIENT ? FST_STALLED_SERVER : FST_STALLED_CLIENT;
 	return stalled_from_wait(g->waiting_on);
 }
 
@@ -1948,7 +1971,7 @@ static struct result *new_result(struct fst_analysis *an, struct fst_ftp_session
 	r->pub.stated_timeout_s = -1;
 	r->pub.decisive_gap_index = FST_NO_GAP;
 	r->pub.close.keepalives_since_us = s->start_us;
-	r->last_us = r->prev_us = s->start_us;
+	r->last_us = r->prev_us = r->message_us = s->start_us;
 	r->path.last_packet_us = s->start_us;
 	r->pub.keepalive.interval_s = -1;
 	r->path.unacked = -1;

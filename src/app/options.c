@@ -57,6 +57,8 @@ void options_pipeline_init(struct pipeline_opts *o)
 {
 	o->ftp.ports[0] = FST_FTP_DEFAULT_PORT;
 	o->ftp.port_count = 1;
+	o->ftp.ftps_ports[0] = FST_FTP_DEFAULT_FTPS_PORT;
+	o->ftp.ftps_port_count = 1;
 	o->analysis.gap_threshold_us = FST_ANALYSIS_DEFAULT_GAP_US;
 }
 
@@ -69,6 +71,10 @@ void options_pipeline_usage(FILE *out)
 		"  -B, --buffer-size KIB    live: kernel capture buffer in KiB (default %d)\n"
 		"  -p, --ftp-port PORT      also treat PORT as an FTP control port (repeatable;\n"
 		"                           %d is always one)\n"
+		"      --ftps-port PORT     also treat PORT as an implicit FTPS control port\n"
+		"                           (TLS from the first byte; repeatable; %d is\n"
+		"                           always one); a ClientHello as a client's first\n"
+		"                           bytes on any control port is implicit FTPS too\n"
 		"      --no-autodetect      recognise control connections by port only, not\n"
 		"                           by their FTP greeting\n"
 		"  -g, --gap SECONDS        report idle gaps longer than this (default %g;\n"
@@ -80,9 +86,10 @@ void options_pipeline_usage(FILE *out)
 		"      --max-sessions N     ended sessions kept for the report (default %d;\n"
 		"                           the oldest go first, counted in the statistics)\n",
 		FST_CAPTURE_DEFAULT_SNAPLEN, FST_CAPTURE_DEFAULT_BUFFER_SIZE / 1024,
-		FST_FTP_DEFAULT_PORT, fst_seconds(FST_ANALYSIS_DEFAULT_GAP_US),
-		FST_TCP_DEFAULT_MAX_FLOWS, FST_TCP_DEFAULT_MAX_OOO_TOTAL >> 20,
-		FST_FTP_DEFAULT_MAX_LINE, FST_FTP_DEFAULT_MAX_SESSIONS);
+		FST_FTP_DEFAULT_PORT, FST_FTP_DEFAULT_FTPS_PORT,
+		fst_seconds(FST_ANALYSIS_DEFAULT_GAP_US), FST_TCP_DEFAULT_MAX_FLOWS,
+		FST_TCP_DEFAULT_MAX_OOO_TOTAL >> 20, FST_FTP_DEFAULT_MAX_LINE,
+		FST_FTP_DEFAULT_MAX_SESSIONS);
 }
 
 void options_getopt_error(const char *subcommand, int c, char **argv)
@@ -113,13 +120,15 @@ static bool parse_gap(const char *arg, int64_t *out)
 	return true;
 }
 
-static int add_port(struct pipeline_opts *o, long port, const char *cmd)
+/* Appends port to a port list of FST_FTP_MAX_PORTS (its first entry the
+ * default one), for option --name. */
+static int add_port(uint16_t *ports, size_t *count, long port, const char *name, const char *cmd)
 {
-	if (o->ftp.port_count == FST_FTP_MAX_PORTS) {
-		fprintf(stderr, "%s: at most %d --ftp-port options\n", cmd, FST_FTP_MAX_PORTS - 1);
+	if (*count == FST_FTP_MAX_PORTS) {
+		fprintf(stderr, "%s: at most %d --%s options\n", cmd, FST_FTP_MAX_PORTS - 1, name);
 		return -1;
 	}
-	o->ftp.ports[o->ftp.port_count++] = (uint16_t)port;
+	ports[(*count)++] = (uint16_t)port;
 	return 1;
 }
 
@@ -141,7 +150,14 @@ static int store_option(struct pipeline_opts *o, int c, const char *arg, const c
 		o->buffer_kib = (int)v;
 		return 1;
 	case 'p':
-		return parse_long(arg, 1, 65535, &v) ? add_port(o, v, cmd) : 0;
+		return parse_long(arg, 1, 65535, &v) ?
+			       add_port(o->ftp.ports, &o->ftp.port_count, v, "ftp-port", cmd) :
+			       0;
+	case 'T':
+		return parse_long(arg, 1, 65535, &v) ?
+			       add_port(o->ftp.ftps_ports, &o->ftp.ftps_port_count, v, "ftps-port",
+					cmd) :
+			       0;
 	case 'g':
 		return parse_gap(arg, &o->analysis.gap_threshold_us) ? 1 : 0;
 	case 'F':
@@ -185,6 +201,7 @@ int options_pipeline(struct pipeline_opts *o, int c, const char *arg, const char
 	case 's':
 	case 'B':
 	case 'p':
+	case 'T':
 	case 'g':
 	case 'F':
 	case 'M':

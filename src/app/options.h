@@ -9,13 +9,14 @@
 
 #include "pipeline.h"
 
-/* getopt_long rows of the shared options (-i -s -B -p -g --no-autodetect
+/* getopt_long rows of the shared options (-i -s -B -p -g --ftps-port --no-autodetect
  * and the --max-* limits), to put first in a subcommand's table. */
 #define OPTIONS_PIPELINE_LONG                                    \
 	{ "interface", required_argument, NULL, 'i' },           \
 		{ "snaplen", required_argument, NULL, 's' },     \
 		{ "buffer-size", required_argument, NULL, 'B' }, \
 		{ "ftp-port", required_argument, NULL, 'p' },    \
+		{ "ftps-port", required_argument, NULL, 'T' },   \
 		{ "gap", required_argument, NULL, 'g' },         \
 		{ "no-autodetect", no_argument, NULL, 'A' },     \
 		{ "max-flows", required_argument, NULL, 'F' },   \

@@ -79,6 +79,7 @@ struct flow_ctx {
 	struct fst_ftp_data_attempt attempt; /* data flows: announced, handshake */
 	struct flow_ctx *next_connecting;    /* in its session's connecting list */
 	bool connecting;		     /* ... which it is in */
+	struct fst_tls *tls; /* data flows matched by timing: their handshake, until read */
 };
 
 /* A block of a session's text arena. Blocks are never moved or resized,
@@ -111,6 +112,8 @@ struct session {
 	uint64_t rest_offset;
 	bool rest_pending;
 	enum fst_side last_sender;     /* encrypted sessions: who spoke last */
+	struct fst_tls *tls;	       /* the control connection's record layer, or NULL */
+	int64_t tls_server_us;	       /* encrypted: the server's latest control bytes */
 	size_t open_transfer;	       /* transfer whose data is expected, or SIZE_MAX */
 	struct flow_ctx *waiting_data; /* data flow matched before its command */
 	struct expectation expect;
@@ -150,6 +153,18 @@ void session_free(struct session *s);
 void session_control_data(struct session *s, const struct fst_tcp_event *ev);
 void session_control_close(struct session *s, const struct fst_tcp_event *ev);
 void session_attach_data(struct session *s, struct flow_ctx *data);
+/* How flow would be a data connection of the encrypted session s, by
+ * timing alone (opened within FTP_TLS_DATA_WINDOW_US of the server's
+ * latest bytes on the control connection, between the session's hosts),
+ * or FST_MODE_UNKNOWN when it would not. */
+enum fst_transfer_mode session_tls_data_mode(const struct session *s,
+					     const struct fst_tcp_flow *flow, int64_t now_us);
+/* Gives data, a data connection matched by timing, a transfer record of
+ * its own (by_timing) and attaches it. */
+void session_attach_tls_data(struct session *s, struct flow_ctx *data);
+/* A session went over to TLS: the tracker starts matching data
+ * connections by timing. */
+void ftp_tls_started(struct fst_ftp *ftp);
 /* Makes a claimed orphan the session's transfer that code ended. */
 void session_adopt_orphan(struct session *s, struct orphan *o, int code, int64_t ts_us);
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev);

@@ -315,6 +315,31 @@ static void set_state(struct session *s, enum fst_ftp_state next, int64_t ts_us)
 	session_emit(s, &ev);
 }
 
+/* The session goes over to TLS: from here its control connection is
+ * read as TLS records (fst_tls_feed) until a direction's TLS ends. Out
+ * of memory, it is still encrypted, only without the record layer. */
+static void start_tls(struct session *s, enum fst_tls_mode mode, int64_t ts_us)
+{
+	s->pub.encrypted = true;
+	if (!s->tls) {
+		s->tls = fst_tls_new();
+		if (s->tls) {
+			account(s, fst_tls_size(), 0);
+			fst_tls_set_mode(s->tls, mode);
+			s->pub.tls = fst_tls_info(s->tls);
+		}
+	}
+	ftp_tls_started(s->tracker);
+	set_state(s, FST_FTP_ENCRYPTED, ts_us);
+}
+
+/* Whether dir's bytes are TLS records now (not before AUTH's 234, not
+ * after the direction's TLS layer ended in cleartext). */
+static bool tls_active(const struct session *s, enum fst_tcp_dir dir)
+{
+	return s->pub.encrypted && !(s->pub.tls && s->pub.tls->side[dir].ended);
+}
+
 static struct pending_command *pending_head(struct session *s)
 {
 	return s->pending_count ? &s->pending[s->pending_head] : NULL;
@@ -765,10 +790,8 @@ static void apply_final_reply(struct session *s, const struct pending_command *c
 		}
 		break;
 	case FST_VERB_AUTH:
-		if (code == 234) {
-			s->pub.encrypted = true;
-			set_state(s, FST_FTP_ENCRYPTED, ts_us);
-		}
+		if (code == 234)
+			start_tls(s, FST_TLS_MODE_EXPLICIT, ts_us);
 		break;
 	case FST_VERB_ABOR:
 		if (s->open_transfer != SIZE_MAX)
@@ -1208,7 +1231,7 @@ static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *
 			if (end && n <= max && !memchr(data + i, 255, n)) {
 				handle_line(s, dir, (const char *)data + i, n, false, ts_us);
 				i += n;
-				if (s->pub.encrypted)
+				if (tls_active(s, dir))
 					return;
 				continue;
 			}
@@ -1237,7 +1260,7 @@ static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *
 		r->len = 0;
 		r->overflow = false;
 		/* After AUTH TLS is accepted the rest is ciphertext. */
-		if (s->pub.encrypted)
+		if (tls_active(s, dir))
 			return;
 	}
 }
@@ -1294,6 +1317,7 @@ void session_free(struct session *s)
 	free(s->pub.commands);
 	free(s->pub.replies);
 	free(s->pub.transfers);
+	fst_tls_free(s->tls);
 	text_free(s);
 	ftp_account(s->tracker, 0, s->heap_bytes);
 	free(s);
@@ -1326,6 +1350,25 @@ void session_confirm(struct session *s, int64_t ts_us)
 		}
 		session_emit(s, &ev);
 	}
+}
+
+/* Bytes of an encrypted control connection: TLS records until the
+ * direction's TLS layer ends; what follows (a 421 after a close_notify,
+ * a 500 OOPS after an alert, the cleartext after CCC) is FTP again.
+ * Returns how many of the segment's bytes are not for the line reader. */
+static size_t tls_data(struct session *s, const struct fst_tcp_event *ev)
+{
+	if (!tls_active(s, ev->dir))
+		return 0;
+	/* Out of memory: opaque, as before the record layer existed. */
+	if (!s->tls)
+		return ev->data_caplen;
+	if (!ev->payload_present) { /* cut by the snaplen: boundaries lost */
+		fst_tls_lost(s->tls, (enum fst_tls_dir)ev->dir);
+		return ev->data_caplen;
+	}
+	return fst_tls_feed(s->tls, (enum fst_tls_dir)ev->dir, ev->data, ev->data_caplen,
+			    ev->ts_us);
 }
 
 static void forward_tcp(struct session *s, enum fst_channel channel, enum fst_side side,
@@ -1374,14 +1417,26 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 	note_packet(s, ev->flow);
 	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
 	switch (ev->kind) {
-	case FST_TCP_EV_DATA:
+	case FST_TCP_EV_DATA: {
+		size_t records = 0; /* leading bytes that are TLS, not text */
+
 		s->last_sender = sender;
+		/* Implicit FTPS: the client speaks first, and in TLS. */
+		if (!s->saw_greeting && ev->dir == FST_DIR_CLIENT && !s->pub.encrypted &&
+		    fst_tls_starts_client_hello(ev->data, ev->data_caplen))
+			start_tls(s, FST_TLS_MODE_IMPLICIT, ev->ts_us);
 		if (s->pub.encrypted) {
-			update_turn(s);
-			break;
+			if (sender == FST_SIDE_SERVER)
+				s->tls_server_us = ev->ts_us;
+			records = tls_data(s, ev);
+			if (records >= ev->data_caplen) {
+				update_turn(s);
+				break;
+			}
 		}
-		if (ev->data_caplen)
-			reader_feed(s, ev->dir, ev->data, ev->data_caplen, ev->ts_us);
+		if (ev->data_caplen > records)
+			reader_feed(s, ev->dir, ev->data + records, ev->data_caplen - records,
+				    ev->ts_us);
 		if (!ev->payload_present) { /* cut by the snaplen */
 			reader_reset(&s->lines[ev->dir]);
 			reply_drop(s);
@@ -1389,12 +1444,15 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		if (s->pub.encrypted)
 			update_turn(s);
 		break;
+	}
 	case FST_TCP_EV_GAP: {
 		/* A reply begun before the loss (its line end lost): the
 		 * server did answer. */
 		bool partial = s->lines[ev->dir].len > 0 || s->reply;
 
 		reader_reset(&s->lines[ev->dir]);
+		if (s->tls && tls_active(s, ev->dir))
+			fst_tls_lost(s->tls, (enum fst_tls_dir)ev->dir);
 		/* Replies to the waiting commands may be in the lost bytes;
 		 * the next replies are checked against what each command
 		 * can get (reply_fits) before they are paired. */
@@ -1534,6 +1592,54 @@ void session_attach_data(struct session *s, struct flow_ctx *data)
 	data->transfer = index;
 }
 
+/* A data connection opens right after the server's reply to PASV (or
+ * the client's PORT): seconds are plenty. */
+#define FTP_TLS_DATA_WINDOW_US (3 * FST_US_PER_SEC)
+
+enum fst_transfer_mode session_tls_data_mode(const struct session *s,
+					     const struct fst_tcp_flow *flow, int64_t now_us)
+{
+	const struct fst_ftp_session *p = &s->pub;
+
+	if (!p->encrypted || !s->confirmed || s->closed || !s->tls_server_us ||
+	    now_us < s->tls_server_us || now_us - s->tls_server_us > FTP_TLS_DATA_WINDOW_US)
+		return FST_MODE_UNKNOWN;
+	if (fst_addr_equal(&flow->client_addr, &p->client_addr) &&
+	    fst_addr_equal(&flow->server_addr, &p->server_addr))
+		return FST_MODE_PASSIVE;
+	if (fst_addr_equal(&flow->client_addr, &p->server_addr) &&
+	    fst_addr_equal(&flow->server_addr, &p->client_addr))
+		return FST_MODE_ACTIVE;
+	return FST_MODE_UNKNOWN;
+}
+
+void session_attach_tls_data(struct session *s, struct flow_ctx *data)
+{
+	struct fst_ftp_transfer *t;
+	size_t index = s->pub.transfer_count;
+
+	if (!reserve(s, RECORDS_TRANSFERS, (void **)&s->pub.transfers, s->pub.transfer_count,
+		     sizeof(*s->pub.transfers), &s->pub.transfers_dropped)) {
+		s->waiting_data = data;
+		s->unclaimed = data->attempt;
+		return;
+	}
+	t = &s->pub.transfers[index];
+	memset(t, 0, sizeof(*t));
+	t->id = index + 1;
+	t->verb = FST_VERB_UNKNOWN;
+	t->file = "";
+	t->mode = data->attempt.mode;
+	t->sender = FST_SIDE_NONE;
+	t->command_ts_us = data->attempt.syn_us;
+	t->announced_bytes = -1;
+	t->outcome = FST_OUTCOME_PENDING;
+	t->by_timing = true;
+	s->pub.transfer_count++;
+	s->open_transfer = index;
+	session_attach_data(s, data);
+}
+
 /* The transfer a claimed orphan carried: its bytes are the sequence
  * span TCP saw from the sender (the handshake and the first bytes may
  * be missing), its command unknown. Which end is the FTP server: the one
@@ -1649,6 +1755,34 @@ static void follow_handshake(struct flow_ctx *data, const struct fst_tcp_event *
 	}
 }
 
+/* A data connection matched by timing: its TLS hellos say whether it
+ * resumed a session (RFC 4217: the FTP client is the TLS client in both
+ * modes). Once they are read, or cannot be, its payload is no longer
+ * wanted. */
+static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
+			   const struct fst_tcp_event *ev) __attribute__((cold, noinline));
+static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
+			   const struct fst_tcp_event *ev)
+{
+	enum fst_tls_dir dir = data->side_of_dir[ev->dir] == FST_SIDE_CLIENT ? FST_TLS_FROM_CLIENT :
+									       FST_TLS_FROM_SERVER;
+	const struct fst_tls_info *info = fst_tls_info(data->tls);
+
+	if (ev->kind == FST_TCP_EV_GAP || !ev->payload_present)
+		fst_tls_lost(data->tls, dir);
+	else
+		fst_tls_feed(data->tls, dir, ev->data, ev->data_caplen, ev->ts_us);
+	if (!info->server_hello && !info->side[dir].lost && !info->side[dir].ended)
+		return;
+	if (t) {
+		t->tls_seen = info->server_hello;
+		t->tls_resumed = info->resumed;
+	}
+	fst_tls_free(data->tls);
+	data->tls = NULL;
+	fst_tcp_flow_set_payload(ev->flow, false);
+}
+
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
 {
 	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
@@ -1680,8 +1814,15 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	switch (ev->kind) {
 	case FST_TCP_EV_DATA:
 	case FST_TCP_EV_GAP:
-		if (side != t->sender)
-			break;
+		/* by_timing (FTPS): both ways count, the sender (NONE) being
+		 * unknown, and the handshake is read until its hellos are. A
+		 * plain transfer's sender never comes here. */
+		if (side != t->sender) {
+			if (!t->by_timing)
+				break;
+			if (data->tls)
+				data_tls_bytes(data, t, ev);
+		}
 		t->bytes += ev->len;
 		if (ev->kind == FST_TCP_EV_GAP)
 			t->gap_bytes += ev->len;
@@ -1699,11 +1840,14 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 			t->closed_by = side;
 			t->closed_by_rst = ev->kind == FST_TCP_EV_RST;
 		}
-		if (side == t->sender || ev->kind == FST_TCP_EV_RST)
+		if (side == t->sender || ev->kind == FST_TCP_EV_RST || t->by_timing)
 			t->data_done = true;
 		break;
 	case FST_TCP_EV_CLOSE:
 		t->data_done = true;
+		/* No reply will be read for it: it ends with its connection. */
+		if (t->by_timing)
+			end_transfer(s, data->transfer, FST_OUTCOME_UNKNOWN, 0, ev->ts_us);
 		break;
 	default:
 		break;

@@ -25,6 +25,13 @@ struct fst_ftp {
 	struct fst_ftp_reply_asm reply_scratch;
 	struct orphan *orphans_first, *orphans_last; /* oldest first */
 	size_t orphan_count;
+	bool tls_seen; /* a session went over to TLS: match data by timing too */
+};
+
+/* Sessions looked at, newest first, for a data connection matched by
+ * timing: the one it belongs to has just answered. */
+enum {
+	TLS_DATA_SCAN = 64
 };
 
 static const char *const anomaly_names[] = {
@@ -151,6 +158,39 @@ static struct expectation *find_expectation(struct fst_ftp *ftp, const struct fs
 	return NULL;
 }
 
+/* A data connection of session s (mode as it came about), counted; its
+ * announcement is the caller's to fill in. NULL when out of memory. */
+static struct flow_ctx *new_data_ctx(struct fst_ftp *ftp, struct session *s,
+				     struct fst_tcp_flow *flow, enum fst_transfer_mode mode,
+				     bool nat)
+{
+	struct flow_ctx *data = calloc(1, sizeof(*data));
+
+	if (!data)
+		return NULL;
+	data->role = FLOW_DATA;
+	data->session = s;
+	data->transfer = SIZE_MAX;
+	data->nat_address = nat;
+	data->flow = flow;
+	data->attempt = (struct fst_ftp_data_attempt){
+		/* Picked up open, or from its SYN on. */
+		.connect = flow->mid_stream ? FST_CONNECT_OPENED : FST_CONNECT_UNANSWERED,
+		.mode = mode,
+		.to_addr = flow->server_addr,
+		.to_port = flow->server_port,
+		.syn_us = flow->first_ts_us,
+	};
+	/* Passive: the FTP server listens; active: the FTP client does. */
+	data->side_of_dir[FST_DIR_SERVER] = mode == FST_MODE_PASSIVE ? FST_SIDE_SERVER :
+								       FST_SIDE_CLIENT;
+	data->side_of_dir[FST_DIR_CLIENT] = mode == FST_MODE_PASSIVE ? FST_SIDE_CLIENT :
+								       FST_SIDE_SERVER;
+	s->open_data_flows++;
+	ftp->stats.data_connections++;
+	return data;
+}
+
 /* Makes flow a data connection of the session that announced it. A
  * mid-stream flow whose guessed client is the announced listener has its
  * roles swapped, which only a new flow allows (fst_tcp_flow_swap_roles). */
@@ -169,32 +209,12 @@ static struct flow_ctx *match_data_flow(struct fst_ftp *ftp, struct fst_tcp_flow
 	}
 	if (!e)
 		return NULL;
-	data = calloc(1, sizeof(*data));
+	data = new_data_ctx(ftp, e->session, flow, e->mode, nat);
 	if (!data)
 		return NULL;
-	data->role = FLOW_DATA;
-	data->session = e->session;
-	data->transfer = SIZE_MAX;
-	data->nat_address = nat;
-	data->flow = flow;
-	data->attempt = (struct fst_ftp_data_attempt){
-		/* Picked up open, or from its SYN on. */
-		.connect = flow->mid_stream ? FST_CONNECT_OPENED : FST_CONNECT_UNANSWERED,
-		.mode = e->mode,
-		.announced_addr = e->listener,
-		.announced_port = e->port,
-		.to_addr = flow->server_addr,
-		.to_port = flow->server_port,
-		.syn_us = flow->first_ts_us,
-	};
-	/* Passive: the FTP server listens; active: the FTP client does. */
-	data->side_of_dir[FST_DIR_SERVER] = e->mode == FST_MODE_PASSIVE ? FST_SIDE_SERVER :
-									  FST_SIDE_CLIENT;
-	data->side_of_dir[FST_DIR_CLIENT] = e->mode == FST_MODE_PASSIVE ? FST_SIDE_CLIENT :
-									  FST_SIDE_SERVER;
+	data->attempt.announced_addr = e->listener;
+	data->attempt.announced_port = e->port;
 	ftp_unexpect(ftp, e->session);
-	e->session->open_data_flows++;
-	ftp->stats.data_connections++;
 	session_attach_data(e->session, data);
 	return data;
 }
@@ -205,6 +225,9 @@ static bool is_control_port(const struct fst_ftp *ftp, uint16_t port)
 {
 	for (size_t i = 0; i < ftp->cfg.port_count; i++)
 		if (ftp->cfg.ports[i] == port)
+			return true;
+	for (size_t i = 0; i < ftp->cfg.ftps_port_count; i++)
+		if (ftp->cfg.ftps_ports[i] == port)
 			return true;
 	return false;
 }
@@ -471,11 +494,49 @@ static bool classify_data(struct fst_ftp *ftp, struct fst_tcp_flow *flow, int64_
 	return true;
 }
 
+void ftp_tls_started(struct fst_ftp *ftp)
+{
+	ftp->tls_seen = true;
+}
+
+/* An FTPS session's 227 or PORT is encrypted: a new connection between
+ * its hosts right after the server spoke is probably its data
+ * connection (the newest such session's). Never one to a control port. */
+static bool classify_tls_data(struct fst_ftp *ftp, struct fst_tcp_flow *flow, int64_t now_us)
+{
+	struct session *s = ftp->last;
+
+	if (is_control_port(ftp, flow->server_port))
+		return false;
+	for (unsigned looked = 0; s && looked < TLS_DATA_SCAN; s = s->prev, looked++) {
+		enum fst_transfer_mode mode = session_tls_data_mode(s, flow, now_us);
+		struct flow_ctx *data;
+
+		if (mode == FST_MODE_UNKNOWN)
+			continue;
+		data = new_data_ctx(ftp, s, flow, mode, false);
+		if (!data)
+			return false;
+		session_attach_tls_data(s, data);
+		flow->user = data;
+		/* Its payload is read until its hellos are (out of memory, or
+		 * no transfer record for it: never), to tell whether it
+		 * resumed the session. */
+		if (data->transfer != SIZE_MAX)
+			data->tls = fst_tls_new();
+		fst_tcp_flow_set_payload(flow, data->tls != NULL);
+		return true;
+	}
+	return false;
+}
+
 void fst_ftp_on_tcp_flow(void *opaque, struct fst_tcp_flow *flow, int64_t ts_us)
 {
 	struct fst_ftp *ftp = opaque;
 
 	if (classify_data(ftp, flow, ts_us))
+		return;
+	if (ftp->tls_seen && classify_tls_data(ftp, flow, ts_us))
 		return;
 	if (flow->mid_stream && !is_control_port(ftp, flow->server_port) &&
 	    is_control_port(ftp, flow->client_port))
@@ -575,6 +636,7 @@ void fst_ftp_on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
 		session_data_event(ctx->session, ctx, ev);
 		if (ev->kind == FST_TCP_EV_CLOSE) {
 			ctx->session->open_data_flows--;
+			fst_tls_free(ctx->tls);
 			free(ctx);
 			flow->user = NULL;
 		}
@@ -597,6 +659,12 @@ struct fst_ftp *fst_ftp_new(const struct fst_ftp_cfg *cfg)
 	}
 	if (ftp->cfg.port_count > FST_FTP_MAX_PORTS)
 		ftp->cfg.port_count = FST_FTP_MAX_PORTS;
+	if (ftp->cfg.ftps_port_count == 0) {
+		ftp->cfg.ftps_ports[0] = FST_FTP_DEFAULT_FTPS_PORT;
+		ftp->cfg.ftps_port_count = 1;
+	}
+	if (ftp->cfg.ftps_port_count > FST_FTP_MAX_PORTS)
+		ftp->cfg.ftps_port_count = FST_FTP_MAX_PORTS;
 	if (!ftp->cfg.max_line)
 		ftp->cfg.max_line = FST_FTP_DEFAULT_MAX_LINE;
 	if (!ftp->cfg.max_records)

@@ -226,12 +226,54 @@ static void write_transfers(struct report_account *a, const struct fst_ftp_sessi
 			snprintf(lost, sizeof(lost), ", %llu bytes missing from the capture",
 				 (unsigned long long)t->gap_bytes);
 		account_line(a, REPORT_ITEM,
-			     "transfer %llu: %s%s%s%s (%s), %llu bytes in %.3f s, %s%s%s%s",
+			     "transfer %llu: %s%s%s%s (%s), %llu bytes in %.3f s, %s%s%s%s%s",
 			     (unsigned long long)t->id, report_transfer_command(t),
 			     t->file[0] ? " " : "", t->file, report_cut(t->file_truncated),
 			     fst_transfer_mode_name(t->mode), (unsigned long long)t->bytes, secs,
-			     fst_transfer_outcome_name(t->outcome), code, rest, lost);
+			     fst_transfer_outcome_name(t->outcome), code, rest, lost,
+			     !t->by_timing  ? "" :
+			     !t->tls_seen   ? ", its TLS handshake not seen" :
+			     t->tls_resumed ? ", TLS session resumed" :
+					      ", a new TLS session (not resumed)");
 	}
+}
+
+/* One side's end of TLS in words ("the server: an alert (encrypted),
+ * then cleartext FTP at +3.061828"), or nothing when it had neither. */
+static void tls_side_words(char *buf, size_t size, const char *who, const struct fst_ftp_session *s,
+			   const struct fst_tls_side_info *side)
+{
+	const char *alert = side->alert_readable ? fst_tls_alert_name(side->alert_description) :
+						   NULL;
+	char ended[48] = "";
+
+	if (!side->alerts && !side->ended)
+		return;
+	if (side->ended)
+		snprintf(ended, sizeof(ended), "%scleartext FTP from +%.6f",
+			 side->alerts ? ", then " : "",
+			 (double)(side->ended_us - s->start_us) / 1e6);
+	snprintf(buf, size, "; %s: %s%s%s", who, side->alerts ? "alert " : "",
+		 side->alerts ? (alert ? alert : "(its kind encrypted)") : "", ended);
+}
+
+/* What a TLS session showed without keys, in one line. */
+static void write_tls(struct report_account *a, const struct fst_ftp_session *s)
+{
+	const struct fst_tls_info *tls = s->tls;
+	const char *version = fst_tls_version_name(tls->version);
+	const char *cipher = fst_tls_cipher_name(tls->cipher);
+	char ends[2][160] = { "", "" };
+	const char *who[2] = { "client", "server" };
+
+	for (int dir = 0; dir < 2; dir++)
+		tls_side_words(ends[dir], sizeof(ends[dir]), who[dir], s, &tls->side[dir]);
+	account_line(a, REPORT_ITEM,
+		     "encrypted (%s FTPS%s%s%s%s%s%s%s): commands not visible; turns, idle gaps, "
+		     "response times and the close are inferred from the TLS records' timing%s%s",
+		     fst_tls_mode_name(tls->mode), version ? ", " : "", version ? version : "",
+		     cipher ? ", " : "", cipher ? cipher : "", tls->sni[0] ? ", SNI " : "",
+		     tls->sni, tls->resumed ? ", session resumed" : "", ends[0], ends[1]);
 }
 
 static void write_incident(struct report_account *a, const struct fst_report_input *in,
@@ -252,7 +294,9 @@ static void write_incident(struct report_account *a, const struct fst_report_inp
 	account_line(a, REPORT_ITEM, "started %s UTC%s%s",
 		     fst_time_format(s->start_us, when, sizeof(when)),
 		     s->mid_stream ? ", capture began mid-session" : "",
-		     s->encrypted ? ", encrypted after AUTH" : "");
+		     s->encrypted && !s->tls ? ", encrypted after AUTH" : "");
+	if (s->tls)
+		write_tls(a, s);
 	if (r->verdict == FST_VERDICT_IDLE_TIMEOUT)
 		explain_idle_timeout(a, in, r);
 	else if (fst_words_summary(r, words, sizeof(words)))
@@ -319,6 +363,8 @@ static void write_other_sessions(struct report_account *a, const struct fst_repo
 			     r->capture_loss ? "; the capture lost bytes of it (no side blamed)" :
 					       "",
 			     s->mid_stream ? "; capture began mid-session" : "", keepalive);
+		if (s->tls)
+			write_tls(a, s);
 		/* The notes those two words do not already give. */
 		for (int note = 0; note < FST_NOTE_COUNT; note++)
 			if (note != FST_NOTE_CAPTURE_LOSS && note != FST_NOTE_MID_STREAM &&

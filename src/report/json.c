@@ -33,6 +33,53 @@ static void json_cut(struct fst_json *j, const char *key, bool truncated)
 		fst_json_bool(j, key, true);
 }
 
+/* "close_notify": true when one was read, false when the side's alerts
+ * were readable and none was one, null when TLS hid them (TLS 1.3
+ * encrypts its alerts; TLS 1.2 after ChangeCipherSpec). */
+static void write_tls_side(struct fst_json *j, const char *key, const struct fst_tls_info *tls,
+			   const struct fst_tls_side_info *side)
+{
+	bool hidden = tls->version >= 0x0304 || (side->alerts && !side->alert_readable);
+
+	fst_json_open(j, key, '{');
+	fst_json_u64(j, "records", side->records);
+	fst_json_u64(j, "application_records", side->app_records);
+	fst_json_u64(j, "application_bytes", side->app_bytes);
+	fst_json_u64(j, "alerts", side->alerts);
+	json_time(j, "first_alert", side->alerts ? side->first_alert_us : 0);
+	fst_json_str(j, "alert",
+		     side->alert_readable ? fst_tls_alert_name(side->alert_description) : NULL);
+	if (side->close_notify || !hidden)
+		fst_json_bool(j, "close_notify", side->close_notify);
+	else
+		fst_json_null(j, "close_notify");
+	json_time(j, "tls_ended", side->ended ? side->ended_us : 0);
+	fst_json_bool(j, "records_lost", side->lost);
+	fst_json_u64(j, "malformed", side->malformed);
+	fst_json_close(j, '}');
+}
+
+/* Only for sessions that went over to TLS: plain reports stay as they
+ * were. */
+static void write_tls(struct fst_json *j, const struct fst_tls_info *tls)
+{
+	fst_json_open(j, "tls", '{');
+	fst_json_str(j, "mode", fst_tls_mode_name(tls->mode));
+	fst_json_str(j, "version", fst_tls_version_name(tls->version));
+	fst_json_str(j, "cipher", fst_tls_cipher_name(tls->cipher));
+	if (tls->server_hello && !fst_tls_cipher_name(tls->cipher))
+		fst_json_u64(j, "cipher_id", tls->cipher);
+	fst_json_str(j, "sni", tls->sni[0] ? tls->sni : NULL);
+	fst_json_bool(j, "session_id_offered", tls->session_id_offered);
+	fst_json_bool(j, "ticket_offered", tls->ticket_offered);
+	fst_json_bool(j, "psk_offered", tls->psk_offered);
+	fst_json_bool(j, "resumed", tls->resumed);
+	fst_json_bool(j, "hello_retry", tls->hello_retry);
+	write_tls_side(j, "client", tls, &tls->side[FST_TLS_FROM_CLIENT]);
+	write_tls_side(j, "server", tls, &tls->side[FST_TLS_FROM_SERVER]);
+	fst_json_close(j, '}');
+}
+
 static void write_commands(struct fst_json *j, const struct fst_ftp_session *s)
 {
 	fst_json_open(j, "commands", '[');
@@ -119,6 +166,14 @@ static void write_transfers(struct fst_json *j, const struct fst_ftp_session *s)
 			fst_json_str(j, "data_handshake", fst_data_connect_name(t->data_connect));
 		fst_json_str(j, "data_closed_by", fst_side_name(t->closed_by));
 		fst_json_bool(j, "nat_address", t->nat_address);
+		/* Only for FTPS data connections matched by timing. */
+		if (t->by_timing) {
+			fst_json_bool(j, "by_timing", true);
+			if (t->tls_seen)
+				fst_json_bool(j, "tls_resumed", t->tls_resumed);
+			else
+				fst_json_null(j, "tls_resumed");
+		}
 		fst_json_close(j, '}');
 	}
 	fst_json_close(j, ']');
@@ -291,6 +346,8 @@ static void write_session(struct fst_json *j, const struct fst_session_result *r
 	fst_json_bool(j, "mid_stream", s->mid_stream);
 	fst_json_str(j, "detected_by", s->detected_by_greeting ? "greeting" : "port");
 	fst_json_bool(j, "encrypted", s->encrypted);
+	if (s->tls)
+		write_tls(j, s->tls);
 	fst_json_str(j, "state", fst_ftp_state_name(s->state));
 	json_time(j, "start", s->start_us);
 	json_time(j, "end", s->end_us);

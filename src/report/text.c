@@ -71,6 +71,9 @@ const char *report_transfer_command(const struct fst_ftp_transfer *t)
 {
 	const char *name = fst_ftp_verb_info(t->verb)->name;
 
+	if (t->by_timing)
+		return "(encrypted command; data connection probably this session's, matched by "
+		       "timing)";
 	return name[0] ? name : "(command before the capture)";
 }
 

@@ -435,6 +435,14 @@ def stream_corpus():
     st.c("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + "\x00" * 40).s("\x16\x03\x03\x00\x5d" + "\x02" * 30)
     write(d, "auth-tls-encrypted", st.bytes())
 
+    # ProFTPD at its idle timeout inside TLS: records, 3 s of silence, a
+    # close_notify and the cleartext 421 in one segment, FIN.
+    st = Stream()
+    st.s("220 ProFTPD Server\r\n").c("AUTH TLS\r\n").s("234 AUTH TLS successful\r\n")
+    st.c("\x16\x03\x01\x00\x08\x01\x00\x00\x04abcd").s("\x17\x03\x03\x00\x04wxyz")
+    st.s("\x15\x03\x03\x00\x02\x01\x00421 Idle timeout (3 seconds)\r\n", step="1.5s", fin=True)
+    write(d, "auth-tls-close-notify-421", st.bytes())
+
     st = login(Stream())
     st.c("\xff\xf4\xff\xf2ABOR\r\n").s("426 Transfer aborted\r\n226 ABOR ok\r\n")
     st.c("STOR lost\r\n", lost=True).s("150 ok\r\n").s("226 done\r\n")
@@ -631,6 +639,62 @@ def decisive_gap_realloc_uaf():
     write(os.path.join(REGRESSIONS, "fuzz_capture_file"), "decisive-gap-realloc-uaf.pcap", data)
 
 
+# -------------------------------------------------------- fuzz_tls_records
+
+def tls_record(ctype, body, version=0x0303, length=None):
+    n = len(body) if length is None else length
+    return struct.pack(">BHH", ctype, version, n) + body
+
+
+def tls_handshake(htype, body, length=None):
+    n = len(body) if length is None else length
+    return struct.pack(">B", htype) + n.to_bytes(3, "big") + body
+
+
+def tls_client_hello(sni=b"ftp.example.org", sid=b"\x07" * 32, exts_extra=b""):
+    name = struct.pack(">BH", 0, len(sni)) + sni
+    exts = struct.pack(">HHH", 0, len(name) + 2, len(name)) + name
+    exts += struct.pack(">HH", 35, 3) + b"tkt" + exts_extra
+    body = struct.pack(">H", 0x0303) + b"\x00" * 32 + bytes([len(sid)]) + sid
+    body += struct.pack(">HHH", 4, 0x1301, 0xc02f) + b"\x01\x00"
+    body += struct.pack(">H", len(exts)) + exts
+    return tls_record(22, tls_handshake(1, body), version=0x0301)
+
+
+def tls_server_hello(version=0x0304, random=b"\x01" * 32, cipher=0x1302):
+    exts = struct.pack(">HHH", 43, 2, version) if version == 0x0304 else b""
+    body = struct.pack(">H", 0x0303) + random + b"\x20" + b"\x07" * 32
+    body += struct.pack(">HB", cipher, 0) + struct.pack(">H", len(exts)) + exts
+    return tls_record(22, tls_handshake(2, body))
+
+
+def tls_corpus():
+    """Header byte (tests/fuzz/fuzz_tls_records.c), then both directions."""
+    d = out_dir("fuzz_tls_records")
+    hello, server = tls_client_hello(), tls_server_hello()
+    app = tls_record(23, b"\xaa" * 40)
+    write(d, "handshake-tls13", bytes([0x0f]) + hello + server + app)
+    write(d, "handshake-bytewise", bytes([0x00]) + hello + server)
+    retry = b"\xcf\x21\xad\x74\xe5\x9a\x61\x11\xbe\x1d\x8c\x02\x1e\x65\xb8\x91" \
+            b"\xc2\xa2\x11\x16\x7a\xbb\x8c\x5e\x07\x9e\x09\xe2\xc8\xa8\x33\x9c"
+    write(d, "hello-retry", bytes([0x1f]) + hello + tls_server_hello(random=retry) + hello + server)
+    write(d, "tls12-ccs-encrypted-alert", bytes([0x03]) + hello + tls_server_hello(0x0303, cipher=0xc030)
+          + tls_record(20, b"\x01") + tls_record(21, b"\x01\x00" + b"z" * 24))
+    write(d, "close-notify-then-421", bytes([0x07]) + tls_record(21, b"\x01\x00")
+          + b"421 Idle timeout (3 seconds): closing control connection\r\n")
+    write(d, "alert-then-500-oops", bytes([0x1b]) + tls_record(21, b"\x02\x32" + b"x" * 24)
+          + b"500 OOPS: vsf_sysutil_recv_peek\r\n500 OOPS: priv_sock_get_int\r\n")
+    write(d, "lying-record-length", bytes([0x02]) + tls_record(23, b"short", length=0x4801) + b"more")
+    write(d, "lying-hello-length", bytes([0x04])
+          + tls_record(22, tls_handshake(1, b"\x03\x03" + b"\x00" * 10, length=0xfff0)))
+    write(d, "truncated-hello", bytes([0x05]) + hello[:60])
+    write(d, "huge-record", bytes([0x0f]) + tls_record(23, b"\x55" * 18432))
+    write(d, "huge-hello", bytes([0x0e]) + tls_record(22, tls_handshake(1, b"\x41" * 5000)))
+    write(d, "sni-control-bytes", bytes([0x09]) + tls_client_hello(sni=b"a\x00b\x1b[31mc\xff"))
+    write(d, "bad-version-zero-length", bytes([0x01]) + b"\x16\x02\x00\x00\x00" + tls_record(22, b""))
+    write(d, "lost-server", bytes([0x3f]) + hello + server + app)
+
+
 def main():
     capture_corpus()
     client_corpus()
@@ -638,6 +702,7 @@ def main():
     stream_corpus()
     reassembly_corpus()
     reply_corpus()
+    tls_corpus()
     decisive_gap_realloc_uaf()
     total = 0
     for dirpath, _, files in os.walk(CORPUS):

@@ -19,7 +19,7 @@ shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 jobs=${FUZZ_JOBS:-1}
 explicit=$#
-harnesses=${*:-fuzz_capture_file fuzz_ftp_stream fuzz_reassembly fuzz_reply_parser fuzz_client_reply fuzz_correlate}
+harnesses=${*:-fuzz_capture_file fuzz_ftp_stream fuzz_reassembly fuzz_reply_parser fuzz_tls_records fuzz_client_reply fuzz_correlate}
 
 # Per harness: -max_len and the dictionary.
 opts_for() {
@@ -28,6 +28,7 @@ opts_for() {
 	fuzz_ftp_stream) echo "-max_len=8192 -dict=$here/ftp.dict" ;;
 	fuzz_reassembly) echo "-max_len=4096" ;;
 	fuzz_reply_parser) echo "-max_len=4096 -dict=$here/ftp.dict" ;;
+	fuzz_tls_records) echo "-max_len=24576" ;;
 	fuzz_client_reply) echo "-max_len=16384 -dict=$here/ftp.dict" ;;
 	*) echo "" ;;
 	esac

@@ -25,6 +25,9 @@
 # The packages of each server; their missing library dependencies are
 # found by _fst_server_fetch.
 _FST_PROFTPD_PKGS=(proftpd-core)
+# With FST_PROFTPD_TLS=1, fst_proftpd_start also unpacks mod_tls (Debian
+# keeps it in proftpd-mod-crypto) and the config may load it.
+_FST_PROFTPD_TLS_PKGS=(proftpd-core proftpd-mod-crypto)
 _FST_PUREFTPD_PKGS=(pure-ftpd pure-ftpd-common)
 
 _fst_pkg_installed() {
@@ -160,20 +163,27 @@ _fst_server_launch() {
 
 # fst_proftpd_start DIR [DIRECTIVE ...] — (DIR's parents must be searchable
 # by 'ftp') ProFTPD (Debian's proftpd-core,
-# unpacked into DIR/proftpd-pkg) on 127.0.0.1:21 in the namespace,
+# unpacked into DIR/proftpd-pkg) on 127.0.0.1:21 (or the port of a "Port N"
+# DIRECTIVE) in the namespace,
 # anonymous login (user "anonymous" or "ftp", any password) rooted at
 # DIR/root, passive ports 30000-30009. Each DIRECTIVE is one config line
 # ("TimeoutIdle 3", "TimeoutNoTransfer 3"); it replaces the default line
 # of the same directive. Config DIR/proftpd.conf, log DIR/proftpd.log.
 fst_proftpd_start() {
-	local dir=$1 libs line key
+	local dir=$1 libs line key port=21 name=proftpd
+	local -a pkgs=("${_FST_PROFTPD_PKGS[@]}")
 	shift
 	local -A over=()
 	for line in "$@"; do
 		over[${line%% *}]=1
+		[[ $line == "Port "* ]] && port=${line#Port }
 	done
-	_fst_server_fetch proftpd "${_FST_PROFTPD_PKGS[@]}" || return 1
-	libs=$(_fst_server_unpack proftpd "$dir/proftpd-pkg" usr/sbin/proftpd) || return 1
+	if [[ -n ${FST_PROFTPD_TLS-} ]]; then
+		name=proftpd-tls
+		pkgs=("${_FST_PROFTPD_TLS_PKGS[@]}")
+	fi
+	_fst_server_fetch "$name" "${pkgs[@]}" || return 1
+	libs=$(_fst_server_unpack "$name" "$dir/proftpd-pkg" usr/sbin/proftpd) || return 1
 	if ! getent passwd ftp >/dev/null; then
 		fst_log "no user 'ftp': ProFTPD's anonymous sessions run as 'ftp'"
 		return 1
@@ -240,7 +250,7 @@ EOF
 </Anonymous>
 EOF
 	} >"$dir/proftpd.conf"
-	_fst_server_launch proftpd "$dir/proftpd.out" 127.0.0.1:21 \
+	_fst_server_launch proftpd "$dir/proftpd.out" "127.0.0.1:$port" \
 		env LD_LIBRARY_PATH="$libs" "$dir/proftpd-pkg/usr/sbin/proftpd" \
 		--nodaemon --config "$dir/proftpd.conf"
 }
@@ -288,6 +298,7 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	fetch)
 		rc=0
 		_fst_server_fetch proftpd "${_FST_PROFTPD_PKGS[@]}" || rc=1
+		_fst_server_fetch proftpd-tls "${_FST_PROFTPD_TLS_PKGS[@]}" || rc=1
 		_fst_server_fetch pureftpd "${_FST_PUREFTPD_PKGS[@]}" || rc=1
 		((rc == 0)) && echo "servers.sh: ProFTPD and Pure-FTPd .debs in $FST_SERVERS_CACHE"
 		exit "$rc"

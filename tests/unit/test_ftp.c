@@ -814,13 +814,128 @@ static void test_rein_returns_to_greeted(void **state)
 	net_free(n);
 }
 
+/* ProFTPD (mod_tls) at its idle timeout: a close_notify, then its 421
+ * in cleartext, then FIN. vsftpd: an alert, then "500 OOPS". What comes
+ * after the server's TLS layer ended is FTP again. */
+static void test_tls_cleartext_after_close_notify(void **state)
+{
+	static const uint8_t client_records[] = { 0x17, 0x03, 0x03, 0x00, 0x05,
+						  'U',	'S',  'E',  'R',  '\n' };
+	static const uint8_t close_then_421[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00,
+						  '4',	'2',  '1',  ' ',  'I',	'd',  'l',
+						  'e',	' ',  't',  'i',  'm',	'e',  'o',
+						  'u',	't',  '\r', '\n' };
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	sv(&c, "220 ready\r\n");
+	cl(&c, "AUTH TLS\r\n");
+	sv(&c, "234 AUTH TLS successful\r\n");
+	assert_non_null(s->tls);
+	assert_int_equal(s->tls->mode, FST_TLS_MODE_EXPLICIT);
+	send_bytes(&c, FST_DIR_CLIENT, client_records, sizeof(client_records));
+	assert_int_equal(s->command_count, 1); /* the record's body is no command */
+	send_bytes(&c, FST_DIR_SERVER, close_then_421, sizeof(close_then_421));
+	assert_true(s->tls->side[FST_TLS_FROM_SERVER].ended);
+	assert_true(s->tls->side[FST_TLS_FROM_SERVER].close_notify);
+	assert_false(s->tls->side[FST_TLS_FROM_CLIENT].ended);
+	assert_int_equal(s->reply_count, 3);
+	assert_int_equal(s->replies[2].code, 421);
+	assert_string_equal(s->replies[2].text, "Idle timeout");
+	assert_true(s->replies[2].unsolicited);
+	/* A line split over segments after the end is still one reply. */
+	sv(&c, "500 OOPS: ");
+	sv(&c, "priv_sock_get_int\r\n");
+	assert_int_equal(s->reply_count, 4);
+	assert_string_equal(s->replies[3].text, "OOPS: priv_sock_get_int");
+	assert_int_equal(s->anomalies, 0);
+	close_both(&c, FST_DIR_SERVER);
+	assert_state(s, FST_FTP_CLOSED);
+	net_free(n);
+}
+
+/* Implicit FTPS: the client's first bytes are a ClientHello, on 990 (a
+ * control port by default) or on any control port. */
+static void test_tls_implicit_client_hello(void **state)
+{
+	static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x08, 0x01, 0x00,
+					 0x00, 0x04, 'U',  'S',	 'E',  'R' };
+	static const uint8_t greeting_record[] = { 0x17, 0x03, 0x03, 0x00, 0x03, '2', '2', '0' };
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c;
+
+	(void)state;
+	conn_open(&c, n, CLIENT_IP, 50000, SERVER_IP, 990);
+	send_bytes(&c, FST_DIR_CLIENT, hello, sizeof(hello));
+	s = only_session(n);
+	assert_non_null(s->tls);
+	assert_int_equal(s->tls->mode, FST_TLS_MODE_IMPLICIT);
+	assert_true(s->encrypted);
+	assert_state(s, FST_FTP_ENCRYPTED);
+	assert_turn(s, "server/control");
+	send_bytes(&c, FST_DIR_SERVER, greeting_record, sizeof(greeting_record));
+	assert_turn(s, "client/control");
+	assert_int_equal(s->reply_count, 0);
+	assert_int_equal(s->command_count, 0);
+	assert_int_equal(s->tls->side[FST_TLS_FROM_SERVER].app_records, 1);
+	assert_int_equal(s->tls->side[FST_TLS_FROM_CLIENT].malformed, 1); /* a 4-byte hello */
+	close_both(&c, FST_DIR_CLIENT);
+	net_free(n);
+}
+
+/* An FTPS session's 227 is encrypted: a connection between its hosts
+ * right after the server spoke is probably its data connection; one to
+ * a control port is a new session, and one long after is neither. */
+static void test_tls_data_by_timing(void **state)
+{
+	static const uint8_t reply_record[] = { 0x17, 0x03, 0x03, 0x00, 0x03, '2', '2', '7' };
+	struct net *n = net_new(NULL);
+	struct fst_ftp_session *s;
+	struct conn c, data, again, late;
+
+	(void)state;
+	control_open(&c, n);
+	s = only_session(n);
+	sv(&c, "220 ready\r\n");
+	cl(&c, "AUTH TLS\r\n");
+	sv(&c, "234 go ahead\r\n");
+	send_bytes(&c, FST_DIR_SERVER, reply_record, sizeof(reply_record));
+	/* The client reconnects to port 21: a session, not data. */
+	conn_open(&again, n, CLIENT_IP, 54400, SERVER_IP, 21);
+	assert_int_equal(s->transfer_count, 0);
+	conn_open(&data, n, CLIENT_IP, 54401, SERVER_IP, 30001);
+	assert_int_equal(s->transfer_count, 1);
+	assert_true(s->transfers[0].by_timing);
+	assert_int_equal(s->transfers[0].mode, FST_MODE_PASSIVE);
+	assert_int_equal(s->transfers[0].sender, FST_SIDE_NONE);
+	assert_int_equal(s->transfers[0].data_server_port, 30001);
+	send_bytes(&data, FST_DIR_CLIENT, "abcd", 4);
+	send_bytes(&data, FST_DIR_SERVER, "efghij", 6);
+	assert_int_equal(s->transfers[0].bytes, 10); /* both ways: sender unknown */
+	assert_false(s->transfers[0].tls_seen);	     /* no TLS in it */
+	close_both(&data, FST_DIR_SERVER);
+	assert_int_equal(s->transfers[0].outcome, FST_OUTCOME_UNKNOWN);
+	/* Seconds after the server's last bytes: not this session's. */
+	n->now += 5 * 1000000;
+	conn_open(&late, n, CLIENT_IP, 54402, SERVER_IP, 30002);
+	assert_int_equal(s->transfer_count, 1);
+	close_both(&c, FST_DIR_CLIENT);
+	net_free(n);
+}
+
 static void test_auth_tls_encrypted(void **state)
 {
-	/* Ciphertext that happens to hold command-looking lines. */
-	static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x2a, 0x01, 0x00, 0x00, 0x00,
+	/* Records whose bodies happen to hold command-looking lines: inside
+	 * a record nothing is read as FTP. */
+	static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x16, 0x01, 0x00, 0x00, 0x00,
 					 'N',  'O',  'O',  'P',	 '\r', '\n', 'U',  'S',	 'E',
 					 'R',  ' ',  'x',  '\r', '\n', 0xff, 0xf4, 0x00, '\n' };
-	static const uint8_t server_hello[] = { 0x16, 0x03, 0x03, 0x00, 0x02, '5', '0',
+	static const uint8_t server_hello[] = { 0x16, 0x03, 0x03, 0x00, 0x08, '5', '0',
 						'0',  ' ',  'x',  '\r', '\n', 0x00 };
 	struct net *n = net_new(NULL);
 	struct fst_ftp_session *s;
@@ -2963,6 +3078,9 @@ int main(void)
 		T(test_rst_closes),
 		T(test_rein_returns_to_greeted),
 		T(test_auth_tls_encrypted),
+		T(test_tls_cleartext_after_close_notify),
+		T(test_tls_implicit_client_hello),
+		T(test_tls_data_by_timing),
 		/* pairing */
 		T(test_pipelined_commands_pair_in_order),
 		T(test_response_time),
