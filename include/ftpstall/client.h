@@ -30,12 +30,27 @@ enum {
 
 /* ---- URLs and credentials ---- */
 
-/* ftp://[user@]host[:port]/path, user and path percent-decoded. */
+/* How the client protects its connections (RFC 4217). */
+enum fst_client_tls {
+	FST_TLS_NONE,	  /* ftp://: plain FTP */
+	FST_TLS_EXPLICIT, /* ftpes://, or ftp:// with --ssl-reqd: AUTH TLS, PBSZ 0, PROT P */
+	FST_TLS_IMPLICIT, /* ftps://: TLS from the first byte, port 990 by default */
+	FST_TLS_COUNT
+};
+
+/* "none", "explicit", "implicit". */
+const char *fst_client_tls_name(enum fst_client_tls t);
+/* The URL scheme that means t: "ftp", "ftpes", "ftps". */
+const char *fst_client_tls_scheme(enum fst_client_tls t);
+
+/* ftp://, ftpes:// or ftps://[user@]host[:port]/path, user and path
+ * percent-decoded. */
 struct fst_client_url {
+	enum fst_client_tls tls; /* from the scheme */
 	bool has_user;
 	char user[FST_CLIENT_USER_MAX + 1];
 	char host[FST_CLIENT_HOST_MAX + 1]; /* an IPv6 literal without its brackets */
-	uint16_t port;			    /* 21 unless given */
+	uint16_t port;			    /* 21 (990 for ftps://) unless given */
 	char path[FST_CLIENT_PATH_MAX + 1]; /* without the leading '/'; "" = login dir */
 };
 
@@ -84,6 +99,12 @@ struct fst_client_cfg {
 	bool create_dirs;     /* MKD the missing components of dir (upload) */
 	int family;	      /* 0 any, 4 or 6 */
 	enum fst_client_data_mode data_mode;
+	/* TLS on the control connection and, with PROT P, on every data
+	 * connection, which resumes the control connection's session. */
+	enum fst_client_tls tls;
+	const char *cacert;	    /* PEM file of trusted CAs; NULL = the system store */
+	bool insecure;		    /* no certificate or host name check (-k) */
+	const char *keylog_path;    /* NSS key log (SSLKEYLOGFILE) appended to; NULL = none */
 	int64_t connect_timeout_us; /* per address tried */
 	int64_t timeout_us;	    /* a reply, or progress on a data connection */
 	/* Set by a signal handler to stop: every wait ends and the call
@@ -208,7 +229,8 @@ struct fst_client_file_result {
 struct fst_client_upload_result {
 	char user[FST_CLIENT_USER_MAX + 1]; /* never the password */
 	char greeting[FST_CLIENT_TEXT_MAX + 1];
-	char data_mode[16]; /* the last data command used: EPSV, PASV, EPRT, PORT */
+	char tls_version[16]; /* the control connection's: "TLSv1.3"; "" plain */
+	char data_mode[16];   /* the last data command used: EPSV, PASV, EPRT, PORT */
 	char digests_offered[FST_CLIENT_TEXT_MAX + 1]; /* from FEAT */
 	struct fst_client_file_result *files;	       /* file_count of them */
 	size_t file_count;
@@ -278,6 +300,7 @@ struct fst_client_probe_wait {
 struct fst_client_probe_result {
 	char user[FST_CLIENT_USER_MAX + 1];
 	char greeting[FST_CLIENT_TEXT_MAX + 1];
+	char tls_version[16]; /* the control connection's: "TLSv1.3"; "" plain */
 	int64_t resolution_us;
 	int64_t max_wait_us;
 	struct fst_client_probe_wait idle;

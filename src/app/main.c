@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "ftpstall/client.h"
 
 static const struct subcommand {
 	const char *name;
@@ -61,6 +62,44 @@ const char *app_netrc_path(const char *explicit_path, bool no_netrc, char *buf, 
 		return NULL;
 	snprintf(buf, size, "%s/.netrc", home);
 	return buf;
+}
+
+bool app_tls_option(struct app_tls_opts *t, int c, const char *arg)
+{
+	switch (c) {
+	case APP_OPT_SSL_REQD:
+		t->ssl_reqd = true;
+		return true;
+	case APP_OPT_CACERT:
+		t->cacert = arg;
+		return true;
+	case 'k':
+		t->insecure = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+void app_tls_apply(const struct app_tls_opts *t, const struct fst_client_url *url,
+		   struct fst_client_cfg *conn)
+{
+	conn->tls = url->tls;
+	/* curl's --ssl-reqd: ftp:// upgraded with AUTH TLS, or fail. */
+	if (conn->tls == FST_TLS_NONE && t->ssl_reqd)
+		conn->tls = FST_TLS_EXPLICIT;
+	conn->cacert = t->cacert;
+	conn->insecure = t->insecure;
+	conn->keylog_path = getenv("SSLKEYLOGFILE");
+}
+
+void app_tls_usage(FILE *out)
+{
+	fprintf(out, "      --ssl-reqd           ftp:// with TLS (AUTH TLS): fail if the server\n"
+		     "                           refuses it (ftpes:// and ftps:// always use TLS)\n"
+		     "      --cacert FILE        trust the CA certificates in FILE (PEM) instead\n"
+		     "                           of the system's\n"
+		     "  -k, --insecure           do not verify the server's certificate or name\n");
 }
 
 int main(int argc, char **argv)

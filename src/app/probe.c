@@ -20,6 +20,7 @@
 struct probe_opts {
 	struct fst_client_probe_cfg cfg;
 	struct fst_client_url url;
+	struct app_tls_opts tls;
 	const char *netrc_path;
 	bool no_netrc;
 	bool json;
@@ -30,7 +31,8 @@ struct probe_opts {
 void usage_probe(FILE *out)
 {
 	fprintf(out,
-		"usage: ftpstall probe [options] ftp://[user@]host[:port]/[dir/]\n\n"
+		"usage: ftpstall probe [options] ftp://[user@]host[:port]/[dir/]\n"
+		"       (or ftpes:// for explicit TLS, ftps:// for implicit TLS)\n\n"
 		"Logs in, then stays silent and measures how long the server keeps an\n"
 		"idle control connection: until its 421 reply, FIN or RST, up to\n"
 		"--max-wait. With --data it then uploads a few bytes into a scratch file\n"
@@ -49,13 +51,14 @@ void usage_probe(FILE *out)
 		"      --no-netrc           do not read a netrc file\n"
 		"  -f, --format FORMAT      text (default) or json\n"
 		"  -v, --verbose            log commands and replies to stderr\n"
-		"  -h, --help               show this help\n\n"
-		"Exit status: 0 measured (a --max-wait without a timeout counts), 1 the\n"
-		"server could not be reached, refused the login or a measurement failed,\n"
-		"2 usage error or credentials that cannot be used, 130 interrupted by\n"
-		"Ctrl-C (SIGINT) or SIGTERM (after a QUIT to the server; what was\n"
-		"measured is still reported).\n",
+		"  -h, --help               show this help\n",
 		DEFAULT_MAX_WAIT_S, APP_CONNECT_TIMEOUT_S, APP_REPLY_TIMEOUT_S);
+	app_tls_usage(out);
+	fprintf(out, "\nExit status: 0 measured (a --max-wait without a timeout counts), 1 the\n"
+		     "server could not be reached, refused the login or a measurement failed,\n"
+		     "2 usage error or credentials that cannot be used, 130 interrupted by\n"
+		     "Ctrl-C (SIGINT) or SIGTERM (after a QUIT to the server; what was\n"
+		     "measured is still reported).\n");
 }
 
 static void on_log(void *ctx, const char *line)
@@ -85,12 +88,16 @@ static int parse_options(int argc, char **argv, struct probe_opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		APP_TLS_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:dat:f:vh46", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:dat:f:vh46" APP_TLS_SHORT_OPTIONS, long_options,
+				NULL)) != -1) {
+		if (app_tls_option(&o->tls, c, optarg))
+			continue;
 		switch (c) {
 		case 'm':
 			if (!parse_seconds(optarg, 0.01, 86400 * 7, &o->cfg.max_wait_us))
@@ -171,7 +178,8 @@ int cmd_probe(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? EXIT_STATUS_OK : EXIT_STATUS_USAGE;
 	if (argc - optind != 1) {
-		fprintf(stderr, CMD ": give one ftp:// URL (see 'ftpstall help probe')\n");
+		fprintf(stderr, CMD
+			": give one ftp://, ftpes:// or ftps:// URL (see 'ftpstall help probe')\n");
 		return EXIT_STATUS_USAGE;
 	}
 	if (fst_client_url_parse(argv[optind], &o.url, errbuf) != FST_OK) {
@@ -191,6 +199,7 @@ int cmd_probe(int argc, char **argv)
 	o.cfg.conn.dir = o.url.path;
 	o.cfg.conn.user = user;
 	o.cfg.conn.password = have_password ? password : NULL;
+	app_tls_apply(&o.tls, &o.url, &o.cfg.conn);
 	o.cfg.conn.on_log = on_log;
 	o.cfg.conn.log_ctx = &o;
 	o.cfg.conn.cancel = &runtime_stop_requested;

@@ -82,15 +82,16 @@ static bool control_event(struct client_conn *c, struct fst_client_probe_wait *w
 /* Waits from t0 for the server to give up on the control connection (and
  * on data_fd, if >= 0), polling every RESOLUTION_US. Returns FST_OK, or
  * FST_ERR_IO when cancelled. */
-static int wait_for_close(struct client_conn *c, int data_fd, int64_t t0, int64_t max_wait_us,
-			  struct fst_client_probe_wait *w, char *errbuf)
+static int wait_for_close(struct client_conn *c, struct client_data *d, int64_t t0,
+			  int64_t max_wait_us, struct fst_client_probe_wait *w, char *errbuf)
 {
 	int64_t end = t0 + max_wait_us, reply_at = 0;
-	bool data_open = data_fd >= 0;
+	bool data_open = d && d->fd >= 0;
+	short want = POLLIN;
 
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = c->fd, .events = POLLIN | POLLRDHUP },
-					 { .fd = data_fd, .events = POLLIN | POLLRDHUP } };
+					 { .fd = d ? d->fd : -1, .events = want | POLLRDHUP } };
 		int64_t now = client_mono_us();
 		int64_t slice = now + RESOLUTION_US < end ? now + RESOLUTION_US : end;
 		int rc;
@@ -112,8 +113,9 @@ static int wait_for_close(struct client_conn *c, int data_fd, int64_t t0, int64_
 		now = client_mono_us();
 		if (pfd[1].revents) {
 			char byte;
-			ssize_t n = recv(data_fd, &byte, 1, 0);
+			ssize_t n = client_io_recv(d->fd, d->ssl, &byte, 1, &want);
 
+			/* Over TLS, a session ticket also makes it readable. */
 			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 				first_sign(w, n == 0 ? FST_END_DATA_FIN : FST_END_DATA_RST, t0,
 					   now);
@@ -170,7 +172,7 @@ static int probe_data(const struct fst_client_probe_cfg *cfg, struct client_conn
 		      struct fst_client_probe_result *out, char *errbuf)
 {
 	static const char payload[] = "ftpstall probe: a stalled upload\n";
-	struct client_data d = { .fd = -1, .listen_fd = -1 };
+	struct client_data d = { .fd = -1, .listen_fd = -1, .ssl = NULL };
 	struct client_reply r;
 	size_t sent = 0;
 	int64_t t0;
@@ -196,8 +198,9 @@ static int probe_data(const struct fst_client_probe_cfg *cfg, struct client_conn
 	if (rc != FST_OK)
 		goto out;
 	while (sent < sizeof(payload) - 1) {
-		struct pollfd pfd = { .fd = d.fd, .events = POLLOUT };
-		ssize_t n = send(d.fd, payload + sent, sizeof(payload) - 1 - sent, MSG_NOSIGNAL);
+		struct pollfd pfd = { .fd = d.fd };
+		ssize_t n = client_io_send(d.fd, d.ssl, payload + sent, sizeof(payload) - 1 - sent,
+					   &pfd.events);
 
 		if (n > 0) {
 			sent += (size_t)n;
@@ -218,7 +221,7 @@ static int probe_data(const struct fst_client_probe_cfg *cfg, struct client_conn
 	t0 = client_mono_us();
 	client_log(c->cfg, "sent %zu bytes of %s; now stalling (up to %.0f s)", sent,
 		   out->data_file, (double)cfg->max_wait_us / 1e6);
-	rc = wait_for_close(c, d.fd, t0, cfg->max_wait_us, &out->data, errbuf);
+	rc = wait_for_close(c, &d, t0, cfg->max_wait_us, &out->data, errbuf);
 out:
 	if (rc != FST_OK && !out->data.measured) {
 		out->data.end = FST_END_ERROR;
@@ -251,12 +254,13 @@ int fst_client_probe_run(const struct fst_client_probe_cfg *cfg,
 	rc = login(&c, errbuf);
 	if (rc != FST_OK) {
 		end_session(&c);
-		return rc;
+		goto out_release;
 	}
 	snprintf(out->greeting, sizeof(out->greeting), "%s", c.greeting);
+	snprintf(out->tls_version, sizeof(out->tls_version), "%s", c.tls_version);
 	client_log(&cfg->conn, "logged in; now silent (up to %.0f s)",
 		   (double)cfg->max_wait_us / 1e6);
-	rc = wait_for_close(&c, -1, c.last_rx_us, cfg->max_wait_us, &out->idle, errbuf);
+	rc = wait_for_close(&c, NULL, c.last_rx_us, cfg->max_wait_us, &out->idle, errbuf);
 	end_session(&c);
 	if (rc == FST_OK && out->idle.end == FST_END_ERROR) {
 		fst_errbuf_set(errbuf, "%s", out->idle.error);
@@ -269,5 +273,7 @@ int fst_client_probe_run(const struct fst_client_probe_cfg *cfg,
 			rc = FST_ERR_IO;
 		}
 	}
+out_release:
+	client_conn_release(&c);
 	return rc;
 }

@@ -38,21 +38,32 @@ static const char *check_words(const struct fst_client_file_result *f, char *buf
 	return buf;
 }
 
+/* "TLS: TLSv1.3 (explicit, AUTH TLS)", for TLS sessions only. */
+static void tls_text(FILE *out, const struct fst_client_cfg *conn, const char *version)
+{
+	if (conn->tls == FST_TLS_NONE)
+		return;
+	fprintf(out, "TLS: %s (%s%s)\n", version[0] ? version : "no handshake",
+		fst_client_tls_name(conn->tls),
+		conn->insecure ? ", certificate not verified (--insecure)" : "");
+}
+
 static void upload_text(FILE *out, const char *version, const struct fst_client_upload_cfg *cfg,
 			const struct fst_client_upload_result *r)
 {
 	char when[40];
 	int width = 4;
 
-	fprintf(out, "ftpstall %s upload to ftp://%s%s%s:%u/%s%s as %s\n", version,
-		strchr(cfg->conn.host, ':') ? "[" : "", cfg->conn.host,
-		strchr(cfg->conn.host, ':') ? "]" : "", (unsigned)cfg->conn.port,
+	fprintf(out, "ftpstall %s upload to %s://%s%s%s:%u/%s%s as %s\n", version,
+		fst_client_tls_scheme(cfg->conn.tls), strchr(cfg->conn.host, ':') ? "[" : "",
+		cfg->conn.host, strchr(cfg->conn.host, ':') ? "]" : "", (unsigned)cfg->conn.port,
 		dir_or_root(cfg->conn.dir), dir_or_root(cfg->conn.dir)[0] ? "/" : "", r->user);
 	if (r->greeting[0]) {
 		fputs("server: ", out);
 		text_net(out, r->greeting);
 		fputc('\n', out);
 	}
+	tls_text(out, &cfg->conn, r->tls_version);
 	fprintf(out, "data connections: %s; checksums offered: %s\n",
 		r->data_mode[0] ? r->data_mode : "none opened",
 		r->digests_offered[0] ? r->digests_offered : "none (size checked only)");
@@ -188,6 +199,8 @@ static void upload_json(FILE *out, const char *version, const struct fst_client_
 	fst_json_str(&j, "dir", dir_or_root(cfg->conn.dir));
 	fst_json_str(&j, "user", r->user);
 	fst_json_str(&j, "greeting", r->greeting);
+	fst_json_str(&j, "tls", fst_client_tls_name(cfg->conn.tls));
+	fst_json_str(&j, "tls_version", r->tls_version[0] ? r->tls_version : NULL);
 	fst_json_close(&j, '}');
 	fst_json_time(&j, "started_at", r->started_at_us);
 	fst_json_seconds(&j, "duration_s", fst_seconds(r->duration_us));
@@ -319,6 +332,8 @@ static void probe_json(FILE *out, const char *version, const struct fst_client_p
 	fst_json_u64(&j, "port", cfg->conn.port);
 	fst_json_str(&j, "user", r->user);
 	fst_json_str(&j, "greeting", r->greeting);
+	fst_json_str(&j, "tls", fst_client_tls_name(cfg->conn.tls));
+	fst_json_str(&j, "tls_version", r->tls_version[0] ? r->tls_version : NULL);
 	fst_json_close(&j, '}');
 	fst_json_time(&j, "started_at", r->started_at_us);
 	fst_json_seconds(&j, "resolution_s", fst_seconds(r->resolution_us));
@@ -344,14 +359,15 @@ int fst_client_probe_report(FILE *out, bool json, const char *version,
 	if (json) {
 		probe_json(out, version, cfg, r);
 	} else {
-		fprintf(out, "ftpstall %s probe of ftp://%s%s%s:%u/ as %s\n", version,
-			v6 ? "[" : "", cfg->conn.host, v6 ? "]" : "", (unsigned)cfg->conn.port,
-			r->user);
+		fprintf(out, "ftpstall %s probe of %s://%s%s%s:%u/ as %s\n", version,
+			fst_client_tls_scheme(cfg->conn.tls), v6 ? "[" : "", cfg->conn.host,
+			v6 ? "]" : "", (unsigned)cfg->conn.port, r->user);
 		if (r->greeting[0]) {
 			fputs("server: ", out);
 			text_net(out, r->greeting);
 			fputc('\n', out);
 		}
+		tls_text(out, &cfg->conn, r->tls_version);
 		probe_wait_text(out, "idle control connection", &r->idle, r);
 		if (cfg->data) {
 			char title[96];

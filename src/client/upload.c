@@ -150,7 +150,7 @@ void fst_client_upload_free(struct fst_client_upload *u)
 {
 	if (!u)
 		return;
-	client_conn_close(&u->conn);
+	client_conn_release(&u->conn);
 	free(u->buf);
 	free(u->res.files);
 	free(u->res.reconnects);
@@ -224,6 +224,7 @@ static int connect_session(struct fst_client_upload *u)
 		return rc;
 	u->res.logins++;
 	snprintf(u->res.greeting, sizeof(u->res.greeting), "%s", u->conn.greeting);
+	snprintf(u->res.tls_version, sizeof(u->res.tls_version), "%s", u->conn.tls_version);
 	return FST_OK;
 }
 
@@ -576,8 +577,10 @@ static int hold_data(struct fst_client_upload *u, struct client_data *d, int64_t
 {
 	struct client_conn *c = &u->conn;
 
+	short want = POLLIN;
+
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = d->fd, .events = POLLIN | POLLRDHUP },
+		struct pollfd pfd[2] = { { .fd = d->fd, .events = want | POLLRDHUP },
 					 { .fd = c->fd, .events = POLLIN } };
 		char byte;
 		ssize_t n;
@@ -587,9 +590,10 @@ static int hold_data(struct fst_client_upload *u, struct client_data *d, int64_t
 			return rc;
 		if (pfd[1].revents)
 			return control_during_transfer(u);
-		/* The server never sends on a STOR data connection: readable
-		 * means it closed or reset it. */
-		n = recv(d->fd, &byte, 1, 0);
+		/* The server never sends file bytes on a STOR data connection:
+		 * readable means it closed or reset it (or, over TLS, sent a
+		 * session ticket, which the read takes in). */
+		n = client_io_recv(d->fd, d->ssl, &byte, 1, &want);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n < 0)
@@ -609,6 +613,7 @@ static int send_data(struct fst_client_upload *u, struct file_job *job, struct c
 	uint64_t off = from, rate_off0 = from;
 	size_t bpos = 0, blen = 0;
 	int64_t last_progress = client_mono_us(), rate_t0 = last_progress;
+	short wait_for = POLLOUT; /* what TLS needs before the next write */
 	int rc;
 
 	while (off < job->size) {
@@ -667,7 +672,7 @@ static int send_data(struct fst_client_upload *u, struct file_job *job, struct c
 			if ((double)chunk > allowed)
 				chunk = (size_t)allowed;
 		}
-		pfd[0] = (struct pollfd){ .fd = d->fd, .events = POLLOUT };
+		pfd[0] = (struct pollfd){ .fd = d->fd, .events = wait_for };
 		pfd[1] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
 		rc = client_poll(c, pfd, 2, last_progress + cfg->conn.timeout_us, u->errbuf);
 		if (rc < 0)
@@ -679,7 +684,7 @@ static int send_data(struct fst_client_upload *u, struct file_job *job, struct c
 			return control_during_transfer(u);
 		if (!pfd[0].revents)
 			continue;
-		n = send(d->fd, u->buf + bpos, chunk, MSG_NOSIGNAL);
+		n = client_io_send(d->fd, d->ssl, u->buf + bpos, chunk, &wait_for);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				continue;

@@ -39,6 +39,31 @@ static void test_url_simple(void **state)
 	assert_string_equal(u.path, "");
 }
 
+/* The scheme picks the TLS mode and the default port (RFC 4217; 990 is
+ * IANA's ftps port); an explicit port wins. */
+static void test_url_tls_schemes(void **state)
+{
+	char errbuf[FST_ERRBUF_SIZE] = "";
+	struct fst_client_url u;
+
+	(void)state;
+	assert_int_equal(fst_client_url_parse("ftp://h/", &u, errbuf), FST_OK);
+	assert_int_equal(u.tls, FST_TLS_NONE);
+	assert_int_equal(u.port, 21);
+	assert_int_equal(fst_client_url_parse("ftpes://h/d", &u, errbuf), FST_OK);
+	assert_int_equal(u.tls, FST_TLS_EXPLICIT);
+	assert_int_equal(u.port, 21);
+	assert_string_equal(u.path, "d");
+	assert_int_equal(fst_client_url_parse("FTPS://user@h/", &u, errbuf), FST_OK);
+	assert_int_equal(u.tls, FST_TLS_IMPLICIT);
+	assert_int_equal(u.port, 990);
+	assert_string_equal(u.user, "user");
+	assert_int_equal(fst_client_url_parse("ftps://h:2990/", &u, errbuf), FST_OK);
+	assert_int_equal(u.port, 2990);
+	assert_string_equal(fst_client_tls_scheme(FST_TLS_EXPLICIT), "ftpes");
+	assert_string_equal(fst_client_tls_name(FST_TLS_IMPLICIT), "implicit");
+}
+
 static void test_url_user_port_path(void **state)
 {
 	char errbuf[FST_ERRBUF_SIZE] = "";
@@ -105,9 +130,9 @@ static void expect_url_error(const char *url, const char *reason)
 static void test_url_refused(void **state)
 {
 	(void)state;
-	expect_url_error("http://h/", "not an ftp:// URL");
-	expect_url_error("sftp://h/", "not an ftp:// URL");
-	expect_url_error("ftp:/h/", "not an ftp:// URL");
+	expect_url_error("http://h/", "not an ftp://, ftpes:// or ftps:// URL");
+	expect_url_error("sftp://h/", "not an ftp://, ftpes:// or ftps:// URL");
+	expect_url_error("ftp:/h/", "not an ftp://, ftpes:// or ftps:// URL");
 	expect_url_error("ftp://h?x=1", "query or fragment");
 	expect_url_error("ftp://h#top", "query or fragment");
 	/* Also after the path began (they used to become part of it). */
@@ -678,7 +703,8 @@ static void test_upload_report_json(void **state)
 		"{\"tool\": \"ftpstall\", \"command\": \"upload\", \"version\": \"9.9\", "
 		"\"server\": {\"host\": \"2001:db8::1\", \"port\": 2121, \"dir\": \"backups\", "
 		"\"user\": \"bob\", \"greeting\": "
-		"\"220 <script>\\u001b[31m\\\"hi\\\"\\\\\\u00c3\\u00a9\"}, "
+		"\"220 <script>\\u001b[31m\\\"hi\\\"\\\\\\u00c3\\u00a9\", "
+		"\"tls\": \"none\", \"tls_version\": null}, "
 		"\"started_at\": \"2025-12-01T04:29:34.321142Z\", \"duration_s\": 12.345678, "
 		"\"data_mode\": \"EPSV\", \"digests_offered\": \"SHA-256\", \"files\": ["
 		"{\"path\": \"vol1.tar\", \"remote_name\": \"vol1.tar\", \"size\": 5000000000, "
@@ -805,7 +831,7 @@ static void test_probe_report_json(void **state)
 		got,
 		"{\"tool\": \"ftpstall\", \"command\": \"probe\", \"version\": \"9.9\", "
 		"\"server\": {\"host\": \"10.0.0.1\", \"port\": 21, \"user\": \"anonymous\", "
-		"\"greeting\": \"220 vsFTPd \\\"3\\\"\"}, "
+		"\"greeting\": \"220 vsFTPd \\\"3\\\"\", \"tls\": \"none\", \"tls_version\": null}, "
 		"\"started_at\": \"2025-12-01T04:29:34.000000Z\", \"resolution_s\": 0.100000, "
 		"\"max_wait_s\": 900.000000, "
 		"\"idle\": {\"measured\": true, \"timeout_s\": 300.123456, \"end\": \"reply\", "
@@ -847,6 +873,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url_simple),
+		cmocka_unit_test(test_url_tls_schemes),
 		cmocka_unit_test(test_url_user_port_path),
 		cmocka_unit_test(test_url_percent_decoding),
 		cmocka_unit_test(test_url_ipv6),
