@@ -294,6 +294,7 @@ struct fst_client_probe_wait {
 	enum fst_client_end closed_by; /* after the reply: FIN, RST or MAX_WAIT */
 	int64_t reply_to_close_us;     /* from the reply to the close, if both */
 	uint64_t bytes_sent;	       /* data probe: bytes sent before stalling */
+	char tls_alert[64];	       /* the TLS alert the server closed with; "" none */
 	char error[FST_ERRBUF_SIZE];   /* FST_END_ERROR */
 };
 

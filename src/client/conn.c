@@ -378,6 +378,14 @@ static int next_line(struct client_conn *c, int64_t deadline_us, size_t *len, si
 		if (rc == 0)
 			return client_fail_errno(c, CF_TIMEOUT, ETIMEDOUT, errbuf,
 						 "waiting for a reply");
+		if (client_tls_cleartext(c->fd, c->ssl)) {
+			/* vsftpd writes its idle-timeout 421 past TLS, in the
+			 * clear: read it as the reply it is. */
+			client_log(c->cfg, "the server wrote in the clear on the TLS control "
+					   "connection: reading it as text");
+			SSL_free(c->ssl);
+			c->ssl = NULL;
+		}
 		n = client_io_recv(c->fd, c->ssl, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen,
 				   &want);
 		if (n > 0) {
@@ -389,6 +397,11 @@ static int next_line(struct client_conn *c, int64_t deadline_us, size_t *len, si
 			return client_fail_errno(c, CF_CLOSED, 0, errbuf, "control connection");
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 			continue;
+		if (errno == ECONNABORTED && c->tls_alert[0])
+			return client_fail_text(c, CF_CLOSED, errbuf,
+						"control connection: the server sent the TLS "
+						"alert '%s' and closed",
+						c->tls_alert);
 		return client_fail_errno(c,
 					 errno == ECONNRESET || errno == EPIPE ? CF_RESET :
 					 errno == ETIMEDOUT		       ? CF_TIMEOUT :
@@ -599,6 +612,7 @@ int client_connect(struct client_conn *c, char *errbuf)
 	clear_fail(c);
 	c->fatal = false;
 	client_conn_close(c);
+	c->tls_alert[0] = '\0';
 	set_state(c, CS_CONNECTING);
 	hints.ai_family = c->cfg->family == 4 ? AF_INET :
 			  c->cfg->family == 6 ? AF_INET6 :

@@ -95,6 +95,7 @@ struct client_conn {
 	SSL_SESSION *tls_session;
 	FILE *keylog;
 	char tls_version[16]; /* the control connection's last handshake */
+	char tls_alert[64];   /* the last alert the server sent; "" none */
 };
 
 /* A data connection being set up or open. */
@@ -201,9 +202,15 @@ void client_tls_release(struct client_conn *c);
 /* recv(2)/send(2) on fd, through ssl when not NULL. Returns > 0 bytes,
  * 0 at the end of the stream (FIN, or close_notify), or -1 with errno:
  * EAGAIN when it must wait for *events (POLLIN or POLLOUT: TLS may need
- * to read to write), EPROTO for a TLS error, else the socket's. */
+ * to read to write), ECONNABORTED for a fatal alert from the server
+ * (named in c->tls_alert), EPROTO for another TLS error, else the
+ * socket's. */
 ssize_t client_io_recv(int fd, SSL *ssl, void *buf, size_t len, short *events);
 ssize_t client_io_send(int fd, SSL *ssl, const void *buf, size_t len, short *events);
+/* Whether the next byte on fd, at a TLS record boundary, starts no TLS
+ * record (RFC 8446 5.1: content types 20-24) but an FTP reply digit: a
+ * server that wrote in the clear on its TLS connection. */
+bool client_tls_cleartext(int fd, SSL *ssl);
 /* Whether ssl holds received bytes not yet read (poll cannot see them). */
 bool client_io_pending(SSL *ssl);
 

@@ -74,6 +74,7 @@ static bool control_event(struct client_conn *c, struct fst_client_probe_wait *w
 	}
 	first_sign(w, how, t0, now);
 	w->closed_by = how;
+	snprintf(w->tls_alert, sizeof(w->tls_alert), "%s", c->tls_alert);
 	if (*reply_at)
 		w->reply_to_close_us = now - *reply_at;
 	return true;

@@ -286,6 +286,8 @@ static void probe_wait_text(FILE *out, const char *title, const struct fst_clien
 		text_net(out, w->reply);
 		fputc('\n', out);
 	}
+	if (w->tls_alert[0])
+		fprintf(out, "  TLS alert from the server: %s\n", w->tls_alert);
 	if (w->closed_by == FST_END_FIN || w->closed_by == FST_END_RST) {
 		fprintf(out, "  control connection closed by %s", end_words(w->closed_by));
 		if (w->reply_code)
@@ -317,6 +319,7 @@ static void probe_wait_json(struct fst_json *j, const char *key,
 	else
 		fst_json_null(j, "reply_to_close_s");
 	fst_json_u64(j, "bytes_sent", w->bytes_sent);
+	fst_json_str(j, "tls_alert", w->tls_alert[0] ? w->tls_alert : NULL);
 	fst_json_str(j, "error", w->end == FST_END_ERROR ? w->error : NULL);
 	fst_json_close(j, '}');
 }

@@ -135,6 +135,17 @@ static int new_session(SSL *ssl, SSL_SESSION *sess)
 	return 1;
 }
 
+/* Keeps the last alert the server sent (a close_notify, or the fatal
+ * alert vsftpd sends when its idle timer fires on a TLS session): the
+ * server's words at a close. */
+static void info_line(const SSL *ssl, int where, int ret)
+{
+	struct client_conn *c = SSL_get_app_data(ssl);
+
+	if (c && (where & SSL_CB_READ_ALERT))
+		snprintf(c->tls_alert, sizeof(c->tls_alert), "%s", SSL_alert_desc_string_long(ret));
+}
+
 /* Opens the key log: appended to, created private (it holds the secrets
  * that decrypt the session). */
 static int keylog_open(struct client_conn *c, char *errbuf)
@@ -169,6 +180,7 @@ static int ctx_new(struct client_conn *c, char *errbuf)
 	SSL_CTX_set_session_cache_mode(ctx,
 				       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, new_session);
+	SSL_CTX_set_info_callback(ctx, info_line);
 	SSL_CTX_set_verify(ctx, c->cfg->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
 	c->tls_ctx = ctx;
 	if (c->cfg->cacert) {
@@ -279,7 +291,9 @@ static ssize_t io_result(SSL *ssl, int rc, short *events)
 			return 0;
 		break;
 	default:
-		errno = EPROTO;
+		/* A fatal alert from the peer (info_line kept its name). */
+		errno = ERR_GET_REASON(ERR_peek_error()) >= SSL_AD_REASON_OFFSET ? ECONNABORTED :
+										   EPROTO;
 		break;
 	}
 	ERR_clear_error();
@@ -322,6 +336,17 @@ ssize_t client_io_send(int fd, SSL *ssl, const void *buf, size_t len, short *eve
 	pipe_restore(&g);
 	/* The peer's reset shows as a failed write(2): keep its errno. */
 	return n == 0 ? (errno = EPIPE, -1) : n;
+}
+
+bool client_tls_cleartext(int fd, SSL *ssl)
+{
+	unsigned char first;
+
+	if (!ssl || SSL_has_pending(ssl))
+		return false;
+	if (recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
+		return false;
+	return first >= '1' && first <= '5';
 }
 
 bool client_io_pending(SSL *ssl)

@@ -656,10 +656,15 @@ static int send_data(struct fst_client_upload *u, struct file_job *job, struct c
 			double allowed = (double)(now - rate_t0) * (double)cfg->limit_rate / 1e6 -
 					 (double)(off - rate_off0);
 
-			if (allowed < 1.0) {
-				/* Sleep until a slice (1/20 s worth) may go. */
-				uint64_t slice = cfg->limit_rate / 20 ? cfg->limit_rate / 20 : 1;
-				int64_t at = rate_t0 + (int64_t)((double)(off - rate_off0 + slice) *
+			uint64_t slice = cfg->limit_rate / 20 ? cfg->limit_rate / 20 : 1;
+			size_t need = chunk < slice ? chunk : (size_t)slice;
+
+			/* Whole slices (1/20 s worth), not the few bytes each
+			 * microsecond allows: over TLS every write is a record
+			 * of its own, and a record of 2 bytes costs the server
+			 * as much as one of 16 KiB. */
+			if (allowed < (double)need) {
+				int64_t at = rate_t0 + (int64_t)((double)(off - rate_off0 + need) *
 								 1e6 / (double)cfg->limit_rate);
 
 				rc = hold_data(u, d, at);

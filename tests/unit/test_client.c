@@ -836,10 +836,11 @@ static void test_probe_report_json(void **state)
 		"\"max_wait_s\": 900.000000, "
 		"\"idle\": {\"measured\": true, \"timeout_s\": 300.123456, \"end\": \"reply\", "
 		"\"reply_code\": 421, \"reply\": \"Timeout.\\u0080\", \"closed_by\": \"fin\", "
-		"\"reply_to_close_s\": 0.001000, \"bytes_sent\": 0, \"error\": null}, "
+		"\"reply_to_close_s\": 0.001000, \"bytes_sent\": 0, \"tls_alert\": null, \"error\": null}, "
 		"\"data\": {\"measured\": false, \"timeout_s\": null, \"end\": \"error\", "
 		"\"reply_code\": null, \"reply\": null, \"closed_by\": \"none\", "
-		"\"reply_to_close_s\": null, \"bytes_sent\": 5, \"error\": \"no\\u000away\"}, "
+		"\"reply_to_close_s\": null, \"bytes_sent\": 5, \"tls_alert\": null, "
+		"\"error\": \"no\\u000away\"}, "
 		"\"data_file\": \".ftpstall-probe-1\", \"data_file_removed\": false}\n");
 	free(got);
 	/* Without --data the member is null, not left out. */
