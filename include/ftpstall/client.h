@@ -279,10 +279,39 @@ enum fst_client_end {
 
 const char *fst_client_end_name(enum fst_client_end e);
 
+/* The server timers probe tells apart, each measured on a connection of
+ * its own, in this order. */
+enum fst_client_timer {
+	FST_PROBE_LOGIN,       /* greeting, then no USER: how long it waits */
+	FST_PROBE_IDLE,	       /* logged in, no command at all */
+	FST_PROBE_NOOP,	       /* NOOP every interval: honoured or not */
+	FST_PROBE_NO_TRANSFER, /* PWD every interval, never a transfer */
+	FST_PROBE_DATA,	       /* a STOR whose data connection stalls */
+	FST_PROBE_COUNT
+};
+
+/* "login", "idle", "noop", "no_transfer", "data". */
+const char *fst_client_timer_name(enum fst_client_timer t);
+
+/* A comma-separated list of timer names into a mask (bit 1 << timer).
+ * Returns FST_OK, or FST_ERR_ARG with errbuf naming the unknown word. */
+int fst_client_timers_parse(const char *list, unsigned *mask, char *errbuf);
+
 struct fst_client_probe_cfg {
 	struct fst_client_cfg conn;
 	int64_t max_wait_us;
-	bool data; /* also measure a stalled data connection */
+	bool data;	 /* also measure a stalled data connection (= data in timers) */
+	unsigned timers; /* 1 << fst_client_timer; 0 = idle (with data, if set) */
+	/* NOOP (and PWD) interval; 0 = a third of the idle result, else 30 s. */
+	int64_t noop_interval_us;
+	/* Commands sent after each login (curl's --quote), such as SITE IDLE;
+	 * each must be answered 2xx. Borrowed. */
+	const char *const *quote;
+	size_t quote_count;
+	/* While waiting on timer: about once a second. May be NULL. */
+	void (*on_wait)(void *ctx, enum fst_client_timer timer, int64_t elapsed_us,
+			int64_t max_wait_us);
+	void *wait_ctx;
 };
 
 struct fst_client_probe_wait {
@@ -295,7 +324,13 @@ struct fst_client_probe_wait {
 	int64_t reply_to_close_us;     /* from the reply to the close, if both */
 	uint64_t bytes_sent;	       /* data probe: bytes sent before stalling */
 	char tls_alert[64];	       /* the TLS alert the server closed with; "" none */
-	char error[FST_ERRBUF_SIZE];   /* FST_END_ERROR */
+	/* noop and no_transfer: the command interval and how many were
+	 * answered; noop: whether NOOP kept the session beyond the idle
+	 * timeout (or to --max-wait). */
+	int64_t interval_us;
+	uint64_t commands;
+	bool honoured;
+	char error[FST_ERRBUF_SIZE]; /* FST_END_ERROR */
 };
 
 struct fst_client_probe_result {
@@ -304,7 +339,11 @@ struct fst_client_probe_result {
 	char tls_version[16]; /* the control connection's: "TLSv1.3"; "" plain */
 	int64_t resolution_us;
 	int64_t max_wait_us;
+	unsigned timers; /* those measured: 1 << fst_client_timer */
+	struct fst_client_probe_wait login;
 	struct fst_client_probe_wait idle;
+	struct fst_client_probe_wait noop;
+	struct fst_client_probe_wait no_transfer;
 	struct fst_client_probe_wait data;
 	bool data_file_removed; /* the probe's scratch file was deleted again */
 	char data_file[64];

@@ -810,6 +810,7 @@ static void probe_fixture(struct fst_client_probe_cfg *cfg, struct fst_client_pr
 			  .closed_by = FST_END_FIN,
 			  .reply_to_close_us = 1000 },
 		.data = { .end = FST_END_ERROR, .bytes_sent = 5 },
+		.timers = (1u << FST_PROBE_IDLE) | (1u << FST_PROBE_DATA),
 	};
 	snprintf(r->user, sizeof(r->user), "anonymous");
 	snprintf(r->greeting, sizeof(r->greeting), "220 vsFTPd \"3\"");
@@ -841,13 +842,32 @@ static void test_probe_report_json(void **state)
 		"\"reply_code\": null, \"reply\": null, \"closed_by\": \"none\", "
 		"\"reply_to_close_s\": null, \"bytes_sent\": 5, \"tls_alert\": null, "
 		"\"error\": \"no\\u000away\"}, "
-		"\"data_file\": \".ftpstall-probe-1\", \"data_file_removed\": false}\n");
+		"\"data_file\": \".ftpstall-probe-1\", \"data_file_removed\": false, "
+		"\"timers\": {\"idle\": {\"measured\": true, \"timeout_s\": 300.123456, \"end\": \"reply\", "
+		"\"reply_code\": 421, \"reply\": \"Timeout.\\u0080\", \"closed_by\": \"fin\", "
+		"\"reply_to_close_s\": 0.001000, \"bytes_sent\": 0, \"tls_alert\": null, \"error\": null}, "
+		"\"data\": {\"measured\": false, \"timeout_s\": null, \"end\": \"error\", "
+		"\"reply_code\": null, \"reply\": null, \"closed_by\": \"none\", "
+		"\"reply_to_close_s\": null, \"bytes_sent\": 5, \"tls_alert\": null, "
+		"\"error\": \"no\\u000away\"}}}\n");
 	free(got);
 	/* Without --data the member is null, not left out. */
 	cfg.data = false;
+	r.timers = 1u << FST_PROBE_IDLE;
 	got = report_text(true, NULL, NULL, &cfg, &r);
-	assert_non_null(strstr(got, ", \"data\": null}\n"));
+	assert_non_null(strstr(got, ", \"data\": null, \"timers\": {\"idle\": {"));
 	assert_null(strstr(got, "data_file"));
+	free(got);
+	/* noop: its interval, commands and honoured; idle is null when not
+	 * measured (--timers without idle). */
+	r.timers = 1u << FST_PROBE_NOOP;
+	r.noop = (struct fst_client_probe_wait){
+		.end = FST_END_MAX_WAIT, .interval_us = 1000000, .commands = 7, .honoured = true
+	};
+	got = report_text(true, NULL, NULL, &cfg, &r);
+	assert_non_null(strstr(got, "\"idle\": null, \"data\": null, \"timers\": {\"noop\": {"));
+	assert_non_null(strstr(got, "\"interval_s\": 1.000000, \"commands\": 7, "
+				    "\"honoured\": true, \"error\": null}}}\n"));
 	free(got);
 }
 
@@ -867,6 +887,10 @@ static void test_probe_report_text(void **state)
 	assert_non_null(strstr(got, "not measured: no\\x0away\n"));
 	assert_non_null(strstr(got, "note: the scratch file .ftpstall-probe-1 could not be "
 				    "removed\n"));
+	/* Two timers or more: a table, one line each. */
+	assert_non_null(strstr(got, "\nTIMER           TIMEOUT  FIRST SIGN SERVER SAID\n"
+				    "idle          300.123 s  reply      421 Timeout.\\x80\n"
+				    "data              error  error      -\n"));
 	free(got);
 }
 
