@@ -190,6 +190,9 @@ struct fst_client_upload_cfg {
 	/* Progress of the current file; called at most every 100 ms and at
 	 * the end of each transfer. May be NULL. */
 	void (*on_progress)(void *ctx, size_t file_index, uint64_t offset, uint64_t size);
+	/* --idle-before: about once a second while idling before a file,
+	 * elapsed of duration_us. May be NULL; shares progress_ctx. */
+	void (*on_idle)(void *ctx, size_t file_index, int64_t elapsed_us, int64_t duration_us);
 	void *progress_ctx;
 };
 

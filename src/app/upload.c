@@ -151,6 +151,20 @@ static void on_log(void *ctx, const char *line)
 		line);
 }
 
+/* --idle-before on a terminal: the pause, as the bar's line. */
+static void on_idle(void *ctx, size_t file_index, int64_t elapsed_us, int64_t duration_us)
+{
+	struct term *t = ctx;
+	const char *name = t->opts->cfg.files[file_index];
+	const char *base = strrchr(name, '/');
+
+	fprintf(stderr,
+		"\r%-24.24s idle before it (--idle-before): %.0f s of %.0f s (%zu/%zu)\033[K",
+		base ? base + 1 : name, (double)elapsed_us / 1e6, (double)duration_us / 1e6,
+		file_index + 1, t->opts->cfg.file_count);
+	t->bar_drawn = true;
+}
+
 static void on_progress(void *ctx, size_t file_index, uint64_t offset, uint64_t size)
 {
 	struct term *t = ctx;
@@ -452,6 +466,7 @@ int cmd_upload(int argc, char **argv)
 	o.cfg.file_count = (size_t)nfiles;
 	if (o.progress && isatty(STDERR_FILENO)) {
 		o.cfg.on_progress = on_progress;
+		o.cfg.on_idle = on_idle;
 		o.cfg.progress_ctx = &term;
 	}
 	up = fst_client_upload_new(&o.cfg, errbuf);

@@ -256,18 +256,31 @@ static int keepalive_tick(struct fst_client_upload *u)
 static int idle_wait(struct fst_client_upload *u, struct file_job *job, int64_t duration_us)
 {
 	struct client_conn *c = &u->conn;
-	int64_t end = client_mono_us() + duration_us;
+	int64_t start = client_mono_us(), end = start + duration_us, next_report = start;
 
 	client_log(&u->cfg->conn, "idle for %.3f s before %s", (double)duration_us / 1e6,
 		   job->fr->remote_name);
 	while (client_mono_us() < end) {
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 		struct client_reply r;
-		int64_t wake = end;
+		int64_t wake = end, now = client_mono_us();
 		int rc;
 
-		if (!client_conn_open(c))
-			return client_sleep_until(c, end, u->errbuf);
+		if (u->cfg->on_idle) {
+			if (now >= next_report) {
+				u->cfg->on_idle(u->cfg->progress_ctx, job->index, now - start,
+						duration_us);
+				next_report = now + FST_US_PER_SEC;
+			}
+			if (next_report < wake)
+				wake = next_report;
+		}
+		if (!client_conn_open(c)) {
+			rc = client_sleep_until(c, wake, u->errbuf);
+			if (rc != FST_OK)
+				return rc;
+			continue;
+		}
 		if (u->cfg->keepalive_us > 0 && c->last_tx_us + u->cfg->keepalive_us < wake)
 			wake = c->last_tx_us + u->cfg->keepalive_us;
 		rc = client_poll(c, &pfd, 1, wake, u->errbuf);
