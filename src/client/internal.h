@@ -183,6 +183,10 @@ int client_data_open(struct client_conn *c, struct client_data *d, char *errbuf)
 int client_data_accept(struct client_conn *c, struct client_data *d, char *errbuf);
 void client_data_close(struct client_data *d);
 
+/* Where timer t's result lives in struct fst_client_probe_result
+ * (probe.c, report.c). */
+size_t client_probe_wait_offset(enum fst_client_timer t);
+
 /* ---- TLS (tls.c) ---- */
 
 /* Handshakes on fd (the control connection, or a data connection that

@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,23 +85,25 @@ int fst_client_timers_parse(const char *list, unsigned *mask, char *errbuf)
 	return FST_OK;
 }
 
+/* Where each timer's result lives in struct fst_client_probe_result. */
+static const size_t wait_offsets[] = {
+	[FST_PROBE_LOGIN] = offsetof(struct fst_client_probe_result, login),
+	[FST_PROBE_IDLE] = offsetof(struct fst_client_probe_result, idle),
+	[FST_PROBE_NOOP] = offsetof(struct fst_client_probe_result, noop),
+	[FST_PROBE_NO_TRANSFER] = offsetof(struct fst_client_probe_result, no_transfer),
+	[FST_PROBE_DATA] = offsetof(struct fst_client_probe_result, data),
+};
+_Static_assert(sizeof(wait_offsets) / sizeof(wait_offsets[0]) == FST_PROBE_COUNT, "offsets");
+
+size_t client_probe_wait_offset(enum fst_client_timer t)
+{
+	return wait_offsets[t < FST_PROBE_COUNT ? t : FST_PROBE_DATA];
+}
+
 static struct fst_client_probe_wait *wait_of(struct fst_client_probe_result *out,
 					     enum fst_client_timer t)
 {
-	switch (t) {
-	case FST_PROBE_LOGIN:
-		return &out->login;
-	case FST_PROBE_IDLE:
-		return &out->idle;
-	case FST_PROBE_NOOP:
-		return &out->noop;
-	case FST_PROBE_NO_TRANSFER:
-		return &out->no_transfer;
-	case FST_PROBE_DATA:
-	case FST_PROBE_COUNT:
-		break;
-	}
-	return &out->data;
+	return (struct fst_client_probe_wait *)((char *)out + client_probe_wait_offset(t));
 }
 
 /* One wait: which timer, and what to send meanwhile. */

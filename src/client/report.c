@@ -340,20 +340,9 @@ static void probe_wait_json(struct fst_json *j, const char *key,
 static const struct fst_client_probe_wait *probe_wait_of(const struct fst_client_probe_result *r,
 							 unsigned t)
 {
-	switch ((enum fst_client_timer)t) {
-	case FST_PROBE_LOGIN:
-		return &r->login;
-	case FST_PROBE_IDLE:
-		return &r->idle;
-	case FST_PROBE_NOOP:
-		return &r->noop;
-	case FST_PROBE_NO_TRANSFER:
-		return &r->no_transfer;
-	case FST_PROBE_DATA:
-	case FST_PROBE_COUNT:
-		break;
-	}
-	return &r->data;
+	return (const struct fst_client_probe_wait *)((const char *)r +
+						      client_probe_wait_offset(
+							      (enum fst_client_timer)t));
 }
 
 /* The titles of the text report, one a timer. */

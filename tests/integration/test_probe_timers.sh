@@ -45,19 +45,6 @@ _fst_server_fetch proftpd "${_FST_PROFTPD_PKGS[@]}" ||
 _fst_server_fetch pureftpd "${_FST_PUREFTPD_PKGS[@]}" ||
 	fst_skip "Pure-FTPd's .debs cannot be fetched (see above)"
 
-# Stops the server whose timeout wrapper is PID and waits until nothing
-# listens on port 21 any more.
-stop_server() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null
-	_fst_wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		fst_ns ss -Hltn | awk '{print $4}' | grep -qxF 127.0.0.1:21 || return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # probe NAME ARGS...: ftpstall probe in the namespace, output NAME.json.
 probe() {
 	local name=$1 rc=0
@@ -117,7 +104,7 @@ fst_expect "proftpd text: a table of the timers" \
 	grep -q '^TIMER *TIMEOUT *FIRST SIGN *SERVER SAID$' "$WORK/proftpd-text.json"
 fst_expect "proftpd text: the login line" grep -q '^login  *2\.[0-9]* s  reply  *421 Login timeout' \
 	"$WORK/proftpd-text.json"
-stop_server "$server_pid" || fst_fail "ProFTPD did not stop"
+fst_server_stop "$server_pid" || fst_fail "ProFTPD did not stop"
 
 # ---- 2. Pure-FTPd ----
 echo "== Pure-FTPd: SITE IDLE 2, NOOPs count up to twice that"
@@ -134,7 +121,7 @@ near pureftpd noop 5 1 1.5
 fst_expect "pureftpd: NOOP honoured, up to twice the idle time" \
 	test "$(fst_jq "$WORK/pureftpd.json" "j['timers']['noop']['honoured']")" = true
 said pureftpd noop "Timeout (no operation for 4 seconds)"
-stop_server "$server_pid" || fst_fail "Pure-FTPd did not stop"
+fst_server_stop "$server_pid" || fst_fail "Pure-FTPd did not stop"
 
 # ---- 3. vsftpd ----
 echo "== vsftpd: idle_session_timeout=2, data_connection_timeout=2"
