@@ -392,6 +392,16 @@ static int next_line(struct client_conn *c, int64_t deadline_us, size_t *len, si
 			c->rlen += (size_t)n;
 			continue;
 		}
+		/* close_notify ends TLS, not necessarily the connection: a
+		 * server may write its 421 after it in the clear (RFC 4217
+		 * 6 lets TLS end before the connection does). */
+		if (n == 0 && c->ssl && (SSL_get_shutdown(c->ssl) & SSL_RECEIVED_SHUTDOWN)) {
+			client_log(c->cfg, "the server ended TLS (close_notify): reading on in "
+					   "the clear");
+			SSL_free(c->ssl);
+			c->ssl = NULL;
+			continue;
+		}
 		/* A partial line before EOF is a cut connection, not a reply. */
 		if (n == 0)
 			return client_fail_errno(c, CF_CLOSED, 0, errbuf, "control connection");

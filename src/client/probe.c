@@ -131,16 +131,22 @@ static void first_sign(struct fst_client_probe_wait *w, enum fst_client_end end,
 	w->timeout_us = now - t0;
 }
 
-/* Reads what the control connection has: a reply, or its close. A 2xx
- * answer to our own command (answer_due) is no sign of closing. Returns
- * true when the control connection is closed. */
+/* Reads what the control connection has: a reply, or its close, by
+ * deadline_us. Over TLS the connection is also readable for records that
+ * hold no reply (a session ticket): the time is taken when the read
+ * ends, and a deadline met without a reply is no sign. A 2xx answer to
+ * our own command (answer_due) is none either. Returns true when the
+ * control connection is closed. */
 static bool control_event(struct client_conn *c, struct fst_client_probe_wait *w, int64_t t0,
-			  int64_t now, int64_t *reply_at, bool answer_due, char *errbuf)
+			  int64_t deadline_us, int64_t *reply_at, bool answer_due, char *errbuf)
 {
 	struct client_reply r;
-	int rc = client_reply(c, now + c->cfg->timeout_us, &r, NULL, NULL, errbuf);
+	int rc = client_reply(c, deadline_us, &r, NULL, NULL, errbuf);
+	int64_t now = client_mono_us();
 	enum fst_client_end how;
 
+	if (rc != FST_OK && c->fail == CF_TIMEOUT)
+		return false;
 	if (rc == FST_OK && answer_due && r.code / 100 == 2) {
 		w->commands++;
 		return false;
@@ -234,7 +240,8 @@ static int wait_for_close(struct client_conn *c, struct client_data *d, int64_t 
 			bool due = answer_due;
 
 			answer_due = false;
-			if (control_event(c, w, t0, now, &reply_at, due, errbuf))
+			if (control_event(c, w, t0, due ? now + c->cfg->timeout_us : end, &reply_at,
+					  due, errbuf))
 				return FST_OK;
 		}
 		/* After the first sign, only a grace period for the rest. */
