@@ -3,11 +3,14 @@
 # server timers apart, against real servers configured with distinct small
 # values, one after another on 127.0.0.1:21 in a network namespace of its
 # own (ProFTPD and Pure-FTPd from Debian's .debs, unpacked by servers.sh):
-#   1. ProFTPD with TimeoutLogin 2, TimeoutIdle 3, TimeoutNoTransfer 5,
+#   1. ProFTPD with mod_tls requiring TLS (ftpes://, certificate made now,
+#      --cacert; plain FTP when proftpd-mod-crypto cannot be fetched) and
+#      TimeoutLogin 2, TimeoutIdle 3, TimeoutNoTransfer 5,
 #      TimeoutStalled 4; --timers login,idle,noop,no_transfer,data: each
 #      value found (login 2, idle 3, no_transfer 5, data 4) within ProFTPD's
 #      whole-second timer ticks (1 s either way),
-#      each with ProFTPD's own 421 text; NOOP (every third of the idle
+#      each with ProFTPD's own 421 text (over TLS, ProFTPD sends
+#      close_notify first and its 421 after it, in the clear); NOOP (every third of the idle
 #      result, 1 s) is honoured — the session outlives TimeoutIdle and is
 #      cut by TimeoutNoTransfer at 5 s; the text report's table names the
 #      five timers.
@@ -39,9 +42,34 @@ FST_SERVER_MAX_S=120
 # shellcheck source=SCRIPTDIR/servers.sh
 . "$here/servers.sh"
 
-fst_client_setup probe_timers "${1:-}" apt-get dpkg flock
+fst_client_setup probe_timers "${1:-}" apt-get dpkg flock openssl
 _fst_server_fetch proftpd "${_FST_PROFTPD_PKGS[@]}" ||
 	fst_skip "ProFTPD's .debs cannot be fetched (see above)"
+# The servers drop to user ftp before they open their folders.
+chmod 755 "$WORK"
+mkdir -p "$WORK/proftpd"
+# mod_tls is in Debian's proftpd-mod-crypto: with it, ProFTPD requires TLS
+# and the probe goes over ftpes://; without it, plain FTP.
+scheme=ftp
+probe_tls=()
+tls_lines=()
+if _fst_server_fetch proftpd-tls proftpd-core proftpd-mod-crypto &&
+	fst_tls_certs "$WORK" &&
+	_fst_server_unpack proftpd-tls "$WORK/proftpd/proftpd-pkg" usr/sbin/proftpd >/dev/null; then
+	scheme=ftpes
+	probe_tls=(--cacert "$WORK/good.pem")
+	# ProFTPD reads its key as root before it drops privileges, but
+	# insists that the key file not be world-readable only for keys it
+	# cannot read: 644 keeps it simple in a test folder.
+	chmod 644 "$WORK/good.key"
+	tls_lines=("ModulePath $WORK/proftpd/proftpd-pkg/usr/lib/proftpd" "LoadModule mod_tls.c"
+		"TLSEngine on" "TLSRequired on" "TLSProtocol TLSv1.2 TLSv1.3"
+		"TLSRSACertificateFile $WORK/good.pem" "TLSRSACertificateKeyFile $WORK/good.key"
+		"TLSLog $WORK/proftpd/tls.log")
+else
+	echo "note: ProFTPD's mod_tls (proftpd-mod-crypto) unavailable: ProFTPD over plain FTP"
+	rm -rf "$WORK/proftpd/proftpd-pkg"
+fi
 _fst_server_fetch pureftpd "${_FST_PUREFTPD_PKGS[@]}" ||
 	fst_skip "Pure-FTPd's .debs cannot be fetched (see above)"
 
@@ -72,14 +100,13 @@ said() {
 
 # ---- 1. ProFTPD ----
 echo "== ProFTPD: TimeoutLogin 2, TimeoutIdle 3, TimeoutNoTransfer 5, TimeoutStalled 4"
-# The servers drop to user ftp before they open their folders.
-chmod 755 "$WORK"
-mkdir -p "$WORK/proftpd"
 fst_proftpd_start "$WORK/proftpd" "TimeoutLogin 2" "TimeoutIdle 3" "TimeoutNoTransfer 5" \
-	"TimeoutStalled 4" || fst_skip "ProFTPD did not start (see above)"
+	"TimeoutStalled 4" "${tls_lines[@]}" || fst_skip "ProFTPD did not start (see above)"
 server_pid=${FST_PIDS[-1]}
 probe proftpd -f json --timers login,idle,noop,no_transfer,data --max-wait 8 \
-	ftp://127.0.0.1/upload/
+	"${probe_tls[@]}" "$scheme://127.0.0.1/upload/"
+fst_expect "proftpd: over $scheme:// (TLS: $(fst_jq "$WORK/proftpd.json" "j['server']['tls_version']"))" \
+	test "$(fst_jq "$WORK/proftpd.json" "j['server']['tls']")" = "$([[ $scheme == ftpes ]] && echo explicit || echo none)"
 # ProFTPD's timers run on one alarm(2) of whole seconds (src/timers.c):
 # a timer is counted down in the ticks of that alarm, so it fires up to a
 # second from its value either way (measured: login 2.41, idle 3.40,
@@ -99,7 +126,7 @@ fst_expect "proftpd: NOOPs sent every second ($(fst_jq "$WORK/proftpd.json" "j['
 	test "$(fst_jq "$WORK/proftpd.json" "abs(j['timers']['noop']['interval_s'] - 1) < 0.2 and j['timers']['noop']['commands'] >= 3")" = true
 fst_expect "proftpd: today's top-level idle and data are timers.idle and timers.data" \
 	test "$(fst_jq "$WORK/proftpd.json" "j['idle'] == j['timers']['idle'] and j['data'] == j['timers']['data']")" = true
-probe proftpd-text --timers login,idle --max-wait 8 ftp://127.0.0.1/upload/
+probe proftpd-text --timers login,idle --max-wait 8 "${probe_tls[@]}" "$scheme://127.0.0.1/upload/"
 fst_expect "proftpd text: a table of the timers" \
 	grep -q '^TIMER *TIMEOUT *FIRST SIGN *SERVER SAID$' "$WORK/proftpd-text.json"
 fst_expect "proftpd text: the login line" grep -q '^login  *2\.[0-9]* s  reply  *421 Login timeout' \
