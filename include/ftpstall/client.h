@@ -1,9 +1,10 @@
 /* The FTP client: `upload` (files one after another on one session,
  * reconnecting and resuming when a connection fails, then verifying
- * each file) and `probe` (how long a server keeps an idle control
- * connection or a stalled data connection). Its own sockets and reply
- * reader; the reply and 227/229 parsing comes from ftp_proto. Depends on
- * common and ftp_proto only. Never prints: results come back in
+ * each file) and `probe` (how long a server's timers keep a session:
+ * login, idle, NOOP, no transfer, stalled data). Its own sockets and
+ * reply reader, plain or over TLS (RFC 4217, OpenSSL 3); the reply and
+ * 227/229 parsing comes from ftp_proto. Depends on common, ftp_proto and
+ * OpenSSL. Never prints: results come back in
  * structures, and the report functions write them to a caller's stream. */
 #ifndef FTPSTALL_CLIENT_H
 #define FTPSTALL_CLIENT_H
