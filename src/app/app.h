@@ -58,9 +58,10 @@ struct app_tls_opts {
 /* Handles option c if it is a TLS one: true when handled. */
 bool app_tls_option(struct app_tls_opts *t, int c, const char *arg);
 /* The connection's TLS settings from the URL's scheme, the options and
- * SSLKEYLOGFILE (borrowed from the environment). */
-void app_tls_apply(const struct app_tls_opts *t, const struct fst_client_url *url,
-		   struct fst_client_cfg *conn);
+ * SSLKEYLOGFILE (borrowed from the environment). False, with the one-line
+ * error printed (prefixed with cmd), when --cacert cannot be read. */
+bool app_tls_apply(const struct app_tls_opts *t, const struct fst_client_url *url,
+		   struct fst_client_cfg *conn, const char *cmd);
 /* Usage lines of the TLS options. */
 void app_tls_usage(FILE *out);
 

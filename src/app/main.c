@@ -1,4 +1,5 @@
 /* ftpstall: entry point and subcommand dispatch. */
+#include <errno.h>
 #include <pwd.h>
 #include <unistd.h>
 #include <stdbool.h>
@@ -81,9 +82,20 @@ bool app_tls_option(struct app_tls_opts *t, int c, const char *arg)
 	}
 }
 
-void app_tls_apply(const struct app_tls_opts *t, const struct fst_client_url *url,
-		   struct fst_client_cfg *conn)
+bool app_tls_apply(const struct app_tls_opts *t, const struct fst_client_url *url,
+		   struct fst_client_cfg *conn, const char *cmd)
 {
+	FILE *f;
+
+	/* Checked now, not at the first handshake: a typo is a usage error. */
+	if (t->cacert) {
+		f = fopen(t->cacert, "r");
+		if (!f) {
+			fprintf(stderr, "%s: --cacert %s: %s\n", cmd, t->cacert, strerror(errno));
+			return false;
+		}
+		fclose(f);
+	}
 	conn->tls = url->tls;
 	/* curl's --ssl-reqd: ftp:// upgraded with AUTH TLS, or fail. */
 	if (conn->tls == FST_TLS_NONE && t->ssl_reqd)
@@ -91,6 +103,7 @@ void app_tls_apply(const struct app_tls_opts *t, const struct fst_client_url *ur
 	conn->cacert = t->cacert;
 	conn->insecure = t->insecure;
 	conn->keylog_path = getenv("SSLKEYLOGFILE");
+	return true;
 }
 
 void app_tls_usage(FILE *out)

@@ -458,7 +458,10 @@ int cmd_upload(int argc, char **argv)
 	o.cfg.conn.dir = o.url.path;
 	o.cfg.conn.user = user;
 	o.cfg.conn.password = have_password ? password : NULL;
-	app_tls_apply(&o.tls, &o.url, &o.cfg.conn);
+	if (!app_tls_apply(&o.tls, &o.url, &o.cfg.conn, CMD)) {
+		explicit_bzero(password, sizeof(password));
+		return EXIT_STATUS_USAGE;
+	}
 	o.cfg.conn.on_log = on_log;
 	o.cfg.conn.log_ctx = &term;
 	o.cfg.conn.cancel = &runtime_stop_requested;

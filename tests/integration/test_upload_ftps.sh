@@ -26,6 +26,7 @@
 #      TLS ("refused TLS"); no --cacert (self-signed); the expired
 #      certificate (expired); the certificate for another name (name
 #      mismatch); the stalled handshake (no answer within 1 s, in < 5 s).
+#      An unreadable --cacert: one line, exit 2.
 #      -k accepts the wrong name.
 #   5. Over TLS as over plain FTP: --idle-before 3 against the 2 s idle
 #      timeout (vsftpd ends the TLS session with a fatal "decode error"
@@ -210,6 +211,10 @@ fails_with expired "certificate has expired"
 run wrongname -- upload --no-progress --cacert "$WORK/wrongname.pem" "$WORK/small.bin" \
 	ftpes://127.0.0.1:2121/upload/
 fails_with wrongname "name mismatch"
+run nocacert -- upload --no-progress --cacert "$WORK/missing.pem" "$WORK/small.bin" \
+	ftpes://127.0.0.1/upload/
+fst_expect "nocacert: an unreadable --cacert is a usage error (exit $rc), one line" \
+	test "$rc:$(wc -l <"$WORK/nocacert.err")" = "2:1"
 run insecure -- upload --no-progress -f json -k "$WORK/small.bin" ftpes://127.0.0.1:2121/upload/
 verified insecure small.bin
 run stall -- upload --no-progress -t 1 --connect-timeout 1 -r 0 "$WORK/small.bin" \
