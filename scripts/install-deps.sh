@@ -14,10 +14,12 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 
-BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka-dev zlib1g-dev"
+BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka-dev zlib1g-dev libssl-dev"
 # chromium renders the HTML report in test_html_render.sh; apt skips its
 # recommended fonts (--no-install-recommends), so name one font explicitly.
 TEST_PKGS="vsftpd tcpdump tshark python3 iproute2 tmux valgrind lftp chromium fonts-dejavu-core"
+# openssl makes the FTPS tests' certificates.
+TEST_PKGS="$TEST_PKGS openssl"
 # groff-base (groff, troff, grotty and the man macros) and man-db (man -l)
 # check the manual page in test_install_docs.sh; Debian's "groff" package
 # adds only the X11, PDF and HTML devices, which the test does not use.

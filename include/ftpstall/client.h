@@ -1,9 +1,10 @@
 /* The FTP client: `upload` (files one after another on one session,
  * reconnecting and resuming when a connection fails, then verifying
- * each file) and `probe` (how long a server keeps an idle control
- * connection or a stalled data connection). Its own sockets and reply
- * reader; the reply and 227/229 parsing comes from ftp_proto. Depends on
- * common and ftp_proto only. Never prints: results come back in
+ * each file) and `probe` (how long a server's timers keep a session:
+ * login, idle, NOOP, no transfer, stalled data). Its own sockets and
+ * reply reader, plain or over TLS (RFC 4217, OpenSSL 3); the reply and
+ * 227/229 parsing comes from ftp_proto. Depends on common, ftp_proto and
+ * OpenSSL. Never prints: results come back in
  * structures, and the report functions write them to a caller's stream. */
 #ifndef FTPSTALL_CLIENT_H
 #define FTPSTALL_CLIENT_H
@@ -30,12 +31,27 @@ enum {
 
 /* ---- URLs and credentials ---- */
 
-/* ftp://[user@]host[:port]/path, user and path percent-decoded. */
+/* How the client protects its connections (RFC 4217). */
+enum fst_client_tls {
+	FST_TLS_NONE,	  /* ftp://: plain FTP */
+	FST_TLS_EXPLICIT, /* ftpes://, or ftp:// with --ssl-reqd: AUTH TLS, PBSZ 0, PROT P */
+	FST_TLS_IMPLICIT, /* ftps://: TLS from the first byte, port 990 by default */
+	FST_TLS_COUNT
+};
+
+/* "none", "explicit", "implicit". */
+const char *fst_client_tls_name(enum fst_client_tls t);
+/* The URL scheme that means t: "ftp", "ftpes", "ftps". */
+const char *fst_client_tls_scheme(enum fst_client_tls t);
+
+/* ftp://, ftpes:// or ftps://[user@]host[:port]/path, user and path
+ * percent-decoded. */
 struct fst_client_url {
+	enum fst_client_tls tls; /* from the scheme */
 	bool has_user;
 	char user[FST_CLIENT_USER_MAX + 1];
 	char host[FST_CLIENT_HOST_MAX + 1]; /* an IPv6 literal without its brackets */
-	uint16_t port;			    /* 21 unless given */
+	uint16_t port;			    /* 21 (990 for ftps://) unless given */
 	char path[FST_CLIENT_PATH_MAX + 1]; /* without the leading '/'; "" = login dir */
 };
 
@@ -84,6 +100,12 @@ struct fst_client_cfg {
 	bool create_dirs;     /* MKD the missing components of dir (upload) */
 	int family;	      /* 0 any, 4 or 6 */
 	enum fst_client_data_mode data_mode;
+	/* TLS on the control connection and, with PROT P, on every data
+	 * connection, which resumes the control connection's session. */
+	enum fst_client_tls tls;
+	const char *cacert;	    /* PEM file of trusted CAs; NULL = the system store */
+	bool insecure;		    /* no certificate or host name check (-k) */
+	const char *keylog_path;    /* NSS key log (SSLKEYLOGFILE) appended to; NULL = none */
 	int64_t connect_timeout_us; /* per address tried */
 	int64_t timeout_us;	    /* a reply, or progress on a data connection */
 	/* Set by a signal handler to stop: every wait ends and the call
@@ -169,6 +191,9 @@ struct fst_client_upload_cfg {
 	/* Progress of the current file; called at most every 100 ms and at
 	 * the end of each transfer. May be NULL. */
 	void (*on_progress)(void *ctx, size_t file_index, uint64_t offset, uint64_t size);
+	/* --idle-before: about once a second while idling before a file,
+	 * elapsed of duration_us. May be NULL; shares progress_ctx. */
+	void (*on_idle)(void *ctx, size_t file_index, int64_t elapsed_us, int64_t duration_us);
 	void *progress_ctx;
 };
 
@@ -208,7 +233,8 @@ struct fst_client_file_result {
 struct fst_client_upload_result {
 	char user[FST_CLIENT_USER_MAX + 1]; /* never the password */
 	char greeting[FST_CLIENT_TEXT_MAX + 1];
-	char data_mode[16]; /* the last data command used: EPSV, PASV, EPRT, PORT */
+	char tls_version[16]; /* the control connection's: "TLSv1.3"; "" plain */
+	char data_mode[16];   /* the last data command used: EPSV, PASV, EPRT, PORT */
 	char digests_offered[FST_CLIENT_TEXT_MAX + 1]; /* from FEAT */
 	struct fst_client_file_result *files;	       /* file_count of them */
 	size_t file_count;
@@ -257,10 +283,39 @@ enum fst_client_end {
 
 const char *fst_client_end_name(enum fst_client_end e);
 
+/* The server timers probe tells apart, each measured on a connection of
+ * its own, in this order. */
+enum fst_client_timer {
+	FST_PROBE_LOGIN,       /* greeting, then no USER: how long it waits */
+	FST_PROBE_IDLE,	       /* logged in, no command at all */
+	FST_PROBE_NOOP,	       /* NOOP every interval: honoured or not */
+	FST_PROBE_NO_TRANSFER, /* PWD every interval, never a transfer */
+	FST_PROBE_DATA,	       /* a STOR whose data connection stalls */
+	FST_PROBE_COUNT
+};
+
+/* "login", "idle", "noop", "no_transfer", "data". */
+const char *fst_client_timer_name(enum fst_client_timer t);
+
+/* A comma-separated list of timer names into a mask (bit 1 << timer).
+ * Returns FST_OK, or FST_ERR_ARG with errbuf naming the unknown word. */
+int fst_client_timers_parse(const char *list, unsigned *mask, char *errbuf);
+
 struct fst_client_probe_cfg {
 	struct fst_client_cfg conn;
 	int64_t max_wait_us;
-	bool data; /* also measure a stalled data connection */
+	bool data;	 /* also measure a stalled data connection (= data in timers) */
+	unsigned timers; /* 1 << fst_client_timer; 0 = idle (with data, if set) */
+	/* NOOP (and PWD) interval; 0 = a third of the idle result, else 30 s. */
+	int64_t noop_interval_us;
+	/* Commands sent after each login (curl's --quote), such as SITE IDLE;
+	 * each must be answered 2xx. Borrowed. */
+	const char *const *quote;
+	size_t quote_count;
+	/* While waiting on timer: about once a second. May be NULL. */
+	void (*on_wait)(void *ctx, enum fst_client_timer timer, int64_t elapsed_us,
+			int64_t max_wait_us);
+	void *wait_ctx;
 };
 
 struct fst_client_probe_wait {
@@ -272,15 +327,27 @@ struct fst_client_probe_wait {
 	enum fst_client_end closed_by; /* after the reply: FIN, RST or MAX_WAIT */
 	int64_t reply_to_close_us;     /* from the reply to the close, if both */
 	uint64_t bytes_sent;	       /* data probe: bytes sent before stalling */
-	char error[FST_ERRBUF_SIZE];   /* FST_END_ERROR */
+	char tls_alert[64];	       /* the TLS alert the server closed with; "" none */
+	/* noop and no_transfer: the command interval and how many were
+	 * answered; noop: whether NOOP kept the session beyond the idle
+	 * timeout (or to --max-wait). */
+	int64_t interval_us;
+	uint64_t commands;
+	bool honoured;
+	char error[FST_ERRBUF_SIZE]; /* FST_END_ERROR */
 };
 
 struct fst_client_probe_result {
 	char user[FST_CLIENT_USER_MAX + 1];
 	char greeting[FST_CLIENT_TEXT_MAX + 1];
+	char tls_version[16]; /* the control connection's: "TLSv1.3"; "" plain */
 	int64_t resolution_us;
 	int64_t max_wait_us;
+	unsigned timers; /* those measured: 1 << fst_client_timer */
+	struct fst_client_probe_wait login;
 	struct fst_client_probe_wait idle;
+	struct fst_client_probe_wait noop;
+	struct fst_client_probe_wait no_transfer;
 	struct fst_client_probe_wait data;
 	bool data_file_removed; /* the probe's scratch file was deleted again */
 	char data_file[64];

@@ -34,6 +34,38 @@ int cmd_correlate(int argc, char **argv);
 void usage_correlate(FILE *out);
 
 struct option;
+struct fst_client_cfg;
+struct fst_client_url;
+
+/* upload and probe: the TLS options (curl's names), as getopt_long rows
+ * and short letters to add to a subcommand's table. */
+enum {
+	APP_OPT_SSL_REQD = 512,
+	APP_OPT_CACERT,
+};
+#define APP_TLS_LONG_OPTIONS                                           \
+	{ "ssl-reqd", no_argument, NULL, APP_OPT_SSL_REQD },           \
+		{ "cacert", required_argument, NULL, APP_OPT_CACERT }, \
+	{                                                              \
+		"insecure", no_argument, NULL, 'k'                     \
+	}
+#define APP_TLS_SHORT_OPTIONS "k"
+
+struct app_tls_opts {
+	bool ssl_reqd;
+	bool insecure;
+	const char *cacert;
+};
+
+/* Handles option c if it is a TLS one: true when handled. */
+bool app_tls_option(struct app_tls_opts *t, int c, const char *arg);
+/* The connection's TLS settings from the URL's scheme, the options and
+ * SSLKEYLOGFILE (borrowed from the environment). False, with the one-line
+ * error printed (prefixed with cmd), when --cacert cannot be read. */
+bool app_tls_apply(const struct app_tls_opts *t, const struct fst_client_url *url,
+		   struct fst_client_cfg *conn, const char *cmd);
+/* Usage lines of the TLS options. */
+void app_tls_usage(FILE *out);
 
 /* "--name" of the option getopt_long returned as c (the value may have
  * been a separate argument, so argv cannot tell). */

@@ -1,4 +1,5 @@
 /* ftpstall: entry point and subcommand dispatch. */
+#include <errno.h>
 #include <pwd.h>
 #include <unistd.h>
 #include <stdbool.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "ftpstall/client.h"
 
 static const struct subcommand {
 	const char *name;
@@ -65,6 +67,56 @@ const char *app_netrc_path(const char *explicit_path, bool no_netrc, char *buf, 
 		return NULL;
 	snprintf(buf, size, "%s/.netrc", home);
 	return buf;
+}
+
+bool app_tls_option(struct app_tls_opts *t, int c, const char *arg)
+{
+	switch (c) {
+	case APP_OPT_SSL_REQD:
+		t->ssl_reqd = true;
+		return true;
+	case APP_OPT_CACERT:
+		t->cacert = arg;
+		return true;
+	case 'k':
+		t->insecure = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool app_tls_apply(const struct app_tls_opts *t, const struct fst_client_url *url,
+		   struct fst_client_cfg *conn, const char *cmd)
+{
+	FILE *f;
+
+	/* Checked now, not at the first handshake: a typo is a usage error. */
+	if (t->cacert) {
+		f = fopen(t->cacert, "r");
+		if (!f) {
+			fprintf(stderr, "%s: --cacert %s: %s\n", cmd, t->cacert, strerror(errno));
+			return false;
+		}
+		fclose(f);
+	}
+	conn->tls = url->tls;
+	/* curl's --ssl-reqd: ftp:// upgraded with AUTH TLS, or fail. */
+	if (conn->tls == FST_TLS_NONE && t->ssl_reqd)
+		conn->tls = FST_TLS_EXPLICIT;
+	conn->cacert = t->cacert;
+	conn->insecure = t->insecure;
+	conn->keylog_path = getenv("SSLKEYLOGFILE");
+	return true;
+}
+
+void app_tls_usage(FILE *out)
+{
+	fprintf(out, "      --ssl-reqd           ftp:// with TLS (AUTH TLS): fail if the server\n"
+		     "                           refuses it (ftpes:// and ftps:// always use TLS)\n"
+		     "      --cacert FILE        trust the CA certificates in FILE (PEM) instead\n"
+		     "                           of the system's\n"
+		     "  -k, --insecure           do not verify the server's certificate or name\n");
 }
 
 int main(int argc, char **argv)

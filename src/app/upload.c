@@ -25,6 +25,7 @@
 struct upload_opts {
 	struct fst_client_upload_cfg cfg;
 	struct fst_client_url url;
+	struct app_tls_opts tls;
 	const char *netrc_path;
 	bool no_netrc;
 	bool json;
@@ -45,7 +46,8 @@ struct term {
 void usage_upload(FILE *out)
 {
 	fprintf(out,
-		"usage: ftpstall upload [options] FILE... ftp://[user@]host[:port]/dir/\n\n"
+		"usage: ftpstall upload [options] FILE... ftp://[user@]host[:port]/dir/\n"
+		"       (or ftpes:// for explicit TLS, ftps:// for implicit TLS)\n\n"
 		"Uploads the FILEs one after another on one FTP session, like backup\n"
 		"volumes. When the control or data connection fails (421, EOF, reset,\n"
 		"timeout) it reconnects with exponential backoff and jitter, asks SIZE of\n"
@@ -79,14 +81,15 @@ void usage_upload(FILE *out)
 		"      --no-progress        no progress bar (it shows only on a terminal)\n"
 		"  -v, --verbose            log commands, replies and reconnects to stderr\n"
 		"                           (the password shows as ****)\n"
-		"  -h, --help               show this help\n\n"
-		"Exit status: 0 all files verified, 1 a file failed after all retries (or\n"
-		"the server could not be reached or refused the login), 2 usage error,\n"
-		"an unreadable FILE, or credentials that cannot be used (a ~/.netrc\n"
-		"others can read, no password for the URL's user), 130 interrupted by\n"
-		"Ctrl-C (SIGINT) or SIGTERM (after a QUIT to the server).\n",
+		"  -h, --help               show this help\n",
 		DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_S, DEFAULT_RETRY_MAX_DELAY_S,
 		APP_CONNECT_TIMEOUT_S, APP_REPLY_TIMEOUT_S);
+	app_tls_usage(out);
+	fprintf(out, "\nExit status: 0 all files verified, 1 a file failed after all retries (or\n"
+		     "the server could not be reached or refused the login), 2 usage error,\n"
+		     "an unreadable FILE, or credentials that cannot be used (a ~/.netrc\n"
+		     "others can read, no password for the URL's user), 130 interrupted by\n"
+		     "Ctrl-C (SIGINT) or SIGTERM (after a QUIT to the server).\n");
 }
 
 /* BYTES with an optional k/M/G suffix (1024-based, as curl reads them). */
@@ -146,6 +149,20 @@ static void on_log(void *ctx, const char *line)
 	term_clear_bar(t);
 	fprintf(stderr, "%s: [%9.3f] %s\n", CMD, (double)(runtime_mono_us() - t->start_us) / 1e6,
 		line);
+}
+
+/* --idle-before on a terminal: the pause, as the bar's line. */
+static void on_idle(void *ctx, size_t file_index, int64_t elapsed_us, int64_t duration_us)
+{
+	struct term *t = ctx;
+	const char *name = t->opts->cfg.files[file_index];
+	const char *base = strrchr(name, '/');
+
+	fprintf(stderr,
+		"\r%-24.24s idle before it (--idle-before): %.0f s of %.0f s (%zu/%zu)\033[K",
+		base ? base + 1 : name, (double)elapsed_us / 1e6, (double)duration_us / 1e6,
+		file_index + 1, t->opts->cfg.file_count);
+	t->bar_drawn = true;
 }
 
 static void on_progress(void *ctx, size_t file_index, uint64_t offset, uint64_t size)
@@ -212,6 +229,7 @@ static int parse_options(int argc, char **argv, struct upload_opts *o)
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		APP_TLS_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fst_client_upload_cfg *cfg = &o->cfg;
@@ -220,7 +238,10 @@ static int parse_options(int argc, char **argv, struct upload_opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:at:f:vh46C:", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:at:f:vh46C:" APP_TLS_SHORT_OPTIONS, long_options,
+				NULL)) != -1) {
+		if (app_tls_option(&o->tls, c, optarg))
+			continue;
 		switch (c) {
 		case 'r':
 			if (!parse_long(optarg, 0, 1000, &value))
@@ -410,8 +431,8 @@ int cmd_upload(int argc, char **argv)
 		return rc > 0 ? EXIT_STATUS_OK : EXIT_STATUS_USAGE;
 	nfiles = argc - optind - 1;
 	if (nfiles < 1) {
-		fprintf(stderr,
-			CMD ": give FILE... and an ftp:// URL (see 'ftpstall help upload')\n");
+		fprintf(stderr, CMD
+			": give FILE... and an ftp://, ftpes:// or ftps:// URL (see 'ftpstall help upload')\n");
 		return EXIT_STATUS_USAGE;
 	}
 	if (nfiles > FST_CLIENT_FILES_MAX) {
@@ -437,6 +458,10 @@ int cmd_upload(int argc, char **argv)
 	o.cfg.conn.dir = o.url.path;
 	o.cfg.conn.user = user;
 	o.cfg.conn.password = have_password ? password : NULL;
+	if (!app_tls_apply(&o.tls, &o.url, &o.cfg.conn, CMD)) {
+		explicit_bzero(password, sizeof(password));
+		return EXIT_STATUS_USAGE;
+	}
 	o.cfg.conn.on_log = on_log;
 	o.cfg.conn.log_ctx = &term;
 	o.cfg.conn.cancel = &runtime_stop_requested;
@@ -444,6 +469,7 @@ int cmd_upload(int argc, char **argv)
 	o.cfg.file_count = (size_t)nfiles;
 	if (o.progress && isatty(STDERR_FILENO)) {
 		o.cfg.on_progress = on_progress;
+		o.cfg.on_idle = on_idle;
 		o.cfg.progress_ctx = &term;
 	}
 	up = fst_client_upload_new(&o.cfg, errbuf);

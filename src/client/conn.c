@@ -21,6 +21,8 @@
 #define CMD_MAX (FST_CLIENT_PATH_MAX + 64)
 /* poll() slices, so a signal that lands just before poll() is seen soon. */
 #define POLL_SLICE_US (FST_US_PER_SEC / 4)
+/* How long closing a TLS data connection waits for the server's close. */
+#define DATA_LINGER_US (FST_US_PER_SEC / 2)
 
 /* The password anonymous logins send: RFC 1635 asks for an e-mail-like
  * string, and servers rarely check it. */
@@ -94,6 +96,7 @@ void client_conn_init(struct client_conn *c, const struct fst_client_cfg *cfg)
 
 void client_conn_close(struct client_conn *c)
 {
+	client_tls_close(c->fd, &c->ssl, 0);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -105,6 +108,12 @@ void client_conn_close(struct client_conn *c)
 bool client_conn_open(const struct client_conn *c)
 {
 	return c->fd >= 0;
+}
+
+void client_conn_release(struct client_conn *c)
+{
+	client_conn_close(c);
+	client_tls_release(c);
 }
 
 static bool cancelled(const struct client_conn *c)
@@ -343,9 +352,11 @@ out_close:
 static int next_line(struct client_conn *c, int64_t deadline_us, size_t *len, size_t *used,
 		     char *errbuf)
 {
+	short want = POLLIN;
+
 	for (;;) {
 		char *nl = memchr(c->rbuf, '\n', c->rlen);
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = c->fd, .events = want };
 		ssize_t n;
 		int rc;
 
@@ -360,15 +371,35 @@ static int next_line(struct client_conn *c, int64_t deadline_us, size_t *len, si
 		}
 		if (c->rlen == sizeof(c->rbuf))
 			return fail_protocol(c, errbuf, "reply line longer than 8192 bytes");
-		rc = client_poll(c, &pfd, 1, deadline_us, errbuf);
+		/* Bytes TLS already decrypted are not seen by poll. */
+		rc = client_io_pending(c->ssl) ? 1 : client_poll(c, &pfd, 1, deadline_us, errbuf);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
 			return client_fail_errno(c, CF_TIMEOUT, ETIMEDOUT, errbuf,
 						 "waiting for a reply");
-		n = recv(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, 0);
+		if (client_tls_cleartext(c->fd, c->ssl)) {
+			/* vsftpd writes its idle-timeout 421 past TLS, in the
+			 * clear: read it as the reply it is. */
+			client_log(c->cfg, "the server wrote in the clear on the TLS control "
+					   "connection: reading it as text");
+			SSL_free(c->ssl);
+			c->ssl = NULL;
+		}
+		n = client_io_recv(c->fd, c->ssl, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen,
+				   &want);
 		if (n > 0) {
 			c->rlen += (size_t)n;
+			continue;
+		}
+		/* close_notify ends TLS, not necessarily the connection: a
+		 * server may write its 421 after it in the clear (RFC 4217
+		 * 6 lets TLS end before the connection does). */
+		if (n == 0 && c->ssl && (SSL_get_shutdown(c->ssl) & SSL_RECEIVED_SHUTDOWN)) {
+			client_log(c->cfg, "the server ended TLS (close_notify): reading on in "
+					   "the clear");
+			SSL_free(c->ssl);
+			c->ssl = NULL;
 			continue;
 		}
 		/* A partial line before EOF is a cut connection, not a reply. */
@@ -376,6 +407,11 @@ static int next_line(struct client_conn *c, int64_t deadline_us, size_t *len, si
 			return client_fail_errno(c, CF_CLOSED, 0, errbuf, "control connection");
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 			continue;
+		if (errno == ECONNABORTED && c->tls_alert[0])
+			return client_fail_text(c, CF_CLOSED, errbuf,
+						"control connection: the server sent the TLS "
+						"alert '%s' and closed",
+						c->tls_alert);
 		return client_fail_errno(c,
 					 errno == ECONNRESET || errno == EPIPE ? CF_RESET :
 					 errno == ETIMEDOUT		       ? CF_TIMEOUT :
@@ -460,8 +496,8 @@ static int send_line(struct client_conn *c, const char *cmd, char *errbuf)
 	len += 2;
 	deadline = client_mono_us() + c->cfg->timeout_us;
 	while (off < len) {
-		struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-		ssize_t n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
+		struct pollfd pfd = { .fd = c->fd };
+		ssize_t n = client_io_send(c->fd, c->ssl, line + off, len - off, &pfd.events);
 
 		if (n > 0) {
 			off += (size_t)n;
@@ -538,6 +574,43 @@ int client_cmd(struct client_conn *c, struct client_reply *r, char *errbuf, cons
 
 /* ---- connect and login ---- */
 
+/* RFC 4217 4: AUTH TLS, then the handshake. A server that refuses it
+ * cannot give what was asked for (ftpes://, --ssl-reqd): fatal. */
+static int start_tls(struct client_conn *c, char *errbuf)
+{
+	struct client_reply r;
+	SSL *ssl;
+	int rc = client_cmd(c, &r, errbuf, "AUTH TLS");
+
+	if (rc != FST_OK)
+		return rc;
+	if (r.code != 234) {
+		c->fatal = r.code / 100 == 5;
+		return client_fail_reply(c, &r, errbuf, "the server refused TLS (AUTH TLS)");
+	}
+	return client_tls_handshake(c, c->fd, &ssl, false, errbuf);
+}
+
+/* RFC 4217 8-9: PBSZ 0 and PROT P, so data connections are protected
+ * too (servers that require TLS refuse a clear one). */
+static int protect_data(struct client_conn *c, char *errbuf)
+{
+	struct client_reply r;
+	int rc = client_cmd(c, &r, errbuf, "PBSZ 0");
+
+	if (rc == FST_OK && r.code / 100 != 2) {
+		c->fatal = r.code / 100 == 5;
+		return client_fail_reply(c, &r, errbuf, "PBSZ 0");
+	}
+	if (rc == FST_OK)
+		rc = client_cmd(c, &r, errbuf, "PROT P");
+	if (rc == FST_OK && r.code / 100 != 2) {
+		c->fatal = r.code / 100 == 5;
+		return client_fail_reply(c, &r, errbuf, "PROT P (protected data connections)");
+	}
+	return rc;
+}
+
 int client_connect(struct client_conn *c, char *errbuf)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
@@ -549,6 +622,7 @@ int client_connect(struct client_conn *c, char *errbuf)
 	clear_fail(c);
 	c->fatal = false;
 	client_conn_close(c);
+	c->tls_alert[0] = '\0';
 	set_state(c, CS_CONNECTING);
 	hints.ai_family = c->cfg->family == 4 ? AF_INET :
 			  c->cfg->family == 6 ? AF_INET6 :
@@ -608,6 +682,13 @@ int client_connect(struct client_conn *c, char *errbuf)
 				       "connection");
 		goto out_close;
 	}
+	if (c->cfg->tls == FST_TLS_IMPLICIT) {
+		SSL *ssl;
+
+		rc = client_tls_handshake(c, c->fd, &ssl, false, errbuf);
+		if (rc != FST_OK)
+			goto out_close;
+	}
 	set_state(c, CS_GREETING);
 	/* 120 means "ready in nnn minutes": wait for the 220 after it. */
 	do {
@@ -620,6 +701,10 @@ int client_connect(struct client_conn *c, char *errbuf)
 		goto out_close;
 	}
 	snprintf(c->greeting, sizeof(c->greeting), "%s", r.text);
+	if (c->cfg->tls == FST_TLS_EXPLICIT)
+		rc = start_tls(c, errbuf);
+	if (rc != FST_OK)
+		goto out_close;
 	return FST_OK;
 
 out_close:
@@ -804,6 +889,11 @@ int client_login(struct client_conn *c, char *errbuf)
 		rc = client_fail_reply(c, &r, errbuf, what);
 		goto out_close;
 	}
+	if (c->ssl) {
+		rc = protect_data(c, errbuf);
+		if (rc != FST_OK)
+			goto out_close;
+	}
 	memset(&c->feat, 0, sizeof(c->feat));
 	rc = client_send(c, errbuf, "FEAT");
 	if (rc == FST_OK)
@@ -857,6 +947,8 @@ out_close:
 
 void client_data_close(struct client_data *d)
 {
+	/* After an upload the server closes once it has read our end. */
+	client_tls_close(d->fd, &d->ssl, DATA_LINGER_US);
 	if (d->fd >= 0)
 		close(d->fd);
 	if (d->listen_fd >= 0)
@@ -997,6 +1089,7 @@ int client_data_open(struct client_conn *c, struct client_data *d, char *errbuf)
 
 	d->fd = -1;
 	d->listen_fd = -1;
+	d->ssl = NULL;
 	if (c->cfg->data_mode == FST_CLIENT_ACTIVE)
 		rc = active_open(c, d, errbuf);
 	else
@@ -1006,6 +1099,13 @@ int client_data_open(struct client_conn *c, struct client_data *d, char *errbuf)
 	return rc;
 }
 
+/* PROT P: the handshake, after the server's 1xx (it starts its side
+ * then), resuming the control connection's session. */
+static int data_secure(struct client_conn *c, struct client_data *d, char *errbuf)
+{
+	return c->ssl ? client_tls_handshake(c, d->fd, &d->ssl, true, errbuf) : FST_OK;
+}
+
 int client_data_accept(struct client_conn *c, struct client_data *d, char *errbuf)
 {
 	int64_t deadline = client_mono_us() + c->cfg->connect_timeout_us;
@@ -1013,7 +1113,7 @@ int client_data_accept(struct client_conn *c, struct client_data *d, char *errbu
 	uint16_t port;
 
 	if (d->listen_fd < 0)
-		return FST_OK;
+		return data_secure(c, d, errbuf);
 	sockaddr_to_addr(&c->peer, &peer, &port);
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = d->listen_fd, .events = POLLIN },
@@ -1054,7 +1154,7 @@ int client_data_accept(struct client_conn *c, struct client_data *d, char *errbu
 		}
 		close(d->listen_fd);
 		d->listen_fd = -1;
-		return FST_OK;
+		return data_secure(c, d, errbuf);
 	}
 }
 

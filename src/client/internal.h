@@ -6,6 +6,9 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/types.h>
+
+#include <openssl/ssl.h>
 
 #include "ftpstall/client.h"
 #include "ftpstall/ftp_proto.h"
@@ -85,12 +88,21 @@ struct client_conn {
 	bool epsv_refused, eprt_refused, rest_refused;
 	char greeting[FST_CLIENT_TEXT_MAX + 1];
 	char data_cmd[8]; /* EPSV, PASV, EPRT or PORT: the last one used */
+	/* TLS (tls.c): the context and the session data connections
+	 * resume live across reconnects; ssl is the control connection's. */
+	SSL_CTX *tls_ctx;
+	SSL *ssl;
+	SSL_SESSION *tls_session;
+	FILE *keylog;
+	char tls_version[16]; /* the control connection's last handshake */
+	char tls_alert[64];   /* the last alert the server sent; "" none */
 };
 
 /* A data connection being set up or open. */
 struct client_data {
 	int fd;	       /* connected socket, -1 until there is one */
 	int listen_fd; /* active mode: our listener, -1 otherwise */
+	SSL *ssl;      /* PROT P: after client_data_accept */
 };
 
 int64_t client_mono_us(void);
@@ -118,6 +130,9 @@ void client_conn_close(struct client_conn *c);
  * nothing on the control connection while a transfer is open. */
 void client_quit(struct client_conn *c, int64_t wait_us);
 bool client_conn_open(const struct client_conn *c);
+/* Closes and frees what the connection keeps across reconnects (the
+ * TLS context, session and key log). */
+void client_conn_release(struct client_conn *c);
 /* READY <-> TRANSFER, for the log. */
 void client_conn_set_transfer(struct client_conn *c, bool on);
 
@@ -167,6 +182,41 @@ int client_data_open(struct client_conn *c, struct client_data *d, char *errbuf)
  * from the control peer's address). Passive: nothing to do. */
 int client_data_accept(struct client_conn *c, struct client_data *d, char *errbuf);
 void client_data_close(struct client_data *d);
+
+/* Where timer t's result lives in struct fst_client_probe_result
+ * (probe.c, report.c). */
+size_t client_probe_wait_offset(enum fst_client_timer t);
+
+/* ---- TLS (tls.c) ---- */
+
+/* Handshakes on fd (the control connection, or a data connection that
+ * resumes the control connection's session) within the reply timeout;
+ * the context is made on first use. Returns FST_OK with *out (the
+ * control connection's is also c->ssl), or the failure recorded: a
+ * certificate that does not verify sets c->fatal. */
+int client_tls_handshake(struct client_conn *c, int fd, SSL **out, bool data, char *errbuf);
+/* Sends close_notify (best effort, half a second at most), frees *ssl
+ * and sets it NULL, then sends a FIN and reads and drops what arrives
+ * until the peer closes or linger_us passes, so that the close that
+ * follows sends no reset; nothing when *ssl is NULL. fd stays open. */
+void client_tls_close(int fd, SSL **ssl, int64_t linger_us);
+/* Frees the context, the session and the key log. */
+void client_tls_release(struct client_conn *c);
+
+/* recv(2)/send(2) on fd, through ssl when not NULL. Returns > 0 bytes,
+ * 0 at the end of the stream (FIN, or close_notify), or -1 with errno:
+ * EAGAIN when it must wait for *events (POLLIN or POLLOUT: TLS may need
+ * to read to write), ECONNABORTED for a fatal alert from the server
+ * (named in c->tls_alert), EPROTO for another TLS error, else the
+ * socket's. */
+ssize_t client_io_recv(int fd, SSL *ssl, void *buf, size_t len, short *events);
+ssize_t client_io_send(int fd, SSL *ssl, const void *buf, size_t len, short *events);
+/* Whether the next byte on fd, at a TLS record boundary, starts no TLS
+ * record (RFC 8446 5.1: content types 20-24) but an FTP reply digit: a
+ * server that wrote in the clear on its TLS connection. */
+bool client_tls_cleartext(int fd, SSL *ssl);
+/* Whether ssl holds received bytes not yet read (poll cannot see them). */
+bool client_io_pending(SSL *ssl);
 
 /* Streaming digests. */
 struct client_digest {

@@ -38,21 +38,32 @@ static const char *check_words(const struct fst_client_file_result *f, char *buf
 	return buf;
 }
 
+/* "TLS: TLSv1.3 (explicit, AUTH TLS)", for TLS sessions only. */
+static void tls_text(FILE *out, const struct fst_client_cfg *conn, const char *version)
+{
+	if (conn->tls == FST_TLS_NONE)
+		return;
+	fprintf(out, "TLS: %s (%s%s)\n", version[0] ? version : "no handshake",
+		fst_client_tls_name(conn->tls),
+		conn->insecure ? ", certificate not verified (--insecure)" : "");
+}
+
 static void upload_text(FILE *out, const char *version, const struct fst_client_upload_cfg *cfg,
 			const struct fst_client_upload_result *r)
 {
 	char when[40];
 	int width = 4;
 
-	fprintf(out, "ftpstall %s upload to ftp://%s%s%s:%u/%s%s as %s\n", version,
-		strchr(cfg->conn.host, ':') ? "[" : "", cfg->conn.host,
-		strchr(cfg->conn.host, ':') ? "]" : "", (unsigned)cfg->conn.port,
+	fprintf(out, "ftpstall %s upload to %s://%s%s%s:%u/%s%s as %s\n", version,
+		fst_client_tls_scheme(cfg->conn.tls), strchr(cfg->conn.host, ':') ? "[" : "",
+		cfg->conn.host, strchr(cfg->conn.host, ':') ? "]" : "", (unsigned)cfg->conn.port,
 		dir_or_root(cfg->conn.dir), dir_or_root(cfg->conn.dir)[0] ? "/" : "", r->user);
 	if (r->greeting[0]) {
 		fputs("server: ", out);
 		text_net(out, r->greeting);
 		fputc('\n', out);
 	}
+	tls_text(out, &cfg->conn, r->tls_version);
 	fprintf(out, "data connections: %s; checksums offered: %s\n",
 		r->data_mode[0] ? r->data_mode : "none opened",
 		r->digests_offered[0] ? r->digests_offered : "none (size checked only)");
@@ -188,6 +199,8 @@ static void upload_json(FILE *out, const char *version, const struct fst_client_
 	fst_json_str(&j, "dir", dir_or_root(cfg->conn.dir));
 	fst_json_str(&j, "user", r->user);
 	fst_json_str(&j, "greeting", r->greeting);
+	fst_json_str(&j, "tls", fst_client_tls_name(cfg->conn.tls));
+	fst_json_str(&j, "tls_version", r->tls_version[0] ? r->tls_version : NULL);
 	fst_json_close(&j, '}');
 	fst_json_time(&j, "started_at", r->started_at_us);
 	fst_json_seconds(&j, "duration_s", fst_seconds(r->duration_us));
@@ -263,6 +276,9 @@ static void probe_wait_text(FILE *out, const char *title, const struct fst_clien
 	if (!w->measured) {
 		fprintf(out, "still open after %.0f s (--max-wait): no timeout up to there\n",
 			fst_seconds(r->max_wait_us));
+		if (w->interval_us)
+			fprintf(out, "  %" PRIu64 " commands answered, one every %.3f s\n",
+				w->commands, fst_seconds(w->interval_us));
 		return;
 	}
 	fprintf(out, "the server gave up after %.3f s (resolution %.3f s)\n",
@@ -273,6 +289,11 @@ static void probe_wait_text(FILE *out, const char *title, const struct fst_clien
 		text_net(out, w->reply);
 		fputc('\n', out);
 	}
+	if (w->tls_alert[0])
+		fprintf(out, "  TLS alert from the server: %s\n", w->tls_alert);
+	if (w->interval_us)
+		fprintf(out, "  %" PRIu64 " commands answered, one every %.3f s\n", w->commands,
+			fst_seconds(w->interval_us));
 	if (w->closed_by == FST_END_FIN || w->closed_by == FST_END_RST) {
 		fprintf(out, "  control connection closed by %s", end_words(w->closed_by));
 		if (w->reply_code)
@@ -283,8 +304,9 @@ static void probe_wait_text(FILE *out, const char *title, const struct fst_clien
 	}
 }
 
+/* noop: with "honoured". */
 static void probe_wait_json(struct fst_json *j, const char *key,
-			    const struct fst_client_probe_wait *w)
+			    const struct fst_client_probe_wait *w, bool noop)
 {
 	fst_json_open(j, key, '{');
 	fst_json_bool(j, "measured", w->measured);
@@ -304,8 +326,64 @@ static void probe_wait_json(struct fst_json *j, const char *key,
 	else
 		fst_json_null(j, "reply_to_close_s");
 	fst_json_u64(j, "bytes_sent", w->bytes_sent);
+	fst_json_str(j, "tls_alert", w->tls_alert[0] ? w->tls_alert : NULL);
+	if (w->interval_us) {
+		fst_json_seconds(j, "interval_s", fst_seconds(w->interval_us));
+		fst_json_u64(j, "commands", w->commands);
+	}
+	if (noop)
+		fst_json_bool(j, "honoured", w->honoured);
 	fst_json_str(j, "error", w->end == FST_END_ERROR ? w->error : NULL);
 	fst_json_close(j, '}');
+}
+
+static const struct fst_client_probe_wait *probe_wait_of(const struct fst_client_probe_result *r,
+							 unsigned t)
+{
+	return (const struct fst_client_probe_wait *)((const char *)r +
+						      client_probe_wait_offset(
+							      (enum fst_client_timer)t));
+}
+
+/* The titles of the text report, one a timer. */
+static const char *const timer_titles[] = {
+	[FST_PROBE_LOGIN] = "login (greeted, no USER sent)",
+	[FST_PROBE_IDLE] = "idle control connection",
+	[FST_PROBE_NOOP] = "NOOP every interval",
+	[FST_PROBE_NO_TRANSFER] = "commands (PWD) but no transfer",
+	[FST_PROBE_DATA] = "stalled data connection",
+};
+_Static_assert(sizeof(timer_titles) / sizeof(timer_titles[0]) == FST_PROBE_COUNT, "titles");
+
+/* One line a timer: what each ended with. */
+static void probe_table(FILE *out, const struct fst_client_probe_result *r)
+{
+	fprintf(out, "\n%-12s %10s  %-10s %s\n", "TIMER", "TIMEOUT", "FIRST SIGN", "SERVER SAID");
+	for (unsigned t = 0; t < FST_PROBE_COUNT; t++) {
+		const struct fst_client_probe_wait *w = probe_wait_of(r, t);
+		char value[32];
+
+		if (!(r->timers & (1u << t)))
+			continue;
+		if (w->measured)
+			snprintf(value, sizeof(value), "%.3f s", fst_seconds(w->timeout_us));
+		else
+			snprintf(value, sizeof(value), "%s",
+				 w->end == FST_END_ERROR ? "error" : "none");
+		fprintf(out, "%-12s %10s  %-10s ", fst_client_timer_name((enum fst_client_timer)t),
+			value, fst_client_end_name(w->end));
+		if (w->reply_code) {
+			fprintf(out, "%d ", w->reply_code);
+			text_net(out, w->reply);
+		} else if (w->tls_alert[0]) {
+			fprintf(out, "TLS alert: %s", w->tls_alert);
+		} else {
+			fputc('-', out);
+		}
+		if (t == FST_PROBE_NOOP)
+			fprintf(out, " (NOOP %s)", w->honoured ? "honoured" : "not honoured");
+		fputc('\n', out);
+	}
 }
 
 static void probe_json(FILE *out, const char *version, const struct fst_client_probe_cfg *cfg,
@@ -319,18 +397,34 @@ static void probe_json(FILE *out, const char *version, const struct fst_client_p
 	fst_json_u64(&j, "port", cfg->conn.port);
 	fst_json_str(&j, "user", r->user);
 	fst_json_str(&j, "greeting", r->greeting);
+	fst_json_str(&j, "tls", fst_client_tls_name(cfg->conn.tls));
+	fst_json_str(&j, "tls_version", r->tls_version[0] ? r->tls_version : NULL);
 	fst_json_close(&j, '}');
 	fst_json_time(&j, "started_at", r->started_at_us);
 	fst_json_seconds(&j, "resolution_s", fst_seconds(r->resolution_us));
 	fst_json_seconds(&j, "max_wait_s", fst_seconds(r->max_wait_us));
-	probe_wait_json(&j, "idle", &r->idle);
-	if (cfg->data) {
-		probe_wait_json(&j, "data", &r->data);
+	/* "idle" and "data" at the top, as before --timers. */
+	if (r->timers & (1u << FST_PROBE_IDLE))
+		probe_wait_json(&j, "idle", &r->idle, false);
+	else
+		fst_json_null(&j, "idle");
+	if (r->timers & (1u << FST_PROBE_DATA)) {
+		probe_wait_json(&j, "data", &r->data, false);
 		fst_json_str(&j, "data_file", r->data_file);
 		fst_json_bool(&j, "data_file_removed", r->data_file_removed);
 	} else {
 		fst_json_null(&j, "data");
 	}
+	fst_json_open(&j, "timers", '{');
+	for (unsigned t = 0; t < FST_PROBE_COUNT; t++) {
+		const struct fst_client_probe_wait *w = probe_wait_of(r, t);
+
+		if (!(r->timers & (1u << t)))
+			continue;
+		probe_wait_json(&j, fst_client_timer_name((enum fst_client_timer)t), w,
+				t == FST_PROBE_NOOP);
+	}
+	fst_json_close(&j, '}');
 	fst_json_close(&j, '}');
 	fputc('\n', out);
 }
@@ -344,26 +438,35 @@ int fst_client_probe_report(FILE *out, bool json, const char *version,
 	if (json) {
 		probe_json(out, version, cfg, r);
 	} else {
-		fprintf(out, "ftpstall %s probe of ftp://%s%s%s:%u/ as %s\n", version,
-			v6 ? "[" : "", cfg->conn.host, v6 ? "]" : "", (unsigned)cfg->conn.port,
-			r->user);
+		fprintf(out, "ftpstall %s probe of %s://%s%s%s:%u/ as %s\n", version,
+			fst_client_tls_scheme(cfg->conn.tls), v6 ? "[" : "", cfg->conn.host,
+			v6 ? "]" : "", (unsigned)cfg->conn.port, r->user);
 		if (r->greeting[0]) {
 			fputs("server: ", out);
 			text_net(out, r->greeting);
 			fputc('\n', out);
 		}
-		probe_wait_text(out, "idle control connection", &r->idle, r);
-		if (cfg->data) {
+		tls_text(out, &cfg->conn, r->tls_version);
+		for (unsigned t = 0; t < FST_PROBE_COUNT; t++) {
 			char title[96];
 
-			snprintf(title, sizeof(title),
-				 "stalled data connection (after %" PRIu64 " bytes of a STOR)",
-				 r->data.bytes_sent);
-			probe_wait_text(out, title, &r->data, r);
-			if (r->data_file[0] && r->data.bytes_sent && !r->data_file_removed)
-				fprintf(out, "note: the scratch file %s could not be removed\n",
-					r->data_file);
+			if (!(r->timers & (1u << t)))
+				continue;
+			if (t == FST_PROBE_DATA)
+				snprintf(title, sizeof(title),
+					 "stalled data connection (after %" PRIu64
+					 " bytes of a STOR)",
+					 r->data.bytes_sent);
+			else
+				snprintf(title, sizeof(title), "%s", timer_titles[t]);
+			probe_wait_text(out, title, probe_wait_of(r, t), r);
 		}
+		if ((r->timers & (1u << FST_PROBE_DATA)) && r->data_file[0] && r->data.bytes_sent &&
+		    !r->data_file_removed)
+			fprintf(out, "note: the scratch file %s could not be removed\n",
+				r->data_file);
+		if (r->timers & (r->timers - 1))
+			probe_table(out, r);
 	}
 	return ferror(out) ? FST_ERR_IO : FST_OK;
 }

@@ -150,7 +150,7 @@ void fst_client_upload_free(struct fst_client_upload *u)
 {
 	if (!u)
 		return;
-	client_conn_close(&u->conn);
+	client_conn_release(&u->conn);
 	free(u->buf);
 	free(u->res.files);
 	free(u->res.reconnects);
@@ -224,6 +224,7 @@ static int connect_session(struct fst_client_upload *u)
 		return rc;
 	u->res.logins++;
 	snprintf(u->res.greeting, sizeof(u->res.greeting), "%s", u->conn.greeting);
+	snprintf(u->res.tls_version, sizeof(u->res.tls_version), "%s", u->conn.tls_version);
 	return FST_OK;
 }
 
@@ -255,18 +256,31 @@ static int keepalive_tick(struct fst_client_upload *u)
 static int idle_wait(struct fst_client_upload *u, struct file_job *job, int64_t duration_us)
 {
 	struct client_conn *c = &u->conn;
-	int64_t end = client_mono_us() + duration_us;
+	int64_t start = client_mono_us(), end = start + duration_us, next_report = start;
 
 	client_log(&u->cfg->conn, "idle for %.3f s before %s", (double)duration_us / 1e6,
 		   job->fr->remote_name);
 	while (client_mono_us() < end) {
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 		struct client_reply r;
-		int64_t wake = end;
+		int64_t wake = end, now = client_mono_us();
 		int rc;
 
-		if (!client_conn_open(c))
-			return client_sleep_until(c, end, u->errbuf);
+		if (u->cfg->on_idle) {
+			if (now >= next_report) {
+				u->cfg->on_idle(u->cfg->progress_ctx, job->index, now - start,
+						duration_us);
+				next_report = now + FST_US_PER_SEC;
+			}
+			if (next_report < wake)
+				wake = next_report;
+		}
+		if (!client_conn_open(c)) {
+			rc = client_sleep_until(c, wake, u->errbuf);
+			if (rc != FST_OK)
+				return rc;
+			continue;
+		}
 		if (u->cfg->keepalive_us > 0 && c->last_tx_us + u->cfg->keepalive_us < wake)
 			wake = c->last_tx_us + u->cfg->keepalive_us;
 		rc = client_poll(c, &pfd, 1, wake, u->errbuf);
@@ -576,8 +590,10 @@ static int hold_data(struct fst_client_upload *u, struct client_data *d, int64_t
 {
 	struct client_conn *c = &u->conn;
 
+	short want = POLLIN;
+
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = d->fd, .events = POLLIN | POLLRDHUP },
+		struct pollfd pfd[2] = { { .fd = d->fd, .events = want | POLLRDHUP },
 					 { .fd = c->fd, .events = POLLIN } };
 		char byte;
 		ssize_t n;
@@ -587,9 +603,10 @@ static int hold_data(struct fst_client_upload *u, struct client_data *d, int64_t
 			return rc;
 		if (pfd[1].revents)
 			return control_during_transfer(u);
-		/* The server never sends on a STOR data connection: readable
-		 * means it closed or reset it. */
-		n = recv(d->fd, &byte, 1, 0);
+		/* The server never sends file bytes on a STOR data connection:
+		 * readable means it closed or reset it (or, over TLS, sent a
+		 * session ticket, which the read takes in). */
+		n = client_io_recv(d->fd, d->ssl, &byte, 1, &want);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n < 0)
@@ -609,6 +626,7 @@ static int send_data(struct fst_client_upload *u, struct file_job *job, struct c
 	uint64_t off = from, rate_off0 = from;
 	size_t bpos = 0, blen = 0;
 	int64_t last_progress = client_mono_us(), rate_t0 = last_progress;
+	short wait_for = POLLOUT; /* what TLS needs before the next write */
 	int rc;
 
 	while (off < job->size) {
@@ -651,10 +669,15 @@ static int send_data(struct fst_client_upload *u, struct file_job *job, struct c
 			double allowed = (double)(now - rate_t0) * (double)cfg->limit_rate / 1e6 -
 					 (double)(off - rate_off0);
 
-			if (allowed < 1.0) {
-				/* Sleep until a slice (1/20 s worth) may go. */
-				uint64_t slice = cfg->limit_rate / 20 ? cfg->limit_rate / 20 : 1;
-				int64_t at = rate_t0 + (int64_t)((double)(off - rate_off0 + slice) *
+			uint64_t slice = cfg->limit_rate / 20 ? cfg->limit_rate / 20 : 1;
+			size_t need = chunk < slice ? chunk : (size_t)slice;
+
+			/* Whole slices (1/20 s worth), not the few bytes each
+			 * microsecond allows: over TLS every write is a record
+			 * of its own, and a record of 2 bytes costs the server
+			 * as much as one of 16 KiB. */
+			if (allowed < (double)need) {
+				int64_t at = rate_t0 + (int64_t)((double)(off - rate_off0 + need) *
 								 1e6 / (double)cfg->limit_rate);
 
 				rc = hold_data(u, d, at);
@@ -667,7 +690,7 @@ static int send_data(struct fst_client_upload *u, struct file_job *job, struct c
 			if ((double)chunk > allowed)
 				chunk = (size_t)allowed;
 		}
-		pfd[0] = (struct pollfd){ .fd = d->fd, .events = POLLOUT };
+		pfd[0] = (struct pollfd){ .fd = d->fd, .events = wait_for };
 		pfd[1] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
 		rc = client_poll(c, pfd, 2, last_progress + cfg->conn.timeout_us, u->errbuf);
 		if (rc < 0)
@@ -679,7 +702,7 @@ static int send_data(struct fst_client_upload *u, struct file_job *job, struct c
 			return control_during_transfer(u);
 		if (!pfd[0].revents)
 			continue;
-		n = send(d->fd, u->buf + bpos, chunk, MSG_NOSIGNAL);
+		n = client_io_send(d->fd, d->ssl, u->buf + bpos, chunk, &wait_for);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				continue;

@@ -1,4 +1,4 @@
-/* ftp:// URLs (RFC 1738 3.2) and netrc files (as ftp(1) and curl read
+/* ftp:// (and ftpes://, ftps://) URLs (RFC 1738 3.2) and netrc files (as ftp(1) and curl read
  * them). Passwords: never from a URL, never into an error message. */
 #include "internal.h"
 
@@ -75,6 +75,18 @@ static bool parse_port(const char *p, size_t len, uint16_t *out)
 	return true;
 }
 
+/* The schemes, with what each means for the connection (RFC 4217;
+ * "ftpes" is curl's and FileZilla's name for explicit TLS). */
+static const struct {
+	const char *prefix;
+	enum fst_client_tls tls;
+	uint16_t port;
+} schemes[] = {
+	{ "ftp://", FST_TLS_NONE, 21 },
+	{ "ftpes://", FST_TLS_EXPLICIT, 21 },
+	{ "ftps://", FST_TLS_IMPLICIT, 990 },
+};
+
 static bool host_char_ok(char c)
 {
 	return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
@@ -86,12 +98,20 @@ int fst_client_url_parse(const char *text, struct fst_client_url *out, char *err
 	size_t plen;
 
 	memset(out, 0, sizeof(*out));
-	out->port = 21;
-	if (strncasecmp(text, "ftp://", 6) != 0) {
-		fst_errbuf_set(errbuf, "not an ftp:// URL");
+	auth = NULL;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]) && !auth; i++) {
+		size_t n = strlen(schemes[i].prefix);
+
+		if (strncasecmp(text, schemes[i].prefix, n) == 0) {
+			auth = text + n;
+			out->tls = schemes[i].tls;
+			out->port = schemes[i].port;
+		}
+	}
+	if (!auth) {
+		fst_errbuf_set(errbuf, "not an ftp://, ftpes:// or ftps:// URL");
 		return FST_ERR_ARG;
 	}
-	auth = text + 6;
 	auth_end = auth + strcspn(auth, "/?#");
 	/* Anywhere, not only after the host: "ftp://h/dir#1" would otherwise
 	 * name a directory "dir#1" where curl and browsers see "dir". A

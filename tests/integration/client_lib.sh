@@ -141,3 +141,56 @@ fst_finish() {
 	echo "FAIL: test_$FST_TEST_NAME ($FST_FAILURES failed checks)"
 	exit 1
 }
+
+# fst_tls_certs DIR — self-signed certificates for the FTPS tests, made
+# now with openssl (none is kept in the repository): DIR/good.pem (+ its
+# key DIR/good.key) for 127.0.0.1 and 127.0.0.2 (subjectAltName IP
+# entries), DIR/wrongname.pem for ftp.example.org only, DIR/expired.pem
+# for 127.0.0.1 but valid only on 1-2 January 2020 (openssl ca lets the
+# dates be chosen; req -x509 cannot before OpenSSL 3.4). Keys next to
+# each as .key. Returns 1 when openssl fails.
+fst_tls_certs() {
+	local dir=$1
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/good.key" -out "$dir/good.pem" \
+		-days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1,IP:127.0.0.2 2>"$dir/openssl.err" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/wrongname.key" \
+			-out "$dir/wrongname.pem" -days 2 -subj /CN=ftp.example.org \
+			-addext subjectAltName=DNS:ftp.example.org 2>>"$dir/openssl.err" &&
+		openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/expired.key" \
+			-out "$dir/expired.csr" -subj /CN=127.0.0.1 \
+			-addext subjectAltName=IP:127.0.0.1 2>>"$dir/openssl.err" || return 1
+	mkdir -p "$dir/ca" && : >"$dir/ca/index" && echo 01 >"$dir/ca/serial"
+	cat >"$dir/ca.cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $dir/ca/index
+new_certs_dir = $dir/ca
+serial = $dir/ca/serial
+default_md = sha256
+policy = p
+copy_extensions = copy
+[p]
+commonName = supplied
+CNF
+	openssl ca -batch -config "$dir/ca.cnf" -selfsign -keyfile "$dir/expired.key" \
+		-in "$dir/expired.csr" -startdate 20200101000000Z -enddate 20200102000000Z \
+		-out "$dir/expired.pem" >>"$dir/openssl.err" 2>&1
+}
+
+# fst_vsftpd_tls CERT [implicit] — prints the vsftpd settings (one a line)
+# for TLS required for the anonymous login and every data connection,
+# with the data connections' sessions resumed from the control
+# connection's (require_ssl_reuse, vsftpd's default, spelt out), with
+# CERT and its .key; "implicit" adds implicit_ssl (TLS from the first
+# byte). ssl_ciphers: vsftpd 3.0.3 defaults to DES-CBC3-SHA, which
+# OpenSSL 3 no longer offers for TLS 1.2.
+fst_vsftpd_tls() {
+	local cert=$1
+	printf '%s\n' ssl_enable=YES allow_anon_ssl=YES force_anon_logins_ssl=YES \
+		force_anon_data_ssl=YES require_ssl_reuse=YES ssl_ciphers=HIGH \
+		"rsa_cert_file=$cert" "rsa_private_key_file=${cert%.pem}.key"
+	[[ ${2-} == implicit ]] && echo implicit_ssl=YES
+	return 0
+}

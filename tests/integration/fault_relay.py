@@ -63,6 +63,16 @@ each that never fired) and is answered with the event "armed TAG N". The
 new faults apply only to connections accepted after that line, so a
 connection still draining from an earlier run cannot trigger them.
 
+FTPS (RFC 4217): the control connection is encrypted, so its replies
+cannot be rewritten. --opaque relays the control bytes unread (offsets
+count the TLS bytes; no "line" or "pasv" events), and --data-ports LO-HI
+listens on the relay's address at each port of the server's passive
+range (the server's pasv_min_port-pasv_max_port): the client, which
+connects its data connections to the control connection's peer at the
+port the 229 names, then reaches the relay, which relays to the same
+port on the server. Relay and server then need addresses of their own
+(127.0.0.2 and 127.0.0.1).
+
 Exit status: 0 after a signal, 2 on bad arguments.
 """
 
@@ -172,6 +182,16 @@ class Relay:
         self.listeners = {}  # socket -> (ctrl pair id, server port, deadline)
         self.nums = {"ctrl": 0, "data": 0}
         self.stop = False
+        self.opaque = args.opaque
+        self.fixed = {}  # --data-ports: listening socket -> the server's port
+        for port in args.data_ports or ():
+            ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            ls.bind((self.listen_host, port))
+            ls.listen(8)
+            ls.setblocking(False)
+            self.fixed[ls] = port
+            self.sel.register(ls, selectors.EVENT_READ, ("listen-fixed", ls))
         self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.lsock.bind((self.listen_host, self.listen_port))
@@ -448,6 +468,14 @@ class Relay:
             return
         self.new_pair("ctrl", client, self.server_port, f"{addr[0]}:{addr[1]}")
 
+    def accept_fixed(self, ls):
+        try:
+            client, _ = ls.accept()
+        except OSError:
+            return
+        port = self.fixed[ls]
+        self.new_pair("data", client, port, f"relay-port {port} -> server-port {port} (fixed)")
+
     def accept_data(self, ls):
         try:
             client, _ = ls.accept()
@@ -495,7 +523,7 @@ class Relay:
             self.shut(pair, peer)
             self.maybe_finish(pair)
             return
-        if pair.channel == "ctrl" and direction == "s2c":
+        if pair.channel == "ctrl" and direction == "s2c" and not self.opaque:
             for line in self.server_lines(pair, data):
                 self.relay_bytes(pair, side, peer, direction, line)
                 if pair.cutting:
@@ -508,7 +536,9 @@ class Relay:
         f = self.fault_at(pair, direction, start, len(data))
         if f:
             data = data[: f.offset - start]
-        if pair.channel == "ctrl" and direction == "c2s":
+        if self.opaque:
+            pass
+        elif pair.channel == "ctrl" and direction == "c2s":
             self.client_lines(pair, data)
         elif pair.channel == "ctrl" and data:
             self.log_line(pair, "s2c", start, data)
@@ -593,6 +623,8 @@ class Relay:
                     self.accept_ctrl()
                 elif kind == "commands":
                     self.read_commands()
+                elif kind == "listen-fixed":
+                    self.accept_fixed(obj)
                 elif kind == "listen-data":
                     if obj in self.listeners:
                         self.accept_data(obj)
@@ -619,6 +651,13 @@ def hostport(text):
     return host, int(port)
 
 
+def portrange(text):
+    lo, _, hi = text.partition("-")
+    if not lo.isdigit() or not hi.isdigit() or not 0 < int(lo) <= int(hi) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r}: want LO-HI")
+    return range(int(lo), int(hi) + 1)
+
+
 def fault(text):
     try:
         return Fault(text)
@@ -636,6 +675,10 @@ def main():
     ap.add_argument("--events", help="append event lines to FILE")
     ap.add_argument("--ready", help="write the control port to FILE once listening")
     ap.add_argument("--commands", help="FIFO to read 'arm TAG SPEC...' lines from")
+    ap.add_argument(
+        "--opaque", action="store_true", help="relay the control bytes unread (FTPS)"
+    )
+    ap.add_argument("--data-ports", type=portrange, help="LO-HI: relay these data ports as they are")
     ap.add_argument("--hold-max", type=float, default=5.0, help="seconds a held end stays open")
     args = ap.parse_args()
     relay = Relay(args)

@@ -290,6 +290,20 @@ fst_pureftpd_start() {
 		-u 1 -g "$dir/pureftpd.pid" "$@"
 }
 
+# fst_server_stop PID — stops the server whose timeout wrapper is PID and
+# waits until nothing listens on 127.0.0.1:21 any more (the next server
+# can take the port). Returns 1 if something still does after 5 s.
+fst_server_stop() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null
+	_fst_wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		fst_ns ss -Hltn | awk '{print $4}' | grep -qxF 127.0.0.1:21 || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # As a script: `servers.sh fetch` fetches both servers' .debs.
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	set -u

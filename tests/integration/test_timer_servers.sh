@@ -98,19 +98,6 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-# Stops the server whose timeout wrapper is PID and waits until nothing
-# listens on port 21 any more.
-stop_server() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null
-	_fst_wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		fst_ns ss -Hltn | awk '{print $4}' | grep -qxF 127.0.0.1:21 || return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # 1. ProFTPD TimeoutNoTransfer
 mkdir -p "$work/proftpd"
 fst_proftpd_start "$work/proftpd" "TimeoutNoTransfer 2" "TimeoutIdle 30" ||
@@ -145,7 +132,7 @@ check "$work/proftpd.json" \
 	'"NOOP keepalives do not reset this timer; transfer something or raise TimeoutNoTransfer" in s["verdict"]["recommendation"]' \
 	'e["observations"] == 0' ||
 	fail "ProFTPD's No transfer timeout is not reported as timer no_transfer"
-stop_server "$server_pid" || fail "ProFTPD still listens on port 21"
+fst_server_stop "$server_pid" || fail "ProFTPD still listens on port 21"
 
 # 2. Pure-FTPd: NOOPs buy at most twice the idle time
 mkdir -p "$work/pureftpd"

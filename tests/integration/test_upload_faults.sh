@@ -48,7 +48,20 @@
 # with a slower client. Measured with both cores busy: uploads 37.5 s,
 # the whole loop 84.7 s; 45 s for the whole loop on a quiet machine.
 #
-# Exit 0 pass, 1 fail (evidence kept in /tmp/ftpstall-upload_faults-
+# test_upload_faults.sh FTPSTALL tls — the same over FTPS: vsftpd requires
+# TLS for the login and every data connection (require_ssl_reuse=YES,
+# certificate made now, --cacert), the client uses ftpes://. The relay
+# cannot read or rewrite the encrypted control connection: it relays it
+# unread (--opaque) on 127.0.0.2 and listens on the server's passive
+# ports there (--data-ports), so the client's data connections, which go
+# to the control peer at the 229's port, pass through it too. Cut points
+# are TLS byte offsets: the control ones spread over each direction of the
+# clean pass's control connection; the data ones as above, up to the data
+# connection's TLS length (a data cut at TLS byte N leaves the server at
+# most N file bytes: the resume starts at or below N). 31 single cuts, one
+# run with three data cuts, 5 resets as the connection opens.
+#
+# Exit 0 pass, 1 fail (evidence kept in /tmp/ftpstall-upload_faults[_tls]-
 # fail-*/), 77 skipped (not root, a tool missing).
 
 set -u -o pipefail
@@ -61,10 +74,32 @@ FST_SERVER_MAX_S=330
 # shellcheck source=SCRIPTDIR/client_lib.sh
 . "$here/client_lib.sh"
 
-fst_client_setup upload_faults "${1:-}" mkfifo awk
+TLS=0
+DATA_TLS_LEN=0
+[[ ${2:-} == tls ]] && TLS=1
+SCHEME=ftp
+RELAY_HOST=127.0.0.1
+CLIENT_TLS=()
+RELAY_TLS=()
+server_tls=()
+if ((TLS)); then
+	fst_client_setup upload_faults_tls "${1:-}" mkfifo awk openssl
+	fst_tls_certs "$WORK" || {
+		echo "FAIL: openssl could not make the test certificates"
+		exit 1
+	}
+	mapfile -t server_tls < <(fst_vsftpd_tls "$WORK/good.pem")
+	SCHEME=ftpes
+	RELAY_HOST=127.0.0.2
+	CLIENT_TLS=(--cacert "$WORK/good.pem")
+	RELAY_TLS=(--opaque --data-ports 30000-30009)
+else
+	fst_client_setup upload_faults "${1:-}" mkfifo awk
+fi
 # data_connection_timeout bounds how long a session the relay left
 # half-open can hold vsftpd's upload lock on a file.
-fst_vsftpd_start "$WORK" anon_other_write_enable=YES data_connection_timeout=10 || {
+fst_vsftpd_start "$WORK" anon_other_write_enable=YES data_connection_timeout=10 \
+	"${server_tls[@]}" || {
 	echo "FAIL: vsftpd did not start on 127.0.0.1:21"
 	exit 1
 }
@@ -92,7 +127,7 @@ relay_start() {
 	# ip netns exec execs timeout, which passes SIGTERM on to the relay
 	# (and ends it by itself should this script be killed).
 	ip netns exec "$FST_NS" timeout -k 2 "$FST_SERVER_MAX_S" "$FST_PYTHON" "$here/fault_relay.py" \
-		--listen 127.0.0.1:0 --server 127.0.0.1:21 --hold-max 3 \
+		--listen "$RELAY_HOST:0" --server 127.0.0.1:21 --hold-max 3 "${RELAY_TLS[@]}" \
 		--events "$WORK/relay.events" --ready "$WORK/relay.ready" \
 		--commands "$WORK/relay.fifo" 2>"$WORK/relay.err" &
 	RELAY_PID=$!
@@ -146,8 +181,8 @@ upload_with() {
 	relay_arm "$name" "$@"
 	t0=$(date +%s.%N)
 	fst_ns timeout -k 2 30 "$FTPSTALL" upload --no-progress -f json -t 1 --connect-timeout 1 \
-		--retry-delay 0.05 --retry-max-delay 0.2 -r 8 "$WORK/links/$name" \
-		"ftp://127.0.0.1:$PORT/upload/" >"$WORK/run.json" 2>"$WORK/run.err" || rc=$?
+		--retry-delay 0.05 --retry-max-delay 0.2 -r 8 "${CLIENT_TLS[@]}" "$WORK/links/$name" \
+		"$SCHEME://$RELAY_HOST:$PORT/upload/" >"$WORK/run.json" 2>"$WORK/run.err" || rc=$?
 	t1=$(date +%s.%N)
 	echo "$t0 $t1" >>"$WORK/upload.times"
 	fired=$(grep -c '^fire ' "$WORK/relay.events")
@@ -176,11 +211,11 @@ upload_with() {
 	# at N exactly when the server end got a FIN.
 	off=""
 	(($# == 1)) && off=$(data_offset "$1")
-	if [[ -n $off && -z $why ]] && ((off < SIZE)); then
+	if [[ -n $off && -z $why ]] && ((off < (TLS ? DATA_TLS_LEN : SIZE))); then
 		kind=$(cut -d: -f4 <<<"$1")
 		if ((first < 0)); then
 			why+=" no resume after a data cut at $off;"
-		elif [[ $kind == fin ]]; then
+		elif [[ $kind == fin ]] && ((!TLS)); then
 			# The client learns of the cut only from the server's 226,
 			# sent once the server has written all it got.
 			((first == off)) || why+=" resumed from $first, want $off (the server saw a FIN);"
@@ -200,62 +235,105 @@ upload_with() {
 	rm -f "$WORK/root/upload/$name" "$WORK/links/$name"
 }
 
-# ---- the clean pass: where the control lines are ----
+# ---- the clean pass: where the control lines (or TLS bytes) are ----
 
 relay_start
 echo "== clean pass (no fault)"
 upload_with clean.bin
-if ! grep -q '^line ctrl#1 c2s .* QUIT$' "$WORK/relay.events"; then
-	fst_fail "the clean pass's relay log has no QUIT line"
-	cat "$WORK/relay.events" "$WORK/run.err"
-	fst_finish
-fi
-cp "$WORK/relay.events" "$WORK/clean.events"
-grep -q '^pasv ctrl#1 229 ' "$WORK/clean.events" &&
-	fst_ok "the client used EPSV and the relay rewrote the 229 reply"
-grep -q "^close data#1 c2s=$SIZE s2c=0$" "$WORK/clean.events" &&
-	fst_ok "all $SIZE bytes crossed the relay's data connection"
-
-# ---- the cut points ----
-
 specs=()
-# Control: right before each line (the peer has everything up to it), and
-# in the middle of each line that is not a continuation of a multi-line
-# reply (FEAT's), both directions. Kinds and targets rotate; a held client
-# (target server) waits out its 1 s timeout, so only 2 in 16 are held.
-kinds=(rst:both fin:both rst:client fin:both rst:both fin:client rst:both rst:server
-	fin:both rst:client fin:both rst:both fin:client rst:both fin:server fin:both)
-n=0
-while read -r dir start len cont; do
-	offs=("$start")
-	((cont)) || offs+=($((start + len / 2)))
-	for off in "${offs[@]}"; do
-		# Offset 0 in either direction is the same cut: once.
-		if ((off == 0)) && [[ $dir == c2s ]]; then
-			continue
-		fi
-		specs+=("ctrl:$dir:$off:${kinds[n % ${#kinds[@]}]}")
+if ((TLS)); then
+	cp "$WORK/relay.events" "$WORK/clean.events"
+	read -r CTRL_C2S CTRL_S2C < <(awk '$1 == "close" && $2 == "ctrl#1" {
+		sub("c2s=", "", $3); sub("s2c=", "", $4); print $3, $4 }' "$WORK/clean.events")
+	DATA_TLS_LEN=$(awk '$1 == "close" && $2 == "data#1" { sub("c2s=", "", $3); print $3 }' \
+		"$WORK/clean.events")
+	if [[ -z ${CTRL_C2S:-} || -z ${DATA_TLS_LEN:-} ]]; then
+		fst_fail "the clean pass's relay log has no control or data close"
+		cat "$WORK/relay.events" "$WORK/run.err"
+		fst_finish
+	fi
+	fst_ok "clean pass over TLS: control c2s=$CTRL_C2S s2c=$CTRL_S2C, data $DATA_TLS_LEN TLS bytes for $SIZE file bytes"
+	# Control: seven points in each direction, from inside the
+	# handshake to the QUIT; kinds and targets rotate (one held).
+	kinds=(rst:both fin:both rst:client fin:client rst:both fin:both rst:server)
+	n=0
+	for dir in c2s s2c; do
+		total=$CTRL_C2S
+		[[ $dir == s2c ]] && total=$CTRL_S2C
+		for ((k = 1; k <= 7; k++)); do
+			specs+=("ctrl:$dir:$((k * total / 8 + k)):${kinds[n % ${#kinds[@]}]}")
+			n=$((n + 1))
+		done
+	done
+	specs+=(ctrl:s2c:open:rst ctrl:s2c:open:fin)
+	# Data: inside the handshake, the first records, spread over the
+	# file, the last byte and the end of the TLS stream.
+	dkinds=(rst:both fin:both rst:client fin:client rst:both fin:server)
+	n=0
+	offsets=(1 300 1448 65537)
+	for ((k = 1; k < 8; k++)); do
+		offsets+=($((k * DATA_TLS_LEN / 8 + k * 977)))
+	done
+	offsets+=($((DATA_TLS_LEN - 1)) "$DATA_TLS_LEN")
+	for off in "${offsets[@]}"; do
+		specs+=("data:c2s:$off:${dkinds[n % ${#dkinds[@]}]}")
 		n=$((n + 1))
 	done
-done < <(awk '$1 == "line" && $2 == "ctrl#1" {
-	match($0, /^line [^ ]+ [^ ]+ [0-9]+ [0-9]+ /)
-	print $3, $4, $5, (substr($0, RLENGTH + 1, 1) == " ") }' "$WORK/clean.events")
-specs+=(ctrl:s2c:open:rst ctrl:s2c:open:fin)
-# Data: the first byte, around the first segment and 64 KiB, every 256 KiB
-# (a little off the boundary), the last byte, and at the end (the EOF is
-# replaced by the cut); "open" cuts before any byte.
-dkinds=(rst:both fin:both rst:client fin:client rst:server fin:server)
-n=0
-offsets=(0 1 1448 65535 65536 65537)
-for ((k = 1; k < 16; k++)); do
-	offsets+=($((k * SIZE / 16 + k * 977)))
-done
-offsets+=($((SIZE - 1)) "$SIZE")
-for off in "${offsets[@]}"; do
-	specs+=("data:c2s:$off:${dkinds[n % ${#dkinds[@]}]}")
-	n=$((n + 1))
-done
-specs+=(data:s2c:open:rst data:s2c:open:fin data:c2s:open:rst:client data:c2s:open:fin:server)
+	specs+=(data:s2c:open:rst data:c2s:open:fin:server)
+else
+	if ! grep -q '^line ctrl#1 c2s .* QUIT$' "$WORK/relay.events"; then
+		fst_fail "the clean pass's relay log has no QUIT line"
+		cat "$WORK/relay.events" "$WORK/run.err"
+		fst_finish
+	fi
+	cp "$WORK/relay.events" "$WORK/clean.events"
+	grep -q '^pasv ctrl#1 229 ' "$WORK/clean.events" &&
+		fst_ok "the client used EPSV and the relay rewrote the 229 reply"
+	grep -q "^close data#1 c2s=$SIZE s2c=0$" "$WORK/clean.events" &&
+		fst_ok "all $SIZE bytes crossed the relay's data connection"
+
+	# ---- the cut points ----
+
+	specs=()
+	# Control: right before each line (the peer has everything up to it), and
+	# in the middle of each line that is not a continuation of a multi-line
+	# reply (FEAT's), both directions. Kinds and targets rotate; a held client
+	# (target server) waits out its 1 s timeout, so only 2 in 16 are held.
+	kinds=(rst:both fin:both rst:client fin:both rst:both fin:client rst:both rst:server
+		fin:both rst:client fin:both rst:both fin:client rst:both fin:server fin:both)
+	n=0
+	while read -r dir start len cont; do
+		offs=("$start")
+		((cont)) || offs+=($((start + len / 2)))
+		for off in "${offs[@]}"; do
+			# Offset 0 in either direction is the same cut: once.
+			if ((off == 0)) && [[ $dir == c2s ]]; then
+				continue
+			fi
+			specs+=("ctrl:$dir:$off:${kinds[n % ${#kinds[@]}]}")
+			n=$((n + 1))
+		done
+	done < <(awk '$1 == "line" && $2 == "ctrl#1" {
+		match($0, /^line [^ ]+ [^ ]+ [0-9]+ [0-9]+ /)
+		print $3, $4, $5, (substr($0, RLENGTH + 1, 1) == " ") }' "$WORK/clean.events")
+	specs+=(ctrl:s2c:open:rst ctrl:s2c:open:fin)
+	# Data: the first byte, around the first segment and 64 KiB, every 256 KiB
+	# (a little off the boundary), the last byte, and at the end (the EOF is
+	# replaced by the cut); "open" cuts before any byte.
+	dkinds=(rst:both fin:both rst:client fin:client rst:server fin:server)
+	n=0
+	offsets=(0 1 1448 65535 65536 65537)
+	for ((k = 1; k < 16; k++)); do
+		offsets+=($((k * SIZE / 16 + k * 977)))
+	done
+	offsets+=($((SIZE - 1)) "$SIZE")
+	for off in "${offsets[@]}"; do
+		specs+=("data:c2s:$off:${dkinds[n % ${#dkinds[@]}]}")
+		n=$((n + 1))
+	done
+	specs+=(data:s2c:open:rst data:s2c:open:fin data:c2s:open:rst:client data:c2s:open:fin:server)
+
+fi
 
 echo "== ${#specs[@]} single cuts"
 loop_t0=$(date +%s.%N)
@@ -269,21 +347,25 @@ done
 # Three cuts in one run: each fires on the next connection of its kind
 # (byte counts are per connection, so 700000 is 700000 further on).
 echo "== three cuts per run"
-s150=$(awk '$1 == "line" && $2 == "ctrl#1" && $3 == "s2c" && $6 == "150" { print $4; exit }' "$WORK/clean.events")
-s226=$(awk '$1 == "line" && $2 == "ctrl#1" && $3 == "s2c" && $6 == "226" { print $4; exit }' "$WORK/clean.events")
-cstor=$(awk '$1 == "line" && $2 == "ctrl#1" && $3 == "c2s" && $6 == "STOR" { print $4; exit }' "$WORK/clean.events")
-upload_with multi1.bin data:c2s:700000:rst data:c2s:700000:fin data:c2s:700000:rst:client
-upload_with multi2.bin "ctrl:s2c:${s150:-273}:rst" data:c2s:2000000:fin:server "ctrl:s2c:${s226:-295}:fin"
-upload_with multi3.bin data:c2s:1:rst "ctrl:c2s:${cstor:-64}:rst" data:c2s:3000000:rst:server
+if ((TLS)); then
+	upload_with multi1.bin data:c2s:700000:rst data:c2s:700000:fin data:c2s:700000:rst:client
+else
+	s150=$(awk '$1 == "line" && $2 == "ctrl#1" && $3 == "s2c" && $6 == "150" { print $4; exit }' "$WORK/clean.events")
+	s226=$(awk '$1 == "line" && $2 == "ctrl#1" && $3 == "s2c" && $6 == "226" { print $4; exit }' "$WORK/clean.events")
+	cstor=$(awk '$1 == "line" && $2 == "ctrl#1" && $3 == "c2s" && $6 == "STOR" { print $4; exit }' "$WORK/clean.events")
+	upload_with multi1.bin data:c2s:700000:rst data:c2s:700000:fin data:c2s:700000:rst:client
+	upload_with multi2.bin "ctrl:s2c:${s150:-273}:rst" data:c2s:2000000:fin:server "ctrl:s2c:${s226:-295}:fin"
+	upload_with multi3.bin data:c2s:1:rst "ctrl:c2s:${cstor:-64}:rst" data:c2s:3000000:rst:server
+fi
 # A reset that lands while the client is still connecting (the relay
 # accepts, then resets at once) must be retried like one that lands a
 # moment later, during the greeting: it says nothing about the settings,
 # unlike "connection refused". Which of the two it is depends on timing
 # (about 1 run in 7 here), so 15 runs with a small file.
-echo "== a reset as the first connection opens, 15 times"
+echo "== a reset as the first connection opens, $((TLS ? 5 : 15)) times"
 SRC=$SMALL
 SRC_SHA=$SMALL_SHA
-for ((i = 1; i <= 15; i++)); do
+for ((i = 1; i <= (TLS ? 5 : 15); i++)); do
 	upload_with "$(printf 'open%02d.bin' "$i")" ctrl:s2c:open:rst
 done
 SRC=$LOCAL
@@ -295,9 +377,10 @@ loop_s=$(awk -v a="$loop_t0" -v b="$loop_t1" 'BEGIN { printf "%.1f", b - a }')
 upload_s=$(awk '{ s += $2 - $1 } END { printf "%.1f", s }' "$WORK/upload.times")
 
 echo "== totals"
-fst_expect "at least 50 cut points ($CUTS in $((RUNS - 1)) runs)" test "$CUTS" -ge 50
+fst_expect "at least $((TLS ? 20 : 50)) cut points ($CUTS in $((RUNS - 1)) runs)" \
+	test "$CUTS" -ge $((TLS ? 20 : 50))
 fst_expect "resumed with REST+STOR from a non-zero offset ($RESUMED_REST times)" \
-	test "$RESUMED_REST" -ge 10
+	test "$RESUMED_REST" -ge $((TLS ? 4 : 10))
 echo "  reconnect delay minus backoff over all runs (s): $(tr ' ' '\n' <"$WORK/delays.txt" |
 	awk -F/ 'NF == 2 { d = $1 - $2; n++; s += d; if (d > m) m = d }
 		END { printf "n=%d mean=%.3f max=%.3f", n, n ? s / n : 0, m }')"

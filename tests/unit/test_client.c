@@ -39,6 +39,31 @@ static void test_url_simple(void **state)
 	assert_string_equal(u.path, "");
 }
 
+/* The scheme picks the TLS mode and the default port (RFC 4217; 990 is
+ * IANA's ftps port); an explicit port wins. */
+static void test_url_tls_schemes(void **state)
+{
+	char errbuf[FST_ERRBUF_SIZE] = "";
+	struct fst_client_url u;
+
+	(void)state;
+	assert_int_equal(fst_client_url_parse("ftp://h/", &u, errbuf), FST_OK);
+	assert_int_equal(u.tls, FST_TLS_NONE);
+	assert_int_equal(u.port, 21);
+	assert_int_equal(fst_client_url_parse("ftpes://h/d", &u, errbuf), FST_OK);
+	assert_int_equal(u.tls, FST_TLS_EXPLICIT);
+	assert_int_equal(u.port, 21);
+	assert_string_equal(u.path, "d");
+	assert_int_equal(fst_client_url_parse("FTPS://user@h/", &u, errbuf), FST_OK);
+	assert_int_equal(u.tls, FST_TLS_IMPLICIT);
+	assert_int_equal(u.port, 990);
+	assert_string_equal(u.user, "user");
+	assert_int_equal(fst_client_url_parse("ftps://h:2990/", &u, errbuf), FST_OK);
+	assert_int_equal(u.port, 2990);
+	assert_string_equal(fst_client_tls_scheme(FST_TLS_EXPLICIT), "ftpes");
+	assert_string_equal(fst_client_tls_name(FST_TLS_IMPLICIT), "implicit");
+}
+
 static void test_url_user_port_path(void **state)
 {
 	char errbuf[FST_ERRBUF_SIZE] = "";
@@ -105,9 +130,9 @@ static void expect_url_error(const char *url, const char *reason)
 static void test_url_refused(void **state)
 {
 	(void)state;
-	expect_url_error("http://h/", "not an ftp:// URL");
-	expect_url_error("sftp://h/", "not an ftp:// URL");
-	expect_url_error("ftp:/h/", "not an ftp:// URL");
+	expect_url_error("http://h/", "not an ftp://, ftpes:// or ftps:// URL");
+	expect_url_error("sftp://h/", "not an ftp://, ftpes:// or ftps:// URL");
+	expect_url_error("ftp:/h/", "not an ftp://, ftpes:// or ftps:// URL");
 	expect_url_error("ftp://h?x=1", "query or fragment");
 	expect_url_error("ftp://h#top", "query or fragment");
 	/* Also after the path began (they used to become part of it). */
@@ -678,7 +703,8 @@ static void test_upload_report_json(void **state)
 		"{\"tool\": \"ftpstall\", \"command\": \"upload\", \"version\": \"9.9\", "
 		"\"server\": {\"host\": \"2001:db8::1\", \"port\": 2121, \"dir\": \"backups\", "
 		"\"user\": \"bob\", \"greeting\": "
-		"\"220 <script>\\u001b[31m\\\"hi\\\"\\\\\\u00c3\\u00a9\"}, "
+		"\"220 <script>\\u001b[31m\\\"hi\\\"\\\\\\u00c3\\u00a9\", "
+		"\"tls\": \"none\", \"tls_version\": null}, "
 		"\"started_at\": \"2025-12-01T04:29:34.321142Z\", \"duration_s\": 12.345678, "
 		"\"data_mode\": \"EPSV\", \"digests_offered\": \"SHA-256\", \"files\": ["
 		"{\"path\": \"vol1.tar\", \"remote_name\": \"vol1.tar\", \"size\": 5000000000, "
@@ -784,6 +810,7 @@ static void probe_fixture(struct fst_client_probe_cfg *cfg, struct fst_client_pr
 			  .closed_by = FST_END_FIN,
 			  .reply_to_close_us = 1000 },
 		.data = { .end = FST_END_ERROR, .bytes_sent = 5 },
+		.timers = (1u << FST_PROBE_IDLE) | (1u << FST_PROBE_DATA),
 	};
 	snprintf(r->user, sizeof(r->user), "anonymous");
 	snprintf(r->greeting, sizeof(r->greeting), "220 vsFTPd \"3\"");
@@ -805,22 +832,42 @@ static void test_probe_report_json(void **state)
 		got,
 		"{\"tool\": \"ftpstall\", \"command\": \"probe\", \"version\": \"9.9\", "
 		"\"server\": {\"host\": \"10.0.0.1\", \"port\": 21, \"user\": \"anonymous\", "
-		"\"greeting\": \"220 vsFTPd \\\"3\\\"\"}, "
+		"\"greeting\": \"220 vsFTPd \\\"3\\\"\", \"tls\": \"none\", \"tls_version\": null}, "
 		"\"started_at\": \"2025-12-01T04:29:34.000000Z\", \"resolution_s\": 0.100000, "
 		"\"max_wait_s\": 900.000000, "
 		"\"idle\": {\"measured\": true, \"timeout_s\": 300.123456, \"end\": \"reply\", "
 		"\"reply_code\": 421, \"reply\": \"Timeout.\\u0080\", \"closed_by\": \"fin\", "
-		"\"reply_to_close_s\": 0.001000, \"bytes_sent\": 0, \"error\": null}, "
+		"\"reply_to_close_s\": 0.001000, \"bytes_sent\": 0, \"tls_alert\": null, \"error\": null}, "
 		"\"data\": {\"measured\": false, \"timeout_s\": null, \"end\": \"error\", "
 		"\"reply_code\": null, \"reply\": null, \"closed_by\": \"none\", "
-		"\"reply_to_close_s\": null, \"bytes_sent\": 5, \"error\": \"no\\u000away\"}, "
-		"\"data_file\": \".ftpstall-probe-1\", \"data_file_removed\": false}\n");
+		"\"reply_to_close_s\": null, \"bytes_sent\": 5, \"tls_alert\": null, "
+		"\"error\": \"no\\u000away\"}, "
+		"\"data_file\": \".ftpstall-probe-1\", \"data_file_removed\": false, "
+		"\"timers\": {\"idle\": {\"measured\": true, \"timeout_s\": 300.123456, \"end\": \"reply\", "
+		"\"reply_code\": 421, \"reply\": \"Timeout.\\u0080\", \"closed_by\": \"fin\", "
+		"\"reply_to_close_s\": 0.001000, \"bytes_sent\": 0, \"tls_alert\": null, \"error\": null}, "
+		"\"data\": {\"measured\": false, \"timeout_s\": null, \"end\": \"error\", "
+		"\"reply_code\": null, \"reply\": null, \"closed_by\": \"none\", "
+		"\"reply_to_close_s\": null, \"bytes_sent\": 5, \"tls_alert\": null, "
+		"\"error\": \"no\\u000away\"}}}\n");
 	free(got);
 	/* Without --data the member is null, not left out. */
 	cfg.data = false;
+	r.timers = 1u << FST_PROBE_IDLE;
 	got = report_text(true, NULL, NULL, &cfg, &r);
-	assert_non_null(strstr(got, ", \"data\": null}\n"));
+	assert_non_null(strstr(got, ", \"data\": null, \"timers\": {\"idle\": {"));
 	assert_null(strstr(got, "data_file"));
+	free(got);
+	/* noop: its interval, commands and honoured; idle is null when not
+	 * measured (--timers without idle). */
+	r.timers = 1u << FST_PROBE_NOOP;
+	r.noop = (struct fst_client_probe_wait){
+		.end = FST_END_MAX_WAIT, .interval_us = 1000000, .commands = 7, .honoured = true
+	};
+	got = report_text(true, NULL, NULL, &cfg, &r);
+	assert_non_null(strstr(got, "\"idle\": null, \"data\": null, \"timers\": {\"noop\": {"));
+	assert_non_null(strstr(got, "\"interval_s\": 1.000000, \"commands\": 7, "
+				    "\"honoured\": true, \"error\": null}}}\n"));
 	free(got);
 }
 
@@ -840,6 +887,10 @@ static void test_probe_report_text(void **state)
 	assert_non_null(strstr(got, "not measured: no\\x0away\n"));
 	assert_non_null(strstr(got, "note: the scratch file .ftpstall-probe-1 could not be "
 				    "removed\n"));
+	/* Two timers or more: a table, one line each. */
+	assert_non_null(strstr(got, "\nTIMER           TIMEOUT  FIRST SIGN SERVER SAID\n"
+				    "idle          300.123 s  reply      421 Timeout.\\x80\n"
+				    "data              error  error      -\n"));
 	free(got);
 }
 
@@ -847,6 +898,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url_simple),
+		cmocka_unit_test(test_url_tls_schemes),
 		cmocka_unit_test(test_url_user_port_path),
 		cmocka_unit_test(test_url_percent_decoding),
 		cmocka_unit_test(test_url_ipv6),

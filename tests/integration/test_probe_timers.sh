@@ -1,0 +1,167 @@
+#!/bin/bash
+# test_probe_timers.sh FTPSTALL — `ftpstall probe --timers` tells the
+# server timers apart, against real servers configured with distinct small
+# values, one after another on 127.0.0.1:21 in a network namespace of its
+# own (ProFTPD and Pure-FTPd from Debian's .debs, unpacked by servers.sh):
+#   1. ProFTPD with mod_tls requiring TLS (ftpes://, certificate made now,
+#      --cacert; plain FTP when proftpd-mod-crypto cannot be fetched) and
+#      TimeoutLogin 2, TimeoutIdle 3, TimeoutNoTransfer 5,
+#      TimeoutStalled 4; --timers login,idle,noop,no_transfer,data: each
+#      value found (login 2, idle 3, no_transfer 5, data 4) within ProFTPD's
+#      whole-second timer ticks (1 s either way),
+#      each with ProFTPD's own 421 text (over TLS, ProFTPD sends
+#      close_notify first and its 421 after it, in the clear); NOOP (every third of the idle
+#      result, 1 s) is honoured — the session outlives TimeoutIdle and is
+#      cut by TimeoutNoTransfer at 5 s; the text report's table names the
+#      five timers.
+#   2. Pure-FTPd with -I 1 and --quote "SITE IDLE 2" (its idle time in
+#      seconds for this session); --timers idle,noop: idle 2 s (within
+#      0.5 s); NOOPs are honoured only up to twice the idle time: the NOOP
+#      session ends 4-6.5 s in, with "no operation for 4 seconds".
+#   3. vsftpd with idle_session_timeout=2, data_connection_timeout=2;
+#      --timers idle,noop,data --max-wait 6: idle 2 s (within 0.5 s); NOOP
+#      honoured (the session stays open to --max-wait); the stalled data
+#      connection between 2 and 4.5 s: vsftpd arms one alarm of
+#      data_connection_timeout and, when it fires, times out only if no
+#      byte moved since the previous one, so a stall is seen one to two
+#      periods after the last byte.
+#   4. The JSON keeps today's top-level "idle" and "data" objects, the same
+#      as timers.idle and timers.data.
+#
+# Exit 0 pass, 1 fail (evidence kept in /tmp/ftpstall-probe_timers-fail-*/),
+# 77 skipped (not root, a tool missing, the servers' .debs not fetchable).
+# About 45 s.
+
+set -u -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+FST_PORT_WAIT_S=5
+FST_SERVER_MAX_S=120
+# shellcheck source=SCRIPTDIR/client_lib.sh
+. "$here/client_lib.sh"
+# shellcheck source=SCRIPTDIR/servers.sh
+. "$here/servers.sh"
+
+fst_client_setup probe_timers "${1:-}" apt-get dpkg flock openssl
+_fst_server_fetch proftpd "${_FST_PROFTPD_PKGS[@]}" ||
+	fst_skip "ProFTPD's .debs cannot be fetched (see above)"
+# The servers drop to user ftp before they open their folders.
+chmod 755 "$WORK"
+mkdir -p "$WORK/proftpd"
+# mod_tls is in Debian's proftpd-mod-crypto: with it, ProFTPD requires TLS
+# and the probe goes over ftpes://; without it, plain FTP.
+scheme=ftp
+probe_tls=()
+tls_lines=()
+if _fst_server_fetch proftpd-tls proftpd-core proftpd-mod-crypto &&
+	fst_tls_certs "$WORK" &&
+	_fst_server_unpack proftpd-tls "$WORK/proftpd/proftpd-pkg" usr/sbin/proftpd >/dev/null; then
+	scheme=ftpes
+	probe_tls=(--cacert "$WORK/good.pem")
+	# ProFTPD reads its key as root before it drops privileges, but
+	# insists that the key file not be world-readable only for keys it
+	# cannot read: 644 keeps it simple in a test folder.
+	chmod 644 "$WORK/good.key"
+	tls_lines=("ModulePath $WORK/proftpd/proftpd-pkg/usr/lib/proftpd" "LoadModule mod_tls.c"
+		"TLSEngine on" "TLSRequired on" "TLSProtocol TLSv1.2 TLSv1.3"
+		"TLSRSACertificateFile $WORK/good.pem" "TLSRSACertificateKeyFile $WORK/good.key"
+		"TLSLog $WORK/proftpd/tls.log")
+else
+	echo "note: ProFTPD's mod_tls (proftpd-mod-crypto) unavailable: ProFTPD over plain FTP"
+	rm -rf "$WORK/proftpd/proftpd-pkg"
+fi
+_fst_server_fetch pureftpd "${_FST_PUREFTPD_PKGS[@]}" ||
+	fst_skip "Pure-FTPd's .debs cannot be fetched (see above)"
+
+# probe NAME ARGS...: ftpstall probe in the namespace, output NAME.json.
+probe() {
+	local name=$1 rc=0
+	shift
+	fst_ns timeout -k 2 60 "$FTPSTALL" probe "$@" >"$WORK/$name.json" 2>"$WORK/$name.err" || rc=$?
+	fst_expect "$name: exit 0 (got $rc; $(tail -n 1 "$WORK/$name.err"))" test "$rc" = 0
+}
+
+# near NAME TIMER SECONDS [EARLY LATE]: timers.TIMER measured within
+# EARLY s below and LATE s above SECONDS (default 0.5 each).
+near() {
+	local name=$1 timer=$2 want=$3 early=${4:-0.5} late=${5:-0.5} got
+	got=$(fst_jq "$WORK/$name.json" "j['timers']['$timer']['timeout_s']" 2>&1)
+	fst_expect "$name: $timer timer $want s found ($got s; -$early/+$late)" \
+		awk -v g="$got" -v w="$want" -v e="$early" -v l="$late" \
+		'BEGIN { exit !(g != "null" && g - w <= l && w - g <= e) }'
+}
+
+# said NAME TIMER TEXT: the 421's text starts with TEXT.
+said() {
+	local name=$1 timer=$2 text=$3 got
+	got=$(fst_jq "$WORK/$name.json" "j['timers']['$timer']['reply']" 2>&1)
+	fst_expect "$name: $timer ended with '$text...' ($got)" test "${got#"$text"}" != "$got"
+}
+
+# ---- 1. ProFTPD ----
+echo "== ProFTPD: TimeoutLogin 2, TimeoutIdle 3, TimeoutNoTransfer 5, TimeoutStalled 4"
+fst_proftpd_start "$WORK/proftpd" "TimeoutLogin 2" "TimeoutIdle 3" "TimeoutNoTransfer 5" \
+	"TimeoutStalled 4" "${tls_lines[@]}" || fst_skip "ProFTPD did not start (see above)"
+server_pid=${FST_PIDS[-1]}
+probe proftpd -f json --timers login,idle,noop,no_transfer,data --max-wait 8 \
+	"${probe_tls[@]}" "$scheme://127.0.0.1/upload/"
+fst_expect "proftpd: over $scheme:// (TLS: $(fst_jq "$WORK/proftpd.json" "j['server']['tls_version']"))" \
+	test "$(fst_jq "$WORK/proftpd.json" "j['server']['tls']")" = "$([[ $scheme == ftpes ]] && echo explicit || echo none)"
+# ProFTPD's timers run on one alarm(2) of whole seconds (src/timers.c):
+# a timer is counted down in the ticks of that alarm, so it fires up to a
+# second from its value either way (measured: login 2.41, idle 3.40,
+# no_transfer 4.82, data 4.80 and, another run, 3.40). Its 421 texts name
+# each timer.
+near proftpd login 2 1 1
+near proftpd idle 3 1 1
+near proftpd no_transfer 5 1 1
+near proftpd data 4 1 1
+near proftpd noop 5 1 1
+said proftpd login "Login timeout"
+said proftpd idle "Idle timeout"
+said proftpd no_transfer "No transfer timeout"
+fst_expect "proftpd: NOOP honoured (the session outlived TimeoutIdle)" \
+	test "$(fst_jq "$WORK/proftpd.json" "j['timers']['noop']['honoured']")" = true
+fst_expect "proftpd: NOOPs sent every second ($(fst_jq "$WORK/proftpd.json" "j['timers']['noop']['interval_s'], j['timers']['noop']['commands']" | tr '\n' ' '))" \
+	test "$(fst_jq "$WORK/proftpd.json" "abs(j['timers']['noop']['interval_s'] - 1) < 0.2 and j['timers']['noop']['commands'] >= 3")" = true
+fst_expect "proftpd: today's top-level idle and data are timers.idle and timers.data" \
+	test "$(fst_jq "$WORK/proftpd.json" "j['idle'] == j['timers']['idle'] and j['data'] == j['timers']['data']")" = true
+probe proftpd-text --timers login,idle --max-wait 8 "${probe_tls[@]}" "$scheme://127.0.0.1/upload/"
+fst_expect "proftpd text: a table of the timers" \
+	grep -q '^TIMER *TIMEOUT *FIRST SIGN *SERVER SAID$' "$WORK/proftpd-text.json"
+fst_expect "proftpd text: the login line" grep -q '^login  *2\.[0-9]* s  reply  *421 Login timeout' \
+	"$WORK/proftpd-text.json"
+fst_server_stop "$server_pid" || fst_fail "ProFTPD did not stop"
+
+# ---- 2. Pure-FTPd ----
+echo "== Pure-FTPd: SITE IDLE 2, NOOPs count up to twice that"
+mkdir -p "$WORK/pureftpd"
+fst_pureftpd_start "$WORK/pureftpd" -I 1 || fst_skip "Pure-FTPd did not start (see above)"
+server_pid=${FST_PIDS[-1]}
+FTP_PASSWORD=backup-secret probe pureftpd -f json --timers idle,noop --max-wait 8 \
+	--quote "SITE IDLE 2" ftp://backup@127.0.0.1/
+near pureftpd idle 2
+# Pure-FTPd counts NOOPs as activity until twice the idle time has gone
+# since the first one (4 s); the NOOP after that is refused with its 421
+# "no operation for 4 seconds": the session lasts 2-3 idle times.
+near pureftpd noop 5 1 1.5
+fst_expect "pureftpd: NOOP honoured, up to twice the idle time" \
+	test "$(fst_jq "$WORK/pureftpd.json" "j['timers']['noop']['honoured']")" = true
+said pureftpd noop "Timeout (no operation for 4 seconds)"
+fst_server_stop "$server_pid" || fst_fail "Pure-FTPd did not stop"
+
+# ---- 3. vsftpd ----
+echo "== vsftpd: idle_session_timeout=2, data_connection_timeout=2"
+fst_vsftpd_start "$WORK" idle_session_timeout=2 data_connection_timeout=2 || {
+	echo "FAIL: vsftpd did not start"
+	fst_finish
+}
+probe vsftpd -f json --timers idle,noop,data --max-wait 6 ftp://127.0.0.1/upload/
+near vsftpd idle 2
+fst_expect "vsftpd: NOOP honoured, open at --max-wait" \
+	test "$(fst_jq "$WORK/vsftpd.json" "j['timers']['noop']['honoured']" "j['timers']['noop']['end']" | tr '\n' ' ')" = "true max-wait "
+t=$(fst_jq "$WORK/vsftpd.json" "j['timers']['data']['timeout_s']")
+fst_expect "vsftpd: stalled data seen within one to two periods of 2 s ($t s)" \
+	awk -v t="$t" 'BEGIN { exit !(t != "null" && t >= 2 && t <= 4.5) }'
+
+fst_finish
