@@ -15,6 +15,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
 BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka-dev zlib1g-dev"
+# libssl-dev: SHA-1 and base64 (libcrypto) for the Community ID.
+BUILD_PKGS="$BUILD_PKGS libssl-dev"
 # chromium renders the HTML report in test_html_render.sh; apt skips its
 # recommended fonts (--no-install-recommends), so name one font explicitly.
 TEST_PKGS="vsftpd tcpdump tshark python3 iproute2 tmux valgrind lftp chromium fonts-dejavu-core"

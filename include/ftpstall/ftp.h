@@ -191,6 +191,10 @@ struct fst_ftp_session {
 	size_t transfer_count, transfers_dropped;
 
 	uint64_t anomalies; /* overlong lines, invalid replies, ... */
+	/* The control connection's payload bytes and packets per direction
+	 * (index enum fst_tcp_dir: client to server first), as TCP counted
+	 * them at the session's latest control event (its close at the end). */
+	uint64_t control_bytes[2], control_packets[2];
 	void *user;
 };
 

@@ -12,6 +12,7 @@
 #include "pipeline.h"
 #include "progress.h"
 #include "runtime.h"
+#include "session_log.h"
 
 struct analyze_opts {
 	struct pipeline_opts pipe;
@@ -44,7 +45,10 @@ void usage_analyze(FILE *out)
 		     "      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
 		     "  -Z, --user USER          live: drop root privileges to USER once the\n"
 		     "                           capture device is open\n"
-		     "  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
+		     "  -f, --format FORMAT      text (default), json, jsonl, md, html, ecs\n"
+		     "                           (Elastic Common Schema, NDJSON) or zeek (a Zeek\n"
+		     "                           TSV log); live, ecs and zeek write each session\n"
+		     "                           as it ends\n"
 		     "  -o, --output FILE        write the report to FILE instead of standard\n"
 		     "                           output: a regular file (or a symlink's target)\n"
 		     "                           is replaced atomically, a device or FIFO\n"
@@ -348,6 +352,32 @@ static bool show_progress(void *ctx)
 	return true;
 }
 
+/* Live --format ecs or zeek: each session as its verdict is final. */
+static void log_on_update(void *ctx, const struct fst_session_result *r,
+			  enum fst_analysis_update update)
+{
+	if (update == FST_UPDATE_VERDICT)
+		session_log_update(ctx, r);
+}
+
+/* Opens the live log's output (stdout or -o) before the capture starts.
+ * Returns an exit status. */
+static int open_log(struct session_log *log, const struct analyze_opts *opts, struct output *out)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+
+	log->out = stdout;
+	if (!opts->output)
+		return EXIT_STATUS_OK;
+	log->out = output_open(out, opts->output, NULL, 0, errbuf);
+	if (!log->out) {
+		fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
+		memset(out, 0, sizeof(*out)); /* nothing for output_abort to remove */
+		return EXIT_STATUS_USAGE;
+	}
+	return EXIT_STATUS_OK;
+}
+
 /* The --exit-code status of a complete run. */
 static int findings_status(struct pipeline *p)
 {
@@ -367,6 +397,7 @@ int cmd_analyze(int argc, char **argv)
 	struct output report = { 0 }, incidents = { 0 };
 	struct pipeline p;
 	struct analyze_round round = { .p = &p };
+	struct session_log log = { .p = &p };
 	int status = EXIT_STATUS_OK;
 	bool interrupted;
 	int rc;
@@ -380,6 +411,12 @@ int cmd_analyze(int argc, char **argv)
 			"ftpstall analyze: --write-incidents needs capture files, not a live interface\n");
 		return EXIT_STATUS_USAGE;
 	}
+	/* Live, a log written a session at a time is the report. */
+	if (opts.pipe.interface && fst_report_format_streams(opts.format)) {
+		log.format = opts.format;
+		opts.pipe.analysis.on_update = log_on_update;
+		opts.pipe.analysis.ctx = &log;
+	}
 	/* Before the open, which may already wait on a pipe (standard input). */
 	runtime_catch_signals();
 	if (pipeline_open(&p, &opts.pipe, argv + optind, argc - optind, "ftpstall analyze") != 0)
@@ -389,6 +426,10 @@ int cmd_analyze(int argc, char **argv)
 		return EXIT_STATUS_USAGE;
 	}
 	if (opts.save_path && pipeline_save_begin(&p, opts.save_path, "ftpstall analyze") != 0) {
+		pipeline_close(&p);
+		return EXIT_STATUS_USAGE;
+	}
+	if (log.format != FST_REPORT_TEXT && open_log(&log, &opts, &report) != EXIT_STATUS_OK) {
 		pipeline_close(&p);
 		return EXIT_STATUS_USAGE;
 	}
@@ -411,7 +452,16 @@ int cmd_analyze(int argc, char **argv)
 	/* An interrupted run keeps no -w file: pipeline_close drops it. */
 	if (!interrupted && pipeline_save_end(&p, "ftpstall analyze") != 0)
 		status = EXIT_STATUS_USAGE;
-	rc = write_report(&p, &opts, interrupted, &report);
+	if (log.format != FST_REPORT_TEXT) {
+		rc = EXIT_STATUS_OK;
+		if (session_log_finish(&log) != 0) {
+			fprintf(stderr, "ftpstall analyze: %s: writing the report failed\n",
+				opts.output ? opts.output : "standard output");
+			rc = EXIT_STATUS_USAGE;
+		}
+	} else {
+		rc = write_report(&p, &opts, interrupted, &report);
+	}
 	if (status == EXIT_STATUS_OK)
 		status = rc;
 	if (fst_capture_warnings(p.cap)[0])

@@ -17,6 +17,7 @@
 #include "output.h"
 #include "pipeline.h"
 #include "runtime.h"
+#include "session_log.h"
 #include "ftpstall/tui.h"
 
 /* How often the servers' timeout estimates are worked out again. */
@@ -31,6 +32,9 @@ struct watch_opts {
 	double timeout_s; /* idle alarm for the view */
 	bool no_tui;
 	bool jsonl;
+	/* --format ecs or zeek: a log of sessions instead of event lines;
+	 * FST_REPORT_TEXT when not. */
+	enum fst_report_format log_format;
 	bool verbose;
 	const char *save_path;
 	const char *drop_user;
@@ -51,6 +55,7 @@ struct watch {
 	int64_t next_estimate_us; /* monotonic */
 	struct stream_mark *marks;
 	size_t mark_count;
+	struct session_log log;
 };
 
 void usage_watch(FILE *out)
@@ -70,7 +75,9 @@ void usage_watch(FILE *out)
 		"  -t, --timeout SECONDS    idle alarm (default: the server's observed\n"
 		"                           timeout once known, else %d)\n"
 		"      --no-tui             print events as lines instead of the screen\n"
-		"  -f, --format FORMAT      event lines as text (default) or jsonl\n"
+		"  -f, --format FORMAT      event lines as text (default) or jsonl; or,\n"
+		"                           instead of them, a log of each session as it\n"
+		"                           ends: ecs (NDJSON) or zeek (a Zeek TSV log)\n"
 		"  -v, --verbose            event lines include commands and replies\n"
 		"  -w, --write FILE         also save the captured packets to FILE (pcap)\n"
 		"                           (files, devices, FIFOs, links: as analyze -o)\n"
@@ -123,6 +130,11 @@ static void on_update(void *ctx, const struct fst_session_result *r,
 
 	if (w->tui || !m)
 		return;
+	if (w->opts->log_format != FST_REPORT_TEXT) {
+		if (update == FST_UPDATE_VERDICT)
+			session_log_update(&w->log, r);
+		return;
+	}
 	switch (update) {
 	case FST_UPDATE_SESSION_OPEN:
 		stream(w, FST_STREAM_OPEN, r->session->start_us, r);
@@ -154,7 +166,7 @@ static void ftp_tap(void *ctx, const struct fst_ftp_event *ev)
 	struct fst_stream_line line = { .ts_us = ev->ts_us };
 
 	pipeline_ftp_event(&w->p, ev);
-	if (w->tui || !w->opts->verbose)
+	if (w->tui || !w->opts->verbose || w->opts->log_format != FST_REPORT_TEXT)
 		return;
 	r = ev->session->user;
 	if (!r)
@@ -249,7 +261,7 @@ static void on_tick(void *ctx)
 		struct fst_tui_view view = current_view(w);
 
 		fst_tui_draw(w->tui, &view);
-	} else {
+	} else if (w->opts->log_format == FST_REPORT_TEXT) {
 		check_idles(w);
 	}
 }
@@ -328,6 +340,10 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 		case 'f':
 			if (strcmp(optarg, "jsonl") == 0)
 				opts->jsonl = true;
+			else if (strcmp(optarg, "ecs") == 0)
+				opts->log_format = FST_REPORT_ECS;
+			else if (strcmp(optarg, "zeek") == 0)
+				opts->log_format = FST_REPORT_ZEEK;
 			else if (strcmp(optarg, "text") != 0)
 				goto bad_value;
 			break;
@@ -364,10 +380,35 @@ bad_value:
 	return -1;
 }
 
+/* The end of the output without a screen: the rest of the session log,
+ * or the final report. In JSON modes standard output holds JSON lines
+ * only, so the report, for the person who stopped watch, goes to
+ * standard error. Returns 0, or -1 when writing failed. */
+static int finish_stream(struct watch *w)
+{
+	struct fst_report_input report;
+	FILE *f = w->opts->jsonl ? stderr : stdout;
+
+	if (w->opts->log_format != FST_REPORT_TEXT) {
+		if (session_log_finish(&w->log) == 0)
+			return 0;
+		fprintf(stderr, "ftpstall watch: writing the log failed\n");
+		return -1;
+	}
+	fputc('\n', f);
+	pipeline_report_input(&w->p, &report, false);
+	if (fst_report_write(f, FST_REPORT_TEXT, &report) != FST_OK || fflush(f) != 0) {
+		fprintf(stderr, "ftpstall watch: writing the report failed\n");
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_watch(int argc, char **argv)
 {
 	struct watch_opts opts = { .speed = DEFAULT_SPEED };
 	struct watch w = { .opts = &opts, .out = stdout };
+	int printed;
 	char errbuf[FST_ERRBUF_SIZE];
 	int status = EXIT_STATUS_OK;
 	int rc;
@@ -376,6 +417,7 @@ int cmd_watch(int argc, char **argv)
 	rc = parse_options(argc, argv, &opts);
 	if (rc != 0)
 		return rc > 0 ? EXIT_STATUS_OK : EXIT_STATUS_USAGE;
+	w.log = (struct session_log){ .out = stdout, .format = opts.log_format, .p = &w.p };
 	opts.pipe.analysis.on_update = on_update;
 	opts.pipe.analysis.ctx = &w;
 	opts.pipe.ftp_tap = ftp_tap;
@@ -392,7 +434,8 @@ int cmd_watch(int argc, char **argv)
 		status = EXIT_STATUS_USAGE;
 		goto out_close;
 	}
-	if (!opts.no_tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+	if (!opts.no_tui && opts.log_format == FST_REPORT_TEXT && isatty(STDIN_FILENO) &&
+	    isatty(STDOUT_FILENO)) {
 		struct fst_tui_cfg cfg = {
 			.timeout_s = opts.timeout_s,
 			.write_report = write_report_file,
@@ -414,8 +457,8 @@ int cmd_watch(int argc, char **argv)
 	if (!w.tui) {
 		pipeline_finish(&w.p);
 		fst_analysis_finish(w.p.analysis);
-		fputc('\n', stdout);
-		if (pipeline_print_report(&w.p, FST_REPORT_TEXT, false, "ftpstall watch") != 0)
+		printed = finish_stream(&w);
+		if (printed != 0)
 			status = EXIT_STATUS_USAGE;
 	}
 	if (pipeline_save_end(&w.p, "ftpstall watch") != 0)

@@ -1,0 +1,66 @@
+/* The logs written a session at a time (see session_log.h). */
+#include "session_log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Marks session id as written; false when it already was. A mark that
+ * cannot be kept (out of memory) lets the session be written again at
+ * the end rather than never. */
+static bool mark_written(struct session_log *log, uint64_t id)
+{
+	if (id >= log->written_count) {
+		size_t count = log->written_count ? log->written_count : 64;
+		unsigned char *grown;
+
+		while (count <= id)
+			count *= 2;
+		grown = realloc(log->written, count);
+		if (!grown)
+			return true;
+		memset(grown + log->written_count, 0, count - log->written_count);
+		log->written = grown;
+		log->written_count = count;
+	}
+	if (log->written[id])
+		return false;
+	log->written[id] = 1;
+	return true;
+}
+
+static void write_session(struct session_log *log, const struct fst_session_result *r)
+{
+	struct fst_report_input in;
+
+	pipeline_report_input(log->p, &in, false);
+	if (log->format == FST_REPORT_ZEEK) {
+		if (!log->header_written)
+			fst_report_zeek_header(log->out, r->session->start_us);
+		log->header_written = true;
+		fst_report_zeek_session(log->out, &in, r);
+	} else {
+		fst_report_ecs_session(log->out, &in, r);
+	}
+}
+
+void session_log_update(struct session_log *log, const struct fst_session_result *r)
+{
+	if (r->verdict_state == FST_VERDICT_FINAL && mark_written(log, r->session->id))
+		write_session(log, r);
+}
+
+int session_log_finish(struct session_log *log)
+{
+	for (struct fst_session_result *r = fst_analysis_results(log->p->analysis); r; r = r->next)
+		if (mark_written(log, r->session->id))
+			write_session(log, r);
+	if (log->format == FST_REPORT_ZEEK) {
+		if (!log->header_written)
+			fst_report_zeek_header(log->out, log->p->now_us);
+		fst_report_zeek_footer(log->out, log->p->now_us);
+	}
+	free(log->written);
+	log->written = NULL;
+	log->written_count = 0;
+	return fflush(log->out) != 0 || ferror(log->out) ? -1 : 0;
+}
