@@ -212,11 +212,15 @@ void fst_report_zeek_session(FILE *out, const struct fst_report_input *in,
 		if (any)
 			fputc(SET_SEPARATOR, out);
 		any = true;
-		/* An element that is empty or the marker is escaped whole. */
-		if (!file || !file[0] || strcmp(file, UNSET_FIELD) == 0)
-			fputs("\\x2d", out);
-		else
-			zeek_escaped(out, file, true);
+		/* An element that reads as a marker gets its first byte escaped;
+		 * a missing name is written as the unset marker, escaped. */
+		if (!file || !file[0])
+			file = UNSET_FIELD;
+		if (strcmp(file, UNSET_FIELD) == 0 || strcmp(file, EMPTY_FIELD) == 0) {
+			fprintf(out, "\\x%02x", (unsigned char)file[0]);
+			file++;
+		}
+		zeek_escaped(out, file, true);
 	}
 	if (!any)
 		fputs(EMPTY_FIELD, out);
