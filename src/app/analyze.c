@@ -13,6 +13,7 @@
 #include "progress.h"
 #include "runtime.h"
 #include "session_log.h"
+#include "ftpstall/metrics.h"
 
 struct analyze_opts {
 	struct pipeline_opts pipe;
@@ -27,6 +28,7 @@ struct analyze_opts {
 	bool no_progress;
 	bool partial;
 	bool keep_passwords;
+	struct fst_metrics_cfg metrics; /* live: --metrics, when listen is set */
 };
 
 void usage_analyze(FILE *out)
@@ -65,6 +67,10 @@ void usage_analyze(FILE *out)
 		     "  -w, --write FILE         also save every frame read (live: captured) to\n"
 		     "                           FILE as pcap, as tcpdump -w\n"
 		     "      --no-progress        no progress line (it shows only on a terminal)\n"
+		     "      --metrics [ADDR:]PORT  live: serve Prometheus metrics on GET /metrics\n"
+		     "                           (ADDR default 127.0.0.1; see docs/fleet.md)\n"
+		     "      --metrics-max-servers N  servers with series of their own (default\n"
+		     "                           100); the others count as server=\"other\"\n"
 		     "  -h, --help               show this help\n\n"
 		     "Exit status: 0 success (also when a file ends in a damaged record: the\n"
 		     "records before it are reported and a warning is printed; live, also\n"
@@ -77,7 +83,9 @@ void usage_analyze(FILE *out)
 
 /* Long-only options, out of the range of the letters. */
 enum {
-	OPT_KEEP_PASSWORDS = 0x100
+	OPT_KEEP_PASSWORDS = 0x100,
+	OPT_METRICS,
+	OPT_METRICS_MAX_SERVERS,
 };
 
 static int parse_options(int argc, char **argv, struct analyze_opts *opts)
@@ -93,6 +101,8 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{ "write-incidents", required_argument, NULL, 'W' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "keep-passwords", no_argument, NULL, OPT_KEEP_PASSWORDS },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-max-servers", required_argument, NULL, OPT_METRICS_MAX_SERVERS },
 		{ "user", required_argument, NULL, 'Z' },
 		{ "no-progress", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
@@ -141,6 +151,16 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		case OPT_KEEP_PASSWORDS:
 			opts->keep_passwords = true;
 			break;
+		case OPT_METRICS:
+			if (!options_metrics_listen(optarg, "ftpstall analyze"))
+				return -1;
+			opts->metrics.listen = optarg;
+			break;
+		case OPT_METRICS_MAX_SERVERS:
+			if (!parse_long(optarg, 1, FST_METRICS_MAX_SERVERS_LIMIT, &value))
+				goto bad_value;
+			opts->metrics.max_servers = (size_t)value;
+			break;
 		case 'Z':
 			opts->drop_user = optarg;
 			break;
@@ -157,6 +177,10 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 	}
 	if (opts->read_files && opts->pipe.interface) {
 		fprintf(stderr, "ftpstall analyze: -i and -r exclude each other\n");
+		return -1;
+	}
+	if (opts->metrics.listen && !opts->pipe.interface) {
+		fprintf(stderr, "ftpstall analyze: --metrics needs a live capture (-i IFACE)\n");
 		return -1;
 	}
 	return 0;
@@ -352,12 +376,40 @@ static bool show_progress(void *ctx)
 	return true;
 }
 
-/* Live --format ecs or zeek: each session as its verdict is final. */
-static void log_on_update(void *ctx, const struct fst_session_result *r,
-			  enum fst_analysis_update update)
+/* What a live run does besides the report: the session log (--format
+ * ecs or zeek) and the metrics. */
+struct analyze_live {
+	struct session_log log; /* format FST_REPORT_TEXT: none */
+	struct fst_metrics *metrics;
+	int64_t next_estimate_us; /* monotonic */
+};
+
+/* How often the servers' timeout estimates are worked out again for
+ * the metrics, as watch does for its view. */
+#define ESTIMATE_REFRESH_US (2 * FST_US_PER_SEC)
+
+static void live_on_update(void *ctx, const struct fst_session_result *r,
+			   enum fst_analysis_update update)
 {
-	if (update == FST_UPDATE_VERDICT)
-		session_log_update(ctx, r);
+	struct analyze_live *live = ctx;
+
+	if (live->log.format != FST_REPORT_TEXT && update == FST_UPDATE_VERDICT)
+		session_log_update(&live->log, r);
+	if (live->metrics)
+		fst_metrics_on_update(live->metrics, r, update);
+}
+
+static void live_on_tick(void *ctx)
+{
+	struct analyze_live *live = ctx;
+	struct pipeline *p = live->log.p;
+	int64_t mono = runtime_mono_us();
+
+	if (mono >= live->next_estimate_us) {
+		live->next_estimate_us = mono + ESTIMATE_REFRESH_US;
+		fst_analysis_finish(p->analysis);
+	}
+	fst_metrics_publish(live->metrics, p->analysis, fst_capture_stats(p->cap));
 }
 
 /* Opens the live log's output (stdout or -o) before the capture starts.
@@ -397,7 +449,9 @@ int cmd_analyze(int argc, char **argv)
 	struct output report = { 0 }, incidents = { 0 };
 	struct pipeline p;
 	struct analyze_round round = { .p = &p };
-	struct session_log log = { .p = &p };
+	struct analyze_live live = { .log = { .p = &p } };
+	struct session_log *log = &live.log;
+	char errbuf[FST_ERRBUF_SIZE];
 	int status = EXIT_STATUS_OK;
 	bool interrupted;
 	int rc;
@@ -412,10 +466,11 @@ int cmd_analyze(int argc, char **argv)
 		return EXIT_STATUS_USAGE;
 	}
 	/* Live, a log written a session at a time is the report. */
-	if (opts.pipe.interface && fst_report_format_streams(opts.format)) {
-		log.format = opts.format;
-		opts.pipe.analysis.on_update = log_on_update;
-		opts.pipe.analysis.ctx = &log;
+	if (opts.pipe.interface && fst_report_format_streams(opts.format))
+		log->format = opts.format;
+	if (log->format != FST_REPORT_TEXT || opts.metrics.listen) {
+		opts.pipe.analysis.on_update = live_on_update;
+		opts.pipe.analysis.ctx = &live;
 	}
 	/* Before the open, which may already wait on a pipe (standard input). */
 	runtime_catch_signals();
@@ -429,9 +484,19 @@ int cmd_analyze(int argc, char **argv)
 		pipeline_close(&p);
 		return EXIT_STATUS_USAGE;
 	}
-	if (log.format != FST_REPORT_TEXT && open_log(&log, &opts, &report) != EXIT_STATUS_OK) {
+	if (log->format != FST_REPORT_TEXT && open_log(log, &opts, &report) != EXIT_STATUS_OK) {
 		pipeline_close(&p);
 		return EXIT_STATUS_USAGE;
+	}
+	if (opts.metrics.listen) {
+		live.metrics = fst_metrics_new(&opts.metrics, errbuf);
+		if (!live.metrics) {
+			fprintf(stderr, "ftpstall analyze: --metrics %s\n", errbuf);
+			status = EXIT_STATUS_USAGE;
+			goto out_close;
+		}
+		pump.on_tick = live_on_tick;
+		pump.ctx = &live;
 	}
 	pipeline_say_listening(&p, opts.pipe.interface, "ftpstall analyze");
 	pump.duration_us = opts.duration_s * FST_US_PER_SEC;
@@ -452,9 +517,9 @@ int cmd_analyze(int argc, char **argv)
 	/* An interrupted run keeps no -w file: pipeline_close drops it. */
 	if (!interrupted && pipeline_save_end(&p, "ftpstall analyze") != 0)
 		status = EXIT_STATUS_USAGE;
-	if (log.format != FST_REPORT_TEXT) {
+	if (log->format != FST_REPORT_TEXT) {
 		rc = EXIT_STATUS_OK;
-		if (session_log_finish(&log) != 0) {
+		if (session_log_finish(log) != 0) {
 			fprintf(stderr, "ftpstall analyze: %s: writing the report failed\n",
 				opts.output ? opts.output : "standard output");
 			rc = EXIT_STATUS_USAGE;
@@ -491,6 +556,7 @@ int cmd_analyze(int argc, char **argv)
 		status = findings_status(&p);
 
 out_close:
+	fst_metrics_free(live.metrics);
 	output_abort(&report);
 	output_abort(&incidents);
 	if (status == EXIT_STATUS_INTERRUPTED)

@@ -1,6 +1,8 @@
 /* Option values and the options analyze and watch share. */
 #include "options.h"
 
+#include "ftpstall/metrics.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -199,4 +201,14 @@ int options_pipeline(struct pipeline_opts *o, int c, const char *arg, const char
 	default:
 		return 0;
 	}
+}
+
+bool options_metrics_listen(const char *arg, const char *cmd)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+
+	if (fst_metrics_listen_valid(arg, errbuf))
+		return true;
+	fprintf(stderr, "%s: --metrics %s\n", cmd, errbuf);
+	return false;
 }

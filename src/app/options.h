@@ -41,4 +41,8 @@ void options_pipeline_usage(FILE *out);
  * value, 'V' an invalid value (optarg), anything else an unknown option. */
 void options_getopt_error(const char *subcommand, int c, char **argv);
 
+/* Checks a --metrics value; false after printing why ("cmd: --metrics
+ * ..."). */
+bool options_metrics_listen(const char *arg, const char *cmd);
+
 #endif

@@ -18,6 +18,7 @@
 #include "pipeline.h"
 #include "runtime.h"
 #include "session_log.h"
+#include "ftpstall/metrics.h"
 #include "ftpstall/tui.h"
 
 /* How often the servers' timeout estimates are worked out again. */
@@ -38,6 +39,7 @@ struct watch_opts {
 	bool verbose;
 	const char *save_path;
 	const char *drop_user;
+	struct fst_metrics_cfg metrics; /* --metrics, when listen is set */
 };
 
 /* What the event stream remembers of a session (indexed by id). */
@@ -56,6 +58,7 @@ struct watch {
 	struct stream_mark *marks;
 	size_t mark_count;
 	struct session_log log;
+	struct fst_metrics *metrics; /* --metrics, else NULL */
 };
 
 void usage_watch(FILE *out)
@@ -83,6 +86,10 @@ void usage_watch(FILE *out)
 		"                           (files, devices, FIFOs, links: as analyze -o)\n"
 		"  -Z, --user USER          drop root privileges to USER once the capture\n"
 		"                           device is open (the -w file is opened after)\n"
+		"      --metrics [ADDR:]PORT  serve Prometheus metrics on GET /metrics\n"
+		"                           (ADDR default 127.0.0.1; see docs/fleet.md)\n"
+		"      --metrics-max-servers N  servers with series of their own (default\n"
+		"                           100); the others count as server=\"other\"\n"
 		"  -h, --help               show this help\n\n"
 		"Keys: arrows or j/k select, Enter details, Esc back, q quit, s sort,\n"
 		"/ filter, p pause the display, w write the report, ? help.\n\n"
@@ -128,6 +135,8 @@ static void on_update(void *ctx, const struct fst_session_result *r,
 	struct watch *w = ctx;
 	struct stream_mark *m = mark_of(w, r->session);
 
+	if (w->metrics)
+		fst_metrics_on_update(w->metrics, r, update);
 	if (w->tui || !m)
 		return;
 	if (w->opts->log_format != FST_REPORT_TEXT) {
@@ -257,6 +266,8 @@ static void on_tick(void *ctx)
 		w->next_estimate_us = mono + ESTIMATE_REFRESH_US;
 		fst_analysis_finish(w->p.analysis);
 	}
+	if (w->metrics)
+		fst_metrics_publish(w->metrics, w->p.analysis, fst_capture_stats(w->p.cap));
 	if (w->tui) {
 		struct fst_tui_view view = current_view(w);
 
@@ -293,6 +304,12 @@ static void run(struct watch *w)
 	pipeline_pump(&w->p, &pump);
 }
 
+/* Long-only options, out of the range of the letters. */
+enum {
+	OPT_METRICS = 0x100,
+	OPT_METRICS_MAX_SERVERS,
+};
+
 static int parse_options(int argc, char **argv, struct watch_opts *opts)
 {
 	static const struct option long_options[] = {
@@ -305,9 +322,12 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "user", required_argument, NULL, 'Z' },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-max-servers", required_argument, NULL, OPT_METRICS_MAX_SERVERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	long value;
 	char *end;
 	int c;
 
@@ -355,6 +375,16 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 			break;
 		case 'Z':
 			opts->drop_user = optarg;
+			break;
+		case OPT_METRICS:
+			if (!options_metrics_listen(optarg, "ftpstall watch"))
+				return -1;
+			opts->metrics.listen = optarg;
+			break;
+		case OPT_METRICS_MAX_SERVERS:
+			if (!parse_long(optarg, 1, FST_METRICS_MAX_SERVERS_LIMIT, &value))
+				goto bad_value;
+			opts->metrics.max_servers = (size_t)value;
 			break;
 		case 'h':
 			usage_watch(stdout);
@@ -434,6 +464,14 @@ int cmd_watch(int argc, char **argv)
 		status = EXIT_STATUS_USAGE;
 		goto out_close;
 	}
+	if (opts.metrics.listen) {
+		w.metrics = fst_metrics_new(&opts.metrics, errbuf);
+		if (!w.metrics) {
+			fprintf(stderr, "ftpstall watch: --metrics %s\n", errbuf);
+			status = EXIT_STATUS_USAGE;
+			goto out_close;
+		}
+	}
 	if (!opts.no_tui && opts.log_format == FST_REPORT_TEXT && isatty(STDIN_FILENO) &&
 	    isatty(STDOUT_FILENO)) {
 		struct fst_tui_cfg cfg = {
@@ -466,6 +504,7 @@ int cmd_watch(int argc, char **argv)
 	if (fst_capture_warnings(w.p.cap)[0])
 		fprintf(stderr, "ftpstall watch: warning: %s", fst_capture_warnings(w.p.cap));
 out_close:
+	fst_metrics_free(w.metrics);
 	pipeline_close(&w.p);
 	free(w.marks);
 	return status;
