@@ -15,8 +15,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
 BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka-dev zlib1g-dev"
-# libssl-dev: SHA-1 and base64 (libcrypto) for the Community ID.
-BUILD_PKGS="$BUILD_PKGS libssl-dev"
+# nettle-dev: SHA-1 and base64 for the Community ID.
+BUILD_PKGS="$BUILD_PKGS nettle-dev"
 # libmicrohttpd-dev: the HTTP server of --metrics.
 BUILD_PKGS="$BUILD_PKGS libmicrohttpd-dev"
 # chromium renders the HTML report in test_html_render.sh; apt skips its

@@ -8,14 +8,78 @@
 #include "ftpstall/metrics.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* libmicrohttpd is opened with dlopen when --metrics asks for it, not
+ * linked: linked, it and the TLS libraries it pulls in (GnuTLS, nettle,
+ * gmp, ...) cost every run of ftpstall several million instructions of
+ * relocations at startup, three times the work of analysing a small
+ * capture. Its header still gives the types. */
+#define MHD_LIBRARY "libmicrohttpd.so.12"
+
+struct mhd_api {
+	void *handle;
+	struct MHD_Daemon *(*start_daemon)(unsigned int flags, uint16_t port,
+					   MHD_AcceptPolicyCallback apc, void *apc_cls,
+					   MHD_AccessHandlerCallback dh, void *dh_cls, ...);
+	void (*stop_daemon)(struct MHD_Daemon *daemon);
+	struct MHD_Response *(*create_response_from_buffer)(size_t size, void *buffer,
+							    enum MHD_ResponseMemoryMode mode);
+	enum MHD_Result (*add_response_header)(struct MHD_Response *response, const char *header,
+					       const char *content);
+	enum MHD_Result (*queue_response)(struct MHD_Connection *connection,
+					  unsigned int status_code, struct MHD_Response *response);
+	void (*destroy_response)(struct MHD_Response *response);
+};
+
+/* The symbols to look up, and where each goes. */
+static const struct {
+	const char *name;
+	size_t offset;
+} mhd_symbols[] = {
+	{ "MHD_start_daemon", offsetof(struct mhd_api, start_daemon) },
+	{ "MHD_stop_daemon", offsetof(struct mhd_api, stop_daemon) },
+	{ "MHD_create_response_from_buffer",
+	  offsetof(struct mhd_api, create_response_from_buffer) },
+	{ "MHD_add_response_header", offsetof(struct mhd_api, add_response_header) },
+	{ "MHD_queue_response", offsetof(struct mhd_api, queue_response) },
+	{ "MHD_destroy_response", offsetof(struct mhd_api, destroy_response) },
+};
+
+/* Opens the library into api; false with errbuf filled. */
+static bool mhd_open(struct mhd_api *api, const char *listen, char *errbuf)
+{
+	memset(api, 0, sizeof(*api));
+	api->handle = dlopen(MHD_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+	if (!api->handle) {
+		fst_errbuf_set(errbuf, "%s: cannot load %s (Debian package libmicrohttpd12): %s",
+			       listen, MHD_LIBRARY, dlerror());
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(mhd_symbols) / sizeof(mhd_symbols[0]); i++) {
+		void *sym = dlsym(api->handle, mhd_symbols[i].name);
+
+		if (!sym) {
+			fst_errbuf_set(errbuf, "%s: %s has no %s", listen, MHD_LIBRARY,
+				       mhd_symbols[i].name);
+			dlclose(api->handle);
+			api->handle = NULL;
+			return false;
+		}
+		/* POSIX: a function pointer and a data pointer convert. */
+		memcpy((char *)api + mhd_symbols[i].offset, &sym, sizeof(sym));
+	}
+	return true;
+}
 
 /* Upper bounds of the idle-before-close histogram, in seconds: the
  * timeouts servers and middleboxes ship with fall between them. */
@@ -60,6 +124,7 @@ struct fst_metrics {
 	size_t counted_size;
 	pthread_mutex_t lock; /* guards snap */
 	struct model snap;
+	struct mhd_api mhd;
 	struct MHD_Daemon *daemon;
 };
 
@@ -432,19 +497,20 @@ char *fst_metrics_exposition(struct fst_metrics *m, size_t *len)
 
 /* ---- the HTTP server (libmicrohttpd's thread) -------------------------- */
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *text)
+static enum MHD_Result reply(const struct mhd_api *mhd, struct MHD_Connection *conn,
+			     unsigned status, const char *text)
 {
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp = mhd->create_response_from_buffer(strlen(text), (void *)text,
+								     MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, MHD_HTTP_METHOD_GET);
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, MHD_HTTP_METHOD_GET);
+	ret = mhd->queue_response(conn, status, resp);
+	mhd->destroy_response(resp);
 	return ret;
 }
 
@@ -465,21 +531,22 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 	/* A body sent along is read and ignored. */
 	*upload_data_size = 0;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics is served\n");
+		return reply(&m->mhd, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			     "only GET /metrics is served\n");
 	if (strcmp(url, "/metrics") != 0)
-		return reply(conn, MHD_HTTP_NOT_FOUND, "only GET /metrics is served\n");
+		return reply(&m->mhd, conn, MHD_HTTP_NOT_FOUND, "only GET /metrics is served\n");
 	body = fst_metrics_exposition(m, &len);
 	if (!body)
-		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		return reply(&m->mhd, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	resp = m->mhd.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"text/plain; version=0.0.4; charset=utf-8");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
+	m->mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				   "text/plain; version=0.0.4; charset=utf-8");
+	ret = m->mhd.queue_response(conn, MHD_HTTP_OK, resp);
+	m->mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -507,33 +574,35 @@ struct fst_metrics *fst_metrics_new(const struct fst_metrics_cfg *cfg, char *err
 	if (!parse_listen(cfg->listen, &ss, errbuf) || !can_bind(&ss, cfg->listen, errbuf))
 		return NULL;
 	m = calloc(1, sizeof(*m));
-	if (!m)
-		goto out_nomem;
+	if (!m) {
+		fst_errbuf_set(errbuf, "%s: out of memory", cfg->listen);
+		return NULL;
+	}
 	m->max_servers = cfg->max_servers ? cfg->max_servers : FST_METRICS_DEFAULT_MAX_SERVERS;
-	if (!model_init(&m->model, m->max_servers) || !model_init(&m->snap, m->max_servers))
+	if (!model_init(&m->model, m->max_servers) || !model_init(&m->snap, m->max_servers)) {
+		fst_errbuf_set(errbuf, "%s: out of memory", cfg->listen);
+		goto out_free;
+	}
+	if (!mhd_open(&m->mhd, cfg->listen, errbuf))
 		goto out_free;
 	pthread_mutex_init(&m->lock, NULL);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	m->daemon = MHD_start_daemon(flags, 0, NULL, NULL, serve, m, MHD_OPTION_SOCK_ADDR,
-				     (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-				     (unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-				     (unsigned)HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+	m->daemon = m->mhd.start_daemon(flags, 0, NULL, NULL, serve, m, MHD_OPTION_SOCK_ADDR,
+					(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+					(unsigned)HTTP_CONNECTION_LIMIT,
+					MHD_OPTION_CONNECTION_TIMEOUT,
+					(unsigned)HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_END);
 	if (!m->daemon) {
 		fst_errbuf_set(errbuf, "%s: the HTTP server did not start", cfg->listen);
-		pthread_mutex_destroy(&m->lock);
-		goto out_free_quiet;
+		goto out_close_library;
 	}
 	return m;
 
+out_close_library:
+	pthread_mutex_destroy(&m->lock);
+	dlclose(m->mhd.handle);
 out_free:
-	free(m->model.series);
-	free(m->snap.series);
-	free(m);
-out_nomem:
-	fst_errbuf_set(errbuf, "%s: out of memory", cfg->listen);
-	return NULL;
-out_free_quiet:
 	free(m->model.series);
 	free(m->snap.series);
 	free(m);
@@ -544,8 +613,9 @@ void fst_metrics_free(struct fst_metrics *m)
 {
 	if (!m)
 		return;
-	MHD_stop_daemon(m->daemon);
+	m->mhd.stop_daemon(m->daemon);
 	pthread_mutex_destroy(&m->lock);
+	dlclose(m->mhd.handle);
 	free(m->model.series);
 	free(m->snap.series);
 	free(m->counted);

@@ -7,7 +7,7 @@
  * that reads as the unset or empty marker is escaped so it does not. */
 #include "internal.h"
 
-#include <openssl/sha.h>
+#include <nettle/sha1.h>
 #include <string.h>
 #include <time.h>
 
@@ -143,13 +143,16 @@ static void zeek_uid(FILE *out, const struct fst_ftp_session *s, const char *com
 {
 	static const char digits[] =
 		"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	unsigned char digest[SHA_DIGEST_LENGTH];
+	uint8_t digest[SHA1_DIGEST_SIZE];
+	struct sha1_ctx sha;
 	char seed[FST_COMMUNITY_ID_SIZE + 48], text[32];
 	int len;
 
 	len = snprintf(seed, sizeof(seed), "%s/%lld/%llu", community_id, (long long)s->start_us,
 		       (unsigned long long)s->id);
-	SHA1((const unsigned char *)seed, (size_t)(len > 0 ? len : 0), digest);
+	sha1_init(&sha);
+	sha1_update(&sha, (size_t)(len > 0 ? len : 0), (const uint8_t *)seed);
+	sha1_digest(&sha, sizeof(digest), digest);
 	fputs("\tC", out);
 	for (int part = 0; part < 2; part++) {
 		uint64_t v = 0;
