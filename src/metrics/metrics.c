@@ -267,8 +267,11 @@ static bool count_once(struct fst_metrics *m, uint64_t id)
 /* The session's bytes so far, control and data, by direction. */
 static void session_bytes(const struct fst_ftp_session *s, uint64_t bytes[2])
 {
-	bytes[FST_DIR_CLIENT] += s->control_bytes[FST_DIR_CLIENT];
-	bytes[FST_DIR_SERVER] += s->control_bytes[FST_DIR_SERVER];
+	struct fst_ftp_conn_counts n;
+
+	fst_ftp_control_counts(s, &n);
+	bytes[FST_DIR_CLIENT] += n.bytes[FST_DIR_CLIENT];
+	bytes[FST_DIR_SERVER] += n.bytes[FST_DIR_SERVER];
 	for (size_t i = 0; i < s->transfer_count; i++)
 		bytes[s->transfers[i].sender == FST_SIDE_CLIENT ? FST_DIR_CLIENT : FST_DIR_SERVER] +=
 			s->transfers[i].bytes;

@@ -88,7 +88,8 @@ static void ecs_event(struct fst_json *j, const struct fst_session_result *r)
 	fst_json_close(j, '}');
 }
 
-static void ecs_network(struct fst_json *j, const struct fst_ftp_session *s)
+static void ecs_network(struct fst_json *j, const struct fst_ftp_session *s,
+			const struct fst_ftp_conn_counts *n)
 {
 	char id[FST_COMMUNITY_ID_SIZE];
 
@@ -100,10 +101,8 @@ static void ecs_network(struct fst_json *j, const struct fst_ftp_session *s)
 	if (fst_community_id(&s->client_addr, s->client_port, &s->server_addr, s->server_port,
 			     IPPROTO_NUMBER_TCP, 0, id, sizeof(id)))
 		fst_json_str(j, "community_id", id);
-	fst_json_u64(j, "bytes",
-		     s->control_bytes[FST_DIR_CLIENT] + s->control_bytes[FST_DIR_SERVER]);
-	fst_json_u64(j, "packets",
-		     s->control_packets[FST_DIR_CLIENT] + s->control_packets[FST_DIR_SERVER]);
+	fst_json_u64(j, "bytes", n->bytes[FST_DIR_CLIENT] + n->bytes[FST_DIR_SERVER]);
+	fst_json_u64(j, "packets", n->packets[FST_DIR_CLIENT] + n->packets[FST_DIR_SERVER]);
 	fst_json_close(j, '}');
 }
 
@@ -213,8 +212,10 @@ void fst_report_ecs_session(FILE *out, const struct fst_report_input *in,
 {
 	const struct fst_ftp_session *s = r->session;
 	struct fst_json j = fst_json_make(out, FST_JSON_COMPACT);
+	struct fst_ftp_conn_counts n;
 	char words[FST_WORDS_MAX];
 
+	fst_ftp_control_counts(s, &n);
 	fst_json_open(&j, NULL, '{');
 	fst_json_time(&j, "@timestamp", s->start_us);
 	fst_json_open(&j, "ecs", '{');
@@ -223,15 +224,15 @@ void fst_report_ecs_session(FILE *out, const struct fst_report_input *in,
 	fst_words_summary(r, words, sizeof(words));
 	fst_json_str(&j, "message", words);
 	ecs_event(&j, r);
-	ecs_endpoint(&j, "source", &s->client_addr, s->client_port,
-		     s->control_bytes[FST_DIR_CLIENT], s->control_packets[FST_DIR_CLIENT]);
-	ecs_endpoint(&j, "destination", &s->server_addr, s->server_port,
-		     s->control_bytes[FST_DIR_SERVER], s->control_packets[FST_DIR_SERVER]);
-	ecs_endpoint(&j, "client", &s->client_addr, s->client_port,
-		     s->control_bytes[FST_DIR_CLIENT], s->control_packets[FST_DIR_CLIENT]);
-	ecs_endpoint(&j, "server", &s->server_addr, s->server_port,
-		     s->control_bytes[FST_DIR_SERVER], s->control_packets[FST_DIR_SERVER]);
-	ecs_network(&j, s);
+	ecs_endpoint(&j, "source", &s->client_addr, s->client_port, n.bytes[FST_DIR_CLIENT],
+		     n.packets[FST_DIR_CLIENT]);
+	ecs_endpoint(&j, "destination", &s->server_addr, s->server_port, n.bytes[FST_DIR_SERVER],
+		     n.packets[FST_DIR_SERVER]);
+	ecs_endpoint(&j, "client", &s->client_addr, s->client_port, n.bytes[FST_DIR_CLIENT],
+		     n.packets[FST_DIR_CLIENT]);
+	ecs_endpoint(&j, "server", &s->server_addr, s->server_port, n.bytes[FST_DIR_SERVER],
+		     n.packets[FST_DIR_SERVER]);
+	ecs_network(&j, s, &n);
 	if (s->user_name[0]) {
 		fst_json_open(&j, "user", '{');
 		fst_json_str(&j, "name", s->user_name);

@@ -177,6 +177,7 @@ void fst_report_zeek_session(FILE *out, const struct fst_report_input *in,
 	const struct fst_server_estimate *e = report_estimate_for(in, s);
 	char id[FST_COMMUNITY_ID_SIZE], ip[64], words[FST_WORDS_MAX];
 	int64_t end_us = report_session_end_us(s);
+	struct fst_ftp_conn_counts n;
 	bool any = false;
 
 	fst_community_id(&s->client_addr, s->client_port, &s->server_addr, s->server_port,
@@ -188,10 +189,11 @@ void fst_report_zeek_session(FILE *out, const struct fst_report_input *in,
 	fprintf(out, "\t%s\t%u", report_addr_text(&s->server_addr, ip, sizeof(ip)), s->server_port);
 	zeek_string(out, id[0] ? id : NULL);
 	zeek_interval(out, end_us >= s->start_us, report_seconds(s->start_us, end_us));
-	zeek_count(out, s->control_bytes[FST_DIR_CLIENT]);
-	zeek_count(out, s->control_bytes[FST_DIR_SERVER]);
-	zeek_count(out, s->control_packets[FST_DIR_CLIENT]);
-	zeek_count(out, s->control_packets[FST_DIR_SERVER]);
+	fst_ftp_control_counts(s, &n);
+	zeek_count(out, n.bytes[FST_DIR_CLIENT]);
+	zeek_count(out, n.bytes[FST_DIR_SERVER]);
+	zeek_count(out, n.packets[FST_DIR_CLIENT]);
+	zeek_count(out, n.packets[FST_DIR_SERVER]);
 	zeek_string(out, s->user_name[0] ? s->user_name : NULL);
 	zeek_string(out, s->software);
 	zeek_string(out, fst_verdict_name(r->verdict));
