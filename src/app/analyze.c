@@ -66,12 +66,9 @@ void usage_analyze(FILE *out)
 		     "      --keep-passwords     --write-incidents: keep PASS as captured\n"
 		     "  -w, --write FILE         also save every frame read (live: captured) to\n"
 		     "                           FILE as pcap, as tcpdump -w\n"
-		     "      --no-progress        no progress line (it shows only on a terminal)\n"
-		     "      --metrics [ADDR:]PORT  live: serve Prometheus metrics on GET /metrics\n"
-		     "                           (ADDR default 127.0.0.1; see docs/fleet.md)\n"
-		     "      --metrics-max-servers N  servers with series of their own (default\n"
-		     "                           100); the others count as server=\"other\"\n"
-		     "  -h, --help               show this help\n\n"
+		     "      --no-progress        no progress line (it shows only on a terminal)\n");
+	options_metrics_usage(out, true);
+	fprintf(out, "  -h, --help               show this help\n\n"
 		     "Exit status: 0 success (also when a file ends in a damaged record: the\n"
 		     "records before it are reported and a warning is printed; live, also\n"
 		     "when Ctrl-C ends the capture), 1 incidents found (with --exit-code\n"
@@ -83,9 +80,7 @@ void usage_analyze(FILE *out)
 
 /* Long-only options, out of the range of the letters. */
 enum {
-	OPT_KEEP_PASSWORDS = 0x100,
-	OPT_METRICS,
-	OPT_METRICS_MAX_SERVERS,
+	OPT_KEEP_PASSWORDS = 0x100
 };
 
 static int parse_options(int argc, char **argv, struct analyze_opts *opts)
@@ -101,8 +96,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{ "write-incidents", required_argument, NULL, 'W' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "keep-passwords", no_argument, NULL, OPT_KEEP_PASSWORDS },
-		{ "metrics", required_argument, NULL, OPT_METRICS },
-		{ "metrics-max-servers", required_argument, NULL, OPT_METRICS_MAX_SERVERS },
+		OPTIONS_METRICS_LONG,
 		{ "user", required_argument, NULL, 'Z' },
 		{ "no-progress", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +110,8 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 				NULL)) != -1) {
 		int shared = options_pipeline(&opts->pipe, c, optarg, "ftpstall analyze");
 
+		if (!shared)
+			shared = options_metrics(&opts->metrics, c, optarg, "ftpstall analyze");
 		if (shared < 0)
 			return -1;
 		if (shared > 0)
@@ -150,16 +146,6 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 			break;
 		case OPT_KEEP_PASSWORDS:
 			opts->keep_passwords = true;
-			break;
-		case OPT_METRICS:
-			if (!options_metrics_listen(optarg, "ftpstall analyze"))
-				return -1;
-			opts->metrics.listen = optarg;
-			break;
-		case OPT_METRICS_MAX_SERVERS:
-			if (!parse_long(optarg, 1, FST_METRICS_MAX_SERVERS_LIMIT, &value))
-				goto bad_value;
-			opts->metrics.max_servers = (size_t)value;
 			break;
 		case 'Z':
 			opts->drop_user = optarg;

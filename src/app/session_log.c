@@ -1,31 +1,12 @@
 /* The logs written a session at a time (see session_log.h). */
 #include "session_log.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 /* Marks session id as written; false when it already was. A mark that
  * cannot be kept (out of memory) lets the session be written again at
  * the end rather than never. */
 static bool mark_written(struct session_log *log, uint64_t id)
 {
-	if (id >= log->written_count) {
-		size_t count = log->written_count ? log->written_count : 64;
-		unsigned char *grown;
-
-		while (count <= id)
-			count *= 2;
-		grown = realloc(log->written, count);
-		if (!grown)
-			return true;
-		memset(grown + log->written_count, 0, count - log->written_count);
-		log->written = grown;
-		log->written_count = count;
-	}
-	if (log->written[id])
-		return false;
-	log->written[id] = 1;
-	return true;
+	return fst_id_marks_add(&log->written, id) != 0;
 }
 
 static void write_session(struct session_log *log, const struct fst_session_result *r)
@@ -59,8 +40,6 @@ int session_log_finish(struct session_log *log)
 			fst_report_zeek_header(log->out, log->p->now_us);
 		fst_report_zeek_footer(log->out, log->p->now_us);
 	}
-	free(log->written);
-	log->written = NULL;
-	log->written_count = 0;
+	fst_id_marks_free(&log->written);
 	return fflush(log->out) != 0 || ferror(log->out) ? -1 : 0;
 }

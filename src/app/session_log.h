@@ -13,8 +13,7 @@ struct session_log {
 	enum fst_report_format format; /* FST_REPORT_ECS or FST_REPORT_ZEEK */
 	struct pipeline *p;	       /* borrowed: the report input comes from it */
 	bool header_written;	       /* zeek */
-	unsigned char *written;	       /* a byte per session id: its row is out */
-	size_t written_count;
+	struct fst_id_marks written;   /* the sessions whose row is out */
 };
 
 /* From the analysis' on_update: writes r once its verdict is final. */

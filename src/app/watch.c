@@ -71,6 +71,7 @@ void usage_watch(FILE *out)
 		     "event; Ctrl-C then prints the final report.\n\n"
 		     "Options:\n");
 	options_pipeline_usage(out);
+	options_metrics_usage(out, false);
 	fprintf(out,
 		"  -r, --read               the arguments are capture files to replay\n"
 		"      --speed N            replay at N times real time (default %d; 0 = as\n"
@@ -86,10 +87,6 @@ void usage_watch(FILE *out)
 		"                           (files, devices, FIFOs, links: as analyze -o)\n"
 		"  -Z, --user USER          drop root privileges to USER once the capture\n"
 		"                           device is open (the -w file is opened after)\n"
-		"      --metrics [ADDR:]PORT  serve Prometheus metrics on GET /metrics\n"
-		"                           (ADDR default 127.0.0.1; see docs/fleet.md)\n"
-		"      --metrics-max-servers N  servers with series of their own (default\n"
-		"                           100); the others count as server=\"other\"\n"
 		"  -h, --help               show this help\n\n"
 		"Keys: arrows or j/k select, Enter details, Esc back, q quit, s sort,\n"
 		"/ filter, p pause the display, w write the report, ? help.\n\n"
@@ -304,12 +301,6 @@ static void run(struct watch *w)
 	pipeline_pump(&w->p, &pump);
 }
 
-/* Long-only options, out of the range of the letters. */
-enum {
-	OPT_METRICS = 0x100,
-	OPT_METRICS_MAX_SERVERS,
-};
-
 static int parse_options(int argc, char **argv, struct watch_opts *opts)
 {
 	static const struct option long_options[] = {
@@ -322,12 +313,10 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "user", required_argument, NULL, 'Z' },
-		{ "metrics", required_argument, NULL, OPT_METRICS },
-		{ "metrics-max-servers", required_argument, NULL, OPT_METRICS_MAX_SERVERS },
+		OPTIONS_METRICS_LONG,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long value;
 	char *end;
 	int c;
 
@@ -336,6 +325,8 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 				NULL)) != -1) {
 		int shared = options_pipeline(&opts->pipe, c, optarg, "ftpstall watch");
 
+		if (!shared)
+			shared = options_metrics(&opts->metrics, c, optarg, "ftpstall watch");
 		if (shared < 0)
 			return -1;
 		if (shared > 0)
@@ -375,16 +366,6 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 			break;
 		case 'Z':
 			opts->drop_user = optarg;
-			break;
-		case OPT_METRICS:
-			if (!options_metrics_listen(optarg, "ftpstall watch"))
-				return -1;
-			opts->metrics.listen = optarg;
-			break;
-		case OPT_METRICS_MAX_SERVERS:
-			if (!parse_long(optarg, 1, FST_METRICS_MAX_SERVERS_LIMIT, &value))
-				goto bad_value;
-			opts->metrics.max_servers = (size_t)value;
 			break;
 		case 'h':
 			usage_watch(stdout);

@@ -118,11 +118,9 @@ struct model {
 
 struct fst_metrics {
 	size_t max_servers;
-	struct model model; /* analysis thread only */
-	/* The sessions already counted, a byte per session id. */
-	unsigned char *counted;
-	size_t counted_size;
-	pthread_mutex_t lock; /* guards snap */
+	struct model model;	     /* analysis thread only */
+	struct fst_id_marks counted; /* the sessions already counted */
+	pthread_mutex_t lock;	     /* guards snap */
 	struct model snap;
 	struct mhd_api mhd;
 	struct MHD_Daemon *daemon;
@@ -242,28 +240,6 @@ static struct series *series_of(struct fst_metrics *m, const struct fst_addr *ad
 	return s;
 }
 
-/* Marks session id counted; false when it already was. */
-static bool count_once(struct fst_metrics *m, uint64_t id)
-{
-	if (id >= m->counted_size) {
-		size_t size = m->counted_size ? m->counted_size : 256;
-		unsigned char *grown;
-
-		while (size <= id)
-			size *= 2;
-		grown = realloc(m->counted, size);
-		if (!grown)
-			return false; /* uncounted rather than counted twice */
-		memset(grown + m->counted_size, 0, size - m->counted_size);
-		m->counted = grown;
-		m->counted_size = size;
-	}
-	if (m->counted[id])
-		return false;
-	m->counted[id] = 1;
-	return true;
-}
-
 /* The session's bytes so far, control and data, by direction. */
 static void session_bytes(const struct fst_ftp_session *s, uint64_t bytes[2])
 {
@@ -284,7 +260,8 @@ void fst_metrics_on_update(struct fst_metrics *m, const struct fst_session_resul
 	struct series *se;
 
 	if (update != FST_UPDATE_VERDICT || r->verdict_state != FST_VERDICT_FINAL ||
-	    !count_once(m, s->id))
+	    /* Out of memory: uncounted rather than counted twice. */
+	    fst_id_marks_add(&m->counted, s->id) != 1)
 		return;
 	se = series_of(m, &s->server_addr, s->server_port);
 	se->sessions[r->verdict]++;
@@ -321,8 +298,8 @@ void fst_metrics_publish(struct fst_metrics *m, struct fst_analysis *an,
 	for (size_t i = 0; i <= m->max_servers; i++)
 		mo->series[i].open = 0;
 	for (const struct fst_session_result *r = fst_analysis_results(an); r; r = r->next) {
-		if (r->verdict_state == FST_VERDICT_FINAL && r->session->id < m->counted_size &&
-		    m->counted[r->session->id])
+		if (r->verdict_state == FST_VERDICT_FINAL &&
+		    fst_id_marks_has(&m->counted, r->session->id))
 			continue;
 		series_of(m, &r->session->server_addr, r->session->server_port)->open++;
 		session_bytes(r->session, open_bytes);
@@ -621,6 +598,6 @@ void fst_metrics_free(struct fst_metrics *m)
 	dlclose(m->mhd.handle);
 	free(m->model.series);
 	free(m->snap.series);
-	free(m->counted);
+	fst_id_marks_free(&m->counted);
 	free(m);
 }
