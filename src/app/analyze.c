@@ -371,7 +371,7 @@ struct analyze_live {
 };
 
 /* How often the servers' timeout estimates are worked out again for
- * the metrics, as watch does for its view. */
+ * the metrics and the session log, as watch does for its view. */
 #define ESTIMATE_REFRESH_US (2 * FST_US_PER_SEC)
 
 static void live_on_update(void *ctx, const struct fst_session_result *r,
@@ -395,7 +395,8 @@ static void live_on_tick(void *ctx)
 		live->next_estimate_us = mono + ESTIMATE_REFRESH_US;
 		fst_analysis_finish(p->analysis);
 	}
-	fst_metrics_publish(live->metrics, p->analysis, fst_capture_stats(p->cap));
+	if (live->metrics)
+		fst_metrics_publish(live->metrics, p->analysis, fst_capture_stats(p->cap));
 }
 
 /* Opens the live log's output (stdout or -o) before the capture starts.
@@ -481,6 +482,10 @@ int cmd_analyze(int argc, char **argv)
 			status = EXIT_STATUS_USAGE;
 			goto out_close;
 		}
+	}
+	/* The estimates refreshed, as watch does: the metrics' gauge and
+	 * each log document's server_timeout_estimate_s. */
+	if (live.metrics || log->format != FST_REPORT_TEXT) {
 		pump.on_tick = live_on_tick;
 		pump.ctx = &live;
 	}
