@@ -15,6 +15,10 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
 BUILD_PKGS="cmake make gcc clang pkg-config libpcap-dev libncurses-dev libcmocka-dev zlib1g-dev libssl-dev"
+# nettle-dev: SHA-1 and base64 for the Community ID.
+BUILD_PKGS="$BUILD_PKGS nettle-dev"
+# libmicrohttpd-dev: the HTTP server of --metrics.
+BUILD_PKGS="$BUILD_PKGS libmicrohttpd-dev"
 # chromium renders the HTML report in test_html_render.sh; apt skips its
 # recommended fonts (--no-install-recommends), so name one font explicitly.
 TEST_PKGS="vsftpd tcpdump tshark python3 iproute2 tmux valgrind lftp chromium fonts-dejavu-core"
@@ -24,6 +28,8 @@ TEST_PKGS="$TEST_PKGS openssl"
 # check the manual page in test_install_docs.sh; Debian's "groff" package
 # adds only the X11, PDF and HTML devices, which the test does not use.
 TEST_PKGS="$TEST_PKGS groff-base man-db"
+# prometheus (and its promtool) scrapes --metrics in test_metrics_prometheus.sh.
+TEST_PKGS="$TEST_PKGS prometheus"
 # make test begins with make format-check.
 TEST_PKGS="$TEST_PKGS clang-format"
 

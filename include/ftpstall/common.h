@@ -212,4 +212,18 @@ uint16_t fst_csum_pseudo(const struct fst_addr *src, const struct fst_addr *dst,
  * when a capture holds only part of the segment. */
 uint16_t fst_csum_replace(uint16_t check, const uint8_t *old, const uint8_t *new, size_t len);
 
+/* A set of ids that count up from 1 (session ids), a byte each, grown
+ * as ids come; zero-initialised it is empty. */
+struct fst_id_marks {
+	unsigned char *marks;
+	size_t size;
+};
+
+/* Marks id: 1 when it was not marked before, 0 when it was, -1 when the
+ * set could not grow (id stays unmarked). */
+int fst_id_marks_add(struct fst_id_marks *m, uint64_t id);
+bool fst_id_marks_has(const struct fst_id_marks *m, uint64_t id);
+/* Frees the marks; the set is empty again. */
+void fst_id_marks_free(struct fst_id_marks *m);
+
 #endif

@@ -334,6 +334,15 @@ struct fst_ftp_session *fst_ftp_session_next(struct fst_ftp_session *session);
 
 const struct fst_ftp_stats *fst_ftp_stats(const struct fst_ftp *ftp);
 
+/* The control connection's payload bytes and packets per direction
+ * (index enum fst_tcp_dir: client to server first), as TCP counted them
+ * at the session's latest control event (its close at the end). Kept
+ * outside struct fst_ftp_session, whose size every idle session pays. */
+struct fst_ftp_conn_counts {
+	uint64_t bytes[2], packets[2];
+};
+void fst_ftp_control_counts(const struct fst_ftp_session *session, struct fst_ftp_conn_counts *out);
+
 /* The newest data connection attempt of session (one of this tracker's,
  * not a copy) that no transfer
  * command claimed (a client that gives up when its connect fails,

@@ -13,10 +13,13 @@ enum fst_report_format {
 	FST_REPORT_JSONL, /* one line per session */
 	FST_REPORT_MD,
 	FST_REPORT_HTML,
+	FST_REPORT_ECS,	 /* NDJSON, Elastic Common Schema: one document per session */
+	FST_REPORT_ZEEK, /* a Zeek TSV log: one row per session */
 	FST_REPORT_FORMAT_COUNT
 };
 
-/* Parses "text", "json", "jsonl", "md" or "html"; false if unknown. */
+/* Parses "text", "json", "jsonl", "md", "html", "ecs" or "zeek"; false
+ * if unknown. */
 bool fst_report_format_parse(const char *name, enum fst_report_format *out);
 
 /* Everything a report shows. All borrowed. */
@@ -106,5 +109,32 @@ struct fst_stream_line {
 };
 
 void fst_report_stream_line(FILE *out, bool jsonl, const struct fst_stream_line *line);
+
+/* ---- logs for pipelines (docs/fleet.md) ------------------------------ */
+
+/* "1:" + base64 of a SHA-1: 30 characters and the NUL. */
+#define FST_COMMUNITY_ID_SIZE 31
+
+/* The Community ID v1 of a flow (either direction gives the same) into
+ * out (at least FST_COMMUNITY_ID_SIZE bytes): proto is the IP protocol
+ * number (6 for TCP), seed 0 unless the site agreed another. False, and
+ * out "", for addresses of different or unknown families. */
+bool fst_community_id(const struct fst_addr *a, uint16_t a_port, const struct fst_addr *b,
+		      uint16_t b_port, uint8_t proto, uint16_t seed, char *out, size_t size);
+
+/* Whether a format is written a session at a time (ecs, zeek), so a
+ * live run writes each session as it ends. */
+bool fst_report_format_streams(enum fst_report_format format);
+
+/* One ECS document (a line) for r, flushed. Borrows in and r. */
+void fst_report_ecs_session(FILE *out, const struct fst_report_input *in,
+			    const struct fst_session_result *r);
+
+/* The Zeek log's header, stamped #open with open_us; each row; the
+ * #close line, stamped close_us. Times are packet times. Borrowed. */
+void fst_report_zeek_header(FILE *out, int64_t open_us);
+void fst_report_zeek_session(FILE *out, const struct fst_report_input *in,
+			     const struct fst_session_result *r);
+void fst_report_zeek_footer(FILE *out, int64_t close_us);
 
 #endif

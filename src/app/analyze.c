@@ -12,6 +12,8 @@
 #include "pipeline.h"
 #include "progress.h"
 #include "runtime.h"
+#include "session_log.h"
+#include "ftpstall/metrics.h"
 
 struct analyze_opts {
 	struct pipeline_opts pipe;
@@ -26,6 +28,7 @@ struct analyze_opts {
 	bool no_progress;
 	bool partial;
 	bool keep_passwords;
+	struct fst_metrics_cfg metrics; /* live: --metrics, when listen is set */
 };
 
 void usage_analyze(FILE *out)
@@ -44,7 +47,10 @@ void usage_analyze(FILE *out)
 		     "      --duration SECONDS   live: stop after SECONDS (default: until Ctrl-C)\n"
 		     "  -Z, --user USER          live: drop root privileges to USER once the\n"
 		     "                           capture device is open\n"
-		     "  -f, --format FORMAT      text (default), json, jsonl, md or html\n"
+		     "  -f, --format FORMAT      text (default), json, jsonl, md, html, ecs\n"
+		     "                           (Elastic Common Schema, NDJSON) or zeek (a Zeek\n"
+		     "                           TSV log); live, ecs and zeek write each session\n"
+		     "                           as it ends\n"
 		     "  -o, --output FILE        write the report to FILE instead of standard\n"
 		     "                           output: a regular file (or a symlink's target)\n"
 		     "                           is replaced atomically, a device or FIFO\n"
@@ -60,8 +66,9 @@ void usage_analyze(FILE *out)
 		     "      --keep-passwords     --write-incidents: keep PASS as captured\n"
 		     "  -w, --write FILE         also save every frame read (live: captured) to\n"
 		     "                           FILE as pcap, as tcpdump -w\n"
-		     "      --no-progress        no progress line (it shows only on a terminal)\n"
-		     "  -h, --help               show this help\n\n"
+		     "      --no-progress        no progress line (it shows only on a terminal)\n");
+	options_metrics_usage(out, true);
+	fprintf(out, "  -h, --help               show this help\n\n"
 		     "Exit status: 0 success (also when a file ends in a damaged record: the\n"
 		     "records before it are reported and a warning is printed; live, also\n"
 		     "when Ctrl-C ends the capture), 1 incidents found (with --exit-code\n"
@@ -89,6 +96,7 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 		{ "write-incidents", required_argument, NULL, 'W' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "keep-passwords", no_argument, NULL, OPT_KEEP_PASSWORDS },
+		OPTIONS_METRICS_LONG,
 		{ "user", required_argument, NULL, 'Z' },
 		{ "no-progress", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
@@ -102,6 +110,8 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 				NULL)) != -1) {
 		int shared = options_pipeline(&opts->pipe, c, optarg, "ftpstall analyze");
 
+		if (!shared)
+			shared = options_metrics(&opts->metrics, c, optarg, "ftpstall analyze");
 		if (shared < 0)
 			return -1;
 		if (shared > 0)
@@ -153,6 +163,10 @@ static int parse_options(int argc, char **argv, struct analyze_opts *opts)
 	}
 	if (opts->read_files && opts->pipe.interface) {
 		fprintf(stderr, "ftpstall analyze: -i and -r exclude each other\n");
+		return -1;
+	}
+	if (opts->metrics.listen && !opts->pipe.interface) {
+		fprintf(stderr, "ftpstall analyze: --metrics needs a live capture (-i IFACE)\n");
 		return -1;
 	}
 	return 0;
@@ -348,6 +362,61 @@ static bool show_progress(void *ctx)
 	return true;
 }
 
+/* What a live run does besides the report: the session log (--format
+ * ecs or zeek) and the metrics. */
+struct analyze_live {
+	struct session_log log; /* format FST_REPORT_TEXT: none */
+	struct fst_metrics *metrics;
+	int64_t next_estimate_us; /* monotonic */
+};
+
+/* How often the servers' timeout estimates are worked out again for
+ * the metrics and the session log, as watch does for its view. */
+#define ESTIMATE_REFRESH_US (2 * FST_US_PER_SEC)
+
+static void live_on_update(void *ctx, const struct fst_session_result *r,
+			   enum fst_analysis_update update)
+{
+	struct analyze_live *live = ctx;
+
+	if (live->log.format != FST_REPORT_TEXT && update == FST_UPDATE_VERDICT)
+		session_log_update(&live->log, r);
+	if (live->metrics)
+		fst_metrics_on_update(live->metrics, r, update);
+}
+
+static void live_on_tick(void *ctx)
+{
+	struct analyze_live *live = ctx;
+	struct pipeline *p = live->log.p;
+	int64_t mono = runtime_mono_us();
+
+	if (mono >= live->next_estimate_us) {
+		live->next_estimate_us = mono + ESTIMATE_REFRESH_US;
+		fst_analysis_finish(p->analysis);
+	}
+	if (live->metrics)
+		fst_metrics_publish(live->metrics, p->analysis, fst_capture_stats(p->cap));
+}
+
+/* Opens the live log's output (stdout or -o) before the capture starts.
+ * Returns an exit status. */
+static int open_log(struct session_log *log, const struct analyze_opts *opts, struct output *out)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+
+	log->out = stdout;
+	if (!opts->output)
+		return EXIT_STATUS_OK;
+	log->out = output_open(out, opts->output, NULL, 0, errbuf);
+	if (!log->out) {
+		fprintf(stderr, "ftpstall analyze: %s\n", errbuf);
+		memset(out, 0, sizeof(*out)); /* nothing for output_abort to remove */
+		return EXIT_STATUS_USAGE;
+	}
+	return EXIT_STATUS_OK;
+}
+
 /* The --exit-code status of a complete run. */
 static int findings_status(struct pipeline *p)
 {
@@ -367,6 +436,9 @@ int cmd_analyze(int argc, char **argv)
 	struct output report = { 0 }, incidents = { 0 };
 	struct pipeline p;
 	struct analyze_round round = { .p = &p };
+	struct analyze_live live = { .log = { .p = &p } };
+	struct session_log *log = &live.log;
+	char errbuf[FST_ERRBUF_SIZE];
 	int status = EXIT_STATUS_OK;
 	bool interrupted;
 	int rc;
@@ -380,6 +452,13 @@ int cmd_analyze(int argc, char **argv)
 			"ftpstall analyze: --write-incidents needs capture files, not a live interface\n");
 		return EXIT_STATUS_USAGE;
 	}
+	/* Live, a log written a session at a time is the report. */
+	if (opts.pipe.interface && fst_report_format_streams(opts.format))
+		log->format = opts.format;
+	if (log->format != FST_REPORT_TEXT || opts.metrics.listen) {
+		opts.pipe.analysis.on_update = live_on_update;
+		opts.pipe.analysis.ctx = &live;
+	}
 	/* Before the open, which may already wait on a pipe (standard input). */
 	runtime_catch_signals();
 	if (pipeline_open(&p, &opts.pipe, argv + optind, argc - optind, "ftpstall analyze") != 0)
@@ -391,6 +470,24 @@ int cmd_analyze(int argc, char **argv)
 	if (opts.save_path && pipeline_save_begin(&p, opts.save_path, "ftpstall analyze") != 0) {
 		pipeline_close(&p);
 		return EXIT_STATUS_USAGE;
+	}
+	if (log->format != FST_REPORT_TEXT && open_log(log, &opts, &report) != EXIT_STATUS_OK) {
+		pipeline_close(&p);
+		return EXIT_STATUS_USAGE;
+	}
+	if (opts.metrics.listen) {
+		live.metrics = fst_metrics_new(&opts.metrics, errbuf);
+		if (!live.metrics) {
+			fprintf(stderr, "ftpstall analyze: --metrics %s\n", errbuf);
+			status = EXIT_STATUS_USAGE;
+			goto out_close;
+		}
+	}
+	/* The estimates refreshed, as watch does: the metrics' gauge and
+	 * each log document's server_timeout_estimate_s. */
+	if (live.metrics || log->format != FST_REPORT_TEXT) {
+		pump.on_tick = live_on_tick;
+		pump.ctx = &live;
 	}
 	pipeline_say_listening(&p, opts.pipe.interface, "ftpstall analyze");
 	pump.duration_us = opts.duration_s * FST_US_PER_SEC;
@@ -411,7 +508,16 @@ int cmd_analyze(int argc, char **argv)
 	/* An interrupted run keeps no -w file: pipeline_close drops it. */
 	if (!interrupted && pipeline_save_end(&p, "ftpstall analyze") != 0)
 		status = EXIT_STATUS_USAGE;
-	rc = write_report(&p, &opts, interrupted, &report);
+	if (log->format != FST_REPORT_TEXT) {
+		rc = EXIT_STATUS_OK;
+		if (session_log_finish(log) != 0) {
+			fprintf(stderr, "ftpstall analyze: %s: writing the report failed\n",
+				opts.output ? opts.output : "standard output");
+			rc = EXIT_STATUS_USAGE;
+		}
+	} else {
+		rc = write_report(&p, &opts, interrupted, &report);
+	}
 	if (status == EXIT_STATUS_OK)
 		status = rc;
 	if (fst_capture_warnings(p.cap)[0])
@@ -441,6 +547,7 @@ int cmd_analyze(int argc, char **argv)
 		status = findings_status(&p);
 
 out_close:
+	fst_metrics_free(live.metrics);
 	output_abort(&report);
 	output_abort(&incidents);
 	if (status == EXIT_STATUS_INTERRUPTED)

@@ -1,6 +1,8 @@
 /* Option values and the options analyze and watch share. */
 #include "options.h"
 
+#include "ftpstall/metrics.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -216,4 +218,41 @@ int options_pipeline(struct pipeline_opts *o, int c, const char *arg, const char
 	default:
 		return 0;
 	}
+}
+
+int options_metrics(struct fst_metrics_cfg *cfg, int c, const char *arg, const char *cmd)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	long value;
+
+	switch (c) {
+	case OPTIONS_METRICS:
+		if (!fst_metrics_listen_valid(arg, errbuf)) {
+			fprintf(stderr, "%s: --metrics %s\n", cmd, errbuf);
+			return -1;
+		}
+		cfg->listen = arg;
+		return 1;
+	case OPTIONS_METRICS_MAX_SERVERS:
+		if (!parse_long(arg, 1, FST_METRICS_MAX_SERVERS_LIMIT, &value)) {
+			fprintf(stderr,
+				"%s: invalid value '%s' for --metrics-max-servers (1 to %d)\n", cmd,
+				arg, FST_METRICS_MAX_SERVERS_LIMIT);
+			return -1;
+		}
+		cfg->max_servers = (size_t)value;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void options_metrics_usage(FILE *out, bool live)
+{
+	fprintf(out,
+		"      --metrics [ADDR:]PORT  %sserve Prometheus metrics on GET /metrics\n"
+		"                           (ADDR default 127.0.0.1; see docs/fleet.md)\n"
+		"      --metrics-max-servers N  servers with series of their own (default\n"
+		"                           %d); the others count as server=\"other\"\n",
+		live ? "live: " : "", FST_METRICS_DEFAULT_MAX_SERVERS);
 }

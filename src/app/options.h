@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "pipeline.h"
+#include "ftpstall/metrics.h"
 
 /* getopt_long rows of the shared options (-i -s -B -p -g --ftps-port --no-autodetect
  * and the --max-* limits), to put first in a subcommand's table. */
@@ -41,5 +42,22 @@ void options_pipeline_usage(FILE *out);
 /* Prints the one-line error for what getopt_long returned: ':' a missing
  * value, 'V' an invalid value (optarg), anything else an unknown option. */
 void options_getopt_error(const char *subcommand, int c, char **argv);
+
+/* --metrics and --metrics-max-servers, for analyze and watch: their
+ * getopt_long rows (codes out of the letters' range), their handling
+ * (as options_pipeline: 1 handled, 0 not one of them, -1 bad value with
+ * the message printed) and their usage lines. */
+enum {
+	OPTIONS_METRICS = 0x180,
+	OPTIONS_METRICS_MAX_SERVERS,
+};
+#define OPTIONS_METRICS_LONG                                                                \
+	{ "metrics", required_argument, NULL, OPTIONS_METRICS },                            \
+	{                                                                                   \
+		"metrics-max-servers", required_argument, NULL, OPTIONS_METRICS_MAX_SERVERS \
+	}
+int options_metrics(struct fst_metrics_cfg *cfg, int c, const char *arg, const char *cmd);
+/* live: the lines say "live: " first (analyze). */
+void options_metrics_usage(FILE *out, bool live);
 
 #endif

@@ -17,6 +17,8 @@
 #include "output.h"
 #include "pipeline.h"
 #include "runtime.h"
+#include "session_log.h"
+#include "ftpstall/metrics.h"
 #include "ftpstall/tui.h"
 
 /* How often the servers' timeout estimates are worked out again. */
@@ -31,9 +33,13 @@ struct watch_opts {
 	double timeout_s; /* idle alarm for the view */
 	bool no_tui;
 	bool jsonl;
+	/* --format ecs or zeek: a log of sessions instead of event lines;
+	 * FST_REPORT_TEXT when not. */
+	enum fst_report_format log_format;
 	bool verbose;
 	const char *save_path;
 	const char *drop_user;
+	struct fst_metrics_cfg metrics; /* --metrics, when listen is set */
 };
 
 /* What the event stream remembers of a session (indexed by id). */
@@ -51,6 +57,8 @@ struct watch {
 	int64_t next_estimate_us; /* monotonic */
 	struct stream_mark *marks;
 	size_t mark_count;
+	struct session_log log;
+	struct fst_metrics *metrics; /* --metrics, else NULL */
 };
 
 void usage_watch(FILE *out)
@@ -63,6 +71,7 @@ void usage_watch(FILE *out)
 		     "event; Ctrl-C then prints the final report.\n\n"
 		     "Options:\n");
 	options_pipeline_usage(out);
+	options_metrics_usage(out, false);
 	fprintf(out,
 		"  -r, --read               the arguments are capture files to replay\n"
 		"      --speed N            replay at N times real time (default %d; 0 = as\n"
@@ -70,7 +79,9 @@ void usage_watch(FILE *out)
 		"  -t, --timeout SECONDS    idle alarm (default: the server's observed\n"
 		"                           timeout once known, else %d)\n"
 		"      --no-tui             print events as lines instead of the screen\n"
-		"  -f, --format FORMAT      event lines as text (default) or jsonl\n"
+		"  -f, --format FORMAT      event lines as text (default) or jsonl; or,\n"
+		"                           instead of them, a log of each session as it\n"
+		"                           ends: ecs (NDJSON) or zeek (a Zeek TSV log)\n"
 		"  -v, --verbose            event lines include commands and replies\n"
 		"  -w, --write FILE         also save the captured packets to FILE (pcap)\n"
 		"                           (files, devices, FIFOs, links: as analyze -o)\n"
@@ -121,8 +132,15 @@ static void on_update(void *ctx, const struct fst_session_result *r,
 	struct watch *w = ctx;
 	struct stream_mark *m = mark_of(w, r->session);
 
+	if (w->metrics)
+		fst_metrics_on_update(w->metrics, r, update);
 	if (w->tui || !m)
 		return;
+	if (w->opts->log_format != FST_REPORT_TEXT) {
+		if (update == FST_UPDATE_VERDICT)
+			session_log_update(&w->log, r);
+		return;
+	}
 	switch (update) {
 	case FST_UPDATE_SESSION_OPEN:
 		stream(w, FST_STREAM_OPEN, r->session->start_us, r);
@@ -154,7 +172,7 @@ static void ftp_tap(void *ctx, const struct fst_ftp_event *ev)
 	struct fst_stream_line line = { .ts_us = ev->ts_us };
 
 	pipeline_ftp_event(&w->p, ev);
-	if (w->tui || !w->opts->verbose)
+	if (w->tui || !w->opts->verbose || w->opts->log_format != FST_REPORT_TEXT)
 		return;
 	r = ev->session->user;
 	if (!r)
@@ -245,11 +263,13 @@ static void on_tick(void *ctx)
 		w->next_estimate_us = mono + ESTIMATE_REFRESH_US;
 		fst_analysis_finish(w->p.analysis);
 	}
+	if (w->metrics)
+		fst_metrics_publish(w->metrics, w->p.analysis, fst_capture_stats(w->p.cap));
 	if (w->tui) {
 		struct fst_tui_view view = current_view(w);
 
 		fst_tui_draw(w->tui, &view);
-	} else {
+	} else if (w->opts->log_format == FST_REPORT_TEXT) {
 		check_idles(w);
 	}
 }
@@ -293,6 +313,7 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "user", required_argument, NULL, 'Z' },
+		OPTIONS_METRICS_LONG,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -304,6 +325,8 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 				NULL)) != -1) {
 		int shared = options_pipeline(&opts->pipe, c, optarg, "ftpstall watch");
 
+		if (!shared)
+			shared = options_metrics(&opts->metrics, c, optarg, "ftpstall watch");
 		if (shared < 0)
 			return -1;
 		if (shared > 0)
@@ -328,6 +351,10 @@ static int parse_options(int argc, char **argv, struct watch_opts *opts)
 		case 'f':
 			if (strcmp(optarg, "jsonl") == 0)
 				opts->jsonl = true;
+			else if (strcmp(optarg, "ecs") == 0)
+				opts->log_format = FST_REPORT_ECS;
+			else if (strcmp(optarg, "zeek") == 0)
+				opts->log_format = FST_REPORT_ZEEK;
 			else if (strcmp(optarg, "text") != 0)
 				goto bad_value;
 			break;
@@ -364,10 +391,35 @@ bad_value:
 	return -1;
 }
 
+/* The end of the output without a screen: the rest of the session log,
+ * or the final report. In JSON modes standard output holds JSON lines
+ * only, so the report, for the person who stopped watch, goes to
+ * standard error. Returns 0, or -1 when writing failed. */
+static int finish_stream(struct watch *w)
+{
+	struct fst_report_input report;
+	FILE *f = w->opts->jsonl ? stderr : stdout;
+
+	if (w->opts->log_format != FST_REPORT_TEXT) {
+		if (session_log_finish(&w->log) == 0)
+			return 0;
+		fprintf(stderr, "ftpstall watch: writing the log failed\n");
+		return -1;
+	}
+	fputc('\n', f);
+	pipeline_report_input(&w->p, &report, false);
+	if (fst_report_write(f, FST_REPORT_TEXT, &report) != FST_OK || fflush(f) != 0) {
+		fprintf(stderr, "ftpstall watch: writing the report failed\n");
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_watch(int argc, char **argv)
 {
 	struct watch_opts opts = { .speed = DEFAULT_SPEED };
 	struct watch w = { .opts = &opts, .out = stdout };
+	int printed;
 	char errbuf[FST_ERRBUF_SIZE];
 	int status = EXIT_STATUS_OK;
 	int rc;
@@ -376,6 +428,7 @@ int cmd_watch(int argc, char **argv)
 	rc = parse_options(argc, argv, &opts);
 	if (rc != 0)
 		return rc > 0 ? EXIT_STATUS_OK : EXIT_STATUS_USAGE;
+	w.log = (struct session_log){ .out = stdout, .format = opts.log_format, .p = &w.p };
 	opts.pipe.analysis.on_update = on_update;
 	opts.pipe.analysis.ctx = &w;
 	opts.pipe.ftp_tap = ftp_tap;
@@ -392,7 +445,16 @@ int cmd_watch(int argc, char **argv)
 		status = EXIT_STATUS_USAGE;
 		goto out_close;
 	}
-	if (!opts.no_tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+	if (opts.metrics.listen) {
+		w.metrics = fst_metrics_new(&opts.metrics, errbuf);
+		if (!w.metrics) {
+			fprintf(stderr, "ftpstall watch: --metrics %s\n", errbuf);
+			status = EXIT_STATUS_USAGE;
+			goto out_close;
+		}
+	}
+	if (!opts.no_tui && opts.log_format == FST_REPORT_TEXT && isatty(STDIN_FILENO) &&
+	    isatty(STDOUT_FILENO)) {
 		struct fst_tui_cfg cfg = {
 			.timeout_s = opts.timeout_s,
 			.write_report = write_report_file,
@@ -414,8 +476,8 @@ int cmd_watch(int argc, char **argv)
 	if (!w.tui) {
 		pipeline_finish(&w.p);
 		fst_analysis_finish(w.p.analysis);
-		fputc('\n', stdout);
-		if (pipeline_print_report(&w.p, FST_REPORT_TEXT, false, "ftpstall watch") != 0)
+		printed = finish_stream(&w);
+		if (printed != 0)
 			status = EXIT_STATUS_USAGE;
 	}
 	if (pipeline_save_end(&w.p, "ftpstall watch") != 0)
@@ -423,6 +485,7 @@ int cmd_watch(int argc, char **argv)
 	if (fst_capture_warnings(w.p.cap)[0])
 		fprintf(stderr, "ftpstall watch: warning: %s", fst_capture_warnings(w.p.cap));
 out_close:
+	fst_metrics_free(w.metrics);
 	pipeline_close(&w.p);
 	free(w.marks);
 	return status;

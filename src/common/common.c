@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -162,4 +163,37 @@ uint16_t fst_csum_replace(uint16_t check, const uint8_t *old, const uint8_t *new
 	acc += (uint16_t)~fst_csum_add(0, old, len);
 	acc += fst_csum_add(0, new, len);
 	return (uint16_t)~csum_fold(acc);
+}
+
+int fst_id_marks_add(struct fst_id_marks *m, uint64_t id)
+{
+	if (id >= m->size) {
+		size_t size = m->size ? m->size : 256;
+		unsigned char *grown;
+
+		while (size <= id)
+			size *= 2;
+		grown = realloc(m->marks, size);
+		if (!grown)
+			return -1;
+		memset(grown + m->size, 0, size - m->size);
+		m->marks = grown;
+		m->size = size;
+	}
+	if (m->marks[id])
+		return 0;
+	m->marks[id] = 1;
+	return 1;
+}
+
+bool fst_id_marks_has(const struct fst_id_marks *m, uint64_t id)
+{
+	return id < m->size && m->marks[id];
+}
+
+void fst_id_marks_free(struct fst_id_marks *m)
+{
+	free(m->marks);
+	m->marks = NULL;
+	m->size = 0;
 }

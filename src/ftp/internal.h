@@ -124,6 +124,7 @@ struct session {
 	bool replies_maybe_lost;  /* the capture lost server bytes while commands waited */
 	unsigned open_data_flows; /* data connections still pointing here */
 	int64_t last_packet_us;	  /* newest packet of the control or a data connection */
+	struct fst_ftp_conn_counts control_counts; /* see fst_ftp_control_counts */
 };
 
 /* Tracker internals the session code uses. */

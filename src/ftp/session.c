@@ -1874,3 +1874,8 @@ bool fst_ftp_unclaimed_attempt(const struct fst_ftp_session *session,
 	*out = s->unclaimed;
 	return out->connect != FST_CONNECT_NONE;
 }
+
+void fst_ftp_control_counts(const struct fst_ftp_session *session, struct fst_ftp_conn_counts *out)
+{
+	*out = ((const struct session *)session)->control_counts;
+}

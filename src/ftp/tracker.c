@@ -618,6 +618,9 @@ void fst_ftp_on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
 		orphan_event(ftp, ctx, ev);
 		break;
 	case FLOW_CONTROL:
+		/* Before the close: its event reads the final counts. */
+		memcpy(ctx->session->control_counts.bytes, flow->bytes, sizeof(flow->bytes));
+		memcpy(ctx->session->control_counts.packets, flow->packets, sizeof(flow->packets));
 		if (ev->kind == FST_TCP_EV_CLOSE) {
 			if (ctx->session->confirmed)
 				end_session(ftp, ctx->session, ev);

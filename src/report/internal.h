@@ -9,6 +9,16 @@ int report_write_json(FILE *out, const struct fst_report_input *in);
 int report_write_jsonl(FILE *out, const struct fst_report_input *in);
 int report_write_md(FILE *out, const struct fst_report_input *in);
 int report_write_html(FILE *out, const struct fst_report_input *in);
+int report_write_ecs(FILE *out, const struct fst_report_input *in);
+int report_write_zeek(FILE *out, const struct fst_report_input *in);
+
+/* An address as text (inet_ntop), into buf. Returns buf. */
+char *report_addr_text(const struct fst_addr *addr, char *buf, size_t size);
+/* How the control connection closed: "none", "fin", "rst" or "drop".
+ * Static. */
+const char *report_close_mechanism(const struct fst_close_info *c);
+/* The session's end, or its latest packet while it runs. */
+int64_t report_session_end_us(const struct fst_ftp_session *s);
 
 /* Seconds between two packet times. */
 double report_seconds(int64_t from_us, int64_t to_us);

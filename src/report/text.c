@@ -9,7 +9,8 @@
 
 static const char *const format_names[] = {
 	[FST_REPORT_TEXT] = "text", [FST_REPORT_JSON] = "json", [FST_REPORT_JSONL] = "jsonl",
-	[FST_REPORT_MD] = "md",	    [FST_REPORT_HTML] = "html",
+	[FST_REPORT_MD] = "md",	    [FST_REPORT_HTML] = "html", [FST_REPORT_ECS] = "ecs",
+	[FST_REPORT_ZEEK] = "zeek",
 };
 _Static_assert(sizeof(format_names) / sizeof(format_names[0]) == FST_REPORT_FORMAT_COUNT,
 	       "a name for every format");
@@ -24,6 +25,11 @@ bool fst_report_format_parse(const char *name, enum fst_report_format *out)
 	return false;
 }
 
+bool fst_report_format_streams(enum fst_report_format format)
+{
+	return format == FST_REPORT_ECS || format == FST_REPORT_ZEEK;
+}
+
 int fst_report_write(FILE *out, enum fst_report_format format, const struct fst_report_input *in)
 {
 	switch (format) {
@@ -35,6 +41,10 @@ int fst_report_write(FILE *out, enum fst_report_format format, const struct fst_
 		return report_write_md(out, in);
 	case FST_REPORT_HTML:
 		return report_write_html(out, in);
+	case FST_REPORT_ECS:
+		return report_write_ecs(out, in);
+	case FST_REPORT_ZEEK:
+		return report_write_zeek(out, in);
 	case FST_REPORT_JSON:
 	case FST_REPORT_FORMAT_COUNT:
 		break;

@@ -318,12 +318,12 @@ expect_completion() {
 expect_completion analyze ftpstall an
 expect_completion watch ftpstall help w
 expect_completion "--help --version" ftpstall --
-expect_completion "html json jsonl md text" ftpstall analyze -f ""
+expect_completion "ecs html json jsonl md text zeek" ftpstall analyze -f ""
 # bash splits "--format=j" at '=' (COMP_WORDBREAKS); without '=' there,
 # the value comes back with the option in front.
 expect_completion "json jsonl" ftpstall analyze --format = j
 expect_completion "--format=json --format=jsonl" ftpstall analyze --format=j
-expect_completion "jsonl text" ftpstall watch --format ""
+expect_completion "ecs jsonl text zeek" ftpstall watch --format ""
 expect_completion "json text" ftpstall probe -f ""
 expect_completion "--format" ftpstall analyze --form
 expect_completion "" ftpstall analyze --max-flows ""

@@ -18,7 +18,7 @@ Runs inside the test network namespace, where vsftpd listens on
     idle_timeout, the verdict arriving within LATENCY seconds of the close
     line and the close line within LATENCY seconds of the client's 421;
  5. stops watch with SIGINT and checks that it prints the final text
-    report and exits 0, and that PASSWORD appears nowhere in its output.
+    report (on stderr: in JSON Lines mode stdout holds JSON only) and exits 0, and that PASSWORD appears nowhere in its output.
 
 Writes WORKDIR/watch.out (watch's stdout), WORKDIR/watch.err and
 WORKDIR/watch.timed (each line with its arrival time relative to the
@@ -247,15 +247,16 @@ def main():
     if status != 0:
         fail(f"watch exited with status {status} after SIGINT, expected 0")
     text = "\n".join(t for _, t in stream.lines)
-    if not re.search(r"^ftpstall: \d+ FTP sessions?", text, re.M):
-        fail("no final report ('ftpstall: N FTP sessions') after SIGINT")
-    if rec and rec["port"] and not re.search(
-            rf"^session \d+: idle_timeout \(stalled: client\) 127\.0\.0\.1:{rec['port']} -> "
-            r"127\.0\.0\.1:21", text, re.M):
-        fail(f"the final report has no 'session N: idle_timeout (stalled: client) "
-             f"127.0.0.1:{rec['port']} -> 127.0.0.1:21'")
+    # In JSON Lines mode the final report goes to stderr: stdout is JSON only.
     with open(f"{args.workdir}/watch.err", "rb") as f:
         errtext = f.read().decode("utf-8", "replace")
+    if not re.search(r"^ftpstall: \d+ FTP sessions?", errtext, re.M):
+        fail("no final report ('ftpstall: N FTP sessions') on stderr after SIGINT")
+    if rec and rec["port"] and not re.search(
+            rf"^session \d+: idle_timeout \(stalled: client\) 127\.0\.0\.1:{rec['port']} -> "
+            r"127\.0\.0\.1:21", errtext, re.M):
+        fail(f"the final report has no 'session N: idle_timeout (stalled: client) "
+             f"127.0.0.1:{rec['port']} -> 127.0.0.1:21'")
     for name, data in (("stdout", text), ("stderr", errtext)):
         if args.password in data:
             fail(f"the password appears in watch's {name}")
