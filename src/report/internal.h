@@ -53,6 +53,7 @@ struct report_event {
 	/* The event decided the verdict or shows it: the reply the idle
 	 * began with, the closing reply, the close, a write after it. */
 	bool decisive;
+	bool closing;	 /* REPLY: the reply that announced the close (a 421) */
 	size_t label_at; /* text + label_at: the text without its "who" column */
 	/* "client  STOR a.bin", "server  421 Timeout.", as the text timeline
 	 * shows it; a cut network text ends in "...(cut)". */
@@ -147,6 +148,7 @@ struct report_ladder_step {
 	 * (or the decisive gap's): shown as a break with its words. */
 	double idle_before_s;
 	char idle_words[64]; /* "client idle 300.0 s", or "" */
+	bool decisive_break; /* the silence is the decisive gap */
 };
 
 struct report_ladder {

@@ -227,15 +227,18 @@ static void idle_words(const struct fst_session_result *r, const struct report_e
 	double idle = report_seconds(prev->ts_us, ev->ts_us);
 
 	step->idle_before_s = idle;
-	if (decisive && decisive->channel == FST_CHANNEL_CONTROL &&
-	    decisive->start_us <= prev->ts_us && decisive->end_us >= ev->ts_us) {
-		snprintf(step->idle_words, sizeof(step->idle_words), "%s idle %.1f s",
-			 decisive->waiting_on == FST_WAIT_CLIENT ?
-				 "client" :
-			 decisive->waiting_on == FST_WAIT_SERVER ?
-				 "server" :
-				 fst_wait_name(decisive->waiting_on),
+	/* The decisive gap begins with prev (its end may come a little before
+	 * ev: the last activity of the other channel or the capture's). */
+	if (decisive && decisive->start_us >= prev->ts_us && decisive->start_us < ev->ts_us) {
+		snprintf(step->idle_words, sizeof(step->idle_words), "%s%s %.1f s",
+			 decisive->channel == FST_CHANNEL_DATA ? "data connection: " : "",
+			 decisive->waiting_on == FST_WAIT_CLIENT  ? "client idle" :
+			 decisive->waiting_on == FST_WAIT_SERVER  ? "server silent" :
+			 decisive->waiting_on == FST_WAIT_CAPTURE ? "capture lost bytes," :
+								    fst_wait_name(
+									    decisive->waiting_on),
 			 report_seconds(decisive->start_us, decisive->end_us));
+		step->decisive_break = true;
 		return;
 	}
 	if (idle >= 1.0)

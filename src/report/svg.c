@@ -223,10 +223,9 @@ static void draw_control_labels(FILE *out, const struct scale *sc,
 				x, label_row_y(up, row) + (up ? 3 : -10), x,
 				TL_CONTROL_Y + (up ? -12 : 12));
 			draw_label(out,
-				   !decisive ? "ev" :
-				   ev->kind == REPORT_EVENT_REPLY && ev->code == 421 ?
-					       "ev decisive closing-reply" :
-					       "ev decisive",
+				   !decisive   ? "ev" :
+				   ev->closing ? "ev decisive closing-reply" :
+						 "ev decisive",
 				   x, label_row_y(up, row), w, label);
 		}
 	/* The runs left unlabelled, counted. */
@@ -380,9 +379,13 @@ static void draw_data(FILE *out, const struct scale *sc, const struct fst_sessio
 				 (unsigned long long)t->gap_bytes);
 		secs = report_seconds(t->start_us, t->end_us);
 		/* A short transfer in milliseconds: "0.000 s" would say nothing. */
-		snprintf(label, sizeof(label),
-			 secs < 1 ? "%llu B in %.1f ms%s" : "%llu B in %.1f s%s",
-			 (unsigned long long)t->bytes, secs < 1 ? secs * 1000 : secs, lost);
+		if (secs < 0.0001)
+			snprintf(label, sizeof(label), "%llu B in < 0.1 ms%s",
+				 (unsigned long long)t->bytes, lost);
+		else
+			snprintf(label, sizeof(label),
+				 secs < 1 ? "%llu B in %.1f ms%s" : "%llu B in %.1f s%s",
+				 (unsigned long long)t->bytes, secs < 1 ? secs * 1000 : secs, lost);
 		fprintf(out,
 			"<rect class=\"data%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\"><title>",
 			t->gap_bytes ? " lossy" : "", x1, y - 5, x2 - x1 < 3 ? 3 : x2 - x1);
@@ -573,7 +576,7 @@ void report_svg_ladder(FILE *out, const struct fst_session_result *r, const stru
 				"<rect class=\"break\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\"/>"
 				"<text class=\"break-label%s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
 				col_x[0], y - 12, col_x[l->column_count - 1] - col_x[0],
-				LADDER_BREAK - 6, strstr(st->idle_words, "idle") ? " decisive" : "",
+				LADDER_BREAK - 6, st->decisive_break ? " decisive" : "",
 				(col_x[0] + col_x[l->column_count - 1]) / 2, y + 2, st->idle_words);
 			y += LADDER_BREAK;
 		}

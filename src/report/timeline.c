@@ -58,8 +58,9 @@ static void add_replies(const struct fst_session_result *r, struct report_event 
 		snprintf(ev->text, sizeof(ev->text), "server  %d %s%s", rep->code, rep->text,
 			 report_cut(rep->text_truncated));
 		ev->label_at = 8;
-		ev->decisive = (c->reply_code && rep->ts_us == c->reply_ts_us) ||
-			       rep->ts_us == c->idle_since_us;
+		ev->closing = c->reply_code && rep->ts_us == c->reply_ts_us &&
+			      rep->code == c->reply_code;
+		ev->decisive = ev->closing || rep->ts_us == c->idle_since_us;
 	}
 }
 
