@@ -55,7 +55,9 @@ static const char style[] =
 	".ladder rect.break{fill:#fdebc8}.ladder text.break-label.decisive{font-weight:bold}"
 	".ladder text.column{font-size:13px;font-weight:bold}.ladder text.when{fill:#333}"
 	"dt{font-weight:bold;margin-top:.4em}"
-	"@media print{body{max-width:none;margin:0;padding:0}article.incident{break-before:page}"
+	"@media print{body{max-width:none;margin:0;padding:0}article.incident,h3.group{"
+	"break-before:page}h3.group+article.incident{break-before:auto}h3.group{"
+	"break-after:avoid}figure{break-inside:avoid}pre.ladder-text{display:none}"
 	"svg{border:none}pre{white-space:pre-wrap}a{color:inherit;text-decoration:none}}";
 
 static void html_words(FILE *out, const char *s)

@@ -125,6 +125,9 @@ bool report_same_group(const struct fst_session_result *a, const struct fst_sess
 
 /* A verdict in plain words ("the server closed an idle session"). Static. */
 const char *report_verdict_words(enum fst_verdict v);
+/* Whom a gap waited on, in words for a label ("client idle", "waiting
+ * on server", "capture lost bytes"). Static. */
+const char *report_wait_words(enum fst_wait wait);
 
 /* Calls emit with each sentence about the capture's quality (loss,
  * kernel drops, duplicates, one-sided sessions, missing data

@@ -30,6 +30,22 @@ const char *report_verdict_words(enum fst_verdict v)
 	return (unsigned)v < FST_VERDICT_COUNT ? verdict_words[v] : "?";
 }
 
+static const char *const wait_words[] = {
+	[FST_WAIT_NONE] = "quiet",
+	[FST_WAIT_CLIENT] = "client idle",
+	[FST_WAIT_SERVER] = "waiting on server",
+	[FST_WAIT_RECEIVER] = "zero window",
+	[FST_WAIT_NETWORK] = "retransmitting",
+	[FST_WAIT_CAPTURE] = "capture lost bytes",
+};
+_Static_assert(sizeof(wait_words) / sizeof(wait_words[0]) == FST_WAIT_COUNT,
+	       "words for every wait");
+
+const char *report_wait_words(enum fst_wait wait)
+{
+	return (unsigned)wait < FST_WAIT_COUNT ? wait_words[wait] : "?";
+}
+
 bool report_same_group(const struct fst_session_result *a, const struct fst_session_result *b)
 {
 	return a->verdict == b->verdict &&
@@ -219,26 +235,40 @@ static size_t column_of(const struct report_ladder *l, enum fst_side side)
 	return side == FST_SIDE_CLIENT ? 0 : l->column_count - 1;
 }
 
-/* The idle that ended at ev, in words, when it is worth a break. */
+/* The control connection's gap that began with prev and ended by ev:
+ * the decisive one, or another the analysis recorded; NULL if none. */
+static const struct fst_gap *gap_between(const struct fst_session_result *r,
+					 const struct report_event *prev,
+					 const struct report_event *ev)
+{
+	const struct fst_gap *decisive = fst_session_decisive_gap(r);
+
+	/* Its end may come a little before ev: the last activity of the
+	 * other channel, or of the capture. */
+	if (decisive && decisive->start_us >= prev->ts_us && decisive->start_us < ev->ts_us)
+		return decisive;
+	for (size_t i = 0; i < r->gap_count; i++)
+		if (r->gaps[i].channel == FST_CHANNEL_CONTROL &&
+		    r->gaps[i].start_us >= prev->ts_us && r->gaps[i].start_us < ev->ts_us)
+			return &r->gaps[i];
+	return NULL;
+}
+
+/* The silence that ended at ev, in words, when it is worth a break. */
 static void idle_words(const struct fst_session_result *r, const struct report_event *prev,
 		       const struct report_event *ev, struct report_ladder_step *step)
 {
-	const struct fst_gap *decisive = fst_session_decisive_gap(r);
+	const struct fst_gap *g = gap_between(r, prev, ev);
 	double idle = report_seconds(prev->ts_us, ev->ts_us);
 
 	step->idle_before_s = idle;
-	/* The decisive gap begins with prev (its end may come a little before
-	 * ev: the last activity of the other channel or the capture's). */
-	if (decisive && decisive->start_us >= prev->ts_us && decisive->start_us < ev->ts_us) {
-		snprintf(step->idle_words, sizeof(step->idle_words), "%s%s %.1f s",
-			 decisive->channel == FST_CHANNEL_DATA ? "data connection: " : "",
-			 decisive->waiting_on == FST_WAIT_CLIENT  ? "client idle" :
-			 decisive->waiting_on == FST_WAIT_SERVER  ? "server silent" :
-			 decisive->waiting_on == FST_WAIT_CAPTURE ? "capture lost bytes," :
-								    fst_wait_name(
-									    decisive->waiting_on),
-			 report_seconds(decisive->start_us, decisive->end_us));
-		step->decisive_break = true;
+	if (g) {
+		snprintf(step->idle_words, sizeof(step->idle_words), "%s%s%s %.1f s",
+			 g->channel == FST_CHANNEL_DATA ? "data connection: " : "",
+			 report_wait_words(g->waiting_on),
+			 g->waiting_on == FST_WAIT_CAPTURE ? "," : "",
+			 report_seconds(g->start_us, g->end_us));
+		step->decisive_break = g == fst_session_decisive_gap(r);
 		return;
 	}
 	if (idle >= 1.0)

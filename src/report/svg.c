@@ -95,26 +95,6 @@ static const char *wait_fill(enum fst_wait wait)
 	return "#d6e4f0";
 }
 
-static const char *wait_words(enum fst_wait wait)
-{
-	switch (wait) {
-	case FST_WAIT_CLIENT:
-		return "client idle";
-	case FST_WAIT_SERVER:
-		return "waiting on server";
-	case FST_WAIT_RECEIVER:
-		return "zero window";
-	case FST_WAIT_NETWORK:
-		return "retransmitting";
-	case FST_WAIT_CAPTURE:
-		return "capture lost bytes";
-	case FST_WAIT_NONE:
-	case FST_WAIT_COUNT:
-		break;
-	}
-	return "quiet";
-}
-
 struct scale {
 	int64_t start_us, end_us;
 };
@@ -340,7 +320,7 @@ static void draw_gaps(FILE *out, const struct scale *sc, const struct fst_sessio
 
 		if (lane >= lanes || g->transfer_id > r->session->transfer_count)
 			continue;
-		snprintf(words, sizeof(words), "%s %.1f s", wait_words(g->waiting_on),
+		snprintf(words, sizeof(words), "%s %.1f s", report_wait_words(g->waiting_on),
 			 report_seconds(g->start_us, g->end_us));
 		fprintf(out,
 			"<rect class=\"gap%s\" data-waiting-on=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
@@ -449,7 +429,7 @@ static void timeline_desc(FILE *out, const struct fst_session_result *r)
 		report_seconds(s->start_us, s->end_us ? s->end_us : s->last_us));
 	if (g)
 		fprintf(out, "Decisive gap: %s %.1f s, from +%.3f s to +%.3f s. ",
-			wait_words(g->waiting_on), report_seconds(g->start_us, g->end_us),
+			report_wait_words(g->waiting_on), report_seconds(g->start_us, g->end_us),
 			report_seconds(s->start_us, g->start_us),
 			report_seconds(s->start_us, g->end_us));
 	if (c->reply_code) {

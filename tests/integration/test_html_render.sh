@@ -16,7 +16,8 @@
 # close marked, capture loss with its amount; html_render_check.py page);
 # then headless Chromium screenshots of the top of the page and of its
 # first incident alone (the page with a style that hides the rest), each
-# checked to be a real picture. The pages, JSON reports and screenshots
+# checked to be a real picture; and the many-session page printed to PDF
+# has a page per incident (the print stylesheet). The pages, JSON reports and screenshots
 # stay in OUT_DIR/CASE.* for a person to look at; OUT_DIR/summary.txt
 # gives the size of each page and how long Chromium took to render it.
 #
@@ -104,11 +105,6 @@ check_case() {
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
 	python3 "$here/html_render_check.py" png "$out/$name.top.png" || failed=1
-	first=$(python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-inc = [s["id"] for s in r["sessions"] if s["verdict"]["kind"] not in ("clean", "incomplete")]
-print(inc[0] if inc else "")' "$json")
 	# The first incident of the page (grouped order), alone.
 	first=$(grep -o '<article class="incident" id="session-[0-9]*"' "$html" | head -n 1 |
 		grep -o '[0-9]*"$' | tr -d '"')
@@ -128,12 +124,30 @@ PY
 		"$name" "$(stat -c %s "$html")" "$ms" | tee -a "$out/summary.txt"
 }
 
+# print_case NAME: the page printed to PDF starts each incident on a page
+# of its own: at least one page per incident, and one for the top.
+print_case() {
+	local name=$1 incidents pages
+
+	render --no-pdf-header-footer --print-to-pdf="$out/$name.pdf" "file://$out/$name.html" ||
+		die "$name: chromium --print-to-pdf failed"
+	incidents=$(grep -c '<article class="incident"' "$out/$name.html")
+	pages=$(grep -ac -e '/Type /Page$' -e '/Type /Page[^s]' "$out/$name.pdf")
+	if ((pages > incidents)); then
+		echo "ok   printed: $pages pages for $incidents incidents"
+	else
+		echo "FAIL printed: $pages pages for $incidents incidents"
+		failed=1
+	fi
+}
+
 "$gen" --sessions 2000 --bytes-per-session 10 --timeout-every 50 -o "$work/gen2000.pcap" \
 	>/dev/null 2>"$work/err" || die "test_gen_capture: $(cat "$work/err")"
 
 check_case seed "$captures" idle-timeout-421-reset.pcap
 # shellcheck disable=SC2046
 check_case many "$captures" $(cd "$captures" && ls ./*.pcap field/*.pcap)
+print_case many
 check_case 2000 "$work" gen2000.pcap
 check_case loss "$captures" field/vsftpd-gap-cut-unknown.pcap
 
