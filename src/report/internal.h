@@ -45,6 +45,7 @@ enum report_event_kind {
 struct report_event {
 	int64_t ts_us, end_us; /* end_us: DATA only */
 	int rank;	       /* orders events of equal time */
+	size_t seq;	       /* ... then the order they were added in */
 	enum report_event_kind kind;
 	enum fst_side from;	    /* who sent it (NONE: a middlebox's close) */
 	enum fst_close_by close_by; /* CLOSE and RESET: who closed */

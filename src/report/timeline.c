@@ -117,6 +117,17 @@ static void add_close(const struct fst_session_result *r, struct report_event *e
 	}
 }
 
+static int compare_events(const void *pa, const void *pb)
+{
+	const struct report_event *a = pa, *b = pb;
+
+	if (a->ts_us != b->ts_us)
+		return a->ts_us < b->ts_us ? -1 : 1;
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
 struct report_event *report_events(const struct fst_session_result *r, size_t *count)
 {
 	const struct fst_ftp_session *s = r->session;
@@ -131,19 +142,11 @@ struct report_event *report_events(const struct fst_session_result *r, size_t *c
 	add_replies(r, events, &n);
 	add_transfers(r, events, &n);
 	add_close(r, events, &n);
-	/* Insertion sort: the lists are each in order already. */
-	for (size_t i = 1; i < n; i++) {
-		struct report_event ev = events[i];
-		size_t j = i;
-
-		while (j > 0 &&
-		       (events[j - 1].ts_us > ev.ts_us ||
-			(events[j - 1].ts_us == ev.ts_us && events[j - 1].rank > ev.rank))) {
-			events[j] = events[j - 1];
-			j--;
-		}
-		events[j] = ev;
-	}
+	/* By time, then rank; events of equal time and rank keep the order
+	 * they were added in (seq), as a stable sort would. */
+	for (size_t i = 0; i < n; i++)
+		events[i].seq = i;
+	qsort(events, n, sizeof(*events), compare_events);
 	*count = n;
 	return events;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -732,6 +733,46 @@ static void test_html_incident_page(void **state)
 	net_free(&n);
 }
 
+/* A session of 40,000 commands and replies: its text timeline, HTML
+ * drawings and Markdown ladder are made in well under a second of CPU
+ * (the events are sorted in O(n log n); an insertion sort of the merged
+ * lists once took 13 s for this). */
+static void test_many_events_fast(void **state)
+{
+	static const enum fst_report_format formats[] = { FST_REPORT_TEXT, FST_REPORT_HTML,
+							  FST_REPORT_MD };
+	struct net n;
+	struct conn c;
+
+	(void)state;
+	net_init(&n);
+	conn_open(&c, &n, 40007);
+	say(&c, FST_DIR_SERVER, "220 ready\r\n");
+	for (int i = 0; i < 20000; i++) {
+		say(&c, FST_DIR_CLIENT, "NOOP\r\n");
+		say(&c, FST_DIR_SERVER, "200 ok\r\n");
+	}
+	n.now += 300 * SEC;
+	say(&c, FST_DIR_SERVER, "421 Timeout.\r\n");
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	fst_tcp_finish(n.tcp);
+	fst_analysis_finish(n.an);
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		clock_t start = clock();
+		char *doc = report(&n, formats[i], false);
+		double cpu_s = (double)(clock() - start) / CLOCKS_PER_SEC;
+
+		/* Generous for sanitizer builds on a busy machine. */
+		if (cpu_s > 8)
+			fail_msg("format %d took %.1f s of CPU for 40,000 events", (int)formats[i],
+				 cpu_s);
+		assert_non_null(strstr(doc, "421 Timeout."));
+		free(doc);
+	}
+	net_free(&n);
+}
+
 /* The live event stream as JSON Lines (watch --no-tui -f jsonl). */
 static void test_stream_jsonl(void **state)
 {
@@ -872,6 +913,7 @@ int main(void)
 		cmocka_unit_test(test_probable_reconnect),
 		cmocka_unit_test(test_html_report),
 		cmocka_unit_test(test_html_incident_page),
+		cmocka_unit_test(test_many_events_fast),
 		cmocka_unit_test(test_stream_jsonl),
 		cmocka_unit_test(test_long_timeline_elided),
 		cmocka_unit_test(test_interrupted_report),
