@@ -141,13 +141,8 @@ static void write_headline(FILE *out, const struct fst_report_input *in,
 	if (o->incident_count) {
 		const struct fst_session_result *top = o->incident_order[0];
 		char words[FST_WORDS_MAX], server[64];
-		size_t group = 1;
+		size_t group = report_group_size(o, 0, server, sizeof(server));
 
-		while (group < o->incident_count &&
-		       report_same_group(top, o->incident_order[group]))
-			group++;
-		fst_endpoint_format(&top->session->server_addr, top->session->server_port, server,
-				    sizeof(server));
 		if (fst_words_recommendation(top, words, sizeof(words))) {
 			fprintf(out,
 				"<p class=\"top-rec\"><strong>Top recommendation</strong> (for the %zu "
@@ -340,14 +335,9 @@ static void write_incidents(FILE *out, const struct fst_report_input *in,
 		const struct fst_session_result *r = o->incident_order[i];
 
 		if (i == 0 || !report_same_group(o->incident_order[i - 1], r)) {
-			size_t group = 1;
 			char server[64];
+			size_t group = report_group_size(o, i, server, sizeof(server));
 
-			while (i + group < o->incident_count &&
-			       report_same_group(r, o->incident_order[i + group]))
-				group++;
-			fst_endpoint_format(&r->session->server_addr, r->session->server_port,
-					    server, sizeof(server));
 			fprintf(out,
 				"<h3 class=\"group\">%zu &#215; %s (<code>%s</code>) at server ",
 				group, report_verdict_words(r->verdict),

@@ -123,6 +123,9 @@ bool report_overview_make(struct report_overview *o, const struct fst_report_inp
 void report_overview_free(struct report_overview *o);
 /* Whether a and b are in one group (verdict and server). */
 bool report_same_group(const struct fst_session_result *a, const struct fst_session_result *b);
+/* The incidents of o's group that begins at incident_order[first]: how
+ * many there are; server gets the group's server ("ip:port"). */
+size_t report_group_size(const struct report_overview *o, size_t first, char *server, size_t size);
 
 /* A verdict in plain words ("the server closed an idle session"). Static. */
 const char *report_verdict_words(enum fst_verdict v);

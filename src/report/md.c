@@ -161,14 +161,9 @@ static void write_incidents(struct md *m, const struct fst_report_input *in,
 		const struct fst_session_result *r = o->incident_order[i];
 
 		if (i == 0 || !report_same_group(o->incident_order[i - 1], r)) {
-			size_t group = 1;
 			char server[64];
+			size_t group = report_group_size(o, i, server, sizeof(server));
 
-			while (i + group < o->incident_count &&
-			       report_same_group(r, o->incident_order[i + group]))
-				group++;
-			fst_endpoint_format(&r->session->server_addr, r->session->server_port,
-					    server, sizeof(server));
 			fprintf(m->out, "### %zu x %s (", group, report_verdict_words(r->verdict));
 			md_escape(m->out, fst_verdict_name(r->verdict));
 			fputs(") at server ", m->out);

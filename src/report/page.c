@@ -53,6 +53,18 @@ bool report_same_group(const struct fst_session_result *a, const struct fst_sess
 	       a->session->server_port == b->session->server_port;
 }
 
+size_t report_group_size(const struct report_overview *o, size_t first, char *server, size_t size)
+{
+	const struct fst_session_result *r = o->incident_order[first];
+	size_t group = 1;
+
+	while (first + group < o->incident_count &&
+	       report_same_group(r, o->incident_order[first + group]))
+		group++;
+	fst_endpoint_format(&r->session->server_addr, r->session->server_port, server, size);
+	return group;
+}
+
 /* qsort's context: the counts that order the groups. */
 struct order_key {
 	const struct fst_session_result *r;
