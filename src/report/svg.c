@@ -246,21 +246,24 @@ out_free:
 	free(labelled);
 }
 
-/* The step of the time axis: 1, 2 or 5 times a power of ten, the
- * smallest that gives at most TL_AXIS_TICKS_MAX ticks. */
+/* The steps of the time axis: 1, 2 or 5 times a power of ten below a
+ * second, then the steps a clock reads easily. Each is at most 2.5 times
+ * the one before, so the one chosen gives at least 4 ticks. */
+static const double axis_steps[] = {
+	1e-6,	   2e-6,      5e-6,	  1e-5,	      2e-5,	  5e-5,	       1e-4,  2e-4,  5e-4,
+	1e-3,	   2e-3,      5e-3,	  0.01,	      0.02,	  0.05,	       0.1,   0.2,   0.5,
+	1,	   2,	      5,	  10,	      15,	  30,	       60,    120,   300,
+	600,	   900,	      1800,	  3600,	      7200,	  10800,       21600, 43200, 86400,
+	2 * 86400, 5 * 86400, 10 * 86400, 20 * 86400, 50 * 86400, 100 * 86400,
+};
+
+/* The smallest step that gives at most TL_AXIS_TICKS_MAX ticks. */
 static double axis_step(double span_s)
 {
-	static const double mant[] = { 1, 2, 5 };
-	double power = 1e-6;
-
-	for (int e = -6; e <= 7; e++, power *= 10)
-		for (int m = 0; m < 3; m++) {
-			double step = mant[m] * power;
-
-			if (span_s / step < TL_AXIS_TICKS_MAX)
-				return step;
-		}
-	return span_s;
+	for (size_t i = 0; i < sizeof(axis_steps) / sizeof(axis_steps[0]); i++)
+		if (span_s / axis_steps[i] < TL_AXIS_TICKS_MAX)
+			return axis_steps[i];
+	return span_s / (TL_AXIS_TICKS_MAX - 1);
 }
 
 static void draw_axis(FILE *out, const struct scale *sc, double y)
