@@ -36,6 +36,7 @@ static const char style[] =
 	"svg{display:block;max-width:100%;height:auto;background:#fff;border:1px solid #bbb}"
 	"svg text{font:11px 'DejaVu Sans Mono',monospace;fill:#1a1a1a}"
 	"svg text.lane{fill:#333}svg line.lane{stroke:#556;stroke-width:1}"
+	"svg line.data-lane{stroke:#bbb;stroke-dasharray:2 4}"
 	"line.tick{stroke-width:2}line.tick.cmd{stroke:#1f4e9c}line.tick.reply{stroke:#1d6b38}"
 	"line.tick.error{stroke:#b00000}line.leader{stroke:#999;stroke-width:.6}"
 	"svg text.decisive{font-weight:bold}svg text.closing-reply{fill:#a00000}"

@@ -254,15 +254,23 @@ static const struct fst_gap *gap_between(const struct fst_session_result *r,
 					 const struct report_event *ev)
 {
 	const struct fst_gap *decisive = fst_session_decisive_gap(r);
+	int64_t between = ev->ts_us - prev->ts_us;
 
-	/* Its end may come a little before ev: the last activity of the
-	 * other channel, or of the capture. */
-	if (decisive && decisive->start_us >= prev->ts_us && decisive->start_us < ev->ts_us)
+	/* It began with prev and takes most of the time until ev: its end
+	 * may come a little before ev (the last activity of the other
+	 * channel, or of the capture), but a gap of the control connection
+	 * that a data connection's first bytes interrupt is not this one. */
+	if (decisive && decisive->start_us >= prev->ts_us && decisive->start_us < ev->ts_us &&
+	    2 * (decisive->end_us - decisive->start_us) >= between &&
+	    2 * between >= decisive->end_us - decisive->start_us)
 		return decisive;
-	for (size_t i = 0; i < r->gap_count; i++)
-		if (r->gaps[i].channel == FST_CHANNEL_CONTROL &&
-		    r->gaps[i].start_us >= prev->ts_us && r->gaps[i].start_us < ev->ts_us)
-			return &r->gaps[i];
+	for (size_t i = 0; i < r->gap_count; i++) {
+		const struct fst_gap *g = &r->gaps[i];
+
+		if (g->channel == FST_CHANNEL_CONTROL && g->start_us >= prev->ts_us &&
+		    g->start_us < ev->ts_us && 2 * between >= g->end_us - g->start_us)
+			return g;
+	}
 	return NULL;
 }
 

@@ -477,8 +477,10 @@ void report_svg_timeline(FILE *out, const struct fst_session_result *r,
 	for (size_t lane = 0; lane < lanes; lane++) {
 		double y = lane_y(lane);
 
-		fprintf(out, "<line class=\"lane\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n",
-			TL_LEFT, y, TL_WIDTH - TL_RIGHT, y);
+		/* A data lane's line is faint: only its bar is the connection. */
+		fprintf(out,
+			"<line class=\"lane%s\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n",
+			lane ? " data-lane" : "", TL_LEFT, y, TL_WIDTH - TL_RIGHT, y);
 		if (lane == 0) {
 			fprintf(out,
 				"<text class=\"lane\" x=\"4\" y=\"%.1f\">commands &#8593;</text>"
