@@ -53,7 +53,7 @@ static const char style[] =
 	"stroke-width:1.5}.ladder .step polygon{fill:#1f4e9c}.ladder .step.close line{"
 	"stroke:#a00000;stroke-width:2.5}.ladder .step.close polygon{fill:#a00000}"
 	".ladder .step.close text,.ladder .step.decisive text{font-weight:bold}"
-	".ladder rect.break{fill:#fdebc8}.ladder text.break-label.decisive{font-weight:bold}"
+	".ladder path.middlebox{stroke:#a00000;stroke-width:3}.ladder rect.break{fill:#fdebc8}.ladder text.break-label.decisive{font-weight:bold}"
 	".ladder text.column{font-size:13px;font-weight:bold}.ladder text.when{fill:#333}"
 	"dt{font-weight:bold;margin-top:.4em}"
 	"@media print{body{max-width:none;margin:0;padding:0}article.incident,h3.group{"

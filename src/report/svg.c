@@ -585,7 +585,14 @@ void report_svg_ladder(FILE *out, const struct fst_session_result *r, const stru
 		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (x1 + x2) / 2,
 			y - 5);
 		report_html_text(out, label);
-		fputs("</text></g>\n", out);
+		fputs("</text>", out);
+		/* A middlebox's reset comes from neither end: a cross marks the
+		 * path between them, as the text ladder's |<---X---->|. */
+		if (ev->kind == REPORT_EVENT_CLOSE && ev->close_by == FST_CLOSE_BY_MIDDLEBOX)
+			fprintf(out,
+				"<path class=\"middlebox\" d=\"M%.1f %.1fl10 10m0 -10l-10 10\"/>",
+				(x1 + x2) / 2 - 5, y - 5);
+		fputs("</g>\n", out);
 		y += LADDER_STEP;
 	}
 	fputs("</svg>\n", out);
