@@ -158,14 +158,22 @@ void report_quality(const struct fst_report_input *in, report_line_fn emit, void
 {
 	const struct fst_capture_stats *cs = in->capture;
 	const struct fst_tcp_stats *ts = in->tcp;
-	unsigned noted[FST_NOTE_COUNT] = { 0 };
+	unsigned noted[FST_NOTE_COUNT] = { 0 }, keepalive_sessions = 0;
+	double keepalive_min_s = -1;
 	unsigned long long twice = ts->duplicates + cs->repeated_frames, malformed = 0;
 	bool said = false;
 
-	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
+	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next) {
 		for (int note = 0; note < FST_NOTE_COUNT; note++)
 			if (r->capture_notes & FST_NOTE_BIT(note))
 				noted[note]++;
+		if (r->keepalive.sender != FST_SIDE_NONE) {
+			keepalive_sessions++;
+			if (r->keepalive.interval_s >= 0 &&
+			    (keepalive_min_s < 0 || r->keepalive.interval_s < keepalive_min_s))
+				keepalive_min_s = r->keepalive.interval_s;
+		}
+	}
 	for (int r = 0; r < FST_DECODE_RESULT_COUNT; r++)
 		malformed += cs->malformed[r];
 	if (ts->gaps) {
@@ -230,6 +238,17 @@ void report_quality(const struct fst_report_input *in, report_line_fn emit, void
 			 "capture statistics).",
 			 (unsigned long long)ts->flows_evicted,
 			 (unsigned long long)fst_analysis_sessions_evicted(in->analysis));
+	if (keepalive_sessions) {
+		char interval[64] = "";
+
+		if (keepalive_min_s >= 0)
+			snprintf(interval, sizeof(interval), ", every %.1f s at the shortest",
+				 keepalive_min_s);
+		sentence(emit, ctx,
+			 "TCP keepalives: %u session%s sent keep-alive probes on the control "
+			 "connection%s (they keep a firewall or NAT from forgetting it).",
+			 keepalive_sessions, plural(keepalive_sessions, "", "s"), interval);
+	}
 	if (ts->retransmissions)
 		sentence(emit, ctx,
 			 "Retransmissions: %llu (the network, not the capture, lost those "

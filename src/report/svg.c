@@ -195,6 +195,9 @@ static void draw_control_labels(FILE *out, const struct scale *sc,
 			w = (double)strlen(label) * CHAR_PX;
 			row = place(rows + (up ? 0 : TL_ROWS + 1), decisive ? TL_ROWS + 1 : TL_ROWS,
 				    x, w);
+			/* A decisive event is labelled even where it must overlap. */
+			if (row < 0 && decisive)
+				row = TL_ROWS;
 			if (row < 0)
 				continue;
 			labelled[i] = true;
