@@ -276,8 +276,8 @@ static void write_tls(struct report_account *a, const struct fst_ftp_session *s)
 		     tls->sni, tls->resumed ? ", session resumed" : "", ends[0], ends[1]);
 }
 
-static void write_incident(struct report_account *a, const struct fst_report_input *in,
-			   const struct fst_session_result *r)
+void report_account_incident(struct report_account *a, const struct fst_report_input *in,
+			     const struct fst_session_result *r)
 {
 	const struct fst_ftp_session *s = r->session;
 	char client[64], server[64], when[40], words[FST_WORDS_MAX];
@@ -301,15 +301,20 @@ static void write_incident(struct report_account *a, const struct fst_report_inp
 		explain_idle_timeout(a, in, r);
 	else if (fst_words_summary(r, words, sizeof(words)))
 		account_line(a, REPORT_ITEM, "%s", words);
-	if (fst_words_recommendation(r, words, sizeof(words)))
+	if (!a->skip_advice && fst_words_recommendation(r, words, sizeof(words)))
 		account_line(a, REPORT_ITEM, "What to change: %s", words);
 	if (fst_session_decisive_gap(r))
 		write_gap(a, "decisive gap", s, fst_session_decisive_gap(r));
 	write_close(a, r);
 	write_slow_replies(a, r);
-	write_reconnect(a, r);
-	account_line(a, REPORT_ITEM, "timeline (UTC, seconds from session start):");
-	report_timeline(r, write_timeline_line, a);
+	if (!a->skip_advice)
+		write_reconnect(a, r);
+	if (a->timeline) {
+		a->timeline(a->ctx, r);
+	} else {
+		account_line(a, REPORT_ITEM, "timeline (UTC, seconds from session start):");
+		report_timeline(r, write_timeline_line, a);
+	}
 	write_transfers(a, s);
 	for (size_t i = 0; i < r->gap_count; i++)
 		if (i != r->decisive_gap_index)
@@ -376,7 +381,7 @@ static void write_other_sessions(struct report_account *a, const struct fst_repo
 	a->put(a->ctx, REPORT_BLANK, "");
 }
 
-static void write_servers(struct report_account *a, const struct fst_report_input *in)
+void report_account_servers(struct report_account *a, const struct fst_report_input *in)
 {
 	char server[64];
 
@@ -412,7 +417,7 @@ static void write_servers(struct report_account *a, const struct fst_report_inpu
 
 /* Each path that showed a middlebox or keep-alives: the bounds on its
  * middlebox's idle timeout. */
-static void write_paths(struct report_account *a, const struct fst_report_input *in)
+void report_account_paths(struct report_account *a, const struct fst_report_input *in)
 {
 	char name[2 * 64], words[FST_WORDS_MAX];
 
@@ -423,7 +428,7 @@ static void write_paths(struct report_account *a, const struct fst_report_input 
 	}
 }
 
-static void write_stats(struct report_account *a, const struct fst_report_input *in)
+void report_account_stats(struct report_account *a, const struct fst_report_input *in)
 {
 	const struct fst_capture_stats *cs = in->capture;
 	const struct fst_tcp_stats *ts = in->tcp;
@@ -527,10 +532,10 @@ void report_account(struct report_account *a, const struct fst_report_input *in)
 	a->put(a->ctx, REPORT_BLANK, "");
 	for (struct fst_session_result *r = fst_analysis_results(in->analysis); r; r = r->next)
 		if (fst_verdict_is_incident(r->verdict))
-			write_incident(a, in, r);
+			report_account_incident(a, in, r);
 	if (sessions > incidents)
 		write_other_sessions(a, in, counts);
-	write_servers(a, in);
-	write_paths(a, in);
-	write_stats(a, in);
+	report_account_servers(a, in);
+	report_account_paths(a, in);
+	report_account_stats(a, in);
 }

@@ -3,8 +3,9 @@
 # (written here with make_malformed.py's packet builders) holds one session
 # with an overlong greeting, user name, file name and closing 421 (after
 # an idle: an incident), and short texts between them. The JSON report must carry a *_truncated
-# member after each cut text and none after the whole ones; the text and
-# HTML reports must mark the cut texts with "...(cut)".
+# member after each cut text and none after the whole ones; the text,
+# Markdown and HTML reports must mark the cut texts with "...(cut)" (a
+# timeline label shortened to fit ends in "...").
 set -u -o pipefail
 
 ftpstall=$(realpath "$1")
@@ -101,11 +102,17 @@ grep -q "server  550 No such file$" "$work/cut.txt" || fail "text: a whole reply
 grep -q "announced by \"421 T\{159\}\.\.\.(cut)\"" "$work/cut.txt" ||
 	fail "text: the close's reply is not marked cut"
 grep -q "\.\.\.(cut)" "$work/cut.html" || fail "html: no cut marker"
+grep -q "421 T\{41\}\.\.\.</text>" "$work/cut.html" ||
+	fail "html: the timeline's 421 label is not shortened with ..."
 # Markdown is written from the same results as the text report: every
-# mark the text report makes, it makes too.
-text_cuts=$(grep -o "\.\.\.(cut)" "$work/cut.txt" | wc -l)
-md_cuts=$(grep -o "\.\.\.(cut)" "$work/cut.md" | wc -l)
+# mark the text report makes outside its full event list (which Markdown
+# replaces by a ladder of the last seconds), it makes too; and the
+# ladder marks the cut 421.
+text_cuts=$(grep -v "^    " "$work/cut.txt" | grep -o "\.\.\.(cut)" | wc -l)
+md_cuts=$(grep -v "|" "$work/cut.md" | grep -o "\.\.\.(cut)" | wc -l)
 ((md_cuts == text_cuts)) || fail "md: $md_cuts cut marks, the text report $text_cuts"
+grep -q "|<---------|  421 T\{159\}\.\.\.(cut)$" "$work/cut.md" ||
+	fail "md: the ladder's 421 is not marked cut"
 
 if ((failures)); then
 	exit 1

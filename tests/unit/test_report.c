@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -582,7 +583,8 @@ static void test_probable_reconnect(void **state)
 	} cases[] = {
 		{ FST_REPORT_TEXT, "  probably recovered by session 2, reconnected 2.0 s later\n" },
 		{ FST_REPORT_MD, "probably recovered by session 2, reconnected 2.0 s later" },
-		{ FST_REPORT_HTML, "<p>Probably recovered by session 2, reconnected 2.0 s later" },
+		{ FST_REPORT_HTML, "<strong>Recovery:</strong> Probably recovered by session 2, "
+				   "reconnected 2.0 s later" },
 		{ FST_REPORT_JSON, "\"probable\": true," },
 	};
 	struct net n;
@@ -642,6 +644,135 @@ static void test_html_report(void **state)
 	net_free(&n);
 }
 
+/* The HTML page for a reader: the headline counts, the incidents before
+ * the sessions without incident, the glossary; an incident's timeline
+ * has at least four labelled axis ticks, marks its 421 and its close in
+ * words, labels the decisive gap, and draws a data connection of a few
+ * milliseconds over its own few pixels, not across the 300 s session. */
+static void test_html_incident_page(void **state)
+{
+	struct net n;
+	struct conn c, d;
+	const char *rect;
+	double width = 0;
+	char *doc;
+
+	(void)state;
+	net_init(&n);
+	conn_open(&c, &n, 40005);
+	say(&c, FST_DIR_SERVER, "220 (vsFTPd 3.0.3)\r\n");
+	say(&c, FST_DIR_CLIENT, "USER alice\r\n");
+	say(&c, FST_DIR_SERVER, "230 Logged in.\r\n");
+	say(&c, FST_DIR_CLIENT, "PASV\r\n");
+	say(&c, FST_DIR_SERVER, "227 Entering Passive Mode (198,51,100,20,117,48).\r\n");
+	say(&c, FST_DIR_CLIENT, "STOR a.bin\r\n");
+	memset(&d, 0, sizeof(d));
+	d.net = &n;
+	d.addr[FST_DIR_CLIENT] = pb_addr("192.0.2.10");
+	d.addr[FST_DIR_SERVER] = pb_addr("198.51.100.20");
+	d.port[FST_DIR_CLIENT] = 40006;
+	d.port[FST_DIR_SERVER] = 30000;
+	d.nxt[FST_DIR_CLIENT] = 5000;
+	d.nxt[FST_DIR_SERVER] = 9000;
+	seg(&d, FST_DIR_CLIENT, FST_TCP_SYN, NULL, 0);
+	seg(&d, FST_DIR_SERVER, FST_TCP_SYN | FST_TCP_ACK, NULL, 0);
+	seg(&d, FST_DIR_CLIENT, FST_TCP_ACK, NULL, 0);
+	say(&c, FST_DIR_SERVER, "150 Ok to send data.\r\n");
+	say(&d, FST_DIR_CLIENT, "0123456789");
+	seg(&d, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&d, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&d, FST_DIR_CLIENT, FST_TCP_ACK, NULL, 0);
+	say(&c, FST_DIR_SERVER, "226 Transfer complete.\r\n");
+	n.now += 300 * SEC;
+	say(&c, FST_DIR_SERVER, "421 Timeout.\r\n");
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK, NULL, 0);
+	fst_tcp_finish(n.tcp);
+	fst_analysis_finish(n.an);
+	doc = report(&n, FST_REPORT_HTML, false);
+	assert_non_null(strstr(doc, "data-sessions=\"1\" data-incidents=\"1\"><strong>1 FTP "
+				    "session, 1 incident</strong>"));
+	assert_non_null(strstr(doc, "data-verdict=\"idle_timeout\" data-count=\"1\""));
+	assert_non_null(strstr(doc, "<h4>Session 1: the server closed an idle session</h4>"));
+	assert_true(count(doc, "<g class=\"axis-tick\">") >= 4);
+	assert_non_null(strstr(doc, "<text class=\"ev decisive closing-reply\""));
+	assert_non_null(strstr(doc, ">421 Timeout.</text>"));
+	assert_non_null(strstr(doc, ">server closed (FIN)</text>"));
+	assert_non_null(strstr(doc, ">client idle 300.0 s</text>"));
+	assert_non_null(strstr(doc, "<desc>"));
+	rect = strstr(doc, "<rect class=\"data\" ");
+	assert_non_null(rect);
+	rect = strstr(rect, "width=\"");
+	assert_non_null(rect);
+	width = strtod(rect + 7, NULL);
+	if (width > 5)
+		fail_msg("a transfer of a few ms is %.1f px wide in a 300 s timeline", width);
+	assert_non_null(strstr(doc, ">10 B in "));
+	assert_non_null(strstr(doc, " ms</text>"));
+	assert_non_null(strstr(doc, "<dt>FIN</dt>"));
+	assert_null(strstr(doc, "<script"));
+	free(doc);
+	net_free(&n);
+
+	/* An incident and a clean session: the incident comes first. */
+	net_init(&n);
+	run_sessions(&n);
+	doc = report(&n, FST_REPORT_HTML, false);
+	assert_non_null(strstr(doc, "id=\"incidents\""));
+	assert_non_null(strstr(doc, "id=\"others\""));
+	assert_true(strstr(doc, "id=\"incidents\"") < strstr(doc, "id=\"others\""));
+	assert_true(strstr(doc, "id=\"others\"") < strstr(doc, "id=\"glossary\""));
+	free(doc);
+	doc = report(&n, FST_REPORT_MD, false);
+	assert_non_null(strstr(doc, "**2 FTP sessions, 1 incident** in "));
+	assert_true(strstr(doc, "## Incidents (1)") <
+		    strstr(doc, "## Sessions without incident (1)"));
+	assert_non_null(strstr(doc, "## Glossary"));
+	free(doc);
+	net_free(&n);
+}
+
+/* A session of 40,000 commands and replies: its text timeline, HTML
+ * drawings and Markdown ladder are made in well under a second of CPU
+ * (the events are sorted in O(n log n); an insertion sort of the merged
+ * lists once took 13 s for this). */
+static void test_many_events_fast(void **state)
+{
+	static const enum fst_report_format formats[] = { FST_REPORT_TEXT, FST_REPORT_HTML,
+							  FST_REPORT_MD };
+	struct net n;
+	struct conn c;
+
+	(void)state;
+	net_init(&n);
+	conn_open(&c, &n, 40007);
+	say(&c, FST_DIR_SERVER, "220 ready\r\n");
+	for (int i = 0; i < 20000; i++) {
+		say(&c, FST_DIR_CLIENT, "NOOP\r\n");
+		say(&c, FST_DIR_SERVER, "200 ok\r\n");
+	}
+	n.now += 300 * SEC;
+	say(&c, FST_DIR_SERVER, "421 Timeout.\r\n");
+	seg(&c, FST_DIR_SERVER, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	seg(&c, FST_DIR_CLIENT, FST_TCP_ACK | FST_TCP_FIN, NULL, 0);
+	fst_tcp_finish(n.tcp);
+	fst_analysis_finish(n.an);
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		clock_t start = clock();
+		char *doc = report(&n, formats[i], false);
+		double cpu_s = (double)(clock() - start) / CLOCKS_PER_SEC;
+
+		/* Generous for sanitizer builds on a busy machine. */
+		if (cpu_s > 8)
+			fail_msg("format %d took %.1f s of CPU for 40,000 events", (int)formats[i],
+				 cpu_s);
+		assert_non_null(strstr(doc, "421 Timeout."));
+		free(doc);
+	}
+	net_free(&n);
+}
+
 /* The live event stream as JSON Lines (watch --no-tui -f jsonl). */
 static void test_stream_jsonl(void **state)
 {
@@ -692,8 +823,9 @@ static void test_stream_jsonl(void **state)
 }
 
 /* A long session's timeline shows its first and last 20 entries around
- * one "... N entries ..." line, the same in the text and Markdown
- * reports (both come from report_timeline). */
+ * one "... N entries ..." line in the text report (and in the HTML
+ * page's full event list); Markdown shows the ladder of its last
+ * seconds instead: the last NOOPs, the idle, the 421 and the close. */
 static void test_long_timeline_elided(void **state)
 {
 	struct net n;
@@ -724,13 +856,20 @@ static void test_long_timeline_elided(void **state)
 	 * Shown: entries 1-20 (8 NOOPs among 6-20) and 48-67 (9 among 48-65). */
 	text = report(&n, FST_REPORT_TEXT, false);
 	md = report(&n, FST_REPORT_MD, false);
-	for (const char *doc = text; doc; doc = doc == text ? md : NULL) {
-		assert_int_equal(count(doc, "... 27 entries ..."), 1);
-		assert_int_equal(count(doc, "server  220 ready"), 1);
-		assert_int_equal(count(doc, "server  421 Timeout."), 1);
-		assert_int_equal(count(doc, "server  FIN"), 1);
-		assert_int_equal(count(doc, "client  NOOP"), 8 + 9);
-	}
+	assert_int_equal(count(text, "... 27 entries ..."), 1);
+	assert_int_equal(count(text, "server  220 ready"), 1);
+	assert_int_equal(count(text, "server  421 Timeout."), 1);
+	assert_int_equal(count(text, "server  FIN"), 1);
+	assert_int_equal(count(text, "client  NOOP"), 8 + 9);
+	/* The ladder: from two events before the 300 s idle (200, NOOP, 200),
+	 * then the idle, the 421 and the first close. */
+	assert_int_equal(count(md, "... 27 entries ..."), 0);
+	assert_int_equal(count(md, "|--------->|  NOOP"), 1);
+	assert_int_equal(count(md, "|<---------|  200 NOOP ok."), 2);
+	assert_int_equal(count(md, ":          :  client idle 300.0 s"), 1);
+	assert_int_equal(count(md, "|<---------|  421 Timeout."), 1);
+	assert_int_equal(count(md, "|<---------|  server FIN"), 1);
+	assert_int_equal(count(md, "(62 earlier events not shown)"), 1);
 	free(text);
 	free(md);
 	net_free(&n);
@@ -773,6 +912,8 @@ int main(void)
 		cmocka_unit_test(test_text_report),
 		cmocka_unit_test(test_probable_reconnect),
 		cmocka_unit_test(test_html_report),
+		cmocka_unit_test(test_html_incident_page),
+		cmocka_unit_test(test_many_events_fast),
 		cmocka_unit_test(test_stream_jsonl),
 		cmocka_unit_test(test_long_timeline_elided),
 		cmocka_unit_test(test_interrupted_report),
