@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gzread.h"
 #include "isb.h"
@@ -21,7 +22,13 @@ enum {
 /* libpcap reads a file through stdio, whose buffer is one page by default:
  * a read(2) per 4 KiB, which on some kernels costs more than all of the
  * work done per packet. Each file gets a larger buffer, the total shared
- * out among the files read at once so a long rotated set stays bounded. */
+ * out among the files read at once so a long rotated set stays bounded.
+ *
+ * The buffer starts on a page boundary and is a whole number of pages
+ * (alloc_read_buffer). malloc would put a large one just past its 16-byte
+ * header: every read(2) then lands across page boundaries, and the
+ * kernel's page cache copy into it ran about five times slower, most of
+ * ftpstall's time on a 1 GiB capture (docs/performance.md). */
 enum {
 	READ_BUFFER_MAX = 256 << 10,
 	READ_BUFFER_MIN = 16 << 10,
@@ -30,10 +37,11 @@ enum {
 
 struct capture_file {
 	pcap_t *pcap;
-	char *read_buffer;    /* stdio buffer of pcap's FILE; freed after it */
-	const char *path;     /* borrowed from the caller of open_files */
-	struct gz_stream *gz; /* gzip input: owned by pcap's FILE, until pcap_close */
-	uint64_t size;	      /* of the file as stored; 0: unknown */
+	char *read_buffer;	 /* stdio buffer of pcap's FILE; freed after it */
+	size_t read_buffer_size; /* its bytes; 0: stdio's own buffer */
+	const char *path;	 /* borrowed from the caller of open_files */
+	struct gz_stream *gz;	 /* gzip input: owned by pcap's FILE, until pcap_close */
+	uint64_t size;		 /* of the file as stored; 0: unknown */
 	int linktype;
 	struct pcap_pkthdr *pending_hdr; /* read ahead, not yet returned */
 	const u_char *pending_data;
@@ -147,6 +155,28 @@ static size_t read_buffer_size(size_t file_count)
 	return share < READ_BUFFER_MIN ? 0 : share;
 }
 
+static size_t page_size(void)
+{
+	long size = sysconf(_SC_PAGESIZE);
+
+	return size > 0 ? (size_t)size : 4096;
+}
+
+/* A read buffer of at most *size bytes, page-aligned and a whole number of
+ * pages, so that every refill is a read(2) of whole pages into whole pages
+ * (why: see READ_BUFFER_MAX). Sets *size to its bytes. Returns new, free
+ * with free(); NULL when out of memory or *size is under a page. */
+static char *alloc_read_buffer(size_t *size)
+{
+	size_t page = page_size();
+	void *buf;
+
+	*size -= *size % page;
+	if (*size == 0 || posix_memalign(&buf, page, *size) != 0)
+		return NULL;
+	return buf;
+}
+
 /* Opens file->path ("-": standard input) with a read buffer of
  * buffer_size bytes (0: stdio's default). A gzip file (by its first byte,
  * not its name) is read through fst_capture_gz_open. */
@@ -163,13 +193,16 @@ static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char 
 		snprintf(pcap_err, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
 		return NULL;
 	}
+	/* Standard input keeps stdio's buffer: libpcap never closes stdin, so
+	 * a buffer of ours would be freed under it. */
 	if (!is_stdin && buffer_size > 0) {
-		file->read_buffer = malloc(buffer_size);
+		file->read_buffer = alloc_read_buffer(&buffer_size);
 		if (file->read_buffer &&
 		    setvbuf(stream, file->read_buffer, _IOFBF, buffer_size) != 0) {
 			free(file->read_buffer);
 			file->read_buffer = NULL;
 		}
+		file->read_buffer_size = file->read_buffer ? buffer_size : 0;
 	}
 	if (!is_stdin && fstat(fileno(stream), &st) == 0 && S_ISREG(st.st_mode))
 		file->size = (uint64_t)st.st_size;
@@ -580,6 +613,14 @@ void fst_capture_progress(const struct fst_capture *cap, uint64_t *done, uint64_
 	}
 	if (unknown)
 		*total = 0;
+}
+
+const void *fst_capture_read_buffer(const struct fst_capture *cap, size_t index, size_t *size)
+{
+	const struct capture_file *file = index < cap->file_count ? &cap->files[index] : NULL;
+
+	*size = file ? file->read_buffer_size : 0;
+	return file ? file->read_buffer : NULL;
 }
 
 void fst_capture_link_info(const struct fst_capture *cap, struct fst_capture_link *out)

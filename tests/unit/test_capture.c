@@ -1233,6 +1233,31 @@ static void test_file_link_types(void **state)
 	}
 }
 
+/* Each file's own read buffer starts on a page and is whole pages: the
+ * kernel copies into a buffer that straddles pages several times slower
+ * (docs/performance.md). Past a few hundred files, stdio's own. */
+static void assert_read_buffers_aligned(const struct fst_capture *cap, size_t count)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t size = 1;
+
+	for (size_t i = 0; i < count; i++) {
+		const void *buf = fst_capture_read_buffer(cap, i, &size);
+
+		if (count >= 600) {
+			assert_null(buf);
+			assert_int_equal(size, 0);
+			continue;
+		}
+		assert_non_null(buf);
+		assert_int_equal((uintptr_t)buf % page, 0);
+		assert_true(size >= 16 << 10 && size <= 256 << 10);
+		assert_int_equal(size % page, 0);
+	}
+	assert_null(fst_capture_read_buffer(cap, count, &size));
+	assert_int_equal(size, 0);
+}
+
 /* A file is read through a stdio buffer of its own (src/capture/source.c):
  * records that straddle its refills must come out whole and in order. */
 static void test_file_larger_than_read_buffer(void **state)
@@ -1260,6 +1285,7 @@ static void test_file_larger_than_read_buffer(void **state)
 	cap = open_one(path, errbuf);
 	if (!cap)
 		fail_msg("open failed: %s", errbuf);
+	assert_read_buffers_aligned(cap, 1);
 	while (fst_capture_next(cap, &pkt) == 1) {
 		assert_int_equal(pkt.seq, expect);
 		assert_int_equal(pkt.payload_len, sizeof(payload_text) - 1);
@@ -1389,6 +1415,7 @@ static void test_many_files_share_read_buffers(void **state)
 		cap = fst_capture_open_files(path_list, count, errbuf);
 		if (!cap)
 			fail_msg("open of %zu files failed: %s", count, errbuf);
+		assert_read_buffers_aligned(cap, count);
 		while (fst_capture_next(cap, &pkt) == 1) {
 			assert_int_equal(pkt.seq, expect);
 			expect++;
