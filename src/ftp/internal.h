@@ -79,6 +79,14 @@ struct flow_ctx {
 	struct fst_ftp_data_attempt attempt; /* data flows: announced, handshake */
 	struct flow_ctx *next_connecting;    /* in its session's connecting list */
 	bool connecting;		     /* ... which it is in */
+	/* Data flows, while their session holds segments back (see
+	 * fst_ftp_cfg.data_pause_us): the newest segment delivered, and the
+	 * segments held since (the newest one's time, their bytes). */
+	int64_t delivered_us, held_us;
+	uint64_t held_bytes;
+	uint32_t held_segments;
+	enum fst_tcp_dir held_dir;
+	struct fst_tcp_flow *held_flow;
 };
 
 /* A block of a session's text arena. Blocks are never moved or resized,
@@ -121,6 +129,10 @@ struct session {
 	bool replies_maybe_lost;  /* the capture lost server bytes while commands waited */
 	unsigned open_data_flows; /* data connections still pointing here */
 	int64_t last_packet_us;	  /* newest packet of the control or a data connection */
+	/* The data flow whose sender's segments are held back, or NULL;
+	 * while set, the session is in the tracker's list of them. */
+	struct flow_ctx *holding;
+	struct session *holding_prev, *holding_next;
 };
 
 /* Tracker internals the session code uses. */
@@ -140,6 +152,9 @@ void ftp_unexpect(struct fst_ftp *ftp, struct session *s);
  * none. Unlinked from the tracker: the caller takes it and frees it
  * with free() (its flow, if still open, is the caller's to re-role). */
 struct orphan *ftp_claim_orphan(struct fst_ftp *ftp, const struct session *s, int64_t now_us);
+/* The tracker's list of sessions that hold data segments back. */
+void ftp_holding_add(struct fst_ftp *ftp, struct session *s);
+void ftp_holding_remove(struct fst_ftp *ftp, struct session *s);
 /* Numbers a session that has just proved to be FTP. */
 void ftp_session_confirmed(struct fst_ftp *ftp, struct session *s);
 
@@ -153,6 +168,8 @@ void session_attach_data(struct session *s, struct flow_ctx *data);
 /* Makes a claimed orphan the session's transfer that code ended. */
 void session_adopt_orphan(struct session *s, struct orphan *o, int code, int64_t ts_us);
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev);
+/* Delivers the data segments the session holds back, if any. */
+void session_deliver_held(struct session *s);
 /* Whether a session on probation has shown it is not FTP. */
 bool session_rejected(const struct session *s);
 /* Emits SESSION_OPEN and replays what was recorded while probing. */

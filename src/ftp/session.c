@@ -261,9 +261,12 @@ static struct fst_ftp_transfer *transfer_at(struct session *s, size_t index)
 }
 
 /* Every event of a session passes here: none before it is known to be
- * FTP, none after its SESSION_CLOSE. */
+ * FTP, none after its SESSION_CLOSE. Data segments held back go first,
+ * so that the consumer sees everything in the order it happened. */
 static void session_emit(struct session *s, struct fst_ftp_event *ev)
 {
+	if (s->holding)
+		session_deliver_held(s);
 	if (s->confirmed && !s->closed)
 		ftp_emit(s->tracker, ev);
 }
@@ -1287,6 +1290,8 @@ void session_free(struct session *s)
 {
 	if (!s)
 		return;
+	if (s->holding)
+		ftp_holding_remove(s->tracker, s);
 	free(s->lines[0].buf);
 	free(s->lines[1].buf);
 	free(s->pending);
@@ -1370,6 +1375,7 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 {
 	enum fst_side sender = control_side(ev->dir);
 
+	session_deliver_held(s);
 	s->pub.last_us = ev->ts_us;
 	note_packet(s, ev->flow);
 	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
@@ -1470,6 +1476,7 @@ static void count_unseen_bytes(struct fst_ftp_transfer *t)
 
 void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 {
+	session_deliver_held(s);
 	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
 	if (s->closed)
 		return;
@@ -1519,6 +1526,7 @@ void session_attach_data(struct session *s, struct flow_ctx *data)
 	size_t index = s->open_transfer;
 	struct fst_ftp_transfer *t = transfer_at(s, index);
 
+	session_deliver_held(s);
 	if (!t || t->data_seen) {
 		s->waiting_data = data;
 		s->unclaimed = data->attempt;
@@ -1553,6 +1561,7 @@ void session_adopt_orphan(struct session *s, struct orphan *o, int code, int64_t
 	size_t index = s->pub.transfer_count;
 	struct fst_ftp_transfer *t;
 
+	session_deliver_held(s);
 	if (o->last_ts_us > s->last_packet_us)
 		s->last_packet_us = o->last_ts_us;
 	/* The session began with its data connection, before the capture
@@ -1649,11 +1658,77 @@ static void follow_handshake(struct flow_ctx *data, const struct fst_tcp_event *
 	}
 }
 
-void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
+/* Data segments, held back (cfg.data_pause_us): a transfer's data counts
+ * only in bytes and times, and the next pause, or any other event of its
+ * session, comes soon enough to deliver them. Called for a segment of
+ * the sender whose transfer has started, on a connection that is open:
+ * the rest of session_data_event would change nothing but the counts. */
+static void hold_data(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
 {
 	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
-	enum fst_side side = data->side_of_dir[ev->dir];
 
+	note_packet(s, ev->flow);
+	t->bytes += ev->len;
+	t->end_us = ev->ts_us;
+	data->held_us = ev->ts_us;
+	data->held_bytes += ev->len;
+	data->held_segments++;
+}
+
+/* After a segment was delivered: hold back the ones that follow it, when
+ * hold_data may take them (see there) and the consumer wants it. */
+static void start_holding(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
+{
+	if (ftp_cfg(s->tracker)->data_pause_us <= 0 || !s->confirmed || s->closed ||
+	    data->attempt.connect != FST_CONNECT_OPENED || data->connecting)
+		return;
+	s->holding = data;
+	ftp_holding_add(s->tracker, s);
+	data->delivered_us = ev->ts_us;
+	data->held_us = ev->ts_us;
+	data->held_bytes = 0;
+	data->held_segments = 0;
+	data->held_dir = ev->dir;
+	data->held_flow = ev->flow;
+}
+
+void session_deliver_held(struct session *s)
+{
+	struct flow_ctx *data = s->holding;
+	struct fst_tcp_event tev;
+
+	if (!data)
+		return;
+	s->holding = NULL;
+	ftp_holding_remove(s->tracker, s);
+	if (!data->held_segments)
+		return;
+	/* The newest held segment stands for them all: each came less than
+	 * data_pause_us after the one delivered before it. */
+	tev = (struct fst_tcp_event){
+		.kind = FST_TCP_EV_DATA,
+		.ts_us = data->held_us,
+		.flow = data->held_flow,
+		.dir = data->held_dir,
+		.len = data->held_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)data->held_bytes,
+	};
+	forward_tcp(s, FST_CHANNEL_DATA, data->side_of_dir[data->held_dir],
+		    transfer_at(s, data->transfer), &tev);
+}
+
+void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
+{
+	struct fst_ftp_transfer *t;
+	enum fst_side side;
+
+	if (s->holding == data && ev->kind == FST_TCP_EV_DATA && ev->dir == data->held_dir &&
+	    ev->ts_us - data->delivered_us < ftp_cfg(s->tracker)->data_pause_us) {
+		hold_data(s, data, ev);
+		return;
+	}
+	session_deliver_held(s);
+	t = transfer_at(s, data->transfer);
+	side = data->side_of_dir[ev->dir];
 	note_packet(s, ev->flow);
 	follow_handshake(data, ev);
 	publish_connect_to(s, data, t); /* the handshake moves no transfer */
@@ -1712,6 +1787,8 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	/* Data only moves bytes; whose turn it is changes with the rest. */
 	if (ev->kind != FST_TCP_EV_DATA && ev->kind != FST_TCP_EV_GAP)
 		update_turn(s);
+	else if (ev->kind == FST_TCP_EV_DATA && side == t->sender)
+		start_holding(s, data, ev);
 }
 
 const char *fst_ftp_command_reply_text(const struct fst_ftp_session *session,

@@ -25,6 +25,7 @@ struct fst_ftp {
 	struct fst_ftp_reply_asm reply_scratch;
 	struct orphan *orphans_first, *orphans_last; /* oldest first */
 	size_t orphan_count;
+	struct session *holding_first; /* sessions holding data segments back */
 };
 
 static const char *const anomaly_names[] = {
@@ -75,6 +76,32 @@ void ftp_account(struct fst_ftp *ftp, size_t add, size_t sub)
 	ftp->stats.session_bytes -= sub;
 	if (ftp->stats.session_bytes > ftp->stats.session_bytes_peak)
 		ftp->stats.session_bytes_peak = ftp->stats.session_bytes;
+}
+
+void ftp_holding_add(struct fst_ftp *ftp, struct session *s)
+{
+	s->holding_prev = NULL;
+	s->holding_next = ftp->holding_first;
+	if (ftp->holding_first)
+		ftp->holding_first->holding_prev = s;
+	ftp->holding_first = s;
+}
+
+void ftp_holding_remove(struct fst_ftp *ftp, struct session *s)
+{
+	if (s->holding_prev)
+		s->holding_prev->holding_next = s->holding_next;
+	else
+		ftp->holding_first = s->holding_next;
+	if (s->holding_next)
+		s->holding_next->holding_prev = s->holding_prev;
+	s->holding_prev = s->holding_next = NULL;
+}
+
+void fst_ftp_flush(struct fst_ftp *ftp)
+{
+	while (ftp->holding_first)
+		session_deliver_held(ftp->holding_first);
 }
 
 void ftp_session_confirmed(struct fst_ftp *ftp, struct session *s)
@@ -574,6 +601,10 @@ void fst_ftp_on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
 	case FLOW_DATA:
 		session_data_event(ctx->session, ctx, ev);
 		if (ev->kind == FST_TCP_EV_CLOSE) {
+			/* Its CLOSE event delivered what the flow held; nothing
+			 * may keep pointing at it. */
+			if (ctx->session->holding == ctx)
+				session_deliver_held(ctx->session);
 			ctx->session->open_data_flows--;
 			free(ctx);
 			flow->user = NULL;
