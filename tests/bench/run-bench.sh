@@ -309,7 +309,7 @@ done
 # it costs the aligned loop; a buffer that straddles pages (malloc's)
 # made it about 5x (docs/performance.md).
 for t in text json; do
-	r=$(awk -v a="$(medsys $t)" -v f="$(medsys floorbuf)" 'BEGIN { printf "%.2f", f > 0 ? a / f : 0 }')
+	r=$(awk -v a="$(medsys $t)" -v f="$(medsys floorbuf)" 'BEGIN { printf "%.2f", (f > 0 ? a / f : 0) }')
 	say "- ftpstall ($t) kernel (sys) time against the aligned loop's at most 1.5×: ${r}× — $(verdict "$r" 1.5 '<=')"
 done
 if [ -n "${walls[baseline]:-}" ]; then
