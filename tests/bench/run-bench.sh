@@ -377,9 +377,13 @@ if ! skipped callgrind && have valgrind; then
 	floor_ir=$(ir floor "$FLOOR" --default-buffer "$cg")
 	floor_small=$(ir floor-small "$FLOOR" --default-buffer "$cg_small")
 	floor_marg=$(awk -v a="$floor_ir" -v b="$floor_small" -v p="$cg_pk" -v q="$cg_small_pk" 'BEGIN { printf "%.1f", (a - b) / (p - q) }')
-	for t in floor text json; do
+	for t in floor floorbuf text json; do
 		case $t in
 		floor) a=$floor_ir b=$floor_small ;;
+		floorbuf)
+			a=$(ir floorbuf "$FLOOR" "$cg")
+			b=$(ir floorbuf-small "$FLOOR" "$cg_small")
+			;;
 		text)
 			a=$(ir text "$FTPSTALL" analyze "$cg")
 			b=$(ir text-small "$FTPSTALL" analyze "$cg_small")
