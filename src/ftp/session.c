@@ -1291,7 +1291,7 @@ void session_free(struct session *s)
 	if (!s)
 		return;
 	if (s->holding)
-		ftp_holding_remove(s->tracker, s);
+		ftp_holding_remove(s->tracker, s->holding);
 	free(s->lines[0].buf);
 	free(s->lines[1].buf);
 	free(s->pending);
@@ -1663,67 +1663,72 @@ static void follow_handshake(struct flow_ctx *data, const struct fst_tcp_event *
  * session, comes soon enough to deliver them. Called for a segment of
  * the sender whose transfer has started, on a connection that is open:
  * the rest of session_data_event would change nothing but the counts. */
-static void hold_data(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
+static void hold_data(struct session *s, struct data_flow *d, const struct fst_tcp_event *ev)
 {
-	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
+	struct fst_ftp_transfer *t = transfer_at(s, d->ctx.transfer);
 
 	note_packet(s, ev->flow);
 	t->bytes += ev->len;
 	t->end_us = ev->ts_us;
-	data->held_us = ev->ts_us;
-	data->held_bytes += ev->len;
-	data->held_segments++;
+	d->held_us = ev->ts_us;
+	d->held_bytes += ev->len;
+	d->held_segments++;
 }
 
 /* After a segment was delivered: hold back the ones that follow it, when
  * hold_data may take them (see there) and the consumer wants it. */
 static void start_holding(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
 {
+	/* Every FLOW_DATA context is a data_flow (data_flow_new). */
+	struct data_flow *d = (struct data_flow *)data;
+
 	if (ftp_cfg(s->tracker)->data_pause_us <= 0 || !s->confirmed || s->closed ||
 	    data->attempt.connect != FST_CONNECT_OPENED || data->connecting)
 		return;
-	s->holding = data;
-	ftp_holding_add(s->tracker, s);
-	data->delivered_us = ev->ts_us;
-	data->held_us = ev->ts_us;
-	data->held_bytes = 0;
-	data->held_segments = 0;
-	data->held_dir = ev->dir;
-	data->held_flow = ev->flow;
+	s->holding = d;
+	ftp_holding_add(s->tracker, d);
+	d->delivered_us = ev->ts_us;
+	d->held_us = ev->ts_us;
+	d->held_bytes = 0;
+	d->held_segments = 0;
+	d->held_dir = ev->dir;
+	d->held_flow = ev->flow;
 }
 
 void session_deliver_held(struct session *s)
 {
-	struct flow_ctx *data = s->holding;
+	struct data_flow *d = s->holding;
 	struct fst_tcp_event tev;
 
-	if (!data)
+	if (!d)
 		return;
 	s->holding = NULL;
-	ftp_holding_remove(s->tracker, s);
-	if (!data->held_segments)
+	ftp_holding_remove(s->tracker, d);
+	if (!d->held_segments)
 		return;
 	/* The newest held segment stands for them all: each came less than
 	 * data_pause_us after the one delivered before it. */
 	tev = (struct fst_tcp_event){
 		.kind = FST_TCP_EV_DATA,
-		.ts_us = data->held_us,
-		.flow = data->held_flow,
-		.dir = data->held_dir,
-		.len = data->held_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)data->held_bytes,
+		.ts_us = d->held_us,
+		.flow = d->held_flow,
+		.dir = d->held_dir,
+		.len = d->held_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)d->held_bytes,
 	};
-	forward_tcp(s, FST_CHANNEL_DATA, data->side_of_dir[data->held_dir],
-		    transfer_at(s, data->transfer), &tev);
+	forward_tcp(s, FST_CHANNEL_DATA, d->ctx.side_of_dir[d->held_dir],
+		    transfer_at(s, d->ctx.transfer), &tev);
 }
 
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
 {
+	struct data_flow *held = s->holding;
 	struct fst_ftp_transfer *t;
 	enum fst_side side;
 
-	if (s->holding == data && ev->kind == FST_TCP_EV_DATA && ev->dir == data->held_dir &&
-	    ev->ts_us - data->delivered_us < ftp_cfg(s->tracker)->data_pause_us) {
-		hold_data(s, data, ev);
+	if (held == (struct data_flow *)data && ev->kind == FST_TCP_EV_DATA &&
+	    ev->dir == held->held_dir &&
+	    ev->ts_us - held->delivered_us < ftp_cfg(s->tracker)->data_pause_us) {
+		hold_data(s, held, ev);
 		return;
 	}
 	session_deliver_held(s);
