@@ -203,6 +203,14 @@ const char *fst_capture_warnings(const struct fst_capture *cap);
  * Borrows cap. */
 void fst_capture_progress(const struct fst_capture *cap, uint64_t *done, uint64_t *total);
 
+/* The stdio buffer that file number index (from 0, in the order given
+ * to fst_capture_open_files) is read through, and its size in *size;
+ * NULL and 0 when stdio's own is used (standard input, hundreds of files
+ * at once) or there is no such file. Page-aligned: the tests check it,
+ * as the kernel's copy into a misaligned buffer is several times slower.
+ * Owned by cap, valid until fst_capture_free. */
+const void *fst_capture_read_buffer(const struct fst_capture *cap, size_t index, size_t *size);
+
 /* What a capture reads: the DLT link type, libpcap's name and description
  * of it ("EN10MB", "Ethernet"), and the snapshot length. The strings are
  * static (libpcap's), never NULL. */

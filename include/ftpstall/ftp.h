@@ -291,6 +291,15 @@ struct fst_ftp_cfg {
 	 * are freed with SESSION_FREE. 0: FST_FTP_DEFAULT_MAX_SESSIONS. */
 	size_t max_sessions;
 	size_t max_text; /* bytes of text one session keeps; 0: 16 MiB */
+	/* A transfer's data segments closer than this to the newest one
+	 * delivered are not delivered one by one: they count in the transfer
+	 * at once (bytes, end_us), and the consumer gets the last of them
+	 * as one DATA event (len: their bytes; no payload) before anything
+	 * else of the session, before a segment that follows a pause of
+	 * data_pause_us or more, or at fst_ftp_flush. The consumer must then
+	 * not tell pauses shorter than data_pause_us apart, nor read a data
+	 * segment's payload. 0: every segment is an event of its own. */
+	int64_t data_pause_us;
 	fst_ftp_event_fn on_event;
 	void *ctx;
 };
@@ -327,6 +336,11 @@ void fst_ftp_free(struct fst_ftp *ftp);
  * server's side), and on_event to fst_ftp_on_tcp_event. */
 void fst_ftp_on_tcp_flow(void *ftp, struct fst_tcp_flow *flow, int64_t ts_us);
 void fst_ftp_on_tcp_event(void *ftp, const struct fst_tcp_event *ev);
+
+/* Delivers the data segments held back (see cfg.data_pause_us) now:
+ * call it before reading what the consumer made of the events so far
+ * (a live view, a report). fst_tcp_finish's closes deliver them too. */
+void fst_ftp_flush(struct fst_ftp *ftp);
 
 /* Sessions in order of their start; NULL after the last. */
 struct fst_ftp_session *fst_ftp_sessions(struct fst_ftp *ftp);

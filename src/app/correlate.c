@@ -113,8 +113,12 @@ static int parse_options(int argc, char **argv, struct correlate_opts *o)
 			value = value_of(argc, argv, &i);
 			if (!value)
 				return -1;
-			if (!fst_report_format_parse(value, &o->format)) {
-				fprintf(stderr, "ftpstall correlate: %s: unknown format '%s'\n",
+			/* ecs and zeek are logs of one capture point's sessions. */
+			if (!fst_report_format_parse(value, &o->format) ||
+			    o->format == FST_REPORT_ECS || o->format == FST_REPORT_ZEEK) {
+				fprintf(stderr,
+					"ftpstall correlate: %s: unknown format '%s' (text, json, "
+					"jsonl, md or html)\n",
 					arg, value);
 				return -1;
 			}

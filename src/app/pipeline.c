@@ -109,6 +109,10 @@ static bool build_layers(struct pipeline *p, struct pipeline_opts *o)
 		return false;
 	o->ftp.on_event = tap_or_analysis;
 	o->ftp.ctx = p;
+	/* The analysis tells no data pauses shorter than its threshold
+	 * apart: the segments between come to it in bulk. */
+	o->ftp.data_pause_us = o->analysis.gap_threshold_us > 0 ? o->analysis.gap_threshold_us :
+								  FST_ANALYSIS_DEFAULT_GAP_US;
 	p->ftp = fst_ftp_new(&o->ftp);
 	if (!p->ftp)
 		return false;
@@ -182,6 +186,7 @@ void pipeline_finish(struct pipeline *p)
 	check_drops(p);
 	p->finished = true;
 	fst_tcp_finish(p->tcp);
+	fst_ftp_flush(p->ftp);
 	/* Once every session has ended, so that the drops reach them all. */
 	if (!p->live)
 		fst_capture_file_drops(p->cap, on_file_drops, p);
@@ -252,6 +257,8 @@ static int64_t feed_packets(struct pipeline *p, double speed)
 			p->now_us = p->held.ts_us;
 		fst_tcp_input(p->tcp, &p->held);
 	}
+	/* Ticks, views and reports read the analysis after each round. */
+	fst_ftp_flush(p->ftp);
 	/* The files are over: end the flows so every session has its final
 	 * verdict, and keep the clock where the capture ended. */
 	if (p->input_done && !p->live)

@@ -12,6 +12,7 @@
 
 #include "gzread.h"
 #include "isb.h"
+#include "pcapblock.h"
 
 enum {
 	WARNINGS_SIZE = 4096,
@@ -21,16 +22,34 @@ enum {
 /* libpcap reads a file through stdio, whose buffer is one page by default:
  * a read(2) per 4 KiB, which on some kernels costs more than all of the
  * work done per packet. Each file gets a larger buffer, the total shared
- * out among the files read at once so a long rotated set stays bounded. */
+ * out among the files read at once so a long rotated set stays bounded.
+ *
+ * The buffer starts on a page boundary and is a whole number of pages
+ * (fst_capture_page_alloc). malloc would put a large one just past its
+ * 16-byte header: every read(2) then lands across page boundaries, and
+ * the kernel's page cache copy into it ran about five times slower, most
+ * of ftpstall's time on a 1 GiB capture (docs/performance.md).
+ *
+ * Most files are classic pcap in this machine's byte order: their records
+ * are read in such blocks without stdio (pcapblock.h), and libpcap reads
+ * only what that reader leaves to it. */
 enum {
 	READ_BUFFER_MAX = 256 << 10,
 	READ_BUFFER_MIN = 16 << 10,
 	READ_BUFFERS_TOTAL = 8 << 20,
+	/* libpcap's largest snapshot length for the link types ftpstall
+	 * reads: a longer record is its to judge. */
+	RECORD_CAPLEN_MAX = 262144,
 };
 
 struct capture_file {
 	pcap_t *pcap;
-	char *read_buffer;    /* stdio buffer of pcap's FILE; freed after it */
+	char *read_buffer;	 /* stdio buffer of pcap's FILE; freed after it */
+	size_t read_buffer_size; /* its bytes; 0: stdio's own buffer */
+	/* Classic pcap read in blocks, until a record it leaves to libpcap;
+	 * NULL: libpcap reads. */
+	struct fst_capture_blocks *blocks;
+	int resume_errno;     /* libpcap could not take over: why the seek failed */
 	const char *path;     /* borrowed from the caller of open_files */
 	struct gz_stream *gz; /* gzip input: owned by pcap's FILE, until pcap_close */
 	uint64_t size;	      /* of the file as stored; 0: unknown */
@@ -148,11 +167,13 @@ static size_t read_buffer_size(size_t file_count)
 }
 
 /* Opens file->path ("-": standard input) with a read buffer of
- * buffer_size bytes (0: stdio's default). A gzip file (by its first byte,
- * not its name) is read through fst_capture_gz_open. */
+ * buffer_size bytes (0: stdio's default): the block reader's for a file
+ * it suits, else stdio's. A gzip file (by its first byte, not its name)
+ * is read through fst_capture_gz_open. */
 static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char *pcap_err)
 {
 	bool is_stdin = strcmp(file->path, "-") == 0;
+	bool in_blocks = false;
 	struct stat st;
 	pcap_t *pcap;
 	FILE *stream;
@@ -163,16 +184,20 @@ static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char 
 		snprintf(pcap_err, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
 		return NULL;
 	}
-	if (!is_stdin && buffer_size > 0) {
-		file->read_buffer = malloc(buffer_size);
+	if (!is_stdin && fstat(fileno(stream), &st) == 0 && S_ISREG(st.st_mode))
+		file->size = (uint64_t)st.st_size;
+	in_blocks = file->size > 0 && buffer_size > 0 && fst_capture_blocks_suit(fileno(stream));
+	/* Standard input keeps stdio's buffer: libpcap never closes stdin, so
+	 * a buffer of ours would be freed under it. */
+	if (!is_stdin && buffer_size > 0 && !in_blocks) {
+		file->read_buffer = fst_capture_page_alloc(&buffer_size);
 		if (file->read_buffer &&
 		    setvbuf(stream, file->read_buffer, _IOFBF, buffer_size) != 0) {
 			free(file->read_buffer);
 			file->read_buffer = NULL;
 		}
+		file->read_buffer_size = file->read_buffer ? buffer_size : 0;
 	}
-	if (!is_stdin && fstat(fileno(stream), &st) == 0 && S_ISREG(st.st_mode))
-		file->size = (uint64_t)st.st_size;
 	first = getc(stream);
 	if (first != EOF)
 		ungetc(first, stream);
@@ -189,6 +214,15 @@ static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char 
 	}
 	pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO,
 							pcap_err);
+	if (pcap && in_blocks) {
+		int snaplen = pcap_snapshot(pcap);
+		uint32_t max_caplen = snaplen > 0 && snaplen < RECORD_CAPLEN_MAX ?
+					      (uint32_t)snaplen :
+					      RECORD_CAPLEN_MAX;
+
+		/* Out of memory: libpcap reads it, through stdio's buffer. */
+		file->blocks = fst_capture_blocks_new(fileno(stream), buffer_size, max_caplen);
+	}
 	if (!pcap) {
 		/* libpcap leaves the stream open when it fails. */
 		if (file->gz && fst_capture_gz_error(file->gz)[0])
@@ -198,6 +232,41 @@ static pcap_t *open_offline(struct capture_file *file, size_t buffer_size, char 
 			fclose(stream);
 	}
 	return pcap;
+}
+
+/* next_record's hand-over: from the record at offset resume_at on,
+ * libpcap reads the file, as it would have from its start. */
+static int resume_with_pcap(struct capture_file *file, uint64_t resume_at, struct pcap_pkthdr **hdr,
+			    const u_char **data) __attribute__((cold, noinline));
+
+static int resume_with_pcap(struct capture_file *file, uint64_t resume_at, struct pcap_pkthdr **hdr,
+			    const u_char **data)
+{
+	fst_capture_blocks_free(file->blocks);
+	file->blocks = NULL;
+	if (fseeko(pcap_file(file->pcap), (off_t)resume_at, SEEK_SET) != 0) {
+		file->resume_errno = errno ? errno : EIO;
+		return PCAP_ERROR;
+	}
+	return pcap_next_ex(file->pcap, hdr, data);
+}
+
+/* The next record of a file, as pcap_next_ex returns it (1, or
+ * PCAP_ERROR_BREAK at the end, or PCAP_ERROR), from the block reader
+ * while it takes the file's records, then from libpcap. */
+static int next_record(struct capture_file *file, struct pcap_pkthdr **hdr, const u_char **data)
+{
+	uint64_t resume_at;
+	int rc;
+
+	if (!file->blocks)
+		return pcap_next_ex(file->pcap, hdr, data);
+	rc = fst_capture_blocks_next(file->blocks, hdr, data, &resume_at);
+	if (rc == 1)
+		return 1;
+	if (rc == 0)
+		return PCAP_ERROR_BREAK;
+	return resume_with_pcap(file, resume_at, hdr, data);
 }
 
 static void describe_link_type(int linktype, char *buf, size_t size)
@@ -224,6 +293,7 @@ static void close_twin(struct capture_file *file)
 		return;
 	if (file->twin->pcap)
 		pcap_close(file->twin->pcap);
+	fst_capture_blocks_free(file->twin->blocks);
 	free(file->twin->read_buffer);
 	free(file->twin);
 	file->twin = NULL;
@@ -298,7 +368,7 @@ static bool begin_repeat(struct fst_capture *cap, struct capture_file *file)
 	file->twin->path = file->path;
 	file->twin->pcap = open_offline(file->twin, READ_BUFFER_MIN, pcap_err);
 	/* The twin's first record is the pending one: it was compared above. */
-	if (!file->twin->pcap || pcap_next_ex(file->twin->pcap, &twin_hdr, &twin_data) != 1) {
+	if (!file->twin->pcap || next_record(file->twin, &twin_hdr, &twin_data) != 1) {
 		close_twin(file);
 		return false;
 	}
@@ -314,7 +384,7 @@ static bool twin_agrees(struct capture_file *file)
 	struct pcap_pkthdr *twin_hdr;
 	const u_char *twin_data;
 
-	if (pcap_next_ex(file->twin->pcap, &twin_hdr, &twin_data) != 1)
+	if (next_record(file->twin, &twin_hdr, &twin_data) != 1)
 		return false;
 	return twin_hdr->ts.tv_sec == hdr->ts.tv_sec && twin_hdr->ts.tv_usec == hdr->ts.tv_usec &&
 	       twin_hdr->caplen == hdr->caplen && twin_hdr->len == hdr->len &&
@@ -361,7 +431,8 @@ static bool read_ended(struct fst_capture *cap, struct capture_file *file, int r
 		add_warning(cap, "%s: %s; stopped after %llu records", file->path,
 			    file->gz && fst_capture_gz_error(file->gz)[0] ?
 				    fst_capture_gz_error(file->gz) :
-				    pcap_geterr(file->pcap),
+			    file->resume_errno ? strerror(file->resume_errno) :
+						 pcap_geterr(file->pcap),
 			    (unsigned long long)file->records);
 	return false;
 }
@@ -374,7 +445,7 @@ static bool read_past_repeat(struct fst_capture *cap, struct capture_file *file)
 static bool read_past_repeat(struct fst_capture *cap, struct capture_file *file)
 {
 	while (skip_repeated(cap, file)) {
-		int rc = pcap_next_ex(file->pcap, &file->pending_hdr, &file->pending_data);
+		int rc = next_record(file, &file->pending_hdr, &file->pending_data);
 
 		if (rc != 1)
 			return read_ended(cap, file, rc);
@@ -388,7 +459,7 @@ static bool read_past_repeat(struct fst_capture *cap, struct capture_file *file)
  * a damaged record (a warning is recorded). */
 static bool read_ahead(struct fst_capture *cap, struct capture_file *file)
 {
-	int rc = pcap_next_ex(file->pcap, &file->pending_hdr, &file->pending_data);
+	int rc = next_record(file, &file->pending_hdr, &file->pending_data);
 
 	if (rc != 1)
 		return read_ended(cap, file, rc);
@@ -567,6 +638,8 @@ void fst_capture_progress(const struct fst_capture *cap, uint64_t *done, uint64_
 
 		if (file->gz) {
 			at = fst_capture_gz_consumed(file->gz);
+		} else if (file->blocks) {
+			at = fst_capture_blocks_offset(file->blocks);
 		} else if (file->pcap) {
 			off_t pos = ftello(pcap_file(file->pcap));
 
@@ -580,6 +653,16 @@ void fst_capture_progress(const struct fst_capture *cap, uint64_t *done, uint64_
 	}
 	if (unknown)
 		*total = 0;
+}
+
+const void *fst_capture_read_buffer(const struct fst_capture *cap, size_t index, size_t *size)
+{
+	const struct capture_file *file = index < cap->file_count ? &cap->files[index] : NULL;
+
+	if (file && file->blocks)
+		return fst_capture_blocks_buffer(file->blocks, size);
+	*size = file ? file->read_buffer_size : 0;
+	return file ? file->read_buffer : NULL;
 }
 
 void fst_capture_link_info(const struct fst_capture *cap, struct fst_capture_link *out)
@@ -603,6 +686,7 @@ void fst_capture_free(struct fst_capture *cap)
 		close_twin(&cap->files[i]);
 		if (cap->files[i].pcap)
 			pcap_close(cap->files[i].pcap);
+		fst_capture_blocks_free(cap->files[i].blocks);
 		free(cap->files[i].read_buffer);
 	}
 	if (cap->saver)

@@ -581,6 +581,8 @@ int fst_correlate_write(FILE *out, enum fst_report_format format,
 	case FST_REPORT_HTML:
 		write_html(out, in);
 		break;
+	case FST_REPORT_ECS: /* refused by the command line */
+	case FST_REPORT_ZEEK:
 	case FST_REPORT_FORMAT_COUNT:
 		break;
 	}

@@ -82,6 +82,23 @@ struct flow_ctx {
 	struct fst_tls *tls; /* data flows matched by timing: their handshake, until read */
 };
 
+/* The context of a flow that is not a control connection (a data or an
+ * orphan flow, allocated with data_flow_new): what it may hold back as a
+ * data flow (see fst_ftp_cfg.data_pause_us) lives here, not in every
+ * session's control context. */
+struct data_flow {
+	struct flow_ctx ctx; /* first: a FLOW_DATA flow_ctx is one of these */
+	/* While its session holds its segments back: the newest segment
+	 * delivered, and those held since (the newest one's time, their
+	 * bytes); it is then in the tracker's list of them. */
+	int64_t delivered_us, held_us;
+	uint64_t held_bytes;
+	uint32_t held_segments;
+	enum fst_tcp_dir held_dir;
+	struct fst_tcp_flow *held_flow;
+	struct data_flow *holding_prev, *holding_next;
+};
+
 /* A block of a session's text arena. Blocks are never moved or resized,
  * so a string in one stays put until the session is freed. */
 struct text_block {
@@ -125,6 +142,8 @@ struct session {
 	unsigned open_data_flows; /* data connections still pointing here */
 	int64_t last_packet_us;	  /* newest packet of the control or a data connection */
 	struct fst_ftp_conn_counts control_counts; /* see fst_ftp_control_counts */
+	/* The data flow whose sender's segments are held back, or NULL. */
+	struct data_flow *holding;
 };
 
 /* Tracker internals the session code uses. */
@@ -144,6 +163,12 @@ void ftp_unexpect(struct fst_ftp *ftp, struct session *s);
  * none. Unlinked from the tracker: the caller takes it and frees it
  * with free() (its flow, if still open, is the caller's to re-role). */
 struct orphan *ftp_claim_orphan(struct fst_ftp *ftp, const struct session *s, int64_t now_us);
+/* A zeroed context for a data or orphan flow; NULL when out of memory.
+ * Free with free(). */
+struct flow_ctx *data_flow_new(void);
+/* The tracker's list of data flows that hold segments back. */
+void ftp_holding_add(struct fst_ftp *ftp, struct data_flow *d);
+void ftp_holding_remove(struct fst_ftp *ftp, struct data_flow *d);
 /* Numbers a session that has just proved to be FTP. */
 void ftp_session_confirmed(struct fst_ftp *ftp, struct session *s);
 
@@ -169,6 +194,8 @@ void ftp_tls_started(struct fst_ftp *ftp);
 /* Makes a claimed orphan the session's transfer that code ended. */
 void session_adopt_orphan(struct session *s, struct orphan *o, int code, int64_t ts_us);
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev);
+/* Delivers the data segments the session holds back, if any. */
+void session_deliver_held(struct session *s);
 /* Whether a session on probation has shown it is not FTP. */
 bool session_rejected(const struct session *s);
 /* Emits SESSION_OPEN and replays what was recorded while probing. */

@@ -261,9 +261,12 @@ static struct fst_ftp_transfer *transfer_at(struct session *s, size_t index)
 }
 
 /* Every event of a session passes here: none before it is known to be
- * FTP, none after its SESSION_CLOSE. */
+ * FTP, none after its SESSION_CLOSE. Data segments held back go first,
+ * so that the consumer sees everything in the order it happened. */
 static void session_emit(struct session *s, struct fst_ftp_event *ev)
 {
+	if (s->holding)
+		session_deliver_held(s);
 	if (s->confirmed && !s->closed)
 		ftp_emit(s->tracker, ev);
 }
@@ -1310,6 +1313,8 @@ void session_free(struct session *s)
 {
 	if (!s)
 		return;
+	if (s->holding)
+		ftp_holding_remove(s->tracker, s->holding);
 	free(s->lines[0].buf);
 	free(s->lines[1].buf);
 	free(s->pending);
@@ -1413,6 +1418,7 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 {
 	enum fst_side sender = control_side(ev->dir);
 
+	session_deliver_held(s);
 	s->pub.last_us = ev->ts_us;
 	note_packet(s, ev->flow);
 	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
@@ -1528,6 +1534,7 @@ static void count_unseen_bytes(struct fst_ftp_transfer *t)
 
 void session_control_close(struct session *s, const struct fst_tcp_event *ev)
 {
+	session_deliver_held(s);
 	forward_tcp(s, FST_CHANNEL_CONTROL, control_side(ev->dir), NULL, ev);
 	if (s->closed)
 		return;
@@ -1577,6 +1584,7 @@ void session_attach_data(struct session *s, struct flow_ctx *data)
 	size_t index = s->open_transfer;
 	struct fst_ftp_transfer *t = transfer_at(s, index);
 
+	session_deliver_held(s);
 	if (!t || t->data_seen) {
 		s->waiting_data = data;
 		s->unclaimed = data->attempt;
@@ -1659,6 +1667,7 @@ void session_adopt_orphan(struct session *s, struct orphan *o, int code, int64_t
 	size_t index = s->pub.transfer_count;
 	struct fst_ftp_transfer *t;
 
+	session_deliver_held(s);
 	if (o->last_ts_us > s->last_packet_us)
 		s->last_packet_us = o->last_ts_us;
 	/* The session began with its data connection, before the capture
@@ -1783,11 +1792,82 @@ static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
 	fst_tcp_flow_set_payload(ev->flow, false);
 }
 
+/* Data segments, held back (cfg.data_pause_us): a transfer's data counts
+ * only in bytes and times, and the next pause, or any other event of its
+ * session, comes soon enough to deliver them. Called for a segment of
+ * the sender whose transfer has started, on a connection that is open:
+ * the rest of session_data_event would change nothing but the counts. */
+static void hold_data(struct session *s, struct data_flow *d, const struct fst_tcp_event *ev)
+{
+	struct fst_ftp_transfer *t = transfer_at(s, d->ctx.transfer);
+
+	note_packet(s, ev->flow);
+	t->bytes += ev->len;
+	t->end_us = ev->ts_us;
+	d->held_us = ev->ts_us;
+	d->held_bytes += ev->len;
+	d->held_segments++;
+}
+
+/* After a segment was delivered: hold back the ones that follow it, when
+ * hold_data may take them (see there) and the consumer wants it. */
+static void start_holding(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
+{
+	/* Every FLOW_DATA context is a data_flow (data_flow_new). */
+	struct data_flow *d = (struct data_flow *)data;
+
+	if (ftp_cfg(s->tracker)->data_pause_us <= 0 || !s->confirmed || s->closed ||
+	    data->attempt.connect != FST_CONNECT_OPENED || data->connecting || data->tls)
+		return;
+	s->holding = d;
+	ftp_holding_add(s->tracker, d);
+	d->delivered_us = ev->ts_us;
+	d->held_us = ev->ts_us;
+	d->held_bytes = 0;
+	d->held_segments = 0;
+	d->held_dir = ev->dir;
+	d->held_flow = ev->flow;
+}
+
+void session_deliver_held(struct session *s)
+{
+	struct data_flow *d = s->holding;
+	struct fst_tcp_event tev;
+
+	if (!d)
+		return;
+	s->holding = NULL;
+	ftp_holding_remove(s->tracker, d);
+	if (!d->held_segments)
+		return;
+	/* The newest held segment stands for them all: each came less than
+	 * data_pause_us after the one delivered before it. */
+	tev = (struct fst_tcp_event){
+		.kind = FST_TCP_EV_DATA,
+		.ts_us = d->held_us,
+		.flow = d->held_flow,
+		.dir = d->held_dir,
+		.len = d->held_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)d->held_bytes,
+	};
+	forward_tcp(s, FST_CHANNEL_DATA, d->ctx.side_of_dir[d->held_dir],
+		    transfer_at(s, d->ctx.transfer), &tev);
+}
+
 void session_data_event(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
 {
-	struct fst_ftp_transfer *t = transfer_at(s, data->transfer);
-	enum fst_side side = data->side_of_dir[ev->dir];
+	struct data_flow *held = s->holding;
+	struct fst_ftp_transfer *t;
+	enum fst_side side;
 
+	if (held == (struct data_flow *)data && ev->kind == FST_TCP_EV_DATA &&
+	    ev->dir == held->held_dir &&
+	    ev->ts_us - held->delivered_us < ftp_cfg(s->tracker)->data_pause_us) {
+		hold_data(s, held, ev);
+		return;
+	}
+	session_deliver_held(s);
+	t = transfer_at(s, data->transfer);
+	side = data->side_of_dir[ev->dir];
 	note_packet(s, ev->flow);
 	follow_handshake(data, ev);
 	publish_connect_to(s, data, t); /* the handshake moves no transfer */
@@ -1856,6 +1936,8 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	/* Data only moves bytes; whose turn it is changes with the rest. */
 	if (ev->kind != FST_TCP_EV_DATA && ev->kind != FST_TCP_EV_GAP)
 		update_turn(s);
+	else if (ev->kind == FST_TCP_EV_DATA && side == t->sender)
+		start_holding(s, data, ev);
 }
 
 const char *fst_ftp_command_reply_text(const struct fst_ftp_session *session,

@@ -25,7 +25,8 @@ struct fst_ftp {
 	struct fst_ftp_reply_asm reply_scratch;
 	struct orphan *orphans_first, *orphans_last; /* oldest first */
 	size_t orphan_count;
-	bool tls_seen; /* a session went over to TLS: match data by timing too */
+	bool tls_seen;			 /* a session went over to TLS: match data by timing too */
+	struct data_flow *holding_first; /* data flows holding segments back */
 };
 
 /* Sessions looked at, newest first, for a data connection matched by
@@ -82,6 +83,39 @@ void ftp_account(struct fst_ftp *ftp, size_t add, size_t sub)
 	ftp->stats.session_bytes -= sub;
 	if (ftp->stats.session_bytes > ftp->stats.session_bytes_peak)
 		ftp->stats.session_bytes_peak = ftp->stats.session_bytes;
+}
+
+struct flow_ctx *data_flow_new(void)
+{
+	struct data_flow *d = calloc(1, sizeof(*d));
+
+	return d ? &d->ctx : NULL;
+}
+
+void ftp_holding_add(struct fst_ftp *ftp, struct data_flow *d)
+{
+	d->holding_prev = NULL;
+	d->holding_next = ftp->holding_first;
+	if (ftp->holding_first)
+		ftp->holding_first->holding_prev = d;
+	ftp->holding_first = d;
+}
+
+void ftp_holding_remove(struct fst_ftp *ftp, struct data_flow *d)
+{
+	if (d->holding_prev)
+		d->holding_prev->holding_next = d->holding_next;
+	else
+		ftp->holding_first = d->holding_next;
+	if (d->holding_next)
+		d->holding_next->holding_prev = d->holding_prev;
+	d->holding_prev = d->holding_next = NULL;
+}
+
+void fst_ftp_flush(struct fst_ftp *ftp)
+{
+	while (ftp->holding_first)
+		session_deliver_held(ftp->holding_first->ctx.session);
 }
 
 void ftp_session_confirmed(struct fst_ftp *ftp, struct session *s)
@@ -164,7 +198,7 @@ static struct flow_ctx *new_data_ctx(struct fst_ftp *ftp, struct session *s,
 				     struct fst_tcp_flow *flow, enum fst_transfer_mode mode,
 				     bool nat)
 {
-	struct flow_ctx *data = calloc(1, sizeof(*data));
+	struct flow_ctx *data = data_flow_new();
 
 	if (!data)
 		return NULL;
@@ -350,7 +384,7 @@ static void orphan_drop_oldest(struct fst_ftp *ftp)
  * claims it. */
 static void mark_orphan(struct fst_ftp *ftp, struct fst_tcp_flow *flow)
 {
-	struct flow_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct flow_ctx *ctx = data_flow_new(); /* a session may claim it as data */
 	struct orphan *o = calloc(1, sizeof(*o));
 
 	if (!ctx || !o) {
@@ -638,6 +672,10 @@ void fst_ftp_on_tcp_event(void *opaque, const struct fst_tcp_event *ev)
 	case FLOW_DATA:
 		session_data_event(ctx->session, ctx, ev);
 		if (ev->kind == FST_TCP_EV_CLOSE) {
+			/* Its CLOSE event delivered what the flow held; nothing
+			 * may keep pointing at it. */
+			if (ctx->session->holding == (struct data_flow *)ctx)
+				session_deliver_held(ctx->session);
 			ctx->session->open_data_flows--;
 			fst_tls_free(ctx->tls);
 			free(ctx);

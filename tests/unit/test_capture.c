@@ -1233,6 +1233,31 @@ static void test_file_link_types(void **state)
 	}
 }
 
+/* Each file's own read buffer starts on a page and is whole pages: the
+ * kernel copies into a buffer that straddles pages several times slower
+ * (docs/performance.md). Past a few hundred files, stdio's own. */
+static void assert_read_buffers_aligned(const struct fst_capture *cap, size_t count)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t size = 1;
+
+	for (size_t i = 0; i < count; i++) {
+		const void *buf = fst_capture_read_buffer(cap, i, &size);
+
+		if (count >= 600) {
+			assert_null(buf);
+			assert_int_equal(size, 0);
+			continue;
+		}
+		assert_non_null(buf);
+		assert_int_equal((uintptr_t)buf % page, 0);
+		assert_true(size >= 16 << 10 && size <= 256 << 10);
+		assert_int_equal(size % page, 0);
+	}
+	assert_null(fst_capture_read_buffer(cap, count, &size));
+	assert_int_equal(size, 0);
+}
+
 /* A file is read through a stdio buffer of its own (src/capture/source.c):
  * records that straddle its refills must come out whole and in order. */
 static void test_file_larger_than_read_buffer(void **state)
@@ -1260,6 +1285,7 @@ static void test_file_larger_than_read_buffer(void **state)
 	cap = open_one(path, errbuf);
 	if (!cap)
 		fail_msg("open failed: %s", errbuf);
+	assert_read_buffers_aligned(cap, 1);
 	while (fst_capture_next(cap, &pkt) == 1) {
 		assert_int_equal(pkt.seq, expect);
 		assert_int_equal(pkt.payload_len, sizeof(payload_text) - 1);
@@ -1269,6 +1295,133 @@ static void test_file_larger_than_read_buffer(void **state)
 	assert_int_equal(expect, FRAMES + 1);
 	assert_string_equal(fst_capture_warnings(cap), "");
 	fst_capture_free(cap);
+}
+
+/* What a capture yields, folded into a few numbers to compare. */
+struct read_digest {
+	uint64_t packets, hash;
+	struct fst_capture_stats stats;
+	char warnings[512]; /* each line without its "FILE: " */
+};
+
+static void hash_bytes(uint64_t *h, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		*h = (*h ^ b[i]) * 0x100000001b3u;
+}
+
+/* Reads path ("-": standard input, which libpcap alone reads) to its end. */
+static void read_digest(const char *path, struct read_digest *d)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap = open_one(path, errbuf);
+	struct fst_packet pkt;
+	const char *w;
+	size_t used = 0;
+
+	if (!cap)
+		fail_msg("open %s failed: %s", path, errbuf);
+	memset(d, 0, sizeof(*d));
+	d->hash = 0xcbf29ce484222325u;
+	while (fst_capture_next(cap, &pkt) == 1) {
+		d->packets++;
+		hash_bytes(&d->hash, &pkt.ts_us, sizeof(pkt.ts_us));
+		hash_bytes(&d->hash, &pkt.seq, sizeof(pkt.seq));
+		hash_bytes(&d->hash, &pkt.payload_len, sizeof(pkt.payload_len));
+		hash_bytes(&d->hash, &pkt.payload_caplen, sizeof(pkt.payload_caplen));
+		hash_bytes(&d->hash, pkt.payload, pkt.payload_caplen);
+	}
+	d->stats = *fst_capture_stats(cap);
+	for (w = fst_capture_warnings(cap); *w;) {
+		const char *colon = strstr(w, ": "), *nl = strchr(w, '\n');
+		size_t n;
+
+		assert_non_null(colon);
+		assert_non_null(nl);
+		n = (size_t)(nl + 1 - (colon + 2));
+		assert_true(used + n < sizeof(d->warnings));
+		memcpy(d->warnings + used, colon + 2, n);
+		used += n;
+		w = nl + 1;
+	}
+	d->warnings[used] = '\0';
+	fst_capture_free(cap);
+}
+
+static void put_record(uint8_t *buf, size_t *len, uint32_t sec, uint32_t usec, const void *frame,
+		       uint32_t caplen, uint32_t wirelen)
+{
+	const uint32_t h[4] = { sec, usec, caplen, wirelen };
+
+	memcpy(buf + *len, h, sizeof(h));
+	memcpy(buf + *len + sizeof(h), frame, caplen);
+	*len += sizeof(h) + caplen;
+}
+
+/* Classic pcap files are read in blocks without libpcap's record reader
+ * (src/capture/pcapblock.c) until a record libpcap might read otherwise;
+ * from there libpcap reads. Whatever a file holds, what comes out must be
+ * what libpcap alone makes of it (standard input is read by libpcap
+ * alone): records that straddle blocks; then one longer than the
+ * snapshot length (libpcap cuts it), one with a time libpcap might read
+ * otherwise, more records, and a last one cut short by the end of the
+ * file (libpcap's warning). */
+static void test_file_blocks_read_as_libpcap_does(void **state)
+{
+	enum {
+		RECORDS = 12000,
+		SNAPLEN = 200
+	};
+	static const uint32_t file_header[6] = { 0xa1b2c3d4, 2 | (4 << 16), 0,
+						 0,	     SNAPLEN,	    PB_DLT_EN10MB };
+	char path[128];
+	struct pb_frame *f = frame_new();
+	struct read_digest blocks, pcap;
+	uint8_t big[400] = { 0 };
+	size_t len = 0, cap = sizeof(file_header) + (RECORDS + 10) * (16 + 400);
+	uint8_t *buf = malloc(cap);
+	struct pb_seg s;
+
+	(void)state;
+	assert_non_null(buf);
+	memcpy(buf, file_header, sizeof(file_header));
+	len = sizeof(file_header);
+	seg_v4(&s);
+	for (uint32_t n = 1; n <= RECORDS; n++) {
+		s.seq = n;
+		/* Payloads of varying length, so records end anywhere in a block. */
+		s.payload_len = 1 + n % (sizeof(payload_text) - 1);
+		pb_build(f, PB_DLT_EN10MB, NULL, &s);
+		put_record(buf, &len, 1000 + n, n % 1000000, f->b, (uint32_t)f->len,
+			   (uint32_t)f->len);
+		if (n == RECORDS - 3) {
+			memcpy(big, f->b, f->len);
+			put_record(buf, &len, 1000 + n, 1, big, sizeof(big), sizeof(big));
+			put_record(buf, &len, 1000 + n, 1500000, f->b, (uint32_t)f->len,
+				   (uint32_t)f->len);
+		}
+	}
+	/* Cut short: 10 of its bytes. */
+	put_record(buf, &len, 99999, 0, f->b, (uint32_t)f->len, (uint32_t)f->len);
+	len -= f->len - 10;
+	tmp_path(path, sizeof(path), "blocks.pcap");
+	assert_int_equal(pcapw_write_file(path, buf, len), 0);
+	assert_true(len > 2 * (256 << 10));
+
+	read_digest(path, &blocks);
+	assert_non_null(freopen(path, "rb", stdin));
+	read_digest("-", &pcap);
+	assert_int_equal(blocks.packets, pcap.packets);
+	assert_true(blocks.packets >= RECORDS);
+	assert_int_equal(blocks.hash, pcap.hash);
+	assert_memory_equal(&blocks.stats, &pcap.stats, sizeof(pcap.stats));
+	assert_int_equal(pcap.stats.truncated_frames, 1);
+	assert_string_equal(blocks.warnings, pcap.warnings);
+	assert_non_null(strstr(pcap.warnings, "truncated dump file"));
+	free(buf);
+	free(f);
 }
 
 /* fst_capture_progress counts what was consumed of the file, not what
@@ -1389,6 +1542,7 @@ static void test_many_files_share_read_buffers(void **state)
 		cap = fst_capture_open_files(path_list, count, errbuf);
 		if (!cap)
 			fail_msg("open of %zu files failed: %s", count, errbuf);
+		assert_read_buffers_aligned(cap, count);
 		while (fst_capture_next(cap, &pkt) == 1) {
 			assert_int_equal(pkt.seq, expect);
 			expect++;
@@ -2475,6 +2629,7 @@ int main(void)
 	const struct CMUnitTest file_tests[] = {
 		cmocka_unit_test(test_file_link_types),
 		cmocka_unit_test(test_file_larger_than_read_buffer),
+		cmocka_unit_test(test_file_blocks_read_as_libpcap_does),
 		cmocka_unit_test(test_file_progress_half_way),
 		cmocka_unit_test(test_extract_cancel),
 		cmocka_unit_test(test_many_files_share_read_buffers),

@@ -40,6 +40,7 @@ struct rec_ev {
 	enum fst_channel channel;
 	bool has_tcp;
 	enum fst_tcp_event_kind tcp_kind;
+	uint32_t tcp_len;
 	bool has_command;
 	struct {
 		enum fst_ftp_verb verb;
@@ -201,6 +202,7 @@ static void on_ftp_event(void *ctx, const struct fst_ftp_event *ev)
 	if (ev->tcp) {
 		re->has_tcp = true;
 		re->tcp_kind = ev->tcp->kind;
+		re->tcp_len = ev->tcp->len;
 	}
 	if (ev->command) {
 		re->has_command = true;
@@ -1443,6 +1445,105 @@ static void test_pasv_retr_transfer(void **state)
 		      "connected>greeted greeted>authenticating authenticating>ready "
 		      "ready>data_setup data_setup>transferring transferring>ready");
 	net_free(n);
+}
+
+/* The data channel's DATA events, copied to out (up to max); returns
+ * how many there are. */
+static size_t data_events(const struct recorder *r, const struct rec_ev **out, size_t max)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct rec_ev *e = &r->ev[i];
+
+		if (e->kind == FST_FTP_EV_TCP && e->channel == FST_CHANNEL_DATA &&
+		    e->tcp_kind == FST_TCP_EV_DATA) {
+			if (count < max)
+				out[count] = e;
+			count++;
+		}
+	}
+	return count;
+}
+
+/* With cfg.data_pause_us, a transfer's segments that follow each other
+ * closely are counted at once and delivered as one DATA event (the
+ * newest of them, their bytes), before a segment after a pause, before
+ * any other event of the session, and at fst_ftp_flush; without it,
+ * each is an event of its own. */
+static void test_data_segments_held_between_pauses(void **state)
+{
+	const struct fst_ftp_cfg cfg = { .data_pause_us = 10 * STEP_US };
+	const struct rec_ev *ev[16];
+	const struct fst_ftp_transfer *t;
+	struct fst_ftp_session *s;
+	int64_t held_last, after_pause, noop_us;
+	size_t noop_at = 0;
+	struct conn c, d;
+	struct net *n;
+
+	(void)state;
+	for (int pass = 0; pass < 2; pass++) {
+		n = net_new(pass ? &cfg : NULL);
+		control_open(&c, n);
+		s = only_session(n);
+		login(&c);
+		cl(&c, "PASV\r\n");
+		sv(&c, "227 Entering Passive Mode (198,51,100,20,195,80).\r\n");
+		conn_open(&d, n, CLIENT_IP, 54400, SERVER_IP, 50000);
+		cl(&c, "RETR file.bin\r\n");
+		sv(&c, "150 Opening BINARY mode data connection.\r\n");
+		for (int i = 0; i < 5; i++)
+			send_fill(&d, FST_DIR_SERVER, 1000);
+		held_last = n->now - STEP_US;
+		t = only_transfer(s);
+		/* The transfer counts every segment at once. */
+		assert_int_equal(t->bytes, 5000);
+		assert_int_equal(t->end_us, held_last);
+		assert_int_equal(data_events(n->rec, ev, 16), pass ? 1 : 5);
+
+		n->now += 20 * STEP_US; /* a pause of data_pause_us or more */
+		after_pause = n->now;
+		send_fill(&d, FST_DIR_SERVER, 500);
+		assert_int_equal(data_events(n->rec, ev, 16), pass ? 3 : 6);
+		if (pass) {
+			assert_int_equal(ev[1]->ts_us, held_last);
+			assert_int_equal(ev[1]->tcp_len, 4000);
+			assert_int_equal(ev[2]->ts_us, after_pause);
+			assert_int_equal(ev[2]->tcp_len, 500);
+		}
+
+		/* A command: what was held comes first. */
+		send_fill(&d, FST_DIR_SERVER, 100);
+		send_fill(&d, FST_DIR_SERVER, 100);
+		held_last = n->now - STEP_US;
+		noop_us = n->now;
+		cl(&c, "NOOP\r\n");
+		assert_int_equal(data_events(n->rec, ev, 16), pass ? 4 : 8);
+		for (size_t i = 0; i < n->rec->n; i++)
+			if (n->rec->ev[i].kind == FST_FTP_EV_COMMAND)
+				noop_at = i;
+		assert_true(ev[pass ? 3 : 7] < &n->rec->ev[noop_at]);
+		assert_int_equal(n->rec->ev[noop_at].ts_us, noop_us);
+		assert_int_equal(ev[pass ? 3 : 7]->ts_us, held_last);
+		if (pass)
+			assert_int_equal(ev[3]->tcp_len, 200);
+
+		/* fst_ftp_flush delivers at once. */
+		send_fill(&d, FST_DIR_SERVER, 1000);
+		send_fill(&d, FST_DIR_SERVER, 1000);
+		fst_ftp_flush(n->ftp);
+		assert_int_equal(data_events(n->rec, ev, 16), pass ? 6 : 10);
+		assert_int_equal(ev[pass ? 5 : 9]->ts_us, n->now - STEP_US);
+
+		send_fin(&d, FST_DIR_SERVER);
+		send_fin(&d, FST_DIR_CLIENT);
+		sv(&c, "226 Transfer complete.\r\n");
+		t = only_transfer(s);
+		assert_int_equal(t->bytes, 7700);
+		assert_outcome(t, FST_OUTCOME_COMPLETE);
+		net_free(n);
+	}
 }
 
 static void test_pasv_stor_turn_on_data_channel(void **state)
@@ -3097,6 +3198,7 @@ int main(void)
 		T(test_pass_redacted),
 		/* data connections */
 		T(test_pasv_retr_transfer),
+		T(test_data_segments_held_between_pauses),
 		T(test_pasv_stor_turn_on_data_channel),
 		T(test_port_active_retr),
 		T(test_port_active_mid_stream),
