@@ -61,23 +61,13 @@ static const char style[] =
 	"break-after:avoid}figure{break-inside:avoid}pre.ladder-text{display:none}"
 	"svg{border:none}pre{white-space:pre-wrap}a{color:inherit;text-decoration:none}}";
 
-static void html_words(FILE *out, const char *s)
-{
-	report_html_text(out, s);
-}
-
-void fst_report_html_text(FILE *out, const char *s)
-{
-	report_html_text(out, s);
-}
-
 /* report_line_fn that writes one <li>. */
 static void put_li(void *ctx, const char *line)
 {
 	FILE *out = ctx;
 
 	fputs("<li>", out);
-	html_words(out, line);
+	fst_report_html_text(out, line);
 	fputs("</li>\n", out);
 }
 
@@ -86,7 +76,7 @@ static void put_pre_line(void *ctx, const char *line)
 {
 	FILE *out = ctx;
 
-	html_words(out, line);
+	fst_report_html_text(out, line);
 	fputc('\n', out);
 }
 
@@ -121,7 +111,7 @@ static void write_headline(FILE *out, const struct fst_report_input *in,
 
 		fst_words_no_ftp(in, words, sizeof(words));
 		fputs("<p class=\"no-ftp\">", out);
-		html_words(out, words);
+		fst_report_html_text(out, words);
 		fputs("</p>\n", out);
 	}
 	if (o->sessions) {
@@ -155,7 +145,7 @@ static void write_headline(FILE *out, const struct fst_report_input *in,
 				"session%s where %s, server %s): ",
 				group, group == 1 ? "" : "s", report_verdict_words(top->verdict),
 				server);
-			html_words(out, words);
+			fst_report_html_text(out, words);
 			fputs("</p>\n", out);
 		}
 	}
@@ -176,7 +166,8 @@ static void write_servers(FILE *out, const struct fst_report_input *in)
 	for (const struct fst_server_estimate *e = fst_analysis_servers(in->analysis); e;
 	     e = e->next) {
 		fputs("<tr><td>", out);
-		html_words(out, fst_endpoint_format(&e->addr, e->port, server, sizeof(server)));
+		fst_report_html_text(out, fst_endpoint_format(&e->addr, e->port, server,
+							      sizeof(server)));
 		fprintf(out, "</td><td>%s</td><td>", e->software ? e->software : "not recognised");
 		if (e->observations)
 			fprintf(out, "about %.1f s (seen closing %u idle session%s, spread %.1f s)",
@@ -253,17 +244,17 @@ static void write_terms(FILE *out, const struct fst_session_result *r)
 	fprintf(out,
 		"<p class=\"terms\">Verdict <code>%s</code> &middot; stalled side: %s &middot; ",
 		fst_verdict_name(r->verdict), fst_stalled_side_name(r->stalled_side));
-	html_words(out,
-		   fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client)));
+	fst_report_html_text(out, fst_endpoint_format(&s->client_addr, s->client_port, client,
+						      sizeof(client)));
 	fputs(" &#8594; ", out);
-	html_words(out,
-		   fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server)));
+	fst_report_html_text(out, fst_endpoint_format(&s->server_addr, s->server_port, server,
+						      sizeof(server)));
 	if (s->software)
 		fprintf(out, " &middot; %s", s->software);
 	if (s->user_name[0]) {
 		fputs(" &middot; user ", out);
-		html_words(out, s->user_name);
-		html_words(out, report_cut(s->user_name_truncated));
+		fst_report_html_text(out, s->user_name);
+		fst_report_html_text(out, report_cut(s->user_name_truncated));
 	}
 	fprintf(out, " &middot; started %s UTC</p>\n",
 		fst_time_format(s->start_us, when, sizeof(when)));
@@ -287,18 +278,19 @@ static void write_incident(FILE *out, const struct fst_report_input *in,
 	write_terms(out, r);
 	fputs("<p class=\"summary\">", out);
 	fst_words_summary(r, words, sizeof(words));
-	html_words(out, words);
+	fst_report_html_text(out, words);
 	fputs("</p>\n", out);
 	if (fst_words_recommendation(r, words, sizeof(words))) {
 		fputs("<p class=\"change\"><strong>What to change:</strong> ", out);
-		html_words(out, words);
+		fst_report_html_text(out, words);
 		fputs("</p>\n", out);
 	}
 	write_recovery(out, r);
 	for (int note = 0; note < FST_NOTE_COUNT; note++)
 		if (r->capture_notes & FST_NOTE_BIT(note)) {
 			fputs("<p class=\"note\">Note: ", out);
-			html_words(out, fst_words_capture_note((enum fst_capture_note)note));
+			fst_report_html_text(out,
+					     fst_words_capture_note((enum fst_capture_note)note));
 			fputs("</p>\n", out);
 		}
 	events = report_events(r, &count);
@@ -348,7 +340,7 @@ static void write_incidents(FILE *out, const struct fst_report_input *in,
 				"<h3 class=\"group\">%zu &#215; %s (<code>%s</code>) at server ",
 				group, report_verdict_words(r->verdict),
 				fst_verdict_name(r->verdict));
-			html_words(out, server);
+			fst_report_html_text(out, server);
 			if (r->session->software)
 				fprintf(out, " (%s)", r->session->software);
 			fputs("</h3>\n", out);
@@ -365,21 +357,22 @@ static void write_row(FILE *out, const struct fst_session_result *r)
 
 	fprintf(out, "<tr><td>%llu</td><td>%s</td><td>", (unsigned long long)s->id,
 		fst_verdict_name(r->verdict));
-	html_words(out,
-		   fst_endpoint_format(&s->client_addr, s->client_port, client, sizeof(client)));
+	fst_report_html_text(out, fst_endpoint_format(&s->client_addr, s->client_port, client,
+						      sizeof(client)));
 	fputs("</td><td>", out);
-	html_words(out,
-		   fst_endpoint_format(&s->server_addr, s->server_port, server, sizeof(server)));
+	fst_report_html_text(out, fst_endpoint_format(&s->server_addr, s->server_port, server,
+						      sizeof(server)));
 	fputs("</td><td>", out);
-	html_words(out, s->user_name);
-	html_words(out, report_cut(s->user_name_truncated));
+	fst_report_html_text(out, s->user_name);
+	fst_report_html_text(out, report_cut(s->user_name_truncated));
 	fprintf(out, "</td><td>%s</td><td>", fst_time_format_iso(s->start_us, when, sizeof(when)));
 	fst_words_summary(r, words, sizeof(words));
-	html_words(out, words);
+	fst_report_html_text(out, words);
 	for (int note = 0; note < FST_NOTE_COUNT; note++)
 		if (r->capture_notes & FST_NOTE_BIT(note)) {
 			fputs(" Note: ", out);
-			html_words(out, fst_words_capture_note((enum fst_capture_note)note));
+			fst_report_html_text(out,
+					     fst_words_capture_note((enum fst_capture_note)note));
 			fputs(".", out);
 		}
 	fputs("</td></tr>\n", out);
@@ -444,8 +437,8 @@ static void write_others(FILE *out, const struct fst_report_input *in,
 
 		fprintf(out, "<tr><td class=\"num\">%u</td><td>%s</td><td>", groups[g].sessions,
 			fst_verdict_name(groups[g].first->verdict));
-		html_words(out, fst_endpoint_format(&s->server_addr, s->server_port, server,
-						    sizeof(server)));
+		fst_report_html_text(out, fst_endpoint_format(&s->server_addr, s->server_port,
+							      server, sizeof(server)));
 		fprintf(out, "</td><td>%s</td><td>%s</td><td>%zu</td><td>%u</td></tr>\n",
 			fst_time_format(groups[g].from_us, from, sizeof(from)),
 			fst_time_format(groups[g].to_us, to, sizeof(to)), groups[g].transfers,
@@ -497,9 +490,9 @@ static void write_glossary(FILE *out)
 	fputs("<section id=\"glossary\">\n<h2>Glossary</h2>\n<dl>\n", out);
 	for (size_t i = 0; i < sizeof(glossary) / sizeof(glossary[0]); i++) {
 		fputs("<dt>", out);
-		html_words(out, glossary[i].term);
+		fst_report_html_text(out, glossary[i].term);
 		fputs("</dt><dd>", out);
-		html_words(out, glossary[i].meaning);
+		fst_report_html_text(out, glossary[i].meaning);
 		fputs("</dd>\n", out);
 	}
 	fputs("</dl>\n</section>\n", out);
@@ -518,7 +511,7 @@ int report_write_html(FILE *out, const struct fst_report_input *in)
 		"</head><body>\n<h1>FTP sessions: what happened</h1>\n<p class=\"source\">Source: ",
 		o.sessions, o.sessions == 1 ? "" : "s", o.incidents, o.incidents == 1 ? "" : "s",
 		style);
-	html_words(out, in->source);
+	fst_report_html_text(out, in->source);
 	fprintf(out, " &middot; ftpstall %s</p>\n", in->version);
 	if (in->interrupted) {
 		char words[128];

@@ -190,7 +190,5 @@ void report_svg_timeline(FILE *out, const struct fst_session_result *r,
 			 const struct report_event *events, size_t count);
 void report_svg_ladder(FILE *out, const struct fst_session_result *r,
 		       const struct report_ladder *l);
-/* Network text escaped for HTML and SVG. */
-void report_html_text(FILE *out, const char *s);
 
 #endif

@@ -32,7 +32,7 @@ enum {
 /* Width of a label in the 11 px monospace the drawings use. */
 #define CHAR_PX 6.7
 
-void report_html_text(FILE *out, const char *s)
+void fst_report_html_text(FILE *out, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
@@ -162,7 +162,7 @@ static double label_row_y(bool up, int row)
 static void draw_label(FILE *out, const char *cls, double x, double y, double w, const char *text)
 {
 	fprintf(out, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">", cls, label_start(x, w), y);
-	report_html_text(out, text);
+	fst_report_html_text(out, text);
 	fputs("</text>\n", out);
 }
 
@@ -375,7 +375,7 @@ static void draw_data(FILE *out, const struct scale *sc, const struct fst_sessio
 		fprintf(out,
 			"<rect class=\"data%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\"><title>",
 			t->gap_bytes ? " lossy" : "", x1, y - 5, x2 - x1 < 3 ? 3 : x2 - x1);
-		report_html_text(out, ev->text + ev->label_at);
+		fst_report_html_text(out, ev->text + ev->label_at);
 		fputs("</title></rect>\n", out);
 		draw_label(out, "data-label", x2 + 4, y + 4, (double)strlen(label) * CHAR_PX,
 			   label);
@@ -440,14 +440,14 @@ static void timeline_desc(FILE *out, const struct fst_session_result *r)
 			report_seconds(s->start_us, g->end_us));
 	if (c->reply_code) {
 		fprintf(out, "Closing reply: %d ", c->reply_code);
-		report_html_text(out, c->reply_text);
+		fst_report_html_text(out, c->reply_text);
 		fputs(". ", out);
 	}
 	if (c->by != FST_CLOSE_BY_NONE)
 		fprintf(out, "Close: %s %s at +%.3f s. ", fst_close_by_name(c->by),
 			report_close_how(c), report_seconds(s->start_us, c->ts_us));
 	fst_words_summary(r, words, sizeof(words));
-	report_html_text(out, words);
+	fst_report_html_text(out, words);
 	fputs("</desc>\n", out);
 }
 
@@ -516,7 +516,7 @@ void report_svg_timeline(FILE *out, const struct fst_session_result *r,
 			up ? "cmd" : "reply", !up && ev->code >= 400 ? " error" : "",
 			x_of(&sc, ev->ts_us), TL_CONTROL_Y, x_of(&sc, ev->ts_us),
 			TL_CONTROL_Y + (up ? -12 : 12));
-		report_html_text(out, ev->text);
+		fst_report_html_text(out, ev->text);
 		fputs("</title></line>\n", out);
 	}
 	draw_control_labels(out, &sc, events, count);
@@ -587,7 +587,7 @@ void report_svg_ladder(FILE *out, const struct fst_session_result *r, const stru
 				    sizeof(label));
 		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (x1 + x2) / 2,
 			y - 5);
-		report_html_text(out, label);
+		fst_report_html_text(out, label);
 		fputs("</text>", out);
 		/* A middlebox's reset comes from neither end: a cross marks the
 		 * path between them, as the text ladder's |<---X---->|. */
