@@ -53,7 +53,29 @@ struct fst_tls_side_info {
 	/* A record header that lied (type or length out of range) ended the
 	 * parse, or a hello did not parse. */
 	unsigned malformed;
+	/* With keys (fst_tls_set_decryption): application-data records
+	 * decrypted and their plaintext bytes. */
+	uint64_t plain_records, plain_bytes;
 };
+
+/* Whether a connection's records could be read with the key log. */
+enum fst_tls_decrypt {
+	FST_TLS_DECRYPT_NONE,	      /* no key log given */
+	FST_TLS_DECRYPT_WAITING,      /* keys given; the hellos not read yet */
+	FST_TLS_DECRYPT_ON,	      /* records decrypt and authenticate */
+	FST_TLS_DECRYPT_NO_KEYS,      /* no secret for its client random nor its resumed session */
+	FST_TLS_DECRYPT_CIPHER,	      /* a cipher suite or version not supported for decryption */
+	FST_TLS_DECRYPT_BAD_KEYS,     /* a record failed authentication: a wrong secret */
+	FST_TLS_DECRYPT_LOST,	      /* the capture lost bytes; records after them are opaque */
+	FST_TLS_DECRYPT_NO_HANDSHAKE, /* the hellos were not captured (picked up mid-stream) */
+	FST_TLS_DECRYPT_COUNT
+};
+/* "none", "waiting", "decrypted", "no_keys", "cipher", "bad_keys", "lost",
+ * "no_handshake". Static. */
+const char *fst_tls_decrypt_name(enum fst_tls_decrypt state);
+/* Why a connection is not decrypted, in words ("the key log has no
+ * secret for its client random"); "" for NONE, WAITING and ON. Static. */
+const char *fst_tls_decrypt_reason(enum fst_tls_decrypt state);
 
 struct fst_tls_info {
 	enum fst_tls_mode mode; /* as the owner said (fst_tls_set_mode) */
@@ -69,6 +91,7 @@ struct fst_tls_info {
 	 * earlier), or chose a pre-shared key (TLS 1.3). */
 	bool resumed;
 	struct fst_tls_side_info side[2]; /* index enum fst_tls_dir */
+	enum fst_tls_decrypt decrypt;
 };
 
 struct fst_tls;
@@ -102,6 +125,47 @@ const struct fst_tls_info *fst_tls_info(const struct fst_tls *tls);
 /* True when data begins a TLS handshake record holding a ClientHello
  * (content type 22, version 3.x, a sane length, handshake type 1). */
 bool fst_tls_starts_client_hello(const uint8_t *data, size_t len);
+
+/* ---- decryption with an NSS key log ------------------------------------
+ * The key log format of curl, python, Firefox/Chrome and every
+ * SSLKEYLOGFILE logger: CLIENT_RANDOM (TLS 1.2 and earlier: the master
+ * secret) and the TLS 1.3 traffic secret labels, keyed by the client
+ * random of the connection. Keys never leave this module: nothing here
+ * prints, returns or logs a secret. */
+struct fst_tls_keylog;
+
+/* Returns an empty key log, free with fst_tls_keylog_free; NULL when out
+ * of memory. */
+struct fst_tls_keylog *fst_tls_keylog_new(void);
+/* NULL is a no-op. */
+void fst_tls_keylog_free(struct fst_tls_keylog *keylog);
+
+/* Adds the lines of text (a key log file's bytes, or a pcapng Decryption
+ * Secrets Block's). Lines that are no key log line (comments, blank,
+ * unknown labels, bad hex) are skipped and, when skipped is not NULL,
+ * added to *skipped. Returns false only when out of memory. */
+bool fst_tls_keylog_add(struct fst_tls_keylog *keylog, const char *text, size_t len,
+			size_t *skipped);
+
+/* Client randoms with at least one secret. */
+size_t fst_tls_keylog_count(const struct fst_tls_keylog *keylog);
+
+/* Receives the plaintext of each application-data record of direction
+ * dir, in order, during fst_tls_feed. Borrowed for the call. */
+typedef void (*fst_tls_plaintext_fn)(void *ctx, enum fst_tls_dir dir, const uint8_t *data,
+				     size_t len, int64_t ts_us);
+
+/* Decrypts this connection with keylog's secrets from its hellos on:
+ * call it before the first fst_tls_feed. keylog is borrowed and must
+ * outlive tls; a TLS 1.2 session this connection establishes is written
+ * into it (session ID and ticket -> master secret) so that connections
+ * resuming it decrypt too. Decrypted alerts (TLS 1.3) fill the side's
+ * alert fields like cleartext ones. */
+void fst_tls_set_decryption(struct fst_tls *tls, struct fst_tls_keylog *keylog,
+			    fst_tls_plaintext_fn on_plaintext, void *ctx);
+
+/* Heap bytes a decrypting parser holds on top of fst_tls_size(). */
+size_t fst_tls_decrypt_size(void);
 
 /* "TLS 1.2", "TLS 1.3", ...; NULL for 0 or an unknown value. Static. */
 const char *fst_tls_version_name(uint16_t version);
