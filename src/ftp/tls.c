@@ -7,25 +7,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ftpstall/tls.h"
+#include "tls_private.h"
 
 /* RFC 8446 5.1 content types, and the handshake and extension numbers
- * read here (RFC 8446 4, 4.2; RFC 6066 3; RFC 5077 3.2). */
+ * read here (RFC 8446 4, 4.2; RFC 6066 3; RFC 5077 3.2; RFC 7366 2). */
 enum {
-	CT_CHANGE_CIPHER_SPEC = 20,
-	CT_ALERT = 21,
-	CT_HANDSHAKE = 22,
-	CT_APPLICATION_DATA = 23,
-	CT_HEARTBEAT = 24,
+	CT_CHANGE_CIPHER_SPEC = FST_TLS_CT_CHANGE_CIPHER_SPEC,
+	CT_ALERT = FST_TLS_CT_ALERT,
+	CT_HANDSHAKE = FST_TLS_CT_HANDSHAKE,
+	CT_APPLICATION_DATA = FST_TLS_CT_APPLICATION_DATA,
+	CT_HEARTBEAT = FST_TLS_CT_HEARTBEAT,
 	HS_CLIENT_HELLO = 1,
 	HS_SERVER_HELLO = 2,
+	HS_NEW_SESSION_TICKET = 4,
 	EXT_SERVER_NAME = 0,
+	EXT_ENCRYPT_THEN_MAC = 22,
 	EXT_SESSION_TICKET = 35,
 	EXT_PRE_SHARED_KEY = 41,
 	EXT_SUPPORTED_VERSIONS = 43,
 	TLS13 = 0x0304,
-	RECORD_HEADER = 5,
-	HANDSHAKE_HEADER = 4,
+	RECORD_HEADER = FST_TLS_RECORD_HEADER,
+	HANDSHAKE_HEADER = FST_TLS_HANDSHAKE_HEADER,
 };
 
 /* RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest. */
@@ -41,6 +43,7 @@ struct dir_reader {
 	uint8_t type;	    /* of the record being read */
 	uint32_t body_left; /* of the record being read */
 	bool cipher_on;	    /* this side's records are encrypted from here */
+	bool encrypted;	    /* the record being read is (cipher_on when it began) */
 	bool stopped;	    /* ended or lost: nothing more is parsed */
 	uint8_t alert_have; /* bytes of a cleartext alert body read */
 	uint8_t alert[2];   /* ... its level and description */
@@ -57,6 +60,7 @@ struct fst_tls {
 	uint8_t offered_session_id[32];
 	uint8_t offered_session_id_len;
 	struct dir_reader dir[2];
+	struct fst_tls_dec *dec; /* NULL: no key log, the keyless path only */
 };
 
 static const char *const mode_names[] = {
@@ -169,7 +173,20 @@ struct fst_tls *fst_tls_new(void)
 
 void fst_tls_free(struct fst_tls *tls)
 {
+	if (!tls)
+		return;
+	fst_tls_dec_free(tls->dec);
 	free(tls);
+}
+
+void fst_tls_set_decryption(struct fst_tls *tls, struct fst_tls_keylog *keylog,
+			    fst_tls_plaintext_fn on_plaintext, void *ctx)
+{
+	if (tls->dec || !keylog)
+		return;
+	tls->dec = fst_tls_dec_new(keylog, on_plaintext, ctx);
+	if (tls->dec)
+		tls->info.decrypt = FST_TLS_DECRYPT_WAITING;
 }
 
 size_t fst_tls_size(void)
@@ -241,9 +258,11 @@ static bool next_extension(struct fst_rd *exts, uint16_t *type, struct fst_rd *b
 static bool parse_client_hello(struct fst_tls *tls, struct fst_rd rd)
 {
 	struct fst_tls_info *info = &tls->info;
-	struct fst_rd session_id, exts, body;
+	struct fst_rd session_id, exts, body, ticket = { 0 };
 	uint16_t suites_len, exts_len, type;
 	uint8_t sid_len, compression_len;
+	const uint8_t *random = rd.p + 2;
+	bool etm = false;
 
 	if (!fst_rd_skip(&rd, 2 + 32) || !fst_rd_u8(&rd, &sid_len) || sid_len > 32 ||
 	    !fst_rd_sub(&rd, sid_len, &session_id) || !fst_rd_be16(&rd, &suites_len) ||
@@ -254,19 +273,36 @@ static bool parse_client_hello(struct fst_tls *tls, struct fst_rd rd)
 	info->session_id_offered = sid_len > 0;
 	memcpy(tls->offered_session_id, session_id.p, sid_len);
 	tls->offered_session_id_len = sid_len;
-	if (rd.len == 0) /* no extensions (SSL 3.0 style) */
-		return true;
-	if (!fst_rd_be16(&rd, &exts_len) || !fst_rd_sub(&rd, exts_len, &exts))
-		return false;
-	while (next_extension(&exts, &type, &body)) {
-		if (type == EXT_SERVER_NAME)
-			keep_sni(info, body);
-		else if (type == EXT_SESSION_TICKET && body.len > 0)
-			info->ticket_offered = true;
-		else if (type == EXT_PRE_SHARED_KEY)
-			info->psk_offered = true;
+	if (rd.len > 0) { /* else no extensions (SSL 3.0 style) */
+		if (!fst_rd_be16(&rd, &exts_len) || !fst_rd_sub(&rd, exts_len, &exts))
+			return false;
+		while (next_extension(&exts, &type, &body)) {
+			if (type == EXT_SERVER_NAME)
+				keep_sni(info, body);
+			else if (type == EXT_SESSION_TICKET && body.len > 0) {
+				ticket = body;
+				info->ticket_offered = true;
+			} else if (type == EXT_PRE_SHARED_KEY)
+				info->psk_offered = true;
+			else if (type == EXT_ENCRYPT_THEN_MAC)
+				etm = true;
+		}
+		if (exts.len != 0)
+			return false;
 	}
-	return exts.len == 0;
+	if (tls->dec) {
+		struct fst_tls_hello_keys keys = {
+			.random = random,
+			.session_id = session_id.p,
+			.session_id_len = sid_len,
+			.ticket = ticket.p,
+			.ticket_len = ticket.len,
+			.encrypt_then_mac = etm,
+		};
+
+		fst_tls_dec_client_hello(tls->dec, &keys);
+	}
+	return true;
 }
 
 /* RFC 8446 4.1.3. */
@@ -276,7 +312,7 @@ static bool parse_server_hello(struct fst_tls *tls, struct fst_rd rd)
 	struct fst_rd session_id, exts, body;
 	uint16_t legacy_version, cipher, exts_len, type, chosen = 0;
 	uint8_t random[32], sid_len;
-	bool psk_chosen = false;
+	bool psk_chosen = false, etm = false;
 
 	if (!fst_rd_be16(&rd, &legacy_version) || !fst_rd_bytes(&rd, random, sizeof(random)) ||
 	    !fst_rd_u8(&rd, &sid_len) || sid_len > 32 || !fst_rd_sub(&rd, sid_len, &session_id) ||
@@ -290,6 +326,8 @@ static bool parse_server_hello(struct fst_tls *tls, struct fst_rd rd)
 				(void)fst_rd_be16(&body, &chosen);
 			else if (type == EXT_PRE_SHARED_KEY)
 				psk_chosen = true;
+			else if (type == EXT_ENCRYPT_THEN_MAC)
+				etm = true;
 		}
 	}
 	info->version = chosen ? chosen : legacy_version;
@@ -309,6 +347,16 @@ static bool parse_server_hello(struct fst_tls *tls, struct fst_rd rd)
 		tls->dir[FST_TLS_FROM_SERVER].cipher_on = true;
 		tls->dir[FST_TLS_FROM_CLIENT].cipher_on = true;
 	}
+	if (tls->dec) {
+		struct fst_tls_hello_keys keys = {
+			.random = random,
+			.session_id = session_id.p,
+			.session_id_len = sid_len,
+			.encrypt_then_mac = etm,
+		};
+
+		fst_tls_dec_server_hello(tls->dec, info, &keys);
+	}
 	return true;
 }
 
@@ -322,6 +370,9 @@ static void handshake_message(struct fst_tls *tls, enum fst_tls_dir dir)
 		ok = parse_client_hello(tls, rd);
 	else if (d->msg_header[0] == HS_SERVER_HELLO && dir == FST_TLS_FROM_SERVER)
 		ok = parse_server_hello(tls, rd);
+	else if (d->msg_header[0] == HS_NEW_SESSION_TICKET && dir == FST_TLS_FROM_SERVER &&
+		 tls->dec)
+		fst_tls_dec_session_ticket(tls->dec, d->msg, d->msg_len);
 	if (!ok)
 		tls->info.side[dir].malformed++;
 }
@@ -342,8 +393,11 @@ static void handshake_bytes(struct fst_tls *tls, enum fst_tls_dir dir, struct fs
 			d->msg_left = (uint32_t)d->msg_header[1] << 16 |
 				      (uint32_t)d->msg_header[2] << 8 | d->msg_header[3];
 			d->msg_len = 0;
+			/* With keys, a TLS 1.2 session ticket too: it names
+			 * the master secret of later resumptions. */
 			d->msg_keep = (d->msg_header[0] == HS_CLIENT_HELLO ||
-				       d->msg_header[0] == HS_SERVER_HELLO) &&
+				       d->msg_header[0] == HS_SERVER_HELLO ||
+				       (d->msg_header[0] == HS_NEW_SESSION_TICKET && tls->dec)) &&
 				      d->msg_left <= FST_TLS_HELLO_MAX;
 			if (d->msg_left > 0)
 				continue;
@@ -376,6 +430,7 @@ static void record_begins(struct fst_tls *tls, enum fst_tls_dir dir, int64_t ts_
 	d->type = d->header[0];
 	d->body_left = fst_load_be16(d->header + 3);
 	d->alert_have = 0;
+	d->encrypted = d->cipher_on;
 	side->records++;
 	side->last_record_us = ts_us;
 	if (d->type == CT_APPLICATION_DATA) {
@@ -385,6 +440,12 @@ static void record_begins(struct fst_tls *tls, enum fst_tls_dir dir, int64_t ts_
 		if (side->alerts++ == 0)
 			side->first_alert_us = ts_us;
 	}
+	if (!tls->dec)
+		return;
+	if (!d->encrypted)
+		fst_tls_dec_cleartext_record(tls->dec, &tls->info, d->type);
+	else if (d->body_left == 0)
+		fst_tls_dec_record(tls->dec, &tls->info, dir, d->header, NULL, 0, true, ts_us);
 }
 
 /* A cleartext alert (level, description), read as its bytes come. */
@@ -404,10 +465,13 @@ static void alert_bytes(struct fst_tls *tls, enum fst_tls_dir dir, struct fst_rd
 }
 
 /* Body bytes of the current record. */
-static void body_bytes(struct fst_tls *tls, enum fst_tls_dir dir, struct fst_rd rd)
+static void body_bytes(struct fst_tls *tls, enum fst_tls_dir dir, struct fst_rd rd, int64_t ts_us)
 {
 	struct dir_reader *d = &tls->dir[dir];
 
+	if (tls->dec && d->encrypted)
+		fst_tls_dec_record(tls->dec, &tls->info, dir, d->header, rd.p, rd.len,
+				   d->body_left == 0, ts_us);
 	switch (d->type) {
 	case CT_HANDSHAKE:
 		if (!d->cipher_on)
@@ -475,7 +539,7 @@ size_t fst_tls_feed(struct fst_tls *tls, enum fst_tls_dir dir, const uint8_t *da
 		n = rd.len < d->body_left ? rd.len : d->body_left;
 		(void)fst_rd_sub(&rd, n, &body);
 		d->body_left -= (uint32_t)n;
-		body_bytes(tls, dir, body);
+		body_bytes(tls, dir, body, ts_us);
 	}
 	return len;
 }
@@ -488,4 +552,6 @@ void fst_tls_lost(struct fst_tls *tls, enum fst_tls_dir dir)
 		return;
 	d->stopped = true;
 	tls->info.side[dir].lost = true;
+	if (tls->dec)
+		fst_tls_dec_lost(tls->dec, &tls->info, dir);
 }

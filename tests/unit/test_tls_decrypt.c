@@ -1,0 +1,528 @@
+/* Unit tests for TLS decryption with an NSS key log (src/ftp/tls.c,
+ * tls_keylog.c, tls_decrypt.c) on the real FTPS captures of
+ * captures/ftps/ and their clients' key logs: each TCP connection is
+ * read by ftpstall's own capture and tcp layers and its two directions
+ * fed to fst_tls; the plaintext must be what tshark decrypts from the
+ * same capture with the same key log, every connection must decrypt,
+ * a changed secret must fail authentication, and an empty key log must
+ * say so. The tshark comparison needs tshark: without it the test
+ * exits 77 (skip) once everything else passed.
+ *
+ * FST_SOURCE_DIR is the source tree, set by tests/CMakeLists.txt. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ftpstall/capture.h"
+#include "ftpstall/tcp.h"
+#include "ftpstall/tls.h"
+
+#ifndef FST_SOURCE_DIR
+#error "FST_SOURCE_DIR must name the source tree"
+#endif
+#define FTPS_DIR FST_SOURCE_DIR "/captures/ftps/"
+
+#define MAX_CONNS 16
+#define MAX_TEXT  (64u << 20)
+
+static const char *const captures[] = {
+	"vsftpd-ftps-clean-tls13",   "vsftpd-ftps-aes128-sha",	      "vsftpd-ftps-idle-tls12",
+	"proftpd-ftps-idle-timeout", "vsftpd-ftps-data-stall",	      "vsftpd-ftps-reuse-522",
+	"vsftpd-ftps-implicit-curl", "vsftpd-ftps-implicit-port2990", "proftpd-ftps-implicit-clean",
+};
+#define CAPTURE_COUNT (sizeof(captures) / sizeof(captures[0]))
+
+static bool have_tshark;
+
+struct text {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void text_add(struct text *t, const uint8_t *data, size_t len)
+{
+	assert_true(len <= MAX_TEXT - t->len);
+	if (t->len + len > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+
+		while (cap < t->len + len)
+			cap *= 2;
+		t->p = realloc(t->p, cap);
+		assert_non_null(t->p);
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, data, len);
+	t->len += len;
+}
+
+static bool text_has(const struct text *t, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (size_t i = 0; i + n <= t->len; i++)
+		if (memcmp(t->p + i, word, n) == 0)
+			return true;
+	return false;
+}
+
+struct conn {
+	uint64_t id;
+	uint16_t server_port;
+	struct fst_tls *tls;
+	bool started[2]; /* TLS began in this direction */
+	struct text plain[2];
+};
+
+struct run {
+	struct fst_tls_keylog *keylog;
+	struct conn conns[MAX_CONNS];
+	size_t count;
+};
+
+static void on_plaintext(void *ctx, enum fst_tls_dir dir, const uint8_t *data, size_t len,
+			 int64_t ts_us)
+{
+	struct conn *c = ctx;
+
+	(void)ts_us;
+	text_add(&c->plain[dir], data, len);
+}
+
+static struct conn *conn_of(struct run *run, struct fst_tcp_flow *flow)
+{
+	struct conn *c = flow->user;
+
+	if (c)
+		return c;
+	assert_true(run->count < MAX_CONNS);
+	c = &run->conns[run->count++];
+	c->id = flow->id;
+	c->server_port = flow->server_port;
+	c->tls = fst_tls_new();
+	assert_non_null(c->tls);
+	if (run->keylog)
+		fst_tls_set_decryption(c->tls, run->keylog, on_plaintext, c);
+	flow->user = c;
+	return c;
+}
+
+/* TLS begins with the client's ClientHello (after AUTH TLS's 234 on an
+ * explicit control connection, at once on the others); the server's
+ * bytes are TLS from its first bytes after that. */
+static void on_event(void *ctx, const struct fst_tcp_event *ev)
+{
+	struct run *run = ctx;
+	struct conn *c = conn_of(run, ev->flow);
+	enum fst_tls_dir dir = ev->dir == FST_DIR_CLIENT ? FST_TLS_FROM_CLIENT :
+							   FST_TLS_FROM_SERVER;
+
+	if (ev->kind == FST_TCP_EV_GAP && c->started[dir])
+		fst_tls_lost(c->tls, dir);
+	if (ev->kind != FST_TCP_EV_DATA || !ev->payload_present)
+		return;
+	if (!c->started[dir])
+		c->started[dir] = dir == FST_TLS_FROM_CLIENT ?
+					  fst_tls_starts_client_hello(ev->data, ev->data_caplen) :
+					  c->started[FST_TLS_FROM_CLIENT];
+	if (c->started[dir])
+		(void)fst_tls_feed(c->tls, dir, ev->data, ev->data_caplen, ev->ts_us);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long size;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)size + 1);
+		if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+			free(buf);
+			buf = NULL;
+		}
+		if (buf) {
+			buf[size] = '\0';
+			*len = (size_t)size;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static struct fst_tls_keylog *keylog_of(const char *text, size_t len)
+{
+	struct fst_tls_keylog *keylog = fst_tls_keylog_new();
+
+	assert_non_null(keylog);
+	assert_true(fst_tls_keylog_add(keylog, text, len, NULL));
+	return keylog;
+}
+
+static struct fst_tls_keylog *keylog_file(const char *name)
+{
+	char path[512];
+	size_t len = 0;
+	char *text;
+	struct fst_tls_keylog *keylog;
+
+	snprintf(path, sizeof(path), FTPS_DIR "%s.keys", name);
+	text = read_file(path, &len);
+	assert_non_null(text);
+	keylog = keylog_of(text, len);
+	free(text);
+	return keylog;
+}
+
+/* Reads captures/ftps/NAME.pcap through capture and tcp into run. */
+static void run_capture(struct run *run, const char *name, struct fst_tls_keylog *keylog)
+{
+	char path[512], errbuf[256];
+	const char *paths[] = { path };
+	struct fst_tcp_cfg cfg = { .payload_by_default = true, .on_event = on_event, .ctx = run };
+	struct fst_capture *cap;
+	struct fst_tcp *tcp;
+	struct fst_packet pkt;
+
+	memset(run, 0, sizeof(*run));
+	run->keylog = keylog;
+	snprintf(path, sizeof(path), FTPS_DIR "%s.pcap", name);
+	cap = fst_capture_open_files(paths, 1, errbuf);
+	if (!cap)
+		fail_msg("%s: %s", path, errbuf);
+	tcp = fst_tcp_new(&cfg);
+	assert_non_null(tcp);
+	while (fst_capture_next(cap, &pkt) == 1)
+		fst_tcp_input(tcp, &pkt);
+	fst_tcp_finish(tcp);
+	fst_tcp_free(tcp);
+	fst_capture_free(cap);
+}
+
+static void run_free(struct run *run)
+{
+	for (size_t i = 0; i < run->count; i++) {
+		fst_tls_free(run->conns[i].tls);
+		free(run->conns[i].plain[0].p);
+		free(run->conns[i].plain[1].p);
+	}
+	fst_tls_keylog_free(run->keylog);
+}
+
+static bool is_control(const struct conn *c)
+{
+	return c->server_port == 21 || c->server_port == 990 || c->server_port == 2990;
+}
+
+static const struct conn *control_of(const struct run *run)
+{
+	for (size_t i = 0; i < run->count; i++)
+		if (is_control(&run->conns[i]))
+			return &run->conns[i];
+	fail_msg("no control connection");
+	return NULL;
+}
+
+/* ---- tshark's decryption of the same capture ---------------------------- */
+
+static int hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static void add_hex(struct text *t, const char *line)
+{
+	for (size_t i = 0; hex_value(line[i]) >= 0 && hex_value(line[i + 1]) >= 0; i += 2) {
+		uint8_t b = (uint8_t)(hex_value(line[i]) << 4 | hex_value(line[i + 1]));
+
+		text_add(t, &b, 1);
+	}
+}
+
+/* `tshark -z follow,tls,raw,N` of every connection: per stream (= flow
+ * id - 1, both count connections in order of their first packet) the
+ * decrypted bytes of each direction. Data connections are not on a TLS
+ * port: they are decoded as TLS by port, with ftp-data off. */
+static void tshark_plaintext(const char *name, const struct run *run,
+			     struct text expected[MAX_CONNS][2])
+{
+	char cmd[4096];
+	size_t at;
+	char line[65536];
+	FILE *out;
+	int stream = -1;
+	int node0_dir = 0;
+
+	at = (size_t)snprintf(cmd, sizeof(cmd),
+			      "tshark -r '" FTPS_DIR "%s.pcap' -o 'tls.keylog_file:" FTPS_DIR
+			      "%s.keys' --disable-protocol ftp-data -q",
+			      name, name);
+	for (size_t i = 0; i < run->count; i++) {
+		if (run->conns[i].server_port != 21)
+			at += (size_t)snprintf(cmd + at, sizeof(cmd) - at, " -d tcp.port==%u,tls",
+					       run->conns[i].server_port);
+		at += (size_t)snprintf(cmd + at, sizeof(cmd) - at, " -z follow,tls,raw,%llu",
+				       (unsigned long long)(run->conns[i].id - 1));
+		assert_true(at < sizeof(cmd));
+	}
+	snprintf(cmd + at, sizeof(cmd) - at, " 2>/dev/null");
+	out = popen(cmd, "r");
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), out)) {
+		unsigned port;
+		char *colon;
+
+		if (sscanf(line, "Filter: tcp.stream eq %d", &stream) == 1) {
+			assert_true(stream >= 0 && stream < MAX_CONNS);
+			continue;
+		}
+		if (strncmp(line, "Node 0: ", 8) == 0) {
+			colon = strrchr(line, ':');
+			port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : 0;
+			node0_dir = 0;
+			for (size_t i = 0; i < run->count; i++)
+				if (run->conns[i].id == (uint64_t)stream + 1 &&
+				    run->conns[i].server_port == port)
+					node0_dir = FST_TLS_FROM_SERVER;
+			continue;
+		}
+		if (stream < 0 || hex_value(line[line[0] == '\t']) < 0)
+			continue;
+		if (line[0] == '\t')
+			add_hex(&expected[stream][!node0_dir], line + 1);
+		else
+			add_hex(&expected[stream][node0_dir], line);
+	}
+	assert_int_equal(pclose(out), 0);
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+/* Every TLS connection of every capture decrypts with its key log. */
+static void test_every_connection_decrypts(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < CAPTURE_COUNT; k++) {
+		struct run run;
+		size_t tls_conns = 0;
+
+		run_capture(&run, captures[k], keylog_file(captures[k]));
+		for (size_t i = 0; i < run.count; i++) {
+			const struct fst_tls_info *info = fst_tls_info(run.conns[i].tls);
+
+			if (!info->client_hello)
+				continue;
+			tls_conns++;
+			if (info->decrypt != FST_TLS_DECRYPT_ON)
+				fail_msg("%s: connection %llu: %s (%s)", captures[k],
+					 (unsigned long long)run.conns[i].id,
+					 fst_tls_decrypt_name(info->decrypt),
+					 fst_tls_decrypt_reason(info->decrypt));
+		}
+		assert_true(tls_conns >= 1);
+		run_free(&run);
+	}
+}
+
+/* The control connection's plaintext is FTP: the login and a transfer. */
+static void test_control_plaintext_is_ftp(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < CAPTURE_COUNT; k++) {
+		struct run run;
+		const struct conn *c;
+
+		run_capture(&run, captures[k], keylog_file(captures[k]));
+		c = control_of(&run);
+		if (!text_has(&c->plain[FST_TLS_FROM_CLIENT], "USER ") ||
+		    !text_has(&c->plain[FST_TLS_FROM_SERVER], "230 "))
+			fail_msg("%s: no USER / 230 in the decrypted control connection",
+				 captures[k]);
+		assert_true(text_has(&c->plain[FST_TLS_FROM_CLIENT], "RETR ") ||
+			    text_has(&c->plain[FST_TLS_FROM_CLIENT], "STOR ") ||
+			    text_has(&c->plain[FST_TLS_FROM_CLIENT], "LIST") ||
+			    text_has(&c->plain[FST_TLS_FROM_CLIENT], "NOOP"));
+		run_free(&run);
+	}
+}
+
+/* Byte for byte what tshark decrypts, every connection, both ways. */
+static void test_plaintext_equals_tshark(void **state)
+{
+	(void)state;
+	if (!have_tshark)
+		skip();
+	for (size_t k = 0; k < CAPTURE_COUNT; k++) {
+		static struct text expected[MAX_CONNS][2];
+		struct run run;
+
+		memset(expected, 0, sizeof(expected));
+		run_capture(&run, captures[k], keylog_file(captures[k]));
+		tshark_plaintext(captures[k], &run, expected);
+		for (size_t i = 0; i < run.count; i++) {
+			const struct conn *c = &run.conns[i];
+
+			assert_true(c->id >= 1 && c->id <= MAX_CONNS);
+			for (int d = 0; d < 2; d++) {
+				const struct text *want = &expected[c->id - 1][d];
+
+				if (want->len != c->plain[d].len ||
+				    (want->len > 0 &&
+				     memcmp(want->p, c->plain[d].p, want->len) != 0))
+					fail_msg("%s: connection %llu %s: %zu bytes, tshark %zu",
+						 captures[k], (unsigned long long)c->id,
+						 d ? "server" : "client", c->plain[d].len,
+						 want->len);
+			}
+		}
+		assert_true(control_of(&run)->plain[FST_TLS_FROM_SERVER].len > 0);
+		for (size_t i = 0; i < MAX_CONNS; i++) {
+			free(expected[i][0].p);
+			free(expected[i][1].p);
+		}
+		run_free(&run);
+	}
+}
+
+/* A retrieved file's size as the server announced it ("150 ... (N
+ * bytes)") is what a data connection decrypted. */
+static void test_data_connection_sizes(void **state)
+{
+	size_t checked = 0;
+
+	(void)state;
+	for (size_t k = 0; k < CAPTURE_COUNT; k++) {
+		struct run run;
+		const struct text *replies;
+
+		run_capture(&run, captures[k], keylog_file(captures[k]));
+		replies = &control_of(&run)->plain[FST_TLS_FROM_SERVER];
+		for (size_t i = 0; i + 4 < replies->len; i++) {
+			unsigned long long size;
+			bool found = false;
+			char tail[64];
+			size_t n = replies->len - i < sizeof(tail) - 1 ? replies->len - i :
+									 sizeof(tail) - 1;
+
+			if (replies->p[i] != '(')
+				continue;
+			memcpy(tail, replies->p + i, n);
+			tail[n] = '\0';
+			if (sscanf(tail, "(%llu bytes)", &size) != 1 || !strstr(tail, " bytes)"))
+				continue;
+			for (size_t j = 0; j < run.count; j++)
+				if (!is_control(&run.conns[j]) &&
+				    run.conns[j].plain[FST_TLS_FROM_SERVER].len == size)
+					found = true;
+			if (!found)
+				fail_msg("%s: no data connection decrypted %llu bytes", captures[k],
+					 size);
+			checked++;
+		}
+		run_free(&run);
+	}
+	assert_true(checked >= 3);
+}
+
+/* One byte of one secret changed: the records fail authentication. */
+static void corrupt_and_expect_bad_keys(const char *name, const char *label)
+{
+	char path[512];
+	size_t len = 0;
+	char *text, *line, *secret;
+	struct run run;
+	const struct fst_tls_info *info;
+
+	snprintf(path, sizeof(path), FTPS_DIR "%s.keys", name);
+	text = read_file(path, &len);
+	assert_non_null(text);
+	line = strstr(text, label);
+	assert_non_null(line);
+	secret = line + strlen(label) + 1 + 64 + 1;
+	*secret = *secret == '0' ? '1' : '0';
+	run_capture(&run, name, keylog_of(text, len));
+	free(text);
+	info = fst_tls_info(control_of(&run)->tls);
+	assert_string_equal(fst_tls_decrypt_name(info->decrypt), "bad_keys");
+	assert_true(strlen(fst_tls_decrypt_reason(info->decrypt)) > 0);
+	run_free(&run);
+}
+
+static void test_changed_secret_is_bad_keys(void **state)
+{
+	(void)state;
+	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "SERVER_HANDSHAKE_TRAFFIC_SECRET");
+	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "CLIENT_TRAFFIC_SECRET_0");
+	corrupt_and_expect_bad_keys("vsftpd-ftps-idle-tls12", "CLIENT_RANDOM");
+	corrupt_and_expect_bad_keys("vsftpd-ftps-aes128-sha", "CLIENT_RANDOM");
+}
+
+/* A key log without the connection's lines: no keys, no plaintext. */
+static void test_empty_keylog_is_no_keys(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < CAPTURE_COUNT; k++) {
+		struct run run;
+
+		run_capture(&run, captures[k], keylog_of("", 0));
+		for (size_t i = 0; i < run.count; i++) {
+			const struct fst_tls_info *info = fst_tls_info(run.conns[i].tls);
+
+			if (!info->client_hello)
+				continue;
+			assert_int_equal(info->decrypt, FST_TLS_DECRYPT_NO_KEYS);
+			assert_int_equal(run.conns[i].plain[0].len + run.conns[i].plain[1].len, 0);
+		}
+		run_free(&run);
+	}
+}
+
+/* Without fst_tls_set_decryption nothing changes: state none, no
+ * plaintext counted. */
+static void test_keyless_untouched(void **state)
+{
+	struct run run;
+	const struct fst_tls_info *info;
+
+	(void)state;
+	run_capture(&run, "vsftpd-ftps-clean-tls13", NULL);
+	info = fst_tls_info(control_of(&run)->tls);
+	assert_int_equal(info->decrypt, FST_TLS_DECRYPT_NONE);
+	assert_int_equal(info->side[0].plain_records + info->side[1].plain_records, 0);
+	assert_true(info->side[1].app_records > 0);
+	run_free(&run);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_connection_decrypts),
+		cmocka_unit_test(test_control_plaintext_is_ftp),
+		cmocka_unit_test(test_plaintext_equals_tshark),
+		cmocka_unit_test(test_data_connection_sizes),
+		cmocka_unit_test(test_changed_secret_is_bad_keys),
+		cmocka_unit_test(test_empty_keylog_is_no_keys),
+		cmocka_unit_test(test_keyless_untouched),
+	};
+	int failed;
+
+	have_tshark = system("tshark -v >/dev/null 2>&1") == 0;
+	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	if (failed == 0 && !have_tshark) {
+		fprintf(stderr, "test_tls_decrypt: tshark not found: the comparison with "
+				"tshark's decryption was skipped\n");
+		return 77;
+	}
+	return failed;
+}
