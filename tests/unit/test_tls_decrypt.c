@@ -1,12 +1,22 @@
 /* Unit tests for TLS decryption with an NSS key log (src/ftp/tls.c,
- * tls_keylog.c, tls_decrypt.c) on the real FTPS captures of
- * captures/ftps/ and their clients' key logs: each TCP connection is
- * read by ftpstall's own capture and tcp layers and its two directions
- * fed to fst_tls; the plaintext must be what tshark decrypts from the
- * same capture with the same key log, every connection must decrypt,
- * a changed secret must fail authentication, and an empty key log must
- * say so. The tshark comparison needs tshark: without it the test
- * exits 77 (skip) once everything else passed.
+ * tls_keylog.c, tls_decrypt.c).
+ *
+ * On the real FTPS captures of captures/ftps/ and their clients' key
+ * logs: each TCP connection is read by ftpstall's own capture and tcp
+ * layers and its two directions fed to fst_tls; the plaintext must be
+ * what tshark decrypts from the same capture with the same key log,
+ * every connection must decrypt, a changed secret must fail
+ * authentication, and an empty key log must say so. The tshark
+ * comparison needs tshark: without it the test exits 77 (skip) once
+ * everything else passed.
+ *
+ * The captures hold only TLS 1.3 AES-256-GCM, TLS 1.2 AES-256-GCM and
+ * AES-128-CBC-SHA with encrypt-then-MAC, and no TLS 1.2 resumption, so
+ * the other suites, MAC-then-encrypt, KeyUpdate and resumption by
+ * session ID and by ticket are read from real TLS connections that
+ * OpenSSL makes here in memory (a client and a server SSL joined by
+ * memory BIOs, the wire bytes of each direction recorded, OpenSSL's
+ * own key log callback writing the key log).
  *
  * FST_SOURCE_DIR is the source tree, set by tests/CMakeLists.txt. */
 #include <setjmp.h>
@@ -18,6 +28,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "ftpstall/capture.h"
 #include "ftpstall/tcp.h"
@@ -504,6 +517,455 @@ static void test_keyless_untouched(void **state)
 	run_free(&run);
 }
 
+/* ---- real TLS connections made here by OpenSSL ------------------------ */
+
+/* The key log OpenSSL writes (its callback has no context pointer). */
+static struct text ossl_keylog;
+
+static void keylog_line(const SSL *ssl, const char *line)
+{
+	(void)ssl;
+	text_add(&ossl_keylog, (const uint8_t *)line, strlen(line));
+	text_add(&ossl_keylog, (const uint8_t *)"\n", 1);
+}
+
+#define MAX_CHUNKS 1024
+
+/* The wire: each direction's bytes in the order they were sent. */
+struct wire {
+	struct text bytes;
+	struct {
+		enum fst_tls_dir dir;
+		size_t at, len;
+	} chunk[MAX_CHUNKS];
+	size_t chunks;
+	struct text sent[2]; /* the application data each side wrote */
+};
+
+struct tls_cfg {
+	int version;		/* TLS1_2_VERSION, TLS1_3_VERSION */
+	const char *ciphers;	/* TLS 1.2 cipher list or TLS 1.3 suites */
+	bool no_etm, no_ticket; /* SSL_OP_NO_ENCRYPT_THEN_MAC, SSL_OP_NO_TICKET */
+	bool key_update;
+};
+
+struct tls_pair {
+	SSL_CTX *client_ctx, *server_ctx;
+	SSL *client, *server;
+};
+
+/* A self-signed P-256 certificate for the server. */
+static void server_identity(SSL_CTX *ctx)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *cert = X509_new();
+	X509_NAME *name;
+
+	assert_non_null(key);
+	assert_non_null(cert);
+	assert_true(X509_set_version(cert, 2));
+	assert_true(ASN1_INTEGER_set(X509_get_serialNumber(cert), 1));
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(cert), 0));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(cert), 3600));
+	assert_true(X509_set_pubkey(cert, key));
+	name = X509_get_subject_name(cert);
+	assert_true(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+					       (const unsigned char *)"ftpstall.test", -1, -1, 0));
+	assert_true(X509_set_issuer_name(cert, name));
+	assert_true(X509_sign(cert, key, EVP_sha256()) > 0);
+	assert_true(SSL_CTX_use_certificate(ctx, cert));
+	assert_true(SSL_CTX_use_PrivateKey(ctx, key));
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}
+
+static SSL_CTX *make_ctx(const struct tls_cfg *cfg, bool server)
+{
+	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+
+	assert_non_null(ctx);
+	assert_true(SSL_CTX_set_min_proto_version(ctx, cfg->version));
+	assert_true(SSL_CTX_set_max_proto_version(ctx, cfg->version));
+	if (cfg->version == TLS1_3_VERSION)
+		assert_true(SSL_CTX_set_ciphersuites(ctx, cfg->ciphers));
+	else
+		assert_true(SSL_CTX_set_cipher_list(ctx, cfg->ciphers));
+	if (cfg->no_etm)
+		SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC);
+	if (cfg->no_ticket)
+		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	if (server) {
+		server_identity(ctx);
+		assert_true(SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"ftp", 3));
+	} else {
+		SSL_CTX_set_keylog_callback(ctx, keylog_line);
+	}
+	return ctx;
+}
+
+static void pair_ctx(struct tls_pair *p, const struct tls_cfg *cfg)
+{
+	memset(p, 0, sizeof(*p));
+	p->client_ctx = make_ctx(cfg, false);
+	p->server_ctx = make_ctx(cfg, true);
+}
+
+static SSL *make_ssl(SSL_CTX *ctx, bool server)
+{
+	SSL *ssl = SSL_new(ctx);
+	BIO *in = BIO_new(BIO_s_mem()), *out = BIO_new(BIO_s_mem());
+
+	assert_non_null(ssl);
+	assert_non_null(in);
+	assert_non_null(out);
+	SSL_set_bio(ssl, in, out);
+	if (server)
+		SSL_set_accept_state(ssl);
+	else
+		SSL_set_connect_state(ssl);
+	return ssl;
+}
+
+/* Moves what each side wrote to the other, recording it; true when
+ * anything moved. */
+static bool pump(struct tls_pair *p, struct wire *w)
+{
+	SSL *from[2] = { p->client, p->server }, *to[2] = { p->server, p->client };
+	bool moved = false;
+	uint8_t buf[4096];
+
+	for (int d = 0; d < 2; d++) {
+		int n;
+
+		while ((n = BIO_read(SSL_get_wbio(from[d]), buf, sizeof(buf))) > 0) {
+			assert_true(w->chunks < MAX_CHUNKS);
+			w->chunk[w->chunks].dir = (enum fst_tls_dir)d;
+			w->chunk[w->chunks].at = w->bytes.len;
+			w->chunk[w->chunks].len = (size_t)n;
+			w->chunks++;
+			text_add(&w->bytes, buf, (size_t)n);
+			assert_int_equal(BIO_write(SSL_get_rbio(to[d]), buf, n), n);
+			moved = true;
+		}
+	}
+	return moved;
+}
+
+/* Reads whatever ssl can read now (and so answers what it must). */
+static void drain(SSL *ssl)
+{
+	uint8_t buf[4096];
+
+	while (SSL_read(ssl, buf, sizeof(buf)) > 0)
+		;
+	ERR_clear_error();
+}
+
+static void say(struct tls_pair *p, struct wire *w, enum fst_tls_dir dir, const uint8_t *data,
+		size_t len)
+{
+	SSL *ssl = dir == FST_TLS_FROM_CLIENT ? p->client : p->server;
+
+	assert_int_equal(SSL_write(ssl, data, (int)len), (int)len);
+	text_add(&w->sent[dir], data, len);
+	do {
+		drain(p->client);
+		drain(p->server);
+	} while (pump(p, w));
+}
+
+/* A connection of pair p: handshake, an FTP-like exchange with a
+ * payload of several records, optionally a KeyUpdate each way, and the
+ * client's close_notify. resume: a session to resume (NULL: full). */
+static SSL_SESSION *converse(struct tls_pair *p, const struct tls_cfg *cfg, SSL_SESSION *resume,
+			     struct wire *w, bool expect_reused)
+{
+	static uint8_t payload[40000];
+	SSL_SESSION *session;
+
+	memset(w, 0, sizeof(*w));
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7 + 3);
+	p->client = make_ssl(p->client_ctx, false);
+	p->server = make_ssl(p->server_ctx, true);
+	if (resume)
+		assert_true(SSL_set_session(p->client, resume));
+	for (int i = 0;
+	     i < 20 && !(SSL_is_init_finished(p->client) && SSL_is_init_finished(p->server)); i++) {
+		(void)SSL_do_handshake(p->client);
+		(void)SSL_do_handshake(p->server);
+		(void)pump(p, w);
+	}
+	ERR_clear_error();
+	assert_true(SSL_is_init_finished(p->client) && SSL_is_init_finished(p->server));
+	assert_int_equal(SSL_session_reused(p->client), expect_reused);
+	say(p, w, FST_TLS_FROM_CLIENT, (const uint8_t *)"USER alice\r\n", 12);
+	say(p, w, FST_TLS_FROM_SERVER, (const uint8_t *)"331 Password.\r\n", 15);
+	say(p, w, FST_TLS_FROM_SERVER, payload, sizeof(payload));
+	if (cfg->key_update) {
+		assert_true(SSL_key_update(p->client, SSL_KEY_UPDATE_REQUESTED));
+		say(p, w, FST_TLS_FROM_CLIENT, (const uint8_t *)"NOOP\r\n", 6);
+		say(p, w, FST_TLS_FROM_SERVER, (const uint8_t *)"200 NOOP ok.\r\n", 14);
+		assert_true(SSL_key_update(p->server, SSL_KEY_UPDATE_NOT_REQUESTED));
+		say(p, w, FST_TLS_FROM_SERVER, (const uint8_t *)"200 again.\r\n", 12);
+	}
+	say(p, w, FST_TLS_FROM_CLIENT, (const uint8_t *)"QUIT\r\n", 6);
+	/* Both close_notify: an unclean end would drop the session from
+	 * the server's cache. */
+	(void)SSL_shutdown(p->client);
+	(void)pump(p, w);
+	drain(p->server);
+	(void)SSL_shutdown(p->server);
+	(void)pump(p, w);
+	session = SSL_get1_session(p->client);
+	SSL_free(p->client);
+	SSL_free(p->server);
+	p->client = p->server = NULL;
+	return session;
+}
+
+static void pair_free(struct tls_pair *p)
+{
+	SSL_CTX_free(p->client_ctx);
+	SSL_CTX_free(p->server_ctx);
+}
+
+static void wire_free(struct wire *w)
+{
+	free(w->bytes.p);
+	free(w->sent[0].p);
+	free(w->sent[1].p);
+}
+
+/* Feeds the wire to a new decrypting parser step bytes at a time (0:
+ * as sent) and checks the plaintext is what each side wrote. */
+static void feed_wire(const struct wire *w, struct fst_tls_keylog *keylog, size_t step,
+		      struct conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->tls = fst_tls_new();
+	assert_non_null(c->tls);
+	fst_tls_set_decryption(c->tls, keylog, on_plaintext, c);
+	for (size_t i = 0; i < w->chunks; i++) {
+		const uint8_t *p = w->bytes.p + w->chunk[i].at;
+		size_t left = w->chunk[i].len;
+
+		while (left > 0) {
+			size_t n = step && step < left ? step : left;
+
+			assert_int_equal(fst_tls_feed(c->tls, w->chunk[i].dir, p, n, (int64_t)i),
+					 n);
+			p += n;
+			left -= n;
+		}
+	}
+}
+
+static void conn_free(struct conn *c)
+{
+	fst_tls_free(c->tls);
+	free(c->plain[0].p);
+	free(c->plain[1].p);
+}
+
+static void expect_plaintext(const struct conn *c, const struct wire *w)
+{
+	const struct fst_tls_info *info = fst_tls_info(c->tls);
+
+	if (info->decrypt != FST_TLS_DECRYPT_ON)
+		fail_msg("cipher %04x: %s (%s)", info->cipher, fst_tls_decrypt_name(info->decrypt),
+			 fst_tls_decrypt_reason(info->decrypt));
+	for (int d = 0; d < 2; d++) {
+		assert_int_equal(c->plain[d].len, w->sent[d].len);
+		assert_memory_equal(c->plain[d].p, w->sent[d].p, w->sent[d].len);
+		assert_int_equal(info->side[d].plain_bytes, w->sent[d].len);
+	}
+	assert_true(info->side[FST_TLS_FROM_CLIENT].close_notify);
+}
+
+/* One full connection with cfg: decrypts, fed as sent and byte by byte. */
+static void decrypt_suite(const struct tls_cfg *cfg, uint16_t cipher)
+{
+	struct tls_pair p;
+	struct wire w;
+	struct conn c;
+	struct fst_tls_keylog *keylog;
+
+	ossl_keylog.len = 0;
+	pair_ctx(&p, cfg);
+	SSL_SESSION_free(converse(&p, cfg, NULL, &w, false));
+	keylog = keylog_of((const char *)ossl_keylog.p, ossl_keylog.len);
+	assert_int_equal(fst_tls_keylog_count(keylog), 1);
+	for (size_t step = 0; step <= 1; step++) {
+		feed_wire(&w, keylog, step, &c);
+		assert_int_equal(fst_tls_info(c.tls)->cipher, cipher);
+		expect_plaintext(&c, &w);
+		conn_free(&c);
+	}
+	fst_tls_keylog_free(keylog);
+	wire_free(&w);
+	pair_free(&p);
+}
+
+static void test_openssl_suites(void **state)
+{
+	static const struct {
+		struct tls_cfg cfg;
+		uint16_t cipher;
+	} cases[] = {
+		{ { TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", false, false, true }, 0x1301 },
+		{ { TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384", false, false, true }, 0x1302 },
+		{ { TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256", false, false, true }, 0x1303 },
+		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", false, false, false },
+		  0xc02b },
+		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384", false, false, false },
+		  0xc02c },
+		{ { TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305", false, false, false },
+		  0xcca9 },
+		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA", false, false, false }, 0xc009 },
+		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA", true, false, false }, 0xc009 },
+		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES256-SHA384", false, false, false }, 0xc024 },
+		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES256-SHA384", true, false, false }, 0xc024 },
+		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA256", true, false, false }, 0xc023 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		decrypt_suite(&cases[i].cfg, cases[i].cipher);
+}
+
+/* TLS 1.2 resumption: the second connection's own lines are not in the
+ * key log; the master secret of the session it resumes (recorded when
+ * the first connection decrypted) opens it. */
+static void resume_without_own_lines(const struct tls_cfg *cfg)
+{
+	struct tls_pair p;
+	struct wire first, second;
+	struct conn c1, c2;
+	struct fst_tls_keylog *keylog;
+	SSL_SESSION *session;
+
+	ossl_keylog.len = 0;
+	pair_ctx(&p, cfg);
+	session = converse(&p, cfg, NULL, &first, false);
+	keylog = keylog_of((const char *)ossl_keylog.p, ossl_keylog.len);
+	SSL_SESSION_free(converse(&p, cfg, session, &second, true));
+	SSL_SESSION_free(session);
+	assert_int_equal(fst_tls_keylog_count(keylog), 1);
+
+	/* Resumed before the first connection was read: nothing to use. */
+	feed_wire(&second, keylog, 0, &c2);
+	assert_int_equal(fst_tls_info(c2.tls)->decrypt, FST_TLS_DECRYPT_NO_KEYS);
+	conn_free(&c2);
+
+	feed_wire(&first, keylog, 0, &c1);
+	expect_plaintext(&c1, &first);
+	feed_wire(&second, keylog, 0, &c2);
+	assert_true(fst_tls_info(c2.tls)->resumed || fst_tls_info(c2.tls)->ticket_offered);
+	expect_plaintext(&c2, &second);
+	conn_free(&c1);
+	conn_free(&c2);
+	fst_tls_keylog_free(keylog);
+	wire_free(&first);
+	wire_free(&second);
+	pair_free(&p);
+}
+
+static void test_tls12_resumption(void **state)
+{
+	const struct tls_cfg by_id = { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", false, true,
+				       false };
+	const struct tls_cfg by_ticket = { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA", false, false,
+					   false };
+
+	(void)state;
+	resume_without_own_lines(&by_id);
+	resume_without_own_lines(&by_ticket);
+}
+
+/* Bytes lost after decryption began; records without their hellos. */
+static void test_lost_and_no_handshake(void **state)
+{
+	const struct tls_cfg cfg = { TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", false, false,
+				     false };
+	struct tls_pair p;
+	struct wire w;
+	struct conn c;
+	struct fst_tls_keylog *keylog;
+	size_t half;
+
+	(void)state;
+	ossl_keylog.len = 0;
+	pair_ctx(&p, &cfg);
+	SSL_SESSION_free(converse(&p, &cfg, NULL, &w, false));
+	keylog = keylog_of((const char *)ossl_keylog.p, ossl_keylog.len);
+
+	half = w.chunks / 2;
+	{
+		size_t all = w.chunks;
+
+		w.chunks = half;
+		feed_wire(&w, keylog, 0, &c);
+		w.chunks = all;
+	}
+	assert_int_equal(fst_tls_info(c.tls)->decrypt, FST_TLS_DECRYPT_ON);
+	fst_tls_lost(c.tls, FST_TLS_FROM_SERVER);
+	assert_int_equal(fst_tls_info(c.tls)->decrypt, FST_TLS_DECRYPT_LOST);
+	conn_free(&c);
+
+	/* From a client record after the handshake on: the client's
+	 * chunks each hold whole records. */
+	memset(&c, 0, sizeof(c));
+	c.tls = fst_tls_new();
+	assert_non_null(c.tls);
+	fst_tls_set_decryption(c.tls, keylog, on_plaintext, &c);
+	while (w.chunk[half].dir != FST_TLS_FROM_CLIENT)
+		half++;
+	assert_int_equal(fst_tls_feed(c.tls, FST_TLS_FROM_CLIENT, w.bytes.p + w.chunk[half].at,
+				      w.chunk[half].len, 0),
+			 w.chunk[half].len);
+	assert_int_equal(fst_tls_info(c.tls)->decrypt, FST_TLS_DECRYPT_NO_HANDSHAKE);
+	assert_int_equal(c.plain[0].len + c.plain[1].len, 0);
+	conn_free(&c);
+	fst_tls_keylog_free(keylog);
+	wire_free(&w);
+	pair_free(&p);
+}
+
+/* Key log lines: labels, comments, bad hex, a secret too long. */
+static void test_keylog_lines(void **state)
+{
+	static const char text[] =
+		"# comment\n"
+		"\n"
+		"CLIENT_RANDOM 0000000000000000000000000000000000000000000000000000000000000001 "
+		"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0011223344556677"
+		"8899aabbccddeeff\n"
+		"CLIENT_TRAFFIC_SECRET_0 "
+		"0000000000000000000000000000000000000000000000000000000000000002 00ff\r\n"
+		"EXPORTER_SECRET 0000000000000000000000000000000000000000000000000000000000000002 "
+		"00ff\n"
+		"CLIENT_RANDOM 00000000000000000000000000000000000000000000000000000000000000zz 00\n"
+		"CLIENT_RANDOM 000000000000000000000000000000000000000000000000000000000000000 00\n"
+		"CLIENT_RANDOM 0000000000000000000000000000000000000000000000000000000000000003 "
+		"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0011223344556677"
+		"8899aabbccddeeff00\n"
+		"CLIENT_RANDOM 0000000000000000000000000000000000000000000000000000000000000004";
+	struct fst_tls_keylog *keylog = fst_tls_keylog_new();
+	size_t skipped = 0;
+
+	(void)state;
+	assert_non_null(keylog);
+	assert_true(fst_tls_keylog_add(keylog, text, sizeof(text) - 1, &skipped));
+	assert_int_equal(fst_tls_keylog_count(keylog), 2);
+	assert_int_equal(skipped, 7);
+	fst_tls_keylog_free(keylog);
+	fst_tls_keylog_free(NULL);
+	assert_string_equal(fst_tls_decrypt_name(FST_TLS_DECRYPT_ON), "decrypted");
+	assert_string_equal(fst_tls_decrypt_reason(FST_TLS_DECRYPT_ON), "");
+	assert_true(fst_tls_decrypt_size() > 2 * (size_t)FST_TLS_MAX_RECORD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,11 +976,16 @@ int main(void)
 		cmocka_unit_test(test_changed_secret_is_bad_keys),
 		cmocka_unit_test(test_empty_keylog_is_no_keys),
 		cmocka_unit_test(test_keyless_untouched),
+		cmocka_unit_test(test_openssl_suites),
+		cmocka_unit_test(test_tls12_resumption),
+		cmocka_unit_test(test_lost_and_no_handshake),
+		cmocka_unit_test(test_keylog_lines),
 	};
 	int failed;
 
 	have_tshark = system("tshark -v >/dev/null 2>&1") == 0;
 	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	free(ossl_keylog.p);
 	if (failed == 0 && !have_tshark) {
 		fprintf(stderr, "test_tls_decrypt: tshark not found: the comparison with "
 				"tshark's decryption was skipped\n");
