@@ -15,6 +15,7 @@ import os
 import random
 import shutil
 import struct
+import subprocess
 import sys
 
 ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
@@ -693,6 +694,66 @@ def tls_corpus():
     write(d, "sni-control-bytes", bytes([0x09]) + tls_client_hello(sni=b"a\x00b\x1b[31mc\xff"))
     write(d, "bad-version-zero-length", bytes([0x01]) + b"\x16\x02\x00\x00\x00" + tls_record(22, b""))
     write(d, "lost-server", bytes([0x3f]) + hello + server + app)
+    tls_decrypt_corpus(d)
+
+
+def tcp_frames(pcap, stream):
+    """The segments of one TCP connection as tshark follows them:
+    [(from_server, bytes)], from the client's ClientHello on."""
+    out = subprocess.run(["tshark", "-r", pcap, "-q", "-z", "follow,tcp,raw,%d" % stream],
+                         capture_output=True, text=True, check=True).stdout
+    frames, started = [], False
+    for line in out.splitlines():
+        if not line.strip() or not all(c in "0123456789abcdef" for c in line.strip()):
+            continue
+        server = line.startswith("\t")
+        data = bytes.fromhex(line.strip())
+        # Node 0 is the client here (the connection's first SYN).
+        started = started or (not server and data[:1] == b"\x16")
+        if started:
+            frames.append((server, data))
+    return frames
+
+
+def framed(header, frames):
+    """The decrypting input of fuzz_tls_records (bit 6): frames."""
+    out = bytes([0x40 | header])
+    for server, data in frames:
+        for at in range(0, len(data), 0xffff):
+            part = data[at:at + 0xffff]
+            out += struct.pack(">BH", 1 if server else 0, len(part)) + part
+    return out
+
+
+def tls_decrypt_corpus(d):
+    """Seeds that decrypt with the harness's fixed key log (the control
+    connections of three captures/ftps captures), and hostile variants."""
+    if shutil.which("tshark") is None:
+        print("make-corpus: no tshark: fuzz_tls_records decryption seeds not written")
+        return
+    ftps = os.path.join(ROOT, "captures", "ftps")
+    seeds = {}
+    for name in ("vsftpd-ftps-clean-tls13", "vsftpd-ftps-aes128-sha", "vsftpd-ftps-idle-tls12"):
+        seeds[name] = tcp_frames(os.path.join(ftps, name + ".pcap"), 0)
+        write(d, "decrypt-" + name, framed(0x0f, seeds[name]))
+    tls13 = seeds["vsftpd-ftps-clean-tls13"]
+    write(d, "decrypt-tls12-cbc-bytewise", framed(0x00, seeds["vsftpd-ftps-aes128-sha"][:8]))
+    write(d, "decrypt-lost-server", framed(0x2f, tls13))
+    # A flipped byte in the last record of each side: authentication fails.
+    flipped = [(server, data[:-1] + bytes([data[-1] ^ 1])) for server, data in tls13]
+    write(d, "decrypt-flipped-tag", framed(0x0f, flipped))
+    # The handshake, then a record that lies about its length, a record
+    # longer than any TLS allows, and one cut short.
+    handshake = tls13[:6]
+    write(d, "decrypt-lying-length", framed(0x0f, handshake + [
+        (True, tls_record(23, b"\x01" * 40, length=0x4801)), (False, tls_record(23, b"", length=0))]))
+    write(d, "decrypt-huge-record", framed(0x0f, handshake + [
+        (True, tls_record(23, b"\x55" * 18432)), (False, tls_record(23, b"\x66" * 16401))]))
+    write(d, "decrypt-truncated-record", framed(0x07, handshake + [(True, tls_record(23, b"\x77" * 300)[:150])]))
+    # The hellos cut short; a second ServerHello; records without hellos.
+    write(d, "decrypt-truncated-hello", framed(0x0f, [tls13[0], (True, tls13[1][1][:70])]))
+    write(d, "decrypt-second-server-hello", framed(0x0f, tls13[:3] + [tls13[1]] + tls13[3:]))
+    write(d, "decrypt-no-handshake", framed(0x0f, tls13[6:]))
 
 
 def main():
