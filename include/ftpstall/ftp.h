@@ -152,6 +152,9 @@ struct fst_ftp_transfer {
 	 * resumed the session the client offered (the control connection's,
 	 * as vsftpd's require_ssl_reuse demands). */
 	bool tls_seen, tls_resumed;
+	/* Its data connection was decrypted with the key log: bytes are the
+	 * plaintext the sender sent, not TLS records. */
+	bool decrypted;
 	/* The data connection, as TCP saw it (valid when data_seen). */
 	struct fst_addr data_client_addr, data_server_addr;
 	uint16_t data_client_port, data_server_port;
@@ -177,6 +180,10 @@ struct fst_ftp_session {
 	bool mid_stream;	   /* capture began after the session did */
 	bool detected_by_greeting; /* not on a configured port */
 	bool encrypted;
+	/* Encrypted, and its commands and replies unreadable: no key log, no
+	 * secret for it, or its decryption failed (tls->decrypt says why).
+	 * A decrypted session is read as a cleartext one. */
+	bool opaque;
 	/* Which of the texts below were cut. */
 	bool banner_truncated, syst_truncated, user_name_truncated, type_truncated, cwd_truncated,
 		features_truncated;
@@ -300,6 +307,11 @@ struct fst_ftp_cfg {
 	 * not tell pauses shorter than data_pause_us apart, nor read a data
 	 * segment's payload. 0: every segment is an event of its own. */
 	int64_t data_pause_us;
+	/* Secrets to decrypt FTPS control and data connections with, or
+	 * NULL. Borrowed: it must outlive the tracker, which writes the TLS
+	 * 1.2 sessions it sees established into it (see
+	 * fst_tls_set_decryption). */
+	struct fst_tls_keylog *tls_keylog;
 	fst_ftp_event_fn on_event;
 	void *ctx;
 };

@@ -849,9 +849,13 @@ static void count_keepalive(struct result *r, const struct fst_ftp_command_rec *
 
 /* ---- close ---------------------------------------------------------------- */
 
-static bool announces_close(int code)
+/* A reply that says the server is closing. vsftpd's fatal errors are
+ * "500 OOPS: ..." and always end the session: under TLS its idle timer
+ * says "500 OOPS: vsf_sysutil_recv_peek" where it would say 421. */
+static bool announces_close(int code, const char *text)
 {
-	return code == 421 || code == 221 || (code >= 400 && code < 500);
+	return code == 421 || code == 221 || (code >= 400 && code < 500) ||
+	       (code == 500 && text && strncmp(text, "OOPS:", 5) == 0);
 }
 
 static void conclude(struct result *r, enum fst_verdict_state state);
@@ -863,7 +867,7 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 	const struct fst_tcp_event *tcp = ev->tcp;
 	struct fst_ftp_session *s = r->pub.session;
 	bool announced = r->last_reply_code && r->last_reply_us == r->last_us &&
-			 announces_close(r->last_reply_code) &&
+			 announces_close(r->last_reply_code, r->last_reply_text) &&
 			 tcp->ts_us - r->last_reply_us <= ANNOUNCE_WINDOW_US;
 	/* The server's last bytes before its close were lost by the capture:
 	 * what it sent there (often the 421) is unknown, but it ends the idle
@@ -874,7 +878,7 @@ static void close_begins(struct result *r, const struct fst_ftp_event *ev)
 
 	/* Inside TLS the 421 is unreadable, but a last server record just
 	 * before its close plays that part. */
-	if (s->encrypted && r->last_side == FST_SIDE_SERVER && r->prev_us < r->last_us &&
+	if (s->opaque && r->last_side == FST_SIDE_SERVER && r->prev_us < r->last_us &&
 	    tcp->ts_us - r->last_us <= ANNOUNCE_WINDOW_US)
 		announced = true;
 
@@ -1174,6 +1178,11 @@ static enum fst_stalled_side stalled_from_data_gap(const struct fst_session_resu
 	return stalled_from_wait(g->waiting_on);
 }
 
+/* The reply to a transfer whose data connection's TLS the server
+ * would not take (RFC 4217 section 10, vsftpd: "522 SSL connection
+ * failed: session reuse required"). */
+#define FTP_DATA_TLS_REFUSED 522
+
 /* Whether a transfer's data connection never opened: the capture shows
  * its SYNs refused or unanswered and the transfer did not complete, or
  * the server answered 425 to a data connection announced for it that
@@ -1181,6 +1190,10 @@ static enum fst_stalled_side stalled_from_data_gap(const struct fst_session_resu
  * data connection missing from the capture is no failure. */
 static bool transfer_connect_failed(const struct fst_ftp_transfer *t)
 {
+	/* FTPS: the connection opened but the server refused its TLS
+	 * (RFC 4217 522; vsftpd's require_ssl_reuse). */
+	if (t->reply_code == FTP_DATA_TLS_REFUSED)
+		return true;
 	switch (t->data_connect) {
 	case FST_CONNECT_OPENED:
 		return false;
@@ -1245,6 +1258,7 @@ struct evidence {
 	bool server_cut_upload; /* the server closed an unfinished upload's data */
 	bool connect_failed;	/* a data connection never opened (find_connect_failure) */
 	uint64_t connect_failed_transfer;
+	bool connect_tls_refused; /* ... it opened, but the server refused its TLS */
 	/* The decisive gap (see find_decisive_gap). */
 	enum fst_wait waited_on; /* FST_WAIT_NONE without one */
 	enum fst_channel gap_channel;
@@ -1303,6 +1317,13 @@ static bool capture_ended(const struct evidence *e)
 static bool reset_foreign_ttl(const struct evidence *e)
 {
 	return e->close_by == FST_CLOSE_BY_MIDDLEBOX;
+}
+
+/* The server refused the data connection's TLS: no stall, a client or
+ * server setting. */
+static bool data_connection_tls_refused(const struct evidence *e)
+{
+	return e->connect_failed && e->connect_tls_refused;
 }
 
 static bool data_connection_never_opened(const struct evidence *e)
@@ -1452,6 +1473,8 @@ static const struct verdict_rule verdict_rules[] = {
 	  RULE_GAP_DECISIVE, FST_TIMER_NONE },
 	{ "reset_foreign_ttl", reset_foreign_ttl, FST_VERDICT_MIDDLEBOX_RESET, FST_STALLED_NETWORK,
 	  RULE_GAP_DECISIVE, FST_TIMER_IDLE },
+	{ "data_connection_tls_refused", data_connection_tls_refused,
+	  FST_VERDICT_DATA_CONNECTION_FAILED, FST_STALLED_NONE, RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "data_connection_never_opened", data_connection_never_opened,
 	  FST_VERDICT_DATA_CONNECTION_FAILED, FST_STALLED_NETWORK, RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "server_closed_idle_reply_lost", server_closed_idle_reply_lost, FST_VERDICT_IDLE_TIMEOUT,
@@ -1568,7 +1591,7 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 		.quit_seen = c->quit_seen,
 		.goodbye_seen = c->goodbye_seen,
 		.mid_transfer = c->mid_transfer,
-		.encrypted = p->session->encrypted,
+		.encrypted = p->session->opaque,
 		.no_idle = c->after_idle_s * 1e6 < (double)threshold,
 		.server_turn = p->session->turn.side == FST_SIDE_SERVER,
 		.server_cut_upload = server_cut_upload(p),
@@ -1584,6 +1607,10 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 
 	e.client_first = c->by == FST_CLOSE_BY_CLIENT && !e.server_ended;
 	e.connect_failed = find_connect_failure(p->session, &e.connect_failed_transfer);
+	e.connect_tls_refused = e.connect_failed && e.connect_failed_transfer >= 1 &&
+				e.connect_failed_transfer <= p->session->transfer_count &&
+				p->session->transfers[e.connect_failed_transfer - 1].reply_code ==
+					FTP_DATA_TLS_REFUSED;
 	e.one_sided = one_sided(r);
 	e.gap_dropped = r->kernel_drops && g && g->start_us <= r->drop_to_us &&
 			g->end_us >= r->drop_from_us;

@@ -77,6 +77,9 @@ void options_pipeline_usage(FILE *out)
 		"                           (TLS from the first byte; repeatable; %d is\n"
 		"                           always one); a ClientHello as a client's first\n"
 		"                           bytes on any control port is implicit FTPS too\n"
+		"      --tls-keylog FILE    decrypt FTPS with the TLS secrets in FILE (the NSS\n"
+		"                           key log SSLKEYLOGFILE writes); a pcapng file's\n"
+		"                           Decryption Secrets Blocks are read without it\n"
 		"      --no-autodetect      recognise control connections by port only, not\n"
 		"                           by their FTP greeting\n"
 		"  -g, --gap SECONDS        report idle gaps longer than this (default %g;\n"
@@ -199,6 +202,9 @@ int options_pipeline(struct pipeline_opts *o, int c, const char *arg, const char
 		return 1;
 	case 'A':
 		o->ftp.no_autodetect = true;
+		return 1;
+	case 'X':
+		o->tls_keylog_path = arg;
 		return 1;
 	case 's':
 	case 'B':

@@ -11,7 +11,7 @@
 #include "ftpstall/metrics.h"
 
 /* getopt_long rows of the shared options (-i -s -B -p -g --ftps-port --no-autodetect
- * and the --max-* limits), to put first in a subcommand's table. */
+ * --tls-keylog and the --max-* limits), to put first in a subcommand's table. */
 #define OPTIONS_PIPELINE_LONG                                    \
 	{ "interface", required_argument, NULL, 'i' },           \
 		{ "snaplen", required_argument, NULL, 's' },     \
@@ -23,6 +23,7 @@
 		{ "max-flows", required_argument, NULL, 'F' },   \
 		{ "max-buffer", required_argument, NULL, 'M' },  \
 		{ "max-line", required_argument, NULL, 'L' },    \
+		{ "tls-keylog", required_argument, NULL, 'X' },  \
 	{                                                        \
 		"max-sessions", required_argument, NULL, 'K'     \
 	}

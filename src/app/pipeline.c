@@ -1,6 +1,7 @@
 /* The pipeline shared by analyze and watch, and its packet pump. */
 #include "pipeline.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,48 @@ static int open_source(struct pipeline *p, const struct pipeline_opts *o, char *
 	return 0;
 }
 
+/* A key log larger than this is no key log: each connection's lines
+ * take under 1 KiB. */
+#define KEYLOG_MAX_BYTES (64u << 20)
+
+/* Reads the --tls-keylog file into p->keylog. Returns 0, or prints
+ * "cmd: --tls-keylog PATH: reason" and returns -1. */
+static int load_keylog(struct pipeline *p, const char *path, const char *cmd)
+{
+	FILE *file = fopen(path, "rb");
+	char *text = NULL;
+	size_t len = 0, skipped = 0;
+	const char *problem = NULL;
+
+	if (!file) {
+		fprintf(stderr, "%s: --tls-keylog %s: %s\n", cmd, path, strerror(errno));
+		return -1;
+	}
+	text = malloc(KEYLOG_MAX_BYTES + 1);
+	p->keylog = fst_tls_keylog_new();
+	if (!text || !p->keylog)
+		problem = "out of memory";
+	else {
+		len = fread(text, 1, KEYLOG_MAX_BYTES + 1, file);
+		if (ferror(file))
+			problem = strerror(errno);
+		else if (len > KEYLOG_MAX_BYTES)
+			problem = "larger than 64 MiB: not a TLS key log";
+		else if (!fst_tls_keylog_add(p->keylog, text, len, &skipped))
+			problem = "out of memory";
+		else if (fst_tls_keylog_count(p->keylog) == 0)
+			problem = "no TLS secrets in it (expected NSS key log lines such as "
+				  "CLIENT_RANDOM <random> <secret>)";
+	}
+	free(text);
+	fclose(file);
+	if (problem) {
+		fprintf(stderr, "%s: --tls-keylog %s: %s\n", cmd, path, problem);
+		return -1;
+	}
+	return 0;
+}
+
 /* analysis <- ftp <- tcp, each the consumer of the one it is built
  * after. Returns false when out of memory. */
 static bool build_layers(struct pipeline *p, struct pipeline_opts *o)
@@ -109,6 +152,7 @@ static bool build_layers(struct pipeline *p, struct pipeline_opts *o)
 		return false;
 	o->ftp.on_event = tap_or_analysis;
 	o->ftp.ctx = p;
+	o->ftp.tls_keylog = p->keylog;
 	/* The analysis tells no data pauses shorter than its threshold
 	 * apart: the segments between come to it in bulk. */
 	o->ftp.data_pause_us = o->analysis.gap_threshold_us > 0 ? o->analysis.gap_threshold_us :
@@ -133,6 +177,10 @@ int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args
 	p->tap_ctx = o->tap_ctx;
 	if (open_source(p, o, args, nargs, cmd) != 0)
 		return -1;
+	if (o->tls_keylog_path && load_keylog(p, o->tls_keylog_path, cmd) != 0) {
+		pipeline_close(p);
+		return -1;
+	}
 	if (!build_layers(p, o)) {
 		fprintf(stderr, "%s: out of memory\n", cmd);
 		pipeline_close(p);
@@ -324,6 +372,7 @@ void pipeline_close(struct pipeline *p)
 	fst_ftp_free(p->ftp);
 	fst_analysis_free(p->analysis);
 	fst_capture_free(p->cap);
+	fst_tls_keylog_free(p->keylog);
 	if (p->saving) {
 		p->save.file = NULL; /* closed with the capture */
 		output_abort(&p->save);

@@ -26,6 +26,7 @@ struct pipeline_opts {
 	struct fst_tcp_cfg tcp; /* the caps; the pipeline sets the rest */
 	struct fst_ftp_cfg ftp;
 	struct fst_analysis_cfg analysis;
+	const char *tls_keylog_path; /* --tls-keylog, or NULL */
 	/* Sits between the ftp layer and the analysis when set (watch's
 	 * event stream); it must pass every event on with pipeline_ftp_event. */
 	fst_ftp_event_fn ftp_tap;
@@ -37,6 +38,7 @@ struct pipeline {
 	struct fst_tcp *tcp;
 	struct fst_ftp *ftp;
 	struct fst_analysis *analysis;
+	struct fst_tls_keylog *keylog; /* FTPS secrets, or NULL; the ftp layer borrows it */
 	bool live;
 	char *const *files; /* the positional arguments (files), borrowed */
 	size_t file_count;

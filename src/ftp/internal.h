@@ -97,6 +97,9 @@ struct data_flow {
 	enum fst_tcp_dir held_dir;
 	struct fst_tcp_flow *held_flow;
 	struct data_flow *holding_prev, *holding_next;
+	/* Decrypted (session_decrypt_data): plaintext the sender's records
+	 * gave during the current segment. */
+	uint64_t plain_bytes;
 };
 
 /* A block of a session's text arena. Blocks are never moved or resized,
@@ -188,6 +191,10 @@ enum fst_transfer_mode session_tls_data_mode(const struct session *s,
 /* Gives data, a data connection matched by timing, a transfer record of
  * its own (by_timing) and attaches it. */
 void session_attach_tls_data(struct session *s, struct flow_ctx *data);
+/* A data connection of s matched by its announcement: when s is
+ * decrypted, it is decrypted too. Returns true when it is, and its
+ * payload is wanted from here. */
+bool session_decrypt_data(struct session *s, struct flow_ctx *data);
 /* A session went over to TLS: the tracker starts matching data
  * connections by timing. */
 void ftp_tls_started(struct fst_ftp *ftp);

@@ -311,18 +311,33 @@ static void set_state(struct session *s, enum fst_ftp_state next, int64_t ts_us)
 
 	if (s->pub.state == next)
 		return;
-	/* Once encrypted, only the end of the connection changes state. */
+	/* Once opaque, only the end of the connection changes state. */
 	if (s->pub.state == FST_FTP_ENCRYPTED && next != FST_FTP_CLOSED)
 		return;
 	s->pub.state = next;
 	session_emit(s, &ev);
 }
 
+static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *data, size_t len,
+			int64_t ts_us, bool plaintext);
+
+/* Decrypted control bytes: FTP as if they had come in the clear. */
+static void control_plaintext(void *ctx, enum fst_tls_dir dir, const uint8_t *data, size_t len,
+			      int64_t ts_us)
+{
+	reader_feed(ctx, (enum fst_tcp_dir)dir, data, len, ts_us, true);
+}
+
 /* The session goes over to TLS: from here its control connection is
- * read as TLS records (fst_tls_feed) until a direction's TLS ends. Out
- * of memory, it is still encrypted, only without the record layer. */
+ * read as TLS records (fst_tls_feed) until a direction's TLS ends. With
+ * a key log the records are decrypted and read as FTP; without one (or
+ * once decryption fails, see check_opaque) the session is opaque and
+ * only the end of the connection changes its state. Out of memory, it
+ * is still encrypted, only without the record layer. */
 static void start_tls(struct session *s, enum fst_tls_mode mode, int64_t ts_us)
 {
+	struct fst_tls_keylog *keylog = ftp_cfg(s->tracker)->tls_keylog;
+
 	s->pub.encrypted = true;
 	if (!s->tls) {
 		s->tls = fst_tls_new();
@@ -330,9 +345,30 @@ static void start_tls(struct session *s, enum fst_tls_mode mode, int64_t ts_us)
 			account(s, fst_tls_size(), 0);
 			fst_tls_set_mode(s->tls, mode);
 			s->pub.tls = fst_tls_info(s->tls);
+			if (keylog) {
+				account(s, fst_tls_decrypt_size(), 0);
+				fst_tls_set_decryption(s->tls, keylog, control_plaintext, s);
+			}
 		}
 	}
 	ftp_tls_started(s->tracker);
+	s->pub.opaque = !s->tls || !keylog;
+	if (s->pub.opaque)
+		set_state(s, FST_FTP_ENCRYPTED, ts_us);
+}
+
+/* A decrypting session whose records stopped decrypting (no secret for
+ * it, a wrong one, bytes lost) is opaque from here. */
+static void check_opaque(struct session *s, int64_t ts_us)
+{
+	enum fst_tls_decrypt state;
+
+	if (s->pub.opaque || !s->tls)
+		return;
+	state = s->pub.tls->decrypt;
+	if (state == FST_TLS_DECRYPT_WAITING || state == FST_TLS_DECRYPT_ON)
+		return;
+	s->pub.opaque = true;
 	set_state(s, FST_FTP_ENCRYPTED, ts_us);
 }
 
@@ -1215,8 +1251,10 @@ enum {
 	TELNET_OPTION
 };
 
+/* Feeds the line reader. plaintext: the bytes were decrypted, so the
+ * TLS layer is not where they stop. */
 static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *data, size_t len,
-			int64_t ts_us)
+			int64_t ts_us, bool plaintext)
 {
 	struct line_reader *r = &s->lines[dir];
 	size_t max = ftp_cfg(s->tracker)->max_line;
@@ -1234,7 +1272,7 @@ static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *
 			if (end && n <= max && !memchr(data + i, 255, n)) {
 				handle_line(s, dir, (const char *)data + i, n, false, ts_us);
 				i += n;
-				if (tls_active(s, dir))
+				if (!plaintext && tls_active(s, dir))
 					return;
 				continue;
 			}
@@ -1263,7 +1301,7 @@ static void reader_feed(struct session *s, enum fst_tcp_dir dir, const uint8_t *
 		r->len = 0;
 		r->overflow = false;
 		/* After AUTH TLS is accepted the rest is ciphertext. */
-		if (tls_active(s, dir))
+		if (!plaintext && tls_active(s, dir))
 			return;
 	}
 }
@@ -1435,6 +1473,7 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 			if (sender == FST_SIDE_SERVER)
 				s->tls_server_us = ev->ts_us;
 			records = tls_data(s, ev);
+			check_opaque(s, ev->ts_us);
 			if (records >= ev->data_caplen) {
 				update_turn(s);
 				break;
@@ -1442,7 +1481,7 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		}
 		if (ev->data_caplen > records)
 			reader_feed(s, ev->dir, ev->data + records, ev->data_caplen - records,
-				    ev->ts_us);
+				    ev->ts_us, false);
 		if (!ev->payload_present) { /* cut by the snaplen */
 			reader_reset(&s->lines[ev->dir]);
 			reply_drop(s);
@@ -1457,8 +1496,10 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		bool partial = s->lines[ev->dir].len > 0 || s->reply;
 
 		reader_reset(&s->lines[ev->dir]);
-		if (s->tls && tls_active(s, ev->dir))
+		if (s->tls && tls_active(s, ev->dir)) {
 			fst_tls_lost(s->tls, (enum fst_tls_dir)ev->dir);
+			check_opaque(s, ev->ts_us);
+		}
 		/* Replies to the waiting commands may be in the lost bytes;
 		 * the next replies are checked against what each command
 		 * can get (reply_fits) before they are paired. */
@@ -1609,7 +1650,7 @@ enum fst_transfer_mode session_tls_data_mode(const struct session *s,
 {
 	const struct fst_ftp_session *p = &s->pub;
 
-	if (!p->encrypted || !s->confirmed || s->closed || !s->tls_server_us ||
+	if (!p->opaque || !s->confirmed || s->closed || !s->tls_server_us ||
 	    now_us < s->tls_server_us || now_us - s->tls_server_us > FTP_TLS_DATA_WINDOW_US)
 		return FST_MODE_UNKNOWN;
 	if (fst_addr_equal(&flow->client_addr, &p->client_addr) &&
@@ -1792,6 +1833,69 @@ static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
 	fst_tcp_flow_set_payload(ev->flow, false);
 }
 
+/* A decrypted data connection's plaintext: the sender's counts. */
+static void data_plaintext(void *ctx, enum fst_tls_dir dir, const uint8_t *data, size_t len,
+			   int64_t ts_us)
+{
+	struct data_flow *d = ctx;
+	const struct fst_ftp_transfer *t = transfer_at(d->ctx.session, d->ctx.transfer);
+	enum fst_tls_dir sender;
+
+	(void)data;
+	(void)ts_us;
+	if (!t || t->sender == FST_SIDE_NONE)
+		return;
+	sender = t->sender == FST_SIDE_CLIENT ? FST_TLS_FROM_CLIENT : FST_TLS_FROM_SERVER;
+	if (dir == sender)
+		d->plain_bytes += len;
+}
+
+bool session_decrypt_data(struct session *s, struct flow_ctx *data)
+{
+	struct fst_tls_keylog *keylog = ftp_cfg(s->tracker)->tls_keylog;
+
+	if (!keylog || !s->pub.encrypted || s->pub.opaque || data->tls)
+		return false;
+	data->tls = fst_tls_new();
+	if (!data->tls)
+		return false;
+	fst_tls_set_decryption(data->tls, keylog, data_plaintext, data);
+	return true;
+}
+
+/* A data connection of a decrypted session: both ways go through its
+ * record layer (the hellos come from both), and the sender's plaintext
+ * is what its transfer counts. A data connection that does not open
+ * with a ClientHello is in the clear (PROT C). Returns the bytes the
+ * segment adds to the transfer. */
+static uint64_t data_decrypt(struct flow_ctx *data, const struct fst_tcp_event *ev)
+	__attribute__((cold, noinline));
+static uint64_t data_decrypt(struct flow_ctx *data, const struct fst_tcp_event *ev)
+{
+	struct data_flow *d = (struct data_flow *)data;
+	enum fst_tls_dir dir = data->side_of_dir[ev->dir] == FST_SIDE_CLIENT ? FST_TLS_FROM_CLIENT :
+									       FST_TLS_FROM_SERVER;
+	const struct fst_tls_info *info = fst_tls_info(data->tls);
+
+	if (ev->kind == FST_TCP_EV_DATA && !info->client_hello && ev->payload_present &&
+	    !fst_tls_starts_client_hello(ev->data, ev->data_caplen)) {
+		fst_tls_free(data->tls);
+		data->tls = NULL;
+		fst_tcp_flow_set_payload(ev->flow, false);
+		return ev->len;
+	}
+	d->plain_bytes = 0;
+	if (ev->kind == FST_TCP_EV_GAP || !ev->payload_present)
+		fst_tls_lost(data->tls, dir);
+	else
+		fst_tls_feed(data->tls, dir, ev->data, ev->data_caplen, ev->ts_us);
+	/* The handshake carries no file bytes; a connection that cannot be
+	 * decrypted counts its records, as without keys. */
+	if (info->decrypt != FST_TLS_DECRYPT_ON && info->decrypt != FST_TLS_DECRYPT_WAITING)
+		return ev->len;
+	return d->plain_bytes;
+}
+
 /* Data segments, held back (cfg.data_pause_us): a transfer's data counts
  * only in bytes and times, and the next pause, or any other event of its
  * session, comes soon enough to deliver them. Called for a segment of
@@ -1858,6 +1962,7 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	struct data_flow *held = s->holding;
 	struct fst_ftp_transfer *t;
 	enum fst_side side;
+	uint64_t added = ev->len; /* to the transfer's bytes */
 
 	if (held == (struct data_flow *)data && ev->kind == FST_TCP_EV_DATA &&
 	    ev->dir == held->held_dir &&
@@ -1887,6 +1992,9 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	}
 	if (ev->kind == FST_TCP_EV_CLOSE && s->waiting_data == data)
 		s->waiting_data = NULL;
+	if (data->tls && !(t && t->by_timing) &&
+	    (ev->kind == FST_TCP_EV_DATA || ev->kind == FST_TCP_EV_GAP))
+		added = data_decrypt(data, ev);
 	if (!t) {
 		forward_tcp(s, FST_CHANNEL_DATA, side, NULL, ev);
 		return;
@@ -1903,7 +2011,10 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 			if (data->tls)
 				data_tls_bytes(data, t, ev);
 		}
-		t->bytes += ev->len;
+		if (data->tls && !t->by_timing &&
+		    fst_tls_info(data->tls)->decrypt == FST_TLS_DECRYPT_ON)
+			t->decrypted = true;
+		t->bytes += added;
 		if (ev->kind == FST_TCP_EV_GAP)
 			t->gap_bytes += ev->len;
 		if (!t->start_us) {

@@ -524,7 +524,7 @@ static bool classify_data(struct fst_ftp *ftp, struct fst_tcp_flow *flow, int64_
 	if (!data)
 		return false;
 	flow->user = data;
-	fst_tcp_flow_set_payload(flow, false);
+	fst_tcp_flow_set_payload(flow, session_decrypt_data(data->session, data));
 	return true;
 }
 

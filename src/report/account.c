@@ -266,14 +266,24 @@ static void write_tls(struct report_account *a, const struct fst_ftp_session *s)
 	char ends[2][160] = { "", "" };
 	const char *who[2] = { "client", "server" };
 
+	char about[200];
+
 	for (int dir = 0; dir < 2; dir++)
 		tls_side_words(ends[dir], sizeof(ends[dir]), who[dir], s, &tls->side[dir]);
+	snprintf(about, sizeof(about), "%s FTPS%s%s%s%s%s%s%s", fst_tls_mode_name(tls->mode),
+		 version ? ", " : "", version ? version : "", cipher ? ", " : "",
+		 cipher ? cipher : "", tls->sni[0] ? ", SNI " : "", tls->sni,
+		 tls->resumed ? ", session resumed" : "");
+	if (!s->opaque) {
+		account_line(a, REPORT_ITEM, "decrypted with the TLS key log (%s)%s%s", about,
+			     ends[0], ends[1]);
+		return;
+	}
 	account_line(a, REPORT_ITEM,
-		     "encrypted (%s FTPS%s%s%s%s%s%s%s): commands not visible; turns, idle gaps, "
-		     "response times and the close are inferred from the TLS records' timing%s%s",
-		     fst_tls_mode_name(tls->mode), version ? ", " : "", version ? version : "",
-		     cipher ? ", " : "", cipher ? cipher : "", tls->sni[0] ? ", SNI " : "",
-		     tls->sni, tls->resumed ? ", session resumed" : "", ends[0], ends[1]);
+		     "encrypted (%s): commands not visible%s%s; turns, idle gaps, response times "
+		     "and the close are inferred from the TLS records' timing%s%s",
+		     about, tls->decrypt > FST_TLS_DECRYPT_ON ? ", not decrypted: " : "",
+		     fst_tls_decrypt_reason(tls->decrypt), ends[0], ends[1]);
 }
 
 void report_account_incident(struct report_account *a, const struct fst_report_input *in,

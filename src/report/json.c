@@ -39,7 +39,8 @@ static void json_cut(struct fst_json *j, const char *key, bool truncated)
 static void write_tls_side(struct fst_json *j, const char *key, const struct fst_tls_info *tls,
 			   const struct fst_tls_side_info *side)
 {
-	bool hidden = tls->version >= 0x0304 || (side->alerts && !side->alert_readable);
+	bool hidden = tls->decrypt != FST_TLS_DECRYPT_ON &&
+		      (tls->version >= 0x0304 || (side->alerts && !side->alert_readable));
 
 	fst_json_open(j, key, '{');
 	fst_json_u64(j, "records", side->records);
@@ -56,6 +57,10 @@ static void write_tls_side(struct fst_json *j, const char *key, const struct fst
 	json_time(j, "tls_ended", side->ended ? side->ended_us : 0);
 	fst_json_bool(j, "records_lost", side->lost);
 	fst_json_u64(j, "malformed", side->malformed);
+	if (tls->decrypt != FST_TLS_DECRYPT_NONE) {
+		fst_json_u64(j, "plaintext_records", side->plain_records);
+		fst_json_u64(j, "plaintext_bytes", side->plain_bytes);
+	}
 	fst_json_close(j, '}');
 }
 
@@ -75,6 +80,9 @@ static void write_tls(struct fst_json *j, const struct fst_tls_info *tls)
 	fst_json_bool(j, "psk_offered", tls->psk_offered);
 	fst_json_bool(j, "resumed", tls->resumed);
 	fst_json_bool(j, "hello_retry", tls->hello_retry);
+	fst_json_str(j, "decryption", fst_tls_decrypt_name(tls->decrypt));
+	if (tls->decrypt > FST_TLS_DECRYPT_ON)
+		fst_json_str(j, "not_decrypted_because", fst_tls_decrypt_reason(tls->decrypt));
 	write_tls_side(j, "client", tls, &tls->side[FST_TLS_FROM_CLIENT]);
 	write_tls_side(j, "server", tls, &tls->side[FST_TLS_FROM_SERVER]);
 	fst_json_close(j, '}');
@@ -174,6 +182,8 @@ static void write_transfers(struct fst_json *j, const struct fst_ftp_session *s)
 			else
 				fst_json_null(j, "tls_resumed");
 		}
+		if (t->decrypted)
+			fst_json_bool(j, "decrypted", true);
 		fst_json_close(j, '}');
 	}
 	fst_json_close(j, ']');

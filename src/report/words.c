@@ -266,6 +266,26 @@ static void say_connect_close(struct words *w, const struct fst_close_info *c)
 		    c->rst ? "reset" : "FIN");
 }
 
+/* The data connection opened, but the server refused its TLS (522). */
+static void say_tls_refused(struct words *w, const struct fst_session_result *r,
+			    const struct fst_ftp_transfer *t, const char *verb)
+{
+	const struct fst_ftp_command_rec *cmd = transfer_command(r->session, t);
+	const char *text =
+		cmd && cmd->reply_code == 522 ? fst_ftp_command_reply_text(r->session, cmd) : "";
+
+	say(w,
+	    "The data connection for %s%s%.*s%s opened, but the server refused its TLS: \"522%s%.*s%s\"",
+	    verb, t->file[0] ? " " : "", FILE_WORDS_MAX, t->file,
+	    strlen(t->file) > FILE_WORDS_MAX ? "..." : "", text[0] ? " " : "", REPLY_WORDS_MAX,
+	    text, strlen(text) > REPLY_WORDS_MAX ? "..." : "");
+	if (strstr(text, "reuse"))
+		say(w,
+		    " (the data connection started a new TLS session instead of resuming the control connection's)");
+	say(w, ".");
+	say_connect_close(w, &r->close);
+}
+
 static void say_connect_failed(struct words *w, const struct fst_session_result *r)
 {
 	struct failed_connect f;
@@ -280,6 +300,10 @@ static void say_connect_failed(struct words *w, const struct fst_session_result 
 	f = failed_connect(r);
 	connector = f.passive ? "client" : "server";
 	verb = f.t ? fst_ftp_verb_info(f.t->verb)->name : "";
+	if (f.t && f.t->reply_code == 522) {
+		say_tls_refused(w, r, f.t, verb);
+		return;
+	}
 
 	fst_endpoint_format(&f.a.to_addr, f.a.to_port, to, sizeof(to));
 	fst_endpoint_format(&f.a.announced_addr, f.a.announced_port, announced, sizeof(announced));
@@ -587,6 +611,18 @@ static void advise_connect_failed(struct words *w, const struct fst_session_resu
 
 	if (r->session)
 		f = failed_connect(r);
+	if (f.t && f.t->reply_code == 522) {
+		const struct fst_ftp_command_rec *cmd = transfer_command(r->session, f.t);
+
+		if (cmd && cmd->reply_code == 522 &&
+		    strstr(fst_ftp_command_reply_text(r->session, cmd), "reuse"))
+			say(w,
+			    "Use a client that resumes the control connection's TLS session on its data connections (curl, lftp, FileZilla, ftpstall upload do; Python's ftplib does not), or, only if no client can, turn the check off on the server (vsftpd's require_ssl_reuse=NO), which lets whoever reaches the data port first take the transfer.");
+		else
+			say(w,
+			    "Make the client's data connections use TLS as the server requires (PBSZ 0 and PROT P before the transfer), or relax the server's rule for data connections.");
+		return;
+	}
 	if (!f.passive) {
 		say(w,
 		    "Use passive mode: the server could not connect back to the client (a firewall or NAT in front of the client blocks it; active mode through NAT needs an FTP helper there, such as Linux nf_conntrack_ftp).");

@@ -17,11 +17,22 @@ strip_version() {
 	grep -v '^  "version": '
 }
 
+# A capture with a key log beside it (NAME.keys) is checked twice: without
+# keys against NAME.json, and decrypted against NAME.decrypted.json.
+runs=()
 for pcap in "$captures"/*.pcap; do
 	name=$(basename "$pcap" .pcap)
-	expected="$captures/expected/$name.json"
+	runs+=("$name:$name.json:")
+	if [[ -f $captures/$name.keys ]]; then
+		runs+=("$name:$name.decrypted.json:--tls-keylog=$name.keys")
+	fi
+done
+
+for run in "${runs[@]}"; do
+	IFS=: read -r name golden keylog <<<"$run"
+	expected="$captures/expected/$golden"
 	# Run from the captures folder so "source" is the bare file name.
-	if ! (cd "$captures" && "$ftpstall" analyze -f json "$name.pcap") >"$work/out.json" 2>"$work/err"; then
+	if ! (cd "$captures" && "$ftpstall" analyze -f json ${keylog:+"$keylog"} "$name.pcap") >"$work/out.json" 2>"$work/err"; then
 		echo "FAIL: $name: ftpstall exited non-zero: $(cat "$work/err")"
 		failures=$((failures + 1))
 		continue
@@ -38,7 +49,7 @@ for pcap in "$captures"/*.pcap; do
 		continue
 	fi
 	if ! strip_version <"$work/out.json" | diff -u "$expected" - >"$work/diff"; then
-		echo "FAIL: $name: report differs from $expected:"
+		echo "FAIL: $name${keylog:+ $keylog}: report differs from $expected:"
 		head -40 "$work/diff"
 		failures=$((failures + 1))
 	fi
