@@ -99,6 +99,21 @@ def tshark_replies(server):
     return replies
 
 
+# Decrypted, each scenario's verdict, stalled side and closing reply are
+# read from the commands and replies as in cleartext.
+VERDICTS = {
+    "vsftpd-ftps-idle-tls12": ("idle_timeout", "client", 500),  # 500 OOPS after its alert
+    "proftpd-ftps-idle-timeout": ("idle_timeout", "client", 421),
+    "vsftpd-ftps-data-stall": ("data_timeout", "client", 421),
+    "vsftpd-ftps-reuse-522": ("data_connection_failed", "none", None),
+    "vsftpd-ftps-clean-tls13": ("clean", "none", 221),
+    "vsftpd-ftps-aes128-sha": ("clean", "none", 221),
+    "vsftpd-ftps-implicit-curl": ("clean", "none", 221),
+    "vsftpd-ftps-implicit-port2990": ("clean", "none", 221),
+    "proftpd-ftps-implicit-clean": ("clean", "none", 221),
+}
+
+
 def check_capture(ftpstall, directory, name):
     pcap = os.path.join(directory, name + ".pcap")
     keys = os.path.join(directory, name + ".keys")
@@ -112,6 +127,10 @@ def check_capture(ftpstall, directory, name):
         failures.append("%s: no session" % name)
     for s in report["sessions"]:
         where = "%s session %d" % (name, s["id"])
+        got_verdict = (s["verdict"]["kind"], s["verdict"]["stalled_side"], s["close"]["reply_code"])
+        if got_verdict != VERDICTS.get(name):
+            failures.append("%s: verdict, stalled side, closing reply %r, want %r" %
+                            (where, got_verdict, VERDICTS.get(name)))
         if s["tls"]["decryption"] != "decrypted":
             failures.append("%s: decryption %r" % (where, s["tls"]["decryption"]))
             continue
