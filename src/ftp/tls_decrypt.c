@@ -116,10 +116,9 @@ static const char *const state_reasons[] = {
 	[FST_TLS_DECRYPT_NONE] = "",
 	[FST_TLS_DECRYPT_WAITING] = "",
 	[FST_TLS_DECRYPT_ON] = "",
-	[FST_TLS_DECRYPT_NO_KEYS] =
-		"the key log has no secret for its client random nor for the session it resumes",
-	[FST_TLS_DECRYPT_CIPHER] = "its TLS version or cipher suite is not supported for "
-				   "decryption",
+	[FST_TLS_DECRYPT_NO_KEYS] = ("the key log has no secret for its client random nor for "
+				     "the session it resumes"),
+	[FST_TLS_DECRYPT_CIPHER] = "its TLS version or cipher suite is not supported",
 	[FST_TLS_DECRYPT_BAD_KEYS] = "a record failed authentication with the key log's secret",
 	[FST_TLS_DECRYPT_LOST] = "the capture lost bytes of its records",
 	[FST_TLS_DECRYPT_NO_HANDSHAKE] = "its TLS hellos were not captured",
@@ -805,7 +804,8 @@ void fst_tls_dec_record(struct fst_tls_dec *dec, struct fst_tls_info *info, enum
 		set_state(info, FST_TLS_DECRYPT_BAD_KEYS);
 		return;
 	}
-	memcpy(d->buf + d->have, data, len);
+	if (len > 0) /* an empty record comes without bytes */
+		memcpy(d->buf + d->have, data, len);
 	d->have += len;
 	if (!last)
 		return;
