@@ -935,6 +935,51 @@ static void test_lost_and_no_handshake(void **state)
 	pair_free(&p);
 }
 
+/* Hellos that lie, with a key log set: a ClientHello too short to hold
+ * its random, a ServerHello without a ClientHello before it, records
+ * after it. Nothing decrypts; the state says why. */
+static void test_hostile_hellos_with_keys(void **state)
+{
+	/* record(22) { ClientHello, length 3: version and one byte } */
+	static const uint8_t short_client_hello[] = { 22, 3, 1, 0, 7, 1, 0, 0, 3, 3, 3, 0 };
+	/* record(22) { ServerHello: TLS 1.2, zero random, empty session
+	 * ID, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, no compression } */
+	static const uint8_t server_hello[] = {
+		22, 3, 3, 0, 42, 2, 0, 0, 38, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    0,	   0, 0,
+		0,  0, 0, 0, 0,	 0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xc0, 0x2f, 0,
+	};
+	static const uint8_t app_record[] = { 23, 3, 3, 0, 3, 1, 2, 3 };
+	struct fst_tls_keylog *keylog = keylog_of("", 0);
+	struct conn c;
+	const struct fst_tls_info *info;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.tls = fst_tls_new();
+	assert_non_null(c.tls);
+	fst_tls_set_decryption(c.tls, keylog, on_plaintext, &c);
+	info = fst_tls_info(c.tls);
+	assert_int_equal(info->decrypt, FST_TLS_DECRYPT_WAITING);
+	assert_int_equal(fst_tls_feed(c.tls, FST_TLS_FROM_CLIENT, short_client_hello,
+				      sizeof(short_client_hello), 1),
+			 sizeof(short_client_hello));
+	assert_int_equal(info->side[FST_TLS_FROM_CLIENT].malformed, 1);
+	assert_false(info->client_hello);
+	assert_int_equal(info->decrypt, FST_TLS_DECRYPT_WAITING);
+	assert_int_equal(fst_tls_feed(c.tls, FST_TLS_FROM_SERVER, server_hello,
+				      sizeof(server_hello), 2),
+			 sizeof(server_hello));
+	assert_true(info->server_hello);
+	assert_int_equal(info->decrypt, FST_TLS_DECRYPT_NO_HANDSHAKE);
+	assert_int_equal(fst_tls_feed(c.tls, FST_TLS_FROM_SERVER, app_record, sizeof(app_record),
+				      3),
+			 sizeof(app_record));
+	assert_int_equal(info->decrypt, FST_TLS_DECRYPT_NO_HANDSHAKE);
+	assert_int_equal(c.plain[0].len + c.plain[1].len, 0);
+	conn_free(&c);
+	fst_tls_keylog_free(keylog);
+}
+
 /* Key log lines: labels, comments, bad hex, a secret too long. */
 static void test_keylog_lines(void **state)
 {
@@ -982,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_openssl_suites),
 		cmocka_unit_test(test_tls12_resumption),
 		cmocka_unit_test(test_lost_and_no_handshake),
+		cmocka_unit_test(test_hostile_hellos_with_keys),
 		cmocka_unit_test(test_keylog_lines),
 	};
 	int failed;
