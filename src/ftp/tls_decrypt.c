@@ -388,32 +388,35 @@ static bool find_master(struct fst_tls_dec *dec, const struct fst_tls_info *info
 				   FST_TLS_SECRET_MASTER, &dec->master);
 }
 
-static bool choose_tls13(struct fst_tls_dec *dec)
+/* TLS 1.3: the handshake traffic secrets now, traffic secret 0 for each
+ * side's Finished. False when the key log lacks the handshake secrets. */
+static bool choose_tls13(struct fst_tls_dec *dec, struct fst_tls_info *info)
 {
-	struct fst_tls_secret_value client_hs, server_hs;
-	bool ok;
+	struct fst_tls_secret_value hs[2];
+	static const enum fst_tls_secret hs_label[2] = { FST_TLS_SECRET_CLIENT_HS,
+							 FST_TLS_SECRET_SERVER_HS };
+	static const enum fst_tls_secret ap0_label[2] = { FST_TLS_SECRET_CLIENT_AP0,
+							  FST_TLS_SECRET_SERVER_AP0 };
+	bool found = true;
 
-	if (!fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM, dec->client_random,
-				 FST_TLS_RANDOM, FST_TLS_SECRET_CLIENT_HS, &client_hs) ||
-	    !fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM, dec->client_random,
-				 FST_TLS_RANDOM, FST_TLS_SECRET_SERVER_HS, &server_hs))
-		return false;
-	(void)fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM, dec->client_random,
-				  FST_TLS_RANDOM, FST_TLS_SECRET_CLIENT_AP0,
-				  &dec->dir[FST_TLS_FROM_CLIENT].next);
-	(void)fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM, dec->client_random,
-				  FST_TLS_RANDOM, FST_TLS_SECRET_SERVER_AP0,
-				  &dec->dir[FST_TLS_FROM_SERVER].next);
-	/* A secret of the wrong length fails like a wrong one: the
-	 * direction stops at its first record (BAD_KEYS). */
-	ok = true;
-	if (!install_tls13(dec->suite, &dec->dir[FST_TLS_FROM_CLIENT], &client_hs))
-		dec->dir[FST_TLS_FROM_CLIENT].failed = true;
-	if (!install_tls13(dec->suite, &dec->dir[FST_TLS_FROM_SERVER], &server_hs))
-		dec->dir[FST_TLS_FROM_SERVER].failed = true;
-	OPENSSL_cleanse(&client_hs, sizeof(client_hs));
-	OPENSSL_cleanse(&server_hs, sizeof(server_hs));
-	return ok;
+	for (int d = 0; d < 2; d++) {
+		found = fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM,
+					    dec->client_random, FST_TLS_RANDOM, hs_label[d],
+					    &hs[d]) &&
+			found;
+		(void)fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM, dec->client_random,
+					  FST_TLS_RANDOM, ap0_label[d], &dec->dir[d].next);
+	}
+	/* A secret of the wrong length for the suite's hash is a wrong
+	 * secret. */
+	for (int d = 0; found && d < 2; d++) {
+		if (!install_tls13(dec->suite, &dec->dir[d], &hs[d])) {
+			dec->dir[d].failed = true;
+			set_state(info, FST_TLS_DECRYPT_BAD_KEYS);
+		}
+	}
+	OPENSSL_cleanse(hs, sizeof(hs));
+	return found;
 }
 
 void fst_tls_dec_server_hello(struct fst_tls_dec *dec, struct fst_tls_info *info,
@@ -451,7 +454,7 @@ void fst_tls_dec_server_hello(struct fst_tls_dec *dec, struct fst_tls_info *info
 					      0;
 		memcpy(dec->session_id, hello->session_id, dec->session_id_len);
 	}
-	if (suite->tls13 ? !choose_tls13(dec) :
+	if (suite->tls13 ? !choose_tls13(dec, info) :
 			   !find_master(dec, info) || !install_tls12(dec, hello->random)) {
 		set_state(info, FST_TLS_DECRYPT_NO_KEYS);
 		return;

@@ -448,8 +448,9 @@ static void test_data_connection_sizes(void **state)
 	assert_true(checked >= 3);
 }
 
-/* One byte of one secret changed: the records fail authentication. */
-static void corrupt_and_expect_bad_keys(const char *name, const char *label)
+/* One byte of one secret changed (or, with shorten, the secret cut to
+ * 32 bytes): the records fail authentication. */
+static void corrupt_and_expect_bad_keys(const char *name, const char *label, bool shorten)
 {
 	char path[512];
 	size_t len = 0;
@@ -463,7 +464,12 @@ static void corrupt_and_expect_bad_keys(const char *name, const char *label)
 	line = strstr(text, label);
 	assert_non_null(line);
 	secret = line + strlen(label) + 1 + 64 + 1;
-	*secret = *secret == '0' ? '1' : '0';
+	if (shorten) {
+		assert_true(secret[96] == '\n');
+		memset(secret + 64, ' ', 32);
+	} else {
+		*secret = *secret == '0' ? '1' : '0';
+	}
 	run_capture(&run, name, keylog_of(text, len));
 	free(text);
 	info = fst_tls_info(control_of(&run)->tls);
@@ -475,10 +481,14 @@ static void corrupt_and_expect_bad_keys(const char *name, const char *label)
 static void test_changed_secret_is_bad_keys(void **state)
 {
 	(void)state;
-	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "SERVER_HANDSHAKE_TRAFFIC_SECRET");
-	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "CLIENT_TRAFFIC_SECRET_0");
-	corrupt_and_expect_bad_keys("vsftpd-ftps-idle-tls12", "CLIENT_RANDOM");
-	corrupt_and_expect_bad_keys("vsftpd-ftps-aes128-sha", "CLIENT_RANDOM");
+	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+				    false);
+	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "CLIENT_TRAFFIC_SECRET_0", false);
+	corrupt_and_expect_bad_keys("vsftpd-ftps-idle-tls12", "CLIENT_RANDOM", false);
+	corrupt_and_expect_bad_keys("vsftpd-ftps-aes128-sha", "CLIENT_RANDOM", false);
+	/* A SHA-256-long secret for a SHA-384 suite. */
+	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+				    true);
 }
 
 /* A key log without the connection's lines: no keys, no plaintext. */
