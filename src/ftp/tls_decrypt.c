@@ -454,9 +454,13 @@ void fst_tls_dec_server_hello(struct fst_tls_dec *dec, struct fst_tls_info *info
 					      0;
 		memcpy(dec->session_id, hello->session_id, dec->session_id_len);
 	}
-	if (suite->tls13 ? !choose_tls13(dec, info) :
-			   !find_master(dec, info) || !install_tls12(dec, hello->random)) {
+	if (suite->tls13 ? !choose_tls13(dec, info) : !find_master(dec, info)) {
 		set_state(info, FST_TLS_DECRYPT_NO_KEYS);
+		return;
+	}
+	/* OpenSSL without the cipher (a FIPS-only build has no ChaCha20). */
+	if (!suite->tls13 && !install_tls12(dec, hello->random)) {
+		set_state(info, FST_TLS_DECRYPT_CIPHER);
 		return;
 	}
 	dec->keys_chosen = true;

@@ -847,6 +847,36 @@ static void test_openssl_suites(void **state)
 		decrypt_suite(&cases[i].cfg, cases[i].cipher);
 }
 
+/* A suite decryption does not read (AES-CCM): said so, nothing handed
+ * out, the keyless facts as always. */
+static void test_unsupported_suite(void **state)
+{
+	const struct tls_cfg cfg = { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-CCM", false, false,
+				     false };
+	struct tls_pair p;
+	struct wire w;
+	struct conn c;
+	struct fst_tls_keylog *keylog;
+	const struct fst_tls_info *info;
+
+	(void)state;
+	ossl_keylog.len = 0;
+	pair_ctx(&p, &cfg);
+	SSL_SESSION_free(converse(&p, &cfg, NULL, &w, false));
+	keylog = keylog_of((const char *)ossl_keylog.p, ossl_keylog.len);
+	feed_wire(&w, keylog, 0, &c);
+	info = fst_tls_info(c.tls);
+	assert_int_equal(info->cipher, 0xc0ac);
+	assert_string_equal(fst_tls_decrypt_name(info->decrypt), "cipher");
+	assert_true(strlen(fst_tls_decrypt_reason(info->decrypt)) > 0);
+	assert_int_equal(c.plain[0].len + c.plain[1].len, 0);
+	assert_true(info->side[FST_TLS_FROM_SERVER].app_records > 0);
+	conn_free(&c);
+	fst_tls_keylog_free(keylog);
+	wire_free(&w);
+	pair_free(&p);
+}
+
 /* TLS 1.2 resumption: the second connection's own lines are not in the
  * key log; the master secret of the session it resumes (recorded when
  * the first connection decrypted) opens it. */
@@ -1035,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(test_empty_keylog_is_no_keys),
 		cmocka_unit_test(test_keyless_untouched),
 		cmocka_unit_test(test_openssl_suites),
+		cmocka_unit_test(test_unsupported_suite),
 		cmocka_unit_test(test_tls12_resumption),
 		cmocka_unit_test(test_lost_and_no_handshake),
 		cmocka_unit_test(test_hostile_hellos_with_keys),
