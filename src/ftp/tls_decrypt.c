@@ -10,17 +10,17 @@
  * (RFC 5288: 4-byte implicit and 8-byte explicit nonce), ChaCha20-Poly1305
  * (RFC 7905: the IV XOR the sequence number) and AES-CBC with HMAC, MAC
  * then encrypt or, when both hellos carry extension 22, encrypt then MAC
- * (RFC 7366). TLS 1.1 the same with its MD5/SHA-1 PRF; TLS 1.0's chained
- * CBC IVs and SSL 3.0 are not read.
+ * (RFC 7366). TLS 1.1 and 1.0 the same with their MD5/SHA-1 PRF, TLS
+ * 1.0 with its chained CBC IVs (RFC 2246 6.2.3.2); SSL 3.0 is not read.
  *
  * TLS 1.3 (RFC 8446 7): the handshake and then the application traffic
  * secrets of the key log, key and IV by HKDF-Expand-Label (the
  * TLS13-KDF), the nonce the IV XOR the sequence number, the inner content
  * type after the zero padding; each side's Finished switches it to its
  * traffic secret 0, each KeyUpdate to the next secret. A resumed TLS 1.3
- * session needs the connection's own lines: its keys come from an
- * (EC)DHE exchange whose secret no key log holds, so the resumed
- * session's secrets do not help. A resumed TLS 1.2 session reuses the
+ * session needs the connection's own lines: its keys come from the
+ * resumption secret and, as a rule, a fresh (EC)DHE exchange, neither of
+ * which any key log line holds. A resumed TLS 1.2 session reuses the
  * master secret of the session it resumes, which this file records (by
  * session ID and by session ticket) in the key log when a connection
  * decrypts. 0-RTT early data is not read. */
@@ -35,6 +35,7 @@
 #include "tls_private.h"
 
 enum {
+	TLS10 = 0x0301,
 	TLS11 = 0x0302,
 	TLS12 = 0x0303,
 	TLS13 = 0x0304,
@@ -143,7 +144,9 @@ struct dir_keys {
 	EVP_CIPHER_CTX *cipher;
 	EVP_MAC_CTX *mac;
 	uint8_t key[KEY_MAX];
-	uint8_t iv[AEAD_NONCE]; /* TLS 1.3 and ChaCha: 12; TLS 1.2 GCM: 4 */
+	/* TLS 1.3 and ChaCha: 12 bytes; TLS 1.2 GCM: 4; TLS 1.0 CBC: the
+	 * next record's 16 (1.1 and 1.2 CBC: unused). */
+	uint8_t iv[CBC_BLOCK];
 	uint64_t seq;
 	struct fst_tls_secret_value secret; /* TLS 1.3: the current traffic secret */
 	struct fst_tls_secret_value next;   /* TLS 1.3: traffic secret 0, until Finished */
@@ -333,9 +336,12 @@ static bool key_block(const struct fst_tls_dec *dec, const uint8_t *server_rando
 static bool install_tls12(struct fst_tls_dec *dec, const uint8_t *server_random)
 {
 	const struct suite *s = dec->suite;
-	size_t iv_len = s->kind == KIND_GCM ? 4 : s->kind == KIND_CHACHA ? AEAD_NONCE : 0;
+	size_t iv_len = s->kind == KIND_GCM    ? 4 :
+			s->kind == KIND_CHACHA ? AEAD_NONCE :
+			dec->version < TLS11   ? CBC_BLOCK :
+						 0;
 	size_t mac_len = s->kind == KIND_CBC ? s->mac_len : 0;
-	uint8_t block[2 * (48 + KEY_MAX + AEAD_NONCE)];
+	uint8_t block[2 * (48 + KEY_MAX + CBC_BLOCK)];
 	size_t len = 2 * (mac_len + s->key_len + iv_len);
 	bool ok = key_block(dec, server_random, block, len);
 
@@ -436,7 +442,7 @@ void fst_tls_dec_server_hello(struct fst_tls_dec *dec, struct fst_tls_info *info
 		if (suites[i].code == info->cipher)
 			suite = &suites[i];
 	dec->version = info->version;
-	if (!suite || info->version < TLS11 || info->version > TLS13 ||
+	if (!suite || info->version < TLS10 || info->version > TLS13 ||
 	    suite->tls13 != (info->version == TLS13) ||
 	    (info->version < TLS12 && suite->kind != KIND_CBC)) {
 		set_state(info, FST_TLS_DECRYPT_CIPHER);
@@ -580,32 +586,35 @@ static bool strip_padding(const uint8_t *data, size_t *len)
 static bool open_cbc(struct fst_tls_dec *dec, struct dir_keys *d, const uint8_t *header,
 		     uint8_t *body, size_t len, const uint8_t **plain, size_t *plain_len)
 {
-	size_t mac_len = dec->suite->mac_len, n;
+	size_t mac_len = dec->suite->mac_len, n, clen;
+	/* TLS 1.1 on: each record's IV is its first block. TLS 1.0: the
+	 * key block's IV, then each record's last ciphertext block. */
+	size_t explicit_iv = dec->version >= TLS11 ? CBC_BLOCK : 0;
+	uint8_t iv[CBC_BLOCK], *cipher;
 
-	if (dec->etm) {
-		if (len < CBC_BLOCK + CBC_BLOCK + mac_len || (len - mac_len) % CBC_BLOCK != 0)
+	if (len < mac_len)
+		return false;
+	n = dec->etm ? len - mac_len : len;
+	if (n < explicit_iv + CBC_BLOCK || n % CBC_BLOCK != 0)
+		return false;
+	if (dec->etm && !mac_matches(d, mac_len, header, body, n, body + n))
+		return false;
+	memcpy(iv, explicit_iv ? body : d->iv, CBC_BLOCK);
+	memcpy(d->iv, body + n - CBC_BLOCK, CBC_BLOCK);
+	cipher = body + explicit_iv;
+	clen = n - explicit_iv;
+	if (!cbc_decrypt(d, iv, cipher, clen) || !strip_padding(cipher, &clen))
+		return false;
+	if (!dec->etm) {
+		if (clen < mac_len)
 			return false;
-		n = len - mac_len;
-		if (!mac_matches(d, mac_len, header, body, n, body + n) ||
-		    !cbc_decrypt(d, body, body + CBC_BLOCK, n - CBC_BLOCK))
+		clen -= mac_len;
+		if (!mac_matches(d, mac_len, header, cipher, clen, cipher + clen))
 			return false;
-		n -= CBC_BLOCK;
-		if (!strip_padding(body + CBC_BLOCK, &n))
-			return false;
-		*plain = body + CBC_BLOCK;
-		*plain_len = n;
-		return true;
 	}
-	if (len < 2 * CBC_BLOCK || len % CBC_BLOCK != 0 ||
-	    !cbc_decrypt(d, body, body + CBC_BLOCK, len - CBC_BLOCK))
-		return false;
-	n = len - CBC_BLOCK;
-	if (!strip_padding(body + CBC_BLOCK, &n) || n < mac_len)
-		return false;
-	n -= mac_len;
-	*plain = body + CBC_BLOCK;
-	*plain_len = n;
-	return mac_matches(d, mac_len, header, body + CBC_BLOCK, n, body + CBC_BLOCK + n);
+	*plain = cipher;
+	*plain_len = clen;
+	return true;
 }
 
 /* A TLS 1.2 record: plaintext in place, its type the header's. */

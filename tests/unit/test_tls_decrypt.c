@@ -837,8 +837,14 @@ static void test_openssl_suites(void **state)
 		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES256-SHA384", false, false, false }, 0xc024 },
 		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES256-SHA384", true, false, false }, 0xc024 },
 		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA256", true, false, false }, 0xc023 },
-		/* TLS 1.1: its MD5/SHA-1 PRF (OpenSSL needs security level 0). */
+		/* TLS 1.1 and 1.0: the MD5/SHA-1 PRF, 1.0's chained IVs and
+		 * OpenSSL's empty records before each (OpenSSL needs
+		 * security level 0 for them). */
 		{ { TLS1_1_VERSION, "ECDHE-ECDSA-AES256-SHA:@SECLEVEL=0", false, false, false },
+		  0xc00a },
+		{ { TLS1_VERSION, "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0", false, false, false },
+		  0xc009 },
+		{ { TLS1_VERSION, "ECDHE-ECDSA-AES256-SHA:@SECLEVEL=0", true, false, false },
 		  0xc00a },
 	};
 
