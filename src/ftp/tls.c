@@ -261,10 +261,13 @@ static bool parse_client_hello(struct fst_tls *tls, struct fst_rd rd)
 	struct fst_rd session_id, exts, body, ticket = { 0 };
 	uint16_t suites_len, exts_len, type;
 	uint8_t sid_len, compression_len;
-	const uint8_t *random = rd.p + 2;
+	const uint8_t *random;
 	bool etm = false;
 
-	if (!fst_rd_skip(&rd, 2 + 32) || !fst_rd_u8(&rd, &sid_len) || sid_len > 32 ||
+	if (!fst_rd_skip(&rd, 2) || rd.len < 32)
+		return false;
+	random = rd.p;
+	if (!fst_rd_skip(&rd, 32) || !fst_rd_u8(&rd, &sid_len) || sid_len > 32 ||
 	    !fst_rd_sub(&rd, sid_len, &session_id) || !fst_rd_be16(&rd, &suites_len) ||
 	    !fst_rd_skip(&rd, suites_len) || !fst_rd_u8(&rd, &compression_len) ||
 	    !fst_rd_skip(&rd, compression_len))

@@ -10,17 +10,17 @@
  * (RFC 5288: 4-byte implicit and 8-byte explicit nonce), ChaCha20-Poly1305
  * (RFC 7905: the IV XOR the sequence number) and AES-CBC with HMAC, MAC
  * then encrypt or, when both hellos carry extension 22, encrypt then MAC
- * (RFC 7366). TLS 1.1 the same with its MD5/SHA-1 PRF; TLS 1.0's chained
- * CBC IVs and SSL 3.0 are not read.
+ * (RFC 7366). TLS 1.1 and 1.0 the same with their MD5/SHA-1 PRF, TLS
+ * 1.0 with its chained CBC IVs (RFC 2246 6.2.3.2); SSL 3.0 is not read.
  *
  * TLS 1.3 (RFC 8446 7): the handshake and then the application traffic
  * secrets of the key log, key and IV by HKDF-Expand-Label (the
  * TLS13-KDF), the nonce the IV XOR the sequence number, the inner content
  * type after the zero padding; each side's Finished switches it to its
  * traffic secret 0, each KeyUpdate to the next secret. A resumed TLS 1.3
- * session needs the connection's own lines: its keys come from an
- * (EC)DHE exchange whose secret no key log holds, so the resumed
- * session's secrets do not help. A resumed TLS 1.2 session reuses the
+ * session needs the connection's own lines: its keys come from the
+ * resumption secret and, as a rule, a fresh (EC)DHE exchange, neither of
+ * which any key log line holds. A resumed TLS 1.2 session reuses the
  * master secret of the session it resumes, which this file records (by
  * session ID and by session ticket) in the key log when a connection
  * decrypts. 0-RTT early data is not read. */
@@ -35,6 +35,7 @@
 #include "tls_private.h"
 
 enum {
+	TLS10 = 0x0301,
 	TLS11 = 0x0302,
 	TLS12 = 0x0303,
 	TLS13 = 0x0304,
@@ -116,10 +117,9 @@ static const char *const state_reasons[] = {
 	[FST_TLS_DECRYPT_NONE] = "",
 	[FST_TLS_DECRYPT_WAITING] = "",
 	[FST_TLS_DECRYPT_ON] = "",
-	[FST_TLS_DECRYPT_NO_KEYS] =
-		"the key log has no secret for its client random nor for the session it resumes",
-	[FST_TLS_DECRYPT_CIPHER] = "its TLS version or cipher suite is not supported for "
-				   "decryption",
+	[FST_TLS_DECRYPT_NO_KEYS] = ("the key log has no secret for its client random nor for "
+				     "the session it resumes"),
+	[FST_TLS_DECRYPT_CIPHER] = "its TLS version or cipher suite is not supported",
 	[FST_TLS_DECRYPT_BAD_KEYS] = "a record failed authentication with the key log's secret",
 	[FST_TLS_DECRYPT_LOST] = "the capture lost bytes of its records",
 	[FST_TLS_DECRYPT_NO_HANDSHAKE] = "its TLS hellos were not captured",
@@ -144,7 +144,9 @@ struct dir_keys {
 	EVP_CIPHER_CTX *cipher;
 	EVP_MAC_CTX *mac;
 	uint8_t key[KEY_MAX];
-	uint8_t iv[AEAD_NONCE]; /* TLS 1.3 and ChaCha: 12; TLS 1.2 GCM: 4 */
+	/* TLS 1.3 and ChaCha: 12 bytes; TLS 1.2 GCM: 4; TLS 1.0 CBC: the
+	 * next record's 16 (1.1 and 1.2 CBC: unused). */
+	uint8_t iv[CBC_BLOCK];
 	uint64_t seq;
 	struct fst_tls_secret_value secret; /* TLS 1.3: the current traffic secret */
 	struct fst_tls_secret_value next;   /* TLS 1.3: traffic secret 0, until Finished */
@@ -334,9 +336,12 @@ static bool key_block(const struct fst_tls_dec *dec, const uint8_t *server_rando
 static bool install_tls12(struct fst_tls_dec *dec, const uint8_t *server_random)
 {
 	const struct suite *s = dec->suite;
-	size_t iv_len = s->kind == KIND_GCM ? 4 : s->kind == KIND_CHACHA ? AEAD_NONCE : 0;
+	size_t iv_len = s->kind == KIND_GCM    ? 4 :
+			s->kind == KIND_CHACHA ? AEAD_NONCE :
+			dec->version < TLS11   ? CBC_BLOCK :
+						 0;
 	size_t mac_len = s->kind == KIND_CBC ? s->mac_len : 0;
-	uint8_t block[2 * (48 + KEY_MAX + AEAD_NONCE)];
+	uint8_t block[2 * (48 + KEY_MAX + CBC_BLOCK)];
 	size_t len = 2 * (mac_len + s->key_len + iv_len);
 	bool ok = key_block(dec, server_random, block, len);
 
@@ -389,32 +394,35 @@ static bool find_master(struct fst_tls_dec *dec, const struct fst_tls_info *info
 				   FST_TLS_SECRET_MASTER, &dec->master);
 }
 
-static bool choose_tls13(struct fst_tls_dec *dec)
+/* TLS 1.3: the handshake traffic secrets now, traffic secret 0 for each
+ * side's Finished. False when the key log lacks the handshake secrets. */
+static bool choose_tls13(struct fst_tls_dec *dec, struct fst_tls_info *info)
 {
-	struct fst_tls_secret_value client_hs, server_hs;
-	bool ok;
+	struct fst_tls_secret_value hs[2];
+	static const enum fst_tls_secret hs_label[2] = { FST_TLS_SECRET_CLIENT_HS,
+							 FST_TLS_SECRET_SERVER_HS };
+	static const enum fst_tls_secret ap0_label[2] = { FST_TLS_SECRET_CLIENT_AP0,
+							  FST_TLS_SECRET_SERVER_AP0 };
+	bool found = true;
 
-	if (!fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM, dec->client_random,
-				 FST_TLS_RANDOM, FST_TLS_SECRET_CLIENT_HS, &client_hs) ||
-	    !fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM, dec->client_random,
-				 FST_TLS_RANDOM, FST_TLS_SECRET_SERVER_HS, &server_hs))
-		return false;
-	(void)fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM, dec->client_random,
-				  FST_TLS_RANDOM, FST_TLS_SECRET_CLIENT_AP0,
-				  &dec->dir[FST_TLS_FROM_CLIENT].next);
-	(void)fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM, dec->client_random,
-				  FST_TLS_RANDOM, FST_TLS_SECRET_SERVER_AP0,
-				  &dec->dir[FST_TLS_FROM_SERVER].next);
-	/* A secret of the wrong length fails like a wrong one: the
-	 * direction stops at its first record (BAD_KEYS). */
-	ok = true;
-	if (!install_tls13(dec->suite, &dec->dir[FST_TLS_FROM_CLIENT], &client_hs))
-		dec->dir[FST_TLS_FROM_CLIENT].failed = true;
-	if (!install_tls13(dec->suite, &dec->dir[FST_TLS_FROM_SERVER], &server_hs))
-		dec->dir[FST_TLS_FROM_SERVER].failed = true;
-	OPENSSL_cleanse(&client_hs, sizeof(client_hs));
-	OPENSSL_cleanse(&server_hs, sizeof(server_hs));
-	return ok;
+	for (int d = 0; d < 2; d++) {
+		found = fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM,
+					    dec->client_random, FST_TLS_RANDOM, hs_label[d],
+					    &hs[d]) &&
+			found;
+		(void)fst_tls_keylog_find(dec->keylog, FST_TLS_BY_CLIENT_RANDOM, dec->client_random,
+					  FST_TLS_RANDOM, ap0_label[d], &dec->dir[d].next);
+	}
+	/* A secret of the wrong length for the suite's hash is a wrong
+	 * secret. */
+	for (int d = 0; found && d < 2; d++) {
+		if (!install_tls13(dec->suite, &dec->dir[d], &hs[d])) {
+			dec->dir[d].failed = true;
+			set_state(info, FST_TLS_DECRYPT_BAD_KEYS);
+		}
+	}
+	OPENSSL_cleanse(hs, sizeof(hs));
+	return found;
 }
 
 void fst_tls_dec_server_hello(struct fst_tls_dec *dec, struct fst_tls_info *info,
@@ -434,7 +442,7 @@ void fst_tls_dec_server_hello(struct fst_tls_dec *dec, struct fst_tls_info *info
 		if (suites[i].code == info->cipher)
 			suite = &suites[i];
 	dec->version = info->version;
-	if (!suite || info->version < TLS11 || info->version > TLS13 ||
+	if (!suite || info->version < TLS10 || info->version > TLS13 ||
 	    suite->tls13 != (info->version == TLS13) ||
 	    (info->version < TLS12 && suite->kind != KIND_CBC)) {
 		set_state(info, FST_TLS_DECRYPT_CIPHER);
@@ -452,9 +460,13 @@ void fst_tls_dec_server_hello(struct fst_tls_dec *dec, struct fst_tls_info *info
 					      0;
 		memcpy(dec->session_id, hello->session_id, dec->session_id_len);
 	}
-	if (suite->tls13 ? !choose_tls13(dec) :
-			   !find_master(dec, info) || !install_tls12(dec, hello->random)) {
+	if (suite->tls13 ? !choose_tls13(dec, info) : !find_master(dec, info)) {
 		set_state(info, FST_TLS_DECRYPT_NO_KEYS);
+		return;
+	}
+	/* OpenSSL without the cipher (a FIPS-only build has no ChaCha20). */
+	if (!suite->tls13 && !install_tls12(dec, hello->random)) {
+		set_state(info, FST_TLS_DECRYPT_CIPHER);
 		return;
 	}
 	dec->keys_chosen = true;
@@ -574,32 +586,35 @@ static bool strip_padding(const uint8_t *data, size_t *len)
 static bool open_cbc(struct fst_tls_dec *dec, struct dir_keys *d, const uint8_t *header,
 		     uint8_t *body, size_t len, const uint8_t **plain, size_t *plain_len)
 {
-	size_t mac_len = dec->suite->mac_len, n;
+	size_t mac_len = dec->suite->mac_len, n, clen;
+	/* TLS 1.1 on: each record's IV is its first block. TLS 1.0: the
+	 * key block's IV, then each record's last ciphertext block. */
+	size_t explicit_iv = dec->version >= TLS11 ? CBC_BLOCK : 0;
+	uint8_t iv[CBC_BLOCK], *cipher;
 
-	if (dec->etm) {
-		if (len < CBC_BLOCK + CBC_BLOCK + mac_len || (len - mac_len) % CBC_BLOCK != 0)
+	if (len < mac_len)
+		return false;
+	n = dec->etm ? len - mac_len : len;
+	if (n < explicit_iv + CBC_BLOCK || n % CBC_BLOCK != 0)
+		return false;
+	if (dec->etm && !mac_matches(d, mac_len, header, body, n, body + n))
+		return false;
+	memcpy(iv, explicit_iv ? body : d->iv, CBC_BLOCK);
+	memcpy(d->iv, body + n - CBC_BLOCK, CBC_BLOCK);
+	cipher = body + explicit_iv;
+	clen = n - explicit_iv;
+	if (!cbc_decrypt(d, iv, cipher, clen) || !strip_padding(cipher, &clen))
+		return false;
+	if (!dec->etm) {
+		if (clen < mac_len)
 			return false;
-		n = len - mac_len;
-		if (!mac_matches(d, mac_len, header, body, n, body + n) ||
-		    !cbc_decrypt(d, body, body + CBC_BLOCK, n - CBC_BLOCK))
+		clen -= mac_len;
+		if (!mac_matches(d, mac_len, header, cipher, clen, cipher + clen))
 			return false;
-		n -= CBC_BLOCK;
-		if (!strip_padding(body + CBC_BLOCK, &n))
-			return false;
-		*plain = body + CBC_BLOCK;
-		*plain_len = n;
-		return true;
 	}
-	if (len < 2 * CBC_BLOCK || len % CBC_BLOCK != 0 ||
-	    !cbc_decrypt(d, body, body + CBC_BLOCK, len - CBC_BLOCK))
-		return false;
-	n = len - CBC_BLOCK;
-	if (!strip_padding(body + CBC_BLOCK, &n) || n < mac_len)
-		return false;
-	n -= mac_len;
-	*plain = body + CBC_BLOCK;
-	*plain_len = n;
-	return mac_matches(d, mac_len, header, body + CBC_BLOCK, n, body + CBC_BLOCK + n);
+	*plain = cipher;
+	*plain_len = clen;
+	return true;
 }
 
 /* A TLS 1.2 record: plaintext in place, its type the header's. */
@@ -805,7 +820,8 @@ void fst_tls_dec_record(struct fst_tls_dec *dec, struct fst_tls_info *info, enum
 		set_state(info, FST_TLS_DECRYPT_BAD_KEYS);
 		return;
 	}
-	memcpy(d->buf + d->have, data, len);
+	if (len > 0) /* an empty record comes without bytes */
+		memcpy(d->buf + d->have, data, len);
 	d->have += len;
 	if (!last)
 		return;

@@ -448,8 +448,9 @@ static void test_data_connection_sizes(void **state)
 	assert_true(checked >= 3);
 }
 
-/* One byte of one secret changed: the records fail authentication. */
-static void corrupt_and_expect_bad_keys(const char *name, const char *label)
+/* One byte of one secret changed (or, with shorten, the secret cut to
+ * 32 bytes): the records fail authentication. */
+static void corrupt_and_expect_bad_keys(const char *name, const char *label, bool shorten)
 {
 	char path[512];
 	size_t len = 0;
@@ -463,7 +464,12 @@ static void corrupt_and_expect_bad_keys(const char *name, const char *label)
 	line = strstr(text, label);
 	assert_non_null(line);
 	secret = line + strlen(label) + 1 + 64 + 1;
-	*secret = *secret == '0' ? '1' : '0';
+	if (shorten) {
+		assert_true(secret[96] == '\n');
+		memset(secret + 64, ' ', 32);
+	} else {
+		*secret = *secret == '0' ? '1' : '0';
+	}
 	run_capture(&run, name, keylog_of(text, len));
 	free(text);
 	info = fst_tls_info(control_of(&run)->tls);
@@ -475,10 +481,14 @@ static void corrupt_and_expect_bad_keys(const char *name, const char *label)
 static void test_changed_secret_is_bad_keys(void **state)
 {
 	(void)state;
-	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "SERVER_HANDSHAKE_TRAFFIC_SECRET");
-	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "CLIENT_TRAFFIC_SECRET_0");
-	corrupt_and_expect_bad_keys("vsftpd-ftps-idle-tls12", "CLIENT_RANDOM");
-	corrupt_and_expect_bad_keys("vsftpd-ftps-aes128-sha", "CLIENT_RANDOM");
+	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+				    false);
+	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "CLIENT_TRAFFIC_SECRET_0", false);
+	corrupt_and_expect_bad_keys("vsftpd-ftps-idle-tls12", "CLIENT_RANDOM", false);
+	corrupt_and_expect_bad_keys("vsftpd-ftps-aes128-sha", "CLIENT_RANDOM", false);
+	/* A SHA-256-long secret for a SHA-384 suite. */
+	corrupt_and_expect_bad_keys("vsftpd-ftps-clean-tls13", "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+				    true);
 }
 
 /* A key log without the connection's lines: no keys, no plaintext. */
@@ -827,11 +837,50 @@ static void test_openssl_suites(void **state)
 		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES256-SHA384", false, false, false }, 0xc024 },
 		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES256-SHA384", true, false, false }, 0xc024 },
 		{ { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA256", true, false, false }, 0xc023 },
+		/* TLS 1.1 and 1.0: the MD5/SHA-1 PRF, 1.0's chained IVs and
+		 * OpenSSL's empty records before each (OpenSSL needs
+		 * security level 0 for them). */
+		{ { TLS1_1_VERSION, "ECDHE-ECDSA-AES256-SHA:@SECLEVEL=0", false, false, false },
+		  0xc00a },
+		{ { TLS1_VERSION, "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0", false, false, false },
+		  0xc009 },
+		{ { TLS1_VERSION, "ECDHE-ECDSA-AES256-SHA:@SECLEVEL=0", true, false, false },
+		  0xc00a },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		decrypt_suite(&cases[i].cfg, cases[i].cipher);
+}
+
+/* A suite decryption does not read (AES-CCM): said so, nothing handed
+ * out, the keyless facts as always. */
+static void test_unsupported_suite(void **state)
+{
+	const struct tls_cfg cfg = { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-CCM", false, false,
+				     false };
+	struct tls_pair p;
+	struct wire w;
+	struct conn c;
+	struct fst_tls_keylog *keylog;
+	const struct fst_tls_info *info;
+
+	(void)state;
+	ossl_keylog.len = 0;
+	pair_ctx(&p, &cfg);
+	SSL_SESSION_free(converse(&p, &cfg, NULL, &w, false));
+	keylog = keylog_of((const char *)ossl_keylog.p, ossl_keylog.len);
+	feed_wire(&w, keylog, 0, &c);
+	info = fst_tls_info(c.tls);
+	assert_int_equal(info->cipher, 0xc0ac);
+	assert_string_equal(fst_tls_decrypt_name(info->decrypt), "cipher");
+	assert_true(strlen(fst_tls_decrypt_reason(info->decrypt)) > 0);
+	assert_int_equal(c.plain[0].len + c.plain[1].len, 0);
+	assert_true(info->side[FST_TLS_FROM_SERVER].app_records > 0);
+	conn_free(&c);
+	fst_tls_keylog_free(keylog);
+	wire_free(&w);
+	pair_free(&p);
 }
 
 /* TLS 1.2 resumption: the second connection's own lines are not in the
@@ -932,6 +981,51 @@ static void test_lost_and_no_handshake(void **state)
 	pair_free(&p);
 }
 
+/* Hellos that lie, with a key log set: a ClientHello too short to hold
+ * its random, a ServerHello without a ClientHello before it, records
+ * after it. Nothing decrypts; the state says why. */
+static void test_hostile_hellos_with_keys(void **state)
+{
+	/* record(22) { ClientHello, length 3: version and one byte } */
+	static const uint8_t short_client_hello[] = { 22, 3, 1, 0, 7, 1, 0, 0, 3, 3, 3, 0 };
+	/* record(22) { ServerHello: TLS 1.2, zero random, empty session
+	 * ID, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, no compression } */
+	static const uint8_t server_hello[] = {
+		22, 3, 3, 0, 42, 2, 0, 0, 38, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    0,	   0, 0,
+		0,  0, 0, 0, 0,	 0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xc0, 0x2f, 0,
+	};
+	static const uint8_t app_record[] = { 23, 3, 3, 0, 3, 1, 2, 3 };
+	struct fst_tls_keylog *keylog = keylog_of("", 0);
+	struct conn c;
+	const struct fst_tls_info *info;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.tls = fst_tls_new();
+	assert_non_null(c.tls);
+	fst_tls_set_decryption(c.tls, keylog, on_plaintext, &c);
+	info = fst_tls_info(c.tls);
+	assert_int_equal(info->decrypt, FST_TLS_DECRYPT_WAITING);
+	assert_int_equal(fst_tls_feed(c.tls, FST_TLS_FROM_CLIENT, short_client_hello,
+				      sizeof(short_client_hello), 1),
+			 sizeof(short_client_hello));
+	assert_int_equal(info->side[FST_TLS_FROM_CLIENT].malformed, 1);
+	assert_false(info->client_hello);
+	assert_int_equal(info->decrypt, FST_TLS_DECRYPT_WAITING);
+	assert_int_equal(fst_tls_feed(c.tls, FST_TLS_FROM_SERVER, server_hello,
+				      sizeof(server_hello), 2),
+			 sizeof(server_hello));
+	assert_true(info->server_hello);
+	assert_int_equal(info->decrypt, FST_TLS_DECRYPT_NO_HANDSHAKE);
+	assert_int_equal(fst_tls_feed(c.tls, FST_TLS_FROM_SERVER, app_record, sizeof(app_record),
+				      3),
+			 sizeof(app_record));
+	assert_int_equal(info->decrypt, FST_TLS_DECRYPT_NO_HANDSHAKE);
+	assert_int_equal(c.plain[0].len + c.plain[1].len, 0);
+	conn_free(&c);
+	fst_tls_keylog_free(keylog);
+}
+
 /* Key log lines: labels, comments, bad hex, a secret too long. */
 static void test_keylog_lines(void **state)
 {
@@ -977,8 +1071,10 @@ int main(void)
 		cmocka_unit_test(test_empty_keylog_is_no_keys),
 		cmocka_unit_test(test_keyless_untouched),
 		cmocka_unit_test(test_openssl_suites),
+		cmocka_unit_test(test_unsupported_suite),
 		cmocka_unit_test(test_tls12_resumption),
 		cmocka_unit_test(test_lost_and_no_handshake),
+		cmocka_unit_test(test_hostile_hellos_with_keys),
 		cmocka_unit_test(test_keylog_lines),
 	};
 	int failed;
