@@ -19,8 +19,8 @@ args=(--ftps --sessions 3 --bytes-per-session 40000 --seed 5)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v tshark >/dev/null 2>&1 || { echo "SKIP: tshark is not installed"; exit 77; }
 
-"$gen" "${args[@]}" -o "$f" >"$f.info" 2>/dev/null
-"$gen" "${args[@]}" -o "$f.again" >/dev/null 2>&1
+"$gen" "${args[@]}" -o "$f" >"$f.info"
+"$gen" "${args[@]}" -o "$f.again" >/dev/null
 cmp -s "$f" "$f.again" || fail "same seed, different captures"
 cmp -s "$f.keys" "$f.again.keys" || fail "same seed, different key logs"
 rm -f "$f.again" "$f.again.keys"

@@ -1161,7 +1161,8 @@ static void hs_message(struct tls_conn *t, uint8_t type, const uint8_t *body, si
 	m[0] = type;
 	m[1] = (uint8_t)(body_len >> 16);
 	put16(m + 2, (uint16_t)body_len);
-	memcpy(m + 4, body, body_len);
+	if (body_len) /* ServerHelloDone has no body (and body is NULL) */
+		memcpy(m + 4, body, body_len);
 	if (EVP_DigestUpdate(t->transcript, m, 4 + body_len) != 1)
 		die("SHA-256 failed");
 	*len += 4 + body_len;

@@ -272,18 +272,25 @@ if ! skipped tshark && have tshark; then
 	runs_of[tshark]=$BENCH_TSHARK_RUNS
 fi
 
-# Round robin, so that a slow phase of the machine hits every tool alike.
-for ((r = 1; r <= BENCH_RUNS; r++)); do
-	for t in "${tools[@]}"; do
-		((r <= runs_of[$t])) || continue
-		res=$(run_once "$OUT/$t.out" ${cmd_of[$t]})
-		read -r w k c _ sy <<<"$res"
-		walls[$t]+="$w "
-		rss[$t]+="$k "
-		cpus[$t]+="$c "
-		syss[$t]+="$sy "
+# round_robin RUNS TOOL...: RUNS rounds over the tools, each run at most
+# runs_of[TOOL] times, so that a slow phase of the machine hits every tool
+# alike; their times and RSS go to walls, cpus, syss and rss.
+round_robin() {
+	local runs=$1 r t res w k c sy
+	shift
+	for ((r = 1; r <= runs; r++)); do
+		for t in "$@"; do
+			((r <= runs_of[$t])) || continue
+			res=$(run_once "$OUT/$t.out" ${cmd_of[$t]})
+			read -r w k c _ sy <<<"$res"
+			walls[$t]+="$w "
+			rss[$t]+="$k "
+			cpus[$t]+="$c "
+			syss[$t]+="$sy "
+		done
 	done
-done
+}
+round_robin "$BENCH_RUNS" "${tools[@]}"
 
 med() { tr ' ' '\n' <<<"${walls[$1]}" | grep . | median; }
 medcpu() { tr ' ' '\n' <<<"${cpus[$1]}" | grep . | median; }
@@ -405,16 +412,7 @@ if ! skipped tls; then
 		cmd_of[tls_tshark]="tshark -r $tf -o tls.keylog_file:$tk --disable-protocol ftp-data -d tcp.port==$ports,tls -q -z io,stat,0,ftp.request.command"
 		runs_of[tls_tshark]=$BENCH_TLS_TSHARK_RUNS
 	fi
-	for ((r = 1; r <= BENCH_TLS_RUNS; r++)); do
-		for t in "${ttools[@]}"; do
-			((r <= runs_of[$t])) || continue
-			res=$(run_once "$OUT/$t.out" ${cmd_of[$t]})
-			read -r w k c _ sy <<<"$res"
-			walls[$t]+="$w "
-			rss[$t]+="$k "
-			cpus[$t]+="$c "
-		done
-	done
+	round_robin "$BENCH_TLS_RUNS" "${ttools[@]}"
 	plain_s=$(med tls_plain)
 	say "| tool | runs | median s | min s | × no key log | CPU s | MiB/s | peak RSS MiB |"
 	say "|---|---:|---:|---:|---:|---:|---:|---:|"

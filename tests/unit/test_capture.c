@@ -2358,6 +2358,19 @@ static void ng_end(struct ngbuf *n, size_t at)
 	memcpy(n->b + at + 4, n->b + n->len - 4, 4);
 }
 
+/* A section header block with no options. */
+static void ng_section(struct ngbuf *n)
+{
+	size_t at = ng_begin(n, 0x0A0D0D0A);
+
+	ng_u32(n, 0x1A2B3C4D);
+	ng_u16(n, 1);
+	ng_u16(n, 0);
+	ng_u32(n, 0xffffffff);
+	ng_u32(n, 0xffffffff);
+	ng_end(n, at);
+}
+
 struct drop_seen {
 	int calls;
 	uint64_t dropped[4];
@@ -2396,13 +2409,7 @@ static void test_file_pcapng_drops(void **state)
 
 	(void)state;
 	assert_non_null(n);
-	at = ng_begin(n, 0x0A0D0D0A); /* section header */
-	ng_u32(n, 0x1A2B3C4D);
-	ng_u16(n, 1);
-	ng_u16(n, 0);
-	ng_u32(n, 0xffffffff);
-	ng_u32(n, 0xffffffff);
-	ng_end(n, at);
+	ng_section(n);
 	at = ng_begin(n, 1); /* interface description, if_tsresol 9 */
 	ng_u16(n, PB_DLT_EN10MB);
 	ng_u16(n, 0);
@@ -2502,19 +2509,6 @@ static size_t read_small_file(const char *path, uint8_t *buf, size_t size)
 static bool run(const char *cmd)
 {
 	return system(cmd) == 0;
-}
-
-/* A section header block with no options. */
-static void ng_section(struct ngbuf *n)
-{
-	size_t at = ng_begin(n, 0x0A0D0D0A);
-
-	ng_u32(n, 0x1A2B3C4D);
-	ng_u16(n, 1);
-	ng_u16(n, 0);
-	ng_u32(n, 0xffffffff);
-	ng_u32(n, 0xffffffff);
-	ng_end(n, at);
 }
 
 /* A decryption secrets block of type with text, padded to 4 bytes. */
