@@ -11,11 +11,13 @@
 
 #include "ftpstall/capture.h"
 #include "gzread.h"
+#include "pcapblock.h"
 #include "pcapng.h"
 
 enum {
 	SECRETS_TLSK = 0x544c534b, /* "TLSK": NSS key log */
 	DSB_HEADER = 8,		   /* secrets type and length */
+	WALK_BUFFER = 256 * 1024,
 };
 
 /* One TLSK block of body bytes whose header was read: reads its secrets
@@ -117,6 +119,8 @@ int fst_capture_read_secrets(const char *path, fst_capture_secrets_fn fn, void *
 			     struct fst_capture_secrets_found *found, char *errbuf)
 {
 	struct fst_capture_secrets_found none;
+	size_t file_size = WALK_BUFFER, plain_size = WALK_BUFFER;
+	uint8_t *file_buf = NULL, *plain_buf = NULL;
 	struct gz_stream *gz;
 	struct stat st;
 	bool seekable;
@@ -134,6 +138,12 @@ int fst_capture_read_secrets(const char *path, fst_capture_secrets_fn fn, void *
 		return FST_ERR_IO;
 	}
 	seekable = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+	/* Most blocks are packets, skipped by reading through: stdio's one
+	 * page would cost a read(2) a packet or two. Without the buffer
+	 * (out of memory) it is only slower. */
+	file_buf = fst_capture_page_alloc(&file_size);
+	if (file_buf)
+		setvbuf(f, (char *)file_buf, _IOFBF, file_size);
 	first = getc(f);
 	if (first != EOF)
 		ungetc(first, f);
@@ -141,14 +151,22 @@ int fst_capture_read_secrets(const char *path, fst_capture_secrets_fn fn, void *
 		FILE *plain = fst_capture_gz_open(f, &gz);
 
 		if (!plain) {
-			fclose(f);
 			fst_errbuf_set(errbuf, "%s: out of memory", path);
-			return FST_ERR_NOMEM;
+			rc = FST_ERR_NOMEM;
+			goto out_close;
 		}
 		f = plain;
 		seekable = false;
+		plain_buf = fst_capture_page_alloc(&plain_size);
+		if (plain_buf)
+			setvbuf(f, (char *)plain_buf, _IOFBF, plain_size);
 	}
 	rc = walk_blocks(f, seekable, path, fn, ctx, found, errbuf);
+
+out_close:
+	/* Closes the file under a gzip stream too; then the buffers go. */
 	fclose(f);
+	free(plain_buf);
+	free(file_buf);
 	return rc;
 }

@@ -2736,6 +2736,55 @@ static void test_secrets_hostile(void **state)
 	free(n);
 }
 
+static bool count_secrets(void *ctx, const uint8_t *text, size_t len)
+{
+	uint64_t *bytes = ctx;
+
+	(void)text;
+	*bytes += len;
+	return true;
+}
+
+/* The cap is on a file's secrets in all, not on one block: two blocks of
+ * 9 MiB each are 18 MiB, and the second is refused with the first kept. */
+static void test_secrets_cap_over_blocks(void **state)
+{
+	const uint32_t len = 9u << 20;
+	char path[128], errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture_secrets_found found;
+	struct ngbuf *n = calloc(1, sizeof(*n));
+	uint8_t *block = malloc(len);
+	uint64_t bytes = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(n);
+	assert_non_null(block);
+	memset(block, '#', len); /* key log comment lines, 9 MiB long */
+	ng_section(n);
+	tmp_path(path, sizeof(path), "big-secrets.pcapng");
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(n->b, 1, n->len, f), n->len);
+	for (int i = 0; i < 2; i++) {
+		uint32_t head[4] = { 0x0A, 12 + 8 + len, 0x544c534b, len };
+
+		assert_int_equal(fwrite(head, 4, 4, f), 4);
+		assert_int_equal(fwrite(block, 1, len, f), len);
+		assert_int_equal(fwrite(&head[1], 4, 1, f), 1);
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(fst_capture_read_secrets(path, count_secrets, &bytes, &found, errbuf),
+			 FST_ERR_LIMIT);
+	assert_non_null(strstr(errbuf, "big-secrets.pcapng: decryption secrets block at offset"));
+	assert_int_equal(found.blocks, 1);
+	assert_int_equal(bytes, len);
+	assert_int_equal(found.bytes, len);
+	unlink(path);
+	free(block);
+	free(n);
+}
+
 static void test_file_stats(void **state)
 {
 	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
@@ -2925,6 +2974,7 @@ int main(void)
 		cmocka_unit_test(test_secrets_from_editcap),
 		cmocka_unit_test(test_secrets_byte_orders),
 		cmocka_unit_test(test_secrets_hostile),
+		cmocka_unit_test(test_secrets_cap_over_blocks),
 		cmocka_unit_test(test_file_no_packets),
 		cmocka_unit_test(test_file_gzip_same_packets),
 		cmocka_unit_test(test_file_gzip_in_rotated_set),
