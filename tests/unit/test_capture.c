@@ -2505,6 +2505,22 @@ static size_t read_small_file(const char *path, uint8_t *buf, size_t size)
 	return len;
 }
 
+/* The packets libpcap hands over from the file at path. */
+static uint64_t count_packets(const char *path)
+{
+	char errbuf[FST_ERRBUF_SIZE];
+	struct fst_capture *cap = open_one(path, errbuf);
+	struct fst_packet pkt;
+	uint64_t n = 0;
+
+	if (!cap)
+		fail_msg("%s", errbuf);
+	while (fst_capture_next(cap, &pkt) == 1)
+		n++;
+	fst_capture_free(cap);
+	return n;
+}
+
 /* Runs a shell command of ours; false when it failed. */
 static bool run(const char *cmd)
 {
@@ -2532,7 +2548,8 @@ static const char keylog_b[] = "CLIENT_RANDOM "
 			       "bb\n";
 
 /* editcap --inject-secrets puts a key log into a pcapng file as
- * Wireshark reads it; what comes back is the key log's bytes, from the
+ * Wireshark reads it; what comes back is the key log's bytes (and the
+ * packets are read as from the pcap they came from), from the
  * plain file, from it gzip-compressed, and from two such files one after
  * the other (two sections). */
 static void test_secrets_from_editcap(void **state)
@@ -2552,16 +2569,16 @@ static void test_secrets_from_editcap(void **state)
 		skip(); /* editcap comes with tshark (wireshark-common) */
 	}
 	for (size_t i = 0; i < 3; i++) {
-		char keyfile[512], name[64];
+		char keyfile[512], pcap[512], name[64];
 
 		snprintf(keyfile, sizeof(keyfile), "%s/captures/ftps/%s.keys", FST_SOURCE_DIR,
 			 names[i]);
+		snprintf(pcap, sizeof(pcap), "%s/captures/ftps/%s.pcap", FST_SOURCE_DIR, names[i]);
 		keys_len[i] = read_small_file(keyfile, keys[i], sizeof(keys[i]));
 		snprintf(name, sizeof(name), "%s.pcapng", names[i]);
 		tmp_path(path, sizeof(path), name);
-		snprintf(cmd, sizeof(cmd),
-			 "editcap --inject-secrets tls,'%s' '%s/captures/ftps/%s.pcap' '%s'",
-			 keyfile, FST_SOURCE_DIR, names[i], path);
+		snprintf(cmd, sizeof(cmd), "editcap --inject-secrets tls,'%s' '%s' '%s'", keyfile,
+			 pcap, path);
 		assert_true(run(cmd));
 		memset(seen, 0, sizeof(*seen));
 		assert_int_equal(fst_capture_read_secrets(path, on_secrets, seen, &found, errbuf),
@@ -2571,6 +2588,8 @@ static void test_secrets_from_editcap(void **state)
 		assert_int_equal(found.bytes, keys_len[i]);
 		assert_int_equal(seen->len, keys_len[i]);
 		assert_memory_equal(seen->text, keys[i], keys_len[i]);
+		/* libpcap reads the packets around the secrets block. */
+		assert_int_equal(count_packets(path), count_packets(pcap));
 	}
 
 	/* Gzip-compressed: the same bytes. */
