@@ -207,7 +207,8 @@ struct fst_capture_secrets_found {
 /* Reads the TLSK decryption secrets blocks of the capture file at path
  * (gzip-compressed or not; every section, either byte order) and calls fn
  * with the bytes of each, in file order. A classic pcap file has none;
- * "-" (standard input, which can be read only once) is not read. found
+ * "-" (standard input) and any path that is no regular file (a pipe or
+ * FIFO: they can be read only once, by the packet reader) are not read. found
  * (may be NULL) is filled either way. Returns 0 (also when the file has
  * no such block, or when a block that is no secrets block is damaged:
  * the packet reader reports that); FST_ERR_IO when the file cannot be

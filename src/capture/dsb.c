@@ -132,12 +132,20 @@ int fst_capture_read_secrets(const char *path, fst_capture_secrets_fn fn, void *
 	memset(found, 0, sizeof(*found));
 	if (strcmp(path, "-") == 0)
 		return 0;
+	if (stat(path, &st) != 0) {
+		fst_errbuf_set(errbuf, "%s: %s", path, strerror(errno));
+		return FST_ERR_IO;
+	}
+	/* A pipe or a FIFO (analyze <(zcat ...)) can be read only once, by
+	 * the packet reader: opening it here would even wait for a writer. */
+	if (!S_ISREG(st.st_mode))
+		return 0;
 	f = fopen(path, "rb");
 	if (!f) {
 		fst_errbuf_set(errbuf, "%s: %s", path, strerror(errno));
 		return FST_ERR_IO;
 	}
-	seekable = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+	seekable = true;
 	/* Most blocks are packets, skipped by reading through: stdio's one
 	 * page would cost a read(2) a packet or two. Without the buffer
 	 * (out of memory) it is only slower. */

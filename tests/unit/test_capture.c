@@ -2675,10 +2675,11 @@ static int secrets_of(struct ngbuf *n, const char *name, struct secrets_seen *se
  * before anything is allocated), a block too short for its own header.
  * Each is a one-line error naming the file and the block's offset; the
  * secrets before it were handed up. A damaged block of another kind ends
- * the walk quietly. */
+ * the walk quietly. No file is an error; standard input, a FIFO and a
+ * file that is no capture give nothing. */
 static void test_secrets_hostile(void **state)
 {
-	char errbuf[FST_ERRBUF_SIZE];
+	char fifo[128], errbuf[FST_ERRBUF_SIZE];
 	struct ngbuf *n = calloc(1, sizeof(*n));
 	struct secrets_seen *seen = calloc(1, sizeof(*seen));
 	struct fst_capture_secrets_found found;
@@ -2747,6 +2748,13 @@ static void test_secrets_hostile(void **state)
 			 FST_ERR_IO);
 	assert_non_null(strstr(errbuf, "/nonexistent/x.pcapng: "));
 	assert_int_equal(fst_capture_read_secrets("-", on_secrets, seen, NULL, errbuf), 0);
+	/* A FIFO is left to the packet reader: not opened (that would wait
+	 * for a writer), not read. */
+	tmp_path(fifo, sizeof(fifo), "secrets.fifo");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(fst_capture_read_secrets(fifo, on_secrets, seen, &found, errbuf), 0);
+	assert_int_equal(found.blocks, 0);
+	unlink(fifo);
 	n->len = 0;
 	ng_put(n, "not a capture at all\n", 21);
 	assert_int_equal(secrets_of(n, "text.pcapng", seen, &found, errbuf), 0);
