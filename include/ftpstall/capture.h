@@ -179,7 +179,7 @@ typedef void (*fst_capture_drop_fn)(void *ctx, uint64_t dropped, int64_t from_us
 /* Files: reads the drop counts (isb_ifdrop + isb_osdrop) of the pcapng
  * inputs' interface statistics blocks, which libpcap does not hand to
  * its reader: each such file is read again, block headers only. Standard
- * input and gzip files cannot be, and are left out. Calls fn (may be
+ * input, pipes, FIFOs and gzip files cannot be, and are left out. Calls fn (may be
  * NULL) for each block whose count grew, adds them to the statistics'
  * kernel_dropped and returns their sum. Live captures: 0 (see
  * fst_capture_stats). */

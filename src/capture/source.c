@@ -839,9 +839,14 @@ uint64_t fst_capture_file_drops(struct fst_capture *cap, fst_capture_drop_fn fn,
 		const struct capture_file *file = &cap->files[i];
 		size_t buf_size = READ_BUFFER_MAX;
 		uint8_t magic[4], *buf;
+		struct stat st;
 		FILE *f;
 
 		if (file->gz || strcmp(file->path, "-") == 0)
+			continue;
+		/* A pipe or FIFO was read once, by the packet reader; opening
+		 * a FIFO again would wait for a writer that never comes. */
+		if (stat(file->path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		f = fopen(file->path, "rb");
 		if (!f)
