@@ -179,11 +179,49 @@ typedef void (*fst_capture_drop_fn)(void *ctx, uint64_t dropped, int64_t from_us
 /* Files: reads the drop counts (isb_ifdrop + isb_osdrop) of the pcapng
  * inputs' interface statistics blocks, which libpcap does not hand to
  * its reader: each such file is read again, block headers only. Standard
- * input and gzip files cannot be, and are left out. Calls fn (may be
+ * input, pipes, FIFOs and gzip files cannot be, and are left out. Calls fn (may be
  * NULL) for each block whose count grew, adds them to the statistics'
  * kernel_dropped and returns their sum. Live captures: 0 (see
  * fst_capture_stats). */
 uint64_t fst_capture_file_drops(struct fst_capture *cap, fst_capture_drop_fn fn, void *ctx);
+
+/* ---- decryption secrets carried in a capture ---------------------------
+ * A pcapng Decryption Secrets Block (block type 0x0000000A, as `editcap
+ * --inject-secrets tls,KEYLOG` writes it) of secrets type "TLSK"
+ * (0x544c534b) holds NSS key log text. The capture layer only hands the
+ * bytes up; what they mean is the TLS parser's business. */
+
+/* Receives the secrets of one TLSK block: text of len bytes, borrowed for
+ * the call. Returns false to stop (out of memory keeping them). */
+typedef bool (*fst_capture_secrets_fn)(void *ctx, const uint8_t *text, size_t len);
+
+/* The secrets one file may carry in all; more is no key log. */
+#define FST_CAPTURE_SECRETS_MAX (16u * 1024 * 1024)
+
+struct fst_capture_secrets_found {
+	unsigned blocks;      /* TLSK blocks handed to fn */
+	unsigned other_types; /* secrets blocks of another type (WireGuard, SSH...), skipped */
+	uint64_t bytes;	      /* the secrets handed to fn */
+};
+
+/* Reads the TLSK decryption secrets blocks of the capture file at path
+ * (gzip-compressed or not; every section, either byte order) and calls fn
+ * with the bytes of each, in file order. A classic pcap file has none;
+ * "-" (standard input) and any path that is no regular file (a pipe or
+ * FIFO: they can be read only once, by the packet reader) are not read. found
+ * (may be NULL) is filled either way. Returns 0 (also when the file has
+ * no such block, or when a block that is no secrets block is damaged:
+ * the packet reader reports that); FST_ERR_IO when the file cannot be
+ * opened or read; FST_ERR_FORMAT when a secrets block's lengths lie (its
+ * secrets overrun the block, or the file ends inside it);
+ * FST_ERR_LIMIT when the file carries more than FST_CAPTURE_SECRETS_MAX
+ * bytes of secrets; FST_ERR_NOMEM when out of memory or fn returned
+ * false. On failure errbuf names path, the block's offset and the
+ * reason; the secrets handed to fn before it stand. The file is read
+ * from start to end (the secrets may come anywhere before the packets
+ * they open): a pcapng file costs one more pass over its block headers. */
+int fst_capture_read_secrets(const char *path, fst_capture_secrets_fn fn, void *ctx,
+			     struct fst_capture_secrets_found *found, char *errbuf);
 
 /* The pcap handle's selectable fd for live captures, else -1. */
 int fst_capture_fd(const struct fst_capture *cap);

@@ -6,16 +6,13 @@
  * block is skipped by its length. The file may be damaged or hostile:
  * every length is checked, and a bad one ends the scan. */
 #include "isb.h"
+#include "pcapng.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* pcapng block types and option codes (draft-ietf-opsawg-pcapng). */
+/* pcapng option codes (draft-ietf-opsawg-pcapng). */
 enum {
-	BT_SHB = 0x0A0D0D0A,
-	BT_IDB = 0x00000001,
-	BT_ISB = 0x00000005,
-	BYTE_ORDER_MAGIC = 0x1A2B3C4D,
 	OPT_END = 0,
 	IDB_TSRESOL = 9,
 	ISB_STARTTIME = 2,
@@ -38,32 +35,15 @@ struct iface {
 };
 
 struct scan {
-	FILE *f;
-	bool swap; /* the section is in the other byte order */
+	struct fst_pcapng_walk walk;
 	struct iface ifaces[MAX_INTERFACES];
 	size_t iface_count;
 	uint8_t body[MAX_BLOCK_READ];
 };
 
-static uint16_t get16(const struct scan *sc, const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return sc->swap ? __builtin_bswap16(v) : v;
-}
-
-static uint32_t get32(const struct scan *sc, const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return sc->swap ? __builtin_bswap32(v) : v;
-}
-
 static uint64_t get64(const struct scan *sc, const uint8_t *p)
 {
-	return (uint64_t)get32(sc, p) << 32 | get32(sc, p + 4);
+	return (uint64_t)fst_pcapng_get32(&sc->walk, p) << 32 | fst_pcapng_get32(&sc->walk, p + 4);
 }
 
 /* A pcapng timestamp (high and low words) in microseconds, clamped. */
@@ -103,7 +83,8 @@ static void each_option(struct scan *sc, size_t len, size_t off,
 			void *ctx)
 {
 	while (off + 4 <= len) {
-		uint16_t code = get16(sc, sc->body + off), vlen = get16(sc, sc->body + off + 2);
+		uint16_t code = fst_pcapng_get16(&sc->walk, sc->body + off),
+			 vlen = fst_pcapng_get16(&sc->walk, sc->body + off + 2);
 
 		if (code == OPT_END || off + 4 + vlen > len)
 			return;
@@ -164,15 +145,15 @@ static uint64_t handle_isb(struct scan *sc, size_t len, fst_capture_drop_fn fn, 
 
 	if (len < 12)
 		return 0;
-	id = get32(sc, sc->body);
+	id = fst_pcapng_get32(&sc->walk, sc->body);
 	if (id >= sc->iface_count)
 		return 0;
 	ifc = &sc->ifaces[id];
 	each_option(sc, len, 12, isb_option, &o);
 	total = o.ifdrop + o.osdrop;
-	to = ts_us(ifc, o.has_end ?
-				o.end :
-				(uint64_t)get32(sc, sc->body + 4) << 32 | get32(sc, sc->body + 8));
+	to = ts_us(ifc, o.has_end ? o.end :
+				    (uint64_t)fst_pcapng_get32(&sc->walk, sc->body + 4) << 32 |
+					    fst_pcapng_get32(&sc->walk, sc->body + 8));
 	from = o.has_start ? ts_us(ifc, o.start) : ifc->seen_isb ? ifc->last_us : INT64_MIN / 2;
 	if (ifc->seen_isb && !o.has_start && from > to)
 		from = to;
@@ -194,54 +175,34 @@ uint64_t fst_capture_isb_scan(FILE *f, fst_capture_drop_fn fn, void *ctx)
 {
 	struct scan *sc = calloc(1, sizeof(*sc));
 	uint64_t dropped = 0;
-	uint8_t head[8];
+	uint32_t type;
+	size_t body;
 
 	if (!sc)
 		return 0;
-	sc->f = f;
-	while (fread(head, 1, 8, f) == 8) {
-		uint32_t type, total;
-		size_t body, want;
+	fst_pcapng_walk_init(&sc->walk, f, true, 0);
+	while (fst_pcapng_next(&sc->walk, &type, &body) == 1) {
+		size_t want = body < sizeof(sc->body) ? body : sizeof(sc->body);
 
-		memcpy(&type, head, 4);
-		if (type == BT_SHB) { /* the byte order comes next */
-			uint32_t magic;
-
-			if (fread(&magic, 1, 4, f) != 4)
-				break;
-			if (magic != BYTE_ORDER_MAGIC &&
-			    __builtin_bswap32(magic) != BYTE_ORDER_MAGIC)
-				break;
-			sc->swap = magic != BYTE_ORDER_MAGIC;
+		if (type == FST_PCAPNG_SHB) {
 			sc->iface_count = 0;
-			total = get32(sc, head + 4);
-			if (total < 16 || total % 4 || fseeko(f, (off_t)total - 12, SEEK_CUR) != 0)
+			want = 0;
+		} else if (type == FST_PCAPNG_IDB || type == FST_PCAPNG_ISB) {
+			if (!fst_pcapng_read(&sc->walk, sc->body, want))
 				break;
-			continue;
-		}
-		type = get32(sc, head);
-		total = get32(sc, head + 4);
-		if (total < 12 || total % 4)
-			break;
-		body = total - 12;
-		want = body < sizeof(sc->body) ? body : sizeof(sc->body);
-		if (type == BT_IDB || type == BT_ISB) {
-			if (fread(sc->body, 1, want, f) != want)
-				break;
-			if (type == BT_IDB && sc->iface_count < MAX_INTERFACES) {
+			if (type == FST_PCAPNG_IDB && sc->iface_count < MAX_INTERFACES) {
 				struct iface *ifc = &sc->ifaces[sc->iface_count++];
 
 				memset(ifc, 0, sizeof(*ifc));
 				ifc->units_per_sec = 1000000;
 				each_option(sc, want, 8, idb_option, ifc);
-			} else if (type == BT_ISB) {
+			} else if (type == FST_PCAPNG_ISB) {
 				dropped += handle_isb(sc, want, fn, ctx);
 			}
 		} else {
 			want = 0;
 		}
-		/* The rest of the body and the trailing length. */
-		if (fseeko(f, (off_t)(body - want + 4), SEEK_CUR) != 0)
+		if (!fst_pcapng_end_block(&sc->walk, body - want))
 			break;
 	}
 	free(sc);

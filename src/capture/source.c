@@ -837,18 +837,30 @@ uint64_t fst_capture_file_drops(struct fst_capture *cap, fst_capture_drop_fn fn,
 
 	for (size_t i = 0; i < cap->file_count; i++) {
 		const struct capture_file *file = &cap->files[i];
-		uint8_t magic[4];
+		size_t buf_size = READ_BUFFER_MAX;
+		uint8_t magic[4], *buf;
+		struct stat st;
 		FILE *f;
 
 		if (file->gz || strcmp(file->path, "-") == 0)
 			continue;
+		/* A pipe or FIFO was read once, by the packet reader; opening
+		 * a FIFO again would wait for a writer that never comes. */
+		if (stat(file->path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
 		f = fopen(file->path, "rb");
 		if (!f)
 			continue;
+		/* The walk reads every block's header: stdio's one page would
+		 * cost a read(2) every few packets. */
+		buf = fst_capture_page_alloc(&buf_size);
+		if (buf)
+			setvbuf(f, (char *)buf, _IOFBF, buf_size);
 		if (fread(magic, 1, 4, f) == 4 && memcmp(magic, "\x0a\x0d\x0d\x0a", 4) == 0 &&
 		    fseek(f, 0, SEEK_SET) == 0)
 			dropped += fst_capture_isb_scan(f, fn, ctx);
 		fclose(f);
+		free(buf);
 	}
 	cap->stats.kernel_dropped += dropped;
 	return dropped;

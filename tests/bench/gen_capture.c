@@ -18,6 +18,11 @@
  * the control connection open (60 s), and quits: with a large C that is
  * the "100,000 sessions open at once" capture.
  *
+ * In --ftps mode the sessions are explicit FTPS (AUTH TLS, then TLS 1.2
+ * with AES-128-GCM records encrypted for real), one after another, and
+ * the NSS key log that decrypts them is written beside the capture: the
+ * benchmark of decryption (see the FTPS section below).
+ *
  * The output depends only on the options (seed included): every session
  * has its own PRNG seeded from (seed, session number), and ties in the
  * heap are broken by session number.
@@ -35,6 +40,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 
 #include "ftpstall/capture.h"
 
@@ -77,6 +87,8 @@ struct gen_cfg {
 	double rate_mbit;
 	int64_t idle_s;
 	int64_t hold_s;
+	bool ftps;		 /* --ftps: explicit FTPS sessions, one after another */
+	const char *keylog_path; /* --keylog; with --ftps, default: the output's + ".keys" */
 	const char *out_path;
 };
 
@@ -297,13 +309,15 @@ struct gen_stats {
 	uint64_t packets, file_bytes, payload_bytes;
 	uint64_t sessions, ipv6, active, timeouts;
 	uint64_t retransmissions, reordered;
-	size_t open, open_peak; /* sessions between first and last packet */
+	uint64_t tls_connections, app_records; /* --ftps */
+	size_t open, open_peak;		       /* sessions between first and last packet */
 	int64_t last_ns;
 };
 
 struct gen {
 	struct gen_cfg cfg;
 	FILE *out;
+	FILE *keylog; /* --ftps: the NSS key log */
 	uint8_t *buf;
 	size_t used;
 	uint8_t *pattern; /* PATTERN_SIZE + MSS bytes of payload */
@@ -947,6 +961,440 @@ static void run(struct gen *g)
 	}
 }
 
+/* ---- FTPS sessions (--ftps) ----
+ *
+ * Explicit FTPS as vsftpd speaks it: banner, AUTH TLS and 234 in
+ * cleartext, then a TLS 1.2 handshake (RFC 5246) with
+ * TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 and the whole dialogue (USER,
+ * PASS, PBSZ 0, PROT P, TYPE I, PASV, STOR, QUIT and their replies) in
+ * application-data records; the passive data connection has its own
+ * handshake and carries the STOR in records of 16 KiB of plaintext. The
+ * records are encrypted for real (AES-128-GCM, RFC 5288) under keys from
+ * a master secret of the seed's, and each connection's NSS key log line
+ * (CLIENT_RANDOM) goes to the key log, so that a decrypting reader reads
+ * the dialogue back. The handshake carries no certificate and no key
+ * exchange that would bind the master secret: a reader with the key log
+ * needs neither. Sessions follow one another (no concurrency). */
+
+enum {
+	TLS_RANDOM = 32,
+	TLS_MASTER = 48,
+	TLS_KEY = 16,
+	TLS_SALT = 4,	  /* the implicit part of the GCM nonce */
+	TLS_EXPLICIT = 8, /* the explicit part, sent before each record's ciphertext */
+	TLS_TAG = 16,
+	TLS_HEADER = 5,
+	TLS_PLAIN_MAX = 16384, /* RFC 5246 6.2.1 */
+	TLS_RECORD_MAX = TLS_HEADER + TLS_EXPLICIT + TLS_PLAIN_MAX + TLS_TAG,
+	TLS_CT_CCS = 20,
+	TLS_CT_HANDSHAKE = 22,
+	TLS_CT_APP = 23,
+	TLS_HS_CLIENT_HELLO = 1,
+	TLS_HS_SERVER_HELLO = 2,
+	TLS_HS_SERVER_DONE = 14,
+	TLS_HS_CLIENT_KX = 16,
+	TLS_HS_FINISHED = 20,
+	TLS_VERIFY = 12,
+	TLS_SUITE = 0xC02F, /* TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 */
+	FTPS_PASV_PORT = 40000,
+	FTPS_SEG_GAP_NS = 12 * NS_PER_US, /* a full frame at 1 Gbit/s */
+};
+
+/* One direction of a TLS connection: its key, salt and sequence number. */
+struct tls_dir {
+	EVP_CIPHER_CTX *aead;
+	uint8_t salt[TLS_SALT];
+	uint64_t seq;
+};
+
+struct tls_conn {
+	struct conn tcp;
+	uint8_t client_random[TLS_RANDOM], server_random[TLS_RANDOM], master[TLS_MASTER];
+	struct tls_dir dir[2];	/* [0] client to server */
+	EVP_MD_CTX *transcript; /* SHA-256 of the handshake messages */
+};
+
+/* The TLS 1.2 PRF with SHA-256 (RFC 5246 5): out = PRF(secret, label,
+ * seed1 || seed2). */
+static void tls_prf(const uint8_t *secret, size_t secret_len, const char *label,
+		    const uint8_t *seed1, size_t len1, const uint8_t *seed2, size_t len2,
+		    uint8_t *out, size_t out_len)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM params[6], *p = params;
+
+	if (!kctx)
+		die("OpenSSL has no TLS1-PRF");
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, secret_len);
+	/* Seeds given more than once are concatenated. */
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)label, strlen(label));
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)seed1, len1);
+	if (len2)
+		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)seed2, len2);
+	*p = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(kctx, out, out_len, params) != 1)
+		die("TLS1-PRF failed");
+	EVP_KDF_CTX_free(kctx);
+	EVP_KDF_free(kdf);
+}
+
+static void fill_random(uint64_t *rng, uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)splitmix64(rng);
+}
+
+/* Keys from the master secret (RFC 5246 6.3; RFC 5288 3: no MAC keys,
+ * 4-byte salts): client key, server key, client salt, server salt. */
+static void tls_keys(struct tls_conn *t)
+{
+	uint8_t block[2 * TLS_KEY + 2 * TLS_SALT];
+
+	tls_prf(t->master, TLS_MASTER, "key expansion", t->server_random, TLS_RANDOM,
+		t->client_random, TLS_RANDOM, block, sizeof(block));
+	for (int d = 0; d < 2; d++) {
+		t->dir[d].aead = EVP_CIPHER_CTX_new();
+		if (!t->dir[d].aead || EVP_EncryptInit_ex(t->dir[d].aead, EVP_aes_128_gcm(), NULL,
+							  block + d * TLS_KEY, NULL) != 1)
+			die("AES-128-GCM setup failed");
+		memcpy(t->dir[d].salt, block + 2 * TLS_KEY + d * TLS_SALT, TLS_SALT);
+		t->dir[d].seq = 0;
+	}
+}
+
+static void tls_conn_free(struct tls_conn *t)
+{
+	EVP_CIPHER_CTX_free(t->dir[0].aead);
+	EVP_CIPHER_CTX_free(t->dir[1].aead);
+	EVP_MD_CTX_free(t->transcript);
+}
+
+/* Writes a record of type with the plaintext to out (RFC 5246 6.2.3.3):
+ * header, explicit nonce (the sequence number), ciphertext, tag. Returns
+ * its length. */
+static size_t tls_seal(struct tls_dir *d, uint8_t type, const uint8_t *plain, size_t len,
+		       uint8_t *out)
+{
+	uint8_t nonce[TLS_SALT + TLS_EXPLICIT], aad[13];
+	int n;
+
+	out[0] = type;
+	put16(out + 1, 0x0303);
+	put16(out + 3, (uint16_t)(TLS_EXPLICIT + len + TLS_TAG));
+	memcpy(nonce, d->salt, TLS_SALT);
+	for (int i = 0; i < 8; i++)
+		nonce[TLS_SALT + i] = (uint8_t)(d->seq >> (56 - 8 * i));
+	memcpy(out + TLS_HEADER, nonce + TLS_SALT, TLS_EXPLICIT);
+	memcpy(aad, nonce + TLS_SALT, 8);
+	aad[8] = type;
+	put16(aad + 9, 0x0303);
+	put16(aad + 11, (uint16_t)len);
+	if (EVP_EncryptInit_ex(d->aead, NULL, NULL, NULL, nonce) != 1 ||
+	    EVP_EncryptUpdate(d->aead, NULL, &n, aad, sizeof(aad)) != 1 ||
+	    EVP_EncryptUpdate(d->aead, out + TLS_HEADER + TLS_EXPLICIT, &n, plain, (int)len) != 1 ||
+	    EVP_EncryptFinal_ex(d->aead, out + TLS_HEADER + TLS_EXPLICIT + len, &n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(d->aead, EVP_CTRL_GCM_GET_TAG, TLS_TAG,
+				out + TLS_HEADER + TLS_EXPLICIT + len) != 1)
+		die("AES-128-GCM failed");
+	d->seq++;
+	return TLS_HEADER + TLS_EXPLICIT + len + TLS_TAG;
+}
+
+/* Sends len bytes from c->ep[from] at *ts in segments of at most MSS4
+ * bytes, the last with PSH; the receiver ACKs every second segment and
+ * the last. Moves *ts past them. */
+static void tcp_send(struct gen *g, struct conn *c, int from, int64_t *ts, const uint8_t *p,
+		     size_t len)
+{
+	struct endpoint *src = &c->ep[from], *dst = &c->ep[!from];
+	unsigned segs = 0;
+
+	while (len > 0) {
+		uint32_t n = len > MSS4 ? MSS4 : (uint32_t)len;
+		bool last = n == len;
+
+		emit(g, c, from, *ts, src->nxt, dst->nxt,
+		     (uint8_t)(FST_TCP_ACK | (last ? FST_TCP_PSH : 0)), p, n);
+		src->nxt += n;
+		p += n;
+		len -= n;
+		*ts += FTPS_SEG_GAP_NS;
+		if (++segs % 2 == 0 || last) {
+			emit(g, c, !from, *ts, dst->nxt, src->nxt, FST_TCP_ACK, NULL, 0);
+			*ts += FTPS_SEG_GAP_NS;
+		}
+	}
+}
+
+static void tcp_open(struct gen *g, struct conn *c, int64_t *ts)
+{
+	emit(g, c, 0, *ts, c->ep[0].nxt++, 0, FST_TCP_SYN, NULL, 0);
+	*ts += 500 * NS_PER_US;
+	emit(g, c, 1, *ts, c->ep[1].nxt++, c->ep[0].nxt, FST_TCP_SYN | FST_TCP_ACK, NULL, 0);
+	*ts += 500 * NS_PER_US;
+	emit(g, c, 0, *ts, c->ep[0].nxt, c->ep[1].nxt, FST_TCP_ACK, NULL, 0);
+	*ts += 20 * NS_PER_US;
+}
+
+/* The side `from` closes first; the other answers with its FIN. */
+static void tcp_close(struct gen *g, struct conn *c, int from, int64_t *ts)
+{
+	struct endpoint *a = &c->ep[from], *b = &c->ep[!from];
+
+	emit(g, c, from, *ts, a->nxt++, b->nxt, FST_TCP_FIN | FST_TCP_ACK, NULL, 0);
+	*ts += 300 * NS_PER_US;
+	emit(g, c, !from, *ts, b->nxt++, a->nxt, FST_TCP_FIN | FST_TCP_ACK, NULL, 0);
+	*ts += 300 * NS_PER_US;
+	emit(g, c, from, *ts, a->nxt, b->nxt, FST_TCP_ACK, NULL, 0);
+	*ts += 20 * NS_PER_US;
+}
+
+/* Appends a handshake message (type, 3-byte length, body) to out at *len
+ * and to the transcript. */
+static void hs_message(struct tls_conn *t, uint8_t type, const uint8_t *body, size_t body_len,
+		       uint8_t *out, size_t *len)
+{
+	uint8_t *m = out + *len;
+
+	m[0] = type;
+	m[1] = (uint8_t)(body_len >> 16);
+	put16(m + 2, (uint16_t)body_len);
+	if (body_len) /* ServerHelloDone has no body (and body is NULL) */
+		memcpy(m + 4, body, body_len);
+	if (EVP_DigestUpdate(t->transcript, m, 4 + body_len) != 1)
+		die("SHA-256 failed");
+	*len += 4 + body_len;
+}
+
+/* A cleartext record header in front of the len bytes at out + 5. */
+static size_t plain_record(uint8_t type, uint8_t *out, size_t len)
+{
+	out[0] = type;
+	put16(out + 1, 0x0303);
+	put16(out + 3, (uint16_t)len);
+	return TLS_HEADER + len;
+}
+
+/* The Finished message of side (0 client, 1 server) over the transcript
+ * so far (RFC 5246 7.4.9), added to it. */
+static void hs_finished(struct tls_conn *t, int side, uint8_t *msg, size_t *len)
+{
+	uint8_t hash[32], verify[TLS_VERIFY];
+	EVP_MD_CTX *copy = EVP_MD_CTX_new();
+	unsigned hash_len = 0;
+
+	if (!copy || EVP_MD_CTX_copy_ex(copy, t->transcript) != 1 ||
+	    EVP_DigestFinal_ex(copy, hash, &hash_len) != 1)
+		die("SHA-256 failed");
+	EVP_MD_CTX_free(copy);
+	tls_prf(t->master, TLS_MASTER, side ? "server finished" : "client finished", hash, hash_len,
+		NULL, 0, verify, sizeof(verify));
+	hs_message(t, TLS_HS_FINISHED, verify, sizeof(verify), msg, len);
+}
+
+/* Hellos, key exchange, ChangeCipherSpec and Finished each way; writes
+ * the connection's key log line. The server's session ID is random. */
+static void tls_handshake(struct gen *g, struct tls_conn *t, uint64_t *rng, int64_t *ts)
+{
+	static const uint8_t sni[] = "ftp.example.net";
+	uint8_t body[512], rec[1024], msg[64];
+	size_t n = 0, len = 0, host = sizeof(sni) - 1;
+
+	t->transcript = EVP_MD_CTX_new();
+	if (!t->transcript || EVP_DigestInit_ex(t->transcript, EVP_sha256(), NULL) != 1)
+		die("SHA-256 failed");
+	fill_random(rng, t->client_random, TLS_RANDOM);
+	fill_random(rng, t->server_random, TLS_RANDOM);
+	fill_random(rng, t->master, TLS_MASTER);
+
+	/* ClientHello: no session ID; one suite; no compression; SNI,
+	 * supported groups (x25519, secp256r1), point formats. */
+	put16(body, 0x0303);
+	memcpy(body + 2, t->client_random, TLS_RANDOM);
+	n = 2 + TLS_RANDOM;
+	body[n++] = 0;
+	put16(body + n, 2);
+	put16(body + n + 2, TLS_SUITE);
+	n += 4;
+	body[n++] = 1;
+	body[n++] = 0;
+	put16(body + n, (uint16_t)(9 + host + 10 + 6));
+	n += 2;
+	put16(body + n, 0); /* server_name */
+	put16(body + n + 2, (uint16_t)(5 + host));
+	put16(body + n + 4, (uint16_t)(3 + host));
+	body[n + 6] = 0;
+	put16(body + n + 7, (uint16_t)host);
+	memcpy(body + n + 9, sni, host);
+	n += 9 + host;
+	memcpy(body + n, (const uint8_t[]){ 0, 0x0a, 0, 6, 0, 4, 0, 0x1d, 0, 0x17 }, 10);
+	n += 10;
+	memcpy(body + n, (const uint8_t[]){ 0, 0x0b, 0, 2, 1, 0 }, 6);
+	n += 6;
+	hs_message(t, TLS_HS_CLIENT_HELLO, body, n, rec, &(size_t){ TLS_HEADER });
+	len = plain_record(TLS_CT_HANDSHAKE, rec, 4 + n);
+	tcp_send(g, &t->tcp, 0, ts, rec, len);
+	*ts += 300 * NS_PER_US;
+
+	/* ServerHello (a 32-byte session ID, the suite, renegotiation_info)
+	 * and ServerHelloDone in one record. */
+	put16(body, 0x0303);
+	memcpy(body + 2, t->server_random, TLS_RANDOM);
+	n = 2 + TLS_RANDOM;
+	body[n++] = 32;
+	fill_random(rng, body + n, 32);
+	n += 32;
+	put16(body + n, TLS_SUITE);
+	n += 2;
+	body[n++] = 0;
+	memcpy(body + n, (const uint8_t[]){ 0, 5, 0xff, 0x01, 0, 1, 0 }, 7);
+	n += 7;
+	len = TLS_HEADER;
+	hs_message(t, TLS_HS_SERVER_HELLO, body, n, rec, &len);
+	hs_message(t, TLS_HS_SERVER_DONE, NULL, 0, rec, &len);
+	len = plain_record(TLS_CT_HANDSHAKE, rec, len - TLS_HEADER);
+	tcp_send(g, &t->tcp, 1, ts, rec, len);
+	*ts += 600 * NS_PER_US;
+
+	/* ClientKeyExchange (an uncompressed secp256r1 point), then
+	 * ChangeCipherSpec and the encrypted Finished: sequence number 0. */
+	tls_keys(t);
+	body[0] = 65;
+	body[1] = 4;
+	fill_random(rng, body + 2, 64);
+	len = TLS_HEADER;
+	hs_message(t, TLS_HS_CLIENT_KX, body, 66, rec, &len);
+	len = plain_record(TLS_CT_HANDSHAKE, rec, len - TLS_HEADER);
+	rec[len] = TLS_CT_CCS;
+	put16(rec + len + 1, 0x0303);
+	put16(rec + len + 3, 1);
+	rec[len + 5] = 1;
+	len += 6;
+	n = 0;
+	hs_finished(t, 0, msg, &n);
+	len += tls_seal(&t->dir[0], TLS_CT_HANDSHAKE, msg, n, rec + len);
+	tcp_send(g, &t->tcp, 0, ts, rec, len);
+	*ts += 300 * NS_PER_US;
+
+	rec[0] = TLS_CT_CCS;
+	put16(rec + 1, 0x0303);
+	put16(rec + 3, 1);
+	rec[5] = 1;
+	len = 6;
+	n = 0;
+	hs_finished(t, 1, msg, &n);
+	len += tls_seal(&t->dir[1], TLS_CT_HANDSHAKE, msg, n, rec + len);
+	tcp_send(g, &t->tcp, 1, ts, rec, len);
+	*ts += 600 * NS_PER_US;
+
+	if (g->keylog) {
+		fputs("CLIENT_RANDOM ", g->keylog);
+		for (int i = 0; i < TLS_RANDOM; i++)
+			fprintf(g->keylog, "%02x", t->client_random[i]);
+		fputc(' ', g->keylog);
+		for (int i = 0; i < TLS_MASTER; i++)
+			fprintf(g->keylog, "%02x", t->master[i]);
+		fputc('\n', g->keylog);
+	}
+	g->st.tls_connections++;
+}
+
+/* One application-data record of text from side `from`. */
+static void tls_text(struct gen *g, struct tls_conn *t, int from, int64_t *ts, const char *text)
+{
+	uint8_t rec[TLS_HEADER + TLS_EXPLICIT + TEXT_MAX + TLS_TAG];
+	size_t len = tls_seal(&t->dir[from], TLS_CT_APP, (const uint8_t *)text, strlen(text), rec);
+
+	tcp_send(g, &t->tcp, from, ts, rec, len);
+	g->st.app_records++;
+	*ts += from ? 200 * NS_PER_US : 900 * NS_PER_US;
+}
+
+/* Cleartext FTP before AUTH TLS. */
+static void ftp_text(struct gen *g, struct conn *c, int from, int64_t *ts, const char *text)
+{
+	tcp_send(g, c, from, ts, (const uint8_t *)text, strlen(text));
+	*ts += from ? 200 * NS_PER_US : 900 * NS_PER_US;
+}
+
+static void ftps_session(struct gen *g, uint64_t index, int64_t *ts, uint8_t *record)
+{
+	uint64_t rng = g->cfg.seed ^ (index * UINT64_C(0xd1b54a32d192ed03));
+	struct session s = { .rng = rng };
+	struct tls_conn ctrl = { 0 }, data = { 0 };
+	struct fst_addr client = { .family = 4 };
+	uint16_t ctrl_port = (uint16_t)(32768 + (index * 7919) % 28000);
+	uint16_t pasv_port = (uint16_t)(FTPS_PASV_PORT + index % 10000);
+	uint64_t left = g->cfg.bytes_per_session, offset = 0;
+	char text[TEXT_MAX];
+
+	splitmix64(&s.rng);
+	put32(client.bytes, (UINT32_C(10) << 24) | ((uint32_t)(index + 1) & 0xffffff));
+	endpoint_init(&s, &ctrl.tcp.ep[0], &client, ctrl_port, true);
+	endpoint_init(&s, &ctrl.tcp.ep[1], &g->server4, FTP_PORT, false);
+	endpoint_init(&s, &data.tcp.ep[0], &client, (uint16_t)(ctrl_port + 1), true);
+	endpoint_init(&s, &data.tcp.ep[1], &g->server4, pasv_port, false);
+
+	tcp_open(g, &ctrl.tcp, ts);
+	ftp_text(g, &ctrl.tcp, 1, ts, "220 (vsFTPd 3.0.3)\r\n");
+	ftp_text(g, &ctrl.tcp, 0, ts, "AUTH TLS\r\n");
+	ftp_text(g, &ctrl.tcp, 1, ts, "234 Proceed with negotiation.\r\n");
+	tls_handshake(g, &ctrl, &s.rng, ts);
+	tls_text(g, &ctrl, 0, ts, "USER bench\r\n");
+	tls_text(g, &ctrl, 1, ts, "331 Please specify the password.\r\n");
+	tls_text(g, &ctrl, 0, ts, "PASS bench-secret\r\n");
+	tls_text(g, &ctrl, 1, ts, "230 Login successful.\r\n");
+	tls_text(g, &ctrl, 0, ts, "PBSZ 0\r\n");
+	tls_text(g, &ctrl, 1, ts, "200 PBSZ set to 0.\r\n");
+	tls_text(g, &ctrl, 0, ts, "PROT P\r\n");
+	tls_text(g, &ctrl, 1, ts, "200 PROT now Private.\r\n");
+	tls_text(g, &ctrl, 0, ts, "TYPE I\r\n");
+	tls_text(g, &ctrl, 1, ts, "200 Switching to Binary mode.\r\n");
+	tls_text(g, &ctrl, 0, ts, "PASV\r\n");
+	snprintf(text, sizeof(text), "227 Entering Passive Mode (192,0,2,21,%u,%u).\r\n",
+		 pasv_port >> 8, pasv_port & 0xff);
+	tls_text(g, &ctrl, 1, ts, text);
+	snprintf(text, sizeof(text), "STOR bench-%" PRIu64 ".bin\r\n", index);
+	tls_text(g, &ctrl, 0, ts, text);
+	tcp_open(g, &data.tcp, ts);
+	tls_text(g, &ctrl, 1, ts, "150 Ok to send data.\r\n");
+	tls_handshake(g, &data, &s.rng, ts);
+	while (left > 0) {
+		size_t n = left > TLS_PLAIN_MAX ? TLS_PLAIN_MAX : (size_t)left;
+		size_t len = tls_seal(&data.dir[0], TLS_CT_APP,
+				      g->pattern + offset % (PATTERN_SIZE - TLS_PLAIN_MAX), n,
+				      record);
+
+		tcp_send(g, &data.tcp, 0, ts, record, len);
+		g->st.app_records++;
+		offset += n;
+		left -= n;
+	}
+	tcp_close(g, &data.tcp, 0, ts);
+	tls_text(g, &ctrl, 1, ts, "226 Transfer complete.\r\n");
+	tls_text(g, &ctrl, 0, ts, "QUIT\r\n");
+	tls_text(g, &ctrl, 1, ts, "221 Goodbye.\r\n");
+	tcp_close(g, &ctrl.tcp, 1, ts);
+	tls_conn_free(&ctrl);
+	tls_conn_free(&data);
+	g->st.sessions++;
+	*ts += 2 * NS_PER_MS;
+}
+
+static void run_ftps(struct gen *g)
+{
+	uint8_t *record = malloc(TLS_RECORD_MAX);
+	int64_t ts = EPOCH_NS;
+
+	if (!record)
+		die("out of memory");
+	for (uint64_t i = 0; i < g->cfg.sessions; i++)
+		ftps_session(g, i, &ts, record);
+	free(record);
+}
+
 /* ---- options ---- */
 
 static void usage(FILE *out)
@@ -972,6 +1420,13 @@ static void usage(FILE *out)
 		"  --rate-mbit M              link rate shared by the open sessions (default 1000)\n"
 		"  --short                    short sessions: login, hold, QUIT (no transfer)\n"
 		"  --hold-seconds S           --short: how long each holds the connection (default 60)\n"
+		"  --ftps                     explicit FTPS sessions (AUTH TLS, TLS 1.2 AES-128-GCM,\n"
+		"                             the dialogue and a STOR of 16 KiB records encrypted),\n"
+		"                             one after another over IPv4; --size or\n"
+		"                             --bytes-per-session set the STOR; the other traffic\n"
+		"                             options do not apply\n"
+		"  --keylog FILE              --ftps: the NSS key log of the capture (default: the\n"
+		"                             output file's name + \".keys\")\n"
 		"  --seed N                   PRNG seed (default 1)\n"
 		"  -h, --help                 this text\n");
 }
@@ -1039,6 +1494,8 @@ static void parse_options(int argc, char **argv, struct gen_cfg *cfg)
 		OPT_SHORT,
 		OPT_HOLD,
 		OPT_SEED,
+		OPT_FTPS,
+		OPT_KEYLOG,
 	};
 	static const struct option long_options[] = {
 		{ "sessions", required_argument, NULL, OPT_SESSIONS },
@@ -1055,6 +1512,8 @@ static void parse_options(int argc, char **argv, struct gen_cfg *cfg)
 		{ "short", no_argument, NULL, OPT_SHORT },
 		{ "hold-seconds", required_argument, NULL, OPT_HOLD },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "ftps", no_argument, NULL, OPT_FTPS },
+		{ "keylog", required_argument, NULL, OPT_KEYLOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1109,6 +1568,12 @@ static void parse_options(int argc, char **argv, struct gen_cfg *cfg)
 		case OPT_SEED:
 			cfg->seed = parse_u64(opt, optarg, false);
 			break;
+		case OPT_FTPS:
+			cfg->ftps = true;
+			break;
+		case OPT_KEYLOG:
+			cfg->keylog_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -1133,7 +1598,21 @@ static void parse_options(int argc, char **argv, struct gen_cfg *cfg)
 		die("--idle-seconds and --hold-seconds must be 1 ... 86400");
 	if (cfg->retrans_rate > 0.5 || cfg->reorder_rate > 0.5)
 		die("--retrans-rate and --reorder-rate must be at most 0.5");
-	if (cfg->target_size && !cfg->short_mode) {
+	if (cfg->ftps && cfg->short_mode)
+		die("--ftps and --short do not go together");
+	if (cfg->target_size && cfg->ftps) {
+		/* A 16 KiB record (16413 bytes with its header, nonce and
+		 * tag) takes 12 frames and 6 ACKs; about 4.5 KB per session
+		 * for the dialogue and two handshakes. */
+		double frame = REC_LEN + ETH_LEN + IP4_LEN + TCP_LEN;
+		double per_record = (TLS_RECORD_MAX + 12 * frame + 6 * frame) / TLS_PLAIN_MAX;
+		double per_session = (double)cfg->target_size / (double)cfg->sessions - 4500;
+
+		if (per_session < 1)
+			die("--size %" PRIu64 " is too small for %" PRIu64 " sessions",
+			    cfg->target_size, cfg->sessions);
+		cfg->bytes_per_session = (uint64_t)(per_session / per_record);
+	} else if (cfg->target_size && !cfg->short_mode) {
 		/* Capture bytes per payload byte: a full data frame and half an
 		 * ACK frame (records included) per MSS, IPv4 and IPv6 mixed;
 		 * about 3.5 KB per session for the dialogue and handshakes. */
@@ -1211,9 +1690,28 @@ int main(int argc, char **argv)
 				    0x21 },
 	       16);
 
+	if (cfg.ftps) {
+		char keylog_default[4096];
+		const char *keylog_path = cfg.keylog_path;
+
+		if (!keylog_path) {
+			if (to_stdout)
+				die("--ftps to standard output needs --keylog FILE");
+			snprintf(keylog_default, sizeof(keylog_default), "%s.keys", cfg.out_path);
+			keylog_path = keylog_default;
+		}
+		g.keylog = fopen(keylog_path, "w");
+		if (!g.keylog)
+			die("%s: %s", keylog_path, strerror(errno));
+	}
 	write_file_header(&g);
-	run(&g);
+	if (cfg.ftps)
+		run_ftps(&g);
+	else
+		run(&g);
 	flush_out(&g);
+	if (g.keylog && fclose(g.keylog) != 0)
+		die("key log: %s", strerror(errno));
 	if (!to_stdout && fclose(g.out) != 0)
 		die("%s: %s", cfg.out_path, strerror(errno));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -1232,12 +1730,14 @@ int main(int argc, char **argv)
 		       "\nidle_timeouts=%" PRIu64 "\nclean_sessions=%" PRIu64
 		       "\nbytes_per_session=%" PRIu64 "\npayload_bytes=%" PRIu64
 		       "\nretransmissions=%" PRIu64 "\nreordered=%" PRIu64
-		       "\nopen_sessions_peak=%zu\ncapture_seconds=%.3f\ngen_seconds=%.3f\n",
+		       "\nopen_sessions_peak=%zu\ncapture_seconds=%.3f\ngen_seconds=%.3f\n"
+		       "tls_connections=%" PRIu64 "\ntls_app_records=%" PRIu64 "\n",
 		       g.st.file_bytes, g.st.packets, g.st.sessions, g.st.ipv6, g.st.active,
 		       g.st.timeouts, g.st.sessions - g.st.timeouts,
 		       cfg.short_mode ? 0 : cfg.bytes_per_session, g.st.payload_bytes,
 		       g.st.retransmissions, g.st.reordered, g.st.open_peak,
-		       (double)(g.st.last_ns - EPOCH_NS) / (double)NS_PER_SEC, secs);
+		       (double)(g.st.last_ns - EPOCH_NS) / (double)NS_PER_SEC, secs,
+		       g.st.tls_connections, g.st.app_records);
 	free(g.heap);
 	free(g.pool);
 	free(g.pattern);

@@ -10,7 +10,9 @@
 # `tcpdump -r F -w /dev/null` and `tshark -r F -Y ftp -T fields ...`;
 # prints medians, ratios and peak RSS as a Markdown table; then callgrind
 # instruction counts per packet; peak RSS for a small and a large capture
-# of the same sessions; and a capture of 100,000 sessions open at once.
+# of the same sessions; a capture of 100,000 sessions open at once; and,
+# on a generated FTPS capture with its key log, ftpstall without and with
+# --tls-keylog and tshark decrypting it.
 # ftpstall's report on the main capture is checked against what the
 # generator wrote (sessions, idle_timeout verdicts).
 #
@@ -27,7 +29,13 @@
 #   BENCH_SHORT_SESSIONS=100000  sessions open at once in the last test
 #                              (also run with a tenth of them)
 #   BENCH_SHORT_TIMEOUT=120    seconds before such a run is killed
-#   BENCH_SKIP="tshark tcpdump callgrind rss short"  parts to leave out
+#   BENCH_TLS_SIZE=256M        FTPS capture of the decryption measurement
+#   BENCH_TLS_SESSIONS=20      its sessions (one after another, each a STOR
+#                              of BENCH_TLS_SIZE / BENCH_TLS_SESSIONS in
+#                              16 KiB TLS records)
+#   BENCH_TLS_RUNS=3           runs of each ftpstall command on it
+#   BENCH_TLS_TSHARK_RUNS=1    runs of tshark decrypting it
+#   BENCH_SKIP="tshark tcpdump tls callgrind rss short"  parts to leave out
 #   BENCH_PIN=1                pin to the last CPU with taskset (0: don't)
 #   BENCH_BASELINE=BIN         another ftpstall binary (say, a Release build of
 #                              an earlier commit) timed in the same round robin,
@@ -52,6 +60,10 @@ BENCH_CALLGRIND_SIZE=${BENCH_CALLGRIND_SIZE:-100M}
 BENCH_RSS_SIZES=${BENCH_RSS_SIZES:-100M 4G}
 BENCH_SHORT_SESSIONS=${BENCH_SHORT_SESSIONS:-100000}
 BENCH_SHORT_TIMEOUT=${BENCH_SHORT_TIMEOUT:-120}
+BENCH_TLS_SIZE=${BENCH_TLS_SIZE:-256M}
+BENCH_TLS_SESSIONS=${BENCH_TLS_SESSIONS:-20}
+BENCH_TLS_RUNS=${BENCH_TLS_RUNS:-3}
+BENCH_TLS_TSHARK_RUNS=${BENCH_TLS_TSHARK_RUNS:-1}
 BENCH_SKIP=${BENCH_SKIP:-}
 BENCH_PIN=${BENCH_PIN:-1}
 BENCH_BASELINE=${BENCH_BASELINE:-}
@@ -118,7 +130,11 @@ capture_path() {
 	printf '%s/ftp%s.pcap' "$DATA" "$(printf '%s' "$*" | tr -c 'A-Za-z0-9.=-' '_' | tr -s '_')"
 }
 
-cached() { [ -s "$1" ] && [ -s "$1.info" ] && [ "$1" -nt "$GEN" ]; }
+# An FTPS capture (--ftps) has its key log beside it.
+cached() {
+	[ -s "$1" ] && [ -s "$1.info" ] && [ "$1" -nt "$GEN" ] &&
+		{ [[ $1 != *--ftps* ]] || [ -s "$1.keys" ]; }
+}
 
 # Generates (or reuses) a capture; prints its path. Cached by the
 # arguments; regenerated when gen_capture is newer than the file.
@@ -129,11 +145,14 @@ capture() {
 		echo "$path"
 		return
 	fi
-	rm -f "$path" "$path.info"
+	rm -f "$path" "$path.info" "$path.keys"
 	warn "generating $path"
 	"$GEN" "$@" -o "$path.tmp" >"$path.info.tmp" 2>>"$LOG" || die "gen_capture $* failed (see $LOG)"
 	mv "$path.tmp" "$path"
 	mv "$path.info.tmp" "$path.info"
+	if [ -f "$path.tmp.keys" ]; then
+		mv "$path.tmp.keys" "$path.keys"
+	fi
 	echo "$path"
 }
 
@@ -253,18 +272,25 @@ if ! skipped tshark && have tshark; then
 	runs_of[tshark]=$BENCH_TSHARK_RUNS
 fi
 
-# Round robin, so that a slow phase of the machine hits every tool alike.
-for ((r = 1; r <= BENCH_RUNS; r++)); do
-	for t in "${tools[@]}"; do
-		((r <= runs_of[$t])) || continue
-		res=$(run_once "$OUT/$t.out" ${cmd_of[$t]})
-		read -r w k c _ sy <<<"$res"
-		walls[$t]+="$w "
-		rss[$t]+="$k "
-		cpus[$t]+="$c "
-		syss[$t]+="$sy "
+# round_robin RUNS TOOL...: RUNS rounds over the tools, each run at most
+# runs_of[TOOL] times, so that a slow phase of the machine hits every tool
+# alike; their times and RSS go to walls, cpus, syss and rss.
+round_robin() {
+	local runs=$1 r t res w k c sy
+	shift
+	for ((r = 1; r <= runs; r++)); do
+		for t in "$@"; do
+			((r <= runs_of[$t])) || continue
+			res=$(run_once "$OUT/$t.out" ${cmd_of[$t]})
+			read -r w k c _ sy <<<"$res"
+			walls[$t]+="$w "
+			rss[$t]+="$k "
+			cpus[$t]+="$c "
+			syss[$t]+="$sy "
+		done
 	done
-done
+}
+round_robin "$BENCH_RUNS" "${tools[@]}"
 
 med() { tr ' ' '\n' <<<"${walls[$1]}" | grep . | median; }
 medcpu() { tr ' ' '\n' <<<"${cpus[$1]}" | grep . | median; }
@@ -351,6 +377,74 @@ say "- sessions $got_sessions (generated $exp_sessions), idle_timeout verdicts $
 say "- data connections $(jstat data_connections), sessions evicted $(jstat sessions_evicted), TCP flows $(jstat flows), evicted $(jstat evicted_flows), capture gaps $(jstat capture_gaps), retransmissions $(jstat retransmissions) (generated $(info_get "$main.info" retransmissions) + $(info_get "$main.info" reordered) reordered), timestamps clamped $(jstat timestamps_clamped)"
 say "- text report: $(head -n 1 "$OUT/text.out")"
 say
+
+# ---- decryption (FTPS with an NSS key log) ----
+
+if ! skipped tls; then
+	tf=$(capture_sized "$(to_bytes "$BENCH_TLS_SIZE")" cache --ftps --sessions "$BENCH_TLS_SESSIONS" --seed "$BENCH_SEED")
+	tk=$tf.keys
+	t_bytes=$(info_get "$tf.info" file_bytes)
+	t_sessions=$(info_get "$tf.info" sessions)
+	say "## Decryption ($(human "$t_bytes") FTPS capture, page cache warm, median of the runs)"
+	say
+	say "$t_sessions explicit FTPS sessions one after another (AUTH TLS, then TLS 1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), each a STOR of $(info_get "$tf.info" bytes_per_session) bytes over its own TLS data connection in records of 16 KiB of plaintext: $(info_get "$tf.info" tls_app_records) application-data records, $(info_get "$tf.info" packets) packets; key log $tk ($(info_get "$tf.info" tls_connections) CLIENT_RANDOM lines). File: $tf"
+	say
+	warm "$tf"
+	ttools=(tls_plain)
+	label[tls_plain]="ftpstall analyze -f json, no key log"
+	cmd_of[tls_plain]="$FTPSTALL analyze -f json $tf"
+	runs_of[tls_plain]=$BENCH_TLS_RUNS
+	# --tls-keylog is accepted when analyze --help names it.
+	if "$FTPSTALL" analyze --help 2>&1 | grep -q -- '--tls-keylog'; then
+		ttools+=(tls_keys)
+		label[tls_keys]="ftpstall analyze --tls-keylog K -f json"
+		cmd_of[tls_keys]="$FTPSTALL analyze --tls-keylog $tk -f json $tf"
+		runs_of[tls_keys]=$BENCH_TLS_RUNS
+	fi
+	if ! skipped tshark && have tshark; then
+		ttools+=(tls_tshark)
+		# tshark reads the PASV data connections as plain ftp-data unless
+		# told they are TLS; the io,stat filter on the FTP commands,
+		# which only the decrypted control records carry, makes it
+		# dissect every record.
+		ports=40000-$((40000 + (t_sessions < 10000 ? t_sessions : 10000) - 1))
+		label[tls_tshark]="tshark with the key log (-z io,stat,0,ftp.request.command)"
+		cmd_of[tls_tshark]="tshark -r $tf -o tls.keylog_file:$tk --disable-protocol ftp-data -d tcp.port==$ports,tls -q -z io,stat,0,ftp.request.command"
+		runs_of[tls_tshark]=$BENCH_TLS_TSHARK_RUNS
+	fi
+	round_robin "$BENCH_TLS_RUNS" "${ttools[@]}"
+	plain_s=$(med tls_plain)
+	say "| tool | runs | median s | min s | × no key log | CPU s | MiB/s | peak RSS MiB |"
+	say "|---|---:|---:|---:|---:|---:|---:|---:|"
+	for t in "${ttools[@]}"; do
+		lo=$(tr ' ' '\n' <<<"${walls[$t]}" | grep . | minimum)
+		k=$(tr ' ' '\n' <<<"${rss[$t]}" | grep . | maximum)
+		awk -v l="${label[$t]}" -v n="${runs_of[$t]}" -v m="$(med "$t")" -v lo="$lo" -v f="$plain_s" \
+			-v c="$(medcpu "$t")" -v b="$t_bytes" -v k="$k" 'BEGIN {
+			printf "| %s | %d | %.3f | %.3f | %.2f | %.3f | %.0f | %.1f |\n",
+				l, n, m, lo, m / f, c, b / 2^20 / m, k / 1024 }'
+	done
+	say
+	if [ -n "${walls[tls_keys]:-}" ]; then
+		r=$(awk -v a="$(med tls_keys)" -v b="$plain_s" 'BEGIN { printf "%.2f", a / b }')
+		rc=$(awk -v a="$(medcpu tls_keys)" -v b="$(medcpu tls_plain)" 'BEGIN { printf "%.2f", a / b }')
+		say "- decrypting / not decrypting (ftpstall, json): ${r}× wall, ${rc}× CPU"
+		say "- connections the report gives as decrypted: $(grep -c '"decrypted"' "$OUT/tls_keys.out" || true) (of $(info_get "$tf.info" tls_connections))"
+		if [ -n "${walls[tls_tshark]:-}" ]; then
+			r=$(awk -v a="$(med tls_tshark)" -v b="$(med tls_keys)" 'BEGIN { printf "%.1f", a / b }')
+			rc=$(awk -v a="$(medcpu tls_tshark)" -v b="$(medcpu tls_keys)" 'BEGIN { printf "%.1f", a / b }')
+			say "- tshark / ftpstall, both decrypting: ${r}× wall, ${rc}× CPU"
+		fi
+	else
+		say "- ftpstall analyze --tls-keylog: not in this build (analyze --help does not name it): decryption not measured"
+	fi
+	if [ -n "${walls[tls_tshark]:-}" ]; then
+		# Each session sends 9 commands; without the keys tshark sees AUTH only.
+		got=$(awk -F'|' '/<>/ { gsub(/ /, "", $3); print $3 }' "$OUT/tls_tshark.out" | tail -n 1)
+		say "- tshark decrypted ${got:-?} FTP commands (generated $((t_sessions * 9)), $t_sessions in cleartext): $([ "${got:-}" = $((t_sessions * 9)) ] && echo ok || echo MISMATCH)"
+	fi
+	say
+fi
 
 # ---- callgrind ----
 

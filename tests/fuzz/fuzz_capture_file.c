@@ -1,6 +1,7 @@
 /* libFuzzer harness: the input is a whole capture file (pcap or pcapng),
  * read the way `ftpstall analyze FILE` reads it: capture -> tcp -> ftp
- * -> analysis -> every report format, written to /dev/null. The file
+ * -> analysis -> every report format, written to /dev/null, after its
+ * pcapng decryption secrets are read as analyze --tls-keylog reads them. The file
  * lives in a memfd opened by path (/proc/self/fd/N), since the capture
  * module opens files by name. An input of odd length is opened twice,
  * as two "rotated" files, to exercise the time-ordered merge; the
@@ -106,6 +107,40 @@ static void check_capture_stats(const struct fst_capture_stats *cs, uint64_t pac
 	FUZZ_CHECK(accounted == cs->frames, "frames %llu, accounted for %llu",
 		   (unsigned long long)cs->frames, (unsigned long long)accounted);
 	FUZZ_CHECK(cs->truncated_frames <= cs->frames, "truncated frames > frames");
+}
+
+/* The decryption secrets handed up, as analyze --tls-keylog takes them. */
+struct secrets_seen {
+	uint64_t bytes;
+	uint8_t sum; /* reads every byte: the sanitizers see a bad one */
+};
+
+static bool on_secrets(void *ctx, const uint8_t *text, size_t len)
+{
+	struct secrets_seen *seen = ctx;
+
+	FUZZ_CHECK(len <= FST_CAPTURE_SECRETS_MAX, "secrets of %zu bytes", len);
+	seen->bytes += len;
+	for (size_t i = 0; i < len; i++)
+		seen->sum += text[i];
+	return true;
+}
+
+/* The pcapng decryption secrets blocks of the input: within the cap,
+ * counted as handed up, an error with its reason. */
+static void read_secrets(const char *path)
+{
+	struct fst_capture_secrets_found found;
+	char errbuf[FST_ERRBUF_SIZE];
+	struct secrets_seen seen = { 0 };
+	int rc;
+
+	errbuf[0] = '\0';
+	rc = fst_capture_read_secrets(path, on_secrets, &seen, &found, errbuf);
+	FUZZ_CHECK(rc == 0 || errbuf[0] != '\0', "secrets failed (%d) without a reason", rc);
+	FUZZ_CHECK(found.bytes == seen.bytes, "secrets counted %llu, handed up %llu",
+		   (unsigned long long)found.bytes, (unsigned long long)seen.bytes);
+	FUZZ_CHECK(found.bytes <= FST_CAPTURE_SECRETS_MAX, "secrets over the cap");
 }
 
 /* Returns false when the capture could not be opened. */
@@ -220,6 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	load_input(data, size);
 	paths[0] = paths[1] = memfd_path;
+	read_secrets(memfd_path);
 	/* The extract of a file that cannot be opened leaks its output
 	 * stream (known finding 3). */
 	if (run_pipeline(paths, count) || FST_FUZZ_KNOWN)

@@ -311,6 +311,22 @@ def capture_corpus():
     write(d, "pcapng-isb-drops.pcapng", ng + isb(t0 + 5000, opt64(2, t0) + opt64(3, t0 + 5000) + opt64(5, 3))
           + isb(t0 + 9000, opt64(7, 9)) + isb(t0, struct.pack("<HH", 5, 200) + b"\0" * 8))
     write(d, "pcapng-bad-block-len.pcapng", ng[:28 + 20] + struct.pack("<I", 0x7FFFFFF0) + ng[28 + 24:])
+    # Decryption secrets blocks (as editcap --inject-secrets writes
+    # them): a TLS key log before the packets, one of another type, one
+    # whose secrets length overruns its block, one cut by the file's end,
+    # and a big-endian section.
+    keylog = open(os.path.join(capdir, "ftps", "vsftpd-ftps-idle-tls12.keys"), "rb").read()
+    def dsb(stype, secrets, length=None, endian="<"):
+        body = pad4(struct.pack(endian + "II", stype, len(secrets) if length is None else length) + secrets)
+        n = 12 + len(body)
+        return struct.pack(endian + "II", 0x0A, n) + body + struct.pack(endian + "I", n)
+    shb, rest = ng[:28], ng[28:]
+    write(d, "pcapng-dsb-tls.pcapng", shb + dsb(0x544c534b, keylog) + rest)
+    write(d, "pcapng-dsb-other-type.pcapng", shb + dsb(0x57474b4c, b"a WireGuard key\n") + rest)
+    write(d, "pcapng-dsb-length-lies.pcapng", shb + dsb(0x544c534b, keylog[:40], length=0x7FFFFF00) + rest)
+    write(d, "pcapng-dsb-cut.pcapng", shb + dsb(0x544c534b, keylog)[:60])
+    be_shb = struct.pack(">II", 0x0A0D0D0A, 28) + struct.pack(">IHHq", 0x1A2B3C4D, 1, 0, -1) + struct.pack(">I", 28)
+    write(d, "pcapng-dsb-bigendian.pcapng", be_shb + dsb(0x544c534b, keylog, endian=">"))
 
 
 # --------------------------------------------------------- fuzz_ftp_stream
