@@ -49,15 +49,17 @@ static const char *const timer_commands[] = {
  * greeting (reported with the results; see the man page). */
 static const struct {
 	const char *greeting_word;
+	unsigned timers; /* the note is for these (1 << fst_client_timer) */
 	const char *note;
 } timer_notes[] = {
-	{ "ProFTPD",
+	{ "ProFTPD", ~0u,
 	  "ProFTPD runs its timers on alarm(2) and sleeps 0.2 s once or twice after each alarm "
 	  "before it acts, counting in whole seconds: a timer of up to 5 s ends 0.2-0.4 s "
 	  "after its setting; a longer one, or one behind another timer that fires first, "
 	  "up to a second either way" },
-	{ "vsFTPd", "vsftpd checks a stalled data connection once per data_connection_timeout: "
-		    "it ends one to two periods after the last byte" },
+	{ "vsFTPd", 1u << FST_PROBE_DATA,
+	  "vsftpd checks a stalled data connection once per data_connection_timeout: "
+	  "it ends one to two periods after the last byte" },
 };
 
 /* Without --noop-interval and without an idle result to take a third of. */
@@ -494,7 +496,8 @@ int fst_client_probe_run(const struct fst_client_probe_cfg *cfg,
 	}
 	client_conn_release(&c);
 	for (size_t i = 0; i < sizeof(timer_notes) / sizeof(timer_notes[0]); i++)
-		if (strstr(out->greeting, timer_notes[i].greeting_word))
+		if ((out->timers & timer_notes[i].timers) &&
+		    strstr(out->greeting, timer_notes[i].greeting_word))
 			out->timer_note = timer_notes[i].note;
 	return rc;
 }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # test_probe_timers.sh FTPSTALL — `ftpstall probe --timers` tells the
 # server timers apart, against real servers configured with distinct small
-# values, one after another on 127.0.0.1:21 in a network namespace of its
-# own (ProFTPD and Pure-FTPd from Debian's .debs, unpacked by servers.sh):
+# values, side by side in a network namespace of its own (ProFTPD on
+# 127.0.0.1:2121, Pure-FTPd on :21, vsftpd on :2122; ProFTPD and Pure-FTPd
+# from Debian's .debs, unpacked by servers.sh):
 #   1. ProFTPD with mod_tls requiring TLS (ftpes://, certificate made now,
 #      --cacert; plain FTP when proftpd-mod-crypto cannot be fetched) and
 #      TimeoutLogin 2, TimeoutIdle 3, TimeoutNoTransfer 5,
@@ -18,8 +19,10 @@
 #      0.5 s); NOOPs are honoured only up to twice the idle time: the NOOP
 #      session ends 4-6.5 s in, with "no operation for 4 seconds".
 #   3. vsftpd with idle_session_timeout=2, data_connection_timeout=2;
-#      --timers idle,noop and data --max-wait 6: idle 2 s (within 0.5 s); NOOP
-#      honoured (the session stays open to --max-wait); the stalled data
+#      --timers idle,noop --max-wait 5: idle 2 s (within 0.5 s); NOOP
+#      honoured (the session stays open to --max-wait); the data timer's
+#      report carries a note on vsftpd's data timer, the others none; the
+#      stalled data
 #      connection between 2 and 4.5 s: vsftpd arms one alarm of
 #      data_connection_timeout and, when it fires, times out only if no
 #      byte moved since the previous one, so a stall is seen one to two
@@ -29,7 +32,8 @@
 #
 # Exit 0 pass, 1 fail (evidence kept in /tmp/ftpstall-probe_timers-fail-*/),
 # 77 skipped (not root, a tool missing, the servers' .debs not fetchable).
-# About 35 s (the probes of one server run side by side).
+# About 27 s (the three servers side by side, on ports of their own, and
+# their probes too).
 
 set -u -o pipefail
 
@@ -53,7 +57,7 @@ scheme=ftp
 probe_tls=()
 tls_lines=()
 if _fst_server_fetch proftpd-tls proftpd-core proftpd-mod-crypto &&
-	fst_tls_certs "$WORK" &&
+	fst_tls_certs "$WORK" good &&
 	_fst_server_unpack proftpd-tls "$WORK/proftpd/proftpd-pkg" usr/sbin/proftpd >/dev/null; then
 	scheme=ftpes
 	probe_tls=(--cacert "$WORK/good.pem")
@@ -117,26 +121,43 @@ said() {
 	fst_expect "$name: $timer ended with '$text...' ($got)" test "${got#"$text"}" != "$got"
 }
 
-# ---- 1. ProFTPD ----
-echo "== ProFTPD: TimeoutLogin 2, TimeoutIdle 3, TimeoutNoTransfer 5, TimeoutStalled 2"
-fst_proftpd_start "$WORK/proftpd" "TimeoutLogin 2" "TimeoutIdle 3" "TimeoutNoTransfer 5" \
-	"TimeoutStalled 2" "${tls_lines[@]}" || fst_skip "ProFTPD did not start (see above)"
-server_pid=${FST_PIDS[-1]}
-# Probes side by side, each timer on a connection of its own: noop takes
-# its interval (a third of the idle result, rounded to 1 s) from idle;
-# no_transfer sends PWD every whole second after its login. login and data
-# go on their own afterwards: ProFTPD recounts its timers by time(2)'s
-# whole seconds at each TLS handshake, and handshakes slowed by the
-# others can straddle a second and move those timers by one.
-probe_bg proftpd -f json --timers idle,noop --max-wait 8 "${probe_tls[@]}" "$scheme://127.0.0.1/upload/"
+# ---- the servers, side by side on ports of their own ----
+echo "== ProFTPD on :2121: TimeoutLogin 2, TimeoutIdle 3, TimeoutNoTransfer 5, TimeoutStalled 2"
+fst_proftpd_start "$WORK/proftpd" "Port 2121" "PassivePorts 30100 30109" "TimeoutLogin 2" \
+	"TimeoutIdle 3" "TimeoutNoTransfer 5" "TimeoutStalled 2" "${tls_lines[@]}" ||
+	fst_skip "ProFTPD did not start (see above)"
+echo "== Pure-FTPd on :21: SITE IDLE 2, NOOPs count up to twice that"
+mkdir -p "$WORK/pureftpd"
+fst_pureftpd_start "$WORK/pureftpd" -I 1 || fst_skip "Pure-FTPd did not start (see above)"
+echo "== vsftpd on :2122: idle_session_timeout=2, data_connection_timeout=2"
+fst_vsftpd_start "$WORK" listen_port=2122 pasv_min_port=30200 pasv_max_port=30209 \
+	idle_session_timeout=2 data_connection_timeout=2 || {
+	echo "FAIL: vsftpd did not start"
+	fst_finish
+}
+proftpd_url=$scheme://127.0.0.1:2121/upload/
+
+# The probes side by side (their timers are waits, not work), each timer
+# on a connection of its own: noop takes its interval (a third of the
+# idle result, rounded to 1 s) from idle; no_transfer sends PWD every
+# whole second after its login. ProFTPD's login and data go on their own
+# afterwards: ProFTPD recounts its timers by time(2)'s whole seconds at
+# each TLS handshake, and handshakes slowed by the others can straddle a
+# second and move those timers by one.
+probe_bg proftpd -f json --timers idle,noop --max-wait 8 "${probe_tls[@]}" "$proftpd_url"
 probe_bg proftpd-nt -f json --timers no_transfer --noop-interval 1 --max-wait 8 "${probe_tls[@]}" \
-	"$scheme://127.0.0.1/upload/"
+	"$proftpd_url"
 probe_bg proftpd-text --timers idle,no_transfer --noop-interval 1 --max-wait 8 "${probe_tls[@]}" \
-	"$scheme://127.0.0.1/upload/"
+	"$proftpd_url"
+FTP_PASSWORD=backup-secret probe_bg pureftpd -f json --timers idle,noop --max-wait 8 \
+	--quote "SITE IDLE 2" ftp://backup@127.0.0.1/
+# NOOPs over 5 s outlive the 2 s idle timeout two and a half times.
+probe_bg vsftpd -f json --timers idle,noop --max-wait 5 ftp://127.0.0.1:2122/upload/
+probe_bg vsftpd-data -f json --timers data --max-wait 6 ftp://127.0.0.1:2122/upload/
 probes_wait
-probe proftpd-ld -f json --timers login,data --max-wait 8 "${probe_tls[@]}" \
-	"$scheme://127.0.0.1/upload/"
-probes_wait
+probe proftpd-ld -f json --timers login,data --max-wait 8 "${probe_tls[@]}" "$proftpd_url"
+
+# ---- 1. ProFTPD ----
 fst_expect "proftpd: over $scheme:// (TLS: $(fst_jq "$WORK/proftpd.json" "j['server']['tls_version']"))" \
 	test "$(fst_jq "$WORK/proftpd.json" "j['server']['tls']")" = "$([[ $scheme == ftpes ]] && echo explicit || echo none)"
 # ProFTPD's timers run on alarm(2) (src/timers.c); each time an alarm
@@ -177,15 +198,8 @@ fst_expect "proftpd text: the idle line" grep -q '^idle  *3\.[0-9]* s  reply  *4
 	"$WORK/proftpd-text.json"
 fst_expect "proftpd text: the note on ProFTPD's clock" grep -q '^note: ProFTPD runs its timers on alarm' \
 	"$WORK/proftpd-text.json"
-fst_server_stop "$server_pid" || fst_fail "ProFTPD did not stop"
 
 # ---- 2. Pure-FTPd ----
-echo "== Pure-FTPd: SITE IDLE 2, NOOPs count up to twice that"
-mkdir -p "$WORK/pureftpd"
-fst_pureftpd_start "$WORK/pureftpd" -I 1 || fst_skip "Pure-FTPd did not start (see above)"
-server_pid=${FST_PIDS[-1]}
-FTP_PASSWORD=backup-secret probe pureftpd -f json --timers idle,noop --max-wait 8 \
-	--quote "SITE IDLE 2" ftp://backup@127.0.0.1/
 near pureftpd idle 2
 # Pure-FTPd counts NOOPs as activity until twice the idle time has gone
 # since the first one (4 s); the NOOP after that is refused with its 421
@@ -194,17 +208,8 @@ near pureftpd noop 5 1 1.5
 fst_expect "pureftpd: NOOP honoured, up to twice the idle time" \
 	test "$(fst_jq "$WORK/pureftpd.json" "j['timers']['noop']['honoured']")" = true
 said pureftpd noop "Timeout (no operation for 4 seconds)"
-fst_server_stop "$server_pid" || fst_fail "Pure-FTPd did not stop"
 
 # ---- 3. vsftpd ----
-echo "== vsftpd: idle_session_timeout=2, data_connection_timeout=2"
-fst_vsftpd_start "$WORK" idle_session_timeout=2 data_connection_timeout=2 || {
-	echo "FAIL: vsftpd did not start"
-	fst_finish
-}
-probe_bg vsftpd -f json --timers idle,noop --max-wait 6 ftp://127.0.0.1/upload/
-probe_bg vsftpd-data -f json --timers data --max-wait 6 ftp://127.0.0.1/upload/
-probes_wait
 near vsftpd idle 2
 fst_expect "vsftpd: NOOP honoured, open at --max-wait" \
 	test "$(fst_jq "$WORK/vsftpd.json" "j['timers']['noop']['honoured']" "j['timers']['noop']['end']" | tr '\n' ' ')" = "true max-wait "
@@ -213,5 +218,7 @@ fst_expect "vsftpd: stalled data seen within one to two periods of 2 s ($t s)" \
 	awk -v t="$t" 'BEGIN { exit !(t != "null" && t >= 2 && t <= 4.5) }'
 fst_expect "vsftpd: the report explains vsftpd's data timer" \
 	grep -q '"timer_note": "vsftpd checks a stalled data connection' "$WORK/vsftpd-data.json"
+fst_expect "vsftpd: no note for its idle and noop timers" \
+	test "$(fst_jq "$WORK/vsftpd.json" "j['server']['timer_note']")" = null
 
 fst_finish
