@@ -11,6 +11,9 @@ SCENARIO:
               nothing until the server gives up on it
   reuse       log in, PROT P, LIST: the data connection does not resume
               the control connection's TLS session (ftplib never does)
+  resume F    log in, PROT P, STOR of file F as upload/up.bin, RETR
+              hello.txt, QUIT, each data connection resuming the control
+              connection's TLS session (TLS 1.3: with its ticket)
 Exits non-zero when the server does not answer as the scenario expects.
 """
 import argparse
@@ -34,6 +37,21 @@ class ImplicitFTP_TLS(ftplib.FTP_TLS):
         return self.welcome
 
 
+class ResumingFTP_TLS(ftplib.FTP_TLS):
+    """FTP_TLS whose data connections resume the control connection's TLS
+    session, as servers that require session reuse want."""
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host,
+                                            session=self.sock.session)
+            if not conn.session_reused:
+                conn.close()
+                sys.exit("the data connection did not resume the session")
+        return conn, size
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=21)
@@ -54,6 +72,8 @@ def main():
     if a.cipher:
         ctx.set_ciphers(a.cipher)
     cls = ImplicitFTP_TLS if a.implicit else ftplib.FTP_TLS
+    if a.scenario == "resume":
+        cls = ResumingFTP_TLS
     ftp = cls(context=ctx)
     ftp.connect("127.0.0.1", a.port, timeout=20)
     if not a.implicit:
@@ -96,6 +116,12 @@ def main():
         except (ftplib.Error, EOFError, OSError, ssl.SSLError):
             pass  # vsftpd may end the session after the 522
         ftp.sock and ftp.sock.close()
+    elif a.scenario == "resume":
+        ftp.prot_p()
+        with open(a.arg, "rb") as f:
+            ftp.storbinary("STOR upload/up.bin", f)
+        ftp.retrbinary("RETR hello.txt", lambda b: None)
+        ftp.quit()
     else:
         sys.exit("unknown scenario " + a.scenario)
 

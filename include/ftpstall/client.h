@@ -352,6 +352,9 @@ struct fst_client_probe_result {
 	bool data_file_removed; /* the probe's scratch file was deleted again */
 	char data_file[64];
 	int64_t started_at_us;
+	/* How the server's own clock limits the measurement, when known from
+	 * its greeting (a static string); NULL otherwise. */
+	const char *timer_note;
 };
 
 /* Logs in and measures; fills out. Returns FST_OK when every requested

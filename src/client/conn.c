@@ -701,6 +701,7 @@ int client_connect(struct client_conn *c, char *errbuf)
 		goto out_close;
 	}
 	snprintf(c->greeting, sizeof(c->greeting), "%s", r.text);
+	c->greeted_us = c->last_rx_us;
 	if (c->cfg->tls == FST_TLS_EXPLICIT)
 		rc = start_tls(c, errbuf);
 	if (rc != FST_OK)

@@ -75,6 +75,7 @@ struct client_conn {
 	size_t rlen;
 	struct fst_ftp_reply_asm asm_;
 	int64_t last_rx_us; /* monotonic: the last reply line received */
+	int64_t greeted_us; /* monotonic: the 220 greeting received */
 	int64_t last_tx_us; /* monotonic: the last command sent */
 	/* The last failure. */
 	enum client_fail fail;

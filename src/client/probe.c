@@ -2,9 +2,10 @@
  * greeting, then no USER), idle (logged in, silent), noop and
  * no_transfer (NOOP or PWD every interval, never a transfer) and data (a
  * STOR whose data connection stalls after a few bytes) — each until its
- * 421, FIN or RST. The clock starts at the last reply received (the
- * server arms its timers as it sends it) or the last data byte sent, and
- * the first sign of closing is timestamped with CLOCK_MONOTONIC. */
+ * 421, FIN or RST. The clock starts at the greeting (login), the last
+ * reply received (the server arms its timers as it sends it) or the last
+ * data byte sent, and the first sign of closing is timestamped with
+ * CLOCK_MONOTONIC. */
 #include "internal.h"
 
 #include <errno.h>
@@ -42,6 +43,23 @@ _Static_assert(sizeof(timer_names) / sizeof(timer_names[0]) == FST_PROBE_COUNT, 
 static const char *const timer_commands[] = {
 	[FST_PROBE_NOOP] = "NOOP",
 	[FST_PROBE_NO_TRANSFER] = "PWD",
+};
+
+/* What a server's own clock does to the measurement, by a word of its
+ * greeting (reported with the results; see the man page). */
+static const struct {
+	const char *greeting_word;
+	unsigned timers; /* the note is for these (1 << fst_client_timer) */
+	const char *note;
+} timer_notes[] = {
+	{ "ProFTPD", ~0u,
+	  "ProFTPD runs its timers on alarm(2) and sleeps 0.2 s once or twice after each alarm "
+	  "before it acts, counting in whole seconds: a timer of up to 5 s ends 0.2-0.4 s "
+	  "after its setting; a longer one, or one behind another timer that fires first, "
+	  "up to a second either way" },
+	{ "vsFTPd", 1u << FST_PROBE_DATA,
+	  "vsftpd checks a stalled data connection once per data_connection_timeout: "
+	  "it ends one to two periods after the last byte" },
 };
 
 /* Without --noop-interval and without an idle result to take a third of. */
@@ -208,7 +226,10 @@ static int wait_for_close(struct client_conn *c, struct client_data *d, int64_t 
 			/* A command the server cannot take is a sign too:
 			 * the read below sees the close. */
 			answer_due = client_send(c, errbuf, "%s", pw->command) == FST_OK;
-			next_send = now + pw->interval_us;
+			/* On the grid of t0, not from now: a late poll must
+			 * not shift the later commands (see interval_for). */
+			while (next_send <= now)
+				next_send += pw->interval_us;
 		}
 		if (now >= end) {
 			if (!w->measured)
@@ -375,15 +396,25 @@ out:
 	return rc;
 }
 
-/* The NOOP interval: given, else a third of the idle result, else 30 s. */
+/* The NOOP interval: given, else a third of the idle result, else 30 s.
+ * A third of the idle result is rounded to whole seconds (at least one):
+ * ProFTPD recounts every timer at each command by the difference of
+ * time(2)'s whole seconds, so commands sent a whole number of seconds
+ * after the login land on the same fraction of its second and its
+ * no-transfer timer is not shifted by up to a second either way. */
 static int64_t interval_for(const struct fst_client_probe_cfg *cfg,
 			    const struct fst_client_probe_result *out)
 {
+	int64_t third;
+
 	if (cfg->noop_interval_us > 0)
 		return cfg->noop_interval_us;
-	if (out->idle.measured && out->idle.timeout_us >= 3 * RESOLUTION_US)
-		return out->idle.timeout_us / 3;
-	return DEFAULT_INTERVAL_US;
+	if (!out->idle.measured || out->idle.timeout_us < 3 * RESOLUTION_US)
+		return DEFAULT_INTERVAL_US;
+	third = out->idle.timeout_us / 3;
+	if (third < FST_US_PER_SEC)
+		return third;
+	return (third + FST_US_PER_SEC / 2) / FST_US_PER_SEC * FST_US_PER_SEC;
 }
 
 /* login: connected, greeted, then nothing; the others: logged in, then
@@ -407,7 +438,11 @@ static int probe_control(const struct fst_client_probe_cfg *cfg, struct client_c
 		client_log(&cfg->conn, "%s timer: %s %s (up to %.0f s)", timer_names[t],
 			   t == FST_PROBE_LOGIN ? "greeted, sending no USER;" : "logged in;",
 			   pw.command ? pw.command : "now silent", (double)cfg->max_wait_us / 1e6);
-		rc = wait_for_close(c, NULL, c->last_rx_us, &pw, errbuf);
+		/* The login timer runs from the greeting (the server arms it
+		 * as it greets), also through AUTH TLS and its handshake;
+		 * the others from the last reply. */
+		rc = wait_for_close(c, NULL, t == FST_PROBE_LOGIN ? c->greeted_us : c->last_rx_us,
+				    &pw, errbuf);
 	}
 	end_session(c);
 	if (rc == FST_OK && pw.w->end == FST_END_ERROR) {
@@ -460,5 +495,9 @@ int fst_client_probe_run(const struct fst_client_probe_cfg *cfg,
 		}
 	}
 	client_conn_release(&c);
+	for (size_t i = 0; i < sizeof(timer_notes) / sizeof(timer_notes[0]); i++)
+		if ((out->timers & timer_notes[i].timers) &&
+		    strstr(out->greeting, timer_notes[i].greeting_word))
+			out->timer_note = timer_notes[i].note;
 	return rc;
 }

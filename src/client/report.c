@@ -399,6 +399,7 @@ static void probe_json(FILE *out, const char *version, const struct fst_client_p
 	fst_json_str(&j, "greeting", r->greeting);
 	fst_json_str(&j, "tls", fst_client_tls_name(cfg->conn.tls));
 	fst_json_str(&j, "tls_version", r->tls_version[0] ? r->tls_version : NULL);
+	fst_json_str(&j, "timer_note", r->timer_note);
 	fst_json_close(&j, '}');
 	fst_json_time(&j, "started_at", r->started_at_us);
 	fst_json_seconds(&j, "resolution_s", fst_seconds(r->resolution_us));
@@ -467,6 +468,8 @@ int fst_client_probe_report(FILE *out, bool json, const char *version,
 				r->data_file);
 		if (r->timers & (r->timers - 1))
 			probe_table(out, r);
+		if (r->timer_note)
+			fprintf(out, "note: %s\n", r->timer_note);
 	}
 	return ferror(out) ? FST_ERR_IO : FST_OK;
 }

@@ -49,6 +49,8 @@ CASES = {
     "vsftpd-ftps-implicit-curl": ("clean", "none", "server", (0, 0.5), "implicit", "TLS 1.3", 1),
     "proftpd-ftps-implicit-clean": ("clean", "none", "client", (0, 0.5), "implicit", "TLS 1.3",
                                     2),
+    "proftpd-ftps-tickets-tls13": ("clean", "none", "client", (0, 0.5), "explicit", "TLS 1.3",
+                                   2),
 }
 
 
@@ -84,10 +86,12 @@ def main():
 
     # Data connections matched by timing: did they resume the control
     # connection's TLS session? curl does; python ftplib never does, which
-    # is what vsftpd's require_ssl_reuse refuses with 522.
+    # is what vsftpd's require_ssl_reuse refuses with 522, unless told to
+    # (the tickets capture: each data connection resumes with the ticket).
     for name, want in (("vsftpd-ftps-implicit-curl", [True]),
                        ("vsftpd-ftps-reuse-522", [False]),
-                       ("proftpd-ftps-implicit-clean", [False, False])):
+                       ("proftpd-ftps-implicit-clean", [False, False]),
+                       ("proftpd-ftps-tickets-tls13", [True, True])):
         report = analyze(ftpstall, os.path.join(folder, name + ".pcap"))
         if report and report["sessions"]:
             expect(name, "data connections resumed",

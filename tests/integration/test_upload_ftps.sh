@@ -40,7 +40,8 @@
 #      reports the server's alert.
 #
 # Exit 0 pass, 1 fail (evidence kept in /tmp/ftpstall-upload_ftps-fail-*/),
-# 77 skipped (not root, a tool missing). About 30 s.
+# 77 skipped (not root, a tool missing). About 18 s (the waits of 4 to 6
+# side by side).
 
 set -u -o pipefail
 
@@ -125,6 +126,32 @@ run() {
 	t1=$(date +%s.%N)
 	took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 	echo "  $name: exit $rc in $took s"
+}
+
+# run_bg NAME ...: run in the background (its exit status and seconds go
+# to NAME.ran); ran NAME, once runs_wait has returned, sets $rc and $took.
+# The waits of sections 4 to 6 (a stalled handshake, an idle timeout, a
+# pause, a rate) run side by side.
+bg_pids=()
+run_bg() {
+	local name=$1
+	(
+		run "$@"
+		echo "$rc $took" >"$WORK/$name.ran"
+	) &
+	bg_pids+=($!)
+}
+runs_wait() {
+	local pid
+	for pid in "${bg_pids[@]}"; do
+		wait "$pid"
+	done
+	bg_pids=()
+}
+ran() {
+	read -r rc took <"$WORK/$1.ran" || {
+		rc="?" took="?"
+	}
 }
 
 # fails_with NAME WORDS: exit 1 and one line on stderr that holds WORDS.
@@ -222,18 +249,35 @@ fst_expect "nocacert: an unreadable --cacert is a usage error (exit $rc), one li
 	test "$rc:$(wc -l <"$WORK/nocacert.err")" = "2:1"
 run insecure -- upload --no-progress -f json -k "$WORK/small.bin" ftpes://127.0.0.1:2121/upload/
 verified insecure small.bin
-run stall -- upload --no-progress -t 1 --connect-timeout 1 -r 0 "$WORK/small.bin" \
+# Sections 4 (the stalled handshake), 5 and 6 wait on timers: side by
+# side, each upload with a file of its own.
+for name in idle keepalive rate; do
+	cp "$WORK/small.bin" "$WORK/$name.bin"
+done
+run_bg stall -- upload --no-progress -t 1 --connect-timeout 1 -r 0 "$WORK/small.bin" \
 	ftps://127.0.0.1:2990/upload/
+run_bg stallprobe -- probe -t 1 --connect-timeout 1 ftps://127.0.0.1:2990/
+run_bg idle -- upload --no-progress -f json -v --cacert "$WORK/good.pem" --idle-before 3 \
+	--retry-delay 0.1 "$WORK/idle.bin" ftpes://127.0.0.1/upload/
+run_bg keepalive -- upload --no-progress -f json --cacert "$WORK/good.pem" --idle-before 3 \
+	--keepalive 1 "$WORK/keepalive.bin" ftpes://127.0.0.1/upload/
+run_bg pause -- upload --no-progress -f json -v --cacert "$WORK/good.pem" --pause-at 100000 \
+	--pause 3 --retry-delay 0.1 "$WORK/big.bin" ftpes://127.0.0.1/upload/
+run_bg rate -- upload --no-progress -f json -v --cacert "$WORK/good.pem" --limit-rate 256k \
+	"$WORK/rate.bin" ftpes://127.0.0.1/upload/
+run_bg probe -- probe -f json --cacert "$WORK/good.pem" --max-wait 10 ftpes://127.0.0.1/
+runs_wait
+
+ran stall
 fails_with stall "TLS handshake on the control connection: no answer within 1.0 s"
 fst_expect "stall: ended within 5 s ($took s)" awk -v t="$took" 'BEGIN { exit !(t < 5) }'
-run stallprobe -- probe -t 1 --connect-timeout 1 ftps://127.0.0.1:2990/
+ran stallprobe
 fails_with stallprobe "TLS handshake on the control connection: no answer within 1.0 s"
 
 # ---- 5. reconnect, keepalive, pause, rate over TLS ----
 echo "== 5. --idle-before, --keepalive, --pause-at, --limit-rate over TLS"
-run idle -- upload --no-progress -f json -v --cacert "$WORK/good.pem" --idle-before 3 \
-	--retry-delay 0.1 "$WORK/small.bin" ftpes://127.0.0.1/upload/
-verified idle small.bin
+ran idle
+verified idle idle.bin
 # vsftpd 3.0.3 ends an idle TLS session with a fatal "decode error" alert
 # instead of its 421 (its timeout handler cannot write the reply through
 # TLS): the reconnect names the alert.
@@ -241,23 +285,20 @@ fst_expect "idle: one reconnect, after the server's TLS alert" \
 	test "$(fst_jq "$WORK/idle.json" 'len(j["reconnects"])' 'j["reconnects"][0]["phase"]' | tr '\n' ' ')" = "1 idle "
 fst_expect "idle: the reason names the alert" \
 	grep -q "the server sent the TLS alert 'decode error' and closed" "$WORK/idle.err"
-run keepalive -- upload --no-progress -f json --cacert "$WORK/good.pem" --idle-before 3 \
-	--keepalive 1 "$WORK/small.bin" ftpes://127.0.0.1/upload/
-verified keepalive small.bin
+ran keepalive
+verified keepalive keepalive.bin
 fst_expect "keepalive: no reconnect, NOOPs sent" \
 	test "$(fst_jq "$WORK/keepalive.json" 'len(j["reconnects"])' 'j["noops"] >= 2' | tr '\n' ' ')" = "0 true "
 # vsftpd does not time out a stalled TLS data connection (the pause
 # outlasts data_connection_timeout=2 and the transfer goes on): the pause
 # itself is what is checked here; resuming over TLS is the fault test's.
-run pause -- upload --no-progress -f json -v --cacert "$WORK/good.pem" --pause-at 100000 \
-	--pause 3 --retry-delay 0.1 "$WORK/big.bin" ftpes://127.0.0.1/upload/
+ran pause
 verified pause big.bin
 fst_expect "pause: paused 3 s at byte 100000 on the TLS data connection ($took s)" \
 	grep -q "pausing 3.000 s at offset 100000" "$WORK/pause.err"
 fst_expect "pause: took >= 3 s ($took s)" awk -v t="$took" 'BEGIN { exit !(t >= 3) }'
-run rate -- upload --no-progress -f json -v --cacert "$WORK/good.pem" --limit-rate 256k \
-	"$WORK/small.bin" ftpes://127.0.0.1/upload/
-verified rate small.bin
+ran rate
+verified rate rate.bin
 # Not much more either: writing the few bytes each moment allowed made
 # a TLS record of each, and took 8 s instead of 1.6.
 fst_expect "rate: 400 KiB at 256 KiB/s took 1.4-4 s ($took s)" \
@@ -265,7 +306,7 @@ fst_expect "rate: 400 KiB at 256 KiB/s took 1.4-4 s ($took s)" \
 
 # ---- 6. probe over TLS ----
 echo "== 6. probe ftpes://"
-run probe -- probe -f json --cacert "$WORK/good.pem" --max-wait 10 ftpes://127.0.0.1/
+ran probe
 t=$(fst_jq "$WORK/probe.json" 'j["idle"]["timeout_s"]')
 fst_expect "probe: exit 0 (got $rc)" test "$rc" = 0
 fst_expect "probe: idle timeout 2 s measured over TLS ($t s)" \

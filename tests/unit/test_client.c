@@ -832,7 +832,8 @@ static void test_probe_report_json(void **state)
 		got,
 		"{\"tool\": \"ftpstall\", \"command\": \"probe\", \"version\": \"9.9\", "
 		"\"server\": {\"host\": \"10.0.0.1\", \"port\": 21, \"user\": \"anonymous\", "
-		"\"greeting\": \"220 vsFTPd \\\"3\\\"\", \"tls\": \"none\", \"tls_version\": null}, "
+		"\"greeting\": \"220 vsFTPd \\\"3\\\"\", \"tls\": \"none\", \"tls_version\": null, "
+		"\"timer_note\": null}, "
 		"\"started_at\": \"2025-12-01T04:29:34.000000Z\", \"resolution_s\": 0.100000, "
 		"\"max_wait_s\": 900.000000, "
 		"\"idle\": {\"measured\": true, \"timeout_s\": 300.123456, \"end\": \"reply\", "
@@ -869,6 +870,12 @@ static void test_probe_report_json(void **state)
 	assert_non_null(strstr(got, "\"interval_s\": 1.000000, \"commands\": 7, "
 				    "\"honoured\": true, \"error\": null}}}\n"));
 	free(got);
+	/* The server's clock, when known: in the server object. */
+	r.timer_note = "counts \"whole\" seconds";
+	got = report_text(true, NULL, NULL, &cfg, &r);
+	assert_non_null(strstr(got, "\"tls_version\": null, "
+				    "\"timer_note\": \"counts \\\"whole\\\" seconds\"}, "));
+	free(got);
 }
 
 static void test_probe_report_text(void **state)
@@ -891,6 +898,13 @@ static void test_probe_report_text(void **state)
 	assert_non_null(strstr(got, "\nTIMER           TIMEOUT  FIRST SIGN SERVER SAID\n"
 				    "idle          300.123 s  reply      421 Timeout.\\x80\n"
 				    "data              error  error      -\n"));
+	assert_null(strstr(got, "note: counts"));
+	free(got);
+	/* The server's clock, when known: a note after the table. */
+	r.timer_note = "counts whole seconds";
+	got = report_text(false, NULL, NULL, &cfg, &r);
+	assert_non_null(strstr(got, "data              error  error      -\n"
+				    "note: counts whole seconds\n"));
 	free(got);
 }
 
