@@ -141,6 +141,43 @@ static int load_keylog(struct pipeline *p, const char *path, const char *cmd)
 	return 0;
 }
 
+static bool add_secrets(void *ctx, const uint8_t *text, size_t len)
+{
+	return fst_tls_keylog_add(ctx, (const char *)text, len, NULL);
+}
+
+/* The TLS secrets the capture files carry (pcapng Decryption Secrets
+ * Blocks) join the key log. A damaged secrets block costs only its
+ * secrets: a warning, and the packets are read as they are. Returns 0,
+ * or -1 when out of memory (message printed). */
+static int load_capture_secrets(struct pipeline *p, const char *cmd)
+{
+	bool own = !p->keylog; /* no --tls-keylog: kept only if secrets come */
+	char errbuf[FST_ERRBUF_SIZE];
+
+	if (own && !(p->keylog = fst_tls_keylog_new())) {
+		fprintf(stderr, "%s: out of memory\n", cmd);
+		return -1;
+	}
+	for (size_t i = 0; i < p->file_count; i++) {
+		int rc =
+			fst_capture_read_secrets(p->files[i], add_secrets, p->keylog, NULL, errbuf);
+
+		if (rc == FST_ERR_NOMEM) {
+			fprintf(stderr, "%s: %s\n", cmd, errbuf);
+			return -1;
+		}
+		if (rc != 0)
+			fprintf(stderr, "%s: warning: %s; those secrets are not used\n", cmd,
+				errbuf);
+	}
+	if (own && fst_tls_keylog_count(p->keylog) == 0) {
+		fst_tls_keylog_free(p->keylog);
+		p->keylog = NULL;
+	}
+	return 0;
+}
+
 /* analysis <- ftp <- tcp, each the consumer of the one it is built
  * after. Returns false when out of memory. */
 static bool build_layers(struct pipeline *p, struct pipeline_opts *o)
@@ -177,7 +214,8 @@ int pipeline_open(struct pipeline *p, struct pipeline_opts *o, char *const *args
 	p->tap_ctx = o->tap_ctx;
 	if (open_source(p, o, args, nargs, cmd) != 0)
 		return -1;
-	if (o->tls_keylog_path && load_keylog(p, o->tls_keylog_path, cmd) != 0) {
+	if ((o->tls_keylog_path && load_keylog(p, o->tls_keylog_path, cmd) != 0) ||
+	    (!p->live && load_capture_secrets(p, cmd) != 0)) {
 		pipeline_close(p);
 		return -1;
 	}

@@ -3,7 +3,9 @@
 their clients wrote: every control and data connection decrypts, the
 commands and replies ftpstall reads are the ones tshark decrypts from the
 same capture with the same key log, each decrypted transfer counts the
-plaintext bytes tshark sees its sender send, and PASS stays masked. Then
+plaintext bytes tshark sees its sender send, and PASS stays masked; the
+same key log embedded in the capture (pcapng secrets blocks) does the
+same without --tls-keylog. Then
 what a wrong or useless key log does: a one-line error for a file that is
 no key log, and timing-only analysis with the reason for a wrong secret.
 
@@ -111,6 +113,7 @@ VERDICTS = {
     "vsftpd-ftps-implicit-curl": ("clean", "none", 221),
     "vsftpd-ftps-implicit-port2990": ("clean", "none", 221),
     "proftpd-ftps-implicit-clean": ("clean", "none", 221),
+    "proftpd-ftps-tickets-tls13": ("clean", "none", 221),
 }
 
 
@@ -225,6 +228,36 @@ def check_bad_keylogs(ftpstall, directory, tmp):
         failures.append("wrong secrets: the text report shows a hex secret")
 
 
+def check_secrets_blocks(ftpstall, directory, tmp):
+    """The key log embedded in the capture (pcapng Decryption Secrets
+    Blocks, editcap --inject-secrets) decrypts as the key log file does,
+    without --tls-keylog."""
+    if not shutil.which("editcap"):
+        failures.append("editcap (wireshark-common) is missing: secrets blocks untested")
+        return
+    for name in ("vsftpd-ftps-idle-tls12", "vsftpd-ftps-clean-tls13"):
+        pcap = os.path.join(directory, name + ".pcap")
+        keys = os.path.join(directory, name + ".keys")
+        embedded = os.path.join(tmp, name + ".pcapng")
+        run(["editcap", "--inject-secrets", "tls," + keys, pcap, embedded]).check_returncode()
+        with_file = analyze(ftpstall, pcap, keys)
+        out = run([ftpstall, "analyze", "-f", "json", embedded])
+        if out.returncode not in (0, 1) or not with_file:
+            failures.append("%s with secrets blocks: exit %d %s" %
+                            (name, out.returncode, out.stderr.strip()))
+            continue
+        got = json.loads(out.stdout)["sessions"]
+        want = with_file["sessions"]
+        for g, w in zip(got, want):
+            if g["tls"]["decryption"] != "decrypted" or g["commands"] != w["commands"] or \
+               g["verdict"] != w["verdict"] or g["transfers"] != w["transfers"]:
+                failures.append("%s with secrets blocks: not as with --tls-keylog (%s)" %
+                                (name, g["tls"]["decryption"]))
+        if len(got) != len(want):
+            failures.append("%s with secrets blocks: %d sessions, %d with the key log" %
+                            (name, len(got), len(want)))
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
@@ -238,6 +271,7 @@ def main():
         check_capture(ftpstall, directory, name)
     with tempfile.TemporaryDirectory() as tmp:
         check_bad_keylogs(ftpstall, directory, tmp)
+        check_secrets_blocks(ftpstall, directory, tmp)
     # The captures hold dozens of commands and several transfers: a
     # comparison that compared nothing is a failure too.
     if compared["commands"] < 50 or compared["transfers"] < 8:

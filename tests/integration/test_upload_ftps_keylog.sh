@@ -13,7 +13,7 @@
 #      (****) and the password nowhere in the report.
 #
 # Exit 0 pass, 1 fail (evidence kept in /tmp/ftpstall-upload_ftps_keylog-fail-*/),
-# 77 skipped (not root, a tool missing, an analyze without --tls-keylog).
+# 77 skipped (not root, a tool missing).
 # About 5 s.
 
 set -u -o pipefail
@@ -28,8 +28,6 @@ FST_CAPTURE_BUFFER_KIB=65536
 . "$here/client_lib.sh"
 
 fst_client_setup upload_ftps_keylog "${1:-}" openssl tcpdump
-"$FTPSTALL" analyze --help 2>&1 | grep -q -- '--tls-keylog' ||
-	fst_skip "this ftpstall's analyze has no --tls-keylog"
 fst_tls_certs "$WORK" good || {
 	echo "FAIL: openssl could not make the test certificates"
 	cat "$WORK/openssl.err"
