@@ -28,8 +28,10 @@ FST_CAPTURE_BUFFER_KIB=65536
 . "$here/client_lib.sh"
 
 fst_client_setup upload_ftps_keylog "${1:-}" openssl tcpdump
-"$FTPSTALL" analyze --help 2>&1 | grep -q -- '--tls-keylog' ||
-	fst_skip "this ftpstall's analyze has no --tls-keylog"
+# Read whole first: grep -q stops at the first match, and under pipefail
+# the help's SIGPIPE would fail the pipeline.
+analyze_help=$("$FTPSTALL" analyze --help 2>&1)
+[[ $analyze_help == *--tls-keylog* ]] || fst_skip "this ftpstall's analyze has no --tls-keylog"
 fst_tls_certs "$WORK" good || {
 	echo "FAIL: openssl could not make the test certificates"
 	cat "$WORK/openssl.err"
