@@ -123,6 +123,13 @@ struct fst_ftp_reply_rec {
 	bool text_truncated; /* text was cut */
 };
 
+/* See fst_ftp_transfer.tls_refused_probably. OpenSSL servers send two
+ * TLS 1.3 tickets after a full handshake; a refusing server writes its
+ * reply as it closes the data connection. */
+#define FST_FTP_TLS_TICKETS_MAX	      2
+#define FST_FTP_TLS_TICKET_BODY_MAX   1024
+#define FST_FTP_TLS_REFUSAL_WINDOW_US (500 * 1000)
+
 struct fst_ftp_transfer {
 	uint64_t id; /* within the session, from 1 */
 	enum fst_ftp_verb verb;
@@ -152,6 +159,16 @@ struct fst_ftp_transfer {
 	 * resumed the session the client offered (the control connection's,
 	 * as vsftpd's require_ssl_reuse demands). */
 	bool tls_seen, tls_resumed;
+	/* by_timing, without keys: probably refused by the server. Its data
+	 * connection did not resume, finished its TLS handshake and then
+	 * carried nothing but what a server sends unasked (at most
+	 * FST_FTP_TLS_TICKETS_MAX TLS 1.3 session tickets, records of at
+	 * most FST_FTP_TLS_TICKET_BODY_MAX bytes) and alert-sized
+	 * records (at most one each way), closed within
+	 * FST_FTP_TLS_REFUSAL_WINDOW_US of its last record, and the server's
+	 * next control record came within as long of that close: the shape of vsftpd's require_ssl_reuse answering 522 (an
+	 * empty transfer without resumption looks the same). */
+	bool tls_refused_probably;
 	/* Its data connection was decrypted with the key log: bytes are the
 	 * plaintext the sender sent, not TLS records. */
 	bool decrypted;

@@ -25,9 +25,16 @@ enum fst_tls_dir {
 	FST_TLS_FROM_SERVER = 1,
 };
 
+/* RFC 8446 4.2.1: the version number of TLS 1.3. */
+#define FST_TLS_VERSION_13 0x0304
+
 /* RFC 8446 5.2: a record is at most 2^14 + 256 bytes; RFC 5246 6.2.3
  * allowed 2^14 + 2048. Longer is no TLS. */
 #define FST_TLS_MAX_RECORD (16384 + 2048)
+/* The longest record body that may be no more than an alert once
+ * encrypted: 2 bytes, TLS 1.3's inner content type and a 16-byte tag
+ * make 19; the rest leaves room for padding. */
+#define FST_TLS_ALERT_BODY_MAX 40
 /* A hello longer than this is skipped, not parsed. */
 #define FST_TLS_HELLO_MAX 4096
 #define FST_TLS_SNI_MAX	  255
@@ -42,6 +49,17 @@ struct fst_tls_side_info {
 	bool alert_readable;
 	uint8_t alert_level, alert_description;
 	bool close_notify; /* a readable close_notify alert */
+	/* Application-data records after the handshake, as far as a reader
+	 * without keys can place its end (handshake_done): up to TLS 1.2
+	 * every type-23 record; TLS 1.3 sends its encrypted handshake as
+	 * type 23 too, so the client's after its last flight (its first
+	 * ones up to the server's next record: a Certificate when asked,
+	 * its Finished) and the server's after the client's first.
+	 * short_late_records: of
+	 * them, those with a body of at most FST_TLS_ALERT_BODY_MAX, which
+	 * may be an alert (TLS 1.3 hides close_notify in type 23). */
+	uint64_t late_records, short_late_records;
+	uint32_t late_max_body; /* the longest of them */
 	int64_t first_alert_us, last_record_us;
 	/* Bytes that are no TLS record came at a record boundary: the TLS
 	 * layer ended there and what follows is cleartext (ended_us). */
@@ -90,6 +108,10 @@ struct fst_tls_info {
 	/* The server took the offer: it echoed the session ID (TLS 1.2 and
 	 * earlier), or chose a pre-shared key (TLS 1.3). */
 	bool resumed;
+	/* The client finished its handshake: TLS 1.3 its first encrypted
+	 * record began its last flight; earlier both sides'
+	 * ChangeCipherSpec. */
+	bool handshake_done;
 	struct fst_tls_side_info side[2]; /* index enum fst_tls_dir */
 	enum fst_tls_decrypt decrypt;
 };

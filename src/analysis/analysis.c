@@ -1192,7 +1192,7 @@ static bool transfer_connect_failed(const struct fst_ftp_transfer *t)
 {
 	/* FTPS: the connection opened but the server refused its TLS
 	 * (RFC 4217 522; vsftpd's require_ssl_reuse). */
-	if (t->reply_code == FTP_DATA_TLS_REFUSED)
+	if (t->reply_code == FTP_DATA_TLS_REFUSED || t->tls_refused_probably)
 		return true;
 	switch (t->data_connect) {
 	case FST_CONNECT_OPENED:
@@ -1220,7 +1220,12 @@ static bool find_connect_failure(const struct fst_ftp_session *s, uint64_t *tran
 	for (size_t i = 0; i < s->transfer_count; i++) {
 		const struct fst_ftp_transfer *t = &s->transfers[i];
 
-		if (t->outcome == FST_OUTCOME_COMPLETE && t->command_ts_us > completed_us)
+		/* Without keys, a data connection whose TLS the server did
+		 * not refuse is as far as a transfer is known to get. */
+		bool through = t->outcome == FST_OUTCOME_COMPLETE ||
+			       (t->by_timing && t->tls_seen && !t->tls_refused_probably);
+
+		if (through && t->command_ts_us > completed_us)
 			completed_us = t->command_ts_us;
 		if (transfer_connect_failed(t)) {
 			found = true;
@@ -1259,6 +1264,9 @@ struct evidence {
 	bool connect_failed;	/* a data connection never opened (find_connect_failure) */
 	uint64_t connect_failed_transfer;
 	bool connect_tls_refused; /* ... it opened, but the server refused its TLS */
+	/* ... or, without keys, its records and the server's next control
+	 * record look like such a refusal (tls_refused_probably). */
+	bool connect_tls_refused_probably;
 	/* The decisive gap (see find_decisive_gap). */
 	enum fst_wait waited_on; /* FST_WAIT_NONE without one */
 	enum fst_channel gap_channel;
@@ -1324,6 +1332,13 @@ static bool reset_foreign_ttl(const struct evidence *e)
 static bool data_connection_tls_refused(const struct evidence *e)
 {
 	return e->connect_failed && e->connect_tls_refused;
+}
+
+/* The same seen without keys: the 522 is encrypted, the data
+ * connection's records and the timing say it. */
+static bool data_connection_tls_refused_probably(const struct evidence *e)
+{
+	return e->connect_failed && e->connect_tls_refused_probably;
 }
 
 static bool data_connection_never_opened(const struct evidence *e)
@@ -1475,6 +1490,8 @@ static const struct verdict_rule verdict_rules[] = {
 	  RULE_GAP_DECISIVE, FST_TIMER_IDLE },
 	{ "data_connection_tls_refused", data_connection_tls_refused,
 	  FST_VERDICT_DATA_CONNECTION_FAILED, FST_STALLED_NONE, RULE_GAP_NONE, FST_TIMER_NONE },
+	{ "data_connection_tls_refused_probably", data_connection_tls_refused_probably,
+	  FST_VERDICT_DATA_CONNECTION_FAILED, FST_STALLED_NONE, RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "data_connection_never_opened", data_connection_never_opened,
 	  FST_VERDICT_DATA_CONNECTION_FAILED, FST_STALLED_NETWORK, RULE_GAP_NONE, FST_TIMER_NONE },
 	{ "server_closed_idle_reply_lost", server_closed_idle_reply_lost, FST_VERDICT_IDLE_TIMEOUT,
@@ -1607,10 +1624,14 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 
 	e.client_first = c->by == FST_CLOSE_BY_CLIENT && !e.server_ended;
 	e.connect_failed = find_connect_failure(p->session, &e.connect_failed_transfer);
-	e.connect_tls_refused = e.connect_failed && e.connect_failed_transfer >= 1 &&
-				e.connect_failed_transfer <= p->session->transfer_count &&
-				p->session->transfers[e.connect_failed_transfer - 1].reply_code ==
-					FTP_DATA_TLS_REFUSED;
+	if (e.connect_failed && e.connect_failed_transfer >= 1 &&
+	    e.connect_failed_transfer <= p->session->transfer_count) {
+		const struct fst_ftp_transfer *failed =
+			&p->session->transfers[e.connect_failed_transfer - 1];
+
+		e.connect_tls_refused = failed->reply_code == FTP_DATA_TLS_REFUSED;
+		e.connect_tls_refused_probably = failed->tls_refused_probably;
+	}
 	e.one_sided = one_sided(r);
 	e.gap_dropped = r->kernel_drops && g && g->start_us <= r->drop_to_us &&
 			g->end_us >= r->drop_from_us;

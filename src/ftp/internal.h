@@ -131,9 +131,15 @@ struct session {
 	size_t records_cap[3];
 	uint64_t rest_offset;
 	bool rest_pending;
-	enum fst_side last_sender;     /* encrypted sessions: who spoke last */
-	struct fst_tls *tls;	       /* the control connection's record layer, or NULL */
-	int64_t tls_server_us;	       /* encrypted: the server's latest control bytes */
+	enum fst_side last_sender; /* encrypted sessions: who spoke last */
+	struct fst_tls *tls;	   /* the control connection's record layer, or NULL */
+	int64_t tls_server_us;	   /* encrypted: the server's latest control bytes */
+	/* A data connection matched by timing closed with the shape of a
+	 * refused one (see tls_refused_probably): its transfer and when,
+	 * until the next control record decides. */
+	bool refusal_pending;
+	size_t refusal_transfer;
+	int64_t refusal_us;
 	size_t open_transfer;	       /* transfer whose data is expected, or SIZE_MAX */
 	struct flow_ctx *waiting_data; /* data flow matched before its command */
 	struct expectation expect;

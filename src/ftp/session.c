@@ -1452,6 +1452,21 @@ static void note_packet(struct session *s, const struct fst_tcp_flow *flow)
 		s->pub.end_us = s->last_packet_us;
 }
 
+/* A control record of an opaque session after a data connection closed
+ * with a refusal's shape: the server's, soon enough, is probably its
+ * refusal (vsftpd writes its 522 as it closes the data connection). */
+static void decide_refusal(struct session *s, enum fst_side sender, int64_t ts_us)
+{
+	struct fst_ftp_transfer *t = transfer_at(s, s->refusal_transfer);
+
+	if (!s->refusal_pending)
+		return;
+	s->refusal_pending = false;
+	if (t && sender == FST_SIDE_SERVER && ts_us >= s->refusal_us &&
+	    ts_us - s->refusal_us <= FST_FTP_TLS_REFUSAL_WINDOW_US)
+		t->tls_refused_probably = true;
+}
+
 void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 {
 	enum fst_side sender = control_side(ev->dir);
@@ -1472,6 +1487,7 @@ void session_control_data(struct session *s, const struct fst_tcp_event *ev)
 		if (s->pub.encrypted) {
 			if (sender == FST_SIDE_SERVER)
 				s->tls_server_us = ev->ts_us;
+			decide_refusal(s, sender, ev->ts_us);
 			records = tls_data(s, ev);
 			check_opaque(s, ev->ts_us);
 			if (records >= ev->data_caplen) {
@@ -1805,10 +1821,30 @@ static void follow_handshake(struct flow_ctx *data, const struct fst_tcp_event *
 	}
 }
 
+/* Whether a data connection's records so far have the shape of one the
+ * server refused once its handshake was done (see tls_refused_probably
+ * in ftp.h): no resumption, then nothing but session tickets (TLS 1.3
+ * only; TLS 1.2 sends them in the handshake) and at most one
+ * alert-sized record each way. */
+static bool refusal_shape(const struct fst_tls_info *info)
+{
+	const struct fst_tls_side_info *client = &info->side[FST_TLS_FROM_CLIENT];
+	const struct fst_tls_side_info *server = &info->side[FST_TLS_FROM_SERVER];
+	uint64_t tickets = server->late_records - server->short_late_records;
+
+	return info->server_hello && !info->resumed &&
+	       client->late_records == client->short_late_records &&
+	       client->short_late_records <= 1 && server->short_late_records <= 1 &&
+	       tickets <= (info->version >= FST_TLS_VERSION_13 ? FST_FTP_TLS_TICKETS_MAX : 0) &&
+	       (!tickets || server->late_max_body <= FST_FTP_TLS_TICKET_BODY_MAX);
+}
+
 /* A data connection matched by timing: its TLS hellos say whether it
  * resumed a session (RFC 4217: the FTP client is the TLS client in both
  * modes). Once they are read, or cannot be, its payload is no longer
- * wanted. */
+ * wanted, unless it did not resume and may yet be refused (refusal_shape,
+ * decided at its close by note_refusal): then its records are counted
+ * until it carries more than such a connection does. */
 static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
 			   const struct fst_tcp_event *ev) __attribute__((cold, noinline));
 static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
@@ -1827,6 +1863,33 @@ static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
 	if (t) {
 		t->tls_seen = info->server_hello;
 		t->tls_resumed = info->resumed;
+	}
+	if (t && !info->side[dir].lost && !info->side[dir].ended && refusal_shape(info))
+		return;
+	fst_tls_free(data->tls);
+	data->tls = NULL;
+	fst_tcp_flow_set_payload(ev->flow, false);
+}
+
+/* The first FIN or reset of a data connection whose records are still
+ * read (data_tls_bytes): if they show a refusal's shape and it came
+ * right after them, the server's
+ * next control record decides (decide_refusal). Nothing more of it is
+ * read. */
+static void note_refusal(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
+{
+	const struct fst_tls_info *info = fst_tls_info(data->tls);
+	int64_t last_us = info->side[FST_TLS_FROM_CLIENT].last_record_us;
+
+	if (info->side[FST_TLS_FROM_SERVER].last_record_us > last_us)
+		last_us = info->side[FST_TLS_FROM_SERVER].last_record_us;
+	/* Right after its records: a connection left idle until a timer
+	 * closed it (vsftpd's data_connection_timeout) is no refusal. */
+	if (info->handshake_done && refusal_shape(info) &&
+	    ev->ts_us - last_us <= FST_FTP_TLS_REFUSAL_WINDOW_US) {
+		s->refusal_pending = true;
+		s->refusal_transfer = data->transfer;
+		s->refusal_us = ev->ts_us;
 	}
 	fst_tls_free(data->tls);
 	data->tls = NULL;
@@ -2030,6 +2093,8 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 			data->closed_seen = true;
 			t->closed_by = side;
 			t->closed_by_rst = ev->kind == FST_TCP_EV_RST;
+			if (data->tls && t->by_timing)
+				note_refusal(s, data, ev);
 		}
 		if (side == t->sender || ev->kind == FST_TCP_EV_RST || t->by_timing)
 			t->data_done = true;

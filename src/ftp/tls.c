@@ -25,7 +25,7 @@ enum {
 	EXT_SESSION_TICKET = 35,
 	EXT_PRE_SHARED_KEY = 41,
 	EXT_SUPPORTED_VERSIONS = 43,
-	TLS13 = 0x0304,
+	TLS13 = FST_TLS_VERSION_13,
 	RECORD_HEADER = FST_TLS_RECORD_HEADER,
 	HANDSHAKE_HEADER = FST_TLS_HANDSHAKE_HEADER,
 };
@@ -61,6 +61,7 @@ struct fst_tls {
 	uint8_t offered_session_id_len;
 	struct dir_reader dir[2];
 	struct fst_tls_dec *dec; /* NULL: no key log, the keyless path only */
+	bool client_flight;	 /* TLS 1.3: the client's last handshake flight goes on */
 };
 
 static const char *const mode_names[] = {
@@ -425,6 +426,33 @@ static void handshake_bytes(struct fst_tls *tls, enum fst_tls_dir dir, struct fs
 
 /* ---- records ----------------------------------------------------------- */
 
+/* An application-data record of dir began (d->body_left its length):
+ * whether it came after the handshake (see late_records in tls.h). */
+static void late_record(struct fst_tls *tls, enum fst_tls_dir dir)
+{
+	struct fst_tls_info *info = &tls->info;
+	struct fst_tls_side_info *side = &info->side[dir];
+
+	if (info->version >= TLS13 && !info->handshake_done) {
+		/* The client's first encrypted records are its last flight
+		 * (a Certificate when asked, its Finished). */
+		if (dir == FST_TLS_FROM_CLIENT) {
+			info->handshake_done = true;
+			tls->client_flight = true;
+		}
+		return;
+	}
+	if (dir == FST_TLS_FROM_SERVER)
+		tls->client_flight = false;
+	else if (tls->client_flight)
+		return; /* ... which ends when the server answers */
+	side->late_records++;
+	if (tls->dir[dir].body_left <= FST_TLS_ALERT_BODY_MAX)
+		side->short_late_records++;
+	if (tls->dir[dir].body_left > side->late_max_body)
+		side->late_max_body = tls->dir[dir].body_left;
+}
+
 static void record_begins(struct fst_tls *tls, enum fst_tls_dir dir, int64_t ts_us)
 {
 	struct dir_reader *d = &tls->dir[dir];
@@ -439,6 +467,7 @@ static void record_begins(struct fst_tls *tls, enum fst_tls_dir dir, int64_t ts_
 	if (d->type == CT_APPLICATION_DATA) {
 		side->app_records++;
 		side->app_bytes += d->body_left;
+		late_record(tls, dir);
 	} else if (d->type == CT_ALERT) {
 		if (side->alerts++ == 0)
 			side->first_alert_us = ts_us;
@@ -484,8 +513,11 @@ static void body_bytes(struct fst_tls *tls, enum fst_tls_dir dir, struct fst_rd 
 		/* TLS 1.2: what this side sends next is encrypted. TLS 1.3
 		 * sends one only to please middleboxes (RFC 8446 D.4), also
 		 * between a HelloRetryRequest and the real ServerHello. */
-		if (tls->info.version < TLS13)
+		if (tls->info.version < TLS13) {
 			d->cipher_on = true;
+			tls->info.handshake_done = tls->dir[FST_TLS_FROM_CLIENT].cipher_on &&
+						   tls->dir[FST_TLS_FROM_SERVER].cipher_on;
+		}
 		break;
 	case CT_ALERT:
 		if (!d->cipher_on)

@@ -226,7 +226,7 @@ static void write_transfers(struct report_account *a, const struct fst_ftp_sessi
 			snprintf(lost, sizeof(lost), ", %llu bytes missing from the capture",
 				 (unsigned long long)t->gap_bytes);
 		account_line(a, REPORT_ITEM,
-			     "transfer %llu: %s%s%s%s (%s), %llu bytes in %.3f s, %s%s%s%s%s",
+			     "transfer %llu: %s%s%s%s (%s), %llu bytes in %.3f s, %s%s%s%s%s%s",
 			     (unsigned long long)t->id, report_transfer_command(t),
 			     t->file[0] ? " " : "", t->file, report_cut(t->file_truncated),
 			     fst_transfer_mode_name(t->mode), (unsigned long long)t->bytes, secs,
@@ -234,7 +234,10 @@ static void write_transfers(struct report_account *a, const struct fst_ftp_sessi
 			     !t->by_timing  ? "" :
 			     !t->tls_seen   ? ", its TLS handshake not seen" :
 			     t->tls_resumed ? ", TLS session resumed" :
-					      ", a new TLS session (not resumed)");
+					      ", a new TLS session (not resumed)",
+			     t->tls_refused_probably ?
+				     ", probably refused by the server after its TLS handshake" :
+				     "");
 	}
 }
 

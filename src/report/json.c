@@ -181,6 +181,8 @@ static void write_transfers(struct fst_json *j, const struct fst_ftp_session *s)
 				fst_json_bool(j, "tls_resumed", t->tls_resumed);
 			else
 				fst_json_null(j, "tls_resumed");
+			if (t->tls_refused_probably)
+				fst_json_bool(j, "tls_refused_probably", true);
 		}
 		if (t->decrypted)
 			fst_json_bool(j, "decrypted", true);

@@ -286,6 +286,15 @@ static void say_tls_refused(struct words *w, const struct fst_session_result *r,
 	say_connect_close(w, &r->close);
 }
 
+/* The same without keys: the 522 is encrypted, so the data connection's
+ * records and the timing of the server's next control record say it. */
+static void say_tls_refused_probably(struct words *w, const struct fst_session_result *r)
+{
+	say(w,
+	    "The data connection matched by timing was probably refused by the server: it started a new TLS session instead of resuming the control connection's, carried no data after its TLS handshake (at most session tickets and a short record, a close_notify's size), closed, and the server spoke on the control connection right after (its reply is encrypted without a key log; vsftpd's require_ssl_reuse answers 522 to such a data connection).");
+	say_connect_close(w, &r->close);
+}
+
 static void say_connect_failed(struct words *w, const struct fst_session_result *r)
 {
 	struct failed_connect f;
@@ -302,6 +311,10 @@ static void say_connect_failed(struct words *w, const struct fst_session_result 
 	verb = f.t ? fst_ftp_verb_info(f.t->verb)->name : "";
 	if (f.t && f.t->reply_code == 522) {
 		say_tls_refused(w, r, f.t, verb);
+		return;
+	}
+	if (f.t && f.t->tls_refused_probably) {
+		say_tls_refused_probably(w, r);
 		return;
 	}
 
@@ -599,6 +612,14 @@ static void say_login_quirks(struct words *w, const struct fst_session_result *r
 	}
 }
 
+/* A data connection refused for not resuming the control connection's
+ * TLS session. */
+static void advise_tls_reuse(struct words *w)
+{
+	say(w,
+	    "Use a client that resumes the control connection's TLS session on its data connections (curl, lftp, FileZilla, ftpstall upload do; Python's ftplib does not), or, only if no client can, turn the check off on the server (vsftpd's require_ssl_reuse=NO), which lets whoever reaches the data port first take the transfer.");
+}
+
 /* What opens the data path: in passive mode the server's passive ports
  * (and the address it announces), in active mode passive mode itself. */
 static void advise_connect_failed(struct words *w, const struct fst_session_result *r)
@@ -611,13 +632,18 @@ static void advise_connect_failed(struct words *w, const struct fst_session_resu
 
 	if (r->session)
 		f = failed_connect(r);
+	/* Without keys it is known only that the data connection did not
+	 * resume: the same advice as for the 522 that says so. */
+	if (f.t && f.t->tls_refused_probably) {
+		advise_tls_reuse(w);
+		return;
+	}
 	if (f.t && f.t->reply_code == 522) {
 		const struct fst_ftp_command_rec *cmd = transfer_command(r->session, f.t);
 
 		if (cmd && cmd->reply_code == 522 &&
 		    strstr(fst_ftp_command_reply_text(r->session, cmd), "reuse"))
-			say(w,
-			    "Use a client that resumes the control connection's TLS session on its data connections (curl, lftp, FileZilla, ftpstall upload do; Python's ftplib does not), or, only if no client can, turn the check off on the server (vsftpd's require_ssl_reuse=NO), which lets whoever reaches the data port first take the transfer.");
+			advise_tls_reuse(w);
 		else
 			say(w,
 			    "Make the client's data connections use TLS as the server requires (PBSZ 0 and PROT P before the transfer), or relax the server's rule for data connections.");
