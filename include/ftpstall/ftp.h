@@ -158,7 +158,7 @@ struct fst_ftp_transfer {
 	/* by_timing: its TLS handshake was read (tls_seen), and the server
 	 * resumed the session the client offered (the control connection's,
 	 * as vsftpd's require_ssl_reuse demands). */
-	bool tls_seen, tls_resumed;
+	bool tls_seen : 1, tls_resumed : 1;
 	/* by_timing, without keys: probably refused by the server. Its data
 	 * connection did not resume, finished its TLS handshake and then
 	 * carried nothing but what a server sends unasked (at most
@@ -168,7 +168,7 @@ struct fst_ftp_transfer {
 	 * FST_FTP_TLS_REFUSAL_WINDOW_US of its last record, and the server's
 	 * next control record came within as long of that close: the shape of vsftpd's require_ssl_reuse answering 522 (an
 	 * empty transfer without resumption looks the same). */
-	bool tls_refused_probably;
+	bool tls_refused_probably : 1; /* bits: the record stays within 160 bytes */
 	/* Its data connection was decrypted with the key log: bytes are the
 	 * plaintext the sender sent, not TLS records. */
 	bool decrypted;

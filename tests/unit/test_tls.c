@@ -309,6 +309,112 @@ static void test_encrypted_alert(void **state)
 	fst_tls_free(t);
 }
 
+/* Encrypted records of the given body sizes, one after another. */
+static void sealed(struct buf *out, const unsigned *sizes, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct buf body = { 0 };
+
+		for (unsigned k = 0; k < sizes[i]; k++)
+			put8(&body, 0xa5);
+		record(out, 23, 0x0303, &body);
+	}
+}
+
+/* What the data connection vsftpd refuses with 522 shows without keys
+ * (captures/ftps/vsftpd-ftps-reuse-522): a full TLS 1.3 handshake, the
+ * client's last flight (an empty Certificate, its Finished), two
+ * session tickets, then a close_notify each way. Only what follows the
+ * handshake is late; the client's flight ends when the server answers. */
+static void test_tls13_late_records(void **state)
+{
+	static const unsigned server_flight[] = { 23, 62, 819, 281, 69 };
+	static const unsigned client_flight[] = { 25, 69 };
+	static const unsigned tickets[] = { 250, 250 };
+	static const unsigned close_notify[] = { 19 };
+	static const unsigned listing[] = { 146 };
+	struct hello_opts o = { .sid_len = 32, .sid_byte = 7 };
+	struct buf ch = { 0 }, seg = { 0 };
+	struct fst_tls *t = fst_tls_new();
+	const struct fst_tls_info *info = fst_tls_info(t);
+	const struct fst_tls_side_info *client = &info->side[FST_TLS_FROM_CLIENT];
+	const struct fst_tls_side_info *server = &info->side[FST_TLS_FROM_SERVER];
+
+	(void)state;
+	client_hello(&ch, &o);
+	fst_tls_feed(t, FST_TLS_FROM_CLIENT, ch.b, ch.n, 1);
+	server_hello(&seg, 0x0304, 0x1302, 32, 7, false);
+	sealed(&seg, server_flight, 5);
+	fst_tls_feed(t, FST_TLS_FROM_SERVER, seg.b, seg.n, 2);
+	assert_false(info->handshake_done);
+	assert_int_equal(server->late_records, 0);
+	seg.n = 0;
+	sealed(&seg, client_flight, 1);
+	fst_tls_feed(t, FST_TLS_FROM_CLIENT, seg.b, seg.n, 3);
+	assert_true(info->handshake_done);
+	seg.n = 0;
+	sealed(&seg, client_flight + 1, 1); /* the flight, in a segment of its own */
+	fst_tls_feed(t, FST_TLS_FROM_CLIENT, seg.b, seg.n, 4);
+	assert_int_equal(client->late_records, 0);
+	seg.n = 0;
+	sealed(&seg, tickets, 2);
+	sealed(&seg, close_notify, 1);
+	fst_tls_feed(t, FST_TLS_FROM_SERVER, seg.b, seg.n, 5);
+	seg.n = 0;
+	sealed(&seg, close_notify, 1);
+	fst_tls_feed(t, FST_TLS_FROM_CLIENT, seg.b, seg.n, 6);
+	assert_false(info->resumed);
+	assert_int_equal(server->late_records, 3);
+	assert_int_equal(server->short_late_records, 1);
+	assert_int_equal(server->late_max_body, 250);
+	assert_int_equal(client->late_records, 1);
+	assert_int_equal(client->short_late_records, 1);
+	assert_int_equal(client->late_max_body, 19);
+	/* A listing after the tickets is one more record the size of data. */
+	seg.n = 0;
+	sealed(&seg, listing, 1);
+	fst_tls_feed(t, FST_TLS_FROM_SERVER, seg.b, seg.n, 7);
+	assert_int_equal(server->late_records, 4);
+	assert_int_equal(server->short_late_records, 1);
+	fst_tls_free(t);
+}
+
+/* TLS 1.2: the handshake is done once both sides changed cipher spec;
+ * every application-data record after it is late, an encrypted alert
+ * (type 21) is not. */
+static void test_tls12_late_records(void **state)
+{
+	static const unsigned data[] = { 180 };
+	struct hello_opts o = { 0 };
+	struct buf ch = { 0 }, seg = { 0 }, ccs = { 0 }, alert = { 0 };
+	struct fst_tls *t = fst_tls_new();
+	const struct fst_tls_info *info = fst_tls_info(t);
+
+	(void)state;
+	put8(&ccs, 1);
+	client_hello(&ch, &o);
+	fst_tls_feed(t, FST_TLS_FROM_CLIENT, ch.b, ch.n, 1);
+	server_hello(&seg, 0x0303, 0x002f, 0, 0, false);
+	fst_tls_feed(t, FST_TLS_FROM_SERVER, seg.b, seg.n, 2);
+	seg.n = 0;
+	record(&seg, 20, 0x0303, &ccs);
+	fst_tls_feed(t, FST_TLS_FROM_CLIENT, seg.b, seg.n, 3);
+	assert_false(info->handshake_done);
+	fst_tls_feed(t, FST_TLS_FROM_SERVER, seg.b, seg.n, 4);
+	assert_true(info->handshake_done);
+	seg.n = 0;
+	sealed(&seg, data, 1);
+	put(&alert, "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", 52);
+	record(&seg, 21, 0x0303, &alert);
+	fst_tls_feed(t, FST_TLS_FROM_SERVER, seg.b, seg.n, 5);
+	assert_int_equal(info->side[FST_TLS_FROM_SERVER].late_records, 1);
+	assert_int_equal(info->side[FST_TLS_FROM_SERVER].short_late_records, 0);
+	assert_int_equal(info->side[FST_TLS_FROM_SERVER].late_max_body, 180);
+	assert_int_equal(info->side[FST_TLS_FROM_SERVER].alerts, 1);
+	assert_int_equal(info->side[FST_TLS_FROM_CLIENT].late_records, 0);
+	fst_tls_free(t);
+}
+
 /* A new parser in *t (the old one freed) and both buffers emptied. */
 static const struct fst_tls_info *fresh(struct fst_tls **t, struct buf *a, struct buf *b)
 {
@@ -403,6 +509,8 @@ int main(void)
 		cmocka_unit_test(test_hello_retry_then_server_hello),
 		cmocka_unit_test(test_cleartext_after_alert),
 		cmocka_unit_test(test_encrypted_alert),
+		cmocka_unit_test(test_tls13_late_records),
+		cmocka_unit_test(test_tls12_late_records),
 		cmocka_unit_test(test_hostile_records),
 		cmocka_unit_test(test_lost_and_names),
 	};
