@@ -429,7 +429,9 @@ if ! skipped tls; then
 		r=$(awk -v a="$(med tls_keys)" -v b="$plain_s" 'BEGIN { printf "%.2f", a / b }')
 		rc=$(awk -v a="$(medcpu tls_keys)" -v b="$(medcpu tls_plain)" 'BEGIN { printf "%.2f", a / b }')
 		say "- decrypting / not decrypting (ftpstall, json): ${r}× wall, ${rc}× CPU"
-		say "- connections the report gives as decrypted: $(grep -c '"decrypted"' "$OUT/tls_keys.out" || true) (of $(info_get "$tf.info" tls_connections))"
+		# docs/report-format.md: a session's "decryption" (its control
+		# connection), a transfer's "decrypted" (its data connection).
+		say "- decrypted in the report: $(grep -c '"decryption": "decrypted"' "$OUT/tls_keys.out" || true) sessions' control connections and $(grep -c '"decrypted": true' "$OUT/tls_keys.out" || true) transfers (generated $t_sessions of each)"
 		if [ -n "${walls[tls_tshark]:-}" ]; then
 			r=$(awk -v a="$(med tls_tshark)" -v b="$(med tls_keys)" 'BEGIN { printf "%.1f", a / b }')
 			rc=$(awk -v a="$(medcpu tls_tshark)" -v b="$(medcpu tls_keys)" 'BEGIN { printf "%.1f", a / b }')
