@@ -245,19 +245,10 @@ static const struct conn *control_of(const struct run *run)
 
 /* ---- tshark's decryption of the same capture ---------------------------- */
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static void add_hex(struct text *t, const char *line)
 {
-	for (size_t i = 0; hex_value(line[i]) >= 0 && hex_value(line[i + 1]) >= 0; i += 2) {
-		uint8_t b = (uint8_t)(hex_value(line[i]) << 4 | hex_value(line[i + 1]));
+	for (size_t i = 0; fst_hex_digit(line[i]) >= 0 && fst_hex_digit(line[i + 1]) >= 0; i += 2) {
+		uint8_t b = (uint8_t)(fst_hex_digit(line[i]) << 4 | fst_hex_digit(line[i + 1]));
 
 		text_add(t, &b, 1);
 	}
@@ -310,7 +301,7 @@ static void tshark_plaintext(const char *name, const struct run *run,
 					node0_dir = FST_TLS_FROM_SERVER;
 			continue;
 		}
-		if (stream < 0 || hex_value(line[line[0] == '\t']) < 0)
+		if (stream < 0 || fst_hex_digit(line[line[0] == '\t']) < 0)
 			continue;
 		if (line[0] == '\t')
 			add_hex(&expected[stream][!node0_dir], line + 1);
