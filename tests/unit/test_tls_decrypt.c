@@ -502,6 +502,35 @@ static void test_empty_keylog_is_no_keys(void **state)
 	}
 }
 
+/* Decrypted alerts read like cleartext ones: vsftpd's fatal decode_error
+ * at its idle timeout (TLS 1.2, encrypted after ChangeCipherSpec) and
+ * ProFTPD's close_notify (TLS 1.3, hidden as application data), as
+ * tshark shows them with the key logs; without keys neither is readable. */
+static void expect_server_alert(const char *name, uint8_t level, uint8_t description)
+{
+	struct run run;
+	const struct fst_tls_side_info *server;
+
+	run_capture(&run, name, keylog_file(name));
+	server = &fst_tls_info(control_of(&run)->tls)->side[FST_TLS_FROM_SERVER];
+	assert_true(server->alert_readable);
+	assert_int_equal(server->alert_level, level);
+	assert_int_equal(server->alert_description, description);
+	assert_int_equal(server->close_notify, description == 0);
+	assert_true(server->alerts >= 1);
+	run_free(&run);
+	run_capture(&run, name, NULL);
+	assert_false(fst_tls_info(control_of(&run)->tls)->side[FST_TLS_FROM_SERVER].alert_readable);
+	run_free(&run);
+}
+
+static void test_decrypted_alerts(void **state)
+{
+	(void)state;
+	expect_server_alert("vsftpd-ftps-idle-tls12", 2, 50);
+	expect_server_alert("proftpd-ftps-idle-timeout", 1, 0);
+}
+
 /* Without fst_tls_set_decryption nothing changes: state none, no
  * plaintext counted. */
 static void test_keyless_untouched(void **state)
@@ -1060,6 +1089,7 @@ int main(void)
 		cmocka_unit_test(test_data_connection_sizes),
 		cmocka_unit_test(test_changed_secret_is_bad_keys),
 		cmocka_unit_test(test_empty_keylog_is_no_keys),
+		cmocka_unit_test(test_decrypted_alerts),
 		cmocka_unit_test(test_keyless_untouched),
 		cmocka_unit_test(test_openssl_suites),
 		cmocka_unit_test(test_unsupported_suite),
