@@ -203,24 +203,13 @@ bool fst_tls_keylog_remember(struct fst_tls_keylog *keylog, enum fst_tls_key_kin
 	return true;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly len hex characters at text into out (len / 2 bytes). */
 static bool unhex(const char *text, size_t len, uint8_t *out)
 {
 	if (len % 2 != 0)
 		return false;
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+		int hi = fst_hex_digit(text[i]), lo = fst_hex_digit(text[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;
