@@ -59,8 +59,9 @@ enum fst_tls_key_kind {
 };
 
 /* Copies the secret which of the entry (kind, key of key_len <= 32
- * bytes) into *out; false (out->len 0) when there is none. */
-bool fst_tls_keylog_find(const struct fst_tls_keylog *keylog, enum fst_tls_key_kind kind,
+ * bytes) into *out; false (out->len 0) when there is none. A client
+ * random not found asks the refill function first (live key logs). */
+bool fst_tls_keylog_find(struct fst_tls_keylog *keylog, enum fst_tls_key_kind kind,
 			 const uint8_t *key, size_t key_len, enum fst_tls_secret which,
 			 struct fst_tls_secret_value *out);
 
