@@ -135,6 +135,9 @@ static inline uint32_t fst_load_be32(const uint8_t *p)
 }
 
 /* Splits off the next n bytes as their own reader. */
+/* The value of hex digit c (either case), or -1. */
+int fst_hex_digit(char c);
+
 static inline bool fst_rd_sub(struct fst_rd *rd, size_t n, struct fst_rd *out)
 {
 	if (rd->len < n)

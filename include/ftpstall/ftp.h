@@ -237,6 +237,7 @@ enum fst_ftp_anomaly {
 	FST_ANOMALY_TOO_MANY_PENDING,
 	FST_ANOMALY_BAD_DATA_ADDRESS,
 	FST_ANOMALY_UNTERMINATED_REPLY, /* a multi-line reply still open at the end */
+	FST_ANOMALY_TLS_MALFORMED,	/* a TLS record header or hello that lied */
 	FST_ANOMALY_COUNT
 };
 const char *fst_ftp_anomaly_name(enum fst_ftp_anomaly anomaly);

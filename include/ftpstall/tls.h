@@ -172,6 +172,16 @@ bool fst_tls_keylog_add(struct fst_tls_keylog *keylog, const char *text, size_t 
 /* Client randoms with at least one secret. */
 size_t fst_tls_keylog_count(const struct fst_tls_keylog *keylog);
 
+/* Live captures: a client appends its secrets as its connections start,
+ * so a secret missing now may be in the file a moment later (Wireshark
+ * re-reads its key log the same way). fn is called when a connection's
+ * client random has no secret: it adds what the file gained since (with
+ * fst_tls_keylog_add) and returns true when it added any; the lookup is
+ * then tried once more. */
+typedef bool (*fst_tls_keylog_refill_fn)(void *ctx, struct fst_tls_keylog *keylog);
+void fst_tls_keylog_set_refill(struct fst_tls_keylog *keylog, fst_tls_keylog_refill_fn fn,
+			       void *ctx);
+
 /* Receives the plaintext of each application-data record of direction
  * dir, in order, during fst_tls_feed. Borrowed for the call. */
 typedef void (*fst_tls_plaintext_fn)(void *ctx, enum fst_tls_dir dir, const uint8_t *data,

@@ -2,9 +2,12 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "output.h"
 #include "runtime.h"
@@ -103,41 +106,96 @@ static int open_source(struct pipeline *p, const struct pipeline_opts *o, char *
  * take under 1 KiB. */
 #define KEYLOG_MAX_BYTES (64u << 20)
 
-/* Reads the --tls-keylog file into p->keylog. Returns 0, or prints
+/* Adds the complete lines the key log file gained past p->keylog_read
+ * (all of it at the start; live, what the client appended since). A
+ * line still being written waits for the next call. Returns the bytes
+ * consumed, or -1 with *problem set. */
+static long read_keylog_lines(struct pipeline *p, const char **problem)
+{
+	struct stat st;
+	size_t want, got = 0, lines;
+	char *text;
+	char *end;
+
+	if (fstat(p->keylog_fd, &st) != 0) {
+		*problem = strerror(errno);
+		return -1;
+	}
+	if (st.st_size > (off_t)KEYLOG_MAX_BYTES) {
+		*problem = "larger than 64 MiB: not a TLS key log";
+		return -1;
+	}
+	if (st.st_size <= p->keylog_read)
+		return 0;
+	want = (size_t)(st.st_size - p->keylog_read);
+	text = malloc(want);
+	if (!text) {
+		*problem = "out of memory";
+		return -1;
+	}
+	while (got < want) {
+		ssize_t n =
+			pread(p->keylog_fd, text + got, want - got, p->keylog_read + (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	end = got ? memrchr(text, '\n', got) : NULL;
+	/* At the start the whole file counts, a last line without its
+	 * newline too; live only whole lines do. */
+	lines = end ? (size_t)(end - text) + 1 : 0;
+	if (!p->live)
+		lines = got;
+	if (!fst_tls_keylog_add(p->keylog, text, lines, NULL)) {
+		free(text);
+		*problem = "out of memory";
+		return -1;
+	}
+	free(text);
+	p->keylog_read += (off_t)lines;
+	return (long)lines;
+}
+
+/* Live: the client appends its secrets as its connections start. */
+static bool refill_keylog(void *ctx, struct fst_tls_keylog *keylog)
+{
+	struct pipeline *p = ctx;
+	size_t before = fst_tls_keylog_count(keylog);
+	const char *problem;
+
+	return read_keylog_lines(p, &problem) > 0 && fst_tls_keylog_count(keylog) > before;
+}
+
+/* Reads the --tls-keylog file into p->keylog (live: keeps it open to
+ * read what is appended, see refill_keylog). Returns 0, or prints
  * "cmd: --tls-keylog PATH: reason" and returns -1. */
 static int load_keylog(struct pipeline *p, const char *path, const char *cmd)
 {
-	FILE *file = fopen(path, "rb");
-	char *text = NULL;
-	size_t len = 0, skipped = 0;
 	const char *problem = NULL;
 
-	if (!file) {
+	p->keylog_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (p->keylog_fd < 0) {
 		fprintf(stderr, "%s: --tls-keylog %s: %s\n", cmd, path, strerror(errno));
 		return -1;
 	}
-	text = malloc(KEYLOG_MAX_BYTES + 1);
+	p->keylog_open = true;
 	p->keylog = fst_tls_keylog_new();
-	if (!text || !p->keylog)
+	if (!p->keylog)
 		problem = "out of memory";
-	else {
-		len = fread(text, 1, KEYLOG_MAX_BYTES + 1, file);
-		if (ferror(file))
-			problem = strerror(errno);
-		else if (len > KEYLOG_MAX_BYTES)
-			problem = "larger than 64 MiB: not a TLS key log";
-		else if (!fst_tls_keylog_add(p->keylog, text, len, &skipped))
-			problem = "out of memory";
-		else if (fst_tls_keylog_count(p->keylog) == 0)
-			problem = "no TLS secrets in it (expected NSS key log lines such as "
-				  "CLIENT_RANDOM <random> <secret>)";
-	}
-	free(text);
-	fclose(file);
+	else if (read_keylog_lines(p, &problem) < 0)
+		;
+	else if (!p->live && fst_tls_keylog_count(p->keylog) == 0)
+		problem = "no TLS secrets in it (expected NSS key log lines such as "
+			  "CLIENT_RANDOM <random> <secret>)";
 	if (problem) {
 		fprintf(stderr, "%s: --tls-keylog %s: %s\n", cmd, path, problem);
 		return -1;
 	}
+	if (p->live)
+		fst_tls_keylog_set_refill(p->keylog, refill_keylog, p);
 	return 0;
 }
 
@@ -411,6 +469,8 @@ void pipeline_close(struct pipeline *p)
 	fst_analysis_free(p->analysis);
 	fst_capture_free(p->cap);
 	fst_tls_keylog_free(p->keylog);
+	if (p->keylog_open)
+		close(p->keylog_fd);
 	if (p->saving) {
 		p->save.file = NULL; /* closed with the capture */
 		output_abort(&p->save);

@@ -39,6 +39,9 @@ struct pipeline {
 	struct fst_ftp *ftp;
 	struct fst_analysis *analysis;
 	struct fst_tls_keylog *keylog; /* FTPS secrets, or NULL; the ftp layer borrows it */
+	bool keylog_open;	       /* keylog_fd is --tls-keylog's file */
+	int keylog_fd;
+	off_t keylog_read; /* ... its bytes added to keylog */
 	bool live;
 	char *const *files; /* the positional arguments (files), borrowed */
 	size_t file_count;

@@ -14,17 +14,6 @@
 
 #define NETRC_MAX (64 * 1024)
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes src[0..len) into dst (size > 0). Refuses bad escapes,
  * CR, LF and NUL (they would end an FTP command line early), and text
  * that does not fit. */
@@ -37,11 +26,12 @@ static bool decode(const char *src, size_t len, char *dst, size_t size, const ch
 		int c = (unsigned char)src[i];
 
 		if (c == '%') {
-			if (i + 2 >= len || hexval(src[i + 1]) < 0 || hexval(src[i + 2]) < 0) {
+			if (i + 2 >= len || fst_hex_digit(src[i + 1]) < 0 ||
+			    fst_hex_digit(src[i + 2]) < 0) {
 				fst_errbuf_set(errbuf, "bad %%-escape in the URL's %s", what);
 				return false;
 			}
-			c = hexval(src[i + 1]) * 16 + hexval(src[i + 2]);
+			c = fst_hex_digit(src[i + 1]) * 16 + fst_hex_digit(src[i + 2]);
 			i += 2;
 		}
 		if (c == '\0' || c == '\r' || c == '\n') {

@@ -126,6 +126,17 @@ static uint16_t csum_fold(uint64_t sum)
 	return (uint16_t)sum;
 }
 
+int fst_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 uint16_t fst_csum_add(uint16_t sum, const uint8_t *p, size_t len)
 {
 	uint64_t acc = sum;

@@ -1410,8 +1410,13 @@ static size_t tls_data(struct session *s, const struct fst_tcp_event *ev)
 		fst_tls_lost(s->tls, (enum fst_tls_dir)ev->dir);
 		return ev->data_caplen;
 	}
-	return fst_tls_feed(s->tls, (enum fst_tls_dir)ev->dir, ev->data, ev->data_caplen,
-			    ev->ts_us);
+	unsigned malformed = s->pub.tls->side[ev->dir].malformed;
+	size_t records = fst_tls_feed(s->tls, (enum fst_tls_dir)ev->dir, ev->data, ev->data_caplen,
+				      ev->ts_us);
+
+	if (s->pub.tls->side[ev->dir].malformed > malformed)
+		anomaly(s, FST_ANOMALY_TLS_MALFORMED, ev->ts_us);
+	return records;
 }
 
 static void forward_tcp(struct session *s, enum fst_channel channel, enum fst_side side,

@@ -40,18 +40,16 @@ static const uint8_t hello_retry_random[32] = {
 struct dir_reader {
 	uint8_t header[RECORD_HEADER];
 	uint8_t header_have;
-	uint8_t type;	    /* of the record being read */
-	uint32_t body_left; /* of the record being read */
-	bool cipher_on;	    /* this side's records are encrypted from here */
-	bool encrypted;	    /* the record being read is (cipher_on when it began) */
-	bool stopped;	    /* ended or lost: nothing more is parsed */
-	uint8_t alert_have; /* bytes of a cleartext alert body read */
-	uint8_t alert[2];   /* ... its level and description */
-	uint8_t msg_header[HANDSHAKE_HEADER];
-	uint8_t msg_header_have;
-	uint32_t msg_left; /* of the handshake message being read */
-	bool msg_keep;	   /* it is a hello short enough to parse */
-	size_t msg_len;	   /* bytes of it in msg */
+	uint8_t type;		     /* of the record being read */
+	uint32_t body_left;	     /* of the record being read */
+	bool cipher_on;		     /* this side's records are encrypted from here */
+	bool encrypted;		     /* the record being read is (cipher_on when it began) */
+	bool stopped;		     /* ended or lost: nothing more is parsed */
+	uint8_t alert_have;	     /* bytes of a cleartext alert body read */
+	uint8_t alert[2];	     /* ... its level and description */
+	struct fst_tls_msg msg_read; /* the handshake message being read */
+	bool msg_keep;		     /* it is a hello short enough to parse */
+	size_t msg_len;		     /* bytes of it in msg */
 	uint8_t msg[FST_TLS_HELLO_MAX];
 };
 
@@ -370,15 +368,25 @@ static void handshake_message(struct fst_tls *tls, enum fst_tls_dir dir)
 	struct fst_rd rd = fst_rd_make(d->msg, d->msg_len);
 	bool ok = true;
 
-	if (d->msg_header[0] == HS_CLIENT_HELLO && dir == FST_TLS_FROM_CLIENT)
+	if (d->msg_read.header[0] == HS_CLIENT_HELLO && dir == FST_TLS_FROM_CLIENT)
 		ok = parse_client_hello(tls, rd);
-	else if (d->msg_header[0] == HS_SERVER_HELLO && dir == FST_TLS_FROM_SERVER)
+	else if (d->msg_read.header[0] == HS_SERVER_HELLO && dir == FST_TLS_FROM_SERVER)
 		ok = parse_server_hello(tls, rd);
-	else if (d->msg_header[0] == HS_NEW_SESSION_TICKET && dir == FST_TLS_FROM_SERVER &&
+	else if (d->msg_read.header[0] == HS_NEW_SESSION_TICKET && dir == FST_TLS_FROM_SERVER &&
 		 tls->dec)
 		fst_tls_dec_session_ticket(tls->dec, d->msg, d->msg_len);
 	if (!ok)
 		tls->info.side[dir].malformed++;
+}
+
+bool fst_tls_msg_header(struct fst_tls_msg *msg, struct fst_rd *rd)
+{
+	while (msg->header_have < HANDSHAKE_HEADER && fst_rd_u8(rd, &msg->header[msg->header_have]))
+		msg->header_have++;
+	if (msg->header_have < HANDSHAKE_HEADER)
+		return false;
+	msg->left = (uint32_t)msg->header[1] << 16 | (uint32_t)msg->header[2] << 8 | msg->header[3];
+	return true;
 }
 
 /* Cleartext handshake bytes: messages (4-byte header) may span records
@@ -390,33 +398,31 @@ static void handshake_bytes(struct fst_tls *tls, enum fst_tls_dir dir, struct fs
 	while (rd.len > 0) {
 		size_t n;
 
-		if (d->msg_header_have < HANDSHAKE_HEADER) {
-			(void)fst_rd_u8(&rd, &d->msg_header[d->msg_header_have++]);
-			if (d->msg_header_have < HANDSHAKE_HEADER)
+		if (d->msg_read.header_have < HANDSHAKE_HEADER) {
+			if (!fst_tls_msg_header(&d->msg_read, &rd))
 				continue;
-			d->msg_left = (uint32_t)d->msg_header[1] << 16 |
-				      (uint32_t)d->msg_header[2] << 8 | d->msg_header[3];
 			d->msg_len = 0;
 			/* With keys, a TLS 1.2 session ticket too: it names
 			 * the master secret of later resumptions. */
-			d->msg_keep = (d->msg_header[0] == HS_CLIENT_HELLO ||
-				       d->msg_header[0] == HS_SERVER_HELLO ||
-				       (d->msg_header[0] == HS_NEW_SESSION_TICKET && tls->dec)) &&
-				      d->msg_left <= FST_TLS_HELLO_MAX;
-			if (d->msg_left > 0)
+			d->msg_keep =
+				(d->msg_read.header[0] == HS_CLIENT_HELLO ||
+				 d->msg_read.header[0] == HS_SERVER_HELLO ||
+				 (d->msg_read.header[0] == HS_NEW_SESSION_TICKET && tls->dec)) &&
+				d->msg_read.left <= FST_TLS_HELLO_MAX;
+			if (d->msg_read.left > 0)
 				continue;
 		}
-		n = rd.len < d->msg_left ? rd.len : d->msg_left;
+		n = rd.len < d->msg_read.left ? rd.len : d->msg_read.left;
 		if (d->msg_keep)
 			memcpy(d->msg + d->msg_len, rd.p, n);
 		d->msg_len += d->msg_keep ? n : 0;
 		(void)fst_rd_skip(&rd, n);
-		d->msg_left -= (uint32_t)n;
-		if (d->msg_left > 0)
+		d->msg_read.left -= (uint32_t)n;
+		if (d->msg_read.left > 0)
 			continue;
 		if (d->msg_keep)
 			handshake_message(tls, dir);
-		d->msg_header_have = 0;
+		d->msg_read.header_have = 0;
 		/* The ServerHello of TLS 1.3 turns the cipher on: the rest
 		 * of this record is no longer ours to read. */
 		if (d->cipher_on)

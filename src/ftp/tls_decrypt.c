@@ -152,9 +152,7 @@ struct dir_keys {
 	struct fst_tls_secret_value next;   /* TLS 1.3: traffic secret 0, until Finished */
 	bool application;		    /* TLS 1.3: past this side's Finished */
 	/* TLS 1.3: decrypted handshake messages, read for their type only. */
-	uint8_t msg_header[FST_TLS_HANDSHAKE_HEADER];
-	uint8_t msg_header_have;
-	uint32_t msg_left;
+	struct fst_tls_msg msg_read;
 	bool finished_seen, key_update_seen; /* switch keys after this record */
 	uint8_t *buf;			     /* FST_TLS_MAX_RECORD bytes, lazily */
 	size_t have;
@@ -679,23 +677,19 @@ static void handshake_plaintext(struct dir_keys *d, const uint8_t *p, size_t len
 	while (rd.len > 0) {
 		size_t n;
 
-		if (d->msg_header_have < FST_TLS_HANDSHAKE_HEADER) {
-			(void)fst_rd_u8(&rd, &d->msg_header[d->msg_header_have++]);
-			if (d->msg_header_have < FST_TLS_HANDSHAKE_HEADER)
-				continue;
-			d->msg_left = (uint32_t)d->msg_header[1] << 16 |
-				      (uint32_t)d->msg_header[2] << 8 | d->msg_header[3];
-		}
-		n = rd.len < d->msg_left ? rd.len : d->msg_left;
-		(void)fst_rd_skip(&rd, n);
-		d->msg_left -= (uint32_t)n;
-		if (d->msg_left > 0)
+		if (d->msg_read.header_have < FST_TLS_HANDSHAKE_HEADER &&
+		    !fst_tls_msg_header(&d->msg_read, &rd))
 			continue;
-		if (d->msg_header[0] == HS_FINISHED && !d->application)
+		n = rd.len < d->msg_read.left ? rd.len : d->msg_read.left;
+		(void)fst_rd_skip(&rd, n);
+		d->msg_read.left -= (uint32_t)n;
+		if (d->msg_read.left > 0)
+			continue;
+		if (d->msg_read.header[0] == HS_FINISHED && !d->application)
 			d->finished_seen = true;
-		else if (d->msg_header[0] == HS_KEY_UPDATE && d->application)
+		else if (d->msg_read.header[0] == HS_KEY_UPDATE && d->application)
 			d->key_update_seen = true;
-		d->msg_header_have = 0;
+		d->msg_read.header_have = 0;
 	}
 }
 

@@ -29,6 +29,8 @@ struct fst_tls_keylog {
 	uint32_t *slots; /* entry index + 1, 0 when empty; slot_count a power of 2 */
 	size_t slot_count;
 	size_t client_randoms;
+	fst_tls_keylog_refill_fn refill; /* see fst_tls_keylog_set_refill */
+	void *refill_ctx;
 };
 
 static const struct {
@@ -174,11 +176,24 @@ static struct entry *upsert(struct fst_tls_keylog *keylog, uint8_t kind, const u
 	return e;
 }
 
-bool fst_tls_keylog_find(const struct fst_tls_keylog *keylog, enum fst_tls_key_kind kind,
+void fst_tls_keylog_set_refill(struct fst_tls_keylog *keylog, fst_tls_keylog_refill_fn fn,
+			       void *ctx)
+{
+	keylog->refill = fn;
+	keylog->refill_ctx = ctx;
+}
+
+bool fst_tls_keylog_find(struct fst_tls_keylog *keylog, enum fst_tls_key_kind kind,
 			 const uint8_t *key, size_t key_len, enum fst_tls_secret which,
 			 struct fst_tls_secret_value *out)
 {
 	const struct entry *e = lookup(keylog, (uint8_t)kind, key, key_len);
+
+	/* Only client randoms come from the file; the sessions remembered
+	 * while decrypting are never in it. */
+	if (!e && kind == FST_TLS_BY_CLIENT_RANDOM && keylog->refill &&
+	    keylog->refill(keylog->refill_ctx, keylog))
+		e = lookup(keylog, (uint8_t)kind, key, key_len);
 
 	out->len = 0;
 	if (!e || e->secret[which].len == 0)
@@ -203,24 +218,13 @@ bool fst_tls_keylog_remember(struct fst_tls_keylog *keylog, enum fst_tls_key_kin
 	return true;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly len hex characters at text into out (len / 2 bytes). */
 static bool unhex(const char *text, size_t len, uint8_t *out)
 {
 	if (len % 2 != 0)
 		return false;
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+		int hi = fst_hex_digit(text[i]), lo = fst_hex_digit(text[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

@@ -21,6 +21,19 @@ enum {
 	FST_TLS_SECRET_MAX = 48, /* SHA-384, the longest hash of any suite */
 };
 
+/* A handshake message header (RFC 8446 4: type, 24-bit length) read as
+ * its bytes come, across records. */
+struct fst_tls_msg {
+	uint8_t header[FST_TLS_HANDSHAKE_HEADER];
+	uint8_t header_have; /* FST_TLS_HANDSHAKE_HEADER: its body is being read */
+	uint32_t left;	     /* body bytes still to come */
+};
+
+/* Takes the header bytes still missing from rd; true when the header is
+ * complete (left is then the body's length). Call while header_have is
+ * short of a header; set header_have to 0 after the body. */
+bool fst_tls_msg_header(struct fst_tls_msg *msg, struct fst_rd *rd);
+
 /* The secrets of one client random, by key log label. */
 enum fst_tls_secret {
 	FST_TLS_SECRET_MASTER,	   /* CLIENT_RANDOM: the TLS 1.2 master secret */
@@ -46,8 +59,9 @@ enum fst_tls_key_kind {
 };
 
 /* Copies the secret which of the entry (kind, key of key_len <= 32
- * bytes) into *out; false (out->len 0) when there is none. */
-bool fst_tls_keylog_find(const struct fst_tls_keylog *keylog, enum fst_tls_key_kind kind,
+ * bytes) into *out; false (out->len 0) when there is none. A client
+ * random not found asks the refill function first (live key logs). */
+bool fst_tls_keylog_find(struct fst_tls_keylog *keylog, enum fst_tls_key_kind kind,
 			 const uint8_t *key, size_t key_len, enum fst_tls_secret which,
 			 struct fst_tls_secret_value *out);
 

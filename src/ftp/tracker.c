@@ -42,6 +42,7 @@ static const char *const anomaly_names[] = {
 	[FST_ANOMALY_TOO_MANY_PENDING] = "too_many_pending_commands",
 	[FST_ANOMALY_BAD_DATA_ADDRESS] = "bad_data_address",
 	[FST_ANOMALY_UNTERMINATED_REPLY] = "unterminated_reply",
+	[FST_ANOMALY_TLS_MALFORMED] = "tls_malformed",
 };
 _Static_assert(sizeof(anomaly_names) / sizeof(anomaly_names[0]) == FST_ANOMALY_COUNT,
 	       "a name for every anomaly");

@@ -494,7 +494,9 @@ static int draw_facts(const struct fst_tui *tui, const struct fst_tui_view *view
 		 s->software ? "  " : "", s->software ? s->software : "",
 		 s->user_name[0] ? "  user " : "", s->user_name,
 		 s->mid_stream ? "  (capture began mid-session)" : "",
-		 s->encrypted ? "  (encrypted after AUTH)" : "");
+		 !s->encrypted ? "" :
+		 s->opaque     ? "  (encrypted: commands not visible)" :
+				 "  (FTPS, decrypted with the key log)");
 	draw_progress(tui, 1, r, idle_s, limit, why);
 	if (r->verdict_state == FST_VERDICT_PENDING) {
 		tui_put(tui, 2, 1, 0, TUI_STYLE_NORMAL, "verdict: none yet (running)");

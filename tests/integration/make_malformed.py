@@ -507,6 +507,44 @@ def case_multiline_reply_never_ends(path):
     p.close()
 
 
+def tls_record(content_type, body, version=0x0303, length=None):
+    return struct.pack("!BHH", content_type, version,
+                       len(body) if length is None else length) + body
+
+
+def case_tls_records_lie(path):
+    """FTPS control connections whose TLS lies. Implicit (port 990): a
+    ClientHello whose handshake length claims 60000 bytes in a record of
+    100; 5 MB of maximum-size application-data records from the server
+    (huge, but legal), then a record header of length 65535 (over the
+    limit). Explicit (port 21, AUTH TLS answered 234): a ClientHello cut
+    after its version, then a server record header claiming 40000 bytes.
+    Then the session."""
+    p = Pcap(path)
+    c = Conn("192.0.2.60", 44000, "198.51.100.20", 990)
+    for f in c.handshake():
+        p.record(f)
+    hello = struct.pack("!B", 1) + (60000).to_bytes(3, "big") + b"\x03\x03" + bytes(94)
+    p.record(c.send("c", tls_record(22, hello, version=0x0301)))
+    big = tls_record(23, bytes(16384 + 256))
+    for _ in range(5 * 1024 * 1024 // len(big)):
+        p.record(c.send("s", big), dt_us=50)
+        p.record(c.send("c", flags=FLAG_ACK), dt_us=10)
+    p.record(c.send("s", tls_record(23, bytes(64), length=65535)))
+    e = Conn("192.0.2.61", 44001, "198.51.100.20", 21)
+    for f in e.handshake():
+        p.record(f)
+    for side, payload in [("s", b"220 corpus FTPS server\r\n"), ("c", b"AUTH TLS\r\n"),
+                          ("s", b"234 Proceed\r\n"),
+                          ("c", tls_record(22, struct.pack("!B", 1) + (200).to_bytes(3, "big") +
+                                           b"\x03\x03", length=200)[:11]),
+                          ("s", tls_record(23, bytes(32), length=40000))]:
+        p.record(e.send(side, payload))
+    for f in normal_session():
+        p.record(f)
+    p.close()
+
+
 CASES = {
     "bad_magic": case_bad_magic,
     "truncated_global_header": case_truncated_global_header,
@@ -525,6 +563,7 @@ CASES = {
     "ooo_hole": case_ooo_hole,
     "line_100mb": case_line_100mb,
     "multiline_reply_never_ends": case_multiline_reply_never_ends,
+    "tls_records_lie": case_tls_records_lie,
 }
 
 

@@ -84,6 +84,7 @@ cases=(
 	"ooo_hole 0 16 yes stats:ooo_limit_hits>=2,capture_gaps>=2"
 	"line_100mb 0 16 yes stats:anomalies.line_too_long>=1"
 	"multiline_reply_never_ends 0 16 yes stats:anomalies.$UNTERMINATED_REPLY_KEY>=1"
+	"tls_records_lie 0 16 yes stats:anomalies.tls_malformed>=2"
 )
 
 # run_measured TIMEOUT CAP_KIB OUT ERR CMD...: runs CMD, prints "status

@@ -107,4 +107,55 @@ cat "$WORK/checks.txt"
 FST_FAILURES=$((FST_FAILURES + $(grep -c '^FAIL' "$WORK/checks.txt")))
 fst_expect "the analysis checks ran" grep -q 'the password appears nowhere' "$WORK/checks.txt"
 
+echo "== 4. live: analyze -i lo --tls-keylog of a key log the upload appends to"
+# The key log is empty when analyze starts: the client appends each
+# connection's secrets as it starts, and analyze reads them when a
+# connection's secret is missing.
+live_keys=$WORK/live-keys.log
+install -m 600 /dev/null "$live_keys"
+live_s=6
+fst_ns timeout -k 5 $((live_s + 20)) "$FTPSTALL" analyze -f json -i lo -B 65536 \
+	--duration "$live_s" --tls-keylog "$live_keys" -o "$WORK/live.json" \
+	"tcp port 21 or portrange 30000-30009" >"$WORK/live.out" 2>"$WORK/live.err" &
+live_pid=$!
+FST_PIDS+=("$live_pid")
+for ((i = 0; i < 100; i++)); do
+	grep -q 'listening on' "$WORK/live.err" 2>/dev/null && break
+	sleep 0.05
+done
+sleep 0.5
+cp "$WORK/volume.bin" "$WORK/live.bin"
+rc=0
+fst_ns env SSLKEYLOGFILE="$live_keys" FTP_PASSWORD="$password" timeout -k 2 60 \
+	"$FTPSTALL" upload --no-progress -f json --limit-rate 8M --cacert "$WORK/good.pem" \
+	"$WORK/live.bin" ftpes://anonymous@127.0.0.1/upload/ \
+	>"$WORK/upload-live.json" 2>"$WORK/upload-live.err" || rc=$?
+fst_expect "live upload: exit 0 (got $rc)" test "$rc" = 0
+rc=0
+wait "$live_pid" || rc=$?
+fst_expect "live analyze: exit 0 (got $rc; $(tail -n 1 "$WORK/live.err" | head -c 200))" \
+	test "$rc" = 0
+"$FST_PYTHON" - "$WORK/live.json" "$size" >"$WORK/live-checks.txt" 2>&1 <<'EOF'
+import json
+import sys
+
+try:
+    report = json.load(open(sys.argv[1], encoding="utf-8"))
+except (OSError, ValueError) as e:
+    print(f"FAIL: the live analysis is not readable JSON: {e}")
+    sys.exit(0)
+size = int(sys.argv[2])
+sessions = report.get("sessions") or []
+states = [(s.get("tls") or {}).get("decryption") for s in sessions]
+print(("ok: " if states == ["decrypted"] else "FAIL: ") +
+      f"the live session decrypted with the appended key log (got {states})")
+got = [(t.get("file"), t.get("bytes"), t.get("decrypted"))
+       for s in sessions for t in s.get("transfers") or []]
+print(("ok: " if ("live.bin", size, True) in got else "FAIL: ") +
+      f"live: the STOR of live.bin with {size} plaintext bytes (got {got})")
+EOF
+cat "$WORK/live-checks.txt"
+FST_FAILURES=$((FST_FAILURES + $(grep -c '^FAIL' "$WORK/live-checks.txt")))
+fst_expect "the live checks ran" grep -q 'live: the STOR' "$WORK/live-checks.txt"
+
 fst_finish

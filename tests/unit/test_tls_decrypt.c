@@ -245,19 +245,10 @@ static const struct conn *control_of(const struct run *run)
 
 /* ---- tshark's decryption of the same capture ---------------------------- */
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static void add_hex(struct text *t, const char *line)
 {
-	for (size_t i = 0; hex_value(line[i]) >= 0 && hex_value(line[i + 1]) >= 0; i += 2) {
-		uint8_t b = (uint8_t)(hex_value(line[i]) << 4 | hex_value(line[i + 1]));
+	for (size_t i = 0; fst_hex_digit(line[i]) >= 0 && fst_hex_digit(line[i + 1]) >= 0; i += 2) {
+		uint8_t b = (uint8_t)(fst_hex_digit(line[i]) << 4 | fst_hex_digit(line[i + 1]));
 
 		text_add(t, &b, 1);
 	}
@@ -310,7 +301,7 @@ static void tshark_plaintext(const char *name, const struct run *run,
 					node0_dir = FST_TLS_FROM_SERVER;
 			continue;
 		}
-		if (stream < 0 || hex_value(line[line[0] == '\t']) < 0)
+		if (stream < 0 || fst_hex_digit(line[line[0] == '\t']) < 0)
 			continue;
 		if (line[0] == '\t')
 			add_hex(&expected[stream][!node0_dir], line + 1);
@@ -509,6 +500,35 @@ static void test_empty_keylog_is_no_keys(void **state)
 		}
 		run_free(&run);
 	}
+}
+
+/* Decrypted alerts read like cleartext ones: vsftpd's fatal decode_error
+ * at its idle timeout (TLS 1.2, encrypted after ChangeCipherSpec) and
+ * ProFTPD's close_notify (TLS 1.3, hidden as application data), as
+ * tshark shows them with the key logs; without keys neither is readable. */
+static void expect_server_alert(const char *name, uint8_t level, uint8_t description)
+{
+	struct run run;
+	const struct fst_tls_side_info *server;
+
+	run_capture(&run, name, keylog_file(name));
+	server = &fst_tls_info(control_of(&run)->tls)->side[FST_TLS_FROM_SERVER];
+	assert_true(server->alert_readable);
+	assert_int_equal(server->alert_level, level);
+	assert_int_equal(server->alert_description, description);
+	assert_int_equal(server->close_notify, description == 0);
+	assert_true(server->alerts >= 1);
+	run_free(&run);
+	run_capture(&run, name, NULL);
+	assert_false(fst_tls_info(control_of(&run)->tls)->side[FST_TLS_FROM_SERVER].alert_readable);
+	run_free(&run);
+}
+
+static void test_decrypted_alerts(void **state)
+{
+	(void)state;
+	expect_server_alert("vsftpd-ftps-idle-tls12", 2, 50);
+	expect_server_alert("proftpd-ftps-idle-timeout", 1, 0);
 }
 
 /* Without fst_tls_set_decryption nothing changes: state none, no
@@ -1069,6 +1089,7 @@ int main(void)
 		cmocka_unit_test(test_data_connection_sizes),
 		cmocka_unit_test(test_changed_secret_is_bad_keys),
 		cmocka_unit_test(test_empty_keylog_is_no_keys),
+		cmocka_unit_test(test_decrypted_alerts),
 		cmocka_unit_test(test_keyless_untouched),
 		cmocka_unit_test(test_openssl_suites),
 		cmocka_unit_test(test_unsupported_suite),
