@@ -1878,9 +1878,8 @@ static void data_tls_bytes(struct flow_ctx *data, struct fst_ftp_transfer *t,
 
 /* The first FIN or reset of a data connection whose records are still
  * read (data_tls_bytes): if they show a refusal's shape and it came
- * right after them, the server's
- * next control record decides (decide_refusal). Nothing more of it is
- * read. */
+ * right after them, the server's next control record decides
+ * (decide_refusal). Nothing more of it is read. */
 static void note_refusal(struct session *s, struct flow_ctx *data, const struct fst_tcp_event *ev)
 {
 	const struct fst_tls_info *info = fst_tls_info(data->tls);
