@@ -97,8 +97,10 @@ static void on_drops(void *ctx, uint64_t dropped, int64_t from_us, int64_t to_us
 
 static void check_capture_stats(const struct fst_capture_stats *cs, uint64_t packets)
 {
-	uint64_t accounted =
-		cs->tcp_packets + cs->skipped_not_ip + cs->skipped_not_tcp + cs->ip_fragments;
+	/* A record of a file's repeat of itself is counted as a frame and
+	 * skipped before decoding. */
+	uint64_t accounted = cs->tcp_packets + cs->skipped_not_ip + cs->skipped_not_tcp +
+			     cs->ip_fragments + cs->repeated_frames;
 
 	for (int i = 0; i < FST_DECODE_RESULT_COUNT; i++)
 		accounted += cs->malformed[i];
