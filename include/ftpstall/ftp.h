@@ -130,6 +130,11 @@ struct fst_ftp_reply_rec {
 #define FST_FTP_TLS_TICKET_BODY_MAX   1024
 #define FST_FTP_TLS_REFUSAL_WINDOW_US (500 * 1000)
 
+/* The reply to a transfer whose data connection's TLS the server would
+ * not take (RFC 4217 section 10; vsftpd: "522 SSL connection failed:
+ * session reuse required"). */
+#define FST_FTP_REPLY_DATA_TLS_REFUSED 522
+
 struct fst_ftp_transfer {
 	uint64_t id; /* within the session, from 1 */
 	enum fst_ftp_verb verb;

@@ -1178,11 +1178,6 @@ static enum fst_stalled_side stalled_from_data_gap(const struct fst_session_resu
 	return stalled_from_wait(g->waiting_on);
 }
 
-/* The reply to a transfer whose data connection's TLS the server
- * would not take (RFC 4217 section 10, vsftpd: "522 SSL connection
- * failed: session reuse required"). */
-#define FTP_DATA_TLS_REFUSED 522
-
 /* Whether a transfer's data connection never opened: the capture shows
  * its SYNs refused or unanswered and the transfer did not complete, or
  * the server answered 425 to a data connection announced for it that
@@ -1192,7 +1187,7 @@ static bool transfer_connect_failed(const struct fst_ftp_transfer *t)
 {
 	/* FTPS: the connection opened but the server refused its TLS
 	 * (RFC 4217 522; vsftpd's require_ssl_reuse). */
-	if (t->reply_code == FTP_DATA_TLS_REFUSED || t->tls_refused_probably)
+	if (t->reply_code == FST_FTP_REPLY_DATA_TLS_REFUSED || t->tls_refused_probably)
 		return true;
 	switch (t->data_connect) {
 	case FST_CONNECT_OPENED:
@@ -1629,7 +1624,7 @@ static struct evidence gather_evidence(const struct result *r, const struct fst_
 		const struct fst_ftp_transfer *failed =
 			&p->session->transfers[e.connect_failed_transfer - 1];
 
-		e.connect_tls_refused = failed->reply_code == FTP_DATA_TLS_REFUSED;
+		e.connect_tls_refused = failed->reply_code == FST_FTP_REPLY_DATA_TLS_REFUSED;
 		e.connect_tls_refused_probably = failed->tls_refused_probably;
 	}
 	e.one_sided = one_sided(r);

@@ -1401,6 +1401,9 @@ void session_confirm(struct session *s, int64_t ts_us)
  * Returns how many of the segment's bytes are not for the line reader. */
 static size_t tls_data(struct session *s, const struct fst_tcp_event *ev)
 {
+	unsigned malformed;
+	size_t records;
+
 	if (!tls_active(s, ev->dir))
 		return 0;
 	/* Out of memory: opaque, as before the record layer existed. */
@@ -1410,10 +1413,9 @@ static size_t tls_data(struct session *s, const struct fst_tcp_event *ev)
 		fst_tls_lost(s->tls, (enum fst_tls_dir)ev->dir);
 		return ev->data_caplen;
 	}
-	unsigned malformed = s->pub.tls->side[ev->dir].malformed;
-	size_t records = fst_tls_feed(s->tls, (enum fst_tls_dir)ev->dir, ev->data, ev->data_caplen,
-				      ev->ts_us);
-
+	malformed = s->pub.tls->side[ev->dir].malformed;
+	records = fst_tls_feed(s->tls, (enum fst_tls_dir)ev->dir, ev->data, ev->data_caplen,
+			       ev->ts_us);
 	if (s->pub.tls->side[ev->dir].malformed > malformed)
 		anomaly(s, FST_ANOMALY_TLS_MALFORMED, ev->ts_us);
 	return records;
@@ -1917,6 +1919,13 @@ static void data_plaintext(void *ctx, enum fst_tls_dir dir, const uint8_t *data,
 		d->plain_bytes += len;
 }
 
+/* Whether data's record layer decrypts (session_decrypt_data), not
+ * only reads the hellos of a data connection matched by timing. */
+static bool data_decrypting(const struct flow_ctx *data)
+{
+	return data->tls && fst_tls_info(data->tls)->decrypt != FST_TLS_DECRYPT_NONE;
+}
+
 bool session_decrypt_data(struct session *s, struct flow_ctx *data)
 {
 	struct fst_tls_keylog *keylog = ftp_cfg(s->tracker)->tls_keylog;
@@ -2059,8 +2068,7 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 	}
 	if (ev->kind == FST_TCP_EV_CLOSE && s->waiting_data == data)
 		s->waiting_data = NULL;
-	if (data->tls && !(t && t->by_timing) &&
-	    (ev->kind == FST_TCP_EV_DATA || ev->kind == FST_TCP_EV_GAP))
+	if (data_decrypting(data) && (ev->kind == FST_TCP_EV_DATA || ev->kind == FST_TCP_EV_GAP))
 		added = data_decrypt(data, ev);
 	if (!t) {
 		forward_tcp(s, FST_CHANNEL_DATA, side, NULL, ev);
@@ -2078,8 +2086,7 @@ void session_data_event(struct session *s, struct flow_ctx *data, const struct f
 			if (data->tls)
 				data_tls_bytes(data, t, ev);
 		}
-		if (data->tls && !t->by_timing &&
-		    fst_tls_info(data->tls)->decrypt == FST_TLS_DECRYPT_ON)
+		if (data->tls && fst_tls_info(data->tls)->decrypt == FST_TLS_DECRYPT_ON)
 			t->decrypted = true;
 		t->bytes += added;
 		if (ev->kind == FST_TCP_EV_GAP)

@@ -268,7 +268,6 @@ static void write_tls(struct report_account *a, const struct fst_ftp_session *s)
 	const char *cipher = fst_tls_cipher_name(tls->cipher);
 	char ends[2][160] = { "", "" };
 	const char *who[2] = { "client", "server" };
-
 	char about[200];
 
 	for (int dir = 0; dir < 2; dir++)

@@ -266,13 +266,23 @@ static void say_connect_close(struct words *w, const struct fst_close_info *c)
 		    c->rst ? "reset" : "FIN");
 }
 
+/* The text of the 522 that refused transfer t's data connection TLS,
+ * "" when the session did not record it. */
+static const char *tls_refusal_text(const struct fst_session_result *r,
+				    const struct fst_ftp_transfer *t)
+{
+	const struct fst_ftp_command_rec *cmd = transfer_command(r->session, t);
+
+	return cmd && cmd->reply_code == FST_FTP_REPLY_DATA_TLS_REFUSED ?
+		       fst_ftp_command_reply_text(r->session, cmd) :
+		       "";
+}
+
 /* The data connection opened, but the server refused its TLS (522). */
 static void say_tls_refused(struct words *w, const struct fst_session_result *r,
 			    const struct fst_ftp_transfer *t, const char *verb)
 {
-	const struct fst_ftp_command_rec *cmd = transfer_command(r->session, t);
-	const char *text =
-		cmd && cmd->reply_code == 522 ? fst_ftp_command_reply_text(r->session, cmd) : "";
+	const char *text = tls_refusal_text(r, t);
 
 	say(w,
 	    "The data connection for %s%s%.*s%s opened, but the server refused its TLS: \"522%s%.*s%s\"",
@@ -309,7 +319,7 @@ static void say_connect_failed(struct words *w, const struct fst_session_result 
 	f = failed_connect(r);
 	connector = f.passive ? "client" : "server";
 	verb = f.t ? fst_ftp_verb_info(f.t->verb)->name : "";
-	if (f.t && f.t->reply_code == 522) {
+	if (f.t && f.t->reply_code == FST_FTP_REPLY_DATA_TLS_REFUSED) {
 		say_tls_refused(w, r, f.t, verb);
 		return;
 	}
@@ -638,11 +648,8 @@ static void advise_connect_failed(struct words *w, const struct fst_session_resu
 		advise_tls_reuse(w);
 		return;
 	}
-	if (f.t && f.t->reply_code == 522) {
-		const struct fst_ftp_command_rec *cmd = transfer_command(r->session, f.t);
-
-		if (cmd && cmd->reply_code == 522 &&
-		    strstr(fst_ftp_command_reply_text(r->session, cmd), "reuse"))
+	if (f.t && f.t->reply_code == FST_FTP_REPLY_DATA_TLS_REFUSED) {
+		if (strstr(tls_refusal_text(r, f.t), "reuse"))
 			advise_tls_reuse(w);
 		else
 			say(w,
